@@ -1,0 +1,56 @@
+/* error: errors as values. Every failure the engine reports carries the exit
+ * code category a front end should use and a message that names the file,
+ * line, tenant or SQLSTATE involved. Diagnostics collect several problems so
+ * that one run reports all of them (e.g. every duplicate version). */
+#ifndef PGSTEP_ERROR_H
+#define PGSTEP_ERROR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit codes: stable, documented in doc/pgstep.1. */
+enum pgstep_exit {
+	PGSTEP_EXIT_OK = 0,
+	PGSTEP_EXIT_FAILED = 1,     /* a migration failed */
+	PGSTEP_EXIT_USAGE = 2,      /* usage or configuration error */
+	PGSTEP_EXIT_DRIFT = 3,      /* verify / status --check found drift or pending */
+	PGSTEP_EXIT_LOCKED = 4,     /* tenant locked by another pgstep */
+	PGSTEP_EXIT_CONNECTION = 5, /* connection failed */
+};
+
+struct pgstep_error {
+	enum pgstep_exit code; /* PGSTEP_EXIT_OK when no error is set */
+	char *msg;             /* owned; NULL when no error is set */
+	char sqlstate[6];      /* "" unless the error came from the server */
+};
+
+/* Set the error (replacing an earlier one). fmt is printf-style. */
+void error_set(struct pgstep_error *e, enum pgstep_exit code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefix the existing message: "prefix: old message". */
+void error_prefix(struct pgstep_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void error_clear(struct pgstep_error *e);
+bool error_isset(const struct pgstep_error *e);
+
+enum diag_level { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR };
+
+struct diag {
+	enum diag_level level;
+	char *file; /* owned, may be NULL */
+	int line;   /* 0 when not known */
+	char *msg;  /* owned */
+};
+
+struct diag_list {
+	struct diag *items;
+	size_t n, cap;
+};
+
+void diag_list_init(struct diag_list *d);
+void diag_list_clear(struct diag_list *d);
+void diag_add(struct diag_list *d, enum diag_level level, const char *file, int line,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+size_t diag_count(const struct diag_list *d, enum diag_level level);
+const char *diag_level_name(enum diag_level level);
+
+#endif

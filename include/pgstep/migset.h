@@ -1,0 +1,56 @@
+/* migset: a migration set read from a directory: every file format of
+ * product.md, phases from sub-directories or configured version ranges,
+ * archive/, pairing by version, numeric ordering, directives and statement
+ * splitting. Problems (duplicates, unpairable files, bad directives, invalid
+ * UTF-8, empty files, unparsable SQL) are collected as diagnostics naming the
+ * file and line; nothing is skipped without one. */
+#ifndef PGSTEP_MIGSET_H
+#define PGSTEP_MIGSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "pgstep/error.h"
+#include "pgstep/migration.h"
+
+struct phase_range {
+	char *name;          /* owned */
+	struct version lo;   /* inclusive */
+	struct version hi;   /* inclusive */
+};
+
+struct migset_options {
+	const struct phase_range *phases; /* from the config; may be empty */
+	size_t n_phases;
+	bool split_statements; /* split every migration while loading */
+};
+
+struct migset {
+	char *dir;                   /* owned */
+	struct migration **items;    /* owned, active migrations in version order */
+	size_t n, cap;
+	struct migration **archived; /* owned, archive/ contents in version order */
+	size_t n_archived, cap_archived;
+	struct strvec phases;        /* phase names in order of first appearance */
+};
+
+/* Read dir. Problems go to diags; returns NULL only when the directory cannot
+ * be read at all (err says why, naming dir). A set with DIAG_ERROR entries
+ * must not be applied. */
+struct migset *migset_load(const char *dir, const struct migset_options *opts,
+			   struct diag_list *diags, struct pgstep_error *err);
+void migset_free(struct migset **set);
+
+/* Find an active migration by version as a user wrote it ("4" finds "004"). */
+struct migration *migset_find(const struct migset *set, const char *version_text);
+struct migration *migset_find_key(const struct migset *set, const char *key);
+
+/* Split the up and down sections into statements with libpg_query if not yet
+ * done; a parse error becomes err naming file, line and column. */
+bool migration_split(struct migration *m, struct pgstep_error *err);
+
+/* Parse one file's text as a migration (used by migset_load and by tests).
+ * path is used in messages only. */
+bool migration_parse_directives(struct migration *m, const char *path, const char *text,
+				struct diag_list *diags);
+
+#endif

@@ -1,0 +1,86 @@
+/* ops: what the front ends ask of the engine, tenant by tenant: open a
+ * project (config, migration set, tenants), select tenants, and up, down,
+ * repair, verify. Each operation takes the tenant's advisory lock, creates
+ * the pgstep schema on first use, and reports progress through the run
+ * observer; it never prints. */
+#ifndef PGSTEP_OPS_H
+#define PGSTEP_OPS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "pgstep/config.h"
+#include "pgstep/error.h"
+#include "pgstep/migset.h"
+#include "pgstep/runner.h"
+#include "pgstep/state.h"
+#include "pgstep/status.h"
+#include "pgstep/tenant.h"
+
+struct engine {
+	struct config *cfg;         /* owned */
+	struct migset *set;         /* owned */
+	struct diag_list diags;     /* problems found reading the set */
+	struct tenant_list tenants; /* owned: from the config, then from the query */
+	struct actor actor;
+	struct run_observer obs;    /* progress; may be empty */
+	volatile sig_atomic_t *interrupted; /* set by the front end's signal handler */
+	size_t interrupt_after;     /* demo/tests: see run_options */
+};
+
+/* Load config (path NULL: ./pgstep.conf), the migration set and the tenants
+ * (running the tenant query when configured). Set problems are in e->diags;
+ * err is set for what makes the project unusable (exit code in err->code). */
+bool engine_open(struct engine *e, const char *config_path, struct pgstep_error *err);
+void engine_close(struct engine *e);
+/* True when the set has DIAG_ERROR entries (nothing may be applied). */
+bool engine_set_has_errors(const struct engine *e);
+
+struct selection {
+	const char *const *names; /* --tenant, repeatable */
+	size_t n_names;
+	const char *const *groups; /* --group key=value, repeatable (all must match) */
+	size_t n_groups;
+	bool all;
+};
+
+/* Resolve a selection; an unknown tenant name or a bad group is an error
+ * (PGSTEP_EXIT_USAGE). With nothing selected: every tenant when
+ * default_all, else the only tenant if there is exactly one, else an error. */
+bool engine_select(const struct engine *e, const struct selection *sel, bool default_all,
+		   struct tenant ***out, size_t *n, struct pgstep_error *err);
+
+struct up_options {
+	const char *to;   /* apply up to and including this version; NULL: all */
+	bool resume;      /* continue a dirty migration after its last done statement */
+	bool dry_run;     /* list what would run, change nothing */
+};
+
+/* Plan for one tenant: the migrations `up` would apply, in order. */
+bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct up_options *o,
+		 struct migration ***out, size_t *n, struct pgstep_error *err);
+
+enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
+			struct pgstep_error *err);
+
+struct down_options {
+	const char *to; /* roll back every applied migration above this version */
+	int steps;      /* or this many (default 1) */
+	bool use_file;  /* run the file's down even when it changed since apply */
+};
+
+enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
+			  struct pgstep_error *err);
+
+/* Record a manual resolution of a failed or dirty migration. mark_applied
+ * chooses the state written: applied, or rolled_back. */
+enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,
+			    const char *reason, bool mark_applied, struct pgstep_error *err);
+
+/* Checksums of applied migrations against the files, and the event hash
+ * chain; each problem names the tenant, file or event. Returns
+ * PGSTEP_EXIT_DRIFT when something was found. */
+enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list *problems,
+			    struct pgstep_error *err);
+
+#endif

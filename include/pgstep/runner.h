@@ -1,0 +1,99 @@
+/* runner: runs one migration (up or down) on one tenant's session as a state
+ * machine that never blocks, so the command line and the interface's poll
+ * loop drive the same code. The migration's statements are grouped into
+ * units: a transaction (the whole migration by default, or a BEGIN ... COMMIT
+ * block written in the file) or a single statement that must run outside a
+ * transaction. The state row is written inside the last unit's transaction,
+ * so a transactional migration is applied and recorded, or neither; between
+ * units progress (statements_done) is committed, so an interruption leaves
+ * state dirty at the exact statement. lock_timeout is always set; on SQLSTATE
+ * 55P03 the unit is rolled back (releasing every lock it held), and retried
+ * after an exponential backoff, each wait recorded as an event. */
+#ifndef PGSTEP_RUNNER_H
+#define PGSTEP_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pgstep/error.h"
+#include "pgstep/migration.h"
+#include "pgstep/session.h"
+#include "pgstep/state.h"
+#include "pgstep/tenant.h"
+
+enum run_direction { RUN_UP, RUN_DOWN };
+
+enum run_event_kind {
+	RUN_EV_START,          /* migration begins */
+	RUN_EV_STATEMENT,      /* a statement is sent */
+	RUN_EV_STATEMENT_DONE, /* a statement finished */
+	RUN_EV_LOCK_WAIT,      /* lock_timeout hit: waiting backoff_ms, then attempt */
+	RUN_EV_DONE,           /* migration applied / rolled back and recorded */
+	RUN_EV_FAILED,         /* migration failed; message and sqlstate set */
+	RUN_EV_CANCELLED,      /* interrupted; what was open rolled back and recorded */
+	RUN_EV_NOTICE,         /* server notice; message set */
+};
+
+struct run_event {
+	enum run_event_kind kind;
+	const struct tenant *tenant;
+	const struct migration *migration;
+	enum run_direction direction;
+	size_t index;        /* 0-based statement index */
+	size_t total;        /* statements in the migration */
+	const char *sql;     /* the statement, when relevant */
+	int line;            /* its line in the file */
+	int attempt;         /* lock retries: 1-based */
+	int64_t backoff_ms;
+	int64_t elapsed_ms;
+	const char *message;
+	const char *sqlstate;
+};
+
+struct run_observer {
+	void (*event)(void *ctx, const struct run_event *ev);
+	void *ctx;
+};
+
+struct run_options {
+	int64_t lock_timeout_ms;      /* never 0 */
+	int lock_retries;
+	int64_t retry_backoff_ms;
+	int64_t statement_timeout_ms; /* 0: none */
+	size_t resume_from;           /* statements already done (dirty resume) */
+	bool use_stored_down;         /* run the down text stored at apply time */
+	const char *stored_down_sql;  /* that text, when use_stored_down */
+	const char *phase;
+	/* Stop after this many statements as if interrupted (demo and tests
+	 * only; 0: never). */
+	size_t interrupt_after;
+};
+
+enum run_status {
+	RUN_WAIT_SOCKET, /* a query is in flight: wait for session socket readability */
+	RUN_WAIT_TIMER,  /* backing off: call again after runner_timeout_ms() */
+	RUN_FINISHED,    /* done; see runner_result() */
+};
+
+struct runner;
+
+/* Prepare; splits the migration's statements (errors name file and line). */
+struct runner *runner_new(struct session *s, const struct actor *actor, struct tenant *t,
+			  struct migration *m, enum run_direction dir, const struct run_options *opts,
+			  const struct run_observer *obs, struct pgstep_error *err);
+void runner_free(struct runner **r);
+/* Advance as far as possible without blocking. */
+enum run_status runner_step(struct runner *r);
+int runner_timeout_ms(const struct runner *r);
+/* Request cancellation (PQcancel on the running statement); the runner then
+ * rolls back what is open, records it and finishes. Safe from the main loop;
+ * from a signal handler use session_cancel_handle() plus runner_step later. */
+void runner_cancel(struct runner *r);
+/* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
+enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);
+/* Blocking driver: poll the socket and timers until finished. *interrupted
+ * (a signal flag) is checked between waits and cancels the run. */
+enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted, struct pgstep_error *err);
+
+#endif

@@ -1,0 +1,108 @@
+/* state: the pgstep schema in each target database. pgstep.migrations holds
+ * one row per tenant and version; pgstep.events is an append-only log whose
+ * rows are chained by SHA-256 (computed here with libcrypto) per tenant;
+ * pgstep.meta holds the schema's own version for later upgrades. */
+#ifndef PGSTEP_STATE_H
+#define PGSTEP_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pgstep/error.h"
+#include "pgstep/session.h"
+
+#define STATE_SCHEMA_VERSION 1
+
+enum row_state { ROW_APPLIED, ROW_ROLLED_BACK, ROW_FAILED, ROW_DIRTY };
+
+const char *row_state_name(enum row_state s);
+bool row_state_parse(const char *s, enum row_state *out);
+
+struct state_row {
+	char *tenant;
+	char *version;       /* canonical key, e.g. "1.10" */
+	char *version_text;  /* as in the file name, e.g. "1_10" */
+	char *name;
+	char *phase;
+	char *checksum;
+	enum row_state state;
+	int statements_total;
+	int statements_done;
+	char *up_sql;        /* NULL unless loaded with texts */
+	char *down_sql;
+	char *db_user;
+	char *os_user;
+	char *client_addr;
+	char *started_at;    /* ISO 8601 text */
+	char *finished_at;
+	int64_t duration_ms;
+	char *sqlstate;      /* failure details; NULL when none */
+	char *error_message;
+	int error_statement; /* 1-based statement index; 0 when none */
+};
+
+struct state_rows {
+	struct state_row *items; /* owned */
+	size_t n, cap;
+};
+
+void state_row_release(struct state_row *r);
+void state_rows_clear(struct state_rows *rows);
+struct state_row *state_rows_find(const struct state_rows *rows, const char *tenant,
+				  const char *version_key);
+
+/* Does the pgstep schema exist here? (No writes.) */
+bool state_exists(struct session *s, bool *exists, struct pgstep_error *err);
+/* Create or upgrade the pgstep schema (idempotent; safe concurrently). */
+bool state_ensure(struct session *s, struct pgstep_error *err);
+
+/* Rows of the given tenants (all when n == 0), without up/down texts unless
+ * with_sql. Missing schema means no rows. */
+bool state_load(struct session *s, const char *const *tenants, size_t n, bool with_sql,
+		struct state_rows *out, struct pgstep_error *err);
+/* Insert or replace the row (tenant, version) in whatever transaction is open. */
+bool state_upsert(struct session *s, const struct state_row *row, struct pgstep_error *err);
+/* Update progress of a running non-transactional migration. */
+bool state_set_progress(struct session *s, const char *tenant, const char *version,
+			int statements_done, struct pgstep_error *err);
+
+/* Who is running pgstep: database user is filled by the server; OS user from
+ * the environment; client address from SSH_CLIENT. */
+struct actor {
+	char *os_user;
+	char *client_addr; /* NULL when not over SSH */
+};
+void actor_init(struct actor *a);
+void actor_release(struct actor *a);
+
+/* Append an event for tenant (version may be NULL) in the open transaction
+ * (or autocommit). detail is a JSON object text (may be NULL). The caller
+ * holds the tenant's advisory lock, which keeps the chain linear. */
+bool state_event(struct session *s, const struct actor *actor, const char *tenant,
+		 const char *version, const char *action, const char *detail,
+		 struct pgstep_error *err);
+
+struct event_row {
+	int64_t seq;
+	char *tenant, *version, *action, *detail, *db_user, *os_user, *client_addr, *at;
+	char *prev_hash, *hash;
+};
+struct event_rows {
+	struct event_row *items;
+	size_t n, cap;
+};
+void event_rows_clear(struct event_rows *rows);
+bool state_load_events(struct session *s, const char *tenant, const char *version,
+		       struct event_rows *out, struct pgstep_error *err);
+/* Recompute the hash chain of tenant's events; each broken or missing event
+ * is added to problems ("event 12 (apply 004): hash mismatch"). */
+bool state_verify_events(struct session *s, const char *tenant, struct diag_list *problems,
+			 struct pgstep_error *err);
+
+/* The per-tenant advisory lock. On contention, holder describes the session
+ * that holds it and err has PGSTEP_EXIT_LOCKED naming pid, user, client
+ * address and since when. */
+bool state_lock_tenant(struct session *s, const char *tenant, struct pgstep_error *err);
+void state_unlock_tenant(struct session *s, const char *tenant);
+
+#endif

@@ -1,0 +1,62 @@
+/* status: what each tenant has applied, merged with the migration set:
+ * per migration applied / pending / failed / dirty / rolled_back / archived
+ * / skipped, checksum comparison, and the tenant's overall state. Tenants
+ * sharing a conninfo are read with one connection and one query. */
+#ifndef PGSTEP_STATUS_H
+#define PGSTEP_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "pgstep/migset.h"
+#include "pgstep/state.h"
+#include "pgstep/tenant.h"
+
+enum mstate {
+	MSTATE_PENDING,
+	MSTATE_APPLIED,
+	MSTATE_FAILED,
+	MSTATE_DIRTY,
+	MSTATE_ROLLED_BACK, /* rolled back: pending again */
+	MSTATE_ARCHIVED,    /* in archive/: never applied */
+	MSTATE_SKIPPED,     /* a baseline on a non-empty tenant, or covered by a baseline */
+	MSTATE_MISSING,     /* recorded in the database, no file any more */
+};
+
+const char *mstate_name(enum mstate s);
+
+struct mig_status {
+	struct migration *m;         /* NULL when MSTATE_MISSING */
+	const struct state_row *row; /* NULL when never recorded */
+	enum mstate state;
+	bool checksum_ok;            /* true unless applied and the file changed */
+};
+
+enum tstate { TSTATE_OK, TSTATE_PENDING, TSTATE_FAILED, TSTATE_DIRTY, TSTATE_UNREACHABLE };
+
+const char *tstate_name(enum tstate s);
+
+struct tenant_status {
+	struct tenant *tenant;       /* not owned */
+	enum tstate state;
+	char *error;                 /* owned: why unreachable, or NULL */
+	enum pgstep_exit error_code;
+	struct mig_status *items;    /* owned: archived first, then the set in order, then missing */
+	size_t n;
+	int applied, pending;
+	struct state_rows rows;      /* owned: the rows the items point to */
+};
+
+struct status_report {
+	struct tenant_status *items; /* owned */
+	size_t n;
+};
+
+/* Read the state of every tenant; unreachable tenants are reported in their
+ * entry and the others go on. */
+void status_collect(const struct migset *set, struct tenant *const *tenants, size_t n,
+		    struct status_report *out);
+/* Merge one tenant's rows (already loaded) with the set. */
+void status_merge(const struct migset *set, struct tenant_status *ts);
+void status_report_clear(struct status_report *r);
+
+#endif

@@ -1,0 +1,27 @@
+/* strbuf: a growable, always NUL-terminated byte string. */
+#ifndef PGSTEP_STRBUF_H
+#define PGSTEP_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *buf; /* never NULL after strbuf_init */
+	size_t len;
+	size_t cap;
+};
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+/* Hand the buffer to the caller (who frees it) and reinitialise sb. */
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_add(struct strbuf *sb, const void *data, size_t n);
+void strbuf_adds(struct strbuf *sb, const char *s);
+void strbuf_addc(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Read a whole file; returns 0 or an errno value. */
+int strbuf_read_file(struct strbuf *sb, const char *path);
+
+#endif

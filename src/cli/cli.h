@@ -1,0 +1,3 @@
+#ifndef PGSTEP_CLI_H
+#define PGSTEP_CLI_H
+#endif

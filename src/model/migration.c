@@ -1,0 +1,2 @@
+/* TODO(skeleton): being written */
+#include "config.h"

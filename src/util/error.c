@@ -1,0 +1,110 @@
+/* error: error values and diagnostic lists. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/error.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/xalloc.h"
+
+void error_set(struct pgstep_error *e, enum pgstep_exit code, const char *fmt, ...)
+{
+	if (!e)
+		return;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(e->msg);
+	e->msg = strbuf_detach(&sb);
+	strbuf_release(&sb);
+	e->code = code;
+	e->sqlstate[0] = '\0';
+}
+
+void error_prefix(struct pgstep_error *e, const char *fmt, ...)
+{
+	if (!e || !e->msg)
+		return;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	strbuf_addf(&sb, ": %s", e->msg);
+	free(e->msg);
+	e->msg = strbuf_detach(&sb);
+	strbuf_release(&sb);
+}
+
+void error_clear(struct pgstep_error *e)
+{
+	if (!e)
+		return;
+	free(e->msg);
+	e->msg = NULL;
+	e->code = PGSTEP_EXIT_OK;
+	e->sqlstate[0] = '\0';
+}
+
+bool error_isset(const struct pgstep_error *e)
+{
+	return e && e->msg != NULL;
+}
+
+void diag_list_init(struct diag_list *d)
+{
+	d->items = NULL;
+	d->n = d->cap = 0;
+}
+
+void diag_list_clear(struct diag_list *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->items[i].file);
+		free(d->items[i].msg);
+	}
+	free(d->items);
+	diag_list_init(d);
+}
+
+void diag_add(struct diag_list *d, enum diag_level level, const char *file, int line,
+	      const char *fmt, ...)
+{
+	XGROW(d->items, d->cap, d->n + 1);
+	struct diag *g = &d->items[d->n++];
+	struct strbuf sb;
+	strbuf_init(&sb);
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	g->level = level;
+	g->file = file ? xstrdup(file) : NULL;
+	g->line = line;
+	g->msg = strbuf_detach(&sb);
+	strbuf_release(&sb);
+}
+
+size_t diag_count(const struct diag_list *d, enum diag_level level)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		n += d->items[i].level == level;
+	return n;
+}
+
+const char *diag_level_name(enum diag_level level)
+{
+	switch (level) {
+	case DIAG_NOTE: return "note";
+	case DIAG_WARNING: return "warning";
+	case DIAG_ERROR: return "error";
+	}
+	return "error";
+}
