@@ -1,2 +1,402 @@
-/* TODO(skeleton): being written */
+/* split: SQL text to statements with libpg_query, and the comment tokens the
+ * migration reader needs for markers and directives.
+ *
+ * The statement boundaries are the RawStmt locations of PostgreSQL's own raw
+ * parser, so dollar quotes, nested comments, quoted identifiers and
+ * CREATE RULE bodies holding ';' all split the way the server would. We parse
+ * the whole text once with pg_query_parse_protobuf rather than calling
+ * pg_query_split_with_parser and then parsing each statement again: the
+ * split function is a thin wrapper over the same raw parse and reports the
+ * same locations, so one parse gives the boundaries and every tree at half the
+ * cost. The scanner's tokens then trim each statement to its first and last
+ * real token, so leading comments and blank lines never shift its line. */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include "pgstep/split.h"
+#include "pgstep/xalloc.h"
+
+void statement_list_init(struct statement_list *l)
+{
+	l->items = NULL;
+	l->n = l->cap = 0;
+}
+
+void statement_list_clear(struct statement_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].sql);
+		free(l->items[i].kind);
+	}
+	free(l->items);
+	statement_list_init(l);
+}
+
+/* libpg_query reports an error position as a 1-based character (not byte)
+ * offset in its input; convert it to a byte offset within text. */
+static size_t char_pos_to_byte(const char *text, int cursorpos)
+{
+	size_t i = 0;
+	int chars = 0;
+	while (text[i] && chars < cursorpos - 1) {
+		i++;
+		while (((unsigned char)text[i] & 0xC0) == 0x80)
+			i++;
+		chars++;
+	}
+	return i;
+}
+
+/* Line (counted from base_line) and 1-based character column of byte offset
+ * pos in text. The column is counted from the start of text on its first
+ * line: callers pass texts that begin at the start of a line. */
+static void text_position(const char *text, size_t pos, int base_line, int *line, int *col)
+{
+	int l = base_line, c = 1;
+	for (size_t i = 0; i < pos && text[i]; i++) {
+		if (text[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+static void set_parse_error(struct pgstep_error *err, const char *text, int base_line,
+                            const PgQueryError *pe)
+{
+	if (pe->cursorpos <= 0) {
+		/* A few grammar checks carry no position: name the text's first line. */
+		error_set(err, PGSTEP_EXIT_USAGE, "line %d: %s", base_line, pe->message);
+		return;
+	}
+	int line, col;
+	text_position(text, char_pos_to_byte(text, pe->cursorpos), base_line, &line, &col);
+	error_set(err, PGSTEP_EXIT_USAGE, "line %d, column %d: %s", line, col, pe->message);
+}
+
+static bool token_is_comment(const PgQuery__ScanToken *t)
+{
+	return t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT;
+}
+
+/* Scan text; on success *out is an unpacked result the caller frees with
+ * pg_query__scan_result__free_unpacked. */
+static bool scan_text(const char *text, PgQuery__ScanResult **out, struct pgstep_error *err)
+{
+	PgQueryScanResult r = pg_query_scan(text);
+	if (r.error) {
+		set_parse_error(err, text, 1, r.error);
+		pg_query_free_scan_result(r);
+		return false;
+	}
+	*out = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	pg_query_free_scan_result(r);
+	if (!*out) {
+		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL scanner's output");
+		return false;
+	}
+	return true;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+/* The value of a boolean option as PostgreSQL's defGetBoolean reads it: no
+ * argument means true; numbers, strings and bare words (parsed as type
+ * names, e.g. "off") are accepted. */
+static bool defelem_bool(const PgQuery__DefElem *d)
+{
+	const PgQuery__Node *a = d->arg;
+	if (!a)
+		return true;
+	const char *word = NULL;
+	switch (a->node_case) {
+	case PG_QUERY__NODE__NODE_INTEGER: return a->integer->ival != 0;
+	case PG_QUERY__NODE__NODE_BOOLEAN: return a->boolean->boolval;
+	case PG_QUERY__NODE__NODE_STRING: word = a->string->sval; break;
+	case PG_QUERY__NODE__NODE_A_CONST:
+		if (a->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			return a->a_const->ival->ival != 0;
+		if (a->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+			return a->a_const->boolval->boolval;
+		if (a->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+			word = a->a_const->sval->sval;
+		break;
+	case PG_QUERY__NODE__NODE_TYPE_NAME: {
+		const PgQuery__TypeName *tn = a->type_name;
+		if (tn->n_names > 0 &&
+		    tn->names[tn->n_names - 1]->node_case == PG_QUERY__NODE__NODE_STRING)
+			word = tn->names[tn->n_names - 1]->string->sval;
+		break;
+	}
+	default: break;
+	}
+	if (!word)
+		return true;
+	return !(strcasecmp(word, "false") == 0 || strcasecmp(word, "off") == 0 ||
+	         strcasecmp(word, "no") == 0 || strcmp(word, "0") == 0 ||
+	         strcasecmp(word, "f") == 0 || strcasecmp(word, "n") == 0);
+}
+
+/* Look for option name in a DefElem list: 1 true, 0 false, -1 absent. */
+static int option_bool(PgQuery__Node **opts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+			continue;
+		const PgQuery__DefElem *d = opts[i]->def_elem;
+		if (d->defname && strcmp(d->defname, name) == 0)
+			return defelem_bool(d);
+	}
+	return -1;
+}
+
+static bool option_present(PgQuery__Node **opts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (opts[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+		    opts[i]->def_elem->defname && strcmp(opts[i]->def_elem->defname, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static enum stmt_txn classify_transaction(const PgQuery__TransactionStmt *t)
+{
+	switch (t->kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: return STMT_TXN_BEGIN;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: return STMT_TXN_COMMIT;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK: return STMT_TXN_ROLLBACK;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED:
+		return STMT_TXN_FORBIDDEN;
+	default:
+		/* SAVEPOINT, RELEASE, ROLLBACK TO stay inside the transaction. */
+		return STMT_TXN_NORMAL;
+	}
+}
+
+static bool alter_table_detach_concurrently(const PgQuery__AlterTableStmt *a)
+{
+	for (size_t i = 0; i < a->n_cmds; i++) {
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		const PgQuery__AlterTableCmd *c = a->cmds[i]->alter_table_cmd;
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition && c->def &&
+		    c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
+		    c->def->partition_cmd->concurrent)
+			return true;
+	}
+	return false;
+}
+
+static bool alter_subscription_forbidden(const PgQuery__AlterSubscriptionStmt *s)
+{
+	switch (s->kind) {
+	case PG_QUERY__ALTER_SUBSCRIPTION_TYPE__ALTER_SUBSCRIPTION_REFRESH: return true;
+	case PG_QUERY__ALTER_SUBSCRIPTION_TYPE__ALTER_SUBSCRIPTION_SET_PUBLICATION:
+	case PG_QUERY__ALTER_SUBSCRIPTION_TYPE__ALTER_SUBSCRIPTION_ADD_PUBLICATION:
+	case PG_QUERY__ALTER_SUBSCRIPTION_TYPE__ALTER_SUBSCRIPTION_DROP_PUBLICATION:
+		/* refresh defaults to true, and refreshing refuses a transaction */
+		return option_bool(s->options, s->n_options, "refresh") != 0;
+	default: return false;
+	}
+}
+
+/* The statements PostgreSQL 15 rejects with "cannot run inside a transaction
+ * block" (PreventInTransactionBlock), decided from the parse tree alone.
+ * Where the tree cannot tell (DROP SUBSCRIPTION: only a subscription with a
+ * slot is refused) we answer forbidden, because running a statement outside a
+ * transaction is always possible while the opposite fails. */
+static enum stmt_txn classify(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		return classify_transaction(n->transaction_stmt);
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return n->index_stmt->concurrent ? STMT_TXN_FORBIDDEN : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
+		const PgQuery__ReindexStmt *r = n->reindex_stmt;
+		bool many = r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA ||
+		            r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
+		            r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE;
+		bool conc = option_bool(r->params, r->n_params, "concurrently") == 1;
+		return many || conc ? STMT_TXN_FORBIDDEN : STMT_TXN_NORMAL;
+	}
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return n->drop_stmt->concurrent ? STMT_TXN_FORBIDDEN : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		return alter_table_detach_concurrently(n->alter_table_stmt) ? STMT_TXN_FORBIDDEN
+		                                                            : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		/* ANALYZE alone may run in a transaction; VACUUM may not */
+		return n->vacuum_stmt->is_vacuumcmd ? STMT_TXN_FORBIDDEN : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+		/* CLUSTER without a table walks every clustered table in its own
+		 * transactions */
+		return n->cluster_stmt->relation ? STMT_TXN_NORMAL : STMT_TXN_FORBIDDEN;
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT:
+		return option_present(n->alter_database_stmt->options,
+		                      n->alter_database_stmt->n_options, "tablespace")
+		           ? STMT_TXN_FORBIDDEN
+		           : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_DISCARD_STMT:
+		return n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL
+		           ? STMT_TXN_FORBIDDEN
+		           : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT: {
+		const PgQuery__CreateSubscriptionStmt *s = n->create_subscription_stmt;
+		/* create_slot defaults to true, or to false with connect = false */
+		int slot = option_bool(s->options, s->n_options, "create_slot");
+		if (slot < 0)
+			slot = option_bool(s->options, s->n_options, "connect") != 0;
+		return slot ? STMT_TXN_FORBIDDEN : STMT_TXN_NORMAL;
+	}
+	case PG_QUERY__NODE__NODE_ALTER_SUBSCRIPTION_STMT:
+		return alter_subscription_forbidden(n->alter_subscription_stmt) ? STMT_TXN_FORBIDDEN
+		                                                                : STMT_TXN_NORMAL;
+	case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+	case PG_QUERY__NODE__NODE_DROPDB_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+	case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT: return STMT_TXN_FORBIDDEN;
+	default: return STMT_TXN_NORMAL;
+	}
+}
+
+/* The parse-tree node name ("AlterTableStmt"): the message type of the
+ * Node oneof member that is set, so no table of names can drift. */
+static const char *node_kind(const PgQuery__Node *n)
+{
+	const ProtobufCFieldDescriptor *f =
+	    protobuf_c_message_descriptor_get_field(&pg_query__node__descriptor, n->node_case);
+	if (!f || !f->descriptor)
+		return "Unknown";
+	return ((const ProtobufCMessageDescriptor *)f->descriptor)->short_name;
+}
+
+/* ---- splitting ---------------------------------------------------------- */
+
+bool sql_split(const char *text, size_t base_offset, int base_line, struct statement_list *out,
+               struct pgstep_error *err)
+{
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
+	if (pr.error) {
+		set_parse_error(err, text, base_line, pr.error);
+		pg_query_free_protobuf_parse_result(pr);
+		return false;
+	}
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
+	    NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
+	pg_query_free_protobuf_parse_result(pr);
+	if (!tree) {
+		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL parser's output");
+		return false;
+	}
+	if (tree->n_stmts == 0) {
+		pg_query__parse_result__free_unpacked(tree, NULL);
+		return true;
+	}
+
+	PgQuery__ScanResult *scan;
+	if (!scan_text(text, &scan, err)) {
+		pg_query__parse_result__free_unpacked(tree, NULL);
+		return false;
+	}
+
+	size_t text_len = strlen(text);
+	size_t tok = 0;       /* tokens before tok belong to earlier statements */
+	size_t counted = 0;   /* newlines counted in text[0, counted) ... */
+	int line = base_line; /* ... giving this line */
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		const PgQuery__RawStmt *rs = tree->stmts[i];
+		size_t start = (size_t)rs->stmt_location;
+		/* stmt_len 0 means "to the end of the text" */
+		size_t end = rs->stmt_len ? start + (size_t)rs->stmt_len : text_len;
+
+		while (tok < scan->n_tokens && (size_t)scan->tokens[tok]->start < start)
+			tok++;
+		size_t first = text_len, last = start;
+		for (; tok < scan->n_tokens && (size_t)scan->tokens[tok]->start < end; tok++) {
+			const PgQuery__ScanToken *t = scan->tokens[tok];
+			if (token_is_comment(t))
+				continue;
+			if (first == text_len)
+				first = (size_t)t->start;
+			last = (size_t)t->end;
+		}
+		if (first == text_len) /* cannot happen for a parsed statement */
+			first = start, last = end;
+
+		for (; counted < first; counted++)
+			if (text[counted] == '\n')
+				line++;
+
+		XGROW(out->items, out->cap, out->n + 1);
+		struct statement *s = &out->items[out->n++];
+		s->sql = xstrndup(text + first, last - first);
+		s->offset = base_offset + first;
+		s->line = line;
+		s->txn = classify(rs->stmt);
+		s->kind = xstrdup(node_kind(rs->stmt));
+	}
+	pg_query__scan_result__free_unpacked(scan, NULL);
+	pg_query__parse_result__free_unpacked(tree, NULL);
+	return true;
+}
+
+/* ---- comments ----------------------------------------------------------- */
+
+static bool collect_comments(const char *text, bool leading_only, struct sql_comment **out,
+                             size_t *n, struct pgstep_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	PgQuery__ScanResult *scan;
+	if (!scan_text(text, &scan, err))
+		return false;
+	size_t cap = 0, counted = 0;
+	int line = 1;
+	for (size_t i = 0; i < scan->n_tokens; i++) {
+		const PgQuery__ScanToken *t = scan->tokens[i];
+		if (!token_is_comment(t)) {
+			if (leading_only)
+				break;
+			continue;
+		}
+		for (; counted < (size_t)t->start; counted++)
+			if (text[counted] == '\n')
+				line++;
+		XGROW(*out, cap, *n + 1);
+		(*out)[(*n)++] = (struct sql_comment){
+		    .offset = (size_t)t->start,
+		    .len = (size_t)(t->end - t->start),
+		    .line = line,
+		};
+	}
+	pg_query__scan_result__free_unpacked(scan, NULL);
+	return true;
+}
+
+bool sql_leading_comments(const char *text, struct sql_comment **out, size_t *n,
+                          struct pgstep_error *err)
+{
+	return collect_comments(text, true, out, n, err);
+}
+
+bool sql_all_comments(const char *text, struct sql_comment **out, size_t *n,
+                      struct pgstep_error *err)
+{
+	return collect_comments(text, false, out, n, err);
+}

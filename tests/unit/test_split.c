@@ -1,6 +1,316 @@
+/* test_split: statement boundaries, positions, kinds and transaction roles
+ * from libpg_query, and comment tokens. */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/split.h"
 #include "tap.h"
+
+/* Split text placed at offset 0, line 1; aborts the checks of a case when
+ * splitting fails so later assertions do not read garbage. */
+static bool split(const char *text, struct statement_list *l)
+{
+	struct pgstep_error err = {0};
+	statement_list_init(l);
+	bool r = sql_split(text, 0, 1, l, &err);
+	if (!r)
+		printf("# unexpected error: %s\n", err.msg);
+	error_clear(&err);
+	return r;
+}
+
+static void test_positions(void)
+{
+	const char *text = "-- leading comment\n"                  /* line 1 */
+	                   "\n"                                    /* 2 */
+	                   "CREATE TABLE a (id int);\n"            /* 3 */
+	                   "/* block\n"                            /* 4 */
+	                   "   comment */\n"                       /* 5 */
+	                   "\n"                                    /* 6 */
+	                   "  ALTER TABLE a ADD b text; -- tail\n" /* 7 */
+	                   "INSERT INTO a VALUES (1)\n"            /* 8 */
+	                   "  -- trailing comment, no ';'\n";      /* 9 */
+	struct statement_list l;
+	if (!split(text, &l))
+		return;
+	is_int(l.n, 3, "three statements around comments and blank lines");
+	if (l.n == 3) {
+		is_int(l.items[0].line, 3, "first statement on line 3, after the comment");
+		is_int(l.items[0].offset, strlen("-- leading comment\n\n"),
+		       "first statement offset skips the comment");
+		is_str(l.items[0].sql, "CREATE TABLE a (id int)", "sql without ';'");
+		is_str(l.items[0].kind, "CreateStmt", "kind CreateStmt");
+		is_int(l.items[1].line, 7, "second statement on line 7, after a block comment");
+		is_int(l.items[1].offset, (size_t)(strstr(text, "ALTER") - text),
+		       "second statement offset at ALTER");
+		is_str(l.items[1].sql, "ALTER TABLE a ADD b text", "second sql trimmed");
+		is_str(l.items[1].kind, "AlterTableStmt", "kind AlterTableStmt");
+		is_int(l.items[1].txn, STMT_TXN_NORMAL, "ALTER TABLE is normal");
+		is_int(l.items[2].line, 8, "third statement on line 8");
+		is_str(l.items[2].sql, "INSERT INTO a VALUES (1)",
+		       "last statement without ';' drops the trailing comment");
+		is_str(l.items[2].kind, "InsertStmt", "kind InsertStmt");
+	}
+	statement_list_clear(&l);
+	is_int(l.n, 0, "clear empties the list");
+
+	/* base_offset and base_line place the text inside its file */
+	struct pgstep_error err = {0};
+	statement_list_init(&l);
+	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", 100, 10, &l, &err), "split with a base");
+	if (l.n == 2) {
+		is_int(l.items[0].line, 12, "line counted from base_line");
+		is_int(l.items[0].offset, 102, "offset counted from base_offset");
+		is_int(l.items[1].line, 13, "second line counted from base_line");
+		is_int(l.items[1].offset, 112, "second offset counted from base_offset");
+	} else {
+		ok(0, "expected 2 statements, got %zu", l.n);
+	}
+	statement_list_clear(&l);
+	error_clear(&err);
+}
+
+static void test_dollar_quotes(void)
+{
+	const char *text = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $body$\n"
+	                   "BEGIN\n"
+	                   "  DROP TABLE x; ALTER TABLE y ADD z int;\n"
+	                   "  RAISE NOTICE 'a;b';\n"
+	                   "  RETURN NEW;\n"
+	                   "END;\n"
+	                   "$body$;\n"
+	                   "SELECT 'it''s; here' AS \"semi;colon\", $$;$$;\n";
+	struct statement_list l;
+	if (!split(text, &l))
+		return;
+	is_int(l.n, 2, "dollar-quoted body with ';' and DDL stays one statement");
+	if (l.n == 2) {
+		is_str(l.items[0].kind, "CreateFunctionStmt", "kind CreateFunctionStmt");
+		ok(strstr(l.items[0].sql, "RETURN NEW;\nEND;\n$body$") != NULL,
+		   "function body kept whole");
+		is_int(l.items[1].line, 8, "statement after the function on line 8");
+		is_str(l.items[1].sql, "SELECT 'it''s; here' AS \"semi;colon\", $$;$$",
+		       "quoted strings and identifiers with ';'");
+		is_str(l.items[1].kind, "SelectStmt", "kind SelectStmt");
+	}
+	statement_list_clear(&l);
+}
+
+static void test_nested_comment(void)
+{
+	const char *text = "/* outer /* inner; SELECT 2; */ still comment; */\n"
+	                   "SELECT 1;";
+	struct statement_list l;
+	if (!split(text, &l))
+		return;
+	is_int(l.n, 1, "nested block comment hides its ';'");
+	if (l.n == 1) {
+		is_int(l.items[0].line, 2, "statement after nested comment on line 2");
+		is_str(l.items[0].sql, "SELECT 1", "nested comment not in sql");
+	}
+	statement_list_clear(&l);
+}
+
+static void test_quoted_identifiers(void)
+{
+	const char *text = "CREATE TABLE \"weird;name\" (\"col -- not a comment\" int);\n"
+	                   "DROP TABLE \"weird;name\";";
+	struct statement_list l;
+	if (!split(text, &l))
+		return;
+	is_int(l.n, 2, "quoted identifiers with ';' and '--'");
+	if (l.n == 2) {
+		is_str(l.items[0].sql, "CREATE TABLE \"weird;name\" (\"col -- not a comment\" int)",
+		       "quoted identifiers kept");
+		is_str(l.items[1].kind, "DropStmt", "kind DropStmt");
+		is_int(l.items[1].txn, STMT_TXN_NORMAL, "plain DROP TABLE is normal");
+	}
+	statement_list_clear(&l);
+}
+
+struct txn_case {
+	const char *sql;
+	enum stmt_txn txn;
+	const char *kind;
+};
+
+static void test_classification(void)
+{
+	static const struct txn_case cases[] = {
+	    {"BEGIN", STMT_TXN_BEGIN, "TransactionStmt"},
+	    {"START TRANSACTION ISOLATION LEVEL SERIALIZABLE", STMT_TXN_BEGIN, "TransactionStmt"},
+	    {"COMMIT", STMT_TXN_COMMIT, "TransactionStmt"},
+	    {"END", STMT_TXN_COMMIT, "TransactionStmt"},
+	    {"ROLLBACK", STMT_TXN_ROLLBACK, "TransactionStmt"},
+	    {"ABORT", STMT_TXN_ROLLBACK, "TransactionStmt"},
+	    {"SAVEPOINT s", STMT_TXN_NORMAL, "TransactionStmt"},
+	    {"ROLLBACK TO SAVEPOINT s", STMT_TXN_NORMAL, "TransactionStmt"},
+	    {"CREATE INDEX CONCURRENTLY i ON t (a)", STMT_TXN_FORBIDDEN, "IndexStmt"},
+	    {"CREATE UNIQUE INDEX i ON t (a)", STMT_TXN_NORMAL, "IndexStmt"},
+	    {"DROP INDEX CONCURRENTLY i", STMT_TXN_FORBIDDEN, "DropStmt"},
+	    {"DROP INDEX i", STMT_TXN_NORMAL, "DropStmt"},
+	    {"REINDEX INDEX CONCURRENTLY i", STMT_TXN_FORBIDDEN, "ReindexStmt"},
+	    {"REINDEX (CONCURRENTLY) TABLE t", STMT_TXN_FORBIDDEN, "ReindexStmt"},
+	    {"REINDEX TABLE t", STMT_TXN_NORMAL, "ReindexStmt"},
+	    {"REINDEX DATABASE app", STMT_TXN_FORBIDDEN, "ReindexStmt"},
+	    {"ALTER TABLE p DETACH PARTITION c CONCURRENTLY", STMT_TXN_FORBIDDEN, "AlterTableStmt"},
+	    {"ALTER TABLE p DETACH PARTITION c", STMT_TXN_NORMAL, "AlterTableStmt"},
+	    {"VACUUM", STMT_TXN_FORBIDDEN, "VacuumStmt"},
+	    {"VACUUM (ANALYZE) t", STMT_TXN_FORBIDDEN, "VacuumStmt"},
+	    {"ANALYZE t", STMT_TXN_NORMAL, "VacuumStmt"},
+	    {"ALTER SYSTEM SET work_mem = '64MB'", STMT_TXN_FORBIDDEN, "AlterSystemStmt"},
+	    {"CREATE DATABASE app2", STMT_TXN_FORBIDDEN, "CreatedbStmt"},
+	    {"DROP DATABASE app2", STMT_TXN_FORBIDDEN, "DropdbStmt"},
+	    {"ALTER DATABASE app SET TABLESPACE fast", STMT_TXN_FORBIDDEN, "AlterDatabaseStmt"},
+	    {"CREATE TABLESPACE fast LOCATION '/srv/fast'", STMT_TXN_FORBIDDEN,
+	     "CreateTableSpaceStmt"},
+	    {"DROP TABLESPACE fast", STMT_TXN_FORBIDDEN, "DropTableSpaceStmt"},
+	    {"CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p", STMT_TXN_FORBIDDEN,
+	     "CreateSubscriptionStmt"},
+	    {"CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = false)",
+	     STMT_TXN_NORMAL, "CreateSubscriptionStmt"},
+	    {"CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (connect = false)",
+	     STMT_TXN_NORMAL, "CreateSubscriptionStmt"},
+	    {"ALTER SUBSCRIPTION s REFRESH PUBLICATION", STMT_TXN_FORBIDDEN,
+	     "AlterSubscriptionStmt"},
+	    {"ALTER SUBSCRIPTION s SET PUBLICATION p WITH (refresh = off)", STMT_TXN_NORMAL,
+	     "AlterSubscriptionStmt"},
+	    {"ALTER SUBSCRIPTION s ADD PUBLICATION p", STMT_TXN_FORBIDDEN, "AlterSubscriptionStmt"},
+	    {"ALTER SUBSCRIPTION s DISABLE", STMT_TXN_NORMAL, "AlterSubscriptionStmt"},
+	    {"DROP SUBSCRIPTION s", STMT_TXN_FORBIDDEN, "DropSubscriptionStmt"},
+	    {"CLUSTER", STMT_TXN_FORBIDDEN, "ClusterStmt"},
+	    {"CLUSTER t USING i", STMT_TXN_NORMAL, "ClusterStmt"},
+	    {"DISCARD ALL", STMT_TXN_FORBIDDEN, "DiscardStmt"},
+	    {"COMMIT PREPARED 'x'", STMT_TXN_FORBIDDEN, "TransactionStmt"},
+	    /* PostgreSQL 12+ allows ADD VALUE in a transaction block */
+	    {"ALTER TYPE mood ADD VALUE 'meh'", STMT_TXN_NORMAL, "AlterEnumStmt"},
+	    {"REFRESH MATERIALIZED VIEW CONCURRENTLY mv", STMT_TXN_NORMAL, "RefreshMatViewStmt"},
+	    {"CREATE TYPE mood AS ENUM ('a', 'b')", STMT_TXN_NORMAL, "CreateEnumStmt"},
+	    {"ALTER TABLE t RENAME COLUMN type TO key_type", STMT_TXN_NORMAL, "RenameStmt"},
+	    {"UPDATE t SET a = 1", STMT_TXN_NORMAL, "UpdateStmt"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct statement_list l;
+		if (!split(cases[i].sql, &l)) {
+			ok(0, "%s parses", cases[i].sql);
+			continue;
+		}
+		if (l.n != 1) {
+			ok(0, "%s: one statement, got %zu", cases[i].sql, l.n);
+		} else {
+			is_int(l.items[0].txn, cases[i].txn, "txn role of %s", cases[i].sql);
+			is_str(l.items[0].kind, cases[i].kind, "kind of %s", cases[i].sql);
+		}
+		statement_list_clear(&l);
+	}
+
+	/* a file's own transaction, in order */
+	struct statement_list l;
+	if (split("BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n", &l)) {
+		is_int(l.n, 3, "BEGIN, CREATE, COMMIT");
+		if (l.n == 3) {
+			is_int(l.items[0].txn, STMT_TXN_BEGIN, "BEGIN first");
+			is_int(l.items[1].txn, STMT_TXN_NORMAL, "CREATE inside");
+			is_int(l.items[2].txn, STMT_TXN_COMMIT, "COMMIT last");
+			is_int(l.items[2].line, 3, "COMMIT on line 3");
+		}
+		statement_list_clear(&l);
+	}
+}
+
+static void test_errors(void)
+{
+	struct pgstep_error err = {0};
+	struct statement_list l;
+	statement_list_init(&l);
+	const char *text = "SELECT 1;\n"
+	                   "-- comment\n"
+	                   "CREATE TABLE t (a int,, b int);\n";
+	ok(!sql_split(text, 0, 1, &l, &err), "syntax error fails");
+	is_str(err.msg, "line 3, column 23: syntax error at or near \",\"",
+	       "error names line and column in the text");
+	is_int(err.code, PGSTEP_EXIT_USAGE, "parse error is a usage error");
+	is_int(l.n, 0, "nothing appended on error");
+
+	/* placed at line 20 of a file; columns count characters, not bytes */
+	ok(!sql_split("\nSELECT 'é', ,1;", 50, 20, &l, &err), "error with a base line");
+	is_str(err.msg, "line 21, column 13: syntax error at or near \",\"",
+	       "line from base_line, column in characters");
+
+	ok(!sql_split("SELECT 1;\nSELECT 'abc", 0, 5, &l, &err), "unterminated string fails");
+	is_str(err.msg, "line 6, column 8: unterminated quoted string at or near \"'abc\"",
+	       "unterminated string position");
+
+	ok(!sql_split("CREATE TABLE", 0, 1, &l, &err), "incomplete statement fails");
+	is_str(err.msg, "line 1, column 13: syntax error at end of input", "end of input position");
+	error_clear(&err);
+	statement_list_clear(&l);
+
+	ok(sql_split("", 0, 1, &l, &err), "empty text is fine");
+	is_int(l.n, 0, "empty text: no statements");
+	ok(sql_split("-- only a comment\n/* and another */\n", 0, 1, &l, &err),
+	   "comment-only text is fine");
+	is_int(l.n, 0, "comment-only text: no statements");
+	ok(!error_isset(&err), "no error set");
+	statement_list_clear(&l);
+}
+
+static void test_comments(void)
+{
+	const char *text = "-- pgstep:note hello\n"
+	                   "/* block */\n"
+	                   "-- migrate:up\n"
+	                   "SELECT 1; -- after\n"
+	                   "/* last */";
+	struct pgstep_error err = {0};
+	struct sql_comment *c = NULL;
+	size_t n = 0;
+	ok(sql_leading_comments(text, &c, &n, &err), "leading comments");
+	is_int(n, 3, "three leading comments");
+	if (n == 3) {
+		is_int(c[0].offset, 0, "first at 0");
+		is_int(c[0].len, strlen("-- pgstep:note hello"), "first length");
+		is_int(c[0].line, 1, "first on line 1");
+		is_int(c[1].line, 2, "block on line 2");
+		is_int(c[1].len, strlen("/* block */"), "block length");
+		is_int(c[2].line, 3, "marker on line 3");
+		is_int(c[2].offset, (size_t)(strstr(text, "-- migrate") - text), "marker offset");
+	}
+	free(c);
+
+	ok(sql_all_comments(text, &c, &n, &err), "all comments");
+	is_int(n, 5, "five comments in all");
+	if (n == 5) {
+		is_int(c[3].line, 4, "inline comment on line 4");
+		is_int(c[3].offset, (size_t)(strstr(text, "-- after") - text), "inline offset");
+		is_int(c[4].line, 5, "last comment on line 5");
+		is_int(c[4].len, strlen("/* last */"), "last comment length");
+	}
+	free(c);
+
+	/* dollar quotes and strings are not comments */
+	ok(sql_all_comments("SELECT $$ -- no $$, '/* no */';", &c, &n, &err), "quotes scanned");
+	is_int(n, 0, "no comment inside quotes");
+	free(c);
+
+	ok(!sql_leading_comments("-- x\nSELECT 'open", &c, &n, &err), "scanner error fails");
+	is_str(err.msg, "line 2, column 8: unterminated quoted string at or near \"'open\"",
+	       "scanner error position");
+	is_int(n, 0, "no comments on error");
+	free(c);
+	error_clear(&err);
+}
+
 int main(void)
 {
+	test_positions();
+	test_dollar_quotes();
+	test_nested_comment();
+	test_quoted_identifiers();
+	test_classification();
+	test_errors();
+	test_comments();
 	return done_testing();
 }
