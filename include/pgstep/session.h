@@ -55,4 +55,8 @@ bool session_cancel(struct session *s);
 PGcancel *session_cancel_handle(struct session *s);
 int session_backend_pid(const struct session *s);
 
+/* current_user of the session, read once and cached (the state rows and the
+ * event hash chain record it); NULL with err set when the query fails. */
+const char *session_current_user(struct session *s, struct pgstep_error *err);
+
 #endif

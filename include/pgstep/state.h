@@ -44,6 +44,10 @@ struct state_row {
 struct state_rows {
 	struct state_row *items; /* owned */
 	size_t n, cap;
+	/* state_load leaves items sorted by (tenant, version) in byte order
+	 * and sets this, so state_rows_find is a binary search (1,000 tenants
+	 * x 100 rows). Whoever appends rows by hand must clear it. */
+	bool sorted;
 };
 
 void state_row_release(struct state_row *r);
@@ -74,6 +78,11 @@ struct actor {
 };
 void actor_init(struct actor *a);
 void actor_release(struct actor *a);
+
+/* The current time as pgstep stores it: ISO 8601 UTC with microseconds
+ * ("2026-11-21T10:00:01.123456Z"), which round-trips through timestamptz
+ * exactly. Owned by the caller. */
+char *state_now(void);
 
 /* Append an event for tenant (version may be NULL) in the open transaction
  * (or autocommit). detail is a JSON object text (may be NULL). The caller
