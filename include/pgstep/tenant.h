@@ -41,5 +41,9 @@ struct tenant *tenant_list_find(const struct tenant_list *l, const char *name);
 
 /* The conninfo with any password replaced by "********", for messages. */
 char *conninfo_redact(const char *conninfo);
+/* text (e.g. a libpq error message about conninfo) with every occurrence of
+ * the conninfo's password, raw or decoded, replaced by "********". Works
+ * even when libpq cannot parse conninfo. */
+char *conninfo_scrub(const char *conninfo, const char *text);
 
 #endif
