@@ -69,6 +69,11 @@ struct down_options {
 	bool use_file;  /* run the file's down even when it changed since apply */
 };
 
+/* Plan for one tenant: the applied migrations `down` would roll back, newest
+ * first (pointers into ts). A dirty migration on the way is an error. */
+bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
+		   const struct mig_status ***out, size_t *n, struct pgstep_error *err);
+
 enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
 			  struct pgstep_error *err);
 
@@ -82,5 +87,9 @@ enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *vers
  * PGSTEP_EXIT_DRIFT when something was found. */
 enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list *problems,
 			    struct pgstep_error *err);
+
+/* The tenant's events (version NULL: all), oldest first. */
+enum pgstep_exit ops_history(struct engine *e, struct tenant *t, const char *version,
+			     struct event_rows *out, struct pgstep_error *err);
 
 #endif

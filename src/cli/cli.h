@@ -1,3 +1,83 @@
+/* cli: the command line front end. main.c takes the global options (which
+ * may stand before or after the command), then hands the remaining
+ * arguments to one command function. Commands print; the engine never does. */
 #ifndef PGSTEP_CLI_H
 #define PGSTEP_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "pgstep/error.h"
+
+struct cli_globals {
+	const char *config_path; /* -c FILE, or NULL */
+	bool json;               /* --json */
+	bool color;              /* terminal, no NO_COLOR, no --no-color */
+};
+
+/* Each command gets argv[0] = command name and its own options. Returns an
+ * exit code (enum pgstep_exit). */
+typedef int (*cli_command_fn)(const struct cli_globals *g, int argc, char **argv);
+
+int cli_status(const struct cli_globals *g, int argc, char **argv);
+int cli_plan(const struct cli_globals *g, int argc, char **argv);
+int cli_up(const struct cli_globals *g, int argc, char **argv);
+int cli_down(const struct cli_globals *g, int argc, char **argv);
+int cli_history(const struct cli_globals *g, int argc, char **argv);
+int cli_verify(const struct cli_globals *g, int argc, char **argv);
+int cli_repair(const struct cli_globals *g, int argc, char **argv);
+int cli_demo(const struct cli_globals *g, int argc, char **argv);
+int cli_lint(const struct cli_globals *g, int argc, char **argv);
+
+/* Options shared by the commands; each command says which it accepts. */
+enum cli_opt {
+	OPT_TENANT = 1 << 0,  /* --tenant NAME (repeatable) */
+	OPT_ALL = 1 << 1,     /* --all */
+	OPT_GROUP = 1 << 2,   /* --group key=value (repeatable) */
+	OPT_TO = 1 << 3,      /* --to VERSION */
+	OPT_STEPS = 1 << 4,   /* --steps N */
+	OPT_YES = 1 << 5,     /* --yes */
+	OPT_DRY_RUN = 1 << 6, /* --dry-run */
+	OPT_RESUME = 1 << 7,  /* --resume */
+	OPT_USE_FILE = 1 << 8, /* --use-file */
+	OPT_CHECK = 1 << 9,   /* --check */
+	OPT_KEEP = 1 << 10,   /* --keep */
+	OPT_VERSION = 1 << 11, /* --version V */
+	OPT_REASON = 1 << 12, /* --reason TEXT */
+	OPT_MARK = 1 << 13,   /* --mark applied|rolled_back */
+	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
+};
+
+struct cli_opts {
+	const char *tenants[64];
+	size_t n_tenants;
+	const char *groups[16];
+	size_t n_groups;
+	bool all, yes, dry_run, resume, use_file, check, keep;
+	const char *to, *version, *reason, *mark;
+	int steps;
+	int n_args;      /* arguments left after the options */
+	char **args;
+};
+
+/* Parse argv (argv[0] is the command). Returns -1 when parsing succeeded,
+ * 0 after printing --help, or 2 after printing a usage error. */
+int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct cli_opts *o);
+
+/* Print "pgstep: message" to stderr and return err's exit code. */
+int cli_fail(const struct pgstep_error *err);
+void cli_diags(const struct cli_globals *g, const struct diag_list *d);
+
+/* Colour for a word on stdout when colour is on ("ok" green, ...). */
+const char *cli_color(const struct cli_globals *g, const char *state);
+const char *cli_reset(const struct cli_globals *g);
+
+struct run_observer;
+/* An observer printing run progress as text lines (nothing under --json). */
+void cli_observer(const struct cli_globals *g, struct run_observer *obs);
+/* Install handlers so SIGINT/SIGTERM/SIGHUP cancel what runs; returns the flag. */
+volatile sig_atomic_t *cli_signals(void);
+/* Ask on the terminal; false without one (the message says to pass --yes). */
+bool cli_confirm(const char *question);
+
 #endif

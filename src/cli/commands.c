@@ -1,2 +1,716 @@
-/* TODO(skeleton): being written */
+/* commands: status, plan, up, down, history, verify, repair. Each parses its
+ * options, opens the project through the engine and prints the answer. */
 #include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pgstep/json.h"
+#include "pgstep/ops.h"
+#include "pgstep/status.h"
+#include "pgstep/xalloc.h"
+
+/* Open the project; the set's diagnostics are printed, and errors in the
+ * set stop every command (exit 2) so nothing runs on a misread set. */
+static int project_open(const struct cli_globals *g, struct engine *e)
+{
+	struct pgstep_error err = { 0 };
+	memset(e, 0, sizeof *e);
+	if (!engine_open(e, g->config_path, &err)) {
+		cli_diags(g, &e->diags);
+		int rc = cli_fail(&err);
+		error_clear(&err);
+		engine_close(e);
+		return rc;
+	}
+	cli_diags(g, &e->diags);
+	if (engine_set_has_errors(e)) {
+		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n", e->set->dir,
+			diag_count(&e->diags, DIAG_ERROR));
+		engine_close(e);
+		return PGSTEP_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int project_select(const struct engine *e, const struct cli_opts *o, bool default_all,
+			  struct tenant ***out, size_t *n)
+{
+	struct pgstep_error err = { 0 };
+	struct selection sel = {
+		.names = o->tenants,
+		.n_names = o->n_tenants,
+		.groups = o->groups,
+		.n_groups = o->n_groups,
+		.all = o->all,
+	};
+	if (!engine_select(e, &sel, default_all, out, n, &err)) {
+		int rc = cli_fail(&err);
+		error_clear(&err);
+		return rc;
+	}
+	return -1;
+}
+
+/* When tenants end differently, the exit code is the first of these that
+ * happened: a failed migration, a locked tenant, a connection failure, a
+ * usage problem. */
+static int worst_exit(int a, int b)
+{
+	static const int order[] = { PGSTEP_EXIT_FAILED, PGSTEP_EXIT_LOCKED, PGSTEP_EXIT_CONNECTION,
+				     PGSTEP_EXIT_DRIFT, PGSTEP_EXIT_USAGE };
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return a ? a : b;
+}
+
+static const char *version_text(const struct mig_status *ms)
+{
+	if (ms->m)
+		return ms->m->version.text;
+	return ms->row->version_text ? ms->row->version_text : ms->row->version;
+}
+
+static const char *status_name_of(const struct mig_status *ms)
+{
+	return ms->m ? ms->m->name : (ms->row->name ? ms->row->name : "");
+}
+
+static void status_json(const struct status_report *r, struct strbuf *sb)
+{
+	struct json j;
+	json_init(&j, sb);
+	json_begin_object(&j);
+	json_key(&j, "tenants");
+	json_begin_array(&j);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tenant_status *ts = &r->items[i];
+		json_begin_object(&j);
+		json_kv_string(&j, "name", ts->tenant->name);
+		json_kv_string(&j, "schema", ts->tenant->schema);
+		json_key(&j, "labels");
+		json_begin_object(&j);
+		for (size_t l = 0; l < ts->tenant->n_labels; l++)
+			json_kv_string(&j, ts->tenant->labels[l].key, ts->tenant->labels[l].value);
+		json_end_object(&j);
+		json_kv_string(&j, "state", tstate_name(ts->state));
+		json_kv_int(&j, "applied", ts->applied);
+		json_kv_int(&j, "pending", ts->pending);
+		json_kv_string(&j, "error", ts->error);
+		json_key(&j, "migrations");
+		json_begin_array(&j);
+		for (size_t k = 0; k < ts->n && ts->state != TSTATE_UNREACHABLE; k++) {
+			const struct mig_status *ms = &ts->items[k];
+			json_begin_object(&j);
+			json_kv_string(&j, "version", version_text(ms));
+			json_kv_string(&j, "name", status_name_of(ms));
+			json_kv_string(&j, "phase", ms->m ? ms->m->phase : (ms->row->phase ? ms->row->phase : ""));
+			json_kv_string(&j, "state", mstate_name(ms->state));
+			json_kv_bool(&j, "checksum_ok", ms->checksum_ok);
+			if (ms->row && (ms->state == MSTATE_DIRTY || ms->state == MSTATE_FAILED)) {
+				json_kv_int(&j, "statements_done", ms->row->statements_done);
+				json_kv_int(&j, "statements_total", ms->row->statements_total);
+				json_kv_string(&j, "sqlstate", ms->row->sqlstate);
+				json_kv_string(&j, "error", ms->row->error_message);
+			}
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	strbuf_addc(sb, '\n');
+}
+
+static void status_text(const struct cli_globals *g, const struct status_report *r, bool detail)
+{
+	size_t w = 6;
+	for (size_t i = 0; i < r->n; i++)
+		if (strlen(r->items[i].tenant->name) > w)
+			w = strlen(r->items[i].tenant->name);
+	printf("%-*s  %-11s  %7s  %7s  %s\n", (int)w, "TENANT", "STATE", "APPLIED", "PENDING", "NOTE");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tenant_status *ts = &r->items[i];
+		const char *st = tstate_name(ts->state);
+		printf("%-*s  %s%-11s%s  ", (int)w, ts->tenant->name, cli_color(g, st), st, cli_reset(g));
+		if (ts->state == TSTATE_UNREACHABLE) {
+			printf("%7s  %7s  %s\n", "-", "-", ts->error);
+			continue;
+		}
+		printf("%7d  %7d  ", ts->applied, ts->pending);
+		const char *sep = "";
+		for (size_t k = 0; k < ts->n; k++) {
+			const struct mig_status *ms = &ts->items[k];
+			if (ms->state == MSTATE_DIRTY)
+				printf("%s%s_%s dirty at statement %d of %d", sep, version_text(ms),
+				       status_name_of(ms), ms->row->statements_done + 1,
+				       ms->row->statements_total);
+			else if (ms->state == MSTATE_FAILED)
+				printf("%s%s_%s failed (%s)", sep, version_text(ms), status_name_of(ms),
+				       ms->row->sqlstate ? ms->row->sqlstate : "error");
+			else if (ms->state == MSTATE_APPLIED && !ms->checksum_ok)
+				printf("%s%s_%s changed since applied", sep, version_text(ms),
+				       status_name_of(ms));
+			else
+				continue;
+			sep = "; ";
+		}
+		printf("\n");
+	}
+	if (!detail)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tenant_status *ts = &r->items[i];
+		if (ts->state == TSTATE_UNREACHABLE)
+			continue;
+		printf("\n%s:\n", ts->tenant->name);
+		const char *phase = NULL;
+		for (size_t k = 0; k < ts->n; k++) {
+			const struct mig_status *ms = &ts->items[k];
+			const char *ph = ms->m ? (ms->m->archived ? "archive" : ms->m->phase) : "(no file)";
+			if (!phase || strcmp(phase, ph) != 0) {
+				if (*ph)
+					printf("  %s\n", ph);
+				phase = ph;
+			}
+			const char *st = mstate_name(ms->state);
+			printf("    %s%-11s%s %s_%s%s\n", cli_color(g, st), st, cli_reset(g),
+			       version_text(ms), status_name_of(ms),
+			       ms->checksum_ok ? "" : "  (file changed since applied)");
+		}
+	}
+}
+
+int cli_status(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_CHECK,
+			   "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &o);
+	if (rc >= 0)
+		return rc;
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n;
+	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct status_report r;
+	status_collect(e.set, ts, n, &r);
+	if (g->json) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		status_json(&r, &sb);
+		fwrite(sb.buf, 1, sb.len, stdout);
+		strbuf_release(&sb);
+	} else {
+		status_text(g, &r, o.n_tenants == 1);
+	}
+	rc = PGSTEP_EXIT_OK;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct tenant_status *t = &r.items[i];
+		if (t->state == TSTATE_UNREACHABLE) {
+			rc = worst_exit(rc, t->error_code);
+			continue;
+		}
+		bool drift = t->state != TSTATE_OK;
+		for (size_t k = 0; k < t->n; k++)
+			drift |= !t->items[k].checksum_ok;
+		if (o.check && drift)
+			rc = worst_exit(rc, PGSTEP_EXIT_DRIFT);
+	}
+	status_report_clear(&r);
+	free(ts);
+	engine_close(&e);
+	return rc;
+}
+
+static const char *transaction_mode(const struct migration *m)
+{
+	bool forbidden = false, blocks = false;
+	for (size_t i = 0; i < m->up.stmts.n; i++) {
+		forbidden |= m->up.stmts.items[i].txn == STMT_TXN_FORBIDDEN;
+		blocks |= m->up.stmts.items[i].txn == STMT_TXN_BEGIN;
+	}
+	if (m->no_transaction || m->up.no_transaction || forbidden)
+		return "none";
+	return blocks ? "file" : "single";
+}
+
+/* The plan of every selected tenant; prints it; returns the total count. */
+static int plan_print(const struct cli_globals *g, struct engine *e, struct status_report *r,
+		      const struct up_options *uo, size_t *total)
+{
+	struct strbuf sb;
+	struct json j;
+	int rc = PGSTEP_EXIT_OK;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_key(&j, "tenants");
+	json_begin_array(&j);
+	*total = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		struct tenant_status *ts = &r->items[i];
+		struct pgstep_error err = { 0 };
+		struct migration **plan = NULL;
+		size_t n = 0;
+		json_begin_object(&j);
+		json_kv_string(&j, "name", ts->tenant->name);
+		if (ts->state == TSTATE_UNREACHABLE) {
+			error_set(&err, ts->error_code, "%s", ts->error);
+		} else if (ops_plan_up(e, ts, uo, &plan, &n, &err)) {
+			for (size_t k = 0; k < n && !error_isset(&err); k++)
+				migration_split(plan[k], &err);
+		}
+		json_kv_string(&j, "error", err.msg);
+		json_key(&j, "pending");
+		json_begin_array(&j);
+		if (!g->json && !error_isset(&err))
+			printf("%s: %zu to apply\n", ts->tenant->name, n);
+		for (size_t k = 0; k < n && !error_isset(&err); k++) {
+			struct migration *m = plan[k];
+			json_begin_object(&j);
+			json_kv_string(&j, "version", m->version.text);
+			json_kv_string(&j, "name", m->name);
+			json_kv_string(&j, "phase", m->phase);
+			json_kv_string(&j, "file", m->up.path);
+			json_kv_string(&j, "note", m->note);
+			json_kv_int(&j, "statements", (int64_t)m->up.stmts.n);
+			json_kv_string(&j, "transaction", transaction_mode(m));
+			json_kv_bool(&j, "reversible", migration_reversible(m));
+			json_end_object(&j);
+			if (!g->json)
+				printf("  %-28s %2zu stmt  %-6s %s%s\n", migration_label(m), m->up.stmts.n,
+				       transaction_mode(m), migration_reversible(m) ? "" : "irreversible  ",
+				       m->note ? m->note : "");
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		if (error_isset(&err)) {
+			if (!g->json)
+				fprintf(stderr, "pgstep: %s\n", err.msg);
+			rc = worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
+		}
+		*total += n;
+		free(plan);
+		error_clear(&err);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	if (g->json)
+		printf("%s\n", sb.buf);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int cli_plan(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_RESUME,
+			   "plan [--tenant T]... [--group k=v]... [--all] [--to V] [--json]", &o);
+	if (rc >= 0)
+		return rc;
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n, total;
+	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct status_report r;
+	struct up_options uo = { .to = o.to, .resume = o.resume };
+	status_collect(e.set, ts, n, &r);
+	rc = plan_print(g, &e, &r, &uo, &total);
+	status_report_clear(&r);
+	free(ts);
+	engine_close(&e);
+	return rc;
+}
+
+struct outcome {
+	const char *tenant;
+	int rc;
+	char *error;
+};
+
+static void outcomes_print(const struct cli_globals *g, const char *verb, struct outcome *out,
+			   size_t n)
+{
+	if (g->json) {
+		struct strbuf sb;
+		struct json j;
+		strbuf_init(&sb);
+		json_init(&j, &sb);
+		json_begin_object(&j);
+		json_key(&j, "tenants");
+		json_begin_array(&j);
+		for (size_t i = 0; i < n; i++) {
+			json_begin_object(&j);
+			json_kv_string(&j, "name", out[i].tenant);
+			json_kv_string(&j, "result",
+				       out[i].rc == PGSTEP_EXIT_OK ? "ok"
+				       : out[i].rc == -1 ? "not attempted"
+				       : out[i].rc == PGSTEP_EXIT_LOCKED ? "locked"
+				       : out[i].rc == PGSTEP_EXIT_CONNECTION ? "unreachable"
+									       : "failed");
+			json_kv_int(&j, "exit", out[i].rc < 0 ? 0 : out[i].rc);
+			json_kv_string(&j, "error", out[i].error);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		printf("%s\n", sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
+	if (n < 2)
+		return;
+	printf("\nsummary (%s):\n", verb);
+	for (size_t i = 0; i < n; i++)
+		printf("  %-20s %s\n", out[i].tenant,
+		       out[i].rc == PGSTEP_EXIT_OK ? "ok"
+		       : out[i].rc == -1	   ? "not attempted (stopped after a failure)"
+		       : out[i].rc == PGSTEP_EXIT_LOCKED ? "locked by another pgstep"
+		       : out[i].rc == PGSTEP_EXIT_CONNECTION ? "unreachable"
+							     : "failed");
+}
+
+enum run_kind { RUN_KIND_UP, RUN_KIND_DOWN };
+
+static int run_tenants(const struct cli_globals *g, struct engine *e, struct tenant **ts, size_t n,
+		       enum run_kind kind, const struct up_options *uo, const struct down_options *dn)
+{
+	struct outcome *out = xcalloc(n ? n : 1, sizeof *out);
+	int rc = PGSTEP_EXIT_OK;
+	bool stop = false;
+	cli_observer(g, &e->obs);
+	e->interrupted = cli_signals();
+	for (size_t i = 0; i < n; i++) {
+		out[i].tenant = ts[i]->name;
+		if (stop || *e->interrupted) {
+			out[i].rc = -1;
+			continue;
+		}
+		struct pgstep_error err = { 0 };
+		int r = kind == RUN_KIND_UP ? (int)ops_up(e, ts[i], uo, &err)
+					    : (int)ops_down(e, ts[i], dn, &err);
+		out[i].rc = r;
+		if (r != PGSTEP_EXIT_OK) {
+			fprintf(stderr, "pgstep: %s\n", err.msg ? err.msg : "failed");
+			out[i].error = err.msg ? xstrdup(err.msg) : NULL;
+			rc = worst_exit(rc, r);
+			/* A failed migration stops the run: it will likely fail on the
+			 * next tenant too, and the DBA should look first. Unreachable or
+			 * locked tenants don't. */
+			stop = r == PGSTEP_EXIT_FAILED || r == PGSTEP_EXIT_USAGE;
+		}
+		error_clear(&err);
+	}
+	outcomes_print(g, kind == RUN_KIND_UP ? "up" : "down", out, n);
+	for (size_t i = 0; i < n; i++)
+		free(out[i].error);
+	free(out);
+	return rc;
+}
+
+int cli_up(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_YES | OPT_DRY_RUN | OPT_RESUME,
+			   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
+			   "[--dry-run] [--yes]",
+			   &o);
+	if (rc >= 0)
+		return rc;
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n, total = 0;
+	if ((rc = project_select(&e, &o, false, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct up_options uo = { .to = o.to, .resume = o.resume, .dry_run = o.dry_run };
+	if (o.dry_run || !o.yes) {
+		struct status_report r;
+		status_collect(e.set, ts, n, &r);
+		struct cli_globals quiet = *g;
+		rc = plan_print(o.dry_run ? g : &quiet, &e, &r, &uo, &total);
+		status_report_clear(&r);
+		if (o.dry_run || total == 0 || rc != PGSTEP_EXIT_OK) {
+			if (!o.dry_run && total == 0 && rc == PGSTEP_EXIT_OK)
+				printf("nothing to apply\n");
+			goto out;
+		}
+		char *q = xasprintf("apply %zu migration(s) to %zu tenant(s)?", total, n);
+		bool yes = cli_confirm(q);
+		free(q);
+		if (!yes) {
+			rc = PGSTEP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	rc = run_tenants(g, &e, ts, n, RUN_KIND_UP, &uo, NULL);
+out:
+	free(ts);
+	engine_close(&e);
+	return rc;
+}
+
+int cli_down(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_STEPS | OPT_YES | OPT_USE_FILE,
+			   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
+			   &o);
+	if (rc >= 0)
+		return rc;
+	if (o.to && o.steps) {
+		fprintf(stderr, "pgstep down: give --to or --steps, not both\n");
+		return PGSTEP_EXIT_USAGE;
+	}
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n;
+	if ((rc = project_select(&e, &o, false, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct down_options dn = { .to = o.to, .steps = o.steps, .use_file = o.use_file };
+	if (!o.yes) {
+		struct status_report r;
+		size_t total = 0;
+		status_collect(e.set, ts, n, &r);
+		for (size_t i = 0; i < r.n; i++) {
+			struct pgstep_error err = { 0 };
+			const struct mig_status **plan = NULL;
+			size_t k = 0;
+			if (r.items[i].state != TSTATE_UNREACHABLE &&
+			    ops_plan_down(&e, &r.items[i], &dn, &plan, &k, &err)) {
+				printf("%s: %zu to roll back\n", r.items[i].tenant->name, k);
+				for (size_t x = 0; x < k; x++)
+					printf("  %s_%s\n", version_text(plan[x]), status_name_of(plan[x]));
+			}
+			total += k;
+			free(plan);
+			error_clear(&err);
+		}
+		status_report_clear(&r);
+		char *q = xasprintf("roll back %zu migration(s) on %zu tenant(s)?", total, n);
+		bool yes = total > 0 && cli_confirm(q);
+		free(q);
+		if (!yes) {
+			if (total == 0)
+				printf("nothing to roll back\n");
+			rc = total == 0 ? PGSTEP_EXIT_OK : PGSTEP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	rc = run_tenants(g, &e, ts, n, RUN_KIND_DOWN, NULL, &dn);
+out:
+	free(ts);
+	engine_close(&e);
+	return rc;
+}
+
+int cli_history(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION,
+			   "history [--tenant T]... [--all] [--version V] [--json]", &o);
+	if (rc >= 0)
+		return rc;
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n;
+	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_key(&j, "tenants");
+	json_begin_array(&j);
+	rc = PGSTEP_EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		struct event_rows ev = { 0 };
+		struct pgstep_error err = { 0 };
+		int r = ops_history(&e, ts[i], o.version, &ev, &err);
+		json_begin_object(&j);
+		json_kv_string(&j, "name", ts[i]->name);
+		json_kv_string(&j, "error", err.msg);
+		json_key(&j, "events");
+		json_begin_array(&j);
+		if (r != PGSTEP_EXIT_OK) {
+			if (!g->json)
+				fprintf(stderr, "pgstep: %s\n", err.msg);
+			rc = worst_exit(rc, r);
+		} else if (!g->json) {
+			printf("%s:\n", ts[i]->name);
+			if (ev.n == 0)
+				printf("  (no events)\n");
+		}
+		for (size_t k = 0; k < ev.n; k++) {
+			const struct event_row *x = &ev.items[k];
+			json_begin_object(&j);
+			json_kv_int(&j, "seq", x->seq);
+			json_kv_string(&j, "at", x->at);
+			json_kv_string(&j, "action", x->action);
+			json_kv_string(&j, "version", x->version);
+			json_kv_string(&j, "db_user", x->db_user);
+			json_kv_string(&j, "os_user", x->os_user);
+			json_kv_string(&j, "client_addr", x->client_addr);
+			json_kv_string(&j, "detail", x->detail);
+			json_end_object(&j);
+			if (!g->json)
+				printf("  %4lld  %s  %-14s %-8s %s/%s%s%s  %s\n", (long long)x->seq, x->at,
+				       x->action, x->version ? x->version : "-",
+				       x->db_user ? x->db_user : "?", x->os_user ? x->os_user : "?",
+				       x->client_addr ? "@" : "", x->client_addr ? x->client_addr : "",
+				       x->detail ? x->detail : "");
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		event_rows_clear(&ev);
+		error_clear(&err);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	if (g->json)
+		printf("%s\n", sb.buf);
+	strbuf_release(&sb);
+	free(ts);
+	engine_close(&e);
+	return rc;
+}
+
+int cli_verify(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_SELECT, "verify [--tenant T]... [--all] [--json]", &o);
+	if (rc >= 0)
+		return rc;
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n;
+	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct diag_list problems;
+	diag_list_init(&problems);
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_key(&j, "tenants");
+	json_begin_array(&j);
+	rc = PGSTEP_EXIT_OK;
+	bool drift = false;
+	for (size_t i = 0; i < n; i++) {
+		struct pgstep_error err = { 0 };
+		size_t before = problems.n;
+		int r = ops_verify(&e, ts[i], &problems, &err);
+		json_begin_object(&j);
+		json_kv_string(&j, "name", ts[i]->name);
+		json_kv_string(&j, "error", err.msg);
+		json_key(&j, "problems");
+		json_begin_array(&j);
+		for (size_t k = before; k < problems.n; k++) {
+			json_begin_object(&j);
+			json_kv_string(&j, "file", problems.items[k].file);
+			json_kv_string(&j, "message", problems.items[k].msg);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		if (r == PGSTEP_EXIT_DRIFT)
+			drift = true;
+		else if (r != PGSTEP_EXIT_OK) {
+			if (!g->json)
+				fprintf(stderr, "pgstep: %s\n", err.msg);
+			rc = worst_exit(rc, r);
+		} else if (!g->json) {
+			printf("%s: ok\n", ts[i]->name);
+		}
+		error_clear(&err);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	if (g->json)
+		printf("%s\n", sb.buf);
+	else
+		for (size_t k = 0; k < problems.n; k++)
+			printf("%s%s%s\n", problems.items[k].file ? problems.items[k].file : "",
+			       problems.items[k].file ? ": " : "", problems.items[k].msg);
+	/* Found drift is the answer verify exists for: it outranks the rest. */
+	if (drift)
+		rc = PGSTEP_EXIT_DRIFT;
+	strbuf_release(&sb);
+	diag_list_clear(&problems);
+	free(ts);
+	engine_close(&e);
+	return rc;
+}
+
+int cli_repair(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	const char *usage = "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
+	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_VERSION | OPT_REASON | OPT_MARK, usage, &o);
+	if (rc >= 0)
+		return rc;
+	if (o.n_tenants != 1 || !o.version || !o.reason) {
+		fprintf(stderr, "pgstep repair: --tenant, --version and --reason are required\nusage: pgstep %s\n",
+			usage);
+		return PGSTEP_EXIT_USAGE;
+	}
+	bool applied = true;
+	if (o.mark && strcmp(o.mark, "applied") != 0) {
+		if (strcmp(o.mark, "rolled_back") != 0 && strcmp(o.mark, "rolled-back") != 0) {
+			fprintf(stderr, "pgstep repair: --mark %s: expected applied or rolled_back\n", o.mark);
+			return PGSTEP_EXIT_USAGE;
+		}
+		applied = false;
+	}
+	struct engine e;
+	if ((rc = project_open(g, &e)) >= 0)
+		return rc;
+	struct tenant **ts;
+	size_t n;
+	if ((rc = project_select(&e, &o, false, &ts, &n)) >= 0) {
+		engine_close(&e);
+		return rc;
+	}
+	struct pgstep_error err = { 0 };
+	rc = ops_repair(&e, ts[0], o.version, o.reason, applied, &err);
+	if (rc != PGSTEP_EXIT_OK)
+		cli_fail(&err);
+	else
+		printf("%s: version %s marked %s (recorded with your reason)\n", ts[0]->name, o.version,
+		       applied ? "applied" : "rolled_back");
+	error_clear(&err);
+	free(ts);
+	engine_close(&e);
+	return rc;
+}

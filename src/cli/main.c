@@ -1,2 +1,104 @@
+/* main: global options (before or after the command), then one command. */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct command {
+	const char *name;
+	cli_command_fn fn;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "status", cli_status, "what each tenant has applied and what is pending" },
+	{ "plan", cli_plan, "the migrations `up` would apply, per tenant" },
+	{ "up", cli_up, "apply pending migrations" },
+	{ "down", cli_down, "roll back applied migrations" },
+	{ "history", cli_history, "the event log of a tenant" },
+	{ "verify", cli_verify, "check checksums and the event hash chain" },
+	{ "repair", cli_repair, "record how a dirty or failed migration was resolved" },
+	/* LINT-PENDING { "lint", cli_lint, "risk notes for migration files" }, */
+	{ "demo", cli_demo, "a throwaway PostgreSQL with sample tenants" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pgstep [-c FILE] [--json] [--no-color] COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun `pgstep COMMAND --help` for a command's options; see pgstep(1).\n");
+}
+
+/* Remove the global options from argv wherever they stand. */
+static int take_globals(int argc, char **argv, struct cli_globals *g, int *rc)
+{
+	int out = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "pgstep: %s needs a file name\n", a);
+				*rc = 2;
+				return -1;
+			}
+			g->config_path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			g->config_path = a + 9;
+		} else if (strncmp(a, "-c", 2) == 0 && a[2]) {
+			g->config_path = a + 2;
+		} else if (strcmp(a, "--json") == 0) {
+			g->json = true;
+		} else if (strcmp(a, "--no-color") == 0) {
+			g->color = false;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_globals g = { .color = true };
+	int rc = 0;
+	const char *no_color = getenv("NO_COLOR");
+	if ((no_color && *no_color) || !isatty(STDOUT_FILENO))
+		g.color = false;
+	signal(SIGPIPE, SIG_IGN);
+
+	argc = take_globals(argc, argv, &g, &rc);
+	if (argc < 0)
+		return rc;
+	if (argc < 2) {
+		/* The interactive interface arrives with the interface issue. */
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("pgstep %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(&g, argc - 1, argv + 1);
+	fprintf(stderr, "pgstep: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,2 +1,583 @@
-/* TODO(skeleton): being written */
+/* ops: project loading, tenant selection, and the operations up, down,
+ * repair and verify, one tenant at a time under its advisory lock. */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/json.h"
+#include "pgstep/ops.h"
+#include "pgstep/session.h"
+#include "pgstep/tenant_source.h"
+#include "pgstep/xalloc.h"
+
+bool engine_open(struct engine *e, const char *config_path, struct pgstep_error *err)
+{
+	diag_list_init(&e->diags);
+	tenant_list_init(&e->tenants);
+	actor_init(&e->actor);
+	e->cfg = config_load(config_path, err);
+	if (!e->cfg)
+		return false;
+	/* The engine owns the tenants from here on, whatever their source. */
+	for (size_t i = 0; i < e->cfg->tenants.n; i++)
+		tenant_list_add(&e->tenants, e->cfg->tenants.items[i]);
+	e->cfg->tenants.n = 0;
+
+	struct migset_options mo = {
+		.phases = e->cfg->phases,
+		.n_phases = e->cfg->n_phases,
+		.split_statements = false,
+	};
+	e->set = migset_load(e->cfg->migrations_dir, &mo, &e->diags, err);
+	if (!e->set) {
+		if (!err->code)
+			err->code = PGSTEP_EXIT_USAGE;
+		return false;
+	}
+	if (e->cfg->tenants_query &&
+	    !tenant_source_query(e->cfg->tenants_control, e->cfg->tenants_query, &e->tenants, err))
+		return false;
+	return true;
+}
+
+void engine_close(struct engine *e)
+{
+	migset_free(&e->set);
+	config_free(&e->cfg);
+	tenant_list_clear(&e->tenants);
+	diag_list_clear(&e->diags);
+	actor_release(&e->actor);
+}
+
+bool engine_set_has_errors(const struct engine *e)
+{
+	return diag_count(&e->diags, DIAG_ERROR) > 0;
+}
+
+static bool tenant_in_groups(const struct tenant *t, const struct selection *sel)
+{
+	for (size_t g = 0; g < sel->n_groups; g++) {
+		const char *eq = strchr(sel->groups[g], '=');
+		char *key = xstrndup(sel->groups[g], (size_t)(eq - sel->groups[g]));
+		const char *v = tenant_label(t, key);
+		free(key);
+		if (!v || strcmp(v, eq + 1) != 0)
+			return false;
+	}
+	return true;
+}
+
+bool engine_select(const struct engine *e, const struct selection *sel, bool default_all,
+		   struct tenant ***out, size_t *n, struct pgstep_error *err)
+{
+	*out = xcalloc(e->tenants.n + 1, sizeof **out);
+	*n = 0;
+	for (size_t g = 0; g < sel->n_groups; g++) {
+		const char *eq = strchr(sel->groups[g], '=');
+		if (!eq || eq == sel->groups[g]) {
+			error_set(err, PGSTEP_EXIT_USAGE, "--group %s: expected key=value", sel->groups[g]);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < sel->n_names; i++) {
+		struct tenant *t = tenant_list_find(&e->tenants, sel->names[i]);
+		if (!t) {
+			error_set(err, PGSTEP_EXIT_USAGE, "unknown tenant '%s' (%zu configured)",
+				  sel->names[i], e->tenants.n);
+			goto fail;
+		}
+		bool dup = false;
+		for (size_t k = 0; k < *n; k++)
+			dup |= (*out)[k] == t;
+		if (!dup)
+			(*out)[(*n)++] = t;
+	}
+	if (sel->n_names)
+		return true;
+	bool everything = sel->all || sel->n_groups || default_all;
+	if (!everything && e->tenants.n > 1) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+			  "%zu tenants are configured: choose with --tenant NAME, --group key=value or --all",
+			  e->tenants.n);
+		goto fail;
+	}
+	for (size_t i = 0; i < e->tenants.n; i++)
+		if (tenant_in_groups(e->tenants.items[i], sel))
+			(*out)[(*n)++] = e->tenants.items[i];
+	if (*n == 0 && sel->n_groups) {
+		error_set(err, PGSTEP_EXIT_USAGE, "no tenant matches the --group selection");
+		goto fail;
+	}
+	if (*n == 0) {
+		error_set(err, PGSTEP_EXIT_USAGE, "no tenants configured in %s", e->cfg->path);
+		goto fail;
+	}
+	return true;
+fail:
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return false;
+}
+
+static void ops_notice(struct engine *e, struct tenant *t, const char *msg)
+{
+	if (!e->obs.event)
+		return;
+	struct run_event ev = { .kind = RUN_EV_NOTICE, .tenant = t, .message = msg };
+	e->obs.event(e->obs.ctx, &ev);
+}
+
+/* Connect, set the tenant's schema, create the pgstep schema on first use
+ * and take the tenant's lock. */
+static struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
+				       struct pgstep_error *err)
+{
+	struct session *s = session_connect(t->conninfo, t->name, err);
+	if (!s)
+		return NULL;
+	if (t->schema && !session_use_schema(s, t->schema, write, err))
+		goto fail;
+	/* If pgstep dies (kill -9, lost SSH), the server notices within a second
+	 * and rolls back, instead of finishing a long statement and holding
+	 * its locks and the tenant's advisory lock until then. */
+	if (write && !session_exec(s, "SET client_connection_check_interval = 1000", err))
+		goto fail;
+	if (write && !state_ensure(s, err))
+		goto fail;
+	if (write && !state_lock_tenant(s, t->name, err))
+		goto fail;
+	return s;
+fail:
+	if (err->code != PGSTEP_EXIT_LOCKED)
+		error_prefix(err, "tenant %s", t->name);
+	session_close(&s);
+	return NULL;
+}
+
+static void ops_close_tenant(struct session **s, struct tenant *t)
+{
+	if (*s)
+		state_unlock_tenant(*s, t->name);
+	session_close(s);
+}
+
+static bool ops_load_status(struct engine *e, struct session *s, struct tenant *t, bool with_sql,
+			    struct tenant_status *ts, struct pgstep_error *err)
+{
+	memset(ts, 0, sizeof *ts);
+	ts->tenant = t;
+	const char *name = t->name;
+	if (!state_load(s, &name, 1, with_sql, &ts->rows, err))
+		return false;
+	status_merge(e->set, ts);
+	return true;
+}
+
+static void ops_status_release(struct tenant_status *ts)
+{
+	free(ts->items);
+	free(ts->error);
+	state_rows_clear(&ts->rows);
+}
+
+bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct up_options *o,
+		 struct migration ***out, size_t *n, struct pgstep_error *err)
+{
+	*out = xcalloc(ts->n + 1, sizeof **out);
+	*n = 0;
+	struct version to = { 0 };
+	if (o->to) {
+		struct migration *target = migset_find(e->set, o->to);
+		if (!target) {
+			error_set(err, PGSTEP_EXIT_USAGE, "--to %s: no such migration in %s", o->to,
+				  e->set->dir);
+			goto fail;
+		}
+		version_copy(&to, &target->version);
+	}
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct mig_status *ms = &ts->items[i];
+		if (!ms->m || ms->m->archived)
+			continue;
+		if (o->to && version_cmp(&ms->m->version, &to) > 0)
+			break;
+		if (ms->state == MSTATE_DIRTY && !o->resume) {
+			error_set(err, PGSTEP_EXIT_FAILED,
+				  "tenant %s: %s is dirty: %d of %d statements done%s%s. Check the "
+				  "database, then run `pgstep up --resume` to continue after statement "
+				  "%d, or `pgstep repair` to record how you resolved it",
+				  ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
+				  ms->row->statements_total, ms->row->error_message ? "; last error: " : "",
+				  ms->row->error_message ? ms->row->error_message : "",
+				  ms->row->statements_done);
+			goto fail;
+		}
+		if (ms->state == MSTATE_PENDING || ms->state == MSTATE_ROLLED_BACK ||
+		    ms->state == MSTATE_FAILED || ms->state == MSTATE_DIRTY)
+			(*out)[(*n)++] = ms->m;
+	}
+	/* requires: each must be applied already or come earlier in this plan. */
+	for (size_t i = 0; i < *n; i++) {
+		struct migration *m = (*out)[i];
+		for (size_t r = 0; r < m->requires.n; r++) {
+			const char *key = m->requires.items[r];
+			bool ok = false;
+			for (size_t k = 0; k < ts->n && !ok; k++)
+				ok = ts->items[k].m && strcmp(ts->items[k].m->version.key, key) == 0 &&
+				     ts->items[k].state == MSTATE_APPLIED;
+			for (size_t k = 0; k < i && !ok; k++)
+				ok = strcmp((*out)[k]->version.key, key) == 0;
+			if (!ok) {
+				error_set(err, PGSTEP_EXIT_USAGE,
+					  "tenant %s: %s requires %s, which is neither applied nor "
+					  "planned before it",
+					  ts->tenant->name, migration_label(m), key);
+				goto fail;
+			}
+		}
+	}
+	version_release(&to);
+	return true;
+fail:
+	version_release(&to);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return false;
+}
+
+static struct run_options ops_run_options(const struct engine *e, const struct migration *m)
+{
+	struct run_options ro = {
+		.lock_timeout_ms = m && m->lock_timeout_ms > 0 ? m->lock_timeout_ms
+							      : e->cfg->lock_timeout_ms,
+		.lock_retries = e->cfg->lock_retries,
+		.retry_backoff_ms = e->cfg->retry_backoff_ms,
+		.statement_timeout_ms = e->cfg->statement_timeout_ms,
+		.interrupt_after = e->interrupt_after,
+	};
+	return ro;
+}
+
+static enum pgstep_exit ops_run(struct engine *e, struct session *s, struct tenant *t,
+				struct migration *m, enum run_direction dir,
+				const struct run_options *ro, struct pgstep_error *err)
+{
+	struct runner *r = runner_new(s, &e->actor, t, m, dir, ro, &e->obs, err);
+	if (!r)
+		return err->code ? err->code : PGSTEP_EXIT_FAILED;
+	enum pgstep_exit rc = runner_run(r, e->interrupted, err);
+	runner_free(&r);
+	return rc;
+}
+
+enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
+			struct pgstep_error *err)
+{
+	if (engine_set_has_errors(e)) {
+		error_set(err, PGSTEP_EXIT_USAGE, "the migration set has errors: nothing applied");
+		return PGSTEP_EXIT_USAGE;
+	}
+	/* Parse everything before touching the database: a syntax error in the
+	 * fifth migration must not be found after the first four were applied. */
+	for (size_t i = 0; i < e->set->n; i++)
+		if (!migration_split(e->set->items[i], err))
+			return PGSTEP_EXIT_USAGE;
+	struct session *s = ops_open_tenant(e, t, true, err);
+	if (!s)
+		return err->code;
+	struct tenant_status ts;
+	struct migration **plan = NULL;
+	size_t n = 0;
+	enum pgstep_exit rc = PGSTEP_EXIT_OK;
+	if (!ops_load_status(e, s, t, false, &ts, err) || !ops_plan_up(e, &ts, o, &plan, &n, err)) {
+		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == PGSTEP_EXIT_OK; i++) {
+		struct run_options ro = ops_run_options(e, plan[i]);
+		ro.phase = plan[i]->phase;
+		for (size_t k = 0; k < ts.n; k++)
+			if (ts.items[k].m == plan[i] && ts.items[k].state == MSTATE_DIRTY)
+				ro.resume_from = (size_t)ts.items[k].row->statements_done;
+		rc = ops_run(e, s, t, plan[i], RUN_UP, &ro, err);
+		if (e->interrupted && *e->interrupted && rc == PGSTEP_EXIT_OK) {
+			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted after %s", t->name,
+				  migration_label(plan[i]));
+			rc = PGSTEP_EXIT_FAILED;
+		}
+	}
+out:
+	free(plan);
+	ops_status_release(&ts);
+	ops_close_tenant(&s, t);
+	return rc;
+}
+
+/* A migration standing for a row whose file is gone, or whose down must come
+ * from the text stored at apply time. */
+static struct migration *ops_stored_migration(const struct state_row *row, const char *what)
+{
+	struct migration *m = xcalloc(1, sizeof *m);
+	if (!version_parse(row->version_text ? row->version_text : row->version, &m->version))
+		version_parse("0", &m->version);
+	m->name = xstrdup(row->name ? row->name : "");
+	m->phase = xstrdup(row->phase ? row->phase : "");
+	m->lock_timeout_ms = -1;
+	strvec_init(&m->requires);
+	snprintf(m->checksum, sizeof m->checksum, "%s", row->checksum ? row->checksum : "");
+	m->up.path = xasprintf("%s (%s)", row->name ? row->name : row->version, what);
+	m->up.text = xstrdup(row->up_sql ? row->up_sql : "");
+	m->up.first_line = 1;
+	m->down.path = xstrdup(m->up.path);
+	m->down.text = row->down_sql ? xstrdup(row->down_sql) : NULL;
+	m->down.first_line = 1;
+	statement_list_init(&m->up.stmts);
+	statement_list_init(&m->down.stmts);
+	return m;
+}
+
+bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
+		   const struct mig_status ***out, size_t *n, struct pgstep_error *err)
+{
+	(void)e;
+	*out = xcalloc(ts->n + 1, sizeof **out);
+	*n = 0;
+	char *to = NULL;
+	if (o->to && !(to = version_key_of(o->to))) {
+		error_set(err, PGSTEP_EXIT_USAGE, "--to %s: not a version", o->to);
+		goto fail;
+	}
+	int steps = o->to ? -1 : (o->steps > 0 ? o->steps : 1);
+	for (size_t i = ts->n; i-- > 0 && steps != 0;) {
+		const struct mig_status *ms = &ts->items[i];
+		if (!ms->row)
+			continue;
+		if (to && version_key_cmp(ms->row->version, to) <= 0)
+			break;
+		if (ms->row->state == ROW_DIRTY) {
+			error_set(err, PGSTEP_EXIT_FAILED,
+				  "tenant %s: version %s is dirty: resolve it first (`pgstep up "
+				  "--resume` or `pgstep repair`)",
+				  ts->tenant->name,
+				  ms->row->version_text ? ms->row->version_text : ms->row->version);
+			goto fail;
+		}
+		if (ms->row->state != ROW_APPLIED ||
+		    (ms->state != MSTATE_APPLIED && ms->state != MSTATE_MISSING))
+			continue;
+		(*out)[(*n)++] = ms;
+		if (steps > 0)
+			steps--;
+	}
+	free(to);
+	return true;
+fail:
+	free(to);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return false;
+}
+
+enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
+			  struct pgstep_error *err)
+{
+	struct session *s = ops_open_tenant(e, t, true, err);
+	if (!s)
+		return err->code;
+	struct tenant_status ts;
+	const struct mig_status **plan = NULL;
+	size_t n = 0;
+	enum pgstep_exit rc = PGSTEP_EXIT_OK;
+	if (!ops_load_status(e, s, t, true, &ts, err) || !ops_plan_down(e, &ts, o, &plan, &n, err)) {
+		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
+		goto out;
+	}
+	if (n == 0)
+		ops_notice(e, t, "nothing to roll back");
+	for (size_t i = 0; i < n && rc == PGSTEP_EXIT_OK; i++) {
+		const struct mig_status *ms = plan[i];
+		struct migration *stored = NULL, *m = ms->m;
+		if (!m) {
+			m = stored = ops_stored_migration(ms->row, "file missing, stored at apply time");
+			ops_notice(e, t, "the file is gone: using the down SQL stored at apply time");
+		} else if (!ms->checksum_ok && !o->use_file && ms->row->down_sql) {
+			m = stored = ops_stored_migration(ms->row, "stored at apply time");
+			char *msg = xasprintf("%s changed since it was applied: running the down SQL "
+					      "stored at apply time (use --use-file for the file's)",
+					      migration_label(ms->m));
+			ops_notice(e, t, msg);
+			free(msg);
+		}
+		if (!m->down.text) {
+			error_set(err, PGSTEP_EXIT_FAILED,
+				  "tenant %s: %s is irreversible: it has no down migration; nothing "
+				  "was rolled back",
+				  t->name, migration_label(m));
+			rc = PGSTEP_EXIT_FAILED;
+		} else {
+			struct run_options ro = ops_run_options(e, ms->m);
+			ro.phase = m->phase;
+			rc = ops_run(e, s, t, m, RUN_DOWN, &ro, err);
+		}
+		migration_free(&stored);
+		if (rc == PGSTEP_EXIT_OK && e->interrupted && *e->interrupted && i + 1 < n) {
+			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted", t->name);
+			rc = PGSTEP_EXIT_FAILED;
+		}
+	}
+out:
+	free(plan);
+	ops_status_release(&ts);
+	ops_close_tenant(&s, t);
+	return rc;
+}
+
+enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,
+			    const char *reason, bool mark_applied, struct pgstep_error *err)
+{
+	if (!reason || !*reason) {
+		error_set(err, PGSTEP_EXIT_USAGE, "repair needs --reason \"...\": it is recorded");
+		return PGSTEP_EXIT_USAGE;
+	}
+	char *key = version_key_of(version);
+	if (!key) {
+		error_set(err, PGSTEP_EXIT_USAGE, "--version %s: not a version", version);
+		return PGSTEP_EXIT_USAGE;
+	}
+	struct session *s = ops_open_tenant(e, t, true, err);
+	if (!s) {
+		free(key);
+		return err->code;
+	}
+	struct tenant_status ts;
+	enum pgstep_exit rc = PGSTEP_EXIT_OK;
+	if (!ops_load_status(e, s, t, true, &ts, err)) {
+		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
+		goto out;
+	}
+	struct state_row *row = state_rows_find(&ts.rows, t->name, key);
+	if (!row || (row->state != ROW_DIRTY && row->state != ROW_FAILED)) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+			  "tenant %s: version %s is %s: only a dirty or failed migration can be "
+			  "repaired",
+			  t->name, version, row ? row_state_name(row->state) : "not recorded");
+		rc = PGSTEP_EXIT_USAGE;
+		goto out;
+	}
+	const char *before = row_state_name(row->state);
+	char *detail = NULL;
+	if (!session_exec(s, "BEGIN", err))
+		goto failed;
+	row->state = mark_applied ? ROW_APPLIED : ROW_ROLLED_BACK;
+	if (mark_applied)
+		row->statements_done = row->statements_total;
+	free(row->os_user);
+	row->os_user = e->actor.os_user ? xstrdup(e->actor.os_user) : NULL;
+	free(row->client_addr);
+	row->client_addr = e->actor.client_addr ? xstrdup(e->actor.client_addr) : NULL;
+	free(row->db_user);
+	row->db_user = NULL;
+	if (!state_upsert(s, row, err))
+		goto failed;
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_string(&j, "reason", reason);
+	json_kv_string(&j, "from", before);
+	json_kv_string(&j, "to", row_state_name(row->state));
+	json_end_object(&j);
+	detail = strbuf_detach(&sb);
+	strbuf_release(&sb);
+	if (!state_event(s, &e->actor, t->name, key, "repair", detail, err) ||
+	    !session_exec(s, "COMMIT", err))
+		goto failed;
+	free(detail);
+	goto out;
+failed:
+	free(detail);
+	{
+		struct pgstep_error ignore = { 0 };
+		session_exec(s, "ROLLBACK", &ignore);
+		error_clear(&ignore);
+	}
+	error_prefix(err, "tenant %s: repair %s", t->name, version);
+	rc = PGSTEP_EXIT_FAILED;
+out:
+	free(key);
+	ops_status_release(&ts);
+	ops_close_tenant(&s, t);
+	return rc;
+}
+
+enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list *problems,
+			    struct pgstep_error *err)
+{
+	struct session *s = ops_open_tenant(e, t, false, err);
+	if (!s)
+		return err->code;
+	struct tenant_status ts;
+	size_t before = problems->n;
+	enum pgstep_exit rc = PGSTEP_EXIT_OK;
+	if (!ops_load_status(e, s, t, false, &ts, err)) {
+		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
+		goto out;
+	}
+	for (size_t i = 0; i < ts.n; i++) {
+		const struct mig_status *ms = &ts.items[i];
+		if (ms->state == MSTATE_APPLIED && !ms->checksum_ok)
+			diag_add(problems, DIAG_ERROR, ms->m->up.path, ms->m->up.first_line,
+				 "tenant %s: %s changed since it was applied (checksum %.12s, "
+				 "applied %.12s)",
+				 t->name, migration_label(ms->m), ms->m->checksum, ms->row->checksum);
+		else if (ms->state == MSTATE_MISSING && ms->row->state == ROW_APPLIED)
+			diag_add(problems, DIAG_ERROR, NULL, 0,
+				 "tenant %s: version %s (%s) is applied but its file is missing",
+				 t->name, ms->row->version_text ? ms->row->version_text : ms->row->version,
+				 ms->row->name ? ms->row->name : "");
+		else if (ms->state == MSTATE_DIRTY)
+			diag_add(problems, DIAG_ERROR, ms->m->up.path, 0,
+				 "tenant %s: %s is dirty at statement %d of %d", t->name,
+				 migration_label(ms->m), ms->row->statements_done + 1,
+				 ms->row->statements_total);
+	}
+	bool exists = false;
+	if (state_exists(s, &exists, err) && exists)
+		state_verify_events(s, t->name, problems, err);
+	if (error_isset(err))
+		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
+	else if (problems->n > before)
+		rc = PGSTEP_EXIT_DRIFT;
+out:
+	ops_status_release(&ts);
+	session_close(&s);
+	return rc;
+}
+
+enum pgstep_exit ops_history(struct engine *e, struct tenant *t, const char *version,
+			     struct event_rows *out, struct pgstep_error *err)
+{
+	(void)e;
+	struct session *s = ops_open_tenant(e, t, false, err);
+	if (!s)
+		return err->code;
+	char *key = version ? version_key_of(version) : NULL;
+	bool exists = false;
+	enum pgstep_exit rc = PGSTEP_EXIT_OK;
+	if (version && !key) {
+		error_set(err, PGSTEP_EXIT_USAGE, "--version %s: not a version", version);
+		rc = PGSTEP_EXIT_USAGE;
+	} else if (!state_exists(s, &exists, err) ||
+		   (exists && !state_load_events(s, t->name, key, out, err))) {
+		error_prefix(err, "tenant %s", t->name);
+		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
+	}
+	free(key);
+	session_close(&s);
+	return rc;
+}

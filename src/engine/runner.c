@@ -1,2 +1,685 @@
-/* TODO(skeleton): being written */
+/* runner: one migration on one tenant, as a non-blocking state machine.
+ *
+ * A migration's statements are grouped into units. A transaction unit runs
+ * between our own BEGIN and COMMIT (the whole migration, or one BEGIN ...
+ * COMMIT block written in the file: honoured, never nested); a solo unit is
+ * one statement that runs in autocommit (CONCURRENTLY and friends, or every
+ * statement of a no-transaction migration). Only user statements are sent
+ * asynchronously: they are what may wait on locks or run long. Bookkeeping
+ * (state rows, events, BEGIN/COMMIT) is short and done with blocking calls
+ * between them. */
 #include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgstep/json.h"
+#include "pgstep/migset.h"
+#include "pgstep/runner.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/xalloc.h"
+
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+#define SQLSTATE_QUERY_CANCELED "57014"
+
+struct unit {
+	size_t first, last; /* statement indices, inclusive */
+	bool transaction;
+};
+
+enum phase {
+	PH_UNIT_START,  /* next: open the current unit */
+	PH_STATEMENT,   /* next: send statement `cur` */
+	PH_IN_FLIGHT,   /* a statement is running */
+	PH_BACKOFF,     /* waiting before a retry */
+	PH_DONE,
+};
+
+struct runner {
+	struct session *s;
+	const struct actor *actor;
+	struct tenant *tenant;
+	struct migration *m;
+	enum run_direction dir;
+	struct run_options opt;
+	struct run_observer obs;
+
+	const struct statement_list *stmts;
+	struct unit *units;
+	size_t n_units;
+	size_t unit;        /* current unit */
+	size_t cur;         /* current statement index */
+	bool segmented;     /* more than one unit: progress is committed between units */
+	bool in_txn;        /* our BEGIN is open */
+	int attempt;        /* 1-based attempt of the current unit/statement */
+	size_t done;        /* statements completed and committed (or in the open txn) */
+
+	enum phase phase;
+	struct timespec started, stmt_started, backoff_until;
+	char started_at[40];
+	bool cancel_requested;
+	bool announced;     /* RUN_EV_START sent and, when segmented, the dirty row written */
+
+	enum pgstep_exit result;
+	struct pgstep_error err;
+};
+
+static int64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void iso_now(char *buf, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + k, n - k, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+static const struct migration_section *runner_section(const struct runner *r)
+{
+	return r->dir == RUN_UP ? &r->m->up : &r->m->down;
+}
+
+static void runner_emit(struct runner *r, enum run_event_kind kind, const char *message,
+			const char *sqlstate)
+{
+	if (!r->obs.event)
+		return;
+	struct run_event ev = {
+		.kind = kind,
+		.tenant = r->tenant,
+		.migration = r->m,
+		.direction = r->dir,
+		.index = r->cur,
+		.total = r->stmts->n,
+		.attempt = r->attempt,
+		.elapsed_ms = ms_since(&r->started),
+		.message = message,
+		.sqlstate = sqlstate,
+	};
+	if (r->cur < r->stmts->n) {
+		ev.sql = r->stmts->items[r->cur].sql;
+		ev.line = r->stmts->items[r->cur].line;
+	}
+	if (kind == RUN_EV_STATEMENT_DONE)
+		ev.elapsed_ms = ms_since(&r->stmt_started);
+	if (kind == RUN_EV_LOCK_WAIT)
+		ev.backoff_ms = r->opt.retry_backoff_ms << (r->attempt > 1 ? r->attempt - 2 : 0);
+	r->obs.event(r->obs.ctx, &ev);
+}
+
+static void runner_on_notice(void *ctx, const PGresult *res)
+{
+	struct runner *r = ctx;
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	char *line = xasprintf("%s: %s", sev ? sev : "NOTICE", msg ? msg : "");
+	runner_emit(r, RUN_EV_NOTICE, line, PQresultErrorField(res, PG_DIAG_SQLSTATE));
+	free(line);
+}
+
+/* Units from the statements' transaction roles (see the file comment). */
+static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgstep_error *err)
+{
+	const struct statement_list *l = r->stmts;
+	bool explicit_blocks = false, forbidden = false;
+	for (size_t i = 0; i < l->n; i++) {
+		explicit_blocks |= l->items[i].txn == STMT_TXN_BEGIN;
+		forbidden |= l->items[i].txn == STMT_TXN_FORBIDDEN;
+		if (l->items[i].txn == STMT_TXN_ROLLBACK) {
+			error_set(err, PGSTEP_EXIT_USAGE,
+				  "%s:%d: ROLLBACK in a migration file is not supported: the "
+				  "statements before it would be discarded",
+				  runner_section(r)->path, l->items[i].line);
+			return false;
+		}
+	}
+	size_t cap = 0;
+	if (!explicit_blocks && !forbidden && !no_transaction) {
+		XGROW(r->units, cap, 1);
+		r->units[0] = (struct unit){ .first = 0, .last = l->n ? l->n - 1 : 0, .transaction = true };
+		r->n_units = l->n ? 1 : 0;
+		return true;
+	}
+	size_t i = 0;
+	while (i < l->n) {
+		XGROW(r->units, cap, r->n_units + 1);
+		struct unit *u = &r->units[r->n_units++];
+		u->first = i;
+		if (l->items[i].txn == STMT_TXN_BEGIN) {
+			size_t j = i + 1;
+			while (j < l->n && l->items[j].txn != STMT_TXN_COMMIT) {
+				if (l->items[j].txn == STMT_TXN_BEGIN ||
+				    l->items[j].txn == STMT_TXN_FORBIDDEN) {
+					error_set(err, PGSTEP_EXIT_USAGE,
+						  "%s:%d: %s inside the file's BEGIN block (line %d)",
+						  runner_section(r)->path, l->items[j].line,
+						  l->items[j].txn == STMT_TXN_BEGIN
+							  ? "BEGIN"
+							  : "a statement that cannot run in a transaction",
+						  l->items[i].line);
+					return false;
+				}
+				j++;
+			}
+			if (j == l->n) {
+				error_set(err, PGSTEP_EXIT_USAGE,
+					  "%s:%d: BEGIN without a matching COMMIT",
+					  runner_section(r)->path, l->items[i].line);
+				return false;
+			}
+			u->last = j;
+			u->transaction = true;
+			i = j + 1;
+		} else if (l->items[i].txn == STMT_TXN_COMMIT) {
+			error_set(err, PGSTEP_EXIT_USAGE, "%s:%d: COMMIT without a BEGIN",
+				  runner_section(r)->path, l->items[i].line);
+			return false;
+		} else if (l->items[i].txn == STMT_TXN_FORBIDDEN || no_transaction) {
+			u->last = i;
+			u->transaction = false;
+			i++;
+		} else {
+			/* Plain statements between blocks share one implicit transaction. */
+			size_t j = i;
+			while (j + 1 < l->n && l->items[j + 1].txn == STMT_TXN_NORMAL)
+				j++;
+			u->last = j;
+			u->transaction = true;
+			i = j + 1;
+		}
+	}
+	return true;
+}
+
+struct runner *runner_new(struct session *s, const struct actor *actor, struct tenant *t,
+			  struct migration *m, enum run_direction dir, const struct run_options *opts,
+			  const struct run_observer *obs, struct pgstep_error *err)
+{
+	if (!migration_split(m, err))
+		return NULL;
+	struct migration_section *sec = dir == RUN_UP ? &m->up : &m->down;
+	if (dir == RUN_DOWN && !sec->text && !(opts->use_stored_down && opts->stored_down_sql)) {
+		error_set(err, PGSTEP_EXIT_FAILED,
+			  "tenant %s: %s is irreversible: it has no down migration", t->name,
+			  migration_label(m));
+		return NULL;
+	}
+	struct runner *r = xcalloc(1, sizeof *r);
+	r->s = s;
+	r->actor = actor;
+	r->tenant = t;
+	r->m = m;
+	r->dir = dir;
+	r->opt = *opts;
+	if (obs)
+		r->obs = *obs;
+	r->stmts = &sec->stmts;
+	bool no_txn = sec->no_transaction || (dir == RUN_UP && m->no_transaction);
+	if (!runner_plan_units(r, no_txn, err)) {
+		runner_free(&r);
+		return NULL;
+	}
+	r->segmented = r->n_units > 1 || (r->n_units == 1 && !r->units[0].transaction);
+	if (r->opt.resume_from) {
+		/* Resume at the unit holding the first statement not done. */
+		while (r->unit < r->n_units && r->units[r->unit].last < r->opt.resume_from)
+			r->unit++;
+		if (r->unit < r->n_units && r->units[r->unit].first < r->opt.resume_from) {
+			error_set(err, PGSTEP_EXIT_USAGE,
+				  "tenant %s: %s: cannot resume inside a transaction block",
+				  t->name, migration_label(m));
+			runner_free(&r);
+			return NULL;
+		}
+		r->done = r->opt.resume_from;
+		r->segmented = true;
+	}
+	r->phase = PH_UNIT_START;
+	r->attempt = 1;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	iso_now(r->started_at, sizeof r->started_at);
+	session_set_notice_handler(s, runner_on_notice, r);
+	return r;
+}
+
+void runner_free(struct runner **rp)
+{
+	struct runner *r = *rp;
+	if (!r)
+		return;
+	session_set_notice_handler(r->s, NULL, NULL);
+	free(r->units);
+	error_clear(&r->err);
+	free(r);
+	*rp = NULL;
+}
+
+static const char *runner_action(const struct runner *r)
+{
+	return r->dir == RUN_UP ? "apply" : "rollback";
+}
+
+/* The migrations row as it stands now, in state st. */
+static void runner_fill_row(struct runner *r, struct state_row *row, enum row_state st)
+{
+	memset(row, 0, sizeof *row);
+	row->tenant = r->tenant->name;
+	row->version = r->m->version.key;
+	row->version_text = r->m->version.text;
+	row->name = r->m->name;
+	row->phase = r->m->phase;
+	row->checksum = r->m->checksum;
+	row->state = st;
+	row->statements_total = (int)r->stmts->n;
+	row->statements_done = (int)r->done;
+	row->up_sql = r->m->up.text;
+	row->down_sql = r->dir == RUN_DOWN && r->opt.use_stored_down ? (char *)r->opt.stored_down_sql
+								      : r->m->down.text;
+	row->os_user = r->actor->os_user;
+	row->client_addr = r->actor->client_addr;
+	row->started_at = r->started_at;
+	row->duration_ms = ms_since(&r->started);
+}
+
+static char *runner_detail(struct runner *r, const char *extra_key, const char *extra)
+{
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_string(&j, "direction", r->dir == RUN_UP ? "up" : "down");
+	json_kv_string(&j, "name", r->m->name);
+	json_kv_string(&j, "checksum", r->m->checksum);
+	json_kv_int(&j, "statements_done", (int64_t)r->done);
+	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
+	json_kv_int(&j, "duration_ms", ms_since(&r->started));
+	if (extra_key)
+		json_kv_string(&j, extra_key, extra);
+	json_end_object(&j);
+	return strbuf_detach(&sb);
+}
+
+/* Write the row and an event; inside the open transaction when there is one. */
+static bool runner_record(struct runner *r, enum row_state st, const char *action,
+			  const struct pgstep_error *failure, struct pgstep_error *err)
+{
+	struct state_row row;
+	char finished[40];
+	runner_fill_row(r, &row, st);
+	iso_now(finished, sizeof finished);
+	row.finished_at = st == ROW_DIRTY ? NULL : finished;
+	if (failure) {
+		row.sqlstate = failure->sqlstate[0] ? (char *)failure->sqlstate : NULL;
+		row.error_message = failure->msg;
+		row.error_statement = (int)r->cur + 1;
+	}
+	if (!state_upsert(r->s, &row, err))
+		return false;
+	char *detail = runner_detail(r, failure ? "error" : NULL, failure ? failure->msg : NULL);
+	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, action, detail,
+			      err);
+	free(detail);
+	return ok;
+}
+
+static void runner_finish(struct runner *r, enum pgstep_exit code)
+{
+	r->result = code;
+	r->phase = PH_DONE;
+}
+
+/* A bookkeeping step failed: nothing more can be trusted on this session. */
+static void runner_internal_failure(struct runner *r, struct pgstep_error *e)
+{
+	if (r->in_txn) {
+		struct pgstep_error ignore = { 0 };
+		session_exec(r->s, "ROLLBACK", &ignore);
+		error_clear(&ignore);
+		r->in_txn = false;
+	}
+	error_prefix(e, "tenant %s: %s", r->tenant->name, migration_label(r->m));
+	error_set(&r->err, e->code ? e->code : PGSTEP_EXIT_FAILED, "%s", e->msg);
+	memcpy(r->err.sqlstate, e->sqlstate, sizeof r->err.sqlstate);
+	error_clear(e);
+	runner_emit(r, RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
+	runner_finish(r, r->err.code);
+}
+
+static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
+{
+	const struct unit *u = &r->units[r->unit];
+	char *sql;
+	if (r->segmented && !r->announced && !r->opt.resume_from) {
+		/* Announce the run before anything changes, so an interruption of a
+		 * segmented migration is always described by a dirty row. */
+		if (!runner_record(r, ROW_DIRTY, r->dir == RUN_UP ? "start" : "rollback-start",
+				   NULL, e))
+			return false;
+	} else if (r->segmented && !r->announced) {
+		char *detail = runner_detail(r, NULL, NULL);
+		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "resume",
+				      detail, e);
+		free(detail);
+		if (!ok)
+			return false;
+	}
+	r->announced = true;
+	if (u->transaction) {
+		sql = xasprintf("BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = %lld",
+				(long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms);
+		r->in_txn = true;
+	} else {
+		sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = %lld",
+				(long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms);
+	}
+	bool ok = session_exec(r->s, sql, e);
+	free(sql);
+	if (!ok)
+		return false;
+	r->cur = u->first;
+	return true;
+}
+
+/* Skip statements the runner does not send itself (the file's BEGIN/COMMIT). */
+static void runner_skip_control(struct runner *r)
+{
+	const struct unit *u = &r->units[r->unit];
+	while (r->cur <= u->last && (r->stmts->items[r->cur].txn == STMT_TXN_BEGIN ||
+				     r->stmts->items[r->cur].txn == STMT_TXN_COMMIT))
+		r->cur++;
+}
+
+/* The current unit's statements all succeeded: commit it with its progress. */
+static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
+{
+	const struct unit *u = &r->units[r->unit];
+	bool last = r->unit + 1 == r->n_units;
+	r->done = u->last + 1;
+	if (last) {
+		enum row_state st = r->dir == RUN_UP ? ROW_APPLIED : ROW_ROLLED_BACK;
+		if (!runner_record(r, st, runner_action(r), NULL, e))
+			return false;
+	} else if (r->segmented) {
+		if (!state_set_progress(r->s, r->tenant->name, r->m->version.key, (int)r->done, e))
+			return false;
+		if (!u->transaction) {
+			char *detail = runner_detail(r, "sql", r->stmts->items[u->first].sql);
+			bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
+					      "statement", detail, e);
+			free(detail);
+			if (!ok)
+				return false;
+		}
+	}
+	if (u->transaction) {
+		r->in_txn = false;
+		if (!session_exec(r->s, "COMMIT", e))
+			return false;
+	}
+	r->unit++;
+	r->attempt = 1;
+	return true;
+}
+
+/* The statement failed (or was cancelled): roll back and record it. */
+static void runner_fail(struct runner *r, struct pgstep_error *failure, bool cancelled)
+{
+	struct pgstep_error e = { 0 };
+	if (r->in_txn) {
+		r->in_txn = false;
+		if (!session_exec(r->s, "ROLLBACK", &e))
+			goto internal;
+	}
+	/* Nothing of a single-transaction migration remains, so its row (if it
+	 * had none) records a failure; a segmented one stays dirty at the exact
+	 * statement. A cancel is an event, not a failed migration. */
+	enum row_state st = r->segmented ? ROW_DIRTY : ROW_FAILED;
+	if (cancelled && !r->segmented) {
+		char *detail = runner_detail(r, "statement", r->stmts->items[r->cur].sql);
+		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "cancel",
+				      detail, &e);
+		free(detail);
+		if (!ok)
+			goto internal;
+	} else if (!runner_record(r, st, cancelled ? "cancel" : "fail", failure, &e)) {
+		goto internal;
+	}
+	error_set(&r->err, PGSTEP_EXIT_FAILED,
+		  "tenant %s: %s: statement %zu (%s:%d) %s: %s%s", r->tenant->name,
+		  migration_label(r->m), r->cur + 1, runner_section(r)->path,
+		  r->stmts->items[r->cur].line, cancelled ? "cancelled" : "failed", failure->msg,
+		  r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
+						     "`pgstep up --resume` or `pgstep repair`"
+						   : "; state is dirty: see `pgstep repair`")
+			       : "; nothing was applied");
+	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
+	runner_emit(r, cancelled ? RUN_EV_CANCELLED : RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
+	runner_finish(r, PGSTEP_EXIT_FAILED);
+	return;
+internal:
+	runner_internal_failure(r, &e);
+}
+
+static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
+{
+	struct pgstep_error e = { 0 };
+	if (r->in_txn) {
+		/* Retry the whole unit: holding earlier statements' locks during the
+		 * backoff would stall the application behind them. */
+		r->in_txn = false;
+		if (!session_exec(r->s, "ROLLBACK", &e)) {
+			runner_internal_failure(r, &e);
+			return;
+		}
+	}
+	r->attempt++;
+	int64_t backoff = r->opt.retry_backoff_ms << (r->attempt - 2);
+	char *detail = xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld}",
+				 r->cur + 1, r->attempt, (long long)backoff);
+	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "lock-wait",
+			      detail, &e);
+	free(detail);
+	if (!ok) {
+		runner_internal_failure(r, &e);
+		return;
+	}
+	runner_emit(r, RUN_EV_LOCK_WAIT, failure->msg, failure->sqlstate);
+	clock_gettime(CLOCK_MONOTONIC, &r->backoff_until);
+	r->backoff_until.tv_sec += backoff / 1000;
+	r->backoff_until.tv_nsec += (backoff % 1000) * 1000000;
+	if (r->backoff_until.tv_nsec >= 1000000000) {
+		r->backoff_until.tv_sec++;
+		r->backoff_until.tv_nsec -= 1000000000;
+	}
+	r->phase = PH_BACKOFF;
+}
+
+/* Move to the next statement to send, closing units as they complete. */
+static void runner_advance(struct runner *r)
+{
+	struct pgstep_error e = { 0 };
+	runner_skip_control(r);
+	if (r->cur <= r->units[r->unit].last && !r->cancel_requested) {
+		r->phase = PH_STATEMENT;
+		return;
+	}
+	if (r->cancel_requested) {
+		error_set(&e, PGSTEP_EXIT_FAILED, "cancelled before statement %zu", r->cur + 1);
+		if (r->cur >= r->stmts->n)
+			r->cur = r->stmts->n - 1;
+		runner_fail(r, &e, true);
+		error_clear(&e);
+		return;
+	}
+	if (!runner_close_unit(r, &e)) {
+		runner_internal_failure(r, &e);
+		return;
+	}
+	if (r->unit == r->n_units) {
+		runner_emit(r, RUN_EV_DONE, NULL, NULL);
+		runner_finish(r, PGSTEP_EXIT_OK);
+		return;
+	}
+	if (r->opt.interrupt_after && r->done >= r->opt.interrupt_after) {
+		r->cur = r->done;
+		error_set(&e, PGSTEP_EXIT_FAILED, "interrupted before statement %zu", r->done + 1);
+		runner_fail(r, &e, true);
+		error_clear(&e);
+		return;
+	}
+	r->phase = PH_UNIT_START;
+}
+
+static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_err)
+{
+	if (!error_isset(stmt_err)) {
+		runner_emit(r, RUN_EV_STATEMENT_DONE, NULL, NULL);
+		r->cur++;
+		runner_advance(r);
+		return;
+	}
+	bool cancelled = r->cancel_requested || strcmp(stmt_err->sqlstate, SQLSTATE_QUERY_CANCELED) == 0;
+	if (!cancelled && strcmp(stmt_err->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
+	    r->attempt <= r->opt.lock_retries) {
+		runner_lock_wait(r, stmt_err);
+		return;
+	}
+	if (!cancelled && strcmp(stmt_err->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
+		char *msg = xasprintf("%s (gave up after %d attempts with lock_timeout %lldms)",
+				      stmt_err->msg, r->attempt, (long long)r->opt.lock_timeout_ms);
+		free(stmt_err->msg);
+		stmt_err->msg = msg;
+	}
+	runner_fail(r, stmt_err, cancelled && r->cancel_requested);
+}
+
+enum run_status runner_step(struct runner *r)
+{
+	for (;;) {
+		struct pgstep_error e = { 0 };
+		switch (r->phase) {
+		case PH_DONE:
+			return RUN_FINISHED;
+		case PH_UNIT_START:
+			if (r->unit == r->n_units) { /* an empty section */
+				if (!runner_record(r, r->dir == RUN_UP ? ROW_APPLIED : ROW_ROLLED_BACK,
+						   runner_action(r), NULL, &e)) {
+					runner_internal_failure(r, &e);
+					continue;
+				}
+				runner_emit(r, RUN_EV_DONE, NULL, NULL);
+				runner_finish(r, PGSTEP_EXIT_OK);
+				continue;
+			}
+			if (!r->announced)
+				runner_emit(r, RUN_EV_START, NULL, NULL);
+			if (r->cancel_requested) {
+				error_set(&e, PGSTEP_EXIT_FAILED, "cancelled before statement %zu",
+					  r->units[r->unit].first + 1);
+				r->cur = r->units[r->unit].first;
+				runner_fail(r, &e, true);
+				error_clear(&e);
+				continue;
+			}
+			if (!runner_open_unit(r, &e)) {
+				runner_internal_failure(r, &e);
+				continue;
+			}
+			runner_advance(r);
+			continue;
+		case PH_STATEMENT:
+			runner_emit(r, RUN_EV_STATEMENT, NULL, NULL);
+			clock_gettime(CLOCK_MONOTONIC, &r->stmt_started);
+			if (!session_send(r->s, r->stmts->items[r->cur].sql, &e)) {
+				runner_statement_result(r, &e);
+				error_clear(&e);
+				continue;
+			}
+			r->phase = PH_IN_FLIGHT;
+			return RUN_WAIT_SOCKET;
+		case PH_IN_FLIGHT:
+			if (!session_consume(r->s, &e)) {
+				error_clear(&e);
+				return RUN_WAIT_SOCKET;
+			}
+			runner_statement_result(r, &e);
+			error_clear(&e);
+			continue;
+		case PH_BACKOFF:
+			if (r->cancel_requested) {
+				error_set(&e, PGSTEP_EXIT_FAILED, "cancelled while waiting to retry");
+				runner_fail(r, &e, true);
+				error_clear(&e);
+				continue;
+			}
+			if (runner_timeout_ms(r) > 0)
+				return RUN_WAIT_TIMER;
+			r->phase = PH_UNIT_START;
+			continue;
+		}
+	}
+}
+
+int runner_timeout_ms(const struct runner *r)
+{
+	if (r->phase != PH_BACKOFF)
+		return -1;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(r->backoff_until.tv_sec - now.tv_sec) * 1000 +
+		     (r->backoff_until.tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+void runner_cancel(struct runner *r)
+{
+	r->cancel_requested = true;
+	if (r->phase == PH_IN_FLIGHT)
+		session_cancel(r->s);
+}
+
+enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
+{
+	if (r->result != PGSTEP_EXIT_OK && err && r->err.msg) {
+		error_set(err, r->result, "%s", r->err.msg);
+		memcpy(err->sqlstate, r->err.sqlstate, sizeof err->sqlstate);
+	}
+	return r->result;
+}
+
+enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted,
+			    struct pgstep_error *err)
+{
+	for (;;) {
+		if (interrupted && *interrupted && !r->cancel_requested)
+			runner_cancel(r);
+		enum run_status st = runner_step(r);
+		if (st == RUN_FINISHED)
+			return runner_result(r, err);
+		struct pollfd pfd = { .fd = session_socket(r->s), .events = POLLIN };
+		/* Wake up regularly so a signal that arrived between the flag check
+		 * and poll() is seen within 100 ms. */
+		int timeout = 100;
+		if (st == RUN_WAIT_TIMER) {
+			int t = runner_timeout_ms(r);
+			timeout = t < timeout ? t : timeout;
+		}
+		int n = poll(st == RUN_WAIT_SOCKET ? &pfd : NULL, st == RUN_WAIT_SOCKET ? 1 : 0,
+			     timeout);
+		if (n < 0 && errno != EINTR) {
+			error_set(err, PGSTEP_EXIT_FAILED, "poll: %s", strerror(errno));
+			return PGSTEP_EXIT_FAILED;
+		}
+	}
+}

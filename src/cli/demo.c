@@ -1,0 +1,56 @@
+/* demo: `pgstep demo` starts the throwaway cluster, shows its status and how
+ * to use it, and stays up until Ctrl-C (or SIGTERM/SIGHUP), then removes
+ * everything unless --keep. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pgstep/demo.h"
+
+static void demo_progress(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "demo: %s\n", line);
+}
+
+int cli_demo(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse(argc, argv, OPT_KEEP, "demo [--keep]", &o);
+	if (rc >= 0)
+		return rc;
+	volatile sig_atomic_t *stop = cli_signals();
+	struct pgstep_error err = { 0 };
+	struct demo *d = demo_start(demo_progress, NULL, &err);
+	if (!d) {
+		rc = cli_fail(&err);
+		error_clear(&err);
+		return rc;
+	}
+	struct cli_globals dg = *g;
+	dg.config_path = d->config_path;
+	char *status_argv[] = { "status", "--all", NULL };
+	if (!*stop)
+		cli_status(&dg, 2, status_argv);
+	fflush(stdout);
+	if (!g->json && !*stop) {
+		printf("\nThe demo is running: a throwaway PostgreSQL in %s\n", d->cluster->dir);
+		printf("  pgstep -c %s status --tenant initech\n", d->config_path);
+		printf("  pgstep -c %s plan --tenant globex\n", d->config_path);
+		printf("  pgstep -c %s up --tenant initech --resume --yes\n", d->config_path);
+		printf("  psql 'host=%s port=%d dbname=app user=postgres'\n", d->cluster->socket_dir,
+		       d->cluster->port);
+		printf("Press Ctrl-C to stop it%s.\n", o.keep ? " (files are kept: --keep)"
+							      : " and remove everything");
+		fflush(stdout);
+	}
+	while (!*stop)
+		pause();
+	fprintf(stderr, "demo: stopping\n");
+	demo_stop(&d, o.keep);
+	return PGSTEP_EXIT_OK;
+}
