@@ -79,6 +79,8 @@ struct migration {
 	struct allow_directive *allows;
 	size_t n_allows;
 	bool baseline;
+
+	char *label; /* private: cache of migration_label(), owned */
 };
 
 /* Display label "001_tenancy" (owned by the migration). */

@@ -1,2 +1,1028 @@
-/* TODO(skeleton): being written */
+/* migset: reads a migrations directory into a migration set. Loading runs
+ * in three steps: every file and diesel directory becomes a "piece" (an up
+ * migration, or a lone down file) read and checked on its own; pieces are
+ * then sorted and grouped by version, which is where pairing, duplicates and
+ * unpairable downs are decided; finally set-wide checks run (phase ranges,
+ * requires, statement splitting, gaps). Every file that is not used says
+ * why in a diagnostic. */
 #include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pgstep/migset.h"
+#include "pgstep/sha256.h"
+#include "pgstep/split.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
+
+enum piece_role { PIECE_UP, PIECE_DOWN };
+
+struct piece {
+	enum piece_role role;
+	struct version version;
+	char *name;     /* description from the file name */
+	char *path;     /* file, or diesel directory, for messages */
+	bool from_root; /* directly in the set's directory: ranges give its phase */
+	bool archived;
+	bool bad;        /* reported already; takes part in pairing only */
+	char *file_text; /* owned: whole up file, to locate requires lines */
+	bool directive_no_txn;
+	struct migration *m;           /* PIECE_UP: owned until moved to the set */
+	struct migration_section down; /* PIECE_DOWN: owned until moved */
+};
+
+struct loader {
+	const struct migset_options *opts;
+	struct diag_list *diags;
+	struct piece **pieces;
+	size_t n, cap;
+	char *ranges_text; /* "foundation 001-099, ..." for messages */
+};
+
+static const struct migset_options no_options;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+	if (n > 0 && dir[n - 1] == '/')
+		return xasprintf("%s%s", dir, name);
+	return xasprintf("%s/%s", dir, name);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return text_natural_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Entries of path except "." and "..", in natural order so that messages
+ * and phases come out in the order a person reads the directory. */
+static int dir_list(const char *path, struct strvec *names)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return errno;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			strvec_push(names, e->d_name);
+	}
+	closedir(d);
+	if (names->n > 1)
+		qsort(names->items, names->n, sizeof *names->items, name_cmp);
+	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Files that document a set rather than belong to it. */
+static bool is_documentation(const char *name)
+{
+	return name[0] == '.' || text_ends_with(name, ".md") || text_ends_with(name, ".txt");
+}
+
+/* True when text holds no SQL: only blanks and comments. */
+static bool text_is_blank(const char *text)
+{
+	const char *p = text;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return true;
+	if (!strstr(p, "--") && !strstr(p, "/*"))
+		return false;
+	struct sql_comment *c;
+	size_t n;
+	struct pgstep_error err = {0};
+	if (!sql_leading_comments(text, &c, &n, &err)) {
+		/* Not blank: the scanner error surfaces when the SQL is split. */
+		error_clear(&err);
+		return false;
+	}
+	size_t end = n ? c[n - 1].offset + c[n - 1].len : 0;
+	free(c);
+	for (p = text + end; *p; p++)
+		if (!isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* Read a migration file; reports unreadable and non-UTF-8 files. */
+static char *read_sql(struct loader *ld, const char *path)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	int e = strbuf_read_file(&sb, path);
+	if (e) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
+		strbuf_release(&sb);
+		return NULL;
+	}
+	size_t bad;
+	if (!text_utf8_valid(sb.buf, sb.len, &bad)) {
+		int line, col;
+		text_line_col(sb.buf, bad, &line, &col);
+		diag_add(ld->diags, DIAG_ERROR, path, line,
+		         "not valid UTF-8: byte 0x%02X at line %d, column %d",
+		         (unsigned char)sb.buf[bad], line, col);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	char *text = strbuf_detach(&sb);
+	strbuf_release(&sb);
+	return text;
+}
+
+/* The text of a line comment after "--" and blanks; NULL for a block
+ * comment, since markers and directives are line comments only. */
+static const char *line_comment_body(const char *text, const struct sql_comment *c, size_t *len)
+{
+	const char *p = text + c->offset, *end = p + c->len;
+	if (c->len < 2 || p[0] != '-' || p[1] != '-')
+		return NULL;
+	for (p += 2; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	*len = (size_t)(end - p);
+	return p;
+}
+
+/* Down files carry no directives; one written there would do nothing. */
+static void warn_stray_directives(struct loader *ld, const char *path, const char *text)
+{
+	if (!strstr(text, "pgstep:"))
+		return;
+	struct sql_comment *c;
+	size_t n;
+	struct pgstep_error err = {0};
+	if (!sql_all_comments(text, &c, &n, &err)) {
+		error_clear(&err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *body = line_comment_body(text, &c[i], &len);
+		if (body && len >= 7 && memcmp(body, "pgstep:", 7) == 0)
+			diag_add(ld->diags, DIAG_WARNING, path, c[i].line,
+			         "directive ignored: pgstep: directives belong in the up "
+			         "migration");
+	}
+	free(c);
+}
+
+/* ---- file names --------------------------------------------------------- */
+
+/* "<version><sep><name>": the version is digits (with '.' between parts)
+ * or diesel's dashed timestamp; sep is '_' or '-'. */
+static bool parse_stem(const char *stem, struct version *v, char **name)
+{
+	size_t i = 0;
+	bool ok = false;
+	if (strlen(stem) >= 17 && (stem[17] == '\0' || stem[17] == '_' || stem[17] == '-')) {
+		char *stamp = xstrndup(stem, 17);
+		ok = version_parse(stamp, v);
+		free(stamp);
+		i = 17;
+	}
+	if (!ok) {
+		i = 0;
+		while (isdigit((unsigned char)stem[i]) ||
+		       (i > 0 && stem[i] == '.' && isdigit((unsigned char)stem[i + 1])))
+			i++;
+		if (i == 0 || (stem[i] && stem[i] != '_' && stem[i] != '-'))
+			return false;
+		char *vt = xstrndup(stem, i);
+		ok = version_parse(vt, v);
+		free(vt);
+		if (!ok)
+			return false;
+	}
+	*name = xstrdup(stem[i] ? stem + i + 1 : "");
+	return true;
+}
+
+/* Flyway: "V1_10__desc" (prefix already checked); '_' or '.' between
+ * version parts, "__" before the description. */
+static bool parse_flyway(const char *stem, struct version *v, char **name)
+{
+	const char *sep = strstr(stem + 1, "__");
+	if (!sep)
+		return false;
+	char *vt = xstrndup(stem + 1, (size_t)(sep - stem - 1));
+	bool ok = version_parse(vt, v);
+	free(vt);
+	if (ok)
+		*name = xstrdup(sep + 2);
+	return ok;
+}
+
+/* ---- pieces ------------------------------------------------------------- */
+
+static struct piece *piece_add(struct loader *ld, enum piece_role role, struct version *v,
+                               const char *path, bool from_root, bool archived)
+{
+	struct piece *p = xcalloc(1, sizeof *p);
+	p->role = role;
+	p->version = *v; /* moved */
+	p->path = xstrdup(path);
+	p->from_root = from_root;
+	p->archived = archived;
+	statement_list_init(&p->down.stmts);
+	XGROW(ld->pieces, ld->cap, ld->n + 1);
+	ld->pieces[ld->n++] = p;
+	return p;
+}
+
+static void piece_free(struct piece *p)
+{
+	version_release(&p->version);
+	free(p->name);
+	free(p->path);
+	free(p->file_text);
+	migration_free(&p->m);
+	free(p->down.path);
+	free(p->down.text);
+	statement_list_clear(&p->down.stmts);
+	free(p);
+}
+
+static struct migration *migration_new(const struct version *v, const char *name, const char *phase,
+                                       enum migration_format format, bool archived)
+{
+	struct migration *m = xcalloc(1, sizeof *m);
+	version_copy(&m->version, v);
+	m->name = xstrdup(name);
+	m->phase = xstrdup(phase);
+	m->format = format;
+	m->archived = archived;
+	statement_list_init(&m->up.stmts);
+	statement_list_init(&m->down.stmts);
+	strvec_init(&m->requires);
+	m->lock_timeout_ms = -1;
+	return m;
+}
+
+/* Give a section the text text[start..end) that begins on line. */
+static void section_set(struct migration_section *s, const char *path, const char *text,
+                        size_t start, size_t end, int line)
+{
+	s->path = xstrdup(path);
+	s->text = xstrndup(text + start, end - start);
+	s->first_line = line;
+	s->file_offset = start;
+}
+
+/* ---- dbmate markers ----------------------------------------------------- */
+
+struct marker {
+	bool found;
+	size_t offset, len;
+	int line;
+	bool no_txn;
+};
+
+static bool at_line_start(const char *text, size_t offset)
+{
+	while (offset > 0 && (text[offset - 1] == ' ' || text[offset - 1] == '\t'))
+		offset--;
+	return offset == 0 || text[offset - 1] == '\n';
+}
+
+static void marker_options(struct loader *ld, const char *path, struct marker *mk, const char *opts,
+                           size_t len)
+{
+	char *s = xstrndup(opts, len);
+	for (char *save = NULL, *tok = strtok_r(s, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(tok, "transaction:false") == 0)
+			mk->no_txn = true;
+		else if (strcmp(tok, "transaction:true") != 0)
+			diag_add(ld->diags, DIAG_WARNING, path, mk->line,
+			         "unknown dbmate option '%s' ignored", tok);
+	}
+	free(s);
+}
+
+/* Is body "migrate:<word>" followed by the end or a blank? */
+static bool is_marker(const char *body, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+	return len >= n && memcmp(body, word, n) == 0 &&
+	       (len == n || body[n] == ' ' || body[n] == '\t');
+}
+
+/* Find dbmate's markers through the scanner's comment tokens, so the same
+ * words inside a string or a dollar-quoted body are not markers. */
+static bool find_markers(struct loader *ld, const char *path, const char *text, struct marker *up,
+                         struct marker *down)
+{
+	*up = *down = (struct marker){0};
+	if (!strstr(text, "migrate:"))
+		return true;
+	struct sql_comment *c;
+	size_t n;
+	struct pgstep_error err = {0};
+	if (!sql_all_comments(text, &c, &n, &err)) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0, "%s", err.msg);
+		error_clear(&err);
+		return false;
+	}
+	bool ok = true, leading = true;
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++) {
+		while (leading && pos < c[i].offset)
+			if (!isspace((unsigned char)text[pos++]))
+				leading = false;
+		pos = c[i].offset + c[i].len;
+		size_t len;
+		const char *body = line_comment_body(text, &c[i], &len);
+		if (!body)
+			continue;
+		bool is_up = is_marker(body, len, "migrate:up");
+		bool is_down = is_marker(body, len, "migrate:down");
+		if (!is_up && !is_down)
+			continue;
+		int line = c[i].line;
+		if (!at_line_start(text, c[i].offset)) {
+			diag_add(ld->diags, DIAG_WARNING, path, line,
+			         "marker ignored: dbmate markers must begin a line");
+			continue;
+		}
+		struct marker *mk = is_up ? up : down;
+		const char *what = is_up ? "migrate:up" : "migrate:down";
+		if (mk->found) {
+			diag_add(ld->diags, DIAG_ERROR, path, line,
+			         "second %s marker (first at line %d)", what, mk->line);
+			ok = false;
+			continue;
+		}
+		if (is_up && down->found) {
+			diag_add(ld->diags, DIAG_ERROR, path, down->line,
+			         "migrate:down marker before the migrate:up marker (line %d)",
+			         line);
+			ok = false;
+		} else if (is_up && !leading) {
+			diag_add(ld->diags, DIAG_ERROR, path, line,
+			         "SQL before the migrate:up marker belongs to no section");
+			ok = false;
+		}
+		*mk = (struct marker){
+		    .found = true, .offset = c[i].offset, .len = c[i].len, .line = line};
+		size_t wl = strlen(what);
+		marker_options(ld, path, mk, body + wl, len - wl);
+	}
+	free(c);
+	if (ok && down->found && !up->found) {
+		diag_add(ld->diags, DIAG_ERROR, path, down->line,
+		         "migrate:down marker without a migrate:up marker");
+		ok = false;
+	}
+	return ok;
+}
+
+/* Offset just after the line holding offset (or the end of the text). */
+static size_t next_line(const char *text, size_t offset)
+{
+	const char *nl = strchr(text + offset, '\n');
+	return nl ? (size_t)(nl - text) + 1 : strlen(text);
+}
+
+static size_t line_start(const char *text, size_t offset)
+{
+	while (offset > 0 && text[offset - 1] != '\n')
+		offset--;
+	return offset;
+}
+
+/* Fill m's sections from a dbmate file. Returns false when the up section
+ * is empty (reported). */
+static bool dbmate_sections(struct loader *ld, struct migration *m, const char *path,
+                            const char *text, const struct marker *up, const struct marker *down)
+{
+	size_t len = strlen(text);
+	size_t up_start = next_line(text, up->offset + up->len);
+	size_t up_end = down->found ? line_start(text, down->offset) : len;
+	if (up_end < up_start)
+		up_end = up_start;
+	section_set(&m->up, path, text, up_start, up_end, up->line + 1);
+	m->up.no_transaction = up->no_txn;
+	if (text_is_blank(m->up.text)) {
+		diag_add(ld->diags, DIAG_ERROR, path, up->line,
+		         "empty up section: no SQL after the migrate:up marker");
+		return false;
+	}
+	if (down->found) {
+		size_t down_start = next_line(text, down->offset + down->len);
+		section_set(&m->down, path, text, down_start, len, down->line + 1);
+		m->down.no_transaction = down->no_txn;
+		/* dbmate writes both markers into every new file; an empty down
+		 * section is the common way of saying "irreversible". */
+		if (text_is_blank(m->down.text)) {
+			free(m->down.text);
+			free(m->down.path);
+			m->down = (struct migration_section){0};
+		}
+	}
+	return true;
+}
+
+/* ---- loading one migration ---------------------------------------------- */
+
+/* Finish an up piece: directives, transaction flags and checksum. text is
+ * the file holding the directives (the whole dbmate file, or the up file). */
+static void up_finish(struct loader *ld, struct piece *p, const char *path, char *text)
+{
+	struct migration *m = p->m;
+	migration_parse_directives(m, path, text, ld->diags);
+	/* The directive describes the migration, so it covers both sections;
+	 * dbmate's marker options cover their own section only. */
+	p->directive_no_txn = m->no_transaction;
+	m->up.no_transaction = m->up.no_transaction || m->no_transaction;
+	if (m->down.text)
+		m->down.no_transaction = m->down.no_transaction || m->no_transaction;
+	m->no_transaction = m->up.no_transaction;
+	sha256_hex(m->up.text, strlen(m->up.text), m->checksum);
+	p->file_text = text;
+}
+
+static void load_up_file(struct loader *ld, struct piece *p, const char *path, const char *name,
+                         const char *phase, enum migration_format format)
+{
+	char *text = read_sql(ld, path);
+	if (!text) {
+		p->bad = true;
+		return;
+	}
+	struct marker up, down;
+	if (format == FORMAT_PLAIN) {
+		if (!find_markers(ld, path, text, &up, &down)) {
+			p->bad = true;
+			free(text);
+			return;
+		}
+		if (up.found)
+			format = FORMAT_DBMATE;
+	}
+	p->m = migration_new(&p->version, name, phase, format, p->archived);
+	if (format == FORMAT_DBMATE) {
+		if (!dbmate_sections(ld, p->m, path, text, &up, &down)) {
+			p->bad = true;
+			free(text);
+			return;
+		}
+	} else {
+		if (text_is_blank(text)) {
+			diag_add(ld->diags, DIAG_ERROR, path, 0,
+			         *text ? "empty migration: the file holds no SQL" : "empty file");
+			p->bad = true;
+			free(text);
+			return;
+		}
+		section_set(&p->m->up, path, text, 0, strlen(text), 1);
+	}
+	up_finish(ld, p, path, text);
+}
+
+/* A down file on its own; an empty one leaves the migration irreversible. */
+static void load_down_file(struct loader *ld, struct piece *p, const char *path)
+{
+	char *text = read_sql(ld, path);
+	if (!text) {
+		p->bad = true;
+		return;
+	}
+	if (text_is_blank(text)) {
+		diag_add(ld->diags, DIAG_WARNING, path, 0,
+		         "empty down file: the migration is irreversible");
+		free(text);
+		return;
+	}
+	warn_stray_directives(ld, path, text);
+	p->down.path = xstrdup(path);
+	p->down.text = text;
+	p->down.first_line = 1;
+	p->down.file_offset = 0;
+}
+
+static void load_sql_file(struct loader *ld, const char *path, const char *fname, const char *phase,
+                          bool from_root, bool archived)
+{
+	size_t flen = strlen(fname);
+	char *stem;
+	enum piece_role role = PIECE_UP;
+	enum migration_format format;
+	struct version v;
+	char *name = NULL;
+	bool ok;
+
+	if (text_starts_with(fname, "R__")) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0,
+		         "Flyway repeatable migrations (R__) are not supported");
+		return;
+	}
+	if ((fname[0] == 'V' || fname[0] == 'U') && isdigit((unsigned char)fname[1])) {
+		stem = xstrndup(fname, flen - 4);
+		role = fname[0] == 'V' ? PIECE_UP : PIECE_DOWN;
+		format = FORMAT_FLYWAY;
+		ok = parse_flyway(stem, &v, &name);
+	} else {
+		if (text_ends_with(fname, ".up.sql")) {
+			stem = xstrndup(fname, flen - 7);
+			format = FORMAT_PAIR;
+		} else if (text_ends_with(fname, ".down.sql")) {
+			stem = xstrndup(fname, flen - 9);
+			format = FORMAT_PAIR;
+			role = PIECE_DOWN;
+		} else {
+			stem = xstrndup(fname, flen - 4);
+			format = FORMAT_PLAIN; /* or dbmate, once markers are seen */
+		}
+		ok = parse_stem(stem, &v, &name);
+	}
+	free(stem);
+	if (!ok) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0,
+		         "no version in file name (expected NNN_name.sql, NNN_name.up.sql, "
+		         "NNN_name.down.sql or V<version>__name.sql)");
+		return;
+	}
+	struct piece *p = piece_add(ld, role, &v, path, from_root, archived);
+	p->name = name;
+	if (role == PIECE_UP)
+		load_up_file(ld, p, path, name, phase, format);
+	else
+		load_down_file(ld, p, path);
+}
+
+/* diesel's metadata.toml: only run_in_transaction matters to us. */
+static bool diesel_metadata(struct loader *ld, const char *path)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	bool no_txn = false;
+	int e = strbuf_read_file(&sb, path);
+	if (e) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
+		strbuf_release(&sb);
+		return false;
+	}
+	int line = 0;
+	for (char *l = sb.buf, *next; l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		text_trim(l);
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		if (eq) {
+			*eq = '\0';
+			char *key = text_trim(l), *val = text_trim(eq + 1);
+			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
+				no_txn = true;
+				continue;
+			}
+			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
+				continue;
+		}
+		diag_add(ld->diags, DIAG_WARNING, path, line, "ignored: unknown diesel setting");
+	}
+	strbuf_release(&sb);
+	return no_txn;
+}
+
+static void load_diesel(struct loader *ld, const char *dir, const char *dname, const char *phase,
+                        bool from_root, bool archived)
+{
+	struct version v;
+	char *name;
+	if (!parse_stem(dname, &v, &name)) {
+		diag_add(ld->diags, DIAG_ERROR, dir, 0,
+		         "no version in diesel directory name (expected "
+		         "YYYY-MM-DD-HHMMSS_name or NNN_name)");
+		return;
+	}
+	struct piece *p = piece_add(ld, PIECE_UP, &v, dir, from_root, archived);
+	p->name = name;
+	char *up_path = path_join(dir, "up.sql");
+	load_up_file(ld, p, up_path, name, phase, FORMAT_DIESEL);
+	free(up_path);
+
+	struct strvec names;
+	strvec_init(&names);
+	dir_list(dir, &names);
+	bool no_txn = false;
+	for (size_t i = 0; i < names.n; i++) {
+		const char *f = names.items[i];
+		char *path = path_join(dir, f);
+		if (strcmp(f, "up.sql") == 0 || is_documentation(f)) {
+			/* read above, or documentation */
+		} else if (strcmp(f, "down.sql") == 0) {
+			struct piece tmp = {0};
+			load_down_file(ld, &tmp, path);
+			if (p->m && !p->bad && tmp.down.text) {
+				p->m->down = tmp.down;
+				p->m->down.no_transaction = p->directive_no_txn;
+			} else {
+				free(tmp.down.path);
+				free(tmp.down.text);
+			}
+		} else if (strcmp(f, "metadata.toml") == 0) {
+			no_txn = diesel_metadata(ld, path);
+		} else {
+			diag_add(ld->diags, DIAG_WARNING, path, 0,
+			         "ignored: not part of a diesel migration");
+		}
+		free(path);
+	}
+	strvec_clear(&names);
+	if (no_txn && p->m) {
+		p->m->no_transaction = p->m->up.no_transaction = true;
+		p->m->down.no_transaction = p->m->down.text != NULL;
+	}
+}
+
+/* Read one directory: at depth 0 sub-directories are phases (or archive/),
+ * at depth 1 only diesel migrations. */
+static void scan_dir(struct loader *ld, const char *dir, const char *phase, int depth,
+                     bool archived)
+{
+	struct strvec names;
+	strvec_init(&names);
+	int e = dir_list(dir, &names);
+	if (e) {
+		diag_add(ld->diags, DIAG_ERROR, dir, 0, "cannot read directory: %s", strerror(e));
+		return;
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		const char *f = names.items[i];
+		char *path = path_join(dir, f);
+		if (f[0] == '.') {
+			/* dotfiles: editor and VCS droppings, never migrations */
+		} else if (is_dir(path)) {
+			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
+			if (is_file(up)) {
+				load_diesel(ld, path, f, phase, depth == 0, archived);
+			} else if (is_file(down)) {
+				diag_add(ld->diags, archived ? DIAG_WARNING : DIAG_ERROR, path, 0,
+				         "unpairable: down.sql without up.sql");
+			} else if (depth == 0 && !archived && strcmp(f, "archive") == 0) {
+				scan_dir(ld, path, "", 0, true);
+			} else if (depth == 0) {
+				size_t before = ld->n;
+				scan_dir(ld, path, f, 1, archived);
+				if (ld->n == before)
+					diag_add(ld->diags, DIAG_WARNING, path, 0,
+					         "phase directory holds no migrations");
+			} else {
+				diag_add(
+				    ld->diags, DIAG_WARNING, path, 0,
+				    "ignored: directory is not a diesel migration (no up.sql)");
+			}
+			free(up);
+			free(down);
+		} else if (!is_file(path)) {
+			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a regular file");
+		} else if (is_documentation(f)) {
+			/* README.md, notes.txt */
+		} else if (text_ends_with(f, ".sql")) {
+			load_sql_file(ld, path, f, phase, depth == 0, archived);
+		} else {
+			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a migration");
+		}
+		free(path);
+	}
+	strvec_clear(&names);
+}
+
+/* ---- grouping by version ------------------------------------------------ */
+
+static int piece_cmp(const void *a, const void *b)
+{
+	const struct piece *p = *(struct piece *const *)a, *q = *(struct piece *const *)b;
+	if (p->archived != q->archived)
+		return p->archived ? 1 : -1;
+	int c = version_cmp(&p->version, &q->version);
+	if (c)
+		return c;
+	if (p->role != q->role)
+		return p->role == PIECE_UP ? -1 : 1;
+	return text_natural_cmp(p->path, q->path);
+}
+
+static size_t n_ranges(const struct migset_options *o)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < o->n_phases; i++)
+		n += o->phases[i].lo.key && o->phases[i].hi.key;
+	return n;
+}
+
+static const struct phase_range *range_of(const struct migset_options *o, const struct version *v)
+{
+	for (size_t i = 0; i < o->n_phases; i++) {
+		const struct phase_range *r = &o->phases[i];
+		if (r->lo.key && r->hi.key && version_cmp(&r->lo, v) <= 0 &&
+		    version_cmp(v, &r->hi) <= 0)
+			return r;
+	}
+	return NULL;
+}
+
+static void set_push(struct migset *set, struct migration *m)
+{
+	if (m->archived) {
+		XGROW(set->archived, set->cap_archived, set->n_archived + 1);
+		set->archived[set->n_archived++] = m;
+	} else {
+		XGROW(set->items, set->cap, set->n + 1);
+		set->items[set->n++] = m;
+	}
+}
+
+/* Decide one version: pieces g[0..n) share it (ups first). */
+static void group_resolve(struct loader *ld, struct migset *set, struct piece **g, size_t n)
+{
+	size_t n_up = 0;
+	while (n_up < n && g[n_up]->role == PIECE_UP)
+		n_up++;
+	struct piece *up = n_up ? g[0] : NULL;
+	struct piece **downs = g + n_up;
+	size_t n_down = n - n_up;
+	/* Retired migrations are never applied: their clashes are worth a
+	 * look but must not block the active set. */
+	enum diag_level level = g[0]->archived ? DIAG_WARNING : DIAG_ERROR;
+	const char *vt = g[0]->version.text;
+
+	for (size_t i = 1; i < n_up; i++)
+		diag_add(ld->diags, level, g[i]->path, 0, "duplicate version %s: %s and %s", vt,
+		         g[0]->path, g[i]->path);
+	for (size_t i = 1; i < n_down; i++)
+		diag_add(ld->diags, level, downs[i]->path, 0,
+		         "two down files for version %s: %s and %s", vt, downs[0]->path,
+		         downs[i]->path);
+	if (!up) {
+		for (size_t i = 0; i < n_down; i++)
+			diag_add(ld->diags, level, downs[i]->path, 0,
+			         "unpairable: down file without an up migration of version %s", vt);
+		return;
+	}
+	if (up->bad)
+		return;
+	struct migration *m = up->m;
+	/* Among duplicates, a down goes only to the up it was written for. */
+	bool pairs = n_up == 1 || (n_down > 0 && strcmp(downs[0]->name, m->name) == 0);
+	if (n_down > 0 && downs[0]->down.text && pairs) {
+		if (m->down.text) {
+			diag_add(ld->diags, level, downs[0]->path, 0,
+			         "two down migrations for version %s: %s and %s", vt, m->down.path,
+			         downs[0]->path);
+		} else {
+			statement_list_clear(&m->down.stmts);
+			m->down = downs[0]->down;
+			downs[0]->down = (struct migration_section){0};
+			m->down.no_transaction = up->directive_no_txn;
+			if (m->format == FORMAT_PLAIN)
+				m->format = FORMAT_PAIR;
+		}
+	}
+	if (up->from_root && n_ranges(ld->opts) > 0) {
+		const struct phase_range *r = range_of(ld->opts, &m->version);
+		if (r) {
+			free(m->phase);
+			m->phase = xstrdup(r->name);
+		} else if (!m->archived) {
+			diag_add(ld->diags, DIAG_ERROR, up->path, 0,
+			         "version %s is outside every configured phase range (%s)", vt,
+			         ld->ranges_text);
+		}
+	}
+	up->m = NULL;
+	set_push(set, m);
+}
+
+/* ---- set-wide checks ---------------------------------------------------- */
+
+/* Where the pgstep:requires directive naming key is, and how the version
+ * was written there, so the message quotes the file. */
+static int requires_where(const char *text, const char *key, char **written)
+{
+	*written = NULL;
+	for (const char *p = text; text && (p = strstr(p, "pgstep:requires")); p++) {
+		size_t eol = strcspn(p, "\n");
+		char *rest = xstrndup(p + 15, eol > 15 ? eol - 15 : 0);
+		for (char *save = NULL, *tok = strtok_r(rest, ", \t\r", &save); tok && !*written;
+		     tok = strtok_r(NULL, ", \t\r", &save)) {
+			char *k = version_key_of(tok);
+			if (k && strcmp(k, key) == 0)
+				*written = xstrdup(tok);
+			free(k);
+		}
+		free(rest);
+		if (*written) {
+			int line;
+			text_line_col(text, (size_t)(p - text), &line, NULL);
+			return line;
+		}
+	}
+	*written = xstrdup(key);
+	return 0;
+}
+
+static bool key_known(struct loader *ld, const char *key)
+{
+	for (size_t i = 0; i < ld->n; i++)
+		if (ld->pieces[i]->role == PIECE_UP && strcmp(ld->pieces[i]->version.key, key) == 0)
+			return true;
+	return false;
+}
+
+static void check_requires(struct loader *ld, const struct piece *p)
+{
+	const struct migration *m = p->m;
+	for (size_t i = 0; i < m->requires.n; i++) {
+		const char *key = m->requires.items[i];
+		char *written;
+		int line = requires_where(p->file_text, key, &written);
+		if (!key_known(ld, key))
+			diag_add(ld->diags, DIAG_ERROR, m->up.path, line,
+			         "pgstep:requires %s: no migration of that version in the set",
+			         written);
+		else if (version_key_cmp(key, m->version.key) >= 0)
+			diag_add(ld->diags, DIAG_ERROR, m->up.path, line,
+			         "pgstep:requires %s: it does not come before this migration (%s)",
+			         written, m->version.text);
+		free(written);
+	}
+}
+
+static void split_all(struct loader *ld, struct migset *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct migration *m = set->items[i];
+		struct pgstep_error err = {0};
+		if (migration_split(m, &err))
+			continue;
+		const char *path = m->up.split_done ? m->down.path : m->up.path;
+		const char *msg = err.msg;
+		size_t pl = strlen(path);
+		if (strncmp(msg, path, pl) == 0 && msg[pl] == ':')
+			msg += pl + 2;
+		int line = 0;
+		if (sscanf(msg, "line %d", &line) != 1)
+			line = 0;
+		diag_add(ld->diags, DIAG_ERROR, path, line, "%s", msg);
+		error_clear(&err);
+	}
+}
+
+/* Sequential numbering (001, 002, ...) makes a missing number visible and
+ * worth a note; timestamps and Flyway versions have gaps by nature, and so
+ * has a jump to the next phase's block of numbers. */
+static void note_gaps(struct loader *ld, const struct migset *set)
+{
+	if (set->n < 2)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		const char *k = set->items[i]->version.key;
+		if (strchr(k, '.') || strlen(k) > 4)
+			return;
+	}
+	for (size_t i = 1; i < set->n; i++) {
+		const struct migration *prev = set->items[i - 1], *m = set->items[i];
+		long a = atol(prev->version.key), b = atol(m->version.key);
+		if (b - a > 1 && strcmp(prev->phase, m->phase) == 0)
+			diag_add(ld->diags, DIAG_NOTE, set->dir, 0,
+			         "gap in versions: nothing between %s and %s", prev->version.text,
+			         m->version.text);
+	}
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+struct migset *migset_load(const char *dir, const struct migset_options *opts,
+                           struct diag_list *diags, struct pgstep_error *err)
+{
+	if (!is_dir(dir)) {
+		int e = errno;
+		struct stat st;
+		if (stat(dir, &st) == 0)
+			e = ENOTDIR;
+		error_set(err, PGSTEP_EXIT_USAGE, "%s: cannot read migrations directory: %s", dir,
+		          strerror(e));
+		return NULL;
+	}
+	struct loader ld = {.opts = opts ? opts : &no_options, .diags = diags};
+	struct strbuf rt;
+	strbuf_init(&rt);
+	for (size_t i = 0; i < ld.opts->n_phases; i++) {
+		const struct phase_range *r = &ld.opts->phases[i];
+		if (r->lo.text && r->hi.text)
+			strbuf_addf(&rt, "%s%s %s-%s", rt.len ? ", " : "", r->name, r->lo.text,
+			            r->hi.text);
+	}
+	ld.ranges_text = strbuf_detach(&rt);
+	strbuf_release(&rt);
+	struct migset *set = xcalloc(1, sizeof *set);
+	set->dir = xstrdup(dir);
+	strvec_init(&set->phases);
+
+	scan_dir(&ld, dir, "", 0, false);
+	if (ld.n > 1)
+		qsort(ld.pieces, ld.n, sizeof *ld.pieces, piece_cmp);
+	for (size_t i = 0; i < ld.n; i++)
+		if (ld.pieces[i]->m && !ld.pieces[i]->bad && !ld.pieces[i]->archived)
+			check_requires(&ld, ld.pieces[i]);
+	for (size_t i = 0, j; i < ld.n; i = j) {
+		for (j = i + 1; j < ld.n && ld.pieces[j]->archived == ld.pieces[i]->archived &&
+		                version_cmp(&ld.pieces[j]->version, &ld.pieces[i]->version) == 0;
+		     j++)
+			;
+		group_resolve(&ld, set, ld.pieces + i, j - i);
+	}
+	for (size_t i = 0; i < set->n_archived; i++) {
+		const struct migration *a = set->archived[i];
+		const struct migration *m = migset_find_key(set, a->version.key);
+		if (m)
+			diag_add(diags, DIAG_WARNING, a->up.path, 0,
+			         "version %s is archived and also active in %s", a->version.text,
+			         m->up.path);
+	}
+	for (size_t i = 0; i < ld.n; i++)
+		piece_free(ld.pieces[i]);
+	free(ld.pieces);
+	free(ld.ranges_text);
+
+	if (ld.opts->split_statements)
+		split_all(&ld, set);
+	for (size_t i = 0; i < set->n; i++) {
+		const char *ph = set->items[i]->phase;
+		if (*ph && strvec_find(&set->phases, ph) < 0)
+			strvec_push(&set->phases, ph);
+	}
+	note_gaps(&ld, set);
+	return set;
+}
+
+void migset_free(struct migset **setp)
+{
+	struct migset *set = *setp;
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		migration_free(&set->items[i]);
+	for (size_t i = 0; i < set->n_archived; i++)
+		migration_free(&set->archived[i]);
+	free(set->items);
+	free(set->archived);
+	strvec_clear(&set->phases);
+	free(set->dir);
+	free(set);
+	*setp = NULL;
+}
+
+struct migration *migset_find_key(const struct migset *set, const char *key)
+{
+	size_t lo = 0, hi = set->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = version_key_cmp(set->items[mid]->version.key, key);
+		if (c == 0)
+			return set->items[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct migration *migset_find(const struct migset *set, const char *version_text)
+{
+	char *key = version_key_of(version_text);
+	if (!key)
+		return NULL;
+	struct migration *m = migset_find_key(set, key);
+	free(key);
+	return m;
+}

@@ -1,0 +1,2 @@
+-- pgstep:baseline
+CREATE TABLE diesel_thing (id int);

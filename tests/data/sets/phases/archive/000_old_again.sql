@@ -1,0 +1,1 @@
+CREATE TABLE old2 (id int);

@@ -1,0 +1,1 @@
+CREATE TABLE retired (id int);

@@ -1,0 +1,1 @@
+CREATE TABLE zz (id int);

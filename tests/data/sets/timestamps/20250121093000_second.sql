@@ -1,0 +1,3 @@
+-- migrate:up
+CREATE TABLE t2 (id int);
+-- migrate:down
