@@ -11,7 +11,7 @@
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 
-/* Used only when neither the conninfo nor PGCONNECT_TIMEOUT says otherwise:
+/* Used only when neither the conninfo, its service nor PGCONNECT_TIMEOUT says so:
  * an unreachable tenant must not stall a run over many tenants for the
  * kernel's TCP timeout of minutes. */
 #define SESSION_DEFAULT_CONNECT_TIMEOUT "10"
@@ -46,7 +46,9 @@ static char *session_one_line(const char *msg)
 	}
 	if (sb.len == 0)
 		strbuf_adds(&sb, "unknown error");
-	return strbuf_detach(&sb);
+	char *result = strbuf_detach(&sb);
+	strbuf_release(&sb); /* detach leaves a fresh buffer */
+	return result;
 }
 
 static void session_notice_receiver(void *arg, const PGresult *res)
@@ -93,6 +95,28 @@ static char *session_connect_reason(const char *conninfo, PGconn *conn)
 	return session_one_line(conn ? PQerrorMessage(conn) : "out of memory");
 }
 
+/* The default timeout applies only when nobody chose one: an explicit
+ * keyword would override the user's PGCONNECT_TIMEOUT or service file. */
+static bool session_wants_default_timeout(const char *conninfo)
+{
+	if (getenv("PGCONNECT_TIMEOUT") || getenv("PGSERVICE"))
+		return false;
+	if (!conninfo || !(strchr(conninfo, '=') || strstr(conninfo, "://")))
+		return true;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	if (!opts)
+		return true; /* the connection attempt reports the error */
+	bool want = true;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val && *o->val &&
+		    (strcmp(o->keyword, "connect_timeout") == 0 ||
+		     strcmp(o->keyword, "service") == 0))
+			want = false;
+	}
+	PQconninfoFree(opts);
+	return want;
+}
+
 struct session *session_connect(const char *conninfo, const char *label, struct pgstep_error *err)
 {
 	/* expand_dbname makes the first "dbname" a full conninfo string (or
@@ -102,7 +126,7 @@ struct session *session_connect(const char *conninfo, const char *label, struct 
 	const char *keys[4];
 	const char *vals[4];
 	int k = 0;
-	if (!getenv("PGCONNECT_TIMEOUT")) {
+	if (session_wants_default_timeout(conninfo)) {
 		keys[k] = "connect_timeout";
 		vals[k++] = SESSION_DEFAULT_CONNECT_TIMEOUT;
 	}
@@ -276,7 +300,9 @@ char *session_quote_ident(struct session *s, const char *ident)
 		strbuf_addc(&sb, *p);
 	}
 	strbuf_addc(&sb, '"');
-	return strbuf_detach(&sb);
+	char *result = strbuf_detach(&sb);
+	strbuf_release(&sb); /* detach leaves a fresh buffer */
+	return result;
 }
 
 bool session_use_schema(struct session *s, const char *schema, bool create,

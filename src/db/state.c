@@ -296,7 +296,9 @@ static char *state_text_array(const char *const *items, size_t n)
 		strbuf_addc(&sb, '"');
 	}
 	strbuf_addc(&sb, '}');
-	return strbuf_detach(&sb);
+	char *result = strbuf_detach(&sb);
+	strbuf_release(&sb); /* detach leaves a fresh buffer */
+	return result;
 }
 
 enum {
