@@ -213,7 +213,23 @@ static void test_async(void)
 	error_clear(&err);
 
 	ok(session_send(s, "SELECT pg_sleep(30)", &err), "send a long query");
-	usleep(100 * 1000);
+	/* A cancel that arrives before the query starts is lost: wait until
+	 * the server shows it running. */
+	struct session *watch = connect_or_bail("watch");
+	char *sql = xasprintf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d"
+	                      " AND state = 'active' AND query LIKE 'SELECT pg_sleep%%'",
+	                      session_backend_pid(s));
+	bool running = false;
+	for (int i = 0; i < 200 && !running; i++) {
+		char *n = scalar(watch, sql);
+		running = strcmp(n, "1") == 0;
+		free(n);
+		if (!running)
+			usleep(25 * 1000);
+	}
+	free(sql);
+	session_close(&watch);
+	ok(running, "the long query is running");
 	ok(session_cancel(s), "cancel sent");
 	ok(session_cancel_handle(s) != NULL, "cancel handle prepared at connect");
 	ok(wait_async(s, &err), "cancelled query finishes");
@@ -495,7 +511,16 @@ static void test_lock(void)
 	/* Closing the session releases the lock as well. */
 	ok(state_lock_tenant(a, "acme", &err), "lock again");
 	session_close(&a);
-	ok(state_lock_tenant(b, "acme", &err), "released when the holder disconnects");
+	/* PQfinish does not wait for the backend to exit: poll, up to 5 s. */
+	bool got = false;
+	for (int i = 0; i < 100 && !got; i++) {
+		got = state_lock_tenant(b, "acme", &err);
+		if (!got) {
+			error_clear(&err);
+			usleep(50 * 1000);
+		}
+	}
+	ok(got, "released when the holder disconnects");
 	session_close(&b);
 }
 
