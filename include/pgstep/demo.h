@@ -18,6 +18,9 @@ struct embedded_file {
 
 extern const struct embedded_file demo_files[];
 extern const size_t demo_n_files;
+/* Rows added by the demo: NNN.sql runs once a tenant has applied up to NNN. */
+extern const struct embedded_file demo_rows_files[];
+extern const size_t demo_rows_n_files;
 
 struct demo {
 	struct cluster *cluster;

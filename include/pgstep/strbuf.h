@@ -18,9 +18,19 @@ void strbuf_reset(struct strbuf *sb);
 char *strbuf_detach(struct strbuf *sb);
 void strbuf_add(struct strbuf *sb, const void *data, size_t n);
 void strbuf_adds(struct strbuf *sb, const char *s);
-void strbuf_addc(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void strbuf_grow(struct strbuf *sb, size_t extra);
+
+/* Inline: JSON output adds bytes one at a time in its hot loop. */
+static inline void strbuf_addc(struct strbuf *sb, char c)
+{
+	if (sb->len + 2 > sb->cap)
+		strbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
+
 /* Read a whole file; returns 0 or an errno value. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 

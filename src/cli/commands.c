@@ -79,6 +79,15 @@ static const char *status_name_of(const struct mig_status *ms)
 	return ms->m ? ms->m->name : (ms->row->name ? ms->row->name : "");
 }
 
+/* Written out as it grows: 1,000 tenants x 100 migrations is megabytes. */
+static void json_flush(struct strbuf *sb, size_t at_least)
+{
+	if (sb->len < at_least)
+		return;
+	fwrite(sb->buf, 1, sb->len, stdout);
+	strbuf_reset(sb);
+}
+
 static void status_json(const struct status_report *r, struct strbuf *sb)
 {
 	struct json j;
@@ -120,10 +129,12 @@ static void status_json(const struct status_report *r, struct strbuf *sb)
 		}
 		json_end_array(&j);
 		json_end_object(&j);
+		json_flush(sb, 65536);
 	}
 	json_end_array(&j);
 	json_end_object(&j);
 	strbuf_addc(sb, '\n');
+	json_flush(sb, 0);
 }
 
 static void status_text(const struct cli_globals *g, const struct status_report *r, bool detail)
@@ -207,7 +218,6 @@ int cli_status(const struct cli_globals *g, int argc, char **argv)
 		struct strbuf sb;
 		strbuf_init(&sb);
 		status_json(&r, &sb);
-		fwrite(sb.buf, 1, sb.len, stdout);
 		strbuf_release(&sb);
 	} else {
 		status_text(g, &r, o.n_tenants == 1);

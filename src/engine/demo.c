@@ -20,27 +20,9 @@
 
 /* Where each demo tenant stops: globex before the last phase; initech stops
  * after the first statement of the non-transactional index migration. */
-#define DEMO_ROWS_AFTER "012"
 #define DEMO_GLOBEX_TO "019"
 #define DEMO_INITECH_TO "023"
 #define DEMO_INITECH_DIRTY "024"
-
-/* Rows for the tables that exist after DEMO_ROWS_AFTER, so sizes and
- * row estimates in plans and risk notes are real. */
-static const char demo_rows_sql[] =
-	"INSERT INTO tenants (slug, name, region)\n"
-	"  SELECT 'org-' || g, 'Organisation ' || g, CASE WHEN g % 3 = 0 THEN 'eu' ELSE 'us' END\n"
-	"  FROM generate_series(1, 40) g ON CONFLICT DO NOTHING;\n"
-	"INSERT INTO workspaces (tenant_id, slug, name)\n"
-	"  SELECT t.id, 'ws-' || g, 'Workspace ' || g FROM tenants t, generate_series(1, 5) g\n"
-	"  ON CONFLICT DO NOTHING;\n"
-	"INSERT INTO users (email, display_name)\n"
-	"  SELECT 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, 2000) g\n"
-	"  ON CONFLICT DO NOTHING;\n"
-	"INSERT INTO project_files (workspace_id, ui_name, file_path, file_type, size_bytes)\n"
-	"  SELECT w.id, 'file-' || g || '.pdf', '/files/' || w.slug || '/' || g, 'pdf', g * 1024\n"
-	"  FROM workspaces w, generate_series(1, 100) g;\n"
-	"ANALYZE;\n";
 
 static void demo_log(void (*log_fn)(void *, const char *), void *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -99,16 +81,18 @@ static bool demo_sql(const char *conninfo, const char *sql, struct pgstep_error 
 	return ok;
 }
 
-static bool demo_rows(struct tenant *t, struct pgstep_error *err)
+static bool demo_rows(struct tenant *t, const struct embedded_file *f, struct pgstep_error *err)
 {
 	struct session *s = session_connect(t->conninfo, t->name, err);
 	if (!s)
 		return false;
+	char *sql = xstrndup(f->data, f->len);
 	bool ok = (!t->schema || session_use_schema(s, t->schema, false, err)) &&
-		  session_exec(s, demo_rows_sql, err);
+		  session_exec(s, sql, err) && session_exec(s, "ANALYZE", err);
+	free(sql);
 	session_close(&s);
 	if (!ok)
-		error_prefix(err, "demo rows for tenant %s", t->name);
+		error_prefix(err, "demo rows %s for tenant %s", f->path, t->name);
 	return ok;
 }
 
@@ -145,12 +129,17 @@ static bool demo_populate(struct demo *d, void (*log_fn)(void *, const char *), 
 		goto fail;
 	}
 	static const char *const names[] = { "acme", "globex", "initech" };
-	for (size_t i = 0; i < 3; i++) {
-		demo_log(log_fn, ctx, "tenant %s: applying up to %s and adding rows", names[i],
-			 DEMO_ROWS_AFTER);
-		if (!demo_up(&e, names[i], DEMO_ROWS_AFTER, 0, err) ||
-		    !demo_rows(tenant_list_find(&e.tenants, names[i]), err))
-			goto fail;
+	for (size_t r = 0; r < demo_rows_n_files; r++) {
+		char *to = xstrndup(demo_rows_files[r].path, strcspn(demo_rows_files[r].path, "."));
+		for (size_t i = 0; i < 3; i++) {
+			demo_log(log_fn, ctx, "tenant %s: applying up to %s, then adding rows", names[i], to);
+			if (!demo_up(&e, names[i], to, 0, err) ||
+			    !demo_rows(tenant_list_find(&e.tenants, names[i]), &demo_rows_files[r], err)) {
+				free(to);
+				goto fail;
+			}
+		}
+		free(to);
 	}
 	demo_log(log_fn, ctx, "tenant acme: applying everything");
 	if (!demo_up(&e, "acme", NULL, 0, err))

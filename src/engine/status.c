@@ -91,7 +91,13 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 	ts->items = NULL;
 	ts->n = 0;
 	ts->applied = ts->pending = 0;
-	qsort(ts->rows.items, ts->rows.n, sizeof *ts->rows.items, row_cmp);
+	/* Rows usually arrive sorted (state_load sorts): check before sorting. */
+	for (size_t i = 1; i < ts->rows.n; i++) {
+		if (row_cmp(&ts->rows.items[i - 1], &ts->rows.items[i]) > 0) {
+			qsort(ts->rows.items, ts->rows.n, sizeof *ts->rows.items, row_cmp);
+			break;
+		}
+	}
 
 	for (size_t i = 0; i < set->n_archived; i++)
 		status_add(ts, &cap, set->archived[i], NULL, MSTATE_ARCHIVED);

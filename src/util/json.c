@@ -50,9 +50,15 @@ void json_escape(struct strbuf *sb, const char *s)
 {
 	strbuf_addc(sb, '"');
 	const char *run = s;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		const char *rep = NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	for (;; p++) {
+		/* Most bytes need no escape: skip them in one tight test. */
+		while (*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (!*p)
+			break;
 		char buf[8];
+		const char *rep;
 		switch (*p) {
 		case '"': rep = "\\\""; break;
 		case '\\': rep = "\\\\"; break;
@@ -60,18 +66,14 @@ void json_escape(struct strbuf *sb, const char *s)
 		case '\r': rep = "\\r"; break;
 		case '\t': rep = "\\t"; break;
 		default:
-			if (*p < 0x20) {
-				snprintf(buf, sizeof buf, "\\u%04x", *p);
-				rep = buf;
-			}
+			snprintf(buf, sizeof buf, "\\u%04x", *p);
+			rep = buf;
 		}
-		if (rep) {
-			strbuf_add(sb, run, (size_t)((const char *)p - run));
-			strbuf_adds(sb, rep);
-			run = (const char *)p + 1;
-		}
+		strbuf_add(sb, run, (size_t)((const char *)p - run));
+		strbuf_adds(sb, rep);
+		run = (const char *)p + 1;
 	}
-	strbuf_adds(sb, run);
+	strbuf_add(sb, run, (size_t)((const char *)p - run));
 	strbuf_addc(sb, '"');
 }
 

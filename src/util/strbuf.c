@@ -37,7 +37,7 @@ char *strbuf_detach(struct strbuf *sb)
 	return p;
 }
 
-static void strbuf_reserve(struct strbuf *sb, size_t extra)
+void strbuf_grow(struct strbuf *sb, size_t extra)
 {
 	if (sb->len + extra + 1 <= sb->cap)
 		return;
@@ -50,7 +50,7 @@ static void strbuf_reserve(struct strbuf *sb, size_t extra)
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t n)
 {
-	strbuf_reserve(sb, n);
+	strbuf_grow(sb, n);
 	memcpy(sb->buf + sb->len, data, n);
 	sb->len += n;
 	sb->buf[sb->len] = '\0';
@@ -61,20 +61,13 @@ void strbuf_adds(struct strbuf *sb, const char *s)
 	strbuf_add(sb, s, strlen(s));
 }
 
-void strbuf_addc(struct strbuf *sb, char c)
-{
-	strbuf_reserve(sb, 1);
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = '\0';
-}
-
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
 	int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
 	if (n >= 0 && (size_t)n >= sb->cap - sb->len) {
-		strbuf_reserve(sb, (size_t)n);
+		strbuf_grow(sb, (size_t)n);
 		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap2);
 	}
 	va_end(ap2);
