@@ -1,6 +1,149 @@
+/* test_util: strings, SHA-256, the JSON writer, UTF-8, durations, errors. */
 #include "config.h"
+
+#include <stdlib.h>
+
+#include "pgstep/error.h"
+#include "pgstep/json.h"
+#include "pgstep/sha256.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/strvec.h"
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
 #include "tap.h"
+
+static void test_strbuf(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (int i = 0; i < 1000; i++)
+		strbuf_addc(&sb, 'x');
+	is_int(sb.len, 1000, "strbuf grows past its first allocation");
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s-%d-%s", "a", 42, "b");
+	strbuf_adds(&sb, "!");
+	is_str(sb.buf, "a-42-b!", "addf and adds append");
+	char *d = strbuf_detach(&sb);
+	is_str(d, "a-42-b!", "detach hands over the text");
+	is_int(sb.len, 0, "detach leaves an empty buffer");
+	free(d);
+	strbuf_release(&sb);
+
+	char *s = xasprintf("%05d|%s", 7, "z");
+	is_str(s, "00007|z", "xasprintf formats");
+	free(s);
+
+	struct strvec v;
+	strvec_init(&v);
+	strvec_push(&v, "one");
+	strvec_push(&v, "two");
+	is_int(strvec_find(&v, "two"), 1, "strvec_find finds");
+	is_int(strvec_find(&v, "three"), -1, "strvec_find misses");
+	ok(v.items[v.n] == NULL, "strvec stays NULL-terminated");
+	strvec_clear(&v);
+}
+
+static void test_sha256(void)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex("", 0, hex);
+	is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	       "SHA-256 of the empty string");
+	sha256_hex("abc", 3, hex);
+	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	       "SHA-256 of abc (FIPS 180-2 vector)");
+	struct sha256 *h = sha256_new();
+	sha256_update(h, "a", 1);
+	sha256_update(h, "bc", 2);
+	char hex2[SHA256_HEX_LEN + 1];
+	sha256_finish(h, hex2);
+	is_str(hex2, hex, "streaming gives the same digest");
+}
+
+static void test_json(void)
+{
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_string(&j, "s", "quote \" back \\ nl \n tab \t ctl \x01 é");
+	json_kv_int(&j, "n", -5);
+	json_kv_bool(&j, "b", true);
+	json_kv_string(&j, "null", NULL);
+	json_key(&j, "a");
+	json_begin_array(&j);
+	json_int(&j, 1);
+	json_begin_object(&j);
+	json_end_object(&j);
+	json_begin_array(&j);
+	json_end_array(&j);
+	json_end_array(&j);
+	json_end_object(&j);
+	is_str(sb.buf,
+	       "{\"s\":\"quote \\\" back \\\\ nl \\n tab \\t ctl \\u0001 é\",\"n\":-5,\"b\":true,"
+	       "\"null\":null,\"a\":[1,{},[]]}",
+	       "JSON writer: commas, nesting and escapes");
+	strbuf_release(&sb);
+}
+
+static void test_text(void)
+{
+	size_t bad = 0;
+	ok(text_utf8_valid("caf\xc3\xa9", 5, &bad), "valid UTF-8 accepted");
+	ok(!text_utf8_valid("ab\ncaf\xe9 x", 9, &bad), "Latin-1 byte refused");
+	is_int(bad, 6, "offset of the first bad byte");
+	ok(!text_utf8_valid("\xc0\xaf", 2, NULL), "overlong encoding refused");
+	ok(!text_utf8_valid("\xed\xa0\x80", 3, NULL), "UTF-16 surrogate refused");
+	ok(!text_utf8_valid("a\0b", 3, NULL), "NUL byte refused");
+
+	int line, col;
+	text_line_col("ab\ncd\nef", 7, &line, &col);
+	is_int(line, 3, "line of an offset");
+	is_int(col, 2, "column of an offset");
+
+	int64_t ms = 0;
+	ok(text_parse_duration_ms("3s", &ms) && ms == 3000, "3s is 3000 ms");
+	ok(text_parse_duration_ms("250ms", &ms) && ms == 250, "250ms");
+	ok(text_parse_duration_ms("2min", &ms) && ms == 120000, "2min");
+	ok(text_parse_duration_ms("1.5s", &ms) && ms == 1500, "1.5s");
+	ok(text_parse_duration_ms("0", &ms) && ms == 0, "bare 0");
+	ok(!text_parse_duration_ms("3 parsecs", &ms), "unknown unit refused");
+	ok(!text_parse_duration_ms("-1s", &ms), "negative refused");
+	ok(!text_parse_duration_ms("100000h", &ms), "beyond PostgreSQL's limit refused");
+
+	ok(text_natural_cmp("phase-2", "phase-10") < 0, "natural order: 2 before 10");
+	ok(text_natural_cmp("phase-010", "phase-10") == 0, "natural order ignores leading zeros");
+	char t[] = "  padded \t";
+	is_str(text_trim(t), "padded", "trim");
+}
+
+static void test_errors(void)
+{
+	struct pgstep_error e = { 0 };
+	ok(!error_isset(&e), "a zeroed error is not set");
+	error_set(&e, PGSTEP_EXIT_USAGE, "bad %s", "thing");
+	error_prefix(&e, "file.sql:%d", 3);
+	is_str(e.msg, "file.sql:3: bad thing", "prefix keeps the message");
+	is_int(e.code, PGSTEP_EXIT_USAGE, "code kept");
+	error_clear(&e);
+	ok(!error_isset(&e), "cleared");
+
+	struct diag_list d;
+	diag_list_init(&d);
+	diag_add(&d, DIAG_ERROR, "a.sql", 2, "dup %d", 1);
+	diag_add(&d, DIAG_WARNING, NULL, 0, "w");
+	is_int(diag_count(&d, DIAG_ERROR), 1, "one error counted");
+	is_str(d.items[0].file, "a.sql", "diagnostic keeps its file");
+	diag_list_clear(&d);
+}
+
 int main(void)
 {
+	test_strbuf();
+	test_sha256();
+	test_json();
+	test_text();
+	test_errors();
 	return done_testing();
 }
