@@ -197,12 +197,36 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 		}
 		version_copy(&to, &target->version);
 	}
+	/* On an empty tenant a pending baseline stands for every version before
+	 * it, and status marks those skipped. `--to` below that baseline cannot
+	 * use it: without this, `up --to 1` on a new tenant applied nothing and
+	 * said nothing. There the latest baseline at or below --to (if any)
+	 * stands in for the versions before it, and the rest up to --to apply
+	 * one by one; the later baseline is then skipped as on any used tenant. */
+	bool rebase = false;
+	const struct version *floor = NULL;
+	if (o->to) {
+		rebase = true;
+		for (size_t i = 0; i < ts->rows.n; i++)
+			if (ts->rows.items[i].state == ROW_APPLIED || ts->rows.items[i].state == ROW_DIRTY)
+				rebase = false;
+		for (size_t i = 0; i < ts->n && rebase; i++) {
+			const struct migration *m = ts->items[i].m;
+			if (m && m->baseline && !m->archived && version_cmp(&m->version, &to) <= 0)
+				floor = &m->version;
+		}
+	}
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct mig_status *ms = &ts->items[i];
 		if (!ms->m || ms->m->archived)
 			continue;
 		if (o->to && version_cmp(&ms->m->version, &to) > 0)
 			break;
+		if (rebase && ms->state == MSTATE_SKIPPED &&
+		    (!floor || version_cmp(&ms->m->version, floor) >= 0)) {
+			(*out)[(*n)++] = ms->m;
+			continue;
+		}
 		if (ms->state == MSTATE_DIRTY && !o->resume) {
 			error_set(err, PGSTEP_EXIT_FAILED,
 				  "tenant %s: %s is dirty: %d of %d statements done%s%s. Check the "
@@ -273,6 +297,60 @@ static enum pgstep_exit ops_run(struct engine *e, struct session *s, struct tena
 	return rc;
 }
 
+/* A migration left dirty by an interrupted `down` counts statements_done in
+ * down statements: `up --resume` would run the up from that index, skipping
+ * up statements that never ran, and record the migration applied. The row
+ * does not say which direction left it dirty; the event log does (the last
+ * start, resume or rollback-start of the version). Such a migration is
+ * refused before anything runs and the message points to repair, as the
+ * failed `down` itself does. */
+static bool ops_refuse_dirty_rollback(struct engine *e, struct session *s,
+				      const struct tenant_status *ts, const struct up_options *o,
+				      struct pgstep_error *err)
+{
+	struct migration *target = o->to ? migset_find(e->set, o->to) : NULL;
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct mig_status *ms = &ts->items[i];
+		if (!ms->m || ms->m->archived)
+			continue;
+		if (target && version_cmp(&ms->m->version, &target->version) > 0)
+			break;
+		if (ms->state != MSTATE_DIRTY)
+			continue;
+		struct event_rows ev = { 0 };
+		if (!state_load_events(s, ts->tenant->name, ms->row->version, &ev, err)) {
+			error_prefix(err, "tenant %s", ts->tenant->name);
+			return false;
+		}
+		bool rollback = false;
+		for (size_t k = ev.n; k-- > 0;) {
+			const char *a = ev.items[k].action;
+			if (strcmp(a, "start") == 0 || strcmp(a, "resume") == 0)
+				break;
+			if (strcmp(a, "rollback-start") == 0) {
+				rollback = true;
+				break;
+			}
+		}
+		event_rows_clear(&ev);
+		if (rollback) {
+			error_set(err, PGSTEP_EXIT_FAILED,
+				  "tenant %s: %s is dirty from an interrupted rollback: %d of %d down "
+				  "statements done%s%s. `pgstep up --resume` cannot continue a rollback. "
+				  "Check the database, then record how you resolved it with `pgstep "
+				  "repair --tenant %s --version %s --mark applied|rolled_back --reason "
+				  "\"...\"`",
+				  ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
+				  ms->row->statements_total,
+				  ms->row->error_message ? "; last error: " : "",
+				  ms->row->error_message ? ms->row->error_message : "", ts->tenant->name,
+				  ms->m->version.text);
+			return false;
+		}
+	}
+	return true;
+}
+
 enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
 			struct pgstep_error *err)
 {
@@ -292,7 +370,8 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 	struct migration **plan = NULL;
 	size_t n = 0;
 	enum pgstep_exit rc = PGSTEP_EXIT_OK;
-	if (!ops_load_status(e, s, t, false, &ts, err) || !ops_plan_up(e, &ts, o, &plan, &n, err)) {
+	if (!ops_load_status(e, s, t, false, &ts, err) ||
+	    !ops_refuse_dirty_rollback(e, s, &ts, o, err) || !ops_plan_up(e, &ts, o, &plan, &n, err)) {
 		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
 		goto out;
 	}

@@ -65,6 +65,11 @@ struct runner {
 
 	enum pgstep_exit result;
 	struct pgstep_error err;
+	/* The running statement's first error. session_consume reports it in
+	 * the call that reads the error result, which is often not the call
+	 * that sees the query finish: it must outlive those calls, or a failed
+	 * statement reads as a success. */
+	struct pgstep_error stmt_err;
 };
 
 static int64_t ms_since(const struct timespec *t)
@@ -260,6 +265,7 @@ void runner_free(struct runner **rp)
 	session_set_notice_handler(r->s, NULL, NULL);
 	free(r->units);
 	error_clear(&r->err);
+	error_clear(&r->stmt_err);
 	free(r);
 	*rp = NULL;
 }
@@ -601,6 +607,7 @@ enum run_status runner_step(struct runner *r)
 		case PH_STATEMENT:
 			runner_emit(r, RUN_EV_STATEMENT, NULL, NULL);
 			clock_gettime(CLOCK_MONOTONIC, &r->stmt_started);
+			error_clear(&r->stmt_err);
 			if (!session_send(r->s, r->stmts->items[r->cur].sql, &e)) {
 				runner_statement_result(r, &e);
 				error_clear(&e);
@@ -609,12 +616,10 @@ enum run_status runner_step(struct runner *r)
 			r->phase = PH_IN_FLIGHT;
 			return RUN_WAIT_SOCKET;
 		case PH_IN_FLIGHT:
-			if (!session_consume(r->s, &e)) {
-				error_clear(&e);
+			if (!session_consume(r->s, &r->stmt_err))
 				return RUN_WAIT_SOCKET;
-			}
-			runner_statement_result(r, &e);
-			error_clear(&e);
+			runner_statement_result(r, &r->stmt_err);
+			error_clear(&r->stmt_err);
 			continue;
 		case PH_BACKOFF:
 			if (r->cancel_requested) {
