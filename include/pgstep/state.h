@@ -39,6 +39,9 @@ struct state_row {
 	char *sqlstate;      /* failure details; NULL when none */
 	char *error_message;
 	int error_statement; /* 1-based statement index; 0 when none */
+	/* Rows read for status (without texts) keep their strings in one block
+	 * starting at tenant: read-only, released by state_row_release. */
+	bool packed;
 };
 
 struct state_rows {

@@ -12,46 +12,59 @@
 #include "pgstep/status.h"
 #include "pgstep/xalloc.h"
 
-/* Open the project; the set's diagnostics are printed, and errors in the
- * set stop every command (exit 2) so nothing runs on a misread set. */
-static int project_open(const struct cli_globals *g, struct engine *e)
+/* What every command works on: its options, the project, the tenants. */
+struct command {
+	struct cli_opts o;
+	struct engine e;
+	struct tenant **ts;
+	size_t n;
+};
+
+/* Open the project and select the tenants. The set's diagnostics are
+ * printed, and errors in the set stop every command (exit 2) so nothing runs
+ * on a misread set. Returns -1 to go on, or the exit code. */
+static int command_open(const struct cli_globals *g, struct command *c, bool default_all)
 {
 	struct pgstep_error err = { 0 };
+	struct engine *e = &c->e;
+	int rc = -1;
 	memset(e, 0, sizeof *e);
+	c->ts = NULL;
+	c->n = 0;
 	if (!engine_open(e, g->config_path, &err)) {
 		cli_diags(g, &e->diags);
-		int rc = cli_fail(&err);
-		error_clear(&err);
-		engine_close(e);
-		return rc;
+		rc = cli_fail(&err);
+		goto fail;
 	}
 	cli_diags(g, &e->diags);
 	if (engine_set_has_errors(e)) {
 		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n", e->set->dir,
 			diag_count(&e->diags, DIAG_ERROR));
-		engine_close(e);
-		return PGSTEP_EXIT_USAGE;
+		rc = PGSTEP_EXIT_USAGE;
+		goto fail;
+	}
+	struct selection sel = {
+		.names = c->o.tenants,
+		.n_names = c->o.n_tenants,
+		.groups = c->o.groups,
+		.n_groups = c->o.n_groups,
+		.all = c->o.all,
+	};
+	if (!engine_select(e, &sel, default_all, &c->ts, &c->n, &err)) {
+		rc = cli_fail(&err);
+		goto fail;
 	}
 	return -1;
+fail:
+	error_clear(&err);
+	engine_close(e);
+	return rc;
 }
 
-static int project_select(const struct engine *e, const struct cli_opts *o, bool default_all,
-			  struct tenant ***out, size_t *n)
+static void command_close(struct command *c)
 {
-	struct pgstep_error err = { 0 };
-	struct selection sel = {
-		.names = o->tenants,
-		.n_names = o->n_tenants,
-		.groups = o->groups,
-		.n_groups = o->n_groups,
-		.all = o->all,
-	};
-	if (!engine_select(e, &sel, default_all, out, n, &err)) {
-		int rc = cli_fail(&err);
-		error_clear(&err);
-		return rc;
-	}
-	return -1;
+	free(c->ts);
+	engine_close(&c->e);
 }
 
 /* When tenants end differently, the exit code is the first of these that
@@ -198,29 +211,21 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 
 int cli_status(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_CHECK,
-			   "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &o);
+	struct command c;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_CHECK, "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, true)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n;
-	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
 	struct status_report r;
-	status_collect(e.set, ts, n, &r);
+	status_collect(c.e.set, c.ts, c.n, &r);
 	if (g->json) {
 		struct strbuf sb;
 		strbuf_init(&sb);
 		status_json(&r, &sb);
 		strbuf_release(&sb);
 	} else {
-		status_text(g, &r, o.n_tenants == 1);
+		status_text(g, &r, c.o.n_tenants == 1);
 	}
 	rc = PGSTEP_EXIT_OK;
 	for (size_t i = 0; i < r.n; i++) {
@@ -232,12 +237,11 @@ int cli_status(const struct cli_globals *g, int argc, char **argv)
 		bool drift = t->state != TSTATE_OK;
 		for (size_t k = 0; k < t->n; k++)
 			drift |= !t->items[k].checksum_ok;
-		if (o.check && drift)
+		if (c.o.check && drift)
 			rc = worst_exit(rc, PGSTEP_EXIT_DRIFT);
 	}
 	status_report_clear(&r);
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }
 
@@ -322,27 +326,19 @@ static int plan_print(const struct cli_globals *g, struct engine *e, struct stat
 
 int cli_plan(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_RESUME,
-			   "plan [--tenant T]... [--group k=v]... [--all] [--to V] [--json]", &o);
+	struct command c;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_RESUME, "plan [--tenant T]... [--group k=v]... [--all] [--to V] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, true)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n, total;
-	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
+	size_t total;
 	struct status_report r;
-	struct up_options uo = { .to = o.to, .resume = o.resume };
-	status_collect(e.set, ts, n, &r);
-	rc = plan_print(g, &e, &r, &uo, &total);
+	struct up_options uo = { .to = c.o.to, .resume = c.o.resume };
+	status_collect(c.e.set, c.ts, c.n, &r);
+	rc = plan_print(g, &c.e, &r, &uo, &total);
 	status_report_clear(&r);
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }
 
@@ -434,35 +430,29 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 
 int cli_up(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
+	struct command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_YES | OPT_DRY_RUN | OPT_RESUME,
 			   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
 			   "[--dry-run] [--yes]",
-			   &o);
+			   &c.o);
 	if (rc >= 0)
 		return rc;
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, false)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n, total = 0;
-	if ((rc = project_select(&e, &o, false, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
-	struct up_options uo = { .to = o.to, .resume = o.resume, .dry_run = o.dry_run };
-	if (o.dry_run || !o.yes) {
+	size_t total = 0;
+	struct up_options uo = { .to = c.o.to, .resume = c.o.resume, .dry_run = c.o.dry_run };
+	if (c.o.dry_run || !c.o.yes) {
 		struct status_report r;
-		status_collect(e.set, ts, n, &r);
+		status_collect(c.e.set, c.ts, c.n, &r);
 		struct cli_globals quiet = *g;
-		rc = plan_print(o.dry_run ? g : &quiet, &e, &r, &uo, &total);
+		rc = plan_print(c.o.dry_run ? g : &quiet, &c.e, &r, &uo, &total);
 		status_report_clear(&r);
-		if (o.dry_run || total == 0 || rc != PGSTEP_EXIT_OK) {
-			if (!o.dry_run && total == 0 && rc == PGSTEP_EXIT_OK)
+		if (c.o.dry_run || total == 0 || rc != PGSTEP_EXIT_OK) {
+			if (!c.o.dry_run && total == 0 && rc == PGSTEP_EXIT_OK)
 				printf("nothing to apply\n");
 			goto out;
 		}
-		char *q = xasprintf("apply %zu migration(s) to %zu tenant(s)?", total, n);
+		char *q = xasprintf("apply %zu migration(s) to %zu tenant(s)?", total, c.n);
 		bool yes = cli_confirm(q);
 		free(q);
 		if (!yes) {
@@ -470,45 +460,37 @@ int cli_up(const struct cli_globals *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = run_tenants(g, &e, ts, n, RUN_KIND_UP, &uo, NULL);
+	rc = run_tenants(g, &c.e, c.ts, c.n, RUN_KIND_UP, &uo, NULL);
 out:
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }
 
 int cli_down(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
+	struct command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_STEPS | OPT_YES | OPT_USE_FILE,
 			   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
-			   &o);
+			   &c.o);
 	if (rc >= 0)
 		return rc;
-	if (o.to && o.steps) {
+	if (c.o.to && c.o.steps) {
 		fprintf(stderr, "pgstep down: give --to or --steps, not both\n");
 		return PGSTEP_EXIT_USAGE;
 	}
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, false)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n;
-	if ((rc = project_select(&e, &o, false, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
-	struct down_options dn = { .to = o.to, .steps = o.steps, .use_file = o.use_file };
-	if (!o.yes) {
+	struct down_options dn = { .to = c.o.to, .steps = c.o.steps, .use_file = c.o.use_file };
+	if (!c.o.yes) {
 		struct status_report r;
 		size_t total = 0;
-		status_collect(e.set, ts, n, &r);
+		status_collect(c.e.set, c.ts, c.n, &r);
 		for (size_t i = 0; i < r.n; i++) {
 			struct pgstep_error err = { 0 };
 			const struct mig_status **plan = NULL;
 			size_t k = 0;
 			if (r.items[i].state != TSTATE_UNREACHABLE &&
-			    ops_plan_down(&e, &r.items[i], &dn, &plan, &k, &err)) {
+			    ops_plan_down(&c.e, &r.items[i], &dn, &plan, &k, &err)) {
 				printf("%s: %zu to roll back\n", r.items[i].tenant->name, k);
 				for (size_t x = 0; x < k; x++)
 					printf("  %s_%s\n", version_text(plan[x]), status_name_of(plan[x]));
@@ -518,7 +500,7 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 			error_clear(&err);
 		}
 		status_report_clear(&r);
-		char *q = xasprintf("roll back %zu migration(s) on %zu tenant(s)?", total, n);
+		char *q = xasprintf("roll back %zu migration(s) on %zu tenant(s)?", total, c.n);
 		bool yes = total > 0 && cli_confirm(q);
 		free(q);
 		if (!yes) {
@@ -528,29 +510,20 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = run_tenants(g, &e, ts, n, RUN_KIND_DOWN, NULL, &dn);
+	rc = run_tenants(g, &c.e, c.ts, c.n, RUN_KIND_DOWN, NULL, &dn);
 out:
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }
 
 int cli_history(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION,
-			   "history [--tenant T]... [--all] [--version V] [--json]", &o);
+	struct command c;
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION, "history [--tenant T]... [--all] [--version V] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, true)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n;
-	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
 	struct strbuf sb;
 	struct json j;
 	strbuf_init(&sb);
@@ -559,12 +532,12 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 	json_key(&j, "tenants");
 	json_begin_array(&j);
 	rc = PGSTEP_EXIT_OK;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < c.n; i++) {
 		struct event_rows ev = { 0 };
 		struct pgstep_error err = { 0 };
-		int r = ops_history(&e, ts[i], o.version, &ev, &err);
+		int r = ops_history(&c.e, c.ts[i], c.o.version, &ev, &err);
 		json_begin_object(&j);
-		json_kv_string(&j, "name", ts[i]->name);
+		json_kv_string(&j, "name", c.ts[i]->name);
 		json_kv_string(&j, "error", err.msg);
 		json_key(&j, "events");
 		json_begin_array(&j);
@@ -573,7 +546,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 				fprintf(stderr, "pgstep: %s\n", err.msg);
 			rc = worst_exit(rc, r);
 		} else if (!g->json) {
-			printf("%s:\n", ts[i]->name);
+			printf("%s:\n", c.ts[i]->name);
 			if (ev.n == 0)
 				printf("  (no events)\n");
 		}
@@ -606,26 +579,18 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 	if (g->json)
 		printf("%s\n", sb.buf);
 	strbuf_release(&sb);
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }
 
 int cli_verify(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse(argc, argv, OPT_SELECT, "verify [--tenant T]... [--all] [--json]", &o);
+	struct command c;
+	int rc = cli_parse(argc, argv, OPT_SELECT, "verify [--tenant T]... [--all] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, true)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n;
-	if ((rc = project_select(&e, &o, true, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
 	struct diag_list problems;
 	diag_list_init(&problems);
 	struct strbuf sb;
@@ -637,12 +602,12 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 	json_begin_array(&j);
 	rc = PGSTEP_EXIT_OK;
 	bool drift = false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < c.n; i++) {
 		struct pgstep_error err = { 0 };
 		size_t before = problems.n;
-		int r = ops_verify(&e, ts[i], &problems, &err);
+		int r = ops_verify(&c.e, c.ts[i], &problems, &err);
 		json_begin_object(&j);
-		json_kv_string(&j, "name", ts[i]->name);
+		json_kv_string(&j, "name", c.ts[i]->name);
 		json_kv_string(&j, "error", err.msg);
 		json_key(&j, "problems");
 		json_begin_array(&j);
@@ -661,7 +626,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 				fprintf(stderr, "pgstep: %s\n", err.msg);
 			rc = worst_exit(rc, r);
 		} else if (!g->json) {
-			printf("%s: ok\n", ts[i]->name);
+			printf("%s: ok\n", c.ts[i]->name);
 		}
 		error_clear(&err);
 	}
@@ -678,49 +643,40 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		rc = PGSTEP_EXIT_DRIFT;
 	strbuf_release(&sb);
 	diag_list_clear(&problems);
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }
 
 int cli_repair(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_opts o;
+	struct command c;
 	const char *usage = "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
-	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_VERSION | OPT_REASON | OPT_MARK, usage, &o);
+	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_VERSION | OPT_REASON | OPT_MARK, usage, &c.o);
 	if (rc >= 0)
 		return rc;
-	if (o.n_tenants != 1 || !o.version || !o.reason) {
+	if (c.o.n_tenants != 1 || !c.o.version || !c.o.reason) {
 		fprintf(stderr, "pgstep repair: --tenant, --version and --reason are required\nusage: pgstep %s\n",
 			usage);
 		return PGSTEP_EXIT_USAGE;
 	}
 	bool applied = true;
-	if (o.mark && strcmp(o.mark, "applied") != 0) {
-		if (strcmp(o.mark, "rolled_back") != 0 && strcmp(o.mark, "rolled-back") != 0) {
-			fprintf(stderr, "pgstep repair: --mark %s: expected applied or rolled_back\n", o.mark);
+	if (c.o.mark && strcmp(c.o.mark, "applied") != 0) {
+		if (strcmp(c.o.mark, "rolled_back") != 0 && strcmp(c.o.mark, "rolled-back") != 0) {
+			fprintf(stderr, "pgstep repair: --mark %s: expected applied or rolled_back\n", c.o.mark);
 			return PGSTEP_EXIT_USAGE;
 		}
 		applied = false;
 	}
-	struct engine e;
-	if ((rc = project_open(g, &e)) >= 0)
+	if ((rc = command_open(g, &c, false)) >= 0)
 		return rc;
-	struct tenant **ts;
-	size_t n;
-	if ((rc = project_select(&e, &o, false, &ts, &n)) >= 0) {
-		engine_close(&e);
-		return rc;
-	}
 	struct pgstep_error err = { 0 };
-	rc = ops_repair(&e, ts[0], o.version, o.reason, applied, &err);
+	rc = ops_repair(&c.e, c.ts[0], c.o.version, c.o.reason, applied, &err);
 	if (rc != PGSTEP_EXIT_OK)
 		cli_fail(&err);
 	else
-		printf("%s: version %s marked %s (recorded with your reason)\n", ts[0]->name, o.version,
+		printf("%s: version %s marked %s (recorded with your reason)\n", c.ts[0]->name, c.o.version,
 		       applied ? "applied" : "rolled_back");
 	error_clear(&err);
-	free(ts);
-	engine_close(&e);
+	command_close(&c);
 	return rc;
 }

@@ -39,14 +39,12 @@ __attribute__((format(printf, 2, 3))) static void cluster_say(const struct clust
 {
 	if (!p->fn)
 		return;
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	char *line = xvasprintf(fmt, ap);
 	va_end(ap);
-	p->fn(p->ctx, sb.buf);
-	strbuf_release(&sb);
+	p->fn(p->ctx, line);
+	free(line);
 }
 
 static bool cluster_has_server(const char *dir)

@@ -62,6 +62,11 @@ bool row_state_parse(const char *s, enum row_state *out)
 
 void state_row_release(struct state_row *r)
 {
+	if (r->packed) {
+		free(r->tenant);
+		memset(r, 0, sizeof *r);
+		return;
+	}
 	free(r->tenant);
 	free(r->version);
 	free(r->version_text);
@@ -324,6 +329,38 @@ enum {
 	COL_DOWN_SQL,
 };
 
+/* One allocation per row instead of one per field: status over 1,000
+ * tenants x 100 migrations reads 100,000 rows. */
+static void state_fill_packed(struct state_row *r, const PGresult *res, int i)
+{
+	static const int cols[] = { COL_TENANT, COL_VERSION, COL_VERSION_TEXT, COL_NAME, COL_PHASE,
+				    COL_CHECKSUM, COL_SQLSTATE, COL_ERRMSG };
+	char **dst[] = { &r->tenant, &r->version, &r->version_text, &r->name, &r->phase,
+			 &r->checksum, &r->sqlstate, &r->error_message };
+	size_t total = 0;
+	for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
+		total += (size_t)PQgetlength(res, i, cols[k]) + 1;
+	char *block = xmalloc(total), *p = block;
+	for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
+		if (PQgetisnull(res, i, cols[k])) {
+			*dst[k] = NULL;
+			continue;
+		}
+		size_t len = (size_t)PQgetlength(res, i, cols[k]);
+		memcpy(p, PQgetvalue(res, i, cols[k]), len + 1);
+		*dst[k] = p;
+		p += len + 1;
+	}
+	/* tenant is NOT NULL and first: it owns the block. */
+	r->tenant = block;
+	r->packed = true;
+	if (!row_state_parse(PQgetvalue(res, i, COL_STATE), &r->state))
+		r->state = ROW_FAILED;
+	r->statements_total = (int)state_int(res, i, COL_TOTAL);
+	r->statements_done = (int)state_int(res, i, COL_DONE);
+	r->error_statement = (int)state_int(res, i, COL_ERRSTMT);
+}
+
 bool state_load(struct session *s, const char *const *tenants, size_t n, bool with_sql,
                 struct state_rows *out, struct pgstep_error *err)
 {
@@ -373,6 +410,10 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 	for (int i = 0; i < nrows; i++) {
 		struct state_row *r = &out->items[out->n++];
 		memset(r, 0, sizeof *r);
+		if (!with_sql) {
+			state_fill_packed(r, res, i);
+			continue;
+		}
 		r->tenant = state_dup(res, i, COL_TENANT);
 		r->version = state_dup(res, i, COL_VERSION);
 		r->version_text = state_dup(res, i, COL_VERSION_TEXT);

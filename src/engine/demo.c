@@ -31,14 +31,12 @@ static void demo_log(void (*log_fn)(void *, const char *), void *ctx, const char
 {
 	if (!log_fn)
 		return;
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	char *line = xvasprintf(fmt, ap);
 	va_end(ap);
-	log_fn(ctx, sb.buf);
-	strbuf_release(&sb);
+	log_fn(ctx, line);
+	free(line);
 }
 
 static bool demo_mkdirs(const char *path, struct pgstep_error *err)

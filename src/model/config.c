@@ -63,14 +63,12 @@ static bool fail(struct pgstep_error *err, const char *path, int line, const cha
 
 static bool fail(struct pgstep_error *err, const char *path, int line, const char *fmt, ...)
 {
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	error_set(err, PGSTEP_EXIT_USAGE, "%s:%d: %s", path, line, sb.buf);
-	strbuf_release(&sb);
+	error_set(err, PGSTEP_EXIT_USAGE, "%s:%d: %s", path, line, msg);
+	free(msg);
 	return false;
 }
 

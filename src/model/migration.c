@@ -145,14 +145,12 @@ __attribute__((format(printf, 2, 3))) static void directive_error(struct directi
 
 static void directive_error(struct directive_ctx *d, const char *fmt, ...)
 {
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	diag_add(d->diags, DIAG_ERROR, d->path, d->line, "%s", sb.buf);
-	strbuf_release(&sb);
+	diag_add(d->diags, DIAG_ERROR, d->path, d->line, "%s", msg);
+	free(msg);
 	d->ok = false;
 }
 

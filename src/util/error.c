@@ -6,22 +6,18 @@
 #include <string.h>
 
 #include "pgstep/error.h"
-#include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 
 void error_set(struct pgstep_error *e, enum pgstep_exit code, const char *fmt, ...)
 {
 	if (!e)
 		return;
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	free(e->msg);
-	e->msg = strbuf_detach(&sb);
-	strbuf_release(&sb);
+	e->msg = msg;
 	e->code = code;
 	e->sqlstate[0] = '\0';
 }
@@ -30,16 +26,14 @@ void error_prefix(struct pgstep_error *e, const char *fmt, ...)
 {
 	if (!e || !e->msg)
 		return;
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	char *prefix = xvasprintf(fmt, ap);
 	va_end(ap);
-	strbuf_addf(&sb, ": %s", e->msg);
+	char *msg = xasprintf("%s: %s", prefix, e->msg);
+	free(prefix);
 	free(e->msg);
-	e->msg = strbuf_detach(&sb);
-	strbuf_release(&sb);
+	e->msg = msg;
 }
 
 void error_clear(struct pgstep_error *e)
@@ -78,17 +72,13 @@ void diag_add(struct diag_list *d, enum diag_level level, const char *file, int 
 {
 	XGROW(d->items, d->cap, d->n + 1);
 	struct diag *g = &d->items[d->n++];
-	struct strbuf sb;
-	strbuf_init(&sb);
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	g->msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	g->level = level;
 	g->file = file ? xstrdup(file) : NULL;
 	g->line = line;
-	g->msg = strbuf_detach(&sb);
-	strbuf_release(&sb);
 }
 
 size_t diag_count(const struct diag_list *d, enum diag_level level)
