@@ -31,9 +31,9 @@ dburl="postgres://postgres@localhost/b_dbmate?socket=$PGHOST&port=$PGPORT&sslmod
 ROUNDS=${ROUNDS:-3}
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	for db in b_psql b_pgstep b_dbmate; do
-		q postgres "DROP DATABASE IF EXISTS $db" >/dev/null
-		pg_createdb $db
+	for name in b_psql b_pgstep b_dbmate; do
+		q postgres "DROP DATABASE IF EXISTS $name" >/dev/null
+		pg_createdb "$name"
 	done
 	time_ms t "$PG_BINDIR/psql" -X -q -1 -v ON_ERROR_STOP=1 -d b_psql -f "$P/all.sql"
 	s_psql="${s_psql:-} $t"

@@ -61,7 +61,8 @@ struct run_options {
 	int lock_retries;
 	int64_t retry_backoff_ms;
 	int64_t statement_timeout_ms; /* 0: none */
-	size_t resume_from;           /* statements already done (dirty resume) */
+	bool resume;                  /* continue a dirty migration ... */
+	size_t resume_from;           /* ... after this many statements (may be 0) */
 	bool use_stored_down;         /* run the down text stored at apply time */
 	const char *stored_down_sql;  /* that text, when use_stored_down */
 	const char *phase;

@@ -378,9 +378,12 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 	for (size_t i = 0; i < n && rc == PGSTEP_EXIT_OK; i++) {
 		struct run_options ro = ops_run_options(e, plan[i]);
 		ro.phase = plan[i]->phase;
-		for (size_t k = 0; k < ts.n; k++)
-			if (ts.items[k].m == plan[i] && ts.items[k].state == MSTATE_DIRTY)
+		for (size_t k = 0; k < ts.n; k++) {
+			if (ts.items[k].m == plan[i] && ts.items[k].state == MSTATE_DIRTY) {
+				ro.resume = true;
 				ro.resume_from = (size_t)ts.items[k].row->statements_done;
+			}
+		}
 		rc = ops_run(e, s, t, plan[i], RUN_UP, &ro, err);
 		if (e->interrupted && *e->interrupted && rc == PGSTEP_EXIT_OK) {
 			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted after %s", t->name,
@@ -438,8 +441,9 @@ bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struc
 			break;
 		if (ms->row->state == ROW_DIRTY) {
 			error_set(err, PGSTEP_EXIT_FAILED,
-				  "tenant %s: version %s is dirty: resolve it first (`pgstep up "
-				  "--resume` or `pgstep repair`)",
+				  "tenant %s: version %s is dirty: resolve it first (`pgstep repair "
+				  "--mark applied|rolled_back`, or `pgstep up --resume` when an up "
+				  "was interrupted)",
 				  ts->tenant->name,
 				  ms->row->version_text ? ms->row->version_text : ms->row->version);
 			goto fail;

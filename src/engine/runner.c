@@ -235,7 +235,7 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 		return NULL;
 	}
 	r->segmented = r->n_units > 1 || (r->n_units == 1 && !r->units[0].transaction);
-	if (r->opt.resume_from) {
+	if (r->opt.resume) {
 		/* Resume at the unit holding the first statement not done. */
 		while (r->unit < r->n_units && r->units[r->unit].last < r->opt.resume_from)
 			r->unit++;
@@ -366,7 +366,7 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 {
 	const struct unit *u = &r->units[r->unit];
 	char *sql;
-	if (r->segmented && !r->announced && !r->opt.resume_from) {
+	if (r->segmented && !r->announced && !r->opt.resume) {
 		/* Announce the run before anything changes, so an interruption of a
 		 * segmented migration is always described by a dirty row. */
 		if (!runner_record(r, ROW_DIRTY, r->dir == RUN_UP ? "start" : "rollback-start",
@@ -451,7 +451,9 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, bool can
 	 * had none) records a failure; a segmented one stays dirty at the exact
 	 * statement. A cancel is an event, not a failed migration. */
 	enum row_state st = r->segmented ? ROW_DIRTY : ROW_FAILED;
-	if (cancelled && !r->segmented) {
+	/* Cancelled before anything ran (or was announced): the row, if any,
+	 * still describes the state exactly, so only the cancel is recorded. */
+	if (cancelled && (!r->segmented || !r->announced)) {
 		char *detail = runner_detail(r, "statement", r->stmts->items[r->cur].sql);
 		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "cancel",
 				      detail, &e);

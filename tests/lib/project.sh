@@ -42,9 +42,9 @@ ps() {
 }
 
 q() {
-	db=$1
+	_q_db=$1
 	shift
-	"$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$*" 2>&1
+	"$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$_q_db" -c "$*" 2>&1
 }
 
 project_cleanup() {
