@@ -1,0 +1,271 @@
+/* risk: the risk engine. It classifies every statement of one migration
+ * section from libpg_query's parse tree: the kind of statement, the relations
+ * it locks and in which mode (named as pg_locks.mode names them), what it does
+ * to the table (rewrite, scan, data loss, ...), one plain-language sentence,
+ * and the findings of the rule table (src/sql/risk_rules.def). The analysis is
+ * context-aware across the section: relations created earlier are new and
+ * empty, the transaction structure is known, and multi-statement patterns are
+ * seen. The engine never prints; front ends render the report.
+ *
+ * Offline, everything comes from the SQL text. A connected caller can pass a
+ * catalog (struct risk_catalog) so that claims gain facts about existing
+ * relations; the analysis stays the same, only better informed. */
+#ifndef PGSTEP_RISK_H
+#define PGSTEP_RISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pgstep/strbuf.h"
+#include "pgstep/strvec.h"
+
+enum risk_severity {
+	RISK_INFO = 0,
+	RISK_WARN = 1,
+	RISK_ERROR = 2,
+};
+
+/* Table-level lock modes, weakest to strongest (PostgreSQL's own order). */
+enum risk_lock {
+	RISK_LOCK_NONE = 0,
+	RISK_LOCK_ACCESS_SHARE,
+	RISK_LOCK_ROW_SHARE,
+	RISK_LOCK_ROW_EXCLUSIVE,
+	RISK_LOCK_SHARE_UPDATE_EXCLUSIVE,
+	RISK_LOCK_SHARE,
+	RISK_LOCK_SHARE_ROW_EXCLUSIVE,
+	RISK_LOCK_EXCLUSIVE,
+	RISK_LOCK_ACCESS_EXCLUSIVE,
+};
+
+/* What a statement does besides locking (bit flags). */
+enum risk_effect {
+	RISK_FX_REWRITE = 1u << 0,     /* rewrites the table (and its indexes) */
+	RISK_FX_SCAN = 1u << 1,        /* reads every row */
+	RISK_FX_DATA_LOSS = 1u << 2,   /* can lose data */
+	RISK_FX_BREAKS_CODE = 1u << 3, /* breaks running application code */
+	RISK_FX_CAN_FAIL = 1u << 4,    /* can fail on existing data or context */
+	RISK_FX_NO_TXN = 1u << 5,      /* cannot run inside a transaction block */
+};
+
+/* Rule flags. */
+enum risk_rule_flag {
+	RISK_RULE_CONFIRM = 1u << 0,   /* ask for a typed confirmation before running */
+	RISK_RULE_CONNECTED = 1u << 1, /* fully decided only with a catalog */
+	RISK_RULE_POLICY = 1u << 2,    /* a policy, not a property of the statement */
+};
+
+/* Sections of the rule table (the catalogue's sections). */
+enum risk_section {
+	RISK_SEC_INDEXES,
+	RISK_SEC_COLUMNS,
+	RISK_SEC_CONSTRAINTS,
+	RISK_SEC_DESTRUCTIVE,
+	RISK_SEC_TRANSACTIONS,
+	RISK_SEC_MAINTENANCE,
+	RISK_SEC_DBA,
+	RISK_SEC_COUNT
+};
+
+struct risk_rule {
+	const char *id; /* stable id, e.g. "set-not-null-scan" */
+	enum risk_severity severity;
+	enum risk_section section;
+	unsigned effects;        /* enum risk_effect bits */
+	unsigned flags;          /* enum risk_rule_flag bits */
+	const char *title;       /* one line */
+	const char *lock;        /* the lock it takes, in words */
+	const char *explain;     /* plain language: what happens and why it matters */
+	const char *alternative; /* the safer way */
+};
+
+/* ---- the rule table ---------------------------------------------------- */
+
+size_t risk_rule_count(void);
+/* Rules in table order; NULL past the end. */
+const struct risk_rule *risk_rule_at(size_t i);
+/* Look a rule up by id; NULL when unknown. */
+const struct risk_rule *risk_rule_find(const char *id);
+const char *risk_severity_name(enum risk_severity s); /* "info", "warn", "error" */
+bool risk_severity_parse(const char *s, enum risk_severity *out);
+const char *risk_section_title(enum risk_section s);
+/* pg_locks.mode spelling: "AccessExclusiveLock"; "" for RISK_LOCK_NONE. */
+const char *risk_lock_name(enum risk_lock m);
+/* SQL spelling: "ACCESS EXCLUSIVE". */
+const char *risk_lock_sql_name(enum risk_lock m);
+/* Parse either spelling (case-insensitive). */
+bool risk_lock_parse(const char *s, enum risk_lock *out);
+/* True when a holder of a conflicts with a request for b (symmetric). */
+bool risk_lock_conflicts(enum risk_lock a, enum risk_lock b);
+/* Names of the effects in flags, comma-separated, appended to out. */
+void risk_effects_describe(unsigned effects, struct strbuf *out);
+/* The rule's full text, for `pgstep lint --explain RULE`. */
+void risk_rule_describe(const struct risk_rule *r, struct strbuf *out);
+/* doc/risk-rules.md: every rule, grouped by section, in Markdown. */
+void risk_rules_markdown(struct strbuf *out);
+
+/* ---- connected facts (optional) ---------------------------------------- */
+
+struct risk_rel_facts {
+	bool exists;
+	char relkind;  /* pg_class.relkind: 'r', 'p', 'i', 'v', 'm', 'S', ... */
+	int64_t rows;  /* reltuples estimate, -1 unknown */
+	int64_t bytes; /* pg_total_relation_size, -1 unknown */
+};
+
+struct risk_col_facts {
+	bool exists;
+	bool not_null;
+	bool has_valid_not_null_check; /* a validated CHECK (col IS NOT NULL) */
+	int n_dependents;              /* views, indexes, constraints, defaults using it */
+	char type[64];                 /* format_type() of the column, "" unknown */
+};
+
+/* A catalog answers questions about objects that existed before the
+ * migration. Every callback may be NULL (unknown); each returns false when it
+ * cannot answer. Relation names are "schema.name" as in the report. */
+struct risk_catalog {
+	void *ctx;
+	bool (*relation)(void *ctx, const char *rel, struct risk_rel_facts *out);
+	bool (*column)(void *ctx, const char *rel, const char *col, struct risk_col_facts *out);
+	bool (*domain_has_check)(void *ctx, const char *type, bool *out);
+	/* The relation a named index belongs to ("schema.table"); caller frees. */
+	bool (*index_table)(void *ctx, const char *index, char **table_out);
+};
+
+/* ---- analysis ---------------------------------------------------------- */
+
+/* How the runner will execute the section. */
+enum risk_txn_mode {
+	/* pgstep's default: one transaction around the section, unless it holds a
+	 * statement that cannot run in one (then statement by statement) or its
+	 * own BEGIN/COMMIT (then as written). */
+	RISK_TXN_AUTO = 0,
+	RISK_TXN_WRAPPED, /* always wrapped in one transaction */
+	RISK_TXN_NONE,    /* declared non-transactional: statement by statement */
+};
+
+#define RISK_DEFAULT_LOCK_TIMEOUT_CEILING_MS 60000
+
+struct risk_report;
+
+struct risk_options {
+	enum risk_txn_mode txn;
+	/* lock_timeout / statement_timeout the runner sets before the section;
+	 * 0 = none. pgstep's runner always sets lock_timeout. */
+	int64_t lock_timeout_ms;
+	int64_t statement_timeout_ms;
+	/* A SET lock_timeout above this counts as disabling it; 0 = no ceiling. */
+	int64_t lock_timeout_ceiling_ms;
+	/* Schema of unqualified names in the report; NULL means "public". */
+	const char *default_schema;
+	/* Where the text sits in its file, for line numbers and offsets. */
+	int base_line; /* line of the text's first byte (1 when 0) */
+	size_t base_offset;
+	/* Text whose leading comment block holds the file's directives
+	 * (pgstep:allow, pgstep:no-transaction, pgstep:lock-timeout); NULL means
+	 * the analysed text itself. A dbmate file passes the whole file here. */
+	const char *directive_text;
+	/* Down section: the analysis of its up section (what the up created),
+	 * for down-loses-data. NULL for an up section. */
+	const struct risk_report *up;
+	/* An up section whose migration has no down (irreversible-migration). */
+	bool no_down;
+	/* Connected mode; all optional. */
+	const struct risk_catalog *catalog;
+	int server_version_num; /* 0 unknown */
+	bool timezone_utc;      /* session TimeZone is UTC */
+};
+
+/* A relation the statement locks, strongest mode only. */
+struct risk_lock_claim {
+	char *relation; /* owned: "schema.name" */
+	enum risk_lock mode;
+	bool new_relation; /* created earlier in this section */
+};
+
+struct risk_finding {
+	const struct risk_rule *rule;
+	enum risk_severity severity; /* the rule's, unless scaled by facts */
+	char *message;               /* owned: names the relation/column */
+	char *relation;              /* owned, may be NULL */
+	int line, col;               /* where in the file (statement start unless known) */
+	bool allowed;                /* silenced by pgstep:allow */
+	char *allow_reason;          /* owned when allowed */
+};
+
+struct risk_stmt {
+	char *sql;        /* owned: statement text without the ';' */
+	size_t offset;    /* byte offset of its first token in the file */
+	int line, col;    /* of its first token, in the file (col in characters) */
+	const char *kind; /* static short name: "alter table", "create index", ... */
+	char *explain;    /* owned: one plain-language sentence */
+	struct risk_lock_claim *locks;
+	size_t n_locks, cap_locks;
+	unsigned effects;    /* enum risk_effect bits */
+	bool in_transaction; /* runs inside a transaction block */
+	struct risk_finding *findings;
+	size_t n_findings, cap_findings;
+};
+
+/* A pgstep:allow directive that was read (the audit log records reasons). */
+struct risk_allow {
+	char *rule;      /* owned: a valid rule id */
+	char *reason;    /* owned */
+	int line;        /* in the file */
+	bool file_level; /* from the leading comment block */
+	bool used;       /* silenced at least one finding */
+};
+
+/* A problem with the input itself: a parse error or a bad directive. */
+struct risk_problem {
+	int line, col;
+	char *message; /* owned */
+};
+
+struct risk_report {
+	struct risk_stmt *stmts;
+	size_t n_stmts, cap_stmts;
+	struct risk_problem *problems;
+	size_t n_problems, cap_problems;
+	struct risk_allow *allows;
+	size_t n_allows, cap_allows;
+	bool parse_failed;        /* the text did not parse: no statements */
+	bool runs_in_transaction; /* how pgstep runs it (false: statement by statement) */
+	/* What the section created, for the analysis of its down section. */
+	struct strvec created_relations; /* "schema.name" */
+	struct strvec created_columns;   /* "schema.table.column" on existing tables */
+	struct strvec retyped_columns;   /* "schema.table.column" */
+};
+
+void risk_options_init(struct risk_options *o);
+void risk_report_init(struct risk_report *r);
+void risk_report_clear(struct risk_report *r);
+
+/* Analyse text (one migration section). Problems, including parse errors,
+ * land in out->problems; the return value is false only when the text does
+ * not parse. */
+bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out);
+
+/* One migration file: a dbmate file's "-- migrate:up" and "-- migrate:down"
+ * sections (with "transaction:false"), or the whole text as an up section.
+ * The down section is analysed with the up's report, for down-loses-data. */
+struct risk_file_report {
+	struct risk_report up;
+	struct risk_report down;
+	bool has_down_section;
+};
+
+void risk_file_report_init(struct risk_file_report *r);
+void risk_file_report_clear(struct risk_file_report *r);
+/* base gives the runner's settings; for text without dbmate markers,
+ * base->no_down says whether the migration has a down elsewhere. Returns
+ * false when a section does not parse. */
+bool risk_analyze_file(const char *text, const struct risk_options *base,
+                       struct risk_file_report *out);
+
+/* Highest severity of the non-allowed findings and problems (problems count
+ * as errors); -1 when there are none. */
+int risk_report_worst(const struct risk_report *r);
+
+#endif

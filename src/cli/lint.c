@@ -1,0 +1,563 @@
+/* lint: `pgstep lint [FILE|DIR...]`, the risk engine over migration files
+ * without a database. Directories are walked for *.sql (archive/ skipped);
+ * the migration formats decide which sections are analysed and whether a
+ * migration has a down: dbmate markers, NNN.up.sql / NNN.down.sql pairs,
+ * diesel up.sql / down.sql, Flyway V / U files. Output is one line per
+ * finding (file:line:col: severity rule: message) or the JSON of doc/pgstep.1.
+ * Exit: 2 when a file cannot be read, 1 when a finding reaches --fail-on
+ * (error by default) or a file does not parse, else 0. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pgstep/config.h"
+#include "pgstep/json.h"
+#include "pgstep/risk.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/strvec.h"
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
+
+#define LINT_USAGE                                                                                 \
+	"lint [FILE|DIR...] [--fail-on error|warn|info] [--verbose] [--assume-in-transaction]\n"   \
+	"       [--assume-no-timeouts] [--explain [RULE]]"
+
+struct lint_opts {
+	enum risk_severity fail_on;
+	bool verbose;
+	bool in_txn;
+	bool no_timeouts;
+	const char *explain;
+	bool explain_all;
+};
+
+/* One analysed file. */
+struct lint_file {
+	char *path;
+	bool unreadable;
+	char *read_error;
+	struct risk_file_report rep;
+};
+
+/* ---- collecting files -------------------------------------------------------- */
+
+static int path_cmp(const void *a, const void *b)
+{
+	return text_natural_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	return text_ends_with(s, suffix);
+}
+
+/* Add every *.sql under dir (archive/ holds retired migrations: skipped). */
+static void walk_dir(const char *dir, struct strvec *out)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		strvec_push(out, dir); /* reported as unreadable */
+		return;
+	}
+	struct dirent *e;
+	struct strvec names;
+	strvec_init(&names);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		strvec_push(&names, e->d_name);
+	}
+	closedir(d);
+	qsort(names.items, names.n, sizeof *names.items, path_cmp);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = xasprintf("%s/%s", dir, names.items[i]);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (strcmp(names.items[i], "archive") != 0)
+				walk_dir(p, out);
+			free(p);
+		} else if (has_suffix(names.items[i], ".sql")) {
+			strvec_push_owned(out, p);
+		} else {
+			free(p);
+		}
+	}
+	strvec_clear(&names);
+}
+
+/* ---- formats ------------------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* path with its base name replaced. */
+static char *sibling(const char *path, const char *name)
+{
+	const char *b = base_name(path);
+	return xasprintf("%.*s%s", (int)(b - path), path, name);
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Flyway: "V1.2__desc.sql" / "U1.2__desc.sql". The version part, or NULL. */
+static char *flyway_version(const char *base, char prefix)
+{
+	if (base[0] != prefix)
+		return NULL;
+	const char *sep = strstr(base, "__");
+	if (!sep || sep == base + 1)
+		return NULL;
+	for (const char *p = base + 1; p < sep; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '_'))
+			return NULL;
+	return xstrndup(base + 1, (size_t)(sep - base - 1));
+}
+
+/* The Flyway file with the other prefix and the same version, if any. */
+static char *flyway_partner(const char *path, char other)
+{
+	const char *b = base_name(path);
+	char *ver = flyway_version(b, other == 'U' ? 'V' : 'U');
+	if (!ver)
+		return NULL;
+	char *dir = xasprintf("%.*s", b == path ? 1 : (int)(b - path - 1), b == path ? "." : path);
+	char *found = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && !found && (e = readdir(d)) != NULL) {
+		char *v = flyway_version(e->d_name, other);
+		if (v && strcmp(v, ver) == 0 && has_suffix(e->d_name, ".sql"))
+			found = sibling(path, e->d_name);
+		free(v);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	free(ver);
+	return found;
+}
+
+enum role { ROLE_FILE, ROLE_UP, ROLE_DOWN };
+
+/* What the file is in its migration: an up section whose down is elsewhere
+ * (partner = the down file, NULL when there is none), a down section
+ * (partner = its up file), or a file that holds its own sections. */
+static enum role file_role(const char *path, char **partner)
+{
+	const char *b = base_name(path);
+	size_t n = strlen(b);
+	*partner = NULL;
+	if (has_suffix(b, ".down.sql")) {
+		char *up = xasprintf("%.*s.up.sql", (int)(n - 9), b);
+		*partner = sibling(path, up);
+		free(up);
+		return ROLE_DOWN;
+	}
+	if (has_suffix(b, ".up.sql")) {
+		char *down = xasprintf("%.*s.down.sql", (int)(n - 7), b);
+		*partner = sibling(path, down);
+		free(down);
+		return ROLE_UP;
+	}
+	if (strcmp(b, "down.sql") == 0) {
+		*partner = sibling(path, "up.sql");
+		return ROLE_DOWN;
+	}
+	if (strcmp(b, "up.sql") == 0) {
+		*partner = sibling(path, "down.sql");
+		return ROLE_UP;
+	}
+	char *v;
+	if ((v = flyway_version(b, 'U')) != NULL) {
+		free(v);
+		*partner = flyway_partner(path, 'V');
+		return ROLE_DOWN;
+	}
+	if ((v = flyway_version(b, 'V')) != NULL) {
+		free(v);
+		*partner = flyway_partner(path, 'U');
+		if (!*partner)
+			*partner = xstrdup("");
+		return ROLE_UP;
+	}
+	return ROLE_FILE;
+}
+
+static bool read_text(const char *path, struct strbuf *sb, char **why)
+{
+	int rc = strbuf_read_file(sb, path);
+	if (rc != 0) {
+		*why = xasprintf("cannot read: %s", strerror(rc));
+		return false;
+	}
+	size_t bad;
+	if (!text_utf8_valid(sb->buf, sb->len, &bad)) {
+		int line, col;
+		text_line_col(sb->buf, bad, &line, &col);
+		*why = xasprintf("line %d, column %d: not valid UTF-8", line, col);
+		return false;
+	}
+	return true;
+}
+
+static void lint_one(struct lint_file *f, const struct risk_options *base)
+{
+	struct strbuf text;
+	strbuf_init(&text);
+	risk_file_report_init(&f->rep);
+	if (!read_text(f->path, &text, &f->read_error)) {
+		f->unreadable = true;
+		strbuf_release(&text);
+		return;
+	}
+	char *partner = NULL;
+	enum role role = file_role(f->path, &partner);
+	struct risk_options o = *base;
+	if (role == ROLE_UP) {
+		o.no_down = !(partner && *partner && file_exists(partner));
+		risk_analyze(text.buf, &o, &f->rep.up);
+	} else if (role == ROLE_DOWN) {
+		/* The down is judged against what its up created. */
+		struct risk_report up;
+		risk_report_init(&up);
+		struct strbuf ut;
+		strbuf_init(&ut);
+		char *why = NULL;
+		if (partner && read_text(partner, &ut, &why))
+			risk_analyze(ut.buf, base, &up);
+		free(why);
+		strbuf_release(&ut);
+		o.up = &up;
+		risk_analyze(text.buf, &o, &f->rep.up);
+		risk_report_clear(&up);
+	} else {
+		o.no_down = true; /* unless the file has its own down section */
+		risk_analyze_file(text.buf, &o, &f->rep);
+	}
+	free(partner);
+	strbuf_release(&text);
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static const char *sev_color(const struct cli_globals *g, enum risk_severity s)
+{
+	if (!g->color)
+		return "";
+	return s == RISK_ERROR ? "\033[1;31m" : s == RISK_WARN ? "\033[33m" : "\033[36m";
+}
+
+static void print_report_text(const struct cli_globals *g, const struct lint_opts *lo,
+                              const char *path, const struct risk_report *r)
+{
+	const char *reset = g->color ? "\033[0m" : "";
+	for (size_t i = 0; i < r->n_problems; i++)
+		printf("%s:%d:%d: %serror%s: %s\n", path, r->problems[i].line, r->problems[i].col,
+		       sev_color(g, RISK_ERROR), reset, r->problems[i].message);
+	for (size_t i = 0; i < r->n_stmts; i++) {
+		const struct risk_stmt *st = &r->stmts[i];
+		for (size_t j = 0; j < st->n_findings; j++) {
+			const struct risk_finding *f = &st->findings[j];
+			if (f->allowed || (f->severity == RISK_INFO && !lo->verbose))
+				continue;
+			printf("%s:%d:%d: %s%s%s %s: %s\n", path, f->line, f->col,
+			       sev_color(g, f->severity), risk_severity_name(f->severity), reset,
+			       f->rule->id, f->message);
+			if (lo->verbose)
+				printf("    safer: %s\n", f->rule->alternative);
+		}
+	}
+}
+
+static void json_report(struct json *j, const struct risk_report *r)
+{
+	for (size_t i = 0; i < r->n_stmts; i++) {
+		const struct risk_stmt *st = &r->stmts[i];
+		json_begin_object(j);
+		json_kv_int(j, "line", st->line);
+		json_kv_string(j, "kind", st->kind);
+		json_kv_string(j, "sql", st->sql);
+		json_kv_string(j, "explain", st->explain);
+		json_key(j, "locks");
+		json_begin_array(j);
+		for (size_t k = 0; k < st->n_locks; k++) {
+			json_begin_object(j);
+			json_kv_string(j, "relation", st->locks[k].relation);
+			json_kv_string(j, "mode", risk_lock_name(st->locks[k].mode));
+			json_end_object(j);
+		}
+		json_end_array(j);
+		json_kv_bool(j, "rewrite", st->effects & RISK_FX_REWRITE);
+		json_kv_bool(j, "scan", st->effects & RISK_FX_SCAN);
+		json_key(j, "findings");
+		json_begin_array(j);
+		for (size_t k = 0; k < st->n_findings; k++) {
+			const struct risk_finding *f = &st->findings[k];
+			if (f->allowed)
+				continue;
+			json_begin_object(j);
+			json_kv_string(j, "rule", f->rule->id);
+			json_kv_string(j, "severity", risk_severity_name(f->severity));
+			json_kv_string(j, "message", f->message);
+			json_kv_string(j, "alternative", f->rule->alternative);
+			json_end_object(j);
+		}
+		json_end_array(j);
+		json_end_object(j);
+	}
+}
+
+static void json_problems(struct json *j, const struct risk_report *r)
+{
+	for (size_t i = 0; i < r->n_problems; i++) {
+		json_begin_object(j);
+		json_kv_int(j, "line", r->problems[i].line);
+		json_kv_int(j, "column", r->problems[i].col);
+		json_kv_string(j, "message", r->problems[i].message);
+		json_end_object(j);
+	}
+}
+
+static void print_json(struct lint_file *files, size_t n)
+{
+	struct strbuf out;
+	struct json j;
+	strbuf_init(&out);
+	json_init(&j, &out);
+	json_begin_object(&j);
+	json_key(&j, "files");
+	json_begin_array(&j);
+	for (size_t i = 0; i < n; i++) {
+		const struct lint_file *f = &files[i];
+		json_begin_object(&j);
+		json_kv_string(&j, "file", f->path);
+		json_key(&j, "statements");
+		json_begin_array(&j);
+		json_report(&j, &f->rep.up);
+		json_report(&j, &f->rep.down);
+		json_end_array(&j);
+		json_key(&j, "errors");
+		json_begin_array(&j);
+		if (f->unreadable) {
+			json_begin_object(&j);
+			json_kv_int(&j, "line", 0);
+			json_kv_int(&j, "column", 0);
+			json_kv_string(&j, "message", f->read_error);
+			json_end_object(&j);
+		}
+		json_problems(&j, &f->rep.up);
+		json_problems(&j, &f->rep.down);
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	fwrite(out.buf, 1, out.len, stdout);
+	fputc('\n', stdout);
+	strbuf_release(&out);
+}
+
+static int report_exit(const struct risk_report *r, enum risk_severity fail_on)
+{
+	int worst = risk_report_worst(r);
+	return worst >= 0 && worst >= (int)fail_on ? PGSTEP_EXIT_FAILED : PGSTEP_EXIT_OK;
+}
+
+/* ---- --explain ------------------------------------------------------------------- */
+
+static int explain(const struct lint_opts *lo)
+{
+	if (lo->explain_all) {
+		for (size_t i = 0; i < risk_rule_count(); i++) {
+			const struct risk_rule *r = risk_rule_at(i);
+			printf("%-36s %-5s %s\n", r->id, risk_severity_name(r->severity), r->title);
+		}
+		return PGSTEP_EXIT_OK;
+	}
+	const struct risk_rule *r = risk_rule_find(lo->explain);
+	if (!r) {
+		fprintf(stderr,
+		        "pgstep lint: unknown rule \"%s\" (pgstep lint --explain lists them)\n",
+		        lo->explain);
+		return PGSTEP_EXIT_USAGE;
+	}
+	struct strbuf sb;
+	strbuf_init(&sb);
+	risk_rule_describe(r, &sb);
+	fputs(sb.buf, stdout);
+	strbuf_release(&sb);
+	return PGSTEP_EXIT_OK;
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static int parse_opts(int argc, char **argv, struct lint_opts *lo)
+{
+	static const struct option longopts[] = {
+	    {"fail-on", required_argument, NULL, 'f'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"assume-in-transaction", no_argument, NULL, 't'},
+	    {"assume-no-timeouts", no_argument, NULL, 'T'},
+	    {"explain", optional_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	memset(lo, 0, sizeof *lo);
+	lo->fail_on = RISK_ERROR;
+	optind = 1;
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h': printf("usage: pgstep %s\n", LINT_USAGE); return PGSTEP_EXIT_OK;
+		case 'f':
+			if (!risk_severity_parse(optarg, &lo->fail_on)) {
+				fprintf(stderr,
+				        "pgstep lint: --fail-on takes error, warn or info, not "
+				        "\"%s\"\n",
+				        optarg);
+				return PGSTEP_EXIT_USAGE;
+			}
+			break;
+		case 'v': lo->verbose = true; break;
+		case 't': lo->in_txn = true; break;
+		case 'T': lo->no_timeouts = true; break;
+		case 'e':
+			/* --explain RULE or --explain=RULE; alone it lists the rules. */
+			if (optarg)
+				lo->explain = optarg;
+			else if (optind < argc && argv[optind][0] != '-')
+				lo->explain = argv[optind++];
+			else
+				lo->explain_all = true;
+			break;
+		case ':':
+			fprintf(stderr, "pgstep lint: option %s needs a value\nusage: pgstep %s\n",
+			        argv[optind - 1], LINT_USAGE);
+			return PGSTEP_EXIT_USAGE;
+		default:
+			fprintf(stderr, "pgstep lint: unknown option %s\nusage: pgstep %s\n",
+			        argv[optind - 1], LINT_USAGE);
+			return PGSTEP_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/* The configured set: pgstep.conf's migrations directory, else
+ * ./migrations. */
+static int default_inputs(const struct cli_globals *g, struct strvec *inputs, struct config **cfg)
+{
+	if (g->config_path || access("pgstep.conf", F_OK) == 0) {
+		struct pgstep_error err = {0};
+		*cfg = config_load(g->config_path, &err);
+		if (!*cfg) {
+			int rc = cli_fail(&err);
+			error_clear(&err);
+			return rc;
+		}
+		strvec_push(inputs, (*cfg)->migrations_dir);
+		return -1;
+	}
+	struct stat st;
+	if (stat("migrations", &st) == 0 && S_ISDIR(st.st_mode)) {
+		strvec_push(inputs, "migrations");
+		return -1;
+	}
+	fprintf(
+	    stderr,
+	    "pgstep lint: no files given, no pgstep.conf and no ./migrations\nusage: pgstep %s\n",
+	    LINT_USAGE);
+	return PGSTEP_EXIT_USAGE;
+}
+
+int cli_lint(const struct cli_globals *g, int argc, char **argv)
+{
+	struct lint_opts lo;
+	int rc = parse_opts(argc, argv, &lo);
+	if (rc >= 0)
+		return rc;
+	if (lo.explain || lo.explain_all)
+		return explain(&lo);
+
+	struct config *cfg = NULL;
+	struct strvec inputs;
+	strvec_init(&inputs);
+	for (int i = optind; i < argc; i++)
+		strvec_push(&inputs, argv[i]);
+	if (inputs.n == 0 && (rc = default_inputs(g, &inputs, &cfg)) >= 0) {
+		strvec_clear(&inputs);
+		return rc;
+	}
+
+	struct risk_options base;
+	risk_options_init(&base);
+	base.txn = lo.in_txn ? RISK_TXN_WRAPPED : RISK_TXN_AUTO;
+	if (!lo.no_timeouts) {
+		/* pgstep's runner sets these before every migration. */
+		base.lock_timeout_ms = cfg ? cfg->lock_timeout_ms : CONFIG_DEFAULT_LOCK_TIMEOUT_MS;
+		base.statement_timeout_ms = cfg ? cfg->statement_timeout_ms : 0;
+	}
+
+	struct strvec paths;
+	strvec_init(&paths);
+	for (size_t i = 0; i < inputs.n; i++) {
+		struct stat st;
+		if (stat(inputs.items[i], &st) == 0 && S_ISDIR(st.st_mode))
+			walk_dir(inputs.items[i], &paths);
+		else
+			strvec_push(&paths, inputs.items[i]);
+	}
+
+	struct lint_file *files = xcalloc(paths.n ? paths.n : 1, sizeof *files);
+	for (size_t i = 0; i < paths.n; i++) {
+		files[i].path = paths.items[i];
+		lint_one(&files[i], &base);
+	}
+
+	rc = PGSTEP_EXIT_OK;
+	bool unreadable = false;
+	if (g->json)
+		print_json(files, paths.n);
+	for (size_t i = 0; i < paths.n; i++) {
+		struct lint_file *f = &files[i];
+		if (f->unreadable) {
+			unreadable = true;
+			fprintf(stderr, "pgstep lint: %s: %s\n", f->path, f->read_error);
+			continue;
+		}
+		if (!g->json) {
+			print_report_text(g, &lo, f->path, &f->rep.up);
+			print_report_text(g, &lo, f->path, &f->rep.down);
+		}
+		if (report_exit(&f->rep.up, lo.fail_on) || report_exit(&f->rep.down, lo.fail_on))
+			rc = PGSTEP_EXIT_FAILED;
+	}
+	if (unreadable)
+		rc = PGSTEP_EXIT_USAGE;
+
+	for (size_t i = 0; i < paths.n; i++) {
+		risk_file_report_clear(&files[i].rep);
+		free(files[i].read_error);
+	}
+	free(files);
+	strvec_clear(&paths);
+	strvec_clear(&inputs);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,953 @@
+/* risk: the analyser's driver. It parses a section once with libpg_query,
+ * reads the pgstep directives in its comments, decides how the runner will
+ * execute it (one transaction, statement by statement, or the file's own
+ * BEGIN/COMMIT), then walks the statements in order, dispatching each parse
+ * node to its handler through a table indexed by node type. Rules that need
+ * the whole section (uncommitted BEGIN, RLS without a policy, ...) run after
+ * the walk; pgstep:allow directives are applied last. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
+#include "risk_int.h"
+
+struct handler {
+	const char *kind;
+	risk_handler_fn fn;
+};
+
+#define H(node, k, f) [PG_QUERY__NODE__NODE_##node] = {k, f}
+
+/* One entry per statement node type; a missing entry is a statement with no
+ * rule and no lock worth claiming (kind "other"). */
+static const struct handler handlers[PG_QUERY__NODE__NODE_A_CONST + 1] = {
+    H(ALTER_TABLE_STMT, "alter table", risk_h_alter_table),
+    H(CREATE_STMT, "create table", risk_h_create_table),
+    H(CREATE_TABLE_AS_STMT, "create table as", risk_h_create_table_as),
+    H(VIEW_STMT, "create view", risk_h_view),
+    H(INDEX_STMT, "create index", risk_h_index),
+    H(DROP_STMT, "drop", risk_h_drop),
+    H(RENAME_STMT, "rename", risk_h_rename),
+    H(TRUNCATE_STMT, "truncate", risk_h_truncate),
+    H(REINDEX_STMT, "reindex", risk_h_reindex),
+    H(VACUUM_STMT, "vacuum", risk_h_vacuum),
+    H(CLUSTER_STMT, "cluster", risk_h_cluster),
+    H(REFRESH_MAT_VIEW_STMT, "refresh materialized view", risk_h_refresh),
+    H(CREATE_TRIG_STMT, "create trigger", risk_h_create_trigger),
+    H(CREATE_POLICY_STMT, "create policy", risk_h_create_policy),
+    H(ALTER_POLICY_STMT, "alter policy", risk_h_alter_policy),
+    H(RULE_STMT, "create rule", risk_h_rule),
+    H(COMMENT_STMT, "comment", risk_h_comment),
+    H(CREATE_STATS_STMT, "create statistics", risk_h_create_stats),
+    H(CREATE_SEQ_STMT, "create sequence", risk_h_create_seq),
+    H(ALTER_SEQ_STMT, "alter sequence", risk_h_alter_seq),
+    H(ALTER_OBJECT_SCHEMA_STMT, "set schema", risk_h_set_schema),
+    H(ALTER_OWNER_STMT, "alter owner", risk_h_alter_owner),
+    H(CREATE_SCHEMA_STMT, "create schema", risk_h_create_schema),
+    H(CREATEDB_STMT, "create database", risk_h_database),
+    H(DROPDB_STMT, "drop database", risk_h_database),
+    H(CREATE_TABLE_SPACE_STMT, "create tablespace", risk_h_tablespace),
+    H(DROP_TABLE_SPACE_STMT, "drop tablespace", risk_h_tablespace),
+    H(ALTER_SYSTEM_STMT, "alter system", risk_h_alter_system),
+    H(ALTER_TABLE_MOVE_ALL_STMT, "alter table all in tablespace", risk_h_move_all),
+    H(CREATE_ENUM_STMT, "create type", risk_h_create_enum),
+    H(ALTER_ENUM_STMT, "alter type", risk_h_alter_enum),
+    H(CREATE_DOMAIN_STMT, "create domain", risk_h_create_domain),
+    H(ALTER_DOMAIN_STMT, "alter domain", risk_h_alter_domain),
+    H(GRANT_STMT, "grant", risk_h_grant),
+    H(DEFINE_STMT, "create", risk_h_define),
+    H(COMPOSITE_TYPE_STMT, "create type", NULL),
+    H(SELECT_STMT, "select", risk_h_select),
+    H(INSERT_STMT, "insert", risk_h_insert),
+    H(UPDATE_STMT, "update", risk_h_update),
+    H(DELETE_STMT, "delete", risk_h_delete),
+    H(MERGE_STMT, "merge", risk_h_merge),
+    H(COPY_STMT, "copy", risk_h_copy),
+    H(VARIABLE_SET_STMT, "set", risk_h_set),
+    H(LOCK_STMT, "lock", risk_h_lock),
+    H(CALL_STMT, "call", risk_h_call),
+    H(DO_STMT, "do", risk_h_do),
+    H(CREATE_FUNCTION_STMT, "create function", risk_h_create_function),
+    H(TRANSACTION_STMT, "transaction", NULL),
+    H(CREATE_EXTENSION_STMT, "create extension", NULL),
+    H(ALTER_EXTENSION_STMT, "alter extension", NULL),
+    H(ALTER_FUNCTION_STMT, "alter function", NULL),
+    H(CREATE_ROLE_STMT, "create role", NULL),
+    H(ALTER_ROLE_STMT, "alter role", NULL),
+    H(DROP_ROLE_STMT, "drop role", NULL),
+    H(GRANT_ROLE_STMT, "grant role", NULL),
+    H(ALTER_DEFAULT_PRIVILEGES_STMT, "alter default privileges", NULL),
+    H(VARIABLE_SHOW_STMT, "show", NULL),
+    H(EXPLAIN_STMT, "explain", NULL),
+    H(CREATE_CAST_STMT, "create cast", NULL),
+    H(CREATE_EVENT_TRIG_STMT, "create event trigger", NULL),
+    H(CREATE_PUBLICATION_STMT, "create publication", NULL),
+    H(ALTER_PUBLICATION_STMT, "alter publication", NULL),
+    H(NOTIFY_STMT, "notify", NULL),
+    H(CHECK_POINT_STMT, "checkpoint", NULL),
+    H(DISCARD_STMT, "discard", NULL),
+};
+
+#undef H
+
+/* ---- options and reports ----------------------------------------------------- */
+
+void risk_options_init(struct risk_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->txn = RISK_TXN_AUTO;
+	o->lock_timeout_ceiling_ms = RISK_DEFAULT_LOCK_TIMEOUT_CEILING_MS;
+	o->base_line = 1;
+}
+
+void risk_report_init(struct risk_report *r)
+{
+	memset(r, 0, sizeof *r);
+	strvec_init(&r->created_relations);
+	strvec_init(&r->created_columns);
+	strvec_init(&r->retyped_columns);
+}
+
+void risk_report_clear(struct risk_report *r)
+{
+	for (size_t i = 0; i < r->n_stmts; i++) {
+		struct risk_stmt *st = &r->stmts[i];
+		free(st->sql);
+		free(st->explain);
+		for (size_t j = 0; j < st->n_locks; j++)
+			free(st->locks[j].relation);
+		free(st->locks);
+		for (size_t j = 0; j < st->n_findings; j++) {
+			free(st->findings[j].message);
+			free(st->findings[j].relation);
+			free(st->findings[j].allow_reason);
+		}
+		free(st->findings);
+	}
+	free(r->stmts);
+	for (size_t i = 0; i < r->n_problems; i++)
+		free(r->problems[i].message);
+	free(r->problems);
+	for (size_t i = 0; i < r->n_allows; i++) {
+		free(r->allows[i].rule);
+		free(r->allows[i].reason);
+	}
+	free(r->allows);
+	strvec_clear(&r->created_relations);
+	strvec_clear(&r->created_columns);
+	strvec_clear(&r->retyped_columns);
+	risk_report_init(r);
+}
+
+int risk_report_worst(const struct risk_report *r)
+{
+	int worst = r->n_problems ? RISK_ERROR : -1;
+	for (size_t i = 0; i < r->n_stmts; i++)
+		for (size_t j = 0; j < r->stmts[i].n_findings; j++) {
+			const struct risk_finding *f = &r->stmts[i].findings[j];
+			if (!f->allowed && (int)f->severity > worst)
+				worst = (int)f->severity;
+		}
+	return worst;
+}
+
+static void add_problem(struct risk_report *r, int line, int col, char *msg)
+{
+	for (size_t i = 0; i < r->n_problems; i++) {
+		if (r->problems[i].line == line && strcmp(r->problems[i].message, msg) == 0) {
+			free(msg);
+			return;
+		}
+	}
+	XGROW(r->problems, r->cap_problems, r->n_problems + 1);
+	r->problems[r->n_problems].line = line;
+	r->problems[r->n_problems].col = col;
+	r->problems[r->n_problems].message = msg;
+	r->n_problems++;
+}
+
+/* ---- positions and comments ----------------------------------------------------- */
+
+/* A text with its place in the file, for line and column numbers. */
+struct src {
+	const char *text;
+	size_t len;
+	int line0; /* line of text[0] */
+};
+
+static void src_pos(const struct src *s, size_t off, int *line, int *col)
+{
+	int l = s->line0, k = 1;
+	for (size_t i = 0; i < off && i < s->len; i++) {
+		unsigned char ch = (unsigned char)s->text[i];
+		if (ch == '\n') {
+			l++;
+			k = 1;
+		} else if ((ch & 0xc0) != 0x80) {
+			k++;
+		}
+	}
+	*line = l;
+	*col = k;
+}
+
+typedef void (*comment_fn)(void *arg, size_t start, size_t end);
+
+/* Skip whitespace, ';' and comments from i; call fn for each comment (its
+ * text without the markers). Returns the offset of the next token. When
+ * stop_at_blank is set, a blank line ends the scan (the leading comment
+ * block ends there). */
+static size_t skip_comments(const char *s, size_t i, size_t end, bool stop_at_blank, comment_fn fn,
+                            void *arg)
+{
+	int newlines = 0;
+	while (i < end) {
+		char ch = s[i];
+		if (ch == '\n') {
+			if (++newlines >= 2 && stop_at_blank)
+				return i;
+			i++;
+		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' ||
+		           ch == ';') {
+			i++;
+		} else if (ch == '-' && i + 1 < end && s[i + 1] == '-') {
+			size_t j = i + 2;
+			while (j < end && s[j] != '\n')
+				j++;
+			if (fn)
+				fn(arg, i + 2, j);
+			i = j;
+			newlines = 0;
+		} else if (ch == '/' && i + 1 < end && s[i + 1] == '*') {
+			/* PostgreSQL's block comments nest. */
+			size_t j = i + 2;
+			int depth = 1;
+			while (j < end && depth > 0) {
+				if (s[j] == '/' && j + 1 < end && s[j + 1] == '*') {
+					depth++;
+					j += 2;
+				} else if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
+					depth--;
+					j += 2;
+				} else {
+					j++;
+				}
+			}
+			if (fn)
+				fn(arg, i + 2, depth == 0 ? j - 2 : j);
+			i = j;
+			newlines = 0;
+		} else {
+			return i;
+		}
+	}
+	return i;
+}
+
+/* ---- directives ---------------------------------------------------------------- */
+
+struct dir_scan {
+	struct risk_ctx *c;
+	const struct src *src;
+	bool file_level;
+	size_t stmt;
+	/* file-level settings found */
+	bool no_txn;
+	bool has_lock_timeout;
+	int64_t lock_timeout_ms;
+};
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static bool word_at(const char *p, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+	return (size_t)(end - p) >= n && strncasecmp(p, w, n) == 0;
+}
+
+static void add_allow(struct dir_scan *d, int line, const char *rule, const char *reason)
+{
+	struct risk_report *r = d->c->rep;
+	for (size_t i = 0; i < r->n_allows; i++)
+		if (r->allows[i].line == line && strcmp(r->allows[i].rule, rule) == 0)
+			return;
+	XGROW(r->allows, r->cap_allows, r->n_allows + 1);
+	XGROW(d->c->allow_stmt, d->c->cap_allow_stmt, r->n_allows + 1);
+	struct risk_allow *a = &r->allows[r->n_allows];
+	a->rule = xstrdup(rule);
+	a->reason = xstrdup(reason);
+	a->line = line;
+	a->file_level = d->file_level;
+	a->used = false;
+	d->c->allow_stmt[r->n_allows] = d->file_level ? SIZE_MAX : d->stmt;
+	r->n_allows++;
+}
+
+/* "pgstep:allow RULE[, RULE...] reason: TEXT" */
+static void parse_allow(struct dir_scan *d, const char *p, const char *end, int line, int col)
+{
+	struct risk_report *r = d->c->rep;
+	const char *reason = NULL;
+	for (const char *q = p; q + 7 <= end; q++) {
+		if (strncasecmp(q, "reason:", 7) == 0) {
+			reason = q;
+			break;
+		}
+	}
+	const char *ids_end = reason ? reason : end;
+	char *why = NULL;
+	if (reason) {
+		const char *w = skip_ws(reason + 7, end);
+		const char *we = end;
+		while (we > w && isspace((unsigned char)we[-1]))
+			we--;
+		if (we > w)
+			why = xstrndup(w, (size_t)(we - w));
+	}
+	size_t n_ids = 0;
+	const char *q = p;
+	while (q < ids_end) {
+		while (q < ids_end && (isspace((unsigned char)*q) || *q == ','))
+			q++;
+		const char *s = q;
+		while (q < ids_end && !isspace((unsigned char)*q) && *q != ',')
+			q++;
+		if (q == s)
+			continue;
+		char *id = xstrndup(s, (size_t)(q - s));
+		n_ids++;
+		if (!risk_rule_find(id))
+			add_problem(
+			    r, line, col,
+			    xasprintf(
+			        "pgstep:allow names unknown rule \"%s\" (pgstep lint --explain "
+			        "lists the rules)",
+			        id));
+		else if (why)
+			add_allow(d, line, id, why);
+		free(id);
+	}
+	if (n_ids == 0)
+		add_problem(r, line, col,
+		            xstrdup("pgstep:allow needs a rule id: pgstep:allow RULE reason: ..."));
+	else if (!why)
+		add_problem(r, line, col,
+		            xstrdup("pgstep:allow needs a reason: pgstep:allow RULE reason: why it "
+		                    "is safe here"));
+	free(why);
+}
+
+static void on_comment(void *arg, size_t start, size_t end)
+{
+	struct dir_scan *d = arg;
+	const char *s = d->src->text;
+	const char *p = skip_ws(s + start, s + end);
+	const char *e = s + end;
+	if (!word_at(p, e, "pgstep:"))
+		return;
+	int line, col;
+	src_pos(d->src, (size_t)(p - s), &line, &col);
+	p += 7;
+	if (word_at(p, e, "allow") && (p + 5 == e || isspace((unsigned char)p[5]))) {
+		parse_allow(d, p + 5, e, line, col);
+	} else if (d->file_level && word_at(p, e, "no-transaction")) {
+		d->no_txn = true;
+	} else if (d->file_level && word_at(p, e, "lock-timeout")) {
+		const char *v = skip_ws(p + 12, e);
+		const char *ve = e;
+		while (ve > v && isspace((unsigned char)ve[-1]))
+			ve--;
+		char *val = xstrndup(v, (size_t)(ve - v));
+		int64_t ms;
+		if (text_parse_duration_ms(val, &ms)) {
+			d->has_lock_timeout = true;
+			d->lock_timeout_ms = ms;
+		}
+		free(val);
+	}
+}
+
+/* ---- the walk -------------------------------------------------------------------- */
+
+static bool node_is_nontx(const Node *n, const char **what)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		*what = "CREATE INDEX CONCURRENTLY";
+		return n->index_stmt->concurrent;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		*what = "DROP INDEX CONCURRENTLY";
+		return n->drop_stmt->concurrent;
+	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
+		const PgQuery__ReindexStmt *r = n->reindex_stmt;
+		for (size_t i = 0; i < r->n_params; i++) {
+			const Node *p = r->params[i];
+			if (p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+			    strcmp(p->def_elem->defname, "concurrently") == 0) {
+				*what = "REINDEX CONCURRENTLY";
+				return true;
+			}
+		}
+		*what = "REINDEX SCHEMA/DATABASE/SYSTEM";
+		return r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA ||
+		       r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE ||
+		       r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM;
+	}
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: {
+		const PgQuery__AlterTableStmt *a = n->alter_table_stmt;
+		for (size_t i = 0; i < a->n_cmds; i++) {
+			const PgQuery__AlterTableCmd *cmd = a->cmds[i]->alter_table_cmd;
+			if (cmd && cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition &&
+			    cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
+			    cmd->def->partition_cmd->concurrent) {
+				*what = "DETACH PARTITION CONCURRENTLY";
+				return true;
+			}
+		}
+		return false;
+	}
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		*what = "VACUUM";
+		return n->vacuum_stmt->is_vacuumcmd;
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+		*what = "CLUSTER without a table";
+		return n->cluster_stmt->relation == NULL;
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT: *what = "CREATE DATABASE"; return true;
+	case PG_QUERY__NODE__NODE_DROPDB_STMT: *what = "DROP DATABASE"; return true;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT: *what = "CREATE TABLESPACE"; return true;
+	case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT: *what = "DROP TABLESPACE"; return true;
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT: *what = "ALTER SYSTEM"; return true;
+	default: return false;
+	}
+}
+
+static bool node_is_txn(const Node *n, PgQuery__TransactionStmtKind *kind)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+		return false;
+	*kind = n->transaction_stmt->kind;
+	return true;
+}
+
+static void release_locks(struct risk_ctx *c)
+{
+	for (size_t i = 0; i < c->n_held; i++)
+		free(c->held[i].rel);
+	c->n_held = 0;
+	for (size_t i = 0; i < c->n_alters; i++)
+		free(c->alters[i].rel);
+	c->n_alters = 0;
+	if (c->lock_timeout_local) {
+		c->lock_timeout_ms = c->lock_timeout_outer;
+		c->lock_timeout_local = false;
+	}
+}
+
+static void enum_check(struct risk_ctx *c, const Node *n)
+{
+	if (c->in_txn && c->n_labels)
+		risk_enum_uses(c, n);
+}
+
+void risk_dispatch(struct risk_ctx *c, const Node *n)
+{
+	if (!n)
+		return;
+	const struct handler *h = NULL;
+	if ((size_t)n->node_case < sizeof handlers / sizeof handlers[0])
+		h = &handlers[n->node_case];
+	if (h && h->kind)
+		risk_kind(c, h->kind);
+	else
+		risk_kind(c, "other");
+	if (h && h->fn)
+		h->fn(c, n);
+	enum_check(c, n);
+}
+
+bool risk_replay_sql(struct risk_ctx *c, const char *sql)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	if (r.error) {
+		pg_query_free_protobuf_parse_result(r);
+		return false;
+	}
+	PgQuery__ParseResult *p = pg_query__parse_result__unpack(
+	    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	if (!p)
+		return false;
+	c->body_depth++;
+	for (size_t i = 0; i < p->n_stmts; i++)
+		risk_dispatch(c, p->stmts[i]->stmt);
+	c->body_depth--;
+	pg_query__parse_result__free_unpacked(p, NULL);
+	return true;
+}
+
+static const char *txn_origin(struct risk_ctx *c, char *buf, size_t n)
+{
+	if (c->explicit_txn)
+		snprintf(buf, n, "the transaction opened by BEGIN at line %d",
+		         c->rep->stmts[c->begin_stmt].line);
+	else
+		snprintf(buf, n, "the transaction pgstep wraps this migration in");
+	return buf;
+}
+
+static void handle_txn_stmt(struct risk_ctx *c, PgQuery__TransactionStmtKind kind)
+{
+	char buf[128];
+	switch (kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+		risk_kind(c, "begin");
+		if (c->in_txn) {
+			risk_find(c, RULE_TRANSACTION_NESTING, NULL, -1,
+			          "BEGIN inside %s is ignored: the first COMMIT ends everything",
+			          txn_origin(c, buf, sizeof buf));
+			risk_say(c, "does nothing: a transaction is already open");
+			return;
+		}
+		c->in_txn = true;
+		c->explicit_txn = true;
+		c->begin_stmt = c->si;
+		c->txn++;
+		release_locks(c);
+		risk_say(c, "opens a transaction; locks taken from here on are held until it ends");
+		break;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+		risk_kind(c, kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT
+		                 ? "commit"
+		                 : "rollback");
+		risk_say(c, kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT
+		                ? "ends the transaction and releases its locks"
+		                : "undoes the transaction and releases its locks");
+		c->in_txn = false;
+		c->explicit_txn = false;
+		c->txn++;
+		release_locks(c);
+		break;
+	default:
+		risk_kind(c, "savepoint");
+		risk_say(c, "manages a savepoint");
+		break;
+	}
+}
+
+/* lock-held-across-statements: a slow statement while an earlier statement's
+ * strong lock on an existing table is still held. */
+static void check_held(struct risk_ctx *c)
+{
+	if (!c->in_txn || !c->slow)
+		return;
+	const struct rk_held *worst = NULL;
+	for (size_t i = 0; i < c->n_held; i++) {
+		const struct rk_held *h = &c->held[i];
+		if (h->stmt >= c->si || h->mode < RISK_LOCK_SHARE || risk_rel_is_new(c, h->rel))
+			continue;
+		if (!worst || h->mode > worst->mode)
+			worst = h;
+	}
+	if (!worst)
+		return;
+	risk_find(c, RULE_LOCK_HELD_ACROSS_STATEMENTS, worst->rel, -1,
+	          "%s is still locked %s by the statement at line %d while this one works through "
+	          "every row of %s; the lock is held until COMMIT",
+	          worst->rel, risk_lock_sql_name(worst->mode), c->rep->stmts[worst->stmt].line,
+	          c->slow_rel ? c->slow_rel : "the table");
+}
+
+/* missing-lock-timeout, lock-timeout-disabled, missing-statement-timeout:
+ * about statements whose lock request would queue application traffic. */
+static void check_timeouts(struct risk_ctx *c)
+{
+	const struct risk_lock_claim *lk = NULL;
+	for (size_t i = 0; i < c->st->n_locks; i++) {
+		const struct risk_lock_claim *l = &c->st->locks[i];
+		if (l->new_relation || l->mode < RISK_LOCK_SHARE)
+			continue;
+		if (!lk || l->mode > lk->mode)
+			lk = l;
+	}
+	if (!lk)
+		return;
+	if (c->lock_timeout_ms == 0) {
+		if (c->lt_off_stmt != SIZE_MAX) {
+			if (!c->reported_lt_off) {
+				risk_find_at(c, c->lt_off_stmt, RULE_LOCK_TIMEOUT_DISABLED,
+				             lk->relation,
+				             "%s leaves the %s lock request on %s at line %d "
+				             "without a bound: "
+				             "while it waits, every later query on %s waits too",
+				             c->lt_off_by_stmt_timeout
+				                 ? "statement_timeout = 0 with no lock_timeout"
+				                 : "switching lock_timeout off",
+				             risk_lock_sql_name(lk->mode), lk->relation,
+				             c->st->line, lk->relation);
+				c->reported_lt_off = true;
+			}
+		} else if (!c->reported_missing_lt) {
+			risk_find(c, RULE_MISSING_LOCK_TIMEOUT, lk->relation, -1,
+			          "%s lock on %s is requested with no lock_timeout: while it "
+			          "waits, every "
+			          "later query on %s queues behind it",
+			          risk_lock_sql_name(lk->mode), lk->relation, lk->relation);
+			c->reported_missing_lt = true;
+		}
+	}
+	if (c->stmt_timeout_ms == 0 && !c->reported_missing_st) {
+		risk_find(c, RULE_MISSING_STATEMENT_TIMEOUT, lk->relation, -1,
+		          "no statement_timeout bounds how long the %s lock on %s is held",
+		          risk_lock_sql_name(lk->mode), lk->relation);
+		c->reported_missing_st = true;
+	}
+}
+
+static void apply_allows(struct risk_ctx *c)
+{
+	struct risk_report *r = c->rep;
+	for (size_t i = 0; i < r->n_stmts; i++) {
+		struct risk_stmt *st = &r->stmts[i];
+		for (size_t j = 0; j < st->n_findings; j++) {
+			struct risk_finding *f = &st->findings[j];
+			for (size_t k = 0; k < r->n_allows && !f->allowed; k++) {
+				struct risk_allow *a = &r->allows[k];
+				if (strcmp(a->rule, f->rule->id) != 0)
+					continue;
+				if (c->allow_stmt[k] != SIZE_MAX && c->allow_stmt[k] != i)
+					continue;
+				f->allowed = true;
+				f->allow_reason = xstrdup(a->reason);
+				a->used = true;
+			}
+		}
+	}
+}
+
+static void post_section(struct risk_ctx *c)
+{
+	struct risk_report *r = c->rep;
+	if (c->in_txn && c->explicit_txn)
+		risk_find_at(
+		    c, c->begin_stmt, RULE_UNCOMMITTED_TRANSACTION, NULL,
+		    "BEGIN at line %d has no COMMIT: everything after it is rolled back when "
+		    "the session ends",
+		    r->stmts[c->begin_stmt].line);
+	for (size_t i = 0; i < c->n_pending; i++) {
+		struct rk_pending *p = &c->pending[i];
+		if (p->done)
+			continue;
+		if (p->rule == RULE_RENAME_TABLE) {
+			risk_find_at(
+			    c, p->stmt, RULE_RENAME_TABLE, p->name,
+			    "renaming %s breaks every query that still uses the old name (no view "
+			    "under the old name follows)",
+			    p->name);
+		} else if (p->rule == RULE_RLS_ENABLED_WITHOUT_POLICY) {
+			const struct rk_rel *rel = risk_rel(c, p->name, false);
+			if (!rel || !rel->has_policy)
+				risk_find_at(
+				    c, p->stmt, RULE_RLS_ENABLED_WITHOUT_POLICY, p->name,
+				    "row level security on %s with no CREATE POLICY for it in this "
+				    "migration: every role but the owner sees no rows",
+				    p->name);
+		}
+	}
+	if (!c->wrapped && c->saw_nontx) {
+		size_t others = 0;
+		for (size_t i = 0; i < r->n_stmts; i++) {
+			const char *k = r->stmts[i].kind;
+			if (i != c->first_nontx && strcmp(k, "set") != 0 &&
+			    strcmp(k, "begin") != 0 && strcmp(k, "commit") != 0 &&
+			    strcmp(k, "rollback") != 0)
+				others++;
+		}
+		if (others)
+			risk_find_at(
+			    c, c->first_nontx, RULE_NON_TRANSACTIONAL_MIXED, NULL,
+			    "this migration runs without a transaction and has %zu other "
+			    "statement%s: a failure part-way leaves the earlier ones applied",
+			    others, others == 1 ? "" : "s");
+	}
+	/* fk-missing-index, offline: foreign keys of tables created here. */
+	for (size_t i = 0; i < c->n_cons; i++) {
+		const struct rk_con *k = &c->cons[i];
+		if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN || k->dropped ||
+		    k->cols.n == 0 || !risk_rel_is_new(c, k->rel))
+			continue;
+		bool covered = false;
+		for (size_t j = 0; j < c->n_rels && !covered; j++) {
+			const struct rk_rel *ix = &c->rels[j];
+			covered = ix->kind == 'i' && !ix->dropped && ix->table &&
+			          strcmp(ix->table, k->rel) == 0 && ix->cols.n &&
+			          strcmp(ix->cols.items[0], k->cols.items[0]) == 0;
+		}
+		for (size_t j = 0; j < c->n_cons && !covered; j++) {
+			const struct rk_con *u = &c->cons[j];
+			covered = (u->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+			           u->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) &&
+			          !u->dropped && strcmp(u->rel, k->rel) == 0 && u->cols.n &&
+			          strcmp(u->cols.items[0], k->cols.items[0]) == 0;
+		}
+		if (!covered && r->n_stmts)
+			risk_find_at(
+			    c, 0, RULE_FK_MISSING_INDEX, k->rel,
+			    "foreign key %s on %s(%s) has no index starting with %s: deletes "
+			    "and key updates in %s scan %s",
+			    k->name, k->rel, k->cols.items[0], k->cols.items[0],
+			    k->ref_rel ? k->ref_rel : "the referenced table", k->rel);
+	}
+	if (c->opt->no_down && !c->opt->up && r->n_stmts)
+		risk_find_at(
+		    c, 0, RULE_IRREVERSIBLE_MIGRATION, NULL,
+		    "this migration has no down: rolling it back means restoring a backup");
+}
+
+static void free_ctx(struct risk_ctx *c)
+{
+	for (size_t i = 0; i < c->n_rels; i++) {
+		free(c->rels[i].name);
+		free(c->rels[i].table);
+		strvec_clear(&c->rels[i].cols);
+		strvec_clear(&c->rels[i].refs);
+	}
+	free(c->rels);
+	for (size_t i = 0; i < c->n_cols; i++) {
+		free(c->cols[i].rel);
+		free(c->cols[i].name);
+		free(c->cols[i].type);
+	}
+	free(c->cols);
+	for (size_t i = 0; i < c->n_cons; i++) {
+		free(c->cons[i].rel);
+		free(c->cons[i].name);
+		free(c->cons[i].ref_rel);
+		free(c->cons[i].notnull_col);
+		strvec_clear(&c->cons[i].cols);
+	}
+	free(c->cons);
+	for (size_t i = 0; i < c->n_types; i++)
+		free(c->types[i].name);
+	free(c->types);
+	for (size_t i = 0; i < c->n_labels; i++) {
+		free(c->labels[i].type);
+		free(c->labels[i].label);
+	}
+	free(c->labels);
+	for (size_t i = 0; i < c->n_funcs; i++) {
+		free(c->funcs[i].name);
+		free(c->funcs[i].unanalyzable);
+		strvec_clear(&c->funcs[i].body);
+	}
+	free(c->funcs);
+	release_locks(c);
+	free(c->held);
+	free(c->alters);
+	for (size_t i = 0; i < c->n_convs; i++) {
+		free(c->convs[i].rel);
+		free(c->convs[i].newcol);
+		free(c->convs[i].type);
+		strvec_clear(&c->convs[i].dropped);
+	}
+	free(c->convs);
+	for (size_t i = 0; i < c->n_pending; i++)
+		free(c->pending[i].name);
+	free(c->pending);
+	free(c->allow_stmt);
+	free(c->search_schema);
+	free(c->slow_rel);
+	strvec_clear(&c->phrases);
+}
+
+/* Byte offset of the 1-based character position pos in s. */
+static size_t char_to_byte(const char *s, size_t len, int pos)
+{
+	size_t i = 0;
+	for (int k = 1; k < pos && i < len; k++) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
+bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out)
+{
+	struct risk_ctx ctx;
+	struct risk_ctx *c = &ctx;
+	memset(c, 0, sizeof *c);
+	c->opt = opt;
+	c->rep = out;
+	c->text = text;
+	c->schema = opt->default_schema && *opt->default_schema ? opt->default_schema : "public";
+	c->base_line = opt->base_line > 0 ? opt->base_line : 1;
+	c->lt_off_stmt = SIZE_MAX;
+	strvec_init(&c->phrases);
+
+	struct src src = {text, strlen(text), c->base_line};
+
+	/* File-level directives: the leading comment block. */
+	struct dir_scan dir = {.c = c, .file_level = true};
+	struct src dsrc = src;
+	if (opt->directive_text) {
+		dsrc.text = opt->directive_text;
+		dsrc.len = strlen(opt->directive_text);
+		dsrc.line0 = 1;
+	}
+	dir.src = &dsrc;
+	size_t lead_end = skip_comments(dsrc.text, 0, dsrc.len, true, on_comment, &dir);
+	if (opt->directive_text)
+		lead_end = 0; /* the section's own text starts after the block */
+
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
+	if (pr.error) {
+		size_t off =
+		    pr.error->cursorpos > 0 ? char_to_byte(text, src.len, pr.error->cursorpos) : 0;
+		int line, col;
+		src_pos(&src, off, &line, &col);
+		add_problem(out, line, col, xstrdup(pr.error->message));
+		out->parse_failed = true;
+		pg_query_free_protobuf_parse_result(pr);
+		free_ctx(c);
+		return false;
+	}
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
+	    NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
+	pg_query_free_protobuf_parse_result(pr);
+	if (!tree) {
+		add_problem(out, c->base_line, 1,
+		            xstrdup("cannot decode libpg_query's parse tree"));
+		out->parse_failed = true;
+		free_ctx(c);
+		return false;
+	}
+
+	/* How will the runner execute this section? */
+	bool has_txn_stmts = false, has_nontx = false;
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		PgQuery__TransactionStmtKind k;
+		const char *what;
+		if (node_is_txn(tree->stmts[i]->stmt, &k))
+			has_txn_stmts = true;
+		else if (node_is_nontx(tree->stmts[i]->stmt, &what))
+			has_nontx = true;
+	}
+	enum risk_txn_mode mode = dir.no_txn ? RISK_TXN_NONE : opt->txn;
+	c->wrapped =
+	    mode == RISK_TXN_WRAPPED || (mode == RISK_TXN_AUTO && !has_txn_stmts && !has_nontx);
+	out->runs_in_transaction = c->wrapped;
+	c->in_txn = c->wrapped;
+	c->txn = 1;
+	c->lock_timeout_ms = dir.has_lock_timeout ? dir.lock_timeout_ms : opt->lock_timeout_ms;
+	c->stmt_timeout_ms = opt->statement_timeout_ms;
+
+	size_t prev_end = lead_end;
+	int pos_line = c->base_line, pos_col = 1;
+	size_t pos_off = 0;
+	XGROW(out->stmts, out->cap_stmts, tree->n_stmts ? tree->n_stmts : 1);
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		const PgQuery__RawStmt *raw = tree->stmts[i];
+		size_t loc = (size_t)raw->stmt_location;
+		size_t end = raw->stmt_len ? loc + (size_t)raw->stmt_len : src.len;
+		if (end > src.len)
+			end = src.len;
+		if (loc < prev_end && prev_end <= end)
+			loc = prev_end;
+
+		/* Per-statement directives: comments between the previous
+		 * statement and this one. */
+		dir.file_level = false;
+		dir.stmt = out->n_stmts;
+		dir.src = &src;
+		size_t first = skip_comments(text, prev_end < loc ? prev_end : loc, end, false,
+		                             on_comment, &dir);
+		size_t last = end;
+		while (last > first && isspace((unsigned char)text[last - 1]))
+			last--;
+		prev_end = end;
+
+		struct risk_stmt *st = &out->stmts[out->n_stmts++];
+		memset(st, 0, sizeof *st);
+		st->sql = xstrndup(text + first, last - first);
+		st->offset = opt->base_offset + first;
+		/* Advance the running position to the first token. */
+		for (; pos_off < first; pos_off++) {
+			unsigned char ch = (unsigned char)text[pos_off];
+			if (ch == '\n') {
+				pos_line++;
+				pos_col = 1;
+			} else if ((ch & 0xc0) != 0x80) {
+				pos_col++;
+			}
+		}
+		st->line = pos_line;
+		st->col = pos_col;
+		st->kind = "other";
+
+		c->st = st;
+		c->si = out->n_stmts - 1;
+		c->slow = false;
+		free(c->slow_rel);
+		c->slow_rel = NULL;
+		for (size_t k = 0; k < c->phrases.n; k++)
+			free(c->phrases.items[k]);
+		c->phrases.n = 0;
+		if (c->phrases.items)
+			c->phrases.items[0] = NULL;
+
+		const Node *node = raw->stmt;
+		PgQuery__TransactionStmtKind tk;
+		const char *what = NULL;
+		if (!c->in_txn) {
+			/* Autocommit: the statement is its own transaction. */
+			c->txn++;
+			release_locks(c);
+		}
+		st->in_transaction = c->in_txn;
+		if (node_is_txn(node, &tk)) {
+			handle_txn_stmt(c, tk);
+			if (c->in_txn)
+				st->in_transaction = true;
+		} else {
+			if (node_is_nontx(node, &what)) {
+				risk_effect(c, RISK_FX_NO_TXN);
+				if (!c->saw_nontx) {
+					c->saw_nontx = true;
+					c->first_nontx = c->si;
+				}
+				if (c->in_txn) {
+					char buf[128];
+					risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL,
+					          -1,
+					          "%s cannot run inside %s: it fails with \"cannot "
+					          "run inside a "
+					          "transaction block\"",
+					          what, txn_origin(c, buf, sizeof buf));
+				}
+			}
+			risk_dispatch(c, node);
+			check_held(c);
+			check_timeouts(c);
+		}
+		st->explain = risk_explain_sentence(c);
+	}
+	pg_query__parse_result__free_unpacked(tree, NULL);
+
+	post_section(c);
+	apply_allows(c);
+	free_ctx(c);
+	return true;
+}

@@ -1,0 +1,504 @@
+/* risk_body: DO blocks and function bodies. A PL/pgSQL body is parsed with
+ * pg_query_parse_plpgsql, whose JSON output names each statement; the SQL
+ * statements it runs are replayed through the same handlers as top-level
+ * statements, so DDL inside DO $$ ... $$ is judged like any other. A DO block
+ * runs at once; a function's body is recorded and replayed where a later
+ * statement calls it. EXECUTE of a string built at run time, other languages
+ * and bodies that do not parse are dynamic-sql-unanalyzable. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "pgstep/xalloc.h"
+#include "risk_int.h"
+
+/* ---- a minimal JSON reader for pg_query_parse_plpgsql's output ---------- */
+
+enum jtype { J_NULL, J_SCALAR, J_STR, J_ARR, J_OBJ };
+
+struct jval {
+	enum jtype t;
+	char *s;            /* J_STR: decoded text */
+	char **keys;        /* J_OBJ */
+	struct jval *items; /* J_ARR, J_OBJ */
+	size_t n, cap;
+};
+
+struct jparse {
+	const char *p;
+	int depth;
+	bool bad;
+};
+
+static void jval_free(struct jval *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		jval_free(&v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->s);
+}
+
+static void jskip(struct jparse *j)
+{
+	while (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')
+		j->p++;
+}
+
+static void utf8_put(struct strbuf *sb, unsigned cp)
+{
+	if (cp < 0x80) {
+		strbuf_addc(sb, (char)cp);
+	} else if (cp < 0x800) {
+		strbuf_addc(sb, (char)(0xc0 | (cp >> 6)));
+		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		strbuf_addc(sb, (char)(0xe0 | (cp >> 12)));
+		strbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		strbuf_addc(sb, (char)(0xf0 | (cp >> 18)));
+		strbuf_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		strbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+static unsigned hex4(const char *p, bool *ok)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = p[i];
+		v <<= 4;
+		if (ch >= '0' && ch <= '9')
+			v |= (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v |= (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			v |= (unsigned)(ch - 'A' + 10);
+		else
+			*ok = false;
+	}
+	return v;
+}
+
+static char *jstring(struct jparse *j)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	j->p++; /* opening quote */
+	while (*j->p && *j->p != '"') {
+		if (*j->p != '\\') {
+			strbuf_addc(&sb, *j->p++);
+			continue;
+		}
+		j->p++;
+		char e = *j->p ? *j->p++ : '\0';
+		switch (e) {
+		case 'n': strbuf_addc(&sb, '\n'); break;
+		case 't': strbuf_addc(&sb, '\t'); break;
+		case 'r': strbuf_addc(&sb, '\r'); break;
+		case 'b': strbuf_addc(&sb, '\b'); break;
+		case 'f': strbuf_addc(&sb, '\f'); break;
+		case 'u': {
+			bool ok = strlen(j->p) >= 4;
+			unsigned cp = ok ? hex4(j->p, &ok) : 0;
+			if (!ok) {
+				j->bad = true;
+				break;
+			}
+			j->p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && j->p[0] == '\\' && j->p[1] == 'u' &&
+			    strlen(j->p) >= 6) {
+				unsigned lo = hex4(j->p + 2, &ok);
+				if (ok && lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					j->p += 6;
+				}
+			}
+			utf8_put(&sb, cp);
+			break;
+		}
+		case '\0': j->bad = true; break;
+		default: strbuf_addc(&sb, e); break;
+		}
+	}
+	if (*j->p == '"')
+		j->p++;
+	else
+		j->bad = true;
+	return strbuf_detach(&sb);
+}
+
+static void jvalue(struct jparse *j, struct jval *v)
+{
+	memset(v, 0, sizeof *v);
+	jskip(j);
+	if (++j->depth > 500) {
+		j->bad = true;
+		return;
+	}
+	if (*j->p == '{' || *j->p == '[') {
+		bool obj = *j->p == '{';
+		char close = obj ? '}' : ']';
+		v->t = obj ? J_OBJ : J_ARR;
+		j->p++;
+		jskip(j);
+		while (!j->bad && *j->p && *j->p != close) {
+			XGROW(v->items, v->cap, v->n + 1);
+			if (obj) {
+				v->keys = xrealloc(v->keys, v->cap * sizeof *v->keys);
+				jskip(j);
+				if (*j->p != '"') {
+					j->bad = true;
+					break;
+				}
+				v->keys[v->n] = jstring(j);
+				jskip(j);
+				if (*j->p != ':') {
+					free(v->keys[v->n]);
+					j->bad = true;
+					break;
+				}
+				j->p++;
+			}
+			jvalue(j, &v->items[v->n]);
+			v->n++;
+			jskip(j);
+			if (*j->p == ',')
+				j->p++;
+			jskip(j);
+		}
+		if (*j->p == close)
+			j->p++;
+		else
+			j->bad = true;
+	} else if (*j->p == '"') {
+		v->t = J_STR;
+		v->s = jstring(j);
+	} else if (*j->p) {
+		v->t = J_SCALAR;
+		while (*j->p && *j->p != ',' && *j->p != '}' && *j->p != ']')
+			j->p++;
+	} else {
+		j->bad = true;
+	}
+	j->depth--;
+}
+
+static const struct jval *jget(const struct jval *v, const char *key)
+{
+	if (!v || v->t != J_OBJ)
+		return NULL;
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->keys[i], key) == 0)
+			return &v->items[i];
+	return NULL;
+}
+
+/* v.PLpgSQL_expr.query */
+static const char *jexpr_query(const struct jval *v)
+{
+	const struct jval *q = jget(jget(v, "PLpgSQL_expr"), "query");
+	return q && q->t == J_STR ? q->s : NULL;
+}
+
+/* ---- bodies ------------------------------------------------------------------ */
+
+struct body {
+	struct strvec sql; /* statements it runs, in order */
+	char *why;         /* set when some of it cannot be analysed */
+};
+
+static void body_unanalyzable(struct body *b, const char *why)
+{
+	if (!b->why)
+		b->why = xstrdup(why);
+}
+
+/* The constant string an EXECUTE expression evaluates to ('...' or
+ * '...' || '...'), or NULL when it is built at run time. */
+static char *const_string(const Node *e)
+{
+	if (!e)
+		return NULL;
+	if (e->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		return const_string(e->type_cast->arg);
+	if (e->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    e->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return xstrdup(e->a_const->sval->sval);
+	if (e->node_case == PG_QUERY__NODE__NODE_A_EXPR &&
+	    e->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP &&
+	    strcmp(risk_names_last(e->a_expr->name, e->a_expr->n_name), "||") == 0) {
+		char *l = const_string(e->a_expr->lexpr),
+		     *r = l ? const_string(e->a_expr->rexpr) : NULL;
+		char *s = l && r ? xasprintf("%s%s", l, r) : NULL;
+		free(l);
+		free(r);
+		return s;
+	}
+	return NULL;
+}
+
+static char *execute_constant(const char *expr)
+{
+	char *sql = xasprintf("SELECT %s", expr);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	free(sql);
+	char *out = NULL;
+	if (!r.error) {
+		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
+		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (p && p->n_stmts == 1 &&
+		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+			const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
+			if (s->n_target_list == 1 && s->n_from_clause == 0 &&
+			    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET)
+				out = const_string(s->target_list[0]->res_target->val);
+		}
+		if (p)
+			pg_query__parse_result__free_unpacked(p, NULL);
+	}
+	pg_query_free_protobuf_parse_result(r);
+	return out;
+}
+
+static void walk_plpgsql(struct body *b, const struct jval *v)
+{
+	if (v->t == J_ARR) {
+		for (size_t i = 0; i < v->n; i++)
+			walk_plpgsql(b, &v->items[i]);
+		return;
+	}
+	if (v->t != J_OBJ)
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *k = v->keys[i];
+		const struct jval *s = &v->items[i];
+		const char *q = NULL;
+		if (strcmp(k, "PLpgSQL_stmt_execsql") == 0) {
+			q = jexpr_query(jget(s, "sqlstmt"));
+		} else if (strcmp(k, "PLpgSQL_stmt_perform") == 0) {
+			q = jexpr_query(jget(s, "expr"));
+		} else if (strcmp(k, "PLpgSQL_stmt_fors") == 0) {
+			q = jexpr_query(jget(s, "query"));
+		} else if (strcmp(k, "PLpgSQL_stmt_dynexecute") == 0) {
+			const char *e = jexpr_query(jget(s, "query"));
+			char *sql = e ? execute_constant(e) : NULL;
+			if (sql)
+				strvec_push_owned(&b->sql, sql);
+			else
+				body_unanalyzable(b, "EXECUTE of a string built at run time");
+		} else if (strcmp(k, "PLpgSQL_stmt_dynfors") == 0 ||
+		           ((strcmp(k, "PLpgSQL_stmt_open") == 0 ||
+		             strcmp(k, "PLpgSQL_stmt_return_query") == 0) &&
+		            jget(s, "dynquery"))) {
+			body_unanalyzable(b, "a query built at run time");
+		}
+		if (q)
+			strvec_push(&b->sql, q);
+		walk_plpgsql(b, s);
+	}
+}
+
+/* Parse a CREATE FUNCTION ... LANGUAGE plpgsql text into b. */
+static void plpgsql_body(struct body *b, const char *create_text)
+{
+	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(create_text);
+	if (r.error) {
+		char *why = xasprintf("its PL/pgSQL does not parse (%s)", r.error->message);
+		body_unanalyzable(b, why);
+		free(why);
+	} else if (r.plpgsql_funcs) {
+		struct jparse j = {.p = r.plpgsql_funcs};
+		struct jval v;
+		jvalue(&j, &v);
+		if (j.bad)
+			body_unanalyzable(b, "pgstep could not read its PL/pgSQL parse tree");
+		else
+			walk_plpgsql(b, &v);
+		jval_free(&v);
+	}
+	pg_query_free_plpgsql_parse_result(r);
+}
+
+/* Wrap a DO body so pg_query_parse_plpgsql accepts it. */
+static char *wrap_body(const char *src)
+{
+	char tag[32];
+	for (unsigned i = 0;; i++) {
+		snprintf(tag, sizeof tag, "$pgstep%u$", i);
+		if (!strstr(src, tag))
+			break;
+	}
+	return xasprintf("CREATE FUNCTION pgstep_do() RETURNS void LANGUAGE plpgsql AS %s%s%s", tag,
+	                 src, tag);
+}
+
+static void def_options(Node *const *opts, size_t n, const char **as, const char **lang,
+                        const char **vol)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+			continue;
+		const PgQuery__DefElem *d = opts[i]->def_elem;
+		const char *s = risk_node_str(d->arg);
+		if (!s && d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_LIST &&
+		    d->arg->list->n_items)
+			s = risk_node_str(d->arg->list->items[0]);
+		if (strcmp(d->defname, "as") == 0 && as)
+			*as = s;
+		else if (strcmp(d->defname, "language") == 0 && lang)
+			*lang = s;
+		else if (strcmp(d->defname, "volatility") == 0 && vol)
+			*vol = s;
+	}
+}
+
+static void replay(struct risk_ctx *c, struct body *b)
+{
+	for (size_t i = 0; i < b->sql.n; i++)
+		if (!risk_replay_sql(c, b->sql.items[i]))
+			body_unanalyzable(b, "one of its statements does not parse");
+}
+
+void risk_h_do(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__DoStmt *s = n->do_stmt;
+	const char *src = NULL, *lang = NULL;
+	def_options(s->args, s->n_args, &src, &lang, NULL);
+	struct body b = {.why = NULL};
+	strvec_init(&b.sql);
+	risk_say(c, "runs a DO block");
+	if (lang && strcasecmp(lang, "plpgsql") != 0) {
+		char *why = xasprintf("it is written in %s", lang);
+		body_unanalyzable(&b, why);
+		free(why);
+	} else if (src) {
+		char *text = wrap_body(src);
+		plpgsql_body(&b, text);
+		free(text);
+		replay(c, &b);
+	}
+	if (b.why)
+		risk_find(c, RULE_DYNAMIC_SQL_UNANALYZABLE, NULL, -1,
+		          "the DO block cannot be analysed: %s; its locks and effects are unknown",
+		          b.why);
+	strvec_clear(&b.sql);
+	free(b.why);
+}
+
+void risk_h_create_function(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreateFunctionStmt *s = n->create_function_stmt;
+	const char *name = risk_names_last(s->funcname, s->n_funcname);
+	const char *src = NULL, *lang = NULL, *vol = NULL;
+	def_options(s->options, s->n_options, &src, &lang, &vol);
+	risk_kind(c, s->is_procedure ? "create procedure" : "create function");
+	risk_say(c, "creates %s %s (its body runs only when called)",
+	         s->is_procedure ? "procedure" : "function", name);
+	size_t idx;
+	struct rk_func *f = risk_func(c, name, true);
+	idx = (size_t)(f - c->funcs);
+	strvec_clear(&f->body);
+	free(f->unanalyzable);
+	f->unanalyzable = NULL;
+	f->volatility = vol ? vol[0] : 'v';
+	struct body b = {.why = NULL};
+	strvec_init(&b.sql);
+	if (s->sql_body) {
+		/* BEGIN ATOMIC: keep the whole statement, re-parsed per call. */
+		if (c->body_depth == 0)
+			strvec_push(&b.sql, c->st->sql);
+		c->funcs[idx].atomic = true;
+	} else if (!lang || strcasecmp(lang, "sql") == 0) {
+		if (src)
+			strvec_push(&b.sql, src);
+	} else if (strcasecmp(lang, "plpgsql") == 0) {
+		char *text = c->body_depth == 0 ? xstrdup(c->st->sql) : src ? wrap_body(src) : NULL;
+		if (text)
+			plpgsql_body(&b, text);
+		free(text);
+	} else {
+		char *why = xasprintf("it is written in %s", lang);
+		body_unanalyzable(&b, why);
+		free(why);
+	}
+	f = &c->funcs[idx];
+	for (size_t i = 0; i < b.sql.n; i++)
+		strvec_push(&f->body, b.sql.items[i]);
+	f->unanalyzable = b.why;
+	strvec_clear(&b.sql);
+}
+
+static void replay_atomic(struct risk_ctx *c, const Node *n)
+{
+	if (!n)
+		return;
+	if (n->node_case == PG_QUERY__NODE__NODE_LIST) {
+		for (size_t i = 0; i < n->list->n_items; i++)
+			replay_atomic(c, n->list->items[i]);
+		return;
+	}
+	risk_dispatch(c, n);
+}
+
+static void call_atomic(struct risk_ctx *c, const char *create_text)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(create_text);
+	if (!r.error) {
+		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
+		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (p && p->n_stmts == 1 &&
+		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+			c->body_depth++;
+			replay_atomic(c, p->stmts[0]->stmt->create_function_stmt->sql_body);
+			c->body_depth--;
+		}
+		if (p)
+			pg_query__parse_result__free_unpacked(p, NULL);
+	}
+	pg_query_free_protobuf_parse_result(r);
+}
+
+void risk_call_function(struct risk_ctx *c, const char *name)
+{
+	struct rk_func *f = risk_func(c, name, false);
+	if (!f || f->replaying || c->body_depth > 8)
+		return;
+	size_t idx = (size_t)(f - c->funcs);
+	/* Replaying may create functions and move c->funcs: use the index. */
+	c->funcs[idx].replaying = true;
+	risk_say(c, "runs the body of %s()", name);
+	struct strvec body;
+	strvec_init(&body);
+	for (size_t i = 0; i < c->funcs[idx].body.n; i++)
+		strvec_push(&body, c->funcs[idx].body.items[i]);
+	bool atomic = c->funcs[idx].atomic;
+	char *why = c->funcs[idx].unanalyzable ? xstrdup(c->funcs[idx].unanalyzable) : NULL;
+	for (size_t i = 0; i < body.n; i++) {
+		if (atomic)
+			call_atomic(c, body.items[i]);
+		else if (!risk_replay_sql(c, body.items[i]) && !why)
+			why = xstrdup("one of its statements does not parse");
+	}
+	if (why)
+		risk_find(c, RULE_DYNAMIC_SQL_UNANALYZABLE, NULL, -1,
+		          "this calls %s(), which cannot be analysed: %s; its locks and effects "
+		          "are unknown",
+		          name, why);
+	free(why);
+	strvec_clear(&body);
+	c->funcs[idx].replaying = false;
+}
+
+bool risk_func_nonvolatile(struct risk_ctx *c, const char *name)
+{
+	const struct rk_func *f = risk_func(c, name, false);
+	return f && (f->volatility == 'i' || f->volatility == 's');
+}

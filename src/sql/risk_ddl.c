@@ -1,0 +1,872 @@
+/* risk_ddl: statements that create, drop, rename or maintain relations
+ * (everything relational except ALTER TABLE, which has its own module). The
+ * locks claimed here were measured on PostgreSQL 15: pg_locks of the backend
+ * after the statement, inside a rolled-back transaction. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "pgstep/xalloc.h"
+#include "risk_int.h"
+
+static bool rel_known_existing(struct risk_ctx *c, const char *rel)
+{
+	return !risk_rel_is_new(c, rel);
+}
+
+/* ---- CREATE ------------------------------------------------------------------- */
+
+void risk_h_create_table(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreateStmt *s = n->create_stmt;
+	char *rel = risk_rv_name(c, s->relation);
+	char *parent = NULL;
+	if (s->n_inh_relations && s->inh_relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+		parent = risk_rv_name(c, s->inh_relations[0]->range_var);
+
+	if (s->partbound && parent) {
+		risk_kind(c, "create partition");
+		risk_lock(c, parent, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "creates %s as a new partition of %s", rel, parent);
+		if (rel_known_existing(c, parent))
+			risk_find(c, RULE_CREATE_PARTITION_LOCKS_PARENT, parent,
+			          s->relation->location,
+			          "CREATE TABLE %s PARTITION OF %s locks %s ACCESS EXCLUSIVE: all "
+			          "traffic on "
+			          "the partitioned table queues",
+			          rel, parent, parent);
+	} else {
+		risk_say(c, "creates table %s", rel);
+		/* INHERITS reads the parents' definitions (measured). */
+		for (size_t i = 0; i < s->n_inh_relations; i++) {
+			if (s->inh_relations[i]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+				continue;
+			char *p = risk_rv_name(c, s->inh_relations[i]->range_var);
+			risk_lock(c, p, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
+			free(p);
+		}
+	}
+	risk_rel_created(c, rel, s->partspec ? 'p' : 'r');
+	struct rk_rel *r = risk_rel(c, rel, true);
+	if (parent && s->partbound) {
+		free(r->table);
+		r->table = xstrdup(parent);
+	}
+	for (size_t i = 0; i < s->n_table_elts; i++) {
+		const Node *e = s->table_elts[i];
+		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			risk_new_table_column(c, rel, e->column_def);
+		} else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			risk_new_table_constraint(c, rel, e->constraint);
+		} else if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE &&
+		           e->table_like_clause->relation) {
+			char *src = risk_rv_name(c, e->table_like_clause->relation);
+			risk_lock(c, src, RISK_LOCK_ACCESS_SHARE);
+			risk_say(c, "copies the definition of %s", src);
+			free(src);
+		}
+	}
+	free(parent);
+	free(rel);
+}
+
+void risk_h_create_table_as(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreateTableAsStmt *s = n->create_table_as_stmt;
+	bool mv = s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW;
+	char *rel = risk_rv_name(c, s->into ? s->into->rel : NULL);
+	risk_kind(c, mv ? "create materialized view" : "create table as");
+	risk_say(c, "creates %s %s from a query", mv ? "materialized view" : "table", rel);
+	if (s->query) {
+		size_t before = c->st->n_locks;
+		risk_query_reads(c, &s->query->base);
+		for (size_t i = before; i < c->st->n_locks; i++)
+			if (!c->st->locks[i].new_relation)
+				risk_slow(c, c->st->locks[i].relation);
+	}
+	risk_rel_created(c, rel, mv ? 'm' : 'r');
+	free(rel);
+}
+
+struct view_deps {
+	struct risk_ctx *c;
+	struct strvec rels;
+	struct strvec aliases; /* alias or relname -> rels index, parallel */
+	struct strvec cols;    /* "qualifier\tcol" */
+};
+
+static bool view_visit(const ProtobufCMessage *m, void *arg)
+{
+	struct view_deps *v = arg;
+	if (RISK_IS(m, range_var)) {
+		const PgQuery__RangeVar *rv = (const void *)m;
+		char *name = risk_rv_name(v->c, rv);
+		strvec_push(&v->rels, name);
+		strvec_push(&v->aliases, rv->alias && *rv->alias->aliasname ? rv->alias->aliasname
+		                                                            : rv->relname);
+		free(name);
+		return false;
+	}
+	if (RISK_IS(m, column_ref)) {
+		const PgQuery__ColumnRef *r = (const void *)m;
+		const char *col = risk_names_last(r->fields, r->n_fields);
+		const char *qual =
+		    r->n_fields >= 2 ? risk_node_str(r->fields[r->n_fields - 2]) : NULL;
+		if (*col)
+			strvec_push_owned(&v->cols, xasprintf("%s\t%s", qual ? qual : "", col));
+		return false;
+	}
+	return true;
+}
+
+void risk_h_view(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__ViewStmt *s = n->view_stmt;
+	char *view = risk_rv_name(c, s->view);
+	risk_say(c, "%s view %s", s->replace ? "creates or replaces" : "creates", view);
+	if (s->query)
+		risk_query_reads(c, &s->query->base);
+	risk_rel_created(c, view, 'v');
+	/* Which columns the view uses: dependents for drop-column rules. */
+	struct view_deps v = {.c = c};
+	strvec_init(&v.rels);
+	strvec_init(&v.aliases);
+	strvec_init(&v.cols);
+	if (s->query)
+		risk_walk(&s->query->base, view_visit, &v);
+	struct rk_rel *r = risk_rel(c, view, true);
+	for (size_t i = 0; i < v.cols.n; i++) {
+		const char *tab = strchr(v.cols.items[i], '\t');
+		size_t ql = (size_t)(tab - v.cols.items[i]);
+		for (size_t j = 0; j < v.rels.n; j++) {
+			if (ql && (strlen(v.aliases.items[j]) != ql ||
+			           strncmp(v.aliases.items[j], v.cols.items[i], ql) != 0))
+				continue;
+			char *key = xasprintf("%s.%s", v.rels.items[j], tab + 1);
+			if (strvec_find(&r->cols, key) < 0)
+				strvec_push_owned(&r->cols, key);
+			else
+				free(key);
+		}
+	}
+	strvec_clear(&v.rels);
+	strvec_clear(&v.aliases);
+	strvec_clear(&v.cols);
+	/* A view under a table's old name keeps old code working. */
+	for (size_t i = 0; i < c->n_pending; i++)
+		if (c->pending[i].rule == RULE_RENAME_TABLE &&
+		    strcmp(c->pending[i].name, view) == 0)
+			c->pending[i].done = true;
+	free(view);
+}
+
+static char *index_name(struct risk_ctx *c, const PgQuery__IndexStmt *s, const char *table)
+{
+	if (*s->idxname) {
+		const char *schema =
+		    s->relation && *s->relation->schemaname ? s->relation->schemaname : c->schema;
+		return xasprintf("%s.%s", schema, s->idxname);
+	}
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, table);
+	for (size_t i = 0; i < s->n_index_params; i++) {
+		const Node *p = s->index_params[i];
+		if (p->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && *p->index_elem->name)
+			strbuf_addf(&sb, "_%s", p->index_elem->name);
+	}
+	strbuf_adds(&sb, s->unique ? "_key" : "_idx");
+	return strbuf_detach(&sb);
+}
+
+void risk_h_index(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__IndexStmt *s = n->index_stmt;
+	char *table = risk_rv_name(c, s->relation);
+	char *idx = index_name(c, s, table);
+	bool only = s->relation && !s->relation->inh;
+	enum risk_lock m = s->concurrent ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_SHARE;
+	risk_kind(c, s->concurrent ? "create index concurrently" : "create index");
+	risk_lock(c, table, m);
+	const struct rk_rel *t = risk_rel(c, table, false);
+	if (t && t->kind == 'p' && !only)
+		for (size_t i = 0; i < c->n_rels; i++)
+			if (c->rels[i].kind != 'i' && c->rels[i].table && !c->rels[i].dropped &&
+			    strcmp(c->rels[i].table, table) == 0)
+				risk_lock(c, c->rels[i].name, m);
+	bool existing = rel_known_existing(c, table);
+	risk_say(c, "builds %sindex %s on %s%s", s->unique ? "unique " : "", idx, table,
+	         s->concurrent ? " without blocking writes"
+	         : only        ? " (parent only: builds nothing)"
+	                       : "");
+	if (existing && !only)
+		risk_effect(c, RISK_FX_SCAN);
+	if (existing && !s->concurrent && !only) {
+		risk_find(c, RULE_CREATE_INDEX_NON_CONCURRENT, table, s->relation->location,
+		          "CREATE INDEX on %s blocks every INSERT, UPDATE and DELETE on it until "
+		          "the index "
+		          "is built; use CREATE INDEX CONCURRENTLY",
+		          table);
+		risk_slow(c, table);
+	}
+	if (existing && s->unique && !only)
+		risk_find(c, RULE_UNIQUE_MAY_FAIL_ON_DUPLICATES, table, s->relation->location,
+		          "unique index %s fails if %s holds duplicate keys%s", idx, table,
+		          s->concurrent ? ", and leaves an INVALID index behind" : "");
+	if (s->concurrent && c->opt->server_version_num >= 140000 &&
+	    c->opt->server_version_num < 140004)
+		risk_find(c, RULE_CIC_PG14_CORRUPTION, table, -1,
+		          "the server is PostgreSQL 14.0-14.3, where CREATE INDEX CONCURRENTLY can "
+		          "corrupt "
+		          "%s",
+		          idx);
+	struct rk_rel *ix = risk_rel(c, idx, true);
+	ix->kind = 'i';
+	ix->created = true;
+	ix->dropped = false;
+	ix->unique = s->unique;
+	free(ix->table);
+	ix->table = xstrdup(table);
+	strvec_clear(&ix->cols);
+	for (size_t i = 0; i < s->n_index_params; i++) {
+		const Node *p = s->index_params[i];
+		if (p->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && *p->index_elem->name)
+			strvec_push(&ix->cols, p->index_elem->name);
+	}
+	free(idx);
+	free(table);
+}
+
+void risk_h_create_seq(struct risk_ctx *c, const Node *n)
+{
+	char *seq = risk_rv_name(c, n->create_seq_stmt->sequence);
+	risk_say(c, "creates sequence %s", seq);
+	risk_rel_created(c, seq, 'S');
+	free(seq);
+}
+
+void risk_h_create_schema(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreateSchemaStmt *s = n->create_schema_stmt;
+	char *key = xasprintf("schema %s", s->schemaname);
+	risk_say(c, "creates schema %s", s->schemaname);
+	struct rk_rel *r = risk_rel(c, key, true);
+	r->created = true;
+	r->kind = 'n';
+	free(key);
+	for (size_t i = 0; i < s->n_schema_elts; i++)
+		risk_dispatch(c, s->schema_elts[i]);
+	risk_kind(c, "create schema");
+}
+
+void risk_h_create_trigger(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreateTrigStmt *s = n->create_trig_stmt;
+	char *rel = risk_rv_name(c, s->relation);
+	risk_lock(c, rel, RISK_LOCK_SHARE_ROW_EXCLUSIVE);
+	risk_say(c, "creates trigger %s on %s", s->trigname, rel);
+	if (rel_known_existing(c, rel))
+		risk_find(
+		    c, RULE_CREATE_TRIGGER_BLOCKS_WRITES, rel, s->relation->location,
+		    "CREATE TRIGGER locks %s SHARE ROW EXCLUSIVE: writes wait while it is created",
+		    rel);
+	free(rel);
+}
+
+void risk_h_create_policy(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreatePolicyStmt *s = n->create_policy_stmt;
+	char *rel = risk_rv_name(c, s->table);
+	risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_rel(c, rel, true)->has_policy = true;
+	risk_say(c, "creates row level security policy %s on %s", s->policy_name, rel);
+	free(rel);
+}
+
+void risk_h_alter_policy(struct risk_ctx *c, const Node *n)
+{
+	char *rel = risk_rv_name(c, n->alter_policy_stmt->table);
+	risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_say(c, "changes policy %s on %s", n->alter_policy_stmt->policy_name, rel);
+	free(rel);
+}
+
+void risk_h_rule(struct risk_ctx *c, const Node *n)
+{
+	char *rel = risk_rv_name(c, n->rule_stmt->relation);
+	risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_say(c, "creates rule %s on %s", n->rule_stmt->rulename, rel);
+	free(rel);
+}
+
+void risk_h_create_stats(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CreateStatsStmt *s = n->create_stats_stmt;
+	for (size_t i = 0; i < s->n_relations; i++) {
+		if (s->relations[i]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+			continue;
+		char *rel = risk_rv_name(c, s->relations[i]->range_var);
+		risk_lock(c, rel, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
+		risk_say(c, "creates extended statistics on %s", rel);
+		free(rel);
+	}
+}
+
+/* ---- DROP --------------------------------------------------------------------- */
+
+/* "schema.name" from a DropStmt object (a List of Strings). */
+static char *object_name(struct risk_ctx *c, const Node *o)
+{
+	if (o->node_case == PG_QUERY__NODE__NODE_LIST)
+		return risk_names_join(c, o->list->items, o->list->n_items);
+	if (o->node_case == PG_QUERY__NODE__NODE_TYPE_NAME)
+		return risk_type_qualified(c, o->type_name);
+	if (o->node_case == PG_QUERY__NODE__NODE_STRING)
+		return xstrdup(o->string->sval);
+	if (o->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+		return risk_names_join(c, o->object_with_args->objname,
+		                       o->object_with_args->n_objname);
+	return xstrdup("?");
+}
+
+/* DROP TRIGGER/POLICY/RULE name ON table: the table is all but the last
+ * name of the list. */
+static char *object_table(struct risk_ctx *c, const Node *o)
+{
+	if (o->node_case != PG_QUERY__NODE__NODE_LIST || o->list->n_items < 2)
+		return NULL;
+	return risk_names_join(c, o->list->items, o->list->n_items - 1);
+}
+
+static const char *drop_kind(PgQuery__ObjectType t, bool concurrent)
+{
+	switch (t) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: return "drop table";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+		return concurrent ? "drop index concurrently" : "drop index";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: return "drop view";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW: return "drop materialized view";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: return "drop sequence";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA: return "drop schema";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE: return "drop type";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN: return "drop domain";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION: return "drop function";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE: return "drop procedure";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER: return "drop trigger";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY: return "drop policy";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_RULE: return "drop rule";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_EXTENSION: return "drop extension";
+	default: return "drop";
+	}
+}
+
+static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const char *name)
+{
+	bool existing = rel_known_existing(c, name);
+	risk_lock(c, name, RISK_LOCK_ACCESS_EXCLUSIVE);
+	struct rk_rel *r = risk_rel(c, name, true);
+	if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		/* PostgreSQL also locks every table the dropped one references. */
+		for (size_t i = 0; i < r->refs.n; i++)
+			risk_lock(c, r->refs.items[i], RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "drops table %s and its data", name);
+		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0)
+			risk_find(c, RULE_DOWN_LOSES_DATA, name, -1,
+			          "rolling back drops %s, which the up migration created: data "
+			          "written since "
+			          "is lost",
+			          name);
+		else if (existing)
+			risk_find(
+			    c, RULE_DROP_TABLE, name, -1,
+			    "dropping %s deletes it and its data, and code that uses it fails",
+			    name);
+	} else {
+		risk_say(c, "drops %s", name);
+	}
+	r->dropped = true;
+	for (size_t i = 0; i < c->n_rels; i++)
+		if (c->rels[i].kind == 'i' && c->rels[i].table &&
+		    strcmp(c->rels[i].table, name) == 0)
+			c->rels[i].dropped = true;
+}
+
+static void drop_index(struct risk_ctx *c, const PgQuery__DropStmt *s, const char *name)
+{
+	const struct rk_rel *ix = risk_rel(c, name, false);
+	char *table = ix && ix->table ? xstrdup(ix->table) : NULL;
+	const struct risk_catalog *cat = c->opt->catalog;
+	if (!table && cat && cat->index_table)
+		cat->index_table(cat->ctx, name, &table);
+	enum risk_lock m =
+	    s->concurrent ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_ACCESS_EXCLUSIVE;
+	risk_lock(c, name, RISK_LOCK_ACCESS_EXCLUSIVE);
+	if (table)
+		risk_lock(c, table, m);
+	risk_say(c, "drops index %s%s", name, s->concurrent ? " without blocking queries" : "");
+	bool is_new = (ix && ix->created && !ix->dropped) || (table && risk_rel_is_new(c, table));
+	if (!s->concurrent && !is_new)
+		risk_find(
+		    c, RULE_DROP_INDEX_NON_CONCURRENT, table ? table : name, -1,
+		    "DROP INDEX %s locks %s ACCESS EXCLUSIVE: every query on it queues while it "
+		    "waits; use DROP INDEX CONCURRENTLY",
+		    name, table ? table : "its table");
+	struct rk_rel *r = risk_rel(c, name, true);
+	r->dropped = true;
+	free(table);
+}
+
+void risk_h_drop(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__DropStmt *s = n->drop_stmt;
+	risk_kind(c, drop_kind(s->remove_type, s->concurrent));
+	bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	bool any_existing = false;
+	for (size_t i = 0; i < s->n_objects; i++) {
+		const Node *o = s->objects[i];
+		char *name = object_name(c, o);
+		switch (s->remove_type) {
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+			any_existing |= rel_known_existing(c, name);
+			drop_relation(c, s, name);
+			break;
+		case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+			any_existing |= rel_known_existing(c, name);
+			drop_index(c, s, name);
+			break;
+		case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA: {
+			char *key = xasprintf("schema %s", name);
+			bool is_new = risk_rel_is_new(c, key);
+			any_existing |= !is_new;
+			risk_say(c, "drops schema %s", name);
+			if (!is_new)
+				risk_find(c, RULE_DROP_SCHEMA, NULL, -1,
+				          "dropping schema %s deletes everything in it%s", name,
+				          cascade ? "" : " (it fails unless the schema is empty)");
+			free(key);
+			break;
+		}
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_RULE: {
+			char *table = object_table(c, o);
+			if (table) {
+				if (!s->missing_ok)
+					risk_lock(c, table, RISK_LOCK_ACCESS_EXCLUSIVE);
+				risk_say(c, "drops %s %s from %s",
+				         drop_kind(s->remove_type, false) + 5,
+				         risk_names_last(o->list->items, o->list->n_items), table);
+				any_existing |= rel_known_existing(c, table);
+			}
+			free(table);
+			break;
+		}
+		default: {
+			const struct rk_type *t = risk_type(c, name, false);
+			any_existing |= !(t && t->created);
+			risk_say(c, "drops %s %s", drop_kind(s->remove_type, false) + 5, name);
+			break;
+		}
+		}
+		free(name);
+	}
+	if (cascade && any_existing)
+		risk_find(c, RULE_DROP_CASCADE, NULL, -1,
+		          "%s ... CASCADE silently drops every dependent object%s",
+		          drop_kind(s->remove_type, false),
+		          s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
+		                  s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN
+		              ? ", including table columns of this type (their data is lost)"
+		              : ": views, foreign keys, defaults");
+}
+
+/* ---- RENAME, SET SCHEMA ------------------------------------------------------- */
+
+static void rename_rel_state(struct risk_ctx *c, const char *old, const char *new)
+{
+	struct rk_rel *r = risk_rel(c, old, false);
+	if (r) {
+		free(r->name);
+		r->name = xstrdup(new);
+	}
+	for (size_t i = 0; i < c->n_cols; i++)
+		if (strcmp(c->cols[i].rel, old) == 0) {
+			free(c->cols[i].rel);
+			c->cols[i].rel = xstrdup(new);
+		}
+	for (size_t i = 0; i < c->n_cons; i++)
+		if (strcmp(c->cons[i].rel, old) == 0) {
+			free(c->cons[i].rel);
+			c->cons[i].rel = xstrdup(new);
+		}
+}
+
+static void rename_column(struct risk_ctx *c, const PgQuery__RenameStmt *s, const char *rel)
+{
+	risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_say(c, "renames column %s.%s to %s", rel, s->subname, s->newname);
+	bool existing = rel_known_existing(c, rel);
+	if (existing)
+		risk_find(c, RULE_RENAME_COLUMN, rel, s->relation->location,
+		          "renaming %s.%s to %s breaks running code that uses the old name", rel,
+		          s->subname, s->newname);
+	/* The last step of an enum conversion through a temporary column. */
+	for (size_t i = 0; i < c->n_convs; i++) {
+		const struct rk_conv *cv = &c->convs[i];
+		if (strcmp(cv->rel, rel) == 0 && strcmp(cv->newcol, s->subname) == 0 &&
+		    strvec_find(&cv->dropped, s->newname) >= 0 && existing)
+			risk_find(
+			    c, RULE_ENUM_CONVERSION_VIA_TEMP_COLUMN, rel, s->relation->location,
+			    "%s.%s is converted to %s through temporary column %s (add, %sdrop, "
+			    "rename): every row is rewritten, unmapped values are silently mapped, "
+			    "and "
+			    "clients binding it as text fail",
+			    rel, s->newname, cv->type, cv->newcol, cv->updated ? "UPDATE, " : "");
+	}
+	struct rk_col *k = risk_col(c, rel, s->subname, false);
+	if (k) {
+		free(k->name);
+		k->name = xstrdup(s->newname);
+	}
+}
+
+void risk_h_rename(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__RenameStmt *s = n->rename_stmt;
+	char *rel = s->relation ? risk_rv_name(c, s->relation) : NULL;
+	switch (s->rename_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE: {
+		const char *schema =
+		    s->relation && *s->relation->schemaname ? s->relation->schemaname : c->schema;
+		char *new = xasprintf("%s.%s", schema, s->newname);
+		risk_kind(c, s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ? "rename table"
+		                                                                   : "rename");
+		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "renames %s to %s", rel, s->newname);
+		if (s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+		    rel_known_existing(c, rel)) {
+			/* Reported at the end unless a view takes the old name. */
+			XGROW(c->pending, c->cap_pending, c->n_pending + 1);
+			struct rk_pending *p = &c->pending[c->n_pending++];
+			p->name = xstrdup(rel);
+			p->stmt = c->si;
+			p->rule = RULE_RENAME_TABLE;
+			p->done = false;
+		}
+		rename_rel_state(c, rel, new);
+		free(new);
+		break;
+	}
+	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+		risk_kind(c, "rename column");
+		rename_column(c, s, rel);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+		risk_kind(c, "rename index");
+		risk_lock(c, rel, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
+		risk_say(c, "renames index %s to %s", rel, s->newname);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
+		risk_kind(c, "rename constraint");
+		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "renames constraint %s of %s to %s", s->subname, rel, s->newname);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_RULE:
+		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "renames %s to %s on %s", s->subname, s->newname, rel);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA: {
+		char *key = xasprintf("schema %s", s->subname);
+		risk_kind(c, "rename schema");
+		risk_say(c, "renames schema %s to %s", s->subname, s->newname);
+		if (!risk_rel_is_new(c, key))
+			risk_find(c, RULE_RENAME_SCHEMA, NULL, -1,
+			          "renaming schema %s breaks every reference and search_path that "
+			          "names it",
+			          s->subname);
+		free(key);
+		break;
+	}
+	default: risk_say(c, "renames an object to %s", s->newname); break;
+	}
+	free(rel);
+}
+
+void risk_h_set_schema(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__AlterObjectSchemaStmt *s = n->alter_object_schema_stmt;
+	if (s->relation) {
+		char *rel = risk_rv_name(c, s->relation);
+		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "moves %s to schema %s", rel, s->newschema);
+		free(rel);
+	} else {
+		risk_say(c, "moves an object to schema %s", s->newschema);
+	}
+}
+
+void risk_h_alter_owner(struct risk_ctx *c, const Node *n)
+{
+	risk_say(c, "changes an object's owner");
+}
+
+void risk_h_comment(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__CommentStmt *s = n->comment_stmt;
+	char *rel = NULL;
+	if (!s->object || s->object->node_case != PG_QUERY__NODE__NODE_LIST) {
+		risk_say(c, "sets a comment");
+		return;
+	}
+	const PgQuery__List *l = s->object->list;
+	switch (s->objtype) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+		rel = risk_names_join(c, l->items, l->n_items);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+		if (l->n_items >= 2)
+			rel = risk_names_join(c, l->items, l->n_items - 1);
+		break;
+	default: break;
+	}
+	if (rel)
+		risk_lock(c, rel, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
+	risk_say(c, "sets a comment%s%s", rel ? " on " : "", rel ? rel : "");
+	free(rel);
+}
+
+/* ---- data and maintenance ------------------------------------------------------- */
+
+void risk_h_truncate(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__TruncateStmt *s = n->truncate_stmt;
+	bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	for (size_t i = 0; i < s->n_relations; i++) {
+		if (s->relations[i]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+			continue;
+		const PgQuery__RangeVar *rv = s->relations[i]->range_var;
+		char *rel = risk_rv_name(c, rv);
+		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "empties %s", rel);
+		if (cascade)
+			for (size_t k = 0; k < c->n_cons; k++)
+				if (c->cons[k].ref_rel && !c->cons[k].dropped &&
+				    strcmp(c->cons[k].ref_rel, rel) == 0)
+					risk_lock(c, c->cons[k].rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		if (rel_known_existing(c, rel)) {
+			risk_effect(c, RISK_FX_REWRITE);
+			risk_find(
+			    c, RULE_TRUNCATE_TABLE, rel, rv->location,
+			    "TRUNCATE deletes every row of %s, and older snapshots see it empty",
+			    rel);
+			if (cascade)
+				risk_find(c, RULE_TRUNCATE_CASCADE, rel, rv->location,
+				          "TRUNCATE %s CASCADE also empties every table that "
+				          "references it",
+				          rel);
+		}
+		free(rel);
+	}
+}
+
+static bool has_option(Node *const *opts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (opts[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+		    strcmp(opts[i]->def_elem->defname, name) == 0)
+			return true;
+	return false;
+}
+
+void risk_h_vacuum(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__VacuumStmt *s = n->vacuum_stmt;
+	bool full = s->is_vacuumcmd && has_option(s->options, s->n_options, "full");
+	risk_kind(c, !s->is_vacuumcmd ? "analyze" : full ? "vacuum full" : "vacuum");
+	enum risk_lock m = full ? RISK_LOCK_ACCESS_EXCLUSIVE : RISK_LOCK_SHARE_UPDATE_EXCLUSIVE;
+	if (s->n_rels == 0) {
+		risk_say(c, "%s every table of the database",
+		         full              ? "rewrites"
+		         : s->is_vacuumcmd ? "vacuums"
+		                           : "analyzes");
+		if (full)
+			risk_find(c, RULE_VACUUM_FULL_OR_CLUSTER, NULL, -1,
+			          "VACUUM FULL rewrites every table of the database under ACCESS "
+			          "EXCLUSIVE locks");
+	}
+	for (size_t i = 0; i < s->n_rels; i++) {
+		const Node *r = s->rels[i];
+		if (r->node_case != PG_QUERY__NODE__NODE_VACUUM_RELATION ||
+		    !r->vacuum_relation->relation)
+			continue;
+		char *rel = risk_rv_name(c, r->vacuum_relation->relation);
+		risk_lock(c, rel, m);
+		risk_say(c, "%s %s",
+		         full              ? "rewrites"
+		         : s->is_vacuumcmd ? "vacuums"
+		                           : "analyzes",
+		         rel);
+		if (full && rel_known_existing(c, rel)) {
+			risk_effect(c, RISK_FX_REWRITE);
+			risk_find(c, RULE_VACUUM_FULL_OR_CLUSTER, rel, -1,
+			          "VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock", rel);
+		}
+		free(rel);
+	}
+}
+
+void risk_h_cluster(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__ClusterStmt *s = n->cluster_stmt;
+	if (!s->relation) {
+		risk_say(c, "re-clusters every previously clustered table");
+		risk_find(c, RULE_VACUUM_FULL_OR_CLUSTER, NULL, -1,
+		          "CLUSTER rewrites every previously clustered table under ACCESS "
+		          "EXCLUSIVE locks");
+		return;
+	}
+	char *rel = risk_rv_name(c, s->relation);
+	risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_say(c, "rewrites %s in index order", rel);
+	if (rel_known_existing(c, rel)) {
+		risk_effect(c, RISK_FX_REWRITE);
+		risk_find(c, RULE_VACUUM_FULL_OR_CLUSTER, rel, s->relation->location,
+		          "CLUSTER rewrites %s under an ACCESS EXCLUSIVE lock", rel);
+		risk_slow(c, rel);
+	}
+	free(rel);
+}
+
+void risk_h_reindex(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__ReindexStmt *s = n->reindex_stmt;
+	bool conc = has_option(s->params, s->n_params, "concurrently");
+	risk_kind(c, conc ? "reindex concurrently" : "reindex");
+	char *rel = s->relation ? risk_rv_name(c, s->relation) : NULL;
+	char *table = NULL;
+	switch (s->kind) {
+	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE:
+		table = rel ? xstrdup(rel) : NULL;
+		risk_lock(c, table, conc ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_SHARE);
+		for (size_t i = 0; !conc && i < c->n_rels; i++)
+			if (c->rels[i].kind == 'i' && !c->rels[i].dropped && c->rels[i].table &&
+			    strcmp(c->rels[i].table, table) == 0)
+				risk_lock(c, c->rels[i].name, RISK_LOCK_ACCESS_EXCLUSIVE);
+		risk_say(c, "rebuilds every index of %s", rel);
+		break;
+	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX: {
+		const struct rk_rel *ix = risk_rel(c, rel, false);
+		if (ix && ix->table)
+			table = xstrdup(ix->table);
+		else if (c->opt->catalog && c->opt->catalog->index_table)
+			c->opt->catalog->index_table(c->opt->catalog->ctx, rel, &table);
+		risk_lock(c, rel,
+		          conc ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_ACCESS_EXCLUSIVE);
+		if (table)
+			risk_lock(c, table,
+			          conc ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_SHARE);
+		risk_say(c, "rebuilds index %s", rel);
+		break;
+	}
+	default:
+		risk_say(c, "rebuilds every index of %s %s",
+		         s->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA
+		             ? "schema"
+		             : "database",
+		         s->name);
+		break;
+	}
+	bool is_new = (table && risk_rel_is_new(c, table)) || (rel && risk_rel_is_new(c, rel));
+	if (!conc && !is_new)
+		risk_find(
+		    c, RULE_REINDEX_NON_CONCURRENT, table ? table : rel, -1,
+		    "REINDEX locks the rebuilt indexes ACCESS EXCLUSIVE: nearly every query on %s "
+		    "waits, and writes wait too",
+		    table ? table
+		    : rel ? rel
+		          : "those tables");
+	free(table);
+	free(rel);
+}
+
+void risk_h_refresh(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__RefreshMatViewStmt *s = n->refresh_mat_view_stmt;
+	char *mv = risk_rv_name(c, s->relation);
+	risk_kind(c, s->concurrent ? "refresh materialized view concurrently"
+	                           : "refresh materialized view");
+	risk_lock(c, mv, s->concurrent ? RISK_LOCK_EXCLUSIVE : RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_say(c, "recomputes materialized view %s%s", mv,
+	         s->concurrent ? " while readers continue" : "");
+	if (!s->concurrent && rel_known_existing(c, mv)) {
+		risk_effect(c, RISK_FX_REWRITE);
+		risk_find(
+		    c, RULE_REFRESH_MATVIEW_BLOCKING, mv, s->relation->location,
+		    "REFRESH MATERIALIZED VIEW %s blocks its readers until it is recomputed; use "
+		    "CONCURRENTLY",
+		    mv);
+		risk_slow(c, mv);
+	}
+	free(mv);
+}
+
+void risk_h_alter_seq(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__AlterSeqStmt *s = n->alter_seq_stmt;
+	char *seq = risk_rv_name(c, s->sequence);
+	risk_lock(c, seq, RISK_LOCK_SHARE_ROW_EXCLUSIVE);
+	risk_say(c, "changes sequence %s", seq);
+	if (has_option(s->options, s->n_options, "restart") && rel_known_existing(c, seq))
+		risk_find(c, RULE_SEQUENCE_RESET, seq, s->sequence->location,
+		          "ALTER SEQUENCE %s RESTART can hand out ids that already exist", seq);
+	free(seq);
+}
+
+void risk_h_database(struct risk_ctx *c, const Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_DROPDB_STMT) {
+		risk_say(c, "deletes database %s", n->dropdb_stmt->dbname);
+		risk_find(c, RULE_DROP_DATABASE, NULL, -1,
+		          "DROP DATABASE %s deletes a whole database", n->dropdb_stmt->dbname);
+	} else {
+		risk_say(c, "creates database %s", n->createdb_stmt->dbname);
+	}
+}
+
+void risk_h_tablespace(struct risk_ctx *c, const Node *n)
+{
+	risk_say(c, "%s a tablespace",
+	         n->node_case == PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT ? "creates"
+	                                                                      : "drops");
+}
+
+void risk_h_alter_system(struct risk_ctx *c, const Node *n)
+{
+	risk_say(c, "changes the server configuration file");
+}
+
+void risk_h_move_all(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__AlterTableMoveAllStmt *s = n->alter_table_move_all_stmt;
+	risk_say(c, "moves every relation of tablespace %s to %s", s->orig_tablespacename,
+	         s->new_tablespacename);
+	risk_find(
+	    c, RULE_SET_TABLESPACE, NULL, -1,
+	    "moving everything from tablespace %s copies every block of every table under ACCESS "
+	    "EXCLUSIVE locks",
+	    s->orig_tablespacename);
+}
