@@ -63,6 +63,12 @@ struct run_options {
 	int64_t statement_timeout_ms; /* 0: none */
 	bool resume;                  /* continue a dirty migration ... */
 	size_t resume_from;           /* ... after this many statements (may be 0) */
+	/* Commit without waiting for the disk (synchronous_commit off). Only
+	 * for a migration that a later synchronous commit in the same run
+	 * follows: that commit makes this one durable too, and a crash before
+	 * it loses the migration together with its state row, never one
+	 * without the other. Segmented migrations always commit synchronously. */
+	bool async_commit;
 	bool use_stored_down;         /* run the down text stored at apply time */
 	const char *stored_down_sql;  /* that text, when use_stored_down */
 	const char *phase;

@@ -378,6 +378,7 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 	for (size_t i = 0; i < n && rc == PGSTEP_EXIT_OK; i++) {
 		struct run_options ro = ops_run_options(e, plan[i]);
 		ro.phase = plan[i]->phase;
+		ro.async_commit = i + 1 < n;
 		for (size_t k = 0; k < ts.n; k++) {
 			if (ts.items[k].m == plan[i] && ts.items[k].state == MSTATE_DIRTY) {
 				ro.resume = true;
@@ -385,10 +386,19 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 			}
 		}
 		rc = ops_run(e, s, t, plan[i], RUN_UP, &ro, err);
-		if (e->interrupted && *e->interrupted && rc == PGSTEP_EXIT_OK) {
-			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted after %s", t->name,
-				  migration_label(plan[i]));
+		if (e->interrupted && *e->interrupted && rc == PGSTEP_EXIT_OK && i + 1 < n) {
+			/* Stopped between migrations: record it. This synchronous
+			 * commit also makes the asynchronous ones before it durable. */
+			char *detail = xasprintf("{\"stopped_after\":\"%s\",\"not_applied\":%zu}",
+						 plan[i]->version.key, n - i - 1);
+			struct pgstep_error ignore = { 0 };
+			state_event(s, &e->actor, t->name, NULL, "cancel", detail, &ignore);
+			error_clear(&ignore);
+			free(detail);
+			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted after %s; %zu not applied",
+				  t->name, migration_label(plan[i]), n - i - 1);
 			rc = PGSTEP_EXIT_FAILED;
+			break;
 		}
 	}
 out:

@@ -382,8 +382,11 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 	}
 	r->announced = true;
 	if (u->transaction) {
-		sql = xasprintf("BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = %lld",
-				(long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms);
+		sql = xasprintf("BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = "
+				"%lld%s",
+				(long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms,
+				r->opt.async_commit && !r->segmented ? "; SET LOCAL synchronous_commit = off"
+								     : "");
 		r->in_txn = true;
 	} else {
 		sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = %lld",
