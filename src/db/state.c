@@ -442,7 +442,8 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 	/* Sorted here rather than by the server, whose collation need not be
 	 * byte order. Rows already in out (another database) are kept in. */
 	if (was_empty || out->sorted) {
-		qsort(out->items, out->n, sizeof *out->items, state_row_cmp);
+		if (out->n > 1) /* qsort must not see the NULL of an empty list */
+			qsort(out->items, out->n, sizeof *out->items, state_row_cmp);
 		out->sorted = true;
 	}
 	return true;
