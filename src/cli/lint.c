@@ -76,7 +76,8 @@ static void walk_dir(const char *dir, struct strvec *out)
 		strvec_push(&names, e->d_name);
 	}
 	closedir(d);
-	qsort(names.items, names.n, sizeof *names.items, path_cmp);
+	if (names.n > 1) /* an empty directory leaves items NULL */
+		qsort(names.items, names.n, sizeof *names.items, path_cmp);
 	for (size_t i = 0; i < names.n; i++) {
 		char *p = xasprintf("%s/%s", dir, names.items[i]);
 		struct stat st;
