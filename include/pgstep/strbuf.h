@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *buf; /* never NULL after strbuf_init */
+	char *buf; /* NULL only after strbuf_detach or strbuf_release */
 	size_t len;
 	size_t cap;
 };
@@ -14,7 +14,8 @@ struct strbuf {
 void strbuf_init(struct strbuf *sb);
 void strbuf_release(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
-/* Hand the buffer to the caller (who frees it) and reinitialise sb. */
+/* Hand the buffer to the caller (who frees it); sb is left released, so
+ * `return strbuf_detach(&sb);` needs nothing more (adding to sb again works). */
 char *strbuf_detach(struct strbuf *sb);
 void strbuf_add(struct strbuf *sb, const void *data, size_t n);
 void strbuf_adds(struct strbuf *sb, const char *s);

@@ -27,13 +27,15 @@ void strbuf_release(struct strbuf *sb)
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
-	sb->buf[0] = '\0';
+	if (sb->buf)
+		sb->buf[0] = '\0';
 }
 
 char *strbuf_detach(struct strbuf *sb)
 {
-	char *p = sb->buf;
-	strbuf_init(sb);
+	char *p = sb->buf ? sb->buf : xstrdup("");
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
 	return p;
 }
 
@@ -63,6 +65,8 @@ void strbuf_adds(struct strbuf *sb, const char *s)
 
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
+	if (!sb->buf)
+		strbuf_grow(sb, 0);
 	va_list ap2;
 	va_copy(ap2, ap);
 	int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
