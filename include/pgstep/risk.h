@@ -236,6 +236,7 @@ struct risk_report {
 	struct strvec created_relations; /* "schema.name" */
 	struct strvec created_columns;   /* "schema.table.column" on existing tables */
 	struct strvec retyped_columns;   /* "schema.table.column" */
+	struct strvec foreign_keys;      /* "schema.table name schema.referenced" */
 };
 
 void risk_options_init(struct risk_options *o);

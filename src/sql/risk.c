@@ -112,6 +112,7 @@ void risk_report_init(struct risk_report *r)
 	strvec_init(&r->created_relations);
 	strvec_init(&r->created_columns);
 	strvec_init(&r->retyped_columns);
+	strvec_init(&r->foreign_keys);
 }
 
 void risk_report_clear(struct risk_report *r)
@@ -142,6 +143,7 @@ void risk_report_clear(struct risk_report *r)
 	strvec_clear(&r->created_relations);
 	strvec_clear(&r->created_columns);
 	strvec_clear(&r->retyped_columns);
+	strvec_clear(&r->foreign_keys);
 	risk_report_init(r);
 }
 
@@ -558,6 +560,14 @@ static void check_held(struct risk_ctx *c)
 		const struct rk_held *h = &c->held[i];
 		if (h->stmt >= c->si || h->mode < RISK_LOCK_SHARE || risk_rel_is_new(c, h->rel))
 			continue;
+		/* A statement that itself locks the table at least as strongly
+		 * is not made worse by the earlier lock. */
+		bool own = false;
+		for (size_t k = 0; k < c->st->n_locks && !own; k++)
+			own = strcmp(c->st->locks[k].relation, h->rel) == 0 &&
+			      c->st->locks[k].mode >= h->mode;
+		if (own)
+			continue;
 		if (!worst || h->mode > worst->mode)
 			worst = h;
 	}
@@ -710,6 +720,13 @@ static void post_section(struct risk_ctx *c)
 			    k->name, k->rel, k->cols.items[0], k->cols.items[0],
 			    k->ref_rel ? k->ref_rel : "the referenced table", k->rel);
 	}
+	for (size_t i = 0; i < c->n_cons; i++) {
+		const struct rk_con *k = &c->cons[i];
+		if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN && !k->dropped &&
+		    k->ref_rel)
+			strvec_push_owned(&r->foreign_keys,
+			                  xasprintf("%s %s %s", k->rel, k->name, k->ref_rel));
+	}
 	if (c->opt->no_down && !c->opt->up && r->n_stmts)
 		risk_find_at(
 		    c, 0, RULE_IRREVERSIBLE_MIGRATION, NULL,
@@ -833,6 +850,21 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		out->parse_failed = true;
 		free_ctx(c);
 		return false;
+	}
+
+	/* A down section knows the foreign keys its up section added. */
+	if (opt->up) {
+		for (size_t i = 0; i < opt->up->foreign_keys.n; i++) {
+			char rel[256], name[256], ref[256];
+			if (sscanf(opt->up->foreign_keys.items[i], "%255s %255s %255s", rel, name,
+			           ref) != 3)
+				continue;
+			struct rk_con *k = risk_con(c, rel, name, true);
+			k->contype = PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
+			k->validated = true;
+			k->txn = -1;
+			k->ref_rel = xstrdup(ref);
+		}
 	}
 
 	/* How will the runner execute this section? */

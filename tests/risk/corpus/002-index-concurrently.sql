@@ -1,0 +1,2 @@
+-- expect: (none)
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);

@@ -1,0 +1,2 @@
+-- expect: drop-index-non-concurrent
+DROP INDEX users_email_idx;

@@ -1,0 +1,4 @@
+-- expect: non-transactional-in-transaction
+BEGIN;
+VACUUM users;
+COMMIT;

@@ -1,0 +1,3 @@
+-- expect: (none)
+ANALYZE users;
+ALTER TABLE users ADD COLUMN x int;

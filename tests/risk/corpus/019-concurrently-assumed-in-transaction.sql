@@ -1,0 +1,3 @@
+-- expect: non-transactional-in-transaction
+-- options: assume-in-transaction
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);

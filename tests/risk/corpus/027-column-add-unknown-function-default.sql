@@ -1,0 +1,2 @@
+-- expect: add-column-volatile-default
+ALTER TABLE accounts ADD COLUMN code text DEFAULT app.make_code();

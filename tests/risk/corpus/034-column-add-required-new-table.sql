@@ -1,0 +1,3 @@
+-- expect: (none)
+CREATE TABLE invoices (id bigint PRIMARY KEY);
+ALTER TABLE invoices ADD COLUMN tenant_id bigint NOT NULL;

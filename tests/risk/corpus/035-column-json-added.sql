@@ -1,0 +1,2 @@
+-- expect: json-column
+ALTER TABLE events ADD COLUMN payload json;

@@ -1,0 +1,3 @@
+-- expect: drop-column, problem
+-- pgstep:allow drop-column
+ALTER TABLE users DROP COLUMN legacy_flag;

@@ -1,0 +1,2 @@
+-- expect: rename-table
+ALTER TABLE customers RENAME TO accounts;

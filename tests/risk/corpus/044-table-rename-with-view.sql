@@ -1,0 +1,3 @@
+-- expect: (none)
+ALTER TABLE customers RENAME TO accounts;
+CREATE VIEW customers AS SELECT * FROM accounts;

@@ -1,0 +1,2 @@
+-- expect: alter-column-type-rewrite
+ALTER TABLE events ALTER COLUMN id TYPE bigint;

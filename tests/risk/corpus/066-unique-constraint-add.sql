@@ -1,0 +1,2 @@
+-- expect: add-unique-constraint-blocking
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);

@@ -1,0 +1,3 @@
+-- expect: (none)
+CREATE TABLE tmp_import (id int);
+DROP TABLE tmp_import;

@@ -1,0 +1,2 @@
+-- expect: drop-table, drop-cascade
+DROP TABLE IF EXISTS sessions CASCADE;

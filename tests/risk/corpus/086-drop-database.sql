@@ -1,0 +1,2 @@
+-- expect: drop-database
+DROP DATABASE analytics;

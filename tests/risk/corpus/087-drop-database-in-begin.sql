@@ -1,0 +1,4 @@
+-- expect: drop-database, non-transactional-in-transaction
+BEGIN;
+DROP DATABASE analytics;
+COMMIT;

@@ -1,0 +1,2 @@
+-- expect: truncate-table, truncate-cascade
+TRUNCATE users CASCADE;

@@ -1,0 +1,2 @@
+-- expect: rename-enum-value
+ALTER TYPE order_status RENAME VALUE 'canceled' TO 'cancelled';

@@ -1,0 +1,3 @@
+-- expect: (none)
+-- info: create-enum
+CREATE TYPE key_kind AS ENUM ('live', 'test');

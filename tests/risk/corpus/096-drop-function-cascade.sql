@@ -1,0 +1,2 @@
+-- expect: drop-cascade
+DROP FUNCTION IF EXISTS app.current_tenant() CASCADE;

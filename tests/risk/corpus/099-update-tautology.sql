@@ -1,0 +1,2 @@
+-- expect: update-without-where
+UPDATE users SET active = true WHERE 1 = 1;

@@ -1,0 +1,2 @@
+-- expect: (none)
+UPDATE users SET active = true WHERE id = 42;

@@ -1,0 +1,3 @@
+-- expect: missing-lock-timeout
+-- options: assume-no-timeouts
+ALTER TABLE users ADD COLUMN bio text;

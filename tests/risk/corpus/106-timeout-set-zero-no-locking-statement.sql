@@ -1,0 +1,3 @@
+-- expect: (none)
+SET lock_timeout = 0;
+SELECT count(*) FROM users;

@@ -1,0 +1,6 @@
+-- expect: set-not-null-scan
+DO $$
+BEGIN
+  ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+END
+$$;

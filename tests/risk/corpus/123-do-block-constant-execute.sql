@@ -1,0 +1,2 @@
+-- expect: drop-table
+DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'sessions'; END $$;

@@ -1,0 +1,3 @@
+-- expect: delete-without-where
+CREATE FUNCTION purge_sessions() RETURNS void LANGUAGE sql AS 'DELETE FROM sessions';
+SELECT purge_sessions();

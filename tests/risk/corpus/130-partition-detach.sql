@@ -1,0 +1,2 @@
+-- expect: detach-partition-blocking
+ALTER TABLE events DETACH PARTITION events_2023;

@@ -1,0 +1,2 @@
+-- expect: vacuum-full-or-cluster
+CLUSTER events USING events_pkey;

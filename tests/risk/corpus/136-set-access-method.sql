@@ -1,0 +1,2 @@
+-- expect: set-access-method
+ALTER TABLE events SET ACCESS METHOD heap2;

@@ -1,0 +1,2 @@
+-- expect: refresh-matview-blocking
+REFRESH MATERIALIZED VIEW daily_totals;

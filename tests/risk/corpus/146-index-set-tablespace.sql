@@ -1,0 +1,2 @@
+-- expect: set-tablespace
+ALTER INDEX events_pkey SET TABLESPACE archive_disk;

@@ -1,0 +1,5 @@
+-- expect: explicit-lock-table
+BEGIN;
+LOCK TABLE users;
+UPDATE users SET x = 1 WHERE id = 2;
+COMMIT;

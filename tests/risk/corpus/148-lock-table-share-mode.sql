@@ -1,0 +1,2 @@
+-- expect: explicit-lock-table
+LOCK TABLE ONLY orders IN SHARE MODE NOWAIT;

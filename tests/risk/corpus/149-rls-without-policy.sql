@@ -1,0 +1,2 @@
+-- expect: rls-enabled-without-policy
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;

@@ -1,0 +1,2 @@
+-- expect: rls-enabled-without-policy
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;

@@ -1,0 +1,2 @@
+-- expect: revoke-privileges
+REVOKE UPDATE ON accounts FROM app_rw;

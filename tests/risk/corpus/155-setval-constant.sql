@@ -1,0 +1,2 @@
+-- expect: sequence-reset
+SELECT setval('orders_id_seq', 1);

@@ -1,0 +1,5 @@
+-- expect: (none)
+-- info: (none)
+-- pgstep:no-transaction
+ALTER TYPE order_status ADD VALUE 'refunded' AFTER 'paid';
+UPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;

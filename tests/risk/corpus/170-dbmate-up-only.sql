@@ -1,0 +1,4 @@
+-- expect: (none)
+-- info: irreversible-migration, missing-statement-timeout
+-- migrate:up
+ALTER TABLE users ADD COLUMN bio text;

@@ -1,0 +1,3 @@
+-- expect: (none)
+ALTER TABLE users -- ; DROP TABLE users;
+  ADD COLUMN bio /* ; TRUNCATE x; */ text;

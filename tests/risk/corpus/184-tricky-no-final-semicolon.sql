@@ -1,0 +1,3 @@
+-- expect: drop-table
+SELECT 1;
+DROP TABLE sessions

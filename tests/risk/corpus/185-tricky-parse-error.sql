@@ -1,0 +1,3 @@
+-- expect: problem
+ALTER TABLE users ADD COLUMN;
+DROP TABLE sessions;

@@ -1,0 +1,3 @@
+-- expect: rename-column
+-- Straße und Größe
+ALTER TABLE "Größe" RENAME COLUMN "straße" TO street;

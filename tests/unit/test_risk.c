@@ -1,0 +1,489 @@
+/* test_risk: the risk engine against the team's corpus (tests/risk/corpus).
+ * Each corpus file states on its first line the warn/error rule ids it must
+ * produce ("-- expect: a, b" or "-- expect: (none)"; "problem" stands for a
+ * parse or directive error), optionally its info ids ("-- info: ...") and the
+ * options to lint it with ("-- options: assume-no-timeouts, ..."). Sets must
+ * match exactly: no missing id, no extra one. Also checked: the rule table
+ * against the catalogue's ids, doc/risk-rules.md against the table, and lock
+ * claims against modes measured on PostgreSQL 15. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/risk.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/strvec.h"
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
+#include "tap.h"
+
+/* Sections 1.1-1.6 and 2 of ../shared/risk-rules.md, in its order. */
+static const char *const catalogue_ids[] = {
+    "create-index-non-concurrent",
+    "drop-index-non-concurrent",
+    "reindex-non-concurrent",
+    "non-transactional-in-transaction",
+    "unique-may-fail-on-duplicates",
+    "cic-pg14-corruption",
+    "add-column-volatile-default",
+    "add-column-serial-or-identity",
+    "add-column-generated-stored",
+    "add-column-required",
+    "json-column",
+    "drop-column",
+    "rename-column",
+    "rename-table",
+    "rename-schema",
+    "alter-column-type-rewrite",
+    "set-not-null-scan",
+    "drop-not-null",
+    "add-check-without-not-valid",
+    "add-fk-without-not-valid",
+    "fk-locks-referenced-table",
+    "validate-in-same-transaction",
+    "add-unique-constraint-blocking",
+    "add-primary-key-blocking",
+    "pk-using-index-nullable",
+    "add-exclusion-constraint",
+    "drop-foreign-key",
+    "drop-constraint",
+    "alter-domain-add-constraint",
+    "create-domain-with-constraint",
+    "fk-missing-index",
+    "drop-table",
+    "drop-schema",
+    "drop-database",
+    "truncate-cascade",
+    "rename-enum-value",
+    "enum-value-append-order",
+    "create-enum",
+    "missing-lock-timeout",
+    "missing-statement-timeout",
+    "lock-held-across-statements",
+    "multiple-alter-same-table",
+    "uncommitted-transaction",
+    "transaction-nesting",
+    "non-transactional-mixed",
+    "dynamic-sql-unanalyzable",
+    "detach-partition-blocking",
+    "vacuum-full-or-cluster",
+    "set-logged-unlogged",
+    "set-access-method",
+    "create-trigger-blocks-writes",
+    "enum-conversion-via-temp-column",
+    "update-without-where",
+    "delete-without-where",
+    "truncate-table",
+    "drop-cascade",
+    "drop-column-with-dependents",
+    "lock-timeout-disabled",
+    "enum-new-value-used-in-transaction",
+    "add-column-constrained-domain",
+    "attach-partition-scan",
+    "create-partition-locks-parent",
+    "refresh-matview-blocking",
+    "set-tablespace",
+    "explicit-lock-table",
+    "rls-enabled-without-policy",
+    "revoke-privileges",
+    "sequence-reset",
+    "down-loses-data",
+    "irreversible-migration",
+};
+#define N_CATALOGUE (sizeof catalogue_ids / sizeof catalogue_ids[0])
+
+static const char *top_srcdir(void)
+{
+	const char *s = getenv("TOP_SRCDIR");
+	return s && *s ? s : ".";
+}
+
+static void test_table(void)
+{
+	is_int(risk_rule_count(), N_CATALOGUE, "the table has the catalogue's %zu rules",
+	       N_CATALOGUE);
+	for (size_t i = 0; i < N_CATALOGUE; i++) {
+		const struct risk_rule *r = risk_rule_find(catalogue_ids[i]);
+		if (!ok(r, "rule %s is in the table", catalogue_ids[i]))
+			continue;
+		if (!(r->title[0] && r->explain[0] && r->alternative[0] && r->lock[0]))
+			ok(0, "rule %s has every text", r->id);
+	}
+	for (size_t i = 0; i < risk_rule_count(); i++)
+		for (size_t j = i + 1; j < risk_rule_count(); j++)
+			if (strcmp(risk_rule_at(i)->id, risk_rule_at(j)->id) == 0)
+				ok(0, "rule id %s appears twice", risk_rule_at(i)->id);
+	ok(risk_rule_find("ban-drop-column") == NULL, "an unknown id is not found");
+	is_str(risk_lock_name(RISK_LOCK_SHARE_UPDATE_EXCLUSIVE), "ShareUpdateExclusiveLock",
+	       "lock modes are named as pg_locks names them");
+	ok(risk_lock_conflicts(RISK_LOCK_SHARE, RISK_LOCK_ROW_EXCLUSIVE) &&
+	       !risk_lock_conflicts(RISK_LOCK_SHARE, RISK_LOCK_SHARE) &&
+	       risk_lock_conflicts(RISK_LOCK_SHARE_UPDATE_EXCLUSIVE,
+	                           RISK_LOCK_SHARE_UPDATE_EXCLUSIVE) &&
+	       !risk_lock_conflicts(RISK_LOCK_ACCESS_SHARE, RISK_LOCK_EXCLUSIVE),
+	   "the conflict table matches PostgreSQL's");
+}
+
+static void test_doc(void)
+{
+	struct strbuf want, got;
+	strbuf_init(&want);
+	strbuf_init(&got);
+	char *path = xasprintf("%s/doc/risk-rules.md", top_srcdir());
+	int rc = strbuf_read_file(&got, path);
+	risk_rules_markdown(&want);
+	if (!ok(rc == 0 && strcmp(want.buf, got.buf) == 0,
+	        "doc/risk-rules.md is generated from the rule table (make rules-doc)")) {
+		size_t i = 0;
+		while (i < want.len && i < got.len && want.buf[i] == got.buf[i])
+			i++;
+		int line, col;
+		text_line_col(want.buf, i, &line, &col);
+		printf("#   first difference at line %d\n", line);
+	}
+	free(path);
+	strbuf_release(&want);
+	strbuf_release(&got);
+}
+
+/* "a, b , c" into a sorted set. */
+static void parse_list(const char *s, struct strvec *out)
+{
+	char *copy = xstrdup(s);
+	for (char *tok = strtok(copy, ", \t\r"); tok; tok = strtok(NULL, ", \t\r"))
+		if (strcmp(tok, "(none)") != 0 && strvec_find(out, tok) < 0)
+			strvec_push(out, tok);
+	free(copy);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *join_sorted(struct strvec *v)
+{
+	if (v->n)
+		qsort(v->items, v->n, sizeof *v->items, cmp_str);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < v->n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", v->items[i]);
+	if (v->n == 0)
+		strbuf_adds(&sb, "(none)");
+	return strbuf_detach(&sb);
+}
+
+static void collect(const struct risk_report *r, struct strvec *risky, struct strvec *info)
+{
+	if (r->n_problems && strvec_find(risky, "problem") < 0)
+		strvec_push(risky, "problem");
+	for (size_t i = 0; i < r->n_stmts; i++)
+		for (size_t j = 0; j < r->stmts[i].n_findings; j++) {
+			const struct risk_finding *f = &r->stmts[i].findings[j];
+			struct strvec *into = f->severity == RISK_INFO ? info : risky;
+			if (!f->allowed && strvec_find(into, f->rule->id) < 0)
+				strvec_push(into, f->rule->id);
+		}
+}
+
+static bool explains_ok(const struct risk_report *r)
+{
+	for (size_t i = 0; i < r->n_stmts; i++) {
+		const char *e = r->stmts[i].explain;
+		if (!e || strlen(e) < 10 || e[strlen(e) - 1] != '.')
+			return false;
+	}
+	return true;
+}
+
+/* Header line "-- key: value" among the first lines; NULL when absent. */
+static char *header(const char *text, const char *key)
+{
+	char *want = xasprintf("-- %s:", key);
+	const char *p = text;
+	char *val = NULL;
+	for (int line = 0; line < 4 && p && *p; line++) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (text_starts_with(p, want) && n >= strlen(want)) {
+			val = xstrndup(p + strlen(want), n - strlen(want));
+			break;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	free(want);
+	return val;
+}
+
+static void test_corpus(struct strvec *seen_risky, struct strvec *seen_info, size_t *n_files)
+{
+	char *dir = xasprintf("%s/tests/risk/corpus", top_srcdir());
+	DIR *d = opendir(dir);
+	if (!ok(d != NULL, "corpus directory %s opens", dir)) {
+		free(dir);
+		return;
+	}
+	struct strvec names;
+	strvec_init(&names);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (text_ends_with(e->d_name, ".sql"))
+			strvec_push(&names, e->d_name);
+	closedir(d);
+	if (names.n)
+		qsort(names.items, names.n, sizeof *names.items, cmp_str);
+	*n_files = names.n;
+
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = xasprintf("%s/%s", dir, names.items[i]);
+		struct strbuf text;
+		strbuf_init(&text);
+		if (strbuf_read_file(&text, path) != 0) {
+			ok(0, "%s is readable", names.items[i]);
+			free(path);
+			continue;
+		}
+		char *expect = header(text.buf, "expect");
+		char *info = header(text.buf, "info");
+		char *opts = header(text.buf, "options");
+		if (!ok(expect && text_starts_with(text.buf, "-- expect:"),
+		        "%s states its expectation on line 1", names.items[i])) {
+			free(expect);
+			free(info);
+			free(opts);
+			strbuf_release(&text);
+			free(path);
+			continue;
+		}
+
+		/* pgstep lint's defaults, unless the file asks otherwise. */
+		struct risk_options o;
+		risk_options_init(&o);
+		o.lock_timeout_ms = 3000;
+		if (opts && strstr(opts, "assume-no-timeouts"))
+			o.lock_timeout_ms = 0;
+		if (opts && strstr(opts, "assume-in-transaction"))
+			o.txn = RISK_TXN_WRAPPED;
+		const char *sv = opts ? strstr(opts, "server=") : NULL;
+		if (sv)
+			o.server_version_num = atoi(sv + 7);
+
+		struct risk_file_report rep;
+		risk_file_report_init(&rep);
+		risk_analyze_file(text.buf, &o, &rep);
+
+		struct strvec want, got, want_info, got_info;
+		strvec_init(&want);
+		strvec_init(&got);
+		strvec_init(&want_info);
+		strvec_init(&got_info);
+		parse_list(expect, &want);
+		collect(&rep.up, &got, &got_info);
+		collect(&rep.down, &got, &got_info);
+		char *w = join_sorted(&want), *g = join_sorted(&got);
+		is_str(g, w, "%s: warn/error rules", names.items[i]);
+		if (info) {
+			parse_list(info, &want_info);
+			char *wi = join_sorted(&want_info), *gi = join_sorted(&got_info);
+			is_str(gi, wi, "%s: info rules", names.items[i]);
+			free(wi);
+			free(gi);
+		}
+		if (!rep.up.parse_failed)
+			ok(explains_ok(&rep.up) && explains_ok(&rep.down),
+			   "%s: every statement is explained", names.items[i]);
+		for (size_t k = 0; k < want.n; k++)
+			if (strvec_find(seen_risky, want.items[k]) < 0)
+				strvec_push(seen_risky, want.items[k]);
+		for (size_t k = 0; k < want_info.n; k++)
+			if (strvec_find(seen_info, want_info.items[k]) < 0)
+				strvec_push(seen_info, want_info.items[k]);
+		free(w);
+		free(g);
+		strvec_clear(&want);
+		strvec_clear(&got);
+		strvec_clear(&want_info);
+		strvec_clear(&got_info);
+		risk_file_report_clear(&rep);
+		free(expect);
+		free(info);
+		free(opts);
+		strbuf_release(&text);
+		free(path);
+	}
+	strvec_clear(&names);
+	free(dir);
+}
+
+/* Every rule is exercised by the corpus, at its severity. */
+static void test_coverage(const struct strvec *risky, const struct strvec *info, size_t n_files)
+{
+	ok(n_files >= 120, "the corpus has at least 120 files (%zu)", n_files);
+	for (size_t i = 0; i < risk_rule_count(); i++) {
+		const struct risk_rule *r = risk_rule_at(i);
+		const struct strvec *v = r->severity == RISK_INFO ? info : risky;
+		ok(strvec_find(v, r->id) >= 0, "the corpus expects %s somewhere", r->id);
+	}
+}
+
+/* Lock claims for single statements, measured on PostgreSQL 15: the
+ * strongest mode the backend held on each relation. */
+static const struct {
+	const char *sql;
+	const char *locks; /* "rel=Mode rel=Mode" */
+	bool rewrite;
+} lock_cases[] = {
+    {"ALTER TABLE parent ADD COLUMN z int", "public.parent=AccessExclusiveLock", false},
+    {"ALTER TABLE parent ADD COLUMN q uuid DEFAULT gen_random_uuid()",
+     "public.parent=AccessExclusiveLock", true},
+    {"ALTER TABLE parent ALTER COLUMN name SET STATISTICS 100",
+     "public.parent=ShareUpdateExclusiveLock", false},
+    {"ALTER TABLE parent SET (fillfactor = 70)", "public.parent=ShareUpdateExclusiveLock", false},
+    {"ALTER TABLE child DISABLE TRIGGER ALL", "public.child=ShareRowExclusiveLock", false},
+    {"ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID",
+     "public.child=ShareRowExclusiveLock public.parent=ShareRowExclusiveLock", false},
+    {"ALTER TABLE parent ADD COLUMN z int REFERENCES child (id)",
+     "public.parent=AccessExclusiveLock public.child=ShareRowExclusiveLock", false},
+    {"ALTER TABLE child VALIDATE CONSTRAINT child_parent_fkey",
+     "public.child=ShareUpdateExclusiveLock", false},
+    {"ALTER TABLE pt ATTACH PARTITION pt2 FOR VALUES FROM (100) TO (200)",
+     "public.pt=ShareUpdateExclusiveLock public.pt2=AccessExclusiveLock", false},
+    {"ALTER TABLE pt DETACH PARTITION pt1",
+     "public.pt=AccessExclusiveLock public.pt1=AccessExclusiveLock", false},
+    {"CREATE INDEX ON child (note)", "public.child=ShareLock", false},
+    {"CREATE INDEX CONCURRENTLY ON child (note)", "public.child=ShareUpdateExclusiveLock", false},
+    {"ALTER INDEX child_note_idx RENAME TO foo", "public.child_note_idx=ShareUpdateExclusiveLock",
+     false},
+    {"ALTER INDEX child_note_idx SET TABLESPACE fast_disk",
+     "public.child_note_idx=AccessExclusiveLock", true},
+    {"COMMENT ON COLUMN parent.name IS 'x'", "public.parent=ShareUpdateExclusiveLock", false},
+    {"CREATE STATISTICS st1 ON id, name FROM parent", "public.parent=ShareUpdateExclusiveLock",
+     false},
+    {"CREATE TRIGGER t1 BEFORE INSERT ON parent FOR EACH ROW EXECUTE FUNCTION f()",
+     "public.parent=ShareRowExclusiveLock", false},
+    {"CREATE POLICY p1 ON parent USING (true)", "public.parent=AccessExclusiveLock", false},
+    {"CREATE RULE r1 AS ON INSERT TO parent DO ALSO NOTIFY x", "public.parent=AccessExclusiveLock",
+     false},
+    {"TRUNCATE child", "public.child=AccessExclusiveLock", true},
+    {"REFRESH MATERIALIZED VIEW mv", "public.mv=AccessExclusiveLock", true},
+    {"REFRESH MATERIALIZED VIEW CONCURRENTLY mv", "public.mv=ExclusiveLock", false},
+    {"CLUSTER child USING child_pkey", "public.child=AccessExclusiveLock", true},
+    {"LOCK TABLE parent", "public.parent=AccessExclusiveLock", false},
+    {"LOCK TABLE parent IN ROW EXCLUSIVE MODE", "public.parent=RowExclusiveLock", false},
+    {"CREATE TABLE c2 (id int REFERENCES parent (id))", "public.parent=ShareRowExclusiveLock",
+     false},
+    {"CREATE TABLE pt3 PARTITION OF pt FOR VALUES FROM (300) TO (400)",
+     "public.pt=AccessExclusiveLock", false},
+    {"CREATE TABLE c3 (id int) INHERITS (parent)", "public.parent=ShareUpdateExclusiveLock", false},
+    {"CREATE TABLE x (LIKE parent INCLUDING ALL)", "public.parent=AccessShareLock", false},
+    {"CREATE VIEW v1 AS SELECT * FROM parent", "public.parent=AccessShareLock", false},
+    {"ALTER TABLE parent ADD CONSTRAINT u UNIQUE (name)", "public.parent=AccessExclusiveLock",
+     false},
+    {"ALTER TABLE child DROP CONSTRAINT child_parent_fkey", "public.child=AccessExclusiveLock",
+     false},
+    {"ALTER SEQUENCE s1 RESTART", "public.s1=ShareRowExclusiveLock", false},
+    {"UPDATE parent SET name = 'x'", "public.parent=RowExclusiveLock", false},
+    {"DELETE FROM child WHERE id = 1", "public.child=RowExclusiveLock", false},
+    {"INSERT INTO child SELECT * FROM child2",
+     "public.child=RowExclusiveLock public.child2=AccessShareLock", false},
+    {"SELECT * FROM parent FOR UPDATE", "public.parent=RowShareLock", false},
+    {"ANALYZE parent", "public.parent=ShareUpdateExclusiveLock", false},
+    {"ALTER TABLE parent RENAME TO parent2", "public.parent=AccessExclusiveLock", false},
+    {"ALTER TABLE parent RENAME COLUMN name TO name2", "public.parent=AccessExclusiveLock", false},
+    {"ALTER TABLE app.parent SET SCHEMA public", "app.parent=AccessExclusiveLock", false},
+    {"DROP TABLE parent", "public.parent=AccessExclusiveLock", false},
+};
+
+static void test_locks(void)
+{
+	for (size_t i = 0; i < sizeof lock_cases / sizeof lock_cases[0]; i++) {
+		struct risk_options o;
+		risk_options_init(&o);
+		o.lock_timeout_ms = 3000;
+		struct risk_report r;
+		risk_report_init(&r);
+		risk_analyze(lock_cases[i].sql, &o, &r);
+		struct strvec want, got;
+		strvec_init(&want);
+		strvec_init(&got);
+		parse_list(lock_cases[i].locks, &want);
+		bool rewrite = false;
+		if (r.n_stmts == 1) {
+			for (size_t k = 0; k < r.stmts[0].n_locks; k++) {
+				const struct risk_lock_claim *l = &r.stmts[0].locks[k];
+				strvec_push_owned(
+				    &got, xasprintf("%s=%s", l->relation, risk_lock_name(l->mode)));
+			}
+			rewrite = r.stmts[0].effects & RISK_FX_REWRITE;
+		}
+		char *w = join_sorted(&want), *g = join_sorted(&got);
+		is_str(g, w, "locks of: %s", lock_cases[i].sql);
+		ok(rewrite == lock_cases[i].rewrite, "rewrite flag of: %s", lock_cases[i].sql);
+		free(w);
+		free(g);
+		strvec_clear(&want);
+		strvec_clear(&got);
+		risk_report_clear(&r);
+	}
+}
+
+/* Details the corpus's id sets do not show. */
+static void test_details(void)
+{
+	struct risk_options o;
+	risk_options_init(&o);
+	o.lock_timeout_ms = 3000;
+	struct risk_report r;
+	risk_report_init(&r);
+	const char *sql = "-- header\n\nSELECT 1;\n  /* c */ ALTER TABLE t\n  DROP COLUMN x;\n";
+	risk_analyze(sql, &o, &r);
+	ok(r.n_stmts == 2 && r.stmts[1].line == 4 && r.stmts[1].col == 11,
+	   "statements start at their first token");
+	ok(r.n_stmts == 2 && strcmp(r.stmts[1].sql, "ALTER TABLE t\n  DROP COLUMN x") == 0,
+	   "statement text has no comments around it and no ';'");
+	ok(r.n_stmts == 2 && r.stmts[1].n_findings >= 1 &&
+	       strcmp(r.stmts[1].findings[0].rule->id, "drop-column") == 0 &&
+	       r.stmts[1].findings[0].line == 4 && r.stmts[1].findings[0].col == 23,
+	   "the finding points at the relation");
+	ok(r.runs_in_transaction, "a plain file runs in one transaction");
+	risk_report_clear(&r);
+
+	risk_analyze("SELECT 1;\nALTER TABLE t ADD COLUMN;", &o, &r);
+	ok(r.parse_failed && r.n_problems == 1 && r.problems[0].line == 2 &&
+	       r.problems[0].col == 25,
+	   "a parse error names line and column");
+	risk_report_clear(&r);
+
+	risk_analyze("-- pgstep:allow drop-table reason: scratch table\n\nDROP TABLE scratch;", &o,
+	             &r);
+	ok(r.n_allows == 1 && r.allows[0].file_level && r.allows[0].used &&
+	       strcmp(r.allows[0].reason, "scratch table") == 0,
+	   "a file-level allow is recorded with its reason");
+	risk_report_clear(&r);
+
+	risk_analyze("CREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;", &o, &r);
+	ok(!r.runs_in_transaction && (r.stmts[0].effects & RISK_FX_NO_TXN),
+	   "CONCURRENTLY makes the file run statement by statement");
+	risk_report_clear(&r);
+}
+
+int main(void)
+{
+	struct strvec risky, info;
+	size_t n_files = 0;
+	strvec_init(&risky);
+	strvec_init(&info);
+	test_table();
+	test_doc();
+	test_corpus(&risky, &info, &n_files);
+	test_coverage(&risky, &info, n_files);
+	test_locks();
+	test_details();
+	strvec_clear(&risky);
+	strvec_clear(&info);
+	return done_testing();
+}
