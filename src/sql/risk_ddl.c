@@ -829,6 +829,25 @@ void risk_h_alter_seq(struct risk_ctx *c, const Node *n)
 	const PgQuery__AlterSeqStmt *s = n->alter_seq_stmt;
 	char *seq = risk_rv_name(c, s->sequence);
 	risk_lock(c, seq, RISK_LOCK_SHARE_ROW_EXCLUSIVE);
+	/* Every option but OWNED BY writes the sequence anew (new relfilenode). */
+	bool rewrites = false;
+	for (size_t i = 0; i < s->n_options; i++) {
+		const Node *o = s->options[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+			continue;
+		if (strcmp(o->def_elem->defname, "owned_by") != 0) {
+			rewrites = true;
+		} else if (o->def_elem->arg &&
+		           o->def_elem->arg->node_case == PG_QUERY__NODE__NODE_LIST &&
+		           o->def_elem->arg->list->n_items >= 2) {
+			const PgQuery__List *l = o->def_elem->arg->list;
+			char *table = risk_names_join(c, l->items, l->n_items - 1);
+			risk_lock(c, table, RISK_LOCK_ACCESS_SHARE);
+			free(table);
+		}
+	}
+	if (rewrites)
+		risk_effect(c, RISK_FX_REWRITE);
 	risk_say(c, "changes sequence %s", seq);
 	if (has_option(s->options, s->n_options, "restart") && rel_known_existing(c, seq))
 		risk_find(c, RULE_SEQUENCE_RESET, seq, s->sequence->location,

@@ -47,9 +47,19 @@ void risk_h_select(struct risk_ctx *c, const Node *n)
 		free(rel);
 		return;
 	}
-	if (c->st->n_locks > before)
-		risk_say(c, "reads %s%s", c->st->locks[before].relation,
-		         c->st->n_locks > before + 1 ? " and more" : "");
+	if (c->phrases.n)
+		return; /* a called function or setval() said what happens */
+	const char *first = NULL;
+	size_t n_read = 0;
+	for (size_t i = before; i < c->st->n_locks; i++) {
+		if (c->st->locks[i].mode > RISK_LOCK_ROW_SHARE)
+			continue;
+		if (!first)
+			first = c->st->locks[i].relation;
+		n_read++;
+	}
+	if (first)
+		risk_say(c, "reads %s%s", first, n_read > 1 ? " and other tables" : "");
 	else
 		risk_say(c, "evaluates an expression");
 }

@@ -55,7 +55,7 @@ char *risk_explain_sentence(struct risk_ctx *c)
 		if (top == RISK_LOCK_SHARE_UPDATE_EXCLUSIVE)
 			strbuf_adds(&sb, " (only other schema changes and VACUUM wait)");
 		else if (st->effects & RISK_FX_REWRITE)
-			strbuf_adds(&sb, " while it rewrites the table");
+			strbuf_adds(&sb, " while the data is rewritten");
 		else if (st->effects & RISK_FX_SCAN)
 			strbuf_adds(&sb, " while it reads every row");
 		strbuf_adds(&sb,

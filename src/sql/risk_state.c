@@ -114,6 +114,24 @@ bool risk_type_is_user(const PgQuery__TypeName *t)
 	return true;
 }
 
+/* The SQL spelling of an internal type name, as a reader expects it. */
+static const char *sql_type_name(const char *internal)
+{
+	static const char *const names[][2] = {
+	    {"int2", "smallint"},
+	    {"int4", "integer"},
+	    {"int8", "bigint"},
+	    {"float4", "real"},
+	    {"float8", "double precision"},
+	    {"bool", "boolean"},
+	    {"bpchar", "char"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(internal, names[i][0]) == 0)
+			return names[i][1];
+	return internal;
+}
+
 char *risk_type_text(const PgQuery__TypeName *t)
 {
 	struct strbuf sb;
@@ -127,7 +145,7 @@ char *risk_type_text(const PgQuery__TypeName *t)
 			continue;
 		if (!first)
 			strbuf_addc(&sb, '.');
-		strbuf_adds(&sb, s);
+		strbuf_adds(&sb, sql_type_name(s));
 		first = false;
 	}
 	if (t->n_typmods) {
@@ -455,6 +473,18 @@ struct reads {
 
 static bool reads_visit(const ProtobufCMessage *m, void *arg);
 
+/* The sequence named by a constant argument ('s' or 's'::regclass). */
+static char *seq_arg(struct risk_ctx *c, const Node *a)
+{
+	if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		a = a->type_cast->arg;
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+	    a->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL)
+		return NULL;
+	const char *seq = a->a_const->sval->sval;
+	return strchr(seq, '.') ? xstrdup(seq) : xasprintf("%s.%s", c->schema, seq);
+}
+
 static void reads_walk_list(struct reads *r, Node *const *items, size_t n, enum risk_lock mode)
 {
 	enum risk_lock saved = r->mode;
@@ -498,34 +528,25 @@ static bool reads_visit(const ProtobufCMessage *m, void *arg)
 	if (RISK_IS(m, func_call)) {
 		const PgQuery__FuncCall *f = (const void *)m;
 		const char *fname = risk_names_last(f->funcname, f->n_funcname);
-		if (strcmp(fname, "setval") == 0 && f->n_args >= 2) {
-			/* setval(seq, max(id)) is the safe form; a constant hands out
-			 * ids that may already exist. */
-			const Node *v = f->args[1];
-			if (v->node_case == PG_QUERY__NODE__NODE_A_CONST) {
-				const char *seq = "";
-				const Node *a = f->args[0];
-				if (a->node_case == PG_QUERY__NODE__NODE_A_CONST &&
-				    a->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
-					seq = a->a_const->sval->sval;
-				else if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST &&
-				         a->type_cast->arg &&
-				         a->type_cast->arg->node_case ==
-				             PG_QUERY__NODE__NODE_A_CONST &&
-				         a->type_cast->arg->a_const->val_case ==
-				             PG_QUERY__A__CONST__VAL_SVAL)
-					seq = a->type_cast->arg->a_const->sval->sval;
-				char *qseq = strchr(seq, '.') ? xstrdup(seq)
-				                              : xasprintf("%s.%s", c->schema, seq);
-				if (!risk_rel_is_new(c, qseq))
+		if ((strcmp(fname, "setval") == 0 || strcmp(fname, "nextval") == 0) &&
+		    f->n_args >= 1) {
+			/* Both take ROW EXCLUSIVE on the sequence (measured). */
+			char *seq = seq_arg(c, f->args[0]);
+			if (seq)
+				risk_lock(c, seq, RISK_LOCK_ROW_EXCLUSIVE);
+			/* setval(seq, max(id)) is the safe form; a constant hands
+			 * out ids that may already exist. */
+			if (seq && strcmp(fname, "setval") == 0 && f->n_args >= 2 &&
+			    f->args[1]->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+				if (!risk_rel_is_new(c, seq))
 					risk_find(
-					    c, RULE_SEQUENCE_RESET, qseq, f->location,
+					    c, RULE_SEQUENCE_RESET, seq, f->location,
 					    "setval() moves sequence %s to a fixed value; ids that "
 					    "already exist can be handed out again",
-					    qseq);
-				risk_say(c, "moves sequence %s to a fixed value", qseq);
-				free(qseq);
+					    seq);
+				risk_say(c, "moves sequence %s to a fixed value", seq);
 			}
+			free(seq);
 		}
 		risk_call_function(c, fname);
 		return true;

@@ -385,7 +385,7 @@ static const struct {
      false},
     {"ALTER TABLE child DROP CONSTRAINT child_parent_fkey", "public.child=AccessExclusiveLock",
      false},
-    {"ALTER SEQUENCE s1 RESTART", "public.s1=ShareRowExclusiveLock", false},
+    {"ALTER SEQUENCE s1 RESTART", "public.s1=ShareRowExclusiveLock", true},
     {"UPDATE parent SET name = 'x'", "public.parent=RowExclusiveLock", false},
     {"DELETE FROM child WHERE id = 1", "public.child=RowExclusiveLock", false},
     {"INSERT INTO child SELECT * FROM child2",
