@@ -1,0 +1,103 @@
+#!/bin/sh
+# pgstep lint through the real binary: the text and JSON formats, exit codes
+# (0 clean, 1 error finding or --fail-on, 2 unreadable input), parse errors
+# that name line and column without stopping the other files, the migration
+# formats (dbmate sections, up/down pairs), the default set and --explain.
+# No server is needed.
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/pgstep-lint.XXXXXX")
+trap 'rm -rf "$W"' EXIT HUP INT TERM
+cd "$W" || exit 1
+NO_COLOR=1
+export NO_COLOR
+
+printf 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n' >safe.sql
+printf -- '-- a comment\nALTER TABLE users\n    ALTER COLUMN email SET NOT NULL;\n' >warn.sql
+printf 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n' >error.sql
+printf 'SELECT 1;\nALTER TABLE users ADD COLUMN;\n' >broken.sql
+
+check_exit 0 "a safe file exits 0" "$PGSTEP" lint safe.sql
+is "$TAP_OUT" "" "and prints nothing"
+
+check_exit 0 "warnings alone exit 0" "$PGSTEP" lint warn.sql
+like "$TAP_OUT" '^warn\.sql:2:13: warn set-not-null-scan: SET NOT NULL on public\.users\.email ' \
+	"a finding is file:line:col: severity rule: message"
+check_exit 1 "--fail-on warn makes warnings fail" "$PGSTEP" lint --fail-on warn warn.sql
+
+check_exit 1 "an error finding exits 1" "$PGSTEP" lint error.sql
+like "$TAP_OUT" '^error\.sql:2:1: error non-transactional-in-transaction: ' "names the rule"
+
+check_exit 1 "a file that does not parse exits 1" "$PGSTEP" lint broken.sql warn.sql
+like "$TAP_OUT" '^broken\.sql:2:29: error: syntax error' "the parser's message with line and column"
+like "$TAP_OUT" '^warn\.sql:2:13: warn set-not-null-scan' "the other files are still analysed"
+
+check_exit 2 "unreadable input exits 2" "$PGSTEP" lint missing.sql warn.sql
+like "$TAP_OUT" 'missing\.sql' "names the file"
+like "$TAP_OUT" 'warn\.sql:2:13' "and still lints the others"
+printf 'SELECT \377;\n' >latin1.sql
+check_exit 2 "invalid UTF-8 exits 2" "$PGSTEP" lint latin1.sql
+
+check_exit 1 "--json keeps the exit code" "$PGSTEP" --json lint warn.sql error.sql
+JSON=$TAP_OUT
+like "$JSON" '^\{"files":\[\{"file":"warn\.sql","statements":\[\{"line":2,"kind":"alter table",' \
+	"JSON: files, statements, line and kind"
+like "$JSON" '"locks":\[\{"relation":"public\.users","mode":"AccessExclusiveLock"\}\],"rewrite":false,"scan":true,' \
+	"JSON: locks named as pg_locks names them, rewrite and scan"
+like "$JSON" '"findings":\[\{"rule":"set-not-null-scan","severity":"warn","message":"[^"]+","alternative":"[^"]+"\}' \
+	"JSON: findings with rule, severity, message and alternative"
+like "$JSON" '"explain":"Makes public\.users\.email NOT NULL' "JSON: the plain-language sentence"
+if command -v python3 >/dev/null 2>&1; then
+	check "the JSON parses" python3 -c 'import json,sys; json.loads(sys.argv[1])' "$JSON"
+fi
+
+# --- allow directives ---------------------------------------------------------
+printf -- '-- pgstep:allow set-not-null-scan reason: table has 12 rows\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n' >allowed.sql
+check_exit 0 "an allowed finding is silent" "$PGSTEP" lint --fail-on warn allowed.sql
+is "$TAP_OUT" "" "nothing printed"
+printf -- '-- pgstep:allow set-not-null-scan\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n' >noreason.sql
+check_exit 1 "an allow without a reason is an error" "$PGSTEP" lint noreason.sql
+like "$TAP_OUT" '^noreason\.sql:1:4: error: pgstep:allow needs a reason' "says what is missing"
+printf -- '-- pgstep:allow no-such-rule reason: x\nSELECT 1;\n' >unknown.sql
+check_exit 1 "an allow naming an unknown rule is an error" "$PGSTEP" lint unknown.sql
+like "$TAP_OUT" 'unknown rule "no-such-rule"' "names the id"
+
+# --- formats --------------------------------------------------------------------
+mkdir -p set/archive
+cat >set/001_users.sql <<'SQL'
+-- migrate:up
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
+-- migrate:down
+DROP TABLE users;
+SQL
+printf 'ALTER TABLE users ADD COLUMN bio text;\n' >set/002_bio.up.sql
+printf 'ALTER TABLE users DROP COLUMN bio;\n' >set/002_bio.down.sql
+printf 'DROP TABLE users;\n' >set/archive/000_old.sql
+check_exit 0 "a directory is linted file by file" "$PGSTEP" lint set
+like "$TAP_OUT" '^set/001_users\.sql:4:1: warn down-loses-data: ' "a dbmate down knows what its up created"
+like "$TAP_OUT" '^set/002_bio\.down\.sql:1:13: warn down-loses-data: ' "so does the down file of a pair"
+case $TAP_OUT in
+*archive*) fail "archive/ is skipped" ;;
+*) pass "archive/ is skipped" ;;
+esac
+
+mkdir -p dflt/migrations
+cp warn.sql dflt/migrations/001_warn.sql
+check_exit 0 "without arguments, ./migrations is linted" sh -c "cd dflt && \"$PGSTEP\" lint"
+like "$TAP_OUT" 'migrations/001_warn\.sql:2:13: warn set-not-null-scan' "its findings are shown"
+mkdir -p conf/db
+cp error.sql conf/db/001_err.sql
+printf '[migrations]\ndir = db\n' >conf/pgstep.conf
+check_exit 1 "with pgstep.conf, its migrations directory is linted" sh -c "cd conf && \"$PGSTEP\" lint"
+like "$TAP_OUT" 'db/001_err\.sql:2:1: error non-transactional-in-transaction' "from the configured directory"
+
+# --- explain --------------------------------------------------------------------
+check_exit 0 "--explain RULE" "$PGSTEP" lint --explain add-fk-without-not-valid
+like "$TAP_OUT" '^add-fk-without-not-valid \(warn\): ' "prints the rule"
+like "$TAP_OUT" 'Safer: .*NOT VALID' "with its alternative"
+check_exit 0 "--explain alone lists the rules" "$PGSTEP" lint --explain
+is "$(printf '%s\n' "$TAP_OUT" | wc -l | tr -d ' ')" 70 "all 70 of them"
+check_exit 2 "--explain of an unknown rule exits 2" "$PGSTEP" lint --explain require-timeout-settings
+check_exit 2 "a bad --fail-on exits 2" "$PGSTEP" lint --fail-on loud warn.sql
+
+done_testing
