@@ -265,6 +265,13 @@ void risk_file_report_clear(struct risk_file_report *r);
 bool risk_analyze_file(const char *text, const struct risk_options *base,
                        struct risk_file_report *out);
 
+struct migration;
+/* One migration of a set (pgstep plan, the interface): its up and down
+ * sections with the directives the migration reader found (no-transaction,
+ * lock-timeout); a dbmate file is re-read for its leading comment block. */
+bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
+                            struct risk_file_report *out);
+
 /* Highest severity of the non-allowed findings and problems (problems count
  * as errors); -1 when there are none. */
 int risk_report_worst(const struct risk_report *r);

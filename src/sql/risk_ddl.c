@@ -46,7 +46,11 @@ void risk_h_create_table(struct risk_ctx *c, const Node *n)
 			free(p);
 		}
 	}
-	risk_rel_created(c, rel, s->partspec ? 'p' : 'r');
+	/* IF NOT EXISTS may meet an existing table, full of rows: not new. */
+	if (s->if_not_exists)
+		risk_rel(c, rel, true)->kind = s->partspec ? 'p' : 'r';
+	else
+		risk_rel_created(c, rel, s->partspec ? 'p' : 'r');
 	struct rk_rel *r = risk_rel(c, rel, true);
 	if (parent && s->partbound) {
 		free(r->table);
@@ -84,7 +88,10 @@ void risk_h_create_table_as(struct risk_ctx *c, const Node *n)
 			if (!c->st->locks[i].new_relation)
 				risk_slow(c, c->st->locks[i].relation);
 	}
-	risk_rel_created(c, rel, mv ? 'm' : 'r');
+	if (s->if_not_exists)
+		risk_rel(c, rel, true)->kind = mv ? 'm' : 'r';
+	else
+		risk_rel_created(c, rel, mv ? 'm' : 'r');
 	free(rel);
 }
 
@@ -222,7 +229,7 @@ void risk_h_index(struct risk_ctx *c, const Node *n)
 		          idx);
 	struct rk_rel *ix = risk_rel(c, idx, true);
 	ix->kind = 'i';
-	ix->created = true;
+	ix->created = !s->if_not_exists;
 	ix->dropped = false;
 	ix->unique = s->unique;
 	free(ix->table);
@@ -241,7 +248,10 @@ void risk_h_create_seq(struct risk_ctx *c, const Node *n)
 {
 	char *seq = risk_rv_name(c, n->create_seq_stmt->sequence);
 	risk_say(c, "creates sequence %s", seq);
-	risk_rel_created(c, seq, 'S');
+	if (n->create_seq_stmt->if_not_exists)
+		risk_rel(c, seq, true)->kind = 'S';
+	else
+		risk_rel_created(c, seq, 'S');
 	free(seq);
 }
 
@@ -251,7 +261,7 @@ void risk_h_create_schema(struct risk_ctx *c, const Node *n)
 	char *key = xasprintf("schema %s", s->schemaname);
 	risk_say(c, "creates schema %s", s->schemaname);
 	struct rk_rel *r = risk_rel(c, key, true);
-	r->created = true;
+	r->created = !s->if_not_exists;
 	r->kind = 'n';
 	free(key);
 	for (size_t i = 0; i < s->n_schema_elts; i++)

@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pgstep/migration.h"
+#include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
@@ -80,6 +82,20 @@ static bool analyze_section(const char *file, size_t from, size_t to, int line,
 	return ok;
 }
 
+/* Problems in the file's leading comment block are reported with the up
+ * section; a down section of the same file drops its copies. */
+static void drop_leading_problems(struct risk_report *r, int before_line)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->n_problems; i++) {
+		if (r->problems[i].line < before_line && !r->parse_failed)
+			free(r->problems[i].message);
+		else
+			r->problems[k++] = r->problems[i];
+	}
+	r->n_problems = k;
+}
+
 bool risk_analyze_file(const char *text, const struct risk_options *base,
                        struct risk_file_report *out)
 {
@@ -107,16 +123,48 @@ bool risk_analyze_file(const char *text, const struct risk_options *base,
 		d.txn = RISK_TXN_NONE;
 	size_t down_end = down.line_start < up.line_start ? up.line_start : len;
 	ok = analyze_section(text, down.body, down_end, down.line + 1, &d, &out->down) && ok;
-	/* Problems in the file's leading comment block were reported with the
-	 * up section already. */
-	struct risk_report *r = &out->down;
-	size_t k = 0;
-	for (size_t i = 0; i < r->n_problems; i++) {
-		if (r->problems[i].line < down.line && !r->parse_failed)
-			free(r->problems[i].message);
-		else
-			r->problems[k++] = r->problems[i];
+	drop_leading_problems(&out->down, down.line);
+	return ok;
+}
+
+bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
+                            struct risk_file_report *out)
+{
+	struct risk_options o = *base;
+	if (m->lock_timeout_ms >= 0)
+		o.lock_timeout_ms = m->lock_timeout_ms;
+	/* A dbmate file's directives stand before its up marker, outside the
+	 * section's text. */
+	struct strbuf file;
+	strbuf_init(&file);
+	bool same_file =
+	    m->format == FORMAT_DBMATE && m->up.path && strbuf_read_file(&file, m->up.path) == 0;
+	bool ok = true;
+	if (m->up.text) {
+		o.directive_text = same_file ? file.buf : NULL;
+		o.base_line = m->up.first_line;
+		o.base_offset = m->up.file_offset;
+		o.no_down = m->down.text == NULL;
+		if (m->up.no_transaction)
+			o.txn = RISK_TXN_NONE;
+		ok = risk_analyze(m->up.text, &o, &out->up);
 	}
-	r->n_problems = k;
+	if (m->down.text) {
+		struct risk_options d = *base;
+		if (m->lock_timeout_ms >= 0)
+			d.lock_timeout_ms = m->lock_timeout_ms;
+		d.directive_text = same_file ? file.buf : NULL;
+		d.base_line = m->down.first_line;
+		d.base_offset = m->down.file_offset;
+		d.no_down = false;
+		d.up = &out->up;
+		if (m->down.no_transaction)
+			d.txn = RISK_TXN_NONE;
+		out->has_down_section = true;
+		ok = risk_analyze(m->down.text, &d, &out->down) && ok;
+		if (same_file)
+			drop_leading_problems(&out->down, m->down.first_line - 1);
+	}
+	strbuf_release(&file);
 	return ok;
 }

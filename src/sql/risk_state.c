@@ -28,11 +28,17 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 {
 	if (!rv)
 		return xstrdup("?");
-	const char *schema = rv->schemaname && *rv->schemaname ? rv->schemaname : c->schema;
-	if (rv->relpersistence && rv->relpersistence[0] == 't' &&
-	    !(rv->schemaname && *rv->schemaname))
-		schema = "pg_temp";
-	return xasprintf("%s.%s", schema, rv->relname);
+	bool qualified = rv->schemaname && *rv->schemaname;
+	if (!qualified && rv->relpersistence && rv->relpersistence[0] == 't')
+		return xasprintf("pg_temp.%s", rv->relname);
+	if (!qualified) {
+		/* A temporary table of the section hides a permanent one. */
+		char *tmp = xasprintf("pg_temp.%s", rv->relname);
+		if (risk_rel_is_new(c, tmp))
+			return tmp;
+		free(tmp);
+	}
+	return xasprintf("%s.%s", qualified ? rv->schemaname : c->schema, rv->relname);
 }
 
 char *risk_names_join(struct risk_ctx *c, Node *const *items, size_t n)
@@ -43,8 +49,13 @@ char *risk_names_join(struct risk_ctx *c, Node *const *items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (risk_node_str(items[i]))
 			strings++;
-	if (strings == 1)
-		strbuf_addf(&sb, "%s.", c->schema);
+	if (strings == 1) {
+		const char *only = risk_names_last(items, n);
+		char *tmp = xasprintf("pg_temp.%s", only);
+		bool temp = risk_rel_is_new(c, tmp);
+		free(tmp);
+		strbuf_addf(&sb, "%s.", temp ? "pg_temp" : c->schema);
+	}
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = risk_node_str(items[i]);

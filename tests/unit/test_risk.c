@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "pgstep/migset.h"
 #include "pgstep/risk.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
@@ -471,6 +473,81 @@ static void test_details(void)
 	risk_report_clear(&r);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static bool has_rule(const struct risk_report *r, const char *id)
+{
+	for (size_t i = 0; i < r->n_stmts; i++)
+		for (size_t j = 0; j < r->stmts[i].n_findings; j++)
+			if (!r->stmts[i].findings[j].allowed &&
+			    strcmp(r->stmts[i].findings[j].rule->id, id) == 0)
+				return true;
+	return false;
+}
+
+/* risk_analyze_migration over a set read by migset: directives before a
+ * dbmate marker, the down section of a pair. */
+static void test_migrations(void)
+{
+	char dir[] = "/tmp/pgstep-risk-XXXXXX";
+	if (!ok(mkdtemp(dir) != NULL, "a scratch directory"))
+		return;
+	char *a = xasprintf("%s/001_users.sql", dir);
+	char *b = xasprintf("%s/002_bio.up.sql", dir);
+	char *bd = xasprintf("%s/002_bio.down.sql", dir);
+	write_file(a, "-- pgstep:note Users.\n"
+	              "-- pgstep:allow drop-column reason: the down of a new column\n"
+	              "-- migrate:up\n"
+	              "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+	              "ALTER TABLE users ADD COLUMN email text;\n"
+	              "-- migrate:down\n"
+	              "DROP TABLE users;\n");
+	write_file(b, "ALTER TABLE users ADD COLUMN bio text;\n");
+	write_file(bd, "ALTER TABLE users DROP COLUMN bio;\n");
+	struct diag_list diags;
+	struct pgstep_error err = {0};
+	struct migset_options mo = {0};
+	diag_list_init(&diags);
+	struct migset *set = migset_load(dir, &mo, &diags, &err);
+	if (ok(set && set->n == 2, "the set loads")) {
+		struct risk_options o;
+		risk_options_init(&o);
+		o.lock_timeout_ms = 3000;
+		struct risk_file_report r;
+		risk_file_report_init(&r);
+		risk_analyze_migration(set->items[0], &o, &r);
+		ok(r.up.n_stmts == 2 && r.up.stmts[0].line == 4,
+		   "dbmate up: statements on their file lines");
+		ok(r.has_down_section && has_rule(&r.down, "down-loses-data") &&
+		       r.down.stmts[0].line == 7,
+		   "dbmate down: down-loses-data on line 7");
+		ok(r.up.n_allows == 1 && r.up.allows[0].line == 2,
+		   "an allow before the marker is read");
+		risk_file_report_clear(&r);
+		risk_analyze_migration(set->items[1], &o, &r);
+		ok(has_rule(&r.down, "down-loses-data") && !has_rule(&r.down, "drop-column"),
+		   "pair: the down file knows what the up added");
+		risk_file_report_clear(&r);
+	}
+	migset_free(&set);
+	diag_list_clear(&diags);
+	error_clear(&err);
+	remove(a);
+	remove(b);
+	remove(bd);
+	rmdir(dir);
+	free(a);
+	free(b);
+	free(bd);
+}
+
 int main(void)
 {
 	struct strvec risky, info;
@@ -483,6 +560,7 @@ int main(void)
 	test_coverage(&risky, &info, n_files);
 	test_locks();
 	test_details();
+	test_migrations();
 	strvec_clear(&risky);
 	strvec_clear(&info);
 	return done_testing();
