@@ -159,7 +159,7 @@ int risk_report_worst(const struct risk_report *r)
 	return worst;
 }
 
-static void add_problem(struct risk_report *r, int line, int col, char *msg)
+void risk_add_problem(struct risk_report *r, int line, int col, char *msg)
 {
 	for (size_t i = 0; i < r->n_problems; i++) {
 		if (r->problems[i].line == line && strcmp(r->problems[i].message, msg) == 0) {
@@ -172,212 +172,6 @@ static void add_problem(struct risk_report *r, int line, int col, char *msg)
 	r->problems[r->n_problems].col = col;
 	r->problems[r->n_problems].message = msg;
 	r->n_problems++;
-}
-
-/* ---- positions and comments ----------------------------------------------------- */
-
-/* A text with its place in the file, for line and column numbers. */
-struct src {
-	const char *text;
-	size_t len;
-	int line0; /* line of text[0] */
-};
-
-static void src_pos(const struct src *s, size_t off, int *line, int *col)
-{
-	int l = s->line0, k = 1;
-	for (size_t i = 0; i < off && i < s->len; i++) {
-		unsigned char ch = (unsigned char)s->text[i];
-		if (ch == '\n') {
-			l++;
-			k = 1;
-		} else if ((ch & 0xc0) != 0x80) {
-			k++;
-		}
-	}
-	*line = l;
-	*col = k;
-}
-
-typedef void (*comment_fn)(void *arg, size_t start, size_t end);
-
-/* Skip whitespace, ';' and comments from i; call fn for each comment (its
- * text without the markers). Returns the offset of the next token. When
- * stop_at_blank is set, a blank line ends the scan (the leading comment
- * block ends there). */
-static size_t skip_comments(const char *s, size_t i, size_t end, bool stop_at_blank, comment_fn fn,
-                            void *arg)
-{
-	int newlines = 0;
-	while (i < end) {
-		char ch = s[i];
-		if (ch == '\n') {
-			if (++newlines >= 2 && stop_at_blank)
-				return i;
-			i++;
-		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' ||
-		           ch == ';') {
-			i++;
-		} else if (ch == '-' && i + 1 < end && s[i + 1] == '-') {
-			size_t j = i + 2;
-			while (j < end && s[j] != '\n')
-				j++;
-			if (fn)
-				fn(arg, i + 2, j);
-			i = j;
-			newlines = 0;
-		} else if (ch == '/' && i + 1 < end && s[i + 1] == '*') {
-			/* PostgreSQL's block comments nest. */
-			size_t j = i + 2;
-			int depth = 1;
-			while (j < end && depth > 0) {
-				if (s[j] == '/' && j + 1 < end && s[j + 1] == '*') {
-					depth++;
-					j += 2;
-				} else if (s[j] == '*' && j + 1 < end && s[j + 1] == '/') {
-					depth--;
-					j += 2;
-				} else {
-					j++;
-				}
-			}
-			if (fn)
-				fn(arg, i + 2, depth == 0 ? j - 2 : j);
-			i = j;
-			newlines = 0;
-		} else {
-			return i;
-		}
-	}
-	return i;
-}
-
-/* ---- directives ---------------------------------------------------------------- */
-
-struct dir_scan {
-	struct risk_ctx *c;
-	const struct src *src;
-	bool file_level;
-	size_t stmt;
-	/* file-level settings found */
-	bool no_txn;
-	bool has_lock_timeout;
-	int64_t lock_timeout_ms;
-};
-
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
-static bool word_at(const char *p, const char *end, const char *w)
-{
-	size_t n = strlen(w);
-	return (size_t)(end - p) >= n && strncasecmp(p, w, n) == 0;
-}
-
-static void add_allow(struct dir_scan *d, int line, const char *rule, const char *reason)
-{
-	struct risk_report *r = d->c->rep;
-	for (size_t i = 0; i < r->n_allows; i++)
-		if (r->allows[i].line == line && strcmp(r->allows[i].rule, rule) == 0)
-			return;
-	XGROW(r->allows, r->cap_allows, r->n_allows + 1);
-	XGROW(d->c->allow_stmt, d->c->cap_allow_stmt, r->n_allows + 1);
-	struct risk_allow *a = &r->allows[r->n_allows];
-	a->rule = xstrdup(rule);
-	a->reason = xstrdup(reason);
-	a->line = line;
-	a->file_level = d->file_level;
-	a->used = false;
-	d->c->allow_stmt[r->n_allows] = d->file_level ? SIZE_MAX : d->stmt;
-	r->n_allows++;
-}
-
-/* "pgstep:allow RULE[, RULE...] reason: TEXT" */
-static void parse_allow(struct dir_scan *d, const char *p, const char *end, int line, int col)
-{
-	struct risk_report *r = d->c->rep;
-	const char *reason = NULL;
-	for (const char *q = p; q + 7 <= end; q++) {
-		if (strncasecmp(q, "reason:", 7) == 0) {
-			reason = q;
-			break;
-		}
-	}
-	const char *ids_end = reason ? reason : end;
-	char *why = NULL;
-	if (reason) {
-		const char *w = skip_ws(reason + 7, end);
-		const char *we = end;
-		while (we > w && isspace((unsigned char)we[-1]))
-			we--;
-		if (we > w)
-			why = xstrndup(w, (size_t)(we - w));
-	}
-	size_t n_ids = 0;
-	const char *q = p;
-	while (q < ids_end) {
-		while (q < ids_end && (isspace((unsigned char)*q) || *q == ','))
-			q++;
-		const char *s = q;
-		while (q < ids_end && !isspace((unsigned char)*q) && *q != ',')
-			q++;
-		if (q == s)
-			continue;
-		char *id = xstrndup(s, (size_t)(q - s));
-		n_ids++;
-		if (!risk_rule_find(id))
-			add_problem(
-			    r, line, col,
-			    xasprintf(
-			        "pgstep:allow names unknown rule \"%s\" (pgstep lint --explain "
-			        "lists the rules)",
-			        id));
-		else if (why)
-			add_allow(d, line, id, why);
-		free(id);
-	}
-	if (n_ids == 0)
-		add_problem(r, line, col,
-		            xstrdup("pgstep:allow needs a rule id: pgstep:allow RULE reason: ..."));
-	else if (!why)
-		add_problem(r, line, col,
-		            xstrdup("pgstep:allow needs a reason: pgstep:allow RULE reason: why it "
-		                    "is safe here"));
-	free(why);
-}
-
-static void on_comment(void *arg, size_t start, size_t end)
-{
-	struct dir_scan *d = arg;
-	const char *s = d->src->text;
-	const char *p = skip_ws(s + start, s + end);
-	const char *e = s + end;
-	if (!word_at(p, e, "pgstep:"))
-		return;
-	int line, col;
-	src_pos(d->src, (size_t)(p - s), &line, &col);
-	p += 7;
-	if (word_at(p, e, "allow") && (p + 5 == e || isspace((unsigned char)p[5]))) {
-		parse_allow(d, p + 5, e, line, col);
-	} else if (d->file_level && word_at(p, e, "no-transaction")) {
-		d->no_txn = true;
-	} else if (d->file_level && word_at(p, e, "lock-timeout")) {
-		const char *v = skip_ws(p + 12, e);
-		const char *ve = e;
-		while (ve > v && isspace((unsigned char)ve[-1]))
-			ve--;
-		char *val = xstrndup(v, (size_t)(ve - v));
-		int64_t ms;
-		if (text_parse_duration_ms(val, &ms)) {
-			d->has_lock_timeout = true;
-			d->lock_timeout_ms = ms;
-		}
-		free(val);
-	}
 }
 
 /* ---- the walk -------------------------------------------------------------------- */
@@ -626,27 +420,6 @@ static void check_timeouts(struct risk_ctx *c)
 	}
 }
 
-static void apply_allows(struct risk_ctx *c)
-{
-	struct risk_report *r = c->rep;
-	for (size_t i = 0; i < r->n_stmts; i++) {
-		struct risk_stmt *st = &r->stmts[i];
-		for (size_t j = 0; j < st->n_findings; j++) {
-			struct risk_finding *f = &st->findings[j];
-			for (size_t k = 0; k < r->n_allows && !f->allowed; k++) {
-				struct risk_allow *a = &r->allows[k];
-				if (strcmp(a->rule, f->rule->id) != 0)
-					continue;
-				if (c->allow_stmt[k] != SIZE_MAX && c->allow_stmt[k] != i)
-					continue;
-				f->allowed = true;
-				f->allow_reason = xstrdup(a->reason);
-				a->used = true;
-			}
-		}
-	}
-}
-
 static void post_section(struct risk_ctx *c)
 {
 	struct risk_report *r = c->rep;
@@ -814,18 +587,18 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->lt_off_stmt = SIZE_MAX;
 	strvec_init(&c->phrases);
 
-	struct src src = {text, strlen(text), c->base_line};
+	struct risk_src src = {text, strlen(text), c->base_line};
 
 	/* File-level directives: the leading comment block. */
-	struct dir_scan dir = {.c = c, .file_level = true};
-	struct src dsrc = src;
+	struct risk_dirscan dir = {.c = c, .file_level = true};
+	struct risk_src dsrc = src;
 	if (opt->directive_text) {
 		dsrc.text = opt->directive_text;
 		dsrc.len = strlen(opt->directive_text);
 		dsrc.line0 = 1;
 	}
 	dir.src = &dsrc;
-	size_t lead_end = skip_comments(dsrc.text, 0, dsrc.len, true, on_comment, &dir);
+	size_t lead_end = risk_skip_comments(dsrc.text, 0, dsrc.len, true, risk_on_comment, &dir);
 	if (opt->directive_text)
 		lead_end = 0; /* the section's own text starts after the block */
 
@@ -834,8 +607,8 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		size_t off =
 		    pr.error->cursorpos > 0 ? char_to_byte(text, src.len, pr.error->cursorpos) : 0;
 		int line, col;
-		src_pos(&src, off, &line, &col);
-		add_problem(out, line, col, xstrdup(pr.error->message));
+		risk_src_pos(&src, off, &line, &col);
+		risk_add_problem(out, line, col, xstrdup(pr.error->message));
 		out->parse_failed = true;
 		pg_query_free_protobuf_parse_result(pr);
 		free_ctx(c);
@@ -845,8 +618,8 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	    NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
 	pg_query_free_protobuf_parse_result(pr);
 	if (!tree) {
-		add_problem(out, c->base_line, 1,
-		            xstrdup("cannot decode libpg_query's parse tree"));
+		risk_add_problem(out, c->base_line, 1,
+		                 xstrdup("cannot decode libpg_query's parse tree"));
 		out->parse_failed = true;
 		free_ctx(c);
 		return false;
@@ -904,8 +677,8 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		dir.file_level = false;
 		dir.stmt = out->n_stmts;
 		dir.src = &src;
-		size_t first = skip_comments(text, prev_end < loc ? prev_end : loc, end, false,
-		                             on_comment, &dir);
+		size_t first = risk_skip_comments(text, prev_end < loc ? prev_end : loc, end, false,
+		                                  risk_on_comment, &dir);
 		size_t last = end;
 		while (last > first && isspace((unsigned char)text[last - 1]))
 			last--;
@@ -979,7 +752,7 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	pg_query__parse_result__free_unpacked(tree, NULL);
 
 	post_section(c);
-	apply_allows(c);
+	risk_apply_allows(c);
 	free_ctx(c);
 	return true;
 }

@@ -268,8 +268,33 @@ void risk_dispatch(struct risk_ctx *c, const Node *n);
  * false when it does not parse. */
 bool risk_replay_sql(struct risk_ctx *c, const char *sql);
 
-/* risk_alter.c */
+/* ALTER TABLE: risk_alter.c dispatches subcommands; the column ones are in
+ * risk_column.c, constraint definitions in risk_constraint.c. */
+struct risk_at {
+	struct risk_ctx *c;
+	char *rel;
+	bool is_new; /* created in this section: new and empty */
+	bool quiet;  /* part of CREATE TABLE: no sentence of its own */
+	int location;
+};
+
+#define RISK_SAY_AT(a, ...)                                                                        \
+	do {                                                                                       \
+		if (!(a)->quiet)                                                                   \
+			risk_say((a)->c, __VA_ARGS__);                                             \
+	} while (0)
+
 void risk_h_alter_table(struct risk_ctx *c, const Node *n);
+void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+void risk_at_column_default(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+void risk_at_drop_not_null(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+void risk_at_set_not_null(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+void risk_at_drop_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+/* A constraint added to a->rel; col/col_has_value when inline in ADD COLUMN
+ * (a foreign key on a new column without a value checks no rows). */
+void risk_at_constraint(struct risk_at *a, const PgQuery__Constraint *k, const char *col,
+                        bool col_has_value);
 /* A column or constraint of a table created by CREATE TABLE. */
 void risk_new_table_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd);
 void risk_new_table_constraint(struct risk_ctx *c, const char *rel, const PgQuery__Constraint *k);
@@ -325,6 +350,41 @@ void risk_h_create_function(struct risk_ctx *c, const Node *n);
 void risk_call_function(struct risk_ctx *c, const char *name);
 /* A function of the section declared IMMUTABLE or STABLE. */
 bool risk_func_nonvolatile(struct risk_ctx *c, const char *name);
+
+/* risk_directives.c: comments and pgstep directives. */
+/* A text with its place in the file, for line and column numbers. */
+struct risk_src {
+	const char *text;
+	size_t len;
+	int line0; /* line of text[0] */
+};
+
+/* Scanning state for directives: file-level ones (the leading comment
+ * block) or those of statement stmt. */
+struct risk_dirscan {
+	struct risk_ctx *c;
+	const struct risk_src *src;
+	bool file_level;
+	size_t stmt;
+	/* file-level settings found */
+	bool no_txn;
+	bool has_lock_timeout;
+	int64_t lock_timeout_ms;
+};
+
+typedef void (*risk_comment_fn)(void *arg, size_t start, size_t end);
+
+void risk_src_pos(const struct risk_src *s, size_t off, int *line, int *col);
+/* Skip whitespace, ';' and comments from i; call fn for each comment (its
+ * text without the markers). Returns the offset of the next token. With
+ * stop_at_blank a blank line ends the scan (the leading comment block). */
+size_t risk_skip_comments(const char *s, size_t i, size_t end, bool stop_at_blank,
+                          risk_comment_fn fn, void *arg);
+/* A risk_comment_fn reading pgstep directives; arg is a struct risk_dirscan. */
+void risk_on_comment(void *arg, size_t start, size_t end);
+/* Mark findings silenced by the section's pgstep:allow directives. */
+void risk_apply_allows(struct risk_ctx *c);
+void risk_add_problem(struct risk_report *r, int line, int col, char *msg);
 
 /* risk_explain.c: the statement's sentence from its phrases and locks. */
 char *risk_explain_sentence(struct risk_ctx *c);

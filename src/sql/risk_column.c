@@ -1,0 +1,471 @@
+/* risk_column: the column subcommands of ALTER TABLE (ADD, DROP, SET/DROP
+ * NOT NULL, SET DEFAULT, TYPE) and the columns of CREATE TABLE. What a column
+ * change costs depends on what the section knows about the column: its type,
+ * its nullability, validated NOT NULL checks and the objects that use it. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "pgstep/xalloc.h"
+#include "risk_int.h"
+
+static const PgQuery__ColumnDef *cmd_coldef(const PgQuery__AlterTableCmd *cmd)
+{
+	return cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF
+	           ? cmd->def->column_def
+	           : NULL;
+}
+
+enum up_list { UP_RELATIONS, UP_COLUMNS, UP_RETYPED };
+
+/* In a down section: did the up section create (or retype) key? */
+static bool up_has(struct risk_ctx *c, enum up_list which, const char *key)
+{
+	const struct risk_report *up = c->opt->up;
+	if (!up)
+		return false;
+	const struct strvec *l = which == UP_RELATIONS ? &up->created_relations
+	                         : which == UP_COLUMNS ? &up->created_columns
+	                                               : &up->retyped_columns;
+	return strvec_find(l, key) >= 0;
+}
+
+static bool is_serial(const char *base)
+{
+	static const char *const serials[] = {"serial",  "bigserial", "smallserial",
+	                                      "serial2", "serial4",   "serial8"};
+	for (size_t i = 0; i < sizeof serials / sizeof serials[0]; i++)
+		if (strcmp(base, serials[i]) == 0)
+			return true;
+	return false;
+}
+
+static void domain_check(struct risk_at *a, const PgQuery__ColumnDef *cd)
+{
+	struct risk_ctx *c = a->c;
+	char *tq = risk_type_qualified(c, cd->type_name);
+	const struct rk_type *t = risk_type(c, tq, false);
+	bool has_check = t && t->kind == 'd' && t->has_check;
+	const struct risk_catalog *cat = c->opt->catalog;
+	if (!t && cat && cat->domain_has_check)
+		cat->domain_has_check(cat->ctx, tq, &has_check);
+	if (has_check) {
+		risk_effect(c, RISK_FX_REWRITE);
+		risk_find(c, RULE_ADD_COLUMN_CONSTRAINED_DOMAIN, a->rel, cd->location,
+		          "column %s of constrained domain %s rewrites %s and its indexes under an "
+		          "ACCESS EXCLUSIVE lock",
+		          cd->colname, tq, a->rel);
+		risk_slow(c, a->rel);
+	}
+	free(tq);
+}
+
+void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	const PgQuery__ColumnDef *cd = cmd_coldef(cmd);
+	if (!cd)
+		return;
+	char *type = risk_type_text(cd->type_name);
+	const char *base = risk_type_base(cd->type_name);
+	const Node *def = cd->raw_default;
+	bool identity = false, generated = false, not_null = cd->is_not_null, pk = false;
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const PgQuery__Constraint *k = cd->constraints[i]->constraint;
+		if (!k)
+			continue;
+		switch (k->contype) {
+		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT: def = k->raw_expr; break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY: identity = true; break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED: generated = true; break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL: not_null = true; break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY: pk = not_null = true; break;
+		default: break;
+		}
+	}
+	bool serial = is_serial(base);
+	bool has_value =
+	    (def && !(def->node_case == PG_QUERY__NODE__NODE_A_CONST && def->a_const->isnull)) ||
+	    serial || identity || generated;
+	struct rk_col *k = risk_col(c, a->rel, cd->colname, true);
+	k->created = true;
+	k->dropped = false;
+	free(k->type);
+	k->type = xstrdup(type);
+	k->not_null = not_null;
+	k->nullable = !not_null;
+	k->has_default = has_value;
+	if (!a->is_new) {
+		char *key = xasprintf("%s.%s", a->rel, cd->colname);
+		if (strvec_find(&c->rep->created_columns, key) < 0)
+			strvec_push(&c->rep->created_columns, key);
+		free(key);
+	}
+	RISK_SAY_AT(a, "adds column %s %s%s%s to %s", cd->colname, type,
+	            not_null ? " NOT NULL" : "", def ? " with a default" : "", a->rel);
+
+	if (strcmp(base, "json") == 0)
+		risk_find(
+		    c, RULE_JSON_COLUMN, a->rel, cd->location,
+		    "column %s of %s has type json, which has no equality operator; use jsonb",
+		    cd->colname, a->rel);
+
+	/* enum-conversion-via-temp-column starts with a column of a user type
+	 * (an enum created here or a type pgstep cannot see). */
+	char *tq = risk_type_qualified(c, cd->type_name);
+	const struct rk_type *ut = risk_type(c, tq, false);
+	if (!a->is_new && ((ut && ut->kind == 'e') || (!ut && risk_type_is_user(cd->type_name)))) {
+		XGROW(c->convs, c->cap_convs, c->n_convs + 1);
+		struct rk_conv *cv = &c->convs[c->n_convs++];
+		memset(cv, 0, sizeof *cv);
+		cv->rel = xstrdup(a->rel);
+		cv->newcol = xstrdup(cd->colname);
+		cv->type = xstrdup(tq);
+		strvec_init(&cv->dropped);
+	}
+	free(tq);
+
+	if (!a->is_new) {
+		const char *fn = NULL;
+		if (serial || identity) {
+			risk_effect(c, RISK_FX_REWRITE);
+			risk_find(c, RULE_ADD_COLUMN_SERIAL_OR_IDENTITY, a->rel, cd->location,
+			          "%s column %s fills every existing row of %s from a sequence, "
+			          "rewriting "
+			          "the table under an ACCESS EXCLUSIVE lock",
+			          serial ? base : "identity", cd->colname, a->rel);
+			risk_slow(c, a->rel);
+		} else if (generated) {
+			risk_effect(c, RISK_FX_REWRITE);
+			risk_find(
+			    c, RULE_ADD_COLUMN_GENERATED_STORED, a->rel, cd->location,
+			    "stored generated column %s is computed for every row of %s, rewriting "
+			    "the table under an ACCESS EXCLUSIVE lock",
+			    cd->colname, a->rel);
+			risk_slow(c, a->rel);
+		} else if (def && risk_expr_volatile(c, def, &fn)) {
+			risk_effect(c, RISK_FX_REWRITE);
+			risk_find(c, RULE_ADD_COLUMN_VOLATILE_DEFAULT, a->rel, cd->location,
+			          "default of column %s calls %s%s, which may be volatile: every "
+			          "row of %s "
+			          "is rewritten under an ACCESS EXCLUSIVE lock",
+			          cd->colname, fn, strcmp(fn, "a subquery") ? "()" : "", a->rel);
+			risk_slow(c, a->rel);
+		} else if (not_null && !has_value) {
+			risk_effect(c, RISK_FX_CAN_FAIL);
+			risk_find(
+			    c, RULE_ADD_COLUMN_REQUIRED, a->rel, cd->location,
+			    "NOT NULL column %s without a default fails on any row of %s, and "
+			    "INSERTs that omit it start failing",
+			    cd->colname, a->rel);
+		}
+		domain_check(a, cd);
+	}
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const PgQuery__Constraint *kc = cd->constraints[i]->constraint;
+		if (kc && !(pk && kc->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL))
+			risk_at_constraint(a, kc, cd->colname, has_value);
+	}
+	free(type);
+}
+
+void risk_at_column_default(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	if (cmd->def)
+		risk_say(a->c, "sets the default of %s.%s (new rows only, no rewrite)", a->rel,
+		         cmd->name);
+	else
+		risk_say(a->c, "drops the default of %s.%s", a->rel, cmd->name);
+}
+
+void risk_at_drop_not_null(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	struct rk_col *k = risk_col(c, a->rel, cmd->name, true);
+	k->not_null = false;
+	k->nullable = true;
+	risk_say(c, "lets %s.%s hold NULL", a->rel, cmd->name);
+	if (!a->is_new)
+		risk_find(c, RULE_DROP_NOT_NULL, a->rel, a->location,
+		          "%s.%s may now be NULL: code that assumed it never is will see NULLs",
+		          a->rel, cmd->name);
+}
+
+void risk_at_set_not_null(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	struct rk_col *k = risk_col(c, a->rel, cmd->name, true);
+	bool proven = k->notnull_check_valid || k->not_null;
+	struct risk_col_facts f;
+	if (!proven && !k->created && risk_facts_col(c, a->rel, cmd->name, &f))
+		proven = f.not_null || f.has_valid_not_null_check;
+	k->not_null = true;
+	k->nullable = false;
+	if (proven || a->is_new) {
+		risk_say(c, "makes %s.%s NOT NULL (proven by a validated CHECK: no scan)", a->rel,
+		         cmd->name);
+		return;
+	}
+	risk_say(c, "makes %s.%s NOT NULL, checking every row", a->rel, cmd->name);
+	risk_effect(c, RISK_FX_SCAN | RISK_FX_CAN_FAIL);
+	risk_find(
+	    c, RULE_SET_NOT_NULL_SCAN, a->rel, a->location,
+	    "SET NOT NULL on %s.%s scans every row under an ACCESS EXCLUSIVE lock and fails if a "
+	    "NULL exists",
+	    a->rel, cmd->name);
+	risk_slow(c, a->rel);
+}
+
+/* Objects of the section that still use rel.col. */
+static size_t column_dependents(struct risk_ctx *c, const char *rel, const char *col,
+                                struct strbuf *names)
+{
+	size_t n = 0;
+	char *key = xasprintf("%s.%s", rel, col);
+	for (size_t i = 0; i < c->n_rels; i++) {
+		const struct rk_rel *r = &c->rels[i];
+		if (r->dropped)
+			continue;
+		bool uses = (r->kind == 'i' && r->table && strcmp(r->table, rel) == 0 &&
+		             strvec_find(&r->cols, col) >= 0) ||
+		            ((r->kind == 'v' || r->kind == 'm') && strvec_find(&r->cols, key) >= 0);
+		if (uses) {
+			strbuf_addf(names, "%s%s %s", n ? ", " : "",
+			            r->kind == 'i' ? "index" : "view", r->name);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < c->n_cons; i++) {
+		const struct rk_con *k = &c->cons[i];
+		if (k->dropped || strcmp(k->rel, rel) != 0 || strvec_find(&k->cols, col) < 0)
+			continue;
+		/* A single-column constraint goes with its column. */
+		if (k->cols.n == 1 && k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
+			continue;
+		strbuf_addf(names, "%sconstraint %s", n ? ", " : "", k->name);
+		n++;
+	}
+	free(key);
+	return n;
+}
+
+void risk_at_drop_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	bool cascade = cmd->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	risk_say(c, "drops column %s.%s and its data", a->rel, cmd->name);
+	struct strbuf deps;
+	strbuf_init(&deps);
+	size_t n = column_dependents(c, a->rel, cmd->name, &deps);
+	struct risk_col_facts f;
+	if (!a->is_new && risk_facts_col(c, a->rel, cmd->name, &f) && f.n_dependents > 0 &&
+	    n == 0) {
+		strbuf_addf(&deps, "%d object%s in the database", f.n_dependents,
+		            f.n_dependents == 1 ? "" : "s");
+		n = (size_t)f.n_dependents;
+	}
+	if (n)
+		risk_find(c, RULE_DROP_COLUMN_WITH_DEPENDENTS, a->rel, a->location,
+		          "%s.%s is still used by %s: %s", a->rel, cmd->name, deps.buf,
+		          cascade ? "CASCADE drops them too" : "the DROP fails");
+	strbuf_release(&deps);
+	if (cascade && !a->is_new)
+		risk_find(
+		    c, RULE_DROP_CASCADE, a->rel, a->location,
+		    "DROP COLUMN %s.%s CASCADE silently drops every view, index and constraint "
+		    "that uses it",
+		    a->rel, cmd->name);
+	char *key = xasprintf("%s.%s", a->rel, cmd->name);
+	if (up_has(c, UP_COLUMNS, key) || up_has(c, UP_RELATIONS, a->rel)) {
+		risk_find(c, RULE_DOWN_LOSES_DATA, a->rel, a->location,
+		          "rolling back drops %s, which the up migration added: data written since "
+		          "is lost",
+		          key);
+	} else if (!a->is_new) {
+		risk_find(
+		    c, RULE_DROP_COLUMN, a->rel, a->location,
+		    "dropping %s.%s loses its data, and running code that still uses it fails",
+		    a->rel, cmd->name);
+	}
+	free(key);
+	struct rk_col *k = risk_col(c, a->rel, cmd->name, true);
+	k->dropped = true;
+	for (size_t i = 0; i < c->n_convs; i++)
+		if (strcmp(c->convs[i].rel, a->rel) == 0)
+			strvec_push(&c->convs[i].dropped, cmd->name);
+	/* Its single-column constraints and indexes go with it. */
+	for (size_t i = 0; i < c->n_cons; i++)
+		if (strcmp(c->cons[i].rel, a->rel) == 0 &&
+		    strvec_find(&c->cons[i].cols, cmd->name) >= 0)
+			c->cons[i].dropped = true;
+	for (size_t i = 0; i < c->n_rels; i++)
+		if (c->rels[i].kind == 'i' && c->rels[i].table &&
+		    strcmp(c->rels[i].table, a->rel) == 0 &&
+		    strvec_find(&c->rels[i].cols, cmd->name) >= 0)
+			c->rels[i].dropped = true;
+}
+
+enum type_change { TC_SAFE, TC_REWRITE, TC_UNKNOWN };
+
+/* Split "varchar(20)" into base "varchar" and typmods. */
+static void type_split(const char *t, char *base, size_t n, int mods[2], int *n_mods)
+{
+	size_t i = 0;
+	while (t[i] && t[i] != '(' && i + 1 < n) {
+		base[i] = t[i];
+		i++;
+	}
+	base[i] = '\0';
+	*n_mods = 0;
+	const char *p = strchr(t, '(');
+	while (p && *n_mods < 2) {
+		mods[(*n_mods)++] = atoi(p + 1);
+		p = strchr(p + 1, ',');
+	}
+}
+
+static const char *canonical_type(const char *b)
+{
+	static const char *const alias[][2] = {
+	    {"character varying", "varchar"},
+	    {"int", "int4"},
+	    {"integer", "int4"},
+	    {"bigint", "int8"},
+	    {"smallint", "int2"},
+	    {"decimal", "numeric"},
+	    {"real", "float4"},
+	    {"double precision", "float8"},
+	    {"char", "bpchar"},
+	    {"bit varying", "varbit"},
+	    {"timestamp with time zone", "timestamptz"},
+	    {"timestamp without time zone", "timestamp"},
+	    {"bool", "boolean"},
+	};
+	for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
+		if (strcmp(b, alias[i][0]) == 0)
+			return alias[i][1];
+	return b;
+}
+
+/* Whether PostgreSQL 15 rewrites the table for old -> new (no USING). */
+static enum type_change type_change_kind(const char *old, const char *new, bool utc)
+{
+	char ob[64], nb[64];
+	int om[2], nm[2], on, nn;
+	type_split(new, nb, sizeof nb, nm, &nn);
+	const char *n = canonical_type(nb);
+	if (!old) {
+		/* Without the old type, a target that a widening could reach is
+		 * not flagged; connected mode knows the old type. */
+		if (strcmp(n, "text") == 0 || strcmp(n, "varchar") == 0 ||
+		    strcmp(n, "numeric") == 0 || strcmp(n, "varbit") == 0 || strcmp(n, "inet") == 0)
+			return TC_UNKNOWN;
+		return TC_REWRITE;
+	}
+	type_split(old, ob, sizeof ob, om, &on);
+	const char *o = canonical_type(ob);
+	if (strcmp(old, new) == 0)
+		return TC_SAFE;
+	if (strcmp(o, "varchar") == 0 && strcmp(n, "text") == 0)
+		return TC_SAFE;
+	if ((strcmp(o, "varchar") == 0 && strcmp(n, "varchar") == 0) ||
+	    (strcmp(o, "varbit") == 0 && strcmp(n, "varbit") == 0))
+		return nn == 0 || (on == 1 && nm[0] >= om[0]) ? TC_SAFE : TC_REWRITE;
+	if (strcmp(o, "numeric") == 0 && strcmp(n, "numeric") == 0) {
+		if (nn == 0)
+			return TC_SAFE;
+		if (on == 0)
+			return TC_REWRITE;
+		int os = on > 1 ? om[1] : 0, ns = nn > 1 ? nm[1] : 0;
+		return nm[0] >= om[0] && ns == os ? TC_SAFE : TC_REWRITE;
+	}
+	if (strcmp(o, "cidr") == 0 && strcmp(n, "inet") == 0)
+		return TC_SAFE;
+	if (strcmp(o, "timestamp") == 0 && strcmp(n, "timestamptz") == 0)
+		return utc ? TC_SAFE : TC_REWRITE;
+	if (strcmp(o, n) == 0 && on == nn &&
+	    (on == 0 || memcmp(om, nm, sizeof(int) * (size_t)on) == 0))
+		return TC_SAFE;
+	return TC_REWRITE;
+}
+
+/* USING col or USING col::type changes nothing by itself. */
+static bool using_is_plain(const Node *u, const char *col)
+{
+	if (!u)
+		return true;
+	if (u->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		u = u->type_cast->arg;
+	return u && u->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       strcmp(risk_names_last(u->column_ref->fields, u->column_ref->n_fields), col) == 0;
+}
+
+void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	const PgQuery__ColumnDef *cd = cmd_coldef(cmd);
+	if (!cd)
+		return;
+	char *new = risk_type_text(cd->type_name);
+	struct rk_col *k = risk_col(c, a->rel, cmd->name, true);
+	const char *old = k->type;
+	struct risk_col_facts f;
+	if (!old && risk_facts_col(c, a->rel, cmd->name, &f) && f.type[0])
+		old = f.type;
+	bool plain = using_is_plain(cd->raw_default, cmd->name);
+	enum type_change tc = plain ? type_change_kind(old, new, c->opt->timezone_utc) : TC_REWRITE;
+	if (tc == TC_REWRITE) {
+		risk_say(c, "changes %s.%s to %s, rewriting the table and its indexes", a->rel,
+		         cmd->name, new);
+		if (!a->is_new) {
+			risk_effect(c, RISK_FX_REWRITE | RISK_FX_CAN_FAIL);
+			risk_find(c, RULE_ALTER_COLUMN_TYPE_REWRITE, a->rel, cd->location,
+			          "changing %s.%s%s%s to %s%s rewrites %s and its indexes under an "
+			          "ACCESS "
+			          "EXCLUSIVE lock",
+			          a->rel, cmd->name, old ? " from " : "", old ? old : "", new,
+			          plain ? "" : " with USING", a->rel);
+			risk_slow(c, a->rel);
+		}
+	} else if (tc == TC_UNKNOWN) {
+		risk_say(
+		    c, "changes %s.%s to %s (catalog-only if this widens the type, else a rewrite)",
+		    a->rel, cmd->name, new);
+	} else {
+		risk_say(c, "changes %s.%s to %s (binary-coercible: no rewrite)", a->rel, cmd->name,
+		         new);
+	}
+	char *key = xasprintf("%s.%s", a->rel, cmd->name);
+	if (up_has(c, UP_RETYPED, key))
+		risk_find(
+		    c, RULE_DOWN_LOSES_DATA, a->rel, cd->location,
+		    "rolling back changes the type of %s back: values written since that do not "
+		    "fit the old type are lost or fail",
+		    key);
+	else if (!a->is_new && strvec_find(&c->rep->retyped_columns, key) < 0)
+		strvec_push(&c->rep->retyped_columns, key);
+	free(key);
+	free(k->type);
+	k->type = new;
+}
+
+/* CREATE TABLE's columns and constraints: recorded like ADD COLUMN / ADD
+ * CONSTRAINT on a new table, so the same state and rules apply. */
+void risk_new_table_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd)
+{
+	struct risk_at a = {
+	    .c = c, .rel = (char *)rel, .is_new = true, .quiet = true, .location = cd->location};
+	PgQuery__AlterTableCmd cmd = PG_QUERY__ALTER_TABLE_CMD__INIT;
+	Node def = PG_QUERY__NODE__INIT;
+	def.node_case = PG_QUERY__NODE__NODE_COLUMN_DEF;
+	def.column_def = (PgQuery__ColumnDef *)cd;
+	cmd.def = &def;
+	risk_at_add_column(&a, &cmd);
+}
+
+void risk_new_table_constraint(struct risk_ctx *c, const char *rel, const PgQuery__Constraint *k)
+{
+	struct risk_at a = {
+	    .c = c, .rel = (char *)rel, .is_new = true, .quiet = true, .location = k->location};
+	risk_at_constraint(&a, k, NULL, false);
+}
