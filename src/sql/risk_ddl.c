@@ -801,6 +801,14 @@ void risk_h_reindex(struct risk_ctx *c, const Node *n)
 		break;
 	}
 	bool is_new = (table && risk_rel_is_new(c, table)) || (rel && risk_rel_is_new(c, rel));
+	/* REINDEX of a partitioned table cannot run in a transaction block. */
+	const struct rk_rel *pt = table ? risk_rel(c, table, false) : NULL;
+	if (pt && pt->kind == 'p' && c->in_txn && c->body_depth == 0) {
+		risk_effect(c, RISK_FX_NO_TXN);
+		risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, table, -1,
+		          "REINDEX of partitioned table %s cannot run inside a transaction block",
+		          table);
+	}
 	if (!conc && !is_new)
 		risk_find(
 		    c, RULE_REINDEX_NON_CONCURRENT, table ? table : rel, -1,

@@ -399,6 +399,30 @@ static void text_pos(struct risk_ctx *c, size_t off, int *line, int *col)
 	*col = k;
 }
 
+/* Connected: a rewrite or scan costs what the table holds. Rewriting or
+ * scanning an empty (one page or less) table is a fact, not a warning; a big
+ * one says how big. */
+static void scale_by_size(struct risk_ctx *c, struct risk_finding *f)
+{
+	struct risk_rel_facts facts;
+	if (!f->relation || !(f->rule->effects & (RISK_FX_REWRITE | RISK_FX_SCAN)) ||
+	    f->severity != RISK_WARN || !risk_facts_rel(c, f->relation, &facts) || !facts.exists)
+		return;
+	char *msg;
+	if (facts.rows == 0 || (facts.bytes >= 0 && facts.bytes <= 8192)) {
+		f->severity = RISK_INFO;
+		msg = xasprintf("%s (%s is empty: no cost now)", f->message, f->relation);
+	} else if (facts.rows > 0 && facts.bytes > 0) {
+		msg = xasprintf("%s (%s: about %lld rows, %lld MB)", f->message, f->relation,
+		                (long long)facts.rows,
+		                (long long)((facts.bytes + (1 << 20) - 1) >> 20));
+	} else {
+		return;
+	}
+	free(f->message);
+	f->message = msg;
+}
+
 static void add_finding(struct risk_ctx *c, struct risk_stmt *st, enum rule_id r, const char *rel,
                         int location, const char *fmt, va_list ap)
 {
@@ -425,6 +449,7 @@ static void add_finding(struct risk_ctx *c, struct risk_stmt *st, enum rule_id r
 	if (location >= 0 && c->body_depth == 0 && st == c->st)
 		text_pos(c, (size_t)location, &f->line, &f->col);
 	st->effects |= f->rule->effects & ~(unsigned)RISK_FX_NO_TXN;
+	scale_by_size(c, f);
 }
 
 void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location, const char *fmt,

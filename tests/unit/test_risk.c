@@ -492,6 +492,73 @@ static bool has_rule(const struct risk_report *r, const char *id)
 	return false;
 }
 
+static bool has_warn(const struct risk_stmt *st)
+{
+	for (size_t i = 0; i < st->n_findings; i++)
+		if (st->findings[i].severity >= RISK_WARN)
+			return true;
+	return false;
+}
+
+/* A catalog that knows two tables: one empty, one big. */
+static bool fake_relation(void *ctx, const char *rel, struct risk_rel_facts *out)
+{
+	if (strcmp(rel, "public.empty") == 0) {
+		out->exists = true;
+		out->rows = 0;
+		out->bytes = 8192;
+		return true;
+	}
+	if (strcmp(rel, "public.big") == 0) {
+		out->exists = true;
+		out->rows = 5000000;
+		out->bytes = 3LL << 30;
+		return true;
+	}
+	return false;
+}
+
+static bool fake_column(void *ctx, const char *rel, const char *col, struct risk_col_facts *out)
+{
+	if (strcmp(rel, "public.big") != 0)
+		return false;
+	out->exists = true;
+	out->not_null = strcmp(col, "id") == 0;
+	out->has_valid_not_null_check = strcmp(col, "checked") == 0;
+	snprintf(out->type, sizeof out->type, "%s", strcmp(col, "v") == 0 ? "varchar(20)" : "text");
+	return true;
+}
+
+static void test_catalog(void)
+{
+	struct risk_catalog cat = {.relation = fake_relation, .column = fake_column};
+	struct risk_options o;
+	risk_options_init(&o);
+	o.lock_timeout_ms = 3000;
+	o.catalog = &cat;
+	struct risk_report r;
+	risk_report_init(&r);
+	risk_analyze("ALTER TABLE empty ALTER COLUMN a SET NOT NULL;\n"
+	             "ALTER TABLE big ALTER COLUMN a SET NOT NULL;\n",
+	             &o, &r);
+	ok(r.n_stmts == 2 && r.stmts[0].findings[0].severity == RISK_INFO,
+	   "connected: a scan of an empty table is info");
+	ok(r.n_stmts == 2 && r.stmts[1].findings[0].severity == RISK_WARN &&
+	       strstr(r.stmts[1].findings[0].message, "about 5000000 rows, 3072 MB"),
+	   "connected: a big table's finding says how big");
+	risk_report_clear(&r);
+	risk_analyze("ALTER TABLE big ALTER COLUMN checked SET NOT NULL;\n"
+	             "ALTER TABLE big ALTER COLUMN v TYPE varchar(40);\n"
+	             "ALTER TABLE big ALTER COLUMN w TYPE varchar(40);\n",
+	             &o, &r);
+	ok(r.n_stmts == 3 && !has_warn(&r.stmts[0]) && !has_warn(&r.stmts[1]) &&
+	       has_warn(&r.stmts[2]) &&
+	       strcmp(r.stmts[2].findings[r.stmts[2].n_findings - 1].rule->id,
+	              "alter-column-type-rewrite") == 0,
+	   "connected: column facts decide SET NOT NULL and type changes");
+	risk_report_clear(&r);
+}
+
 /* risk_analyze_migration over a set read by migset: directives before a
  * dbmate marker, the down section of a pair. */
 static void test_migrations(void)
@@ -561,6 +628,7 @@ int main(void)
 	test_locks();
 	test_details();
 	test_migrations();
+	test_catalog();
 	strvec_clear(&risky);
 	strvec_clear(&info);
 	return done_testing();
