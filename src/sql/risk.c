@@ -84,7 +84,7 @@ static const struct handler handlers[PG_QUERY__NODE__NODE_A_CONST + 1] = {
     H(GRANT_ROLE_STMT, "grant role", NULL),
     H(ALTER_DEFAULT_PRIVILEGES_STMT, "alter default privileges", NULL),
     H(VARIABLE_SHOW_STMT, "show", NULL),
-    H(EXPLAIN_STMT, "explain", NULL),
+    H(EXPLAIN_STMT, "explain", risk_h_explain),
     H(CREATE_CAST_STMT, "create cast", NULL),
     H(CREATE_EVENT_TRIG_STMT, "create event trigger", NULL),
     H(CREATE_PUBLICATION_STMT, "create publication", NULL),

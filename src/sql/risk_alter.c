@@ -167,6 +167,12 @@ static void at_attach_partition(struct risk_at *a, const PgQuery__AlterTableCmd 
 	char *part = risk_rv_name(c, cmd->def->partition_cmd->name);
 	risk_lock(c, a->rel, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
 	risk_lock(c, part, RISK_LOCK_ACCESS_EXCLUSIVE);
+	if (a->index) {
+		/* An index partition: catalog only, nothing is scanned. */
+		risk_say(c, "attaches index %s as a partition of index %s", part, a->rel);
+		free(part);
+		return;
+	}
 	struct rk_rel *pr = risk_rel(c, part, true);
 	free(pr->table);
 	pr->table = xstrdup(a->rel);
@@ -306,6 +312,7 @@ void risk_h_alter_table(struct risk_ctx *c, const Node *n)
 	const PgQuery__AlterTableStmt *s = n->alter_table_stmt;
 	struct risk_at a = {.c = c, .rel = risk_rv_name(c, s->relation)};
 	a.is_new = risk_rel_is_new(c, a.rel);
+	a.index = s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX;
 	a.location = s->relation ? s->relation->location : -1;
 	risk_kind(c, alter_kind(s->objtype));
 

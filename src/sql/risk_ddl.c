@@ -370,6 +370,13 @@ static const char *drop_kind(PgQuery__ObjectType t, bool concurrent)
 	}
 }
 
+/* The object word of a DROP ("table", "policy", ...). */
+static const char *drop_object(PgQuery__ObjectType t)
+{
+	const char *k = drop_kind(t, false);
+	return strncmp(k, "drop ", 5) == 0 ? k + 5 : "object";
+}
+
 static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const char *name)
 {
 	bool existing = rel_known_existing(c, name);
@@ -468,7 +475,7 @@ void risk_h_drop(struct risk_ctx *c, const Node *n)
 				if (!s->missing_ok)
 					risk_lock(c, table, RISK_LOCK_ACCESS_EXCLUSIVE);
 				risk_say(c, "drops %s %s from %s",
-				         drop_kind(s->remove_type, false) + 5,
+				         drop_object(s->remove_type),
 				         risk_names_last(o->list->items, o->list->n_items), table);
 				any_existing |= rel_known_existing(c, table);
 			}
@@ -478,7 +485,7 @@ void risk_h_drop(struct risk_ctx *c, const Node *n)
 		default: {
 			const struct rk_type *t = risk_type(c, name, false);
 			any_existing |= !(t && t->created);
-			risk_say(c, "drops %s %s", drop_kind(s->remove_type, false) + 5, name);
+			risk_say(c, "drops %s %s", drop_object(s->remove_type), name);
 			break;
 		}
 		}
@@ -801,6 +808,10 @@ void risk_h_reindex(struct risk_ctx *c, const Node *n)
 		break;
 	}
 	bool is_new = (table && risk_rel_is_new(c, table)) || (rel && risk_rel_is_new(c, rel));
+	if (conc && c->opt->server_version_num >= 140000 && c->opt->server_version_num < 140004)
+		risk_find(c, RULE_CIC_PG14_CORRUPTION, table ? table : rel, -1,
+			  "the server is PostgreSQL 14.0-14.3, where REINDEX CONCURRENTLY can corrupt "
+			  "indexes");
 	/* REINDEX of a partitioned table cannot run in a transaction block. */
 	const struct rk_rel *pt = table ? risk_rel(c, table, false) : NULL;
 	if (pt && pt->kind == 'p' && c->in_txn && c->body_depth == 0) {

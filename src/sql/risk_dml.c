@@ -258,9 +258,18 @@ void risk_h_set(struct risk_ctx *c, const Node *n)
 		c->lt_off_stmt = c->si;
 		c->reported_lt_off = false;
 		risk_say(c, "resets every setting, lock_timeout included");
+		c->schema = c->opt->default_schema && *c->opt->default_schema
+		                ? c->opt->default_schema
+		                : "public";
 		return;
 	}
 	risk_kind(c, reset ? "reset" : "set");
+	if (s->is_local && !c->in_txn) {
+		/* PostgreSQL only warns: SET LOCAL outside a transaction block
+		 * ends with the statement. */
+		risk_say(c, "has no effect: SET LOCAL outside a transaction block");
+		return;
+	}
 	if (strcasecmp(s->name, "lock_timeout") == 0) {
 		set_lock_timeout(c, s, reset);
 	} else if (strcasecmp(s->name, "statement_timeout") == 0) {
@@ -292,7 +301,8 @@ void risk_h_lock(struct risk_ctx *c, const Node *n)
 		risk_lock(c, rel, m);
 		risk_say(c, "locks %s in %s mode until the transaction ends", rel,
 		         risk_lock_sql_name(m));
-		if (is_existing(c, rel))
+		/* ACCESS SHARE to SHARE UPDATE EXCLUSIVE stop no reads or writes. */
+		if (is_existing(c, rel) && m >= RISK_LOCK_SHARE)
 			risk_find(
 			    c, RULE_EXPLICIT_LOCK_TABLE, rel, s->relations[i]->range_var->location,
 			    "LOCK TABLE %s IN %s MODE holds the lock until the transaction ends",
@@ -309,4 +319,24 @@ void risk_h_call(struct risk_ctx *c, const Node *n)
 	const char *name = risk_names_last(s->funccall->funcname, s->funccall->n_funcname);
 	risk_say(c, "calls procedure %s", name);
 	risk_query_reads(c, &s->funccall->base);
+}
+
+void risk_h_explain(struct risk_ctx *c, const Node *n)
+{
+	const PgQuery__ExplainStmt *s = n->explain_stmt;
+	for (size_t i = 0; i < s->n_options; i++) {
+		const Node *o = s->options[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
+		    strcmp(o->def_elem->defname, "analyze") != 0)
+			continue;
+		const char *v = risk_node_str(o->def_elem->arg);
+		if (v && (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0))
+			break;
+		/* EXPLAIN ANALYZE runs the statement for real. */
+		risk_say(c, "runs and times the statement");
+		risk_dispatch(c, s->query);
+		risk_kind(c, "explain analyze");
+		return;
+	}
+	risk_say(c, "shows a query plan without running it");
 }

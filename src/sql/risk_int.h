@@ -275,6 +275,7 @@ struct risk_at {
 	char *rel;
 	bool is_new; /* created in this section: new and empty */
 	bool quiet;  /* part of CREATE TABLE: no sentence of its own */
+	bool index;  /* ALTER INDEX */
 	int location;
 };
 
@@ -343,6 +344,7 @@ void risk_h_copy(struct risk_ctx *c, const Node *n);
 void risk_h_set(struct risk_ctx *c, const Node *n);
 void risk_h_lock(struct risk_ctx *c, const Node *n);
 void risk_h_call(struct risk_ctx *c, const Node *n);
+void risk_h_explain(struct risk_ctx *c, const Node *n);
 /* risk_body.c */
 void risk_h_do(struct risk_ctx *c, const Node *n);
 void risk_h_create_function(struct risk_ctx *c, const Node *n);

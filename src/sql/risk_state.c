@@ -572,15 +572,17 @@ static bool reads_visit(const ProtobufCMessage *m, void *arg)
 				risk_lock(c, seq, RISK_LOCK_ROW_EXCLUSIVE);
 			/* setval(seq, max(id)) is the safe form; a constant hands
 			 * out ids that may already exist. */
-			if (seq && strcmp(fname, "setval") == 0 && f->n_args >= 2 &&
+			if (strcmp(fname, "setval") == 0 && f->n_args >= 2 &&
 			    f->args[1]->node_case == PG_QUERY__NODE__NODE_A_CONST) {
-				if (!risk_rel_is_new(c, seq))
-					risk_find(
-					    c, RULE_SEQUENCE_RESET, seq, f->location,
-					    "setval() moves sequence %s to a fixed value; ids that "
-					    "already exist can be handed out again",
-					    seq);
-				risk_say(c, "moves sequence %s to a fixed value", seq);
+				const char *what = seq ? seq : "a sequence";
+				if (!seq || !risk_rel_is_new(c, seq))
+					risk_find(c, RULE_SEQUENCE_RESET, seq, f->location,
+					          "setval() moves %s%s to a fixed value; ids that "
+					          "already "
+					          "exist can be handed out again",
+					          seq ? "sequence " : "", what);
+				risk_say(c, "moves %s%s to a fixed value", seq ? "sequence " : "",
+				         what);
 			}
 			free(seq);
 		}

@@ -204,10 +204,12 @@ void risk_h_grant(struct risk_ctx *c, const Node *n)
 		if (o->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
 			name = risk_rv_name(c, o->range_var);
 		else if (o->node_case == PG_QUERY__NODE__NODE_STRING)
-			name = xasprintf("schema %s", o->string->sval);
+			name = s->targtype == PG_QUERY__GRANT_TARGET_TYPE__ACL_TARGET_ALL_IN_SCHEMA
+			           ? xasprintf("every one in schema %s", o->string->sval)
+			           : xasprintf("schema %s", o->string->sval);
 		if (!name)
 			continue;
-		if (!risk_rel_is_new(c, name))
+		if (strncmp(name, "every one", 9) == 0 || !risk_rel_is_new(c, name))
 			any_existing = true;
 		if (!first)
 			first = name;
@@ -218,7 +220,8 @@ void risk_h_grant(struct risk_ctx *c, const Node *n)
 		risk_find(c, RULE_REVOKE_PRIVILEGES, NULL, -1,
 		          "REVOKE on %s%s%s: application roles that relied on the privilege start "
 		          "failing",
-		          what, first ? " such as " : "", first ? first : "");
+		          what, first ? (strncmp(first, "every", 5) == 0 ? ", " : " such as ") : "",
+		          first ? first : "");
 	free(first);
 }
 

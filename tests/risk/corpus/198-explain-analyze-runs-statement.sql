@@ -1,0 +1,2 @@
+-- expect: update-without-where
+EXPLAIN (ANALYZE, BUFFERS) UPDATE users SET seen = true;

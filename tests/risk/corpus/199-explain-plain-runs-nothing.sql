@@ -1,0 +1,3 @@
+-- expect: (none)
+-- info: (none)
+EXPLAIN UPDATE users SET seen = true;
