@@ -1,8 +1,10 @@
-/* split: SQL text to statements with libpg_query. Boundaries come from
- * pg_query_split_with_parser (dollar quotes, comments and strings holding
- * ';' are handled by the real parser); each statement's first token is found
- * with pg_query_scan so its line skips leading comments; its parse tree gives
- * its kind and transaction role. */
+/* split: SQL text to statements with libpg_query. Boundaries come from the
+ * real parser (dollar quotes, comments and strings holding ';' are handled):
+ * one pg_query_parse_protobuf of the whole text yields each statement's
+ * location and length (exactly what pg_query_split_with_parser returns, as
+ * it is built on the same raw parse) and its tree, from which its kind and
+ * transaction role come; each statement's first token is found with
+ * pg_query_scan so its line skips leading comments. */
 #ifndef PGSTEP_SPLIT_H
 #define PGSTEP_SPLIT_H
 
