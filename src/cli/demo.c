@@ -38,10 +38,15 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 		cli_status(&dg, 2, status_argv);
 	fflush(stdout);
 	if (!g->json && !*stop) {
+		/* The path that works from any directory, even when pgstep is not on
+		 * PATH yet (the README runs ./pgstep). */
+		char *self = realpath("/proc/self/exe", NULL);
+		const char *me = self ? self : "pgstep";
 		printf("\nThe demo is running: a throwaway PostgreSQL in %s\n", d->cluster->dir);
-		printf("  pgstep -c %s status --tenant initech\n", d->config_path);
-		printf("  pgstep -c %s plan --tenant globex\n", d->config_path);
-		printf("  pgstep -c %s up --tenant initech --resume --yes\n", d->config_path);
+		printf("  %s -c %s status --tenant initech\n", me, d->config_path);
+		printf("  %s -c %s plan --tenant globex\n", me, d->config_path);
+		printf("  %s -c %s up --tenant initech --resume --yes\n", me, d->config_path);
+		free(self);
 		printf("  psql 'host=%s port=%d dbname=app user=postgres'\n", d->cluster->socket_dir,
 		       d->cluster->port);
 		printf("Press Ctrl-C to stop it%s.\n", o.keep ? " (files are kept: --keep)"

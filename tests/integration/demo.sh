@@ -25,7 +25,7 @@ demo_start() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	CONF=$(sed -n 's/^  pgstep -c \(.*pgstep.conf\) status.*/\1/p' "$out" | head -1)
+	CONF=$(sed -n 's/^  [^ ]*pgstep -c \(.*pgstep.conf\) status.*/\1/p' "$out" | head -1)
 	DIR=$(dirname "$CONF")
 }
 
