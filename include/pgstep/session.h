@@ -49,6 +49,27 @@ int session_socket(const struct session *s);
 /* Reads what is available; returns true once the query has finished. The
  * first error result (if any) is kept in err. */
 bool session_consume(struct session *s, struct pgstep_error *err);
+/* The same with text parameters (PQsendQueryParams). */
+bool session_send_params(struct session *s, const char *sql, int nparams,
+			 const char *const *params, struct pgstep_error *err);
+/* Like session_consume, but keeps the last successful result: once it
+ * returns true, *out is that result (the caller PQclear's it) or NULL when
+ * the query failed (err says why). */
+bool session_consume_result(struct session *s, PGresult **out, struct pgstep_error *err);
+
+/* Non-blocking connect: start, then call session_connect_poll whenever the
+ * socket is ready for what it last asked (read or write) until it returns
+ * NONE (connected) or FAILED (err names the tenant and libpq's reason). The
+ * caller enforces a timeout; libpq does not in this mode. NULL with err set
+ * when the attempt cannot even start. */
+enum session_wait { SESSION_WAIT_NONE, SESSION_WAIT_READ, SESSION_WAIT_WRITE, SESSION_WAIT_FAILED };
+struct session *session_connect_start(const char *conninfo, const char *label,
+				      struct pgstep_error *err);
+enum session_wait session_connect_poll(struct session *s, struct pgstep_error *err);
+/* Seconds of connect_timeout in effect for conninfo (libpq's rules, pgstep's
+ * default of 10 when nothing says); 0 means none. */
+int session_connect_timeout(const char *conninfo);
+
 /* Ask the server to cancel the running query. Safe to call from a signal
  * handler via session_cancel_handle(). */
 bool session_cancel(struct session *s);

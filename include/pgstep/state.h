@@ -67,6 +67,21 @@ bool state_ensure(struct session *s, struct pgstep_error *err);
  * with_sql. Missing schema means no rows. */
 bool state_load(struct session *s, const char *const *tenants, size_t n, bool with_sql,
 		struct state_rows *out, struct pgstep_error *err);
+/* The pieces of state_load, for callers that run the query themselves
+ * (asynchronously, in a poll loop): the query and its parameter, and the
+ * parsing of its result into rows. A missing schema makes the query fail
+ * with SQLSTATE 3F000 or 42P01, which means no rows. */
+struct state_query {
+	char *sql;   /* owned */
+	char *param; /* owned: $1, a text[] literal of the tenants; NULL when nparams is 0 */
+	int nparams;
+	bool with_sql;
+};
+void state_load_query(const char *const *tenants, size_t n, bool with_sql,
+		      struct state_query *q);
+void state_query_release(struct state_query *q);
+void state_load_result(const PGresult *res, bool with_sql, struct state_rows *out);
+
 /* Insert or replace the row (tenant, version) in whatever transaction is open. */
 bool state_upsert(struct session *s, const struct state_row *row, struct pgstep_error *err);
 /* Update progress of a running non-transactional migration. */

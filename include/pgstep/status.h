@@ -59,4 +59,12 @@ void status_collect(const struct migset *set, struct tenant *const *tenants, siz
 void status_merge(const struct migset *set, struct tenant_status *ts);
 void status_report_clear(struct status_report *r);
 
+/* The steps of status_collect for one database, for callers that read the
+ * rows themselves (status_async): hand rows (emptied) to the tenants of
+ * group and merge each with the set; or mark every tenant of group
+ * unreachable with err's message. group is reordered. */
+void status_assign_rows(const struct migset *set, struct tenant_status **group, size_t n,
+			struct state_rows *rows);
+void status_fail_group(struct tenant_status **group, size_t n, const struct pgstep_error *err);
+
 #endif

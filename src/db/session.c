@@ -25,6 +25,10 @@ struct session {
 	bool busy;      /* a session_send is waiting for its results */
 	bool got_error; /* the running async query already reported an error */
 	char *cached_user;
+	bool connecting; /* session_connect_start: PQconnectPoll not done yet */
+	char *conninfo;  /* kept while connecting, for the failure reason */
+	PGresult *kept;  /* session_consume_result: the last good result */
+	struct pgstep_error kept_err; /* and the first error, until the query ends */
 };
 
 /* libpq's messages end with a newline and may span lines ("\n\tIs the
@@ -117,12 +121,11 @@ static bool session_wants_default_timeout(const char *conninfo)
 	return want;
 }
 
-struct session *session_connect(const char *conninfo, const char *label, struct pgstep_error *err)
+/* expand_dbname makes the first "dbname" a full conninfo string (or URI)
+ * while services, .pgpass and PG* variables still apply; a later keyword
+ * overrides what the string said, so application_name always ends up pgstep. */
+static PGconn *session_start(const char *conninfo, bool nonblocking)
 {
-	/* expand_dbname makes the first "dbname" a full conninfo string (or
-	 * URI) while services, .pgpass and PG* variables still apply; a later
-	 * keyword overrides what the string said, so application_name always
-	 * ends up pgstep. */
 	const char *keys[4];
 	const char *vals[4];
 	int k = 0;
@@ -136,23 +139,70 @@ struct session *session_connect(const char *conninfo, const char *label, struct 
 	vals[k++] = "pgstep";
 	keys[k] = NULL;
 	vals[k] = NULL;
+	return nonblocking ? PQconnectStartParams(keys, vals, 1) : PQconnectdbParams(keys, vals, 1);
+}
 
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
-	if (!conn || PQstatus(conn) != CONNECTION_OK) {
-		char *reason = session_connect_reason(conninfo, conn);
-		error_set(err, PGSTEP_EXIT_CONNECTION, "tenant %s: %s", label ? label : "?",
-		          reason);
-		free(reason);
-		PQfinish(conn);
-		return NULL;
-	}
+static void session_connect_failed(const char *conninfo, PGconn *conn, const char *label,
+				   struct pgstep_error *err)
+{
+	char *reason = session_connect_reason(conninfo, conn);
+	error_set(err, PGSTEP_EXIT_CONNECTION, "tenant %s: %s", label ? label : "?", reason);
+	free(reason);
+}
 
+static struct session *session_wrap(PGconn *conn, const char *label)
+{
 	struct session *s = xcalloc(1, sizeof *s);
 	s->conn = conn;
 	s->label = xstrdup(label ? label : "?");
-	s->cancel = PQgetCancel(conn);
 	PQsetNoticeReceiver(conn, session_notice_receiver, s);
 	return s;
+}
+
+struct session *session_connect(const char *conninfo, const char *label, struct pgstep_error *err)
+{
+	PGconn *conn = session_start(conninfo, false);
+	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+		session_connect_failed(conninfo, conn, label, err);
+		PQfinish(conn);
+		return NULL;
+	}
+	struct session *s = session_wrap(conn, label);
+	s->cancel = PQgetCancel(conn);
+	return s;
+}
+
+struct session *session_connect_start(const char *conninfo, const char *label,
+				      struct pgstep_error *err)
+{
+	PGconn *conn = session_start(conninfo, true);
+	if (!conn || PQstatus(conn) == CONNECTION_BAD) {
+		session_connect_failed(conninfo, conn, label, err);
+		PQfinish(conn);
+		return NULL;
+	}
+	struct session *s = session_wrap(conn, label);
+	s->connecting = true;
+	s->conninfo = xstrdup(conninfo ? conninfo : "");
+	return s;
+}
+
+enum session_wait session_connect_poll(struct session *s, struct pgstep_error *err)
+{
+	if (!s->connecting)
+		return SESSION_WAIT_NONE;
+	switch (PQconnectPoll(s->conn)) {
+	case PGRES_POLLING_READING: return SESSION_WAIT_READ;
+	case PGRES_POLLING_WRITING: return SESSION_WAIT_WRITE;
+	case PGRES_POLLING_OK:
+		s->connecting = false;
+		s->cancel = PQgetCancel(s->conn);
+		return SESSION_WAIT_NONE;
+	default:
+		s->connecting = false;
+		session_connect_failed(s->conninfo, s->conn, s->label, err);
+		return SESSION_WAIT_FAILED;
+	}
 }
 
 void session_close(struct session **sp)
@@ -165,6 +215,9 @@ void session_close(struct session **sp)
 	PQfinish(s->conn);
 	free(s->label);
 	free(s->cached_user);
+	free(s->conninfo);
+	PQclear(s->kept);
+	error_clear(&s->kept_err);
 	free(s);
 	*sp = NULL;
 }
@@ -370,6 +423,64 @@ bool session_consume(struct session *s, struct pgstep_error *err)
 	return false;
 }
 
+bool session_send_params(struct session *s, const char *sql, int nparams,
+			 const char *const *params, struct pgstep_error *err)
+{
+	if (!PQsendQueryParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+		session_fail(s, err, NULL);
+		return false;
+	}
+	s->busy = true;
+	s->got_error = false;
+	return true;
+}
+
+bool session_consume_result(struct session *s, PGresult **out, struct pgstep_error *err)
+{
+	/* Results can arrive over several calls: the error is kept in the
+	 * session until the query has finished. */
+	struct pgstep_error *e = &s->kept_err;
+	if (!s->busy)
+		goto finished;
+	if (!PQconsumeInput(s->conn)) {
+		if (!s->got_error)
+			session_fail(s, e, NULL);
+		s->got_error = true;
+		s->busy = false;
+		goto finished;
+	}
+	while (!PQisBusy(s->conn)) {
+		PGresult *res = PQgetResult(s->conn);
+		if (!res) {
+			s->busy = false;
+			goto finished;
+		}
+		if (!session_result_ok(res)) {
+			if (!s->got_error)
+				session_fail(s, e, res);
+			s->got_error = true;
+			PQclear(res);
+		} else {
+			PQclear(s->kept);
+			s->kept = res;
+		}
+	}
+	return false;
+finished:
+	*out = s->got_error ? NULL : s->kept;
+	if (s->got_error) {
+		PQclear(s->kept);
+		if (err) {
+			error_clear(err);
+			*err = *e;
+			*e = (struct pgstep_error){ 0 };
+		}
+	}
+	error_clear(e);
+	s->kept = NULL;
+	return true;
+}
+
 bool session_cancel(struct session *s)
 {
 	char errbuf[256];
@@ -396,4 +507,22 @@ const char *session_current_user(struct session *s, struct pgstep_error *err)
 	s->cached_user = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return s->cached_user;
+}
+
+int session_connect_timeout(const char *conninfo)
+{
+	int secs = -1;
+	if (conninfo && (strchr(conninfo, '=') || strstr(conninfo, "://"))) {
+		PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+		for (PQconninfoOption *o = opts; o && o->keyword; o++)
+			if (o->val && *o->val && strcmp(o->keyword, "connect_timeout") == 0)
+				secs = atoi(o->val);
+		PQconninfoFree(opts);
+	}
+	if (secs < 0 && getenv("PGCONNECT_TIMEOUT"))
+		secs = atoi(getenv("PGCONNECT_TIMEOUT"));
+	if (secs < 0)
+		secs = atoi(SESSION_DEFAULT_CONNECT_TIMEOUT);
+	/* libpq treats 1 as 2 seconds and 0 or less as none. */
+	return secs <= 0 ? 0 : secs < 2 ? 2 : secs;
 }

@@ -361,15 +361,9 @@ static void state_fill_packed(struct state_row *r, const PGresult *res, int i)
 	r->error_statement = (int)state_int(res, i, COL_ERRSTMT);
 }
 
-bool state_load(struct session *s, const char *const *tenants, size_t n, bool with_sql,
-                struct state_rows *out, struct pgstep_error *err)
+void state_load_query(const char *const *tenants, size_t n, bool with_sql,
+		      struct state_query *q)
 {
-	bool exists;
-	if (!state_exists(s, &exists, err))
-		return false;
-	if (!exists)
-		return true;
-
 	/* The texts can be large; status over many tenants never needs them. */
 	struct strbuf sql;
 	strbuf_init(&sql);
@@ -388,22 +382,28 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 	if (with_sql)
 		strbuf_adds(&sql, ", up_sql, down_sql");
 	strbuf_adds(&sql, " FROM pgstep.migrations");
-	char *array = NULL;
+	q->param = NULL;
+	q->nparams = 0;
 	if (n > 0) {
 		/* A semi-join hashes the names; "= ANY" would compare each row with
 		 * every name, which dominates with 1,000 tenants. */
 		strbuf_adds(&sql, " WHERE tenant IN (SELECT unnest($1::text[]))");
-		array = state_text_array(tenants, n);
+		q->param = state_text_array(tenants, n);
+		q->nparams = 1;
 	}
-	const char *params[1] = {array};
-	PGresult *res = session_query(s, sql.buf, n > 0 ? 1 : 0, params, err);
-	strbuf_release(&sql);
-	free(array);
-	if (!res) {
-		error_prefix(err, "tenant %s: reading pgstep.migrations", session_label(s));
-		return false;
-	}
+	q->with_sql = with_sql;
+	q->sql = strbuf_detach(&sql);
+}
 
+void state_query_release(struct state_query *q)
+{
+	free(q->sql);
+	free(q->param);
+	q->sql = q->param = NULL;
+}
+
+void state_load_result(const PGresult *res, bool with_sql, struct state_rows *out)
+{
 	int nrows = PQntuples(res);
 	XGROW(out->items, out->cap, out->n + (size_t)nrows);
 	bool was_empty = out->n == 0;
@@ -433,12 +433,9 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 		r->sqlstate = state_dup(res, i, COL_SQLSTATE);
 		r->error_message = state_dup(res, i, COL_ERRMSG);
 		r->error_statement = (int)state_int(res, i, COL_ERRSTMT);
-		if (with_sql) {
-			r->up_sql = state_dup(res, i, COL_UP_SQL);
-			r->down_sql = state_dup(res, i, COL_DOWN_SQL);
-		}
+		r->up_sql = state_dup(res, i, COL_UP_SQL);
+		r->down_sql = state_dup(res, i, COL_DOWN_SQL);
 	}
-	PQclear(res);
 	/* Sorted here rather than by the server, whose collation need not be
 	 * byte order. Rows already in out (another database) are kept in. */
 	if (was_empty || out->sorted) {
@@ -446,6 +443,27 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 			qsort(out->items, out->n, sizeof *out->items, state_row_cmp);
 		out->sorted = true;
 	}
+}
+
+bool state_load(struct session *s, const char *const *tenants, size_t n, bool with_sql,
+                struct state_rows *out, struct pgstep_error *err)
+{
+	bool exists;
+	if (!state_exists(s, &exists, err))
+		return false;
+	if (!exists)
+		return true;
+	struct state_query q;
+	state_load_query(tenants, n, with_sql, &q);
+	const char *params[1] = { q.param };
+	PGresult *res = session_query(s, q.sql, q.nparams, params, err);
+	state_query_release(&q);
+	if (!res) {
+		error_prefix(err, "tenant %s: reading pgstep.migrations", session_label(s));
+		return false;
+	}
+	state_load_result(res, with_sql, out);
+	PQclear(res);
 	return true;
 }
 

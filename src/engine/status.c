@@ -162,6 +162,37 @@ static int status_key_cmp(const void *key, const void *elem)
 	return strcmp(key, (*y)->tenant->name);
 }
 
+void status_fail_group(struct tenant_status **group, size_t n, const struct pgstep_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		group[i]->state = TSTATE_UNREACHABLE;
+		group[i]->error = xstrdup(err->msg ? err->msg : "connection failed");
+		group[i]->error_code = err->code ? err->code : PGSTEP_EXIT_CONNECTION;
+	}
+}
+
+void status_assign_rows(const struct migset *set, struct tenant_status **group, size_t n,
+			struct state_rows *rows)
+{
+	/* Hand each row to its tenant; tenant names are unique. */
+	qsort(group, n, sizeof *group, status_name_cmp);
+	for (size_t i = 0; i < rows->n; i++) {
+		struct tenant_status **hit = bsearch(rows->items[i].tenant, group, n, sizeof *group,
+						     status_key_cmp);
+		if (!hit) {
+			state_row_release(&rows->items[i]);
+			continue;
+		}
+		struct state_rows *dst = &(*hit)->rows;
+		XGROW(dst->items, dst->cap, dst->n + 1);
+		dst->items[dst->n++] = rows->items[i];
+	}
+	free(rows->items);
+	*rows = (struct state_rows){ 0 };
+	for (size_t i = 0; i < n; i++)
+		status_merge(set, group[i]);
+}
+
 /* Read every tenant of one database (all entries share conninfo). */
 static void status_read_database(const struct migset *set, struct tenant_status **group, size_t n)
 {
@@ -176,32 +207,12 @@ static void status_read_database(const struct migset *set, struct tenant_status 
 	}
 	free(names);
 	if (!s) {
-		for (size_t i = 0; i < n; i++) {
-			group[i]->state = TSTATE_UNREACHABLE;
-			group[i]->error = xstrdup(err.msg ? err.msg : "connection failed");
-			group[i]->error_code = err.code ? err.code : PGSTEP_EXIT_CONNECTION;
-		}
+		status_fail_group(group, n, &err);
 		error_clear(&err);
 		return;
 	}
 	session_close(&s);
-
-	/* Hand each row to its tenant; tenant names are unique. */
-	qsort(group, n, sizeof *group, status_name_cmp);
-	for (size_t i = 0; i < rows.n; i++) {
-		struct tenant_status **hit = bsearch(rows.items[i].tenant, group, n, sizeof *group,
-						     status_key_cmp);
-		if (!hit) {
-			state_row_release(&rows.items[i]);
-			continue;
-		}
-		struct state_rows *dst = &(*hit)->rows;
-		XGROW(dst->items, dst->cap, dst->n + 1);
-		dst->items[dst->n++] = rows.items[i];
-	}
-	free(rows.items);
-	for (size_t i = 0; i < n; i++)
-		status_merge(set, group[i]);
+	status_assign_rows(set, group, n, &rows);
 }
 
 static int status_conninfo_cmp(const void *a, const void *b)
