@@ -116,6 +116,7 @@ struct risk_rel_facts {
 struct risk_col_facts {
 	bool exists;
 	bool not_null;
+	bool has_default;
 	bool has_valid_not_null_check; /* a validated CHECK (col IS NOT NULL) */
 	int n_dependents;              /* views, indexes, constraints, defaults using it */
 	char type[64];                 /* format_type() of the column, "" unknown */
