@@ -7,10 +7,9 @@
  * map (ALTER COLUMN TYPE enum USING ...), and values an UPDATE's
  * CASE ... ELSE mapping sends to its ELSE branch.
  *
- * Expressions and identifiers are turned back into SQL by libpg_query's
- * deparser; a deparsed expression is only used when parsing it again gives
- * the same tree (the deparser drops needed parentheses in a few places), and
- * every expression is put in parentheses of its own. Each query returns at
+ * Expressions and identifiers are turned back into SQL by the deparse module
+ * (only where the deparser is faithful), and every expression is put in
+ * parentheses of its own. Each query returns at
  * most 5 rows of (total bigint, sample text): the number of offending rows
  * and a few offending values. This module only writes the queries; the
  * engine runs them, read-only. */
@@ -99,9 +98,5 @@ void preflight_plan_free(struct preflight_plan **p);
  * again) to out; label names the migration in notes ("012_tool_calls_fk"). */
 void preflight_generate(struct preflight_plan *p, const char *label, const struct risk_report *rep,
                         struct preflight_list *out);
-
-/* The expression as SQL (xmalloc'd), or NULL when the deparser cannot
- * reproduce it faithfully. Exposed for the unit tests. */
-char *preflight_deparse_expr(const void *node);
 
 #endif

@@ -10,6 +10,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "pgstep/deparse.h"
 #include "pgstep/preflight.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
@@ -64,7 +65,7 @@ const char *preflight_status_name(enum preflight_status s)
 	return "?";
 }
 
-/* ---- parse-tree helpers -------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------------- */
 
 static const char *str_of(const Node *n)
 {
@@ -74,202 +75,6 @@ static const char *str_of(const Node *n)
 static bool has_text(const char *s)
 {
 	return s && *s;
-}
-
-typedef void (*pf_visit_fn)(ProtobufCMessage *m, void *arg);
-
-/* Every message below m, m included (protobuf-c reflection: no traversal
- * per node type to keep up to date). */
-static void pf_walk(ProtobufCMessage *m, pf_visit_fn fn, void *arg)
-{
-	if (!m)
-		return;
-	fn(m, arg);
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	char *base = (char *)m;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage **items = *(ProtobufCMessage ***)(base + f->offset);
-			for (size_t j = 0; j < n; j++)
-				pf_walk(items[j], fn, arg);
-			continue;
-		}
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t which = *(uint32_t *)(base + f->quantifier_offset);
-			if (which != f->id)
-				continue;
-		}
-		pf_walk(*(ProtobufCMessage **)(base + f->offset), fn, arg);
-	}
-}
-
-/* Zero every "location" field: two trees of the same SQL text differ only
- * there. */
-static void zero_locations(ProtobufCMessage *m, void *arg)
-{
-	(void)arg;
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type == PROTOBUF_C_TYPE_INT32 && f->label != PROTOBUF_C_LABEL_REPEATED &&
-		    strcmp(f->name, "location") == 0)
-			*(int32_t *)((char *)m + f->offset) = 0;
-	}
-}
-
-/* Node -> packed bytes without locations (a copy is changed, not n). */
-static uint8_t *node_canonical(const Node *n, size_t *len)
-{
-	size_t l = pg_query__node__get_packed_size(n);
-	uint8_t *buf = xmalloc(l ? l : 1);
-	pg_query__node__pack(n, buf);
-	Node *copy = pg_query__node__unpack(NULL, l, buf);
-	free(buf);
-	if (!copy)
-		return NULL;
-	pf_walk(&copy->base, zero_locations, NULL);
-	*len = pg_query__node__get_packed_size(copy);
-	buf = xmalloc(*len ? *len : 1);
-	pg_query__node__pack(copy, buf);
-	pg_query__node__free_unpacked(copy, NULL);
-	return buf;
-}
-
-/* ---- deparsing ----------------------------------------------------------------- */
-
-/* "SELECT <n>" through the deparser, or NULL. */
-static char *deparse_select_of(const Node *n)
-{
-	PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
-	rt.val = (Node *)n;
-	Node rtn = PG_QUERY__NODE__INIT;
-	rtn.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-	rtn.res_target = &rt;
-	Node *targets[1] = {&rtn};
-	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
-	sel.n_target_list = 1;
-	sel.target_list = targets;
-	sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
-	sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-	Node seln = PG_QUERY__NODE__INIT;
-	seln.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-	seln.select_stmt = &sel;
-	PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
-	raw.stmt = &seln;
-	PgQuery__RawStmt *raws[1] = {&raw};
-	PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
-	pr.version = PG_VERSION_NUM;
-	pr.n_stmts = 1;
-	pr.stmts = raws;
-	size_t len = pg_query__parse_result__get_packed_size(&pr);
-	char *buf = xmalloc(len ? len : 1);
-	pg_query__parse_result__pack(&pr, (uint8_t *)buf);
-	PgQueryProtobuf pb = {.len = len, .data = buf};
-	PgQueryDeparseResult d = pg_query_deparse_protobuf(pb);
-	free(buf);
-	char *out = NULL;
-	if (!d.error && d.query && strncmp(d.query, "SELECT ", 7) == 0)
-		out = xstrdup(d.query + 7);
-	pg_query_free_deparse_result(d);
-	return out;
-}
-
-/* The first target of "SELECT <text>" parsed again, canonical; NULL when it
- * does not parse to exactly one target. */
-static uint8_t *reparse_canonical(const char *text, size_t *len)
-{
-	char *sql = xasprintf("SELECT %s", text);
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-	free(sql);
-	uint8_t *out = NULL;
-	if (!r.error) {
-		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
-		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		if (p && p->n_stmts == 1 && p->stmts[0]->stmt &&
-		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-			const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
-			if (s->n_target_list == 1 &&
-			    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET &&
-			    s->target_list[0]->res_target->val)
-				out = node_canonical(s->target_list[0]->res_target->val, len);
-		}
-		if (p)
-			pg_query__parse_result__free_unpacked(p, NULL);
-	}
-	pg_query_free_protobuf_parse_result(r);
-	return out;
-}
-
-char *preflight_deparse_expr(const void *node)
-{
-	const Node *n = node;
-	if (!n)
-		return NULL;
-	char *text = deparse_select_of(n);
-	if (!text)
-		return NULL;
-	/* The deparser writes "(a OR b) IS FALSE" as "a OR b IS FALSE": only a
-	 * text that parses back to the same tree is used. */
-	size_t la = 0, lb = 0;
-	uint8_t *a = node_canonical(n, &la);
-	uint8_t *b = reparse_canonical(text, &lb);
-	bool same = a && b && la == lb && memcmp(a, b, la) == 0;
-	free(a);
-	free(b);
-	if (!same) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
-/* An identifier or qualified name, quoted only where needed (the deparser
- * quotes keywords and anything not lower-case). */
-static char *pf_name(const char *a, const char *b)
-{
-	PgQuery__String sa = PG_QUERY__STRING__INIT, sb = PG_QUERY__STRING__INIT;
-	Node na = PG_QUERY__NODE__INIT, nb = PG_QUERY__NODE__INIT;
-	Node *fields[2];
-	size_t n = 0;
-	if (has_text(a)) {
-		sa.sval = (char *)a;
-		na.node_case = PG_QUERY__NODE__NODE_STRING;
-		na.string = &sa;
-		fields[n++] = &na;
-	}
-	sb.sval = (char *)b;
-	nb.node_case = PG_QUERY__NODE__NODE_STRING;
-	nb.string = &sb;
-	fields[n++] = &nb;
-	PgQuery__ColumnRef cr = PG_QUERY__COLUMN_REF__INIT;
-	cr.n_fields = n;
-	cr.fields = fields;
-	Node crn = PG_QUERY__NODE__INIT;
-	crn.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
-	crn.column_ref = &cr;
-	char *out = preflight_deparse_expr(&crn);
-	if (out)
-		return out;
-	/* Not expected; a fully quoted name is always correct. */
-	struct strbuf q;
-	strbuf_init(&q);
-	for (size_t i = 0; i < n; i++) {
-		const char *s = i == 0 && n == 2 ? a : b;
-		if (i)
-			strbuf_addc(&q, '.');
-		strbuf_addc(&q, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				strbuf_addc(&q, '"');
-			strbuf_addc(&q, *s);
-		}
-		strbuf_addc(&q, '"');
-	}
-	return strbuf_detach(&q);
 }
 
 /* A string literal (the plan's session has standard_conforming_strings on). */
@@ -404,7 +209,7 @@ static char *rv_key(const struct preflight_plan *p, const PgQuery__RangeVar *rv)
  * search_path as the migration's is. */
 static char *rv_sql(const PgQuery__RangeVar *rv)
 {
-	return pf_name(has_text(rv->schemaname) ? rv->schemaname : NULL, rv->relname);
+	return deparse_name(has_text(rv->schemaname) ? rv->schemaname : NULL, rv->relname);
 }
 
 static char *names_key(const struct preflight_plan *p, Node *const *items, size_t n)
@@ -572,7 +377,7 @@ static void expr_refs(struct pf_gen *g, const char *table, const Node *expr, str
 {
 	struct colrefs cr = {.g = g, .table = table};
 	strvec_init(&cr.names);
-	pf_walk((ProtobufCMessage *)&expr->base, collect_colref, &cr);
+	deparse_walk((ProtobufCMessage *)&expr->base, collect_colref, &cr);
 	if (names)
 		*names = cr.names;
 	else
@@ -582,7 +387,7 @@ static void expr_refs(struct pf_gen *g, const char *table, const Node *expr, str
 /* "(expr)" appended, or false when it cannot be written faithfully. */
 static bool add_expr(struct strbuf *sb, const Node *expr)
 {
-	char *t = preflight_deparse_expr(expr);
+	char *t = deparse_expr(expr);
 	if (!t)
 		return false;
 	strbuf_addf(sb, "(%s)", t);
@@ -602,13 +407,13 @@ static void add_row_id(struct preflight_plan *p, struct strbuf *sb, const char *
 		if (pk.n > 1)
 			strbuf_adds(sb, "ROW(");
 		for (size_t i = 0; i < pk.n; i++) {
-			char *c = pf_name(alias, pk.items[i]);
+			char *c = deparse_name(alias, pk.items[i]);
 			strbuf_addf(sb, "%s%s", i ? ", " : "", c);
 			free(c);
 		}
 		strbuf_adds(sb, pk.n > 1 ? ")::text" : "::text");
 	} else {
-		char *c = pf_name(alias, "ctid");
+		char *c = deparse_name(alias, "ctid");
 		strbuf_addf(sb, "%s::text", c);
 		free(c);
 	}
@@ -621,7 +426,7 @@ static void add_cols_sample(struct strbuf *sb, const char *alias, const struct s
 	if (cols->n > 1)
 		strbuf_adds(sb, "ROW(");
 	for (size_t i = 0; i < cols->n; i++) {
-		char *c = pf_name(alias, cols->items[i]);
+		char *c = deparse_name(alias, cols->items[i]);
 		strbuf_addf(sb, "%s%s", i ? ", " : "", c);
 		free(c);
 	}
@@ -739,13 +544,13 @@ static void gen_fk(struct preflight_plan *p, struct pf_gen *g, const PgQuery__Ra
 	if (full)
 		strbuf_adds(&sb, "(");
 	for (size_t i = 0; i < fk.n; i++) {
-		char *c = pf_name("c", fk.items[i]);
+		char *c = deparse_name("c", fk.items[i]);
 		strbuf_addf(&sb, "%s IS NOT NULL AND ", c);
 		free(c);
 	}
 	strbuf_addf(&sb, "NOT EXISTS (SELECT FROM %s p WHERE ", pt);
 	for (size_t i = 0; i < fk.n; i++) {
-		char *c = pf_name("c", fk.items[i]), *q = pf_name("p", pk.items[i]);
+		char *c = deparse_name("c", fk.items[i]), *q = deparse_name("p", pk.items[i]);
 		strbuf_addf(&sb, "%s%s = %s", i ? " AND " : "", q, c);
 		free(c);
 		free(q);
@@ -754,7 +559,7 @@ static void gen_fk(struct preflight_plan *p, struct pf_gen *g, const PgQuery__Ra
 	if (full) {
 		strbuf_adds(&sb, ") OR num_nulls(");
 		for (size_t i = 0; i < fk.n; i++) {
-			char *c = pf_name("c", fk.items[i]);
+			char *c = deparse_name("c", fk.items[i]);
 			strbuf_addf(&sb, "%s%s", i ? ", " : "", c);
 			free(c);
 		}
@@ -788,14 +593,14 @@ static void gen_unique(struct preflight_plan *p, struct pf_gen *g, const PgQuery
 		if (i)
 			strbuf_adds(&keys, ", ");
 		if (names[i]) {
-			char *c = pf_name(NULL, names[i]);
+			char *c = deparse_name(NULL, names[i]);
 			strbuf_adds(&keys, c);
 			strbuf_addf(&cols, "%s%s", i ? ", " : "", names[i]);
 			free(c);
 			gen_ref(g, key, names[i]);
 		} else {
 			ok = add_expr(&keys, exprs[i]);
-			char *t = ok ? preflight_deparse_expr(exprs[i]) : NULL;
+			char *t = ok ? deparse_expr(exprs[i]) : NULL;
 			strbuf_addf(&cols, "%s%s", i ? ", " : "", t ? t : "?");
 			free(t);
 			expr_refs(g, key, exprs[i], NULL);
@@ -821,7 +626,7 @@ static void gen_unique(struct preflight_plan *p, struct pf_gen *g, const PgQuery
 			strbuf_adds(&sb, sep);
 			sep = " AND ";
 			if (names[i]) {
-				char *c = pf_name(NULL, names[i]);
+				char *c = deparse_name(NULL, names[i]);
 				strbuf_addf(&sb, "%s IS NOT NULL", c);
 				free(c);
 			} else {
@@ -857,7 +662,7 @@ static void gen_nulls(struct preflight_plan *p, struct pf_gen *g, const PgQuery_
 	g->what = xasprintf("%s.%s %s: rows where it is NULL", key, col, why);
 	struct strbuf sb;
 	strbuf_init(&sb);
-	char *t = rv_sql(rv), *c = pf_name(NULL, col);
+	char *t = rv_sql(rv), *c = deparse_name(NULL, col);
 	strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
 	add_row_id(p, &sb, key, NULL);
 	strbuf_addf(&sb, " AS sample FROM %s WHERE %s IS NULL LIMIT 5", t, c);
@@ -875,7 +680,7 @@ static void gen_check(struct preflight_plan *p, struct pf_gen *g, const PgQuery_
 	gen_init(g, PREFLIGHT_CHECK, key);
 	struct strvec cols;
 	expr_refs(g, key, k->raw_expr, &cols);
-	char *text = k->raw_expr ? preflight_deparse_expr(k->raw_expr) : NULL;
+	char *text = k->raw_expr ? deparse_expr(k->raw_expr) : NULL;
 	g->what =
 	    xasprintf("CHECK %s on %s: rows where (%s) is false",
 	              has_text(k->conname) ? k->conname : "(unnamed)", key, text ? text : "?");
@@ -910,7 +715,7 @@ static char *case_sample(struct pf_gen *g, const char *table, const PgQuery__Cas
                          const char *alias)
 {
 	if (ce->arg)
-		return preflight_deparse_expr(ce->arg);
+		return deparse_expr(ce->arg);
 	struct strvec all;
 	strvec_init(&all);
 	for (size_t i = 0; i < ce->n_args; i++) {
@@ -924,7 +729,7 @@ static char *case_sample(struct pf_gen *g, const char *table, const PgQuery__Cas
 				strvec_push(&all, names.items[k]);
 		strvec_clear(&names);
 	}
-	char *out = all.n == 1 ? pf_name(alias, all.items[0]) : NULL;
+	char *out = all.n == 1 ? deparse_name(alias, all.items[0]) : NULL;
 	strvec_clear(&all);
 	return out;
 }
@@ -980,7 +785,7 @@ static void gen_case_else(struct preflight_plan *p, struct pf_gen *g, const PgQu
 	gen_init(g, PREFLIGHT_CASE_ELSE, key);
 	const char *alias =
 	    rv->alias && has_text(rv->alias->aliasname) ? rv->alias->aliasname : NULL;
-	char *els = ce->defresult ? preflight_deparse_expr(ce->defresult) : xstrdup("NULL");
+	char *els = ce->defresult ? deparse_expr(ce->defresult) : xstrdup("NULL");
 	g->what = xasprintf("%s: values of %s that no WHEN matches are set to %s", context, key,
 	                    els ? els : "its ELSE value");
 	free(els);
@@ -999,7 +804,7 @@ static void gen_case_else(struct preflight_plan *p, struct pf_gen *g, const PgQu
 		gen_cannot(g, "a condition cannot be written back as SQL faithfully");
 	} else {
 		char *t = rv_sql(rv);
-		char *a = alias ? pf_name(NULL, alias) : NULL;
+		char *a = alias ? deparse_name(NULL, alias) : NULL;
 		if (sample) {
 			strbuf_addf(
 			    &sb,
@@ -1037,7 +842,7 @@ static void gen_enum_using(struct preflight_plan *p, struct pf_gen *g, const PgQ
 	const Node *value = using_expr;
 	if (value && value->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
 		value = value->type_cast->arg;
-	char *v = value ? preflight_deparse_expr(value) : pf_name(NULL, col);
+	char *v = value ? deparse_expr(value) : deparse_name(NULL, col);
 	if (value)
 		expr_refs(g, key, value, NULL);
 	if (!v) {
@@ -1138,7 +943,7 @@ static void on_validate(struct preflight_plan *p, const PgQuery__RangeVar *rv, c
 	if (!def)
 		return;
 	/* Read the definition back as the ALTER TABLE that would add it. */
-	char *t = rv_sql(rv), *n = pf_name(NULL, name);
+	char *t = rv_sql(rv), *n = deparse_name(NULL, name);
 	char *sql = xasprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", t, n, def);
 	free(t);
 	free(n);

@@ -10,6 +10,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "pgstep/deparse.h"
 #include "pgstep/preflight.h"
 #include "pgstep/risk.h"
 #include "tap.h"
@@ -347,8 +348,7 @@ static char *deparse_of(const char *expr)
 	if (!r.error) {
 		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
 		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		out = preflight_deparse_expr(
-		    p->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val);
+		out = deparse_expr(p->stmts[0]->stmt->select_stmt->target_list[0]->res_target->val);
 		pg_query__parse_result__free_unpacked(p, NULL);
 	}
 	pg_query_free_protobuf_parse_result(r);
