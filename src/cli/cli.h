@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "pgstep/error.h"
+#include "pgstep/risk.h"
 
 struct cli_globals {
 	const char *config_path; /* -c FILE, or NULL */
@@ -79,5 +80,21 @@ void cli_observer(const struct cli_globals *g, struct run_observer *obs);
 volatile sig_atomic_t *cli_signals(void);
 /* Ask on the terminal; false without one (the message says to pass --yes). */
 bool cli_confirm(const char *question);
+
+/* ---- risk reports (report.c): lint and plan show them the same way ---- */
+
+struct json;
+const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s);
+/* "<lead>severity rule: message"; with safer_indent, the safer alternative
+ * on the next line. */
+void cli_finding_print(const struct cli_globals *g, const char *lead,
+		       const struct risk_finding *f, const char *safer_indent);
+void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p);
+/* One statement as lint's JSON object; extra (may be NULL) adds members
+ * before it closes. */
+typedef void (*cli_stmt_json_fn)(struct json *j, const struct risk_stmt *st, void *ctx);
+void cli_stmt_json(struct json *j, const struct risk_stmt *st, cli_stmt_json_fn extra, void *ctx);
+/* The report's problems as {"line","column","message"} objects. */
+void cli_problems_json(struct json *j, const struct risk_report *r);
 
 #endif

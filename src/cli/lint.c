@@ -256,82 +256,31 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 
 /* ---- output ---------------------------------------------------------------------- */
 
-static const char *sev_color(const struct cli_globals *g, enum risk_severity s)
-{
-	if (!g->color)
-		return "";
-	return s == RISK_ERROR ? "\033[1;31m" : s == RISK_WARN ? "\033[33m" : "\033[36m";
-}
-
 static void print_report_text(const struct cli_globals *g, const struct lint_opts *lo,
                               const char *path, const struct risk_report *r)
 {
-	const char *reset = g->color ? "\033[0m" : "";
-	for (size_t i = 0; i < r->n_problems; i++)
-		printf("%s:%d:%d: %serror%s: %s\n", path, r->problems[i].line, r->problems[i].col,
-		       sev_color(g, RISK_ERROR), reset, r->problems[i].message);
+	for (size_t i = 0; i < r->n_problems; i++) {
+		char *lead = xasprintf("%s:%d:%d: ", path, r->problems[i].line, r->problems[i].col);
+		cli_problem_print(g, lead, &r->problems[i]);
+		free(lead);
+	}
 	for (size_t i = 0; i < r->n_stmts; i++) {
 		const struct risk_stmt *st = &r->stmts[i];
 		for (size_t j = 0; j < st->n_findings; j++) {
 			const struct risk_finding *f = &st->findings[j];
 			if (f->allowed || (f->severity == RISK_INFO && !lo->verbose))
 				continue;
-			printf("%s:%d:%d: %s%s%s %s: %s\n", path, f->line, f->col,
-			       sev_color(g, f->severity), risk_severity_name(f->severity), reset,
-			       f->rule->id, f->message);
-			if (lo->verbose)
-				printf("    safer: %s\n", f->rule->alternative);
+			char *lead = xasprintf("%s:%d:%d: ", path, f->line, f->col);
+			cli_finding_print(g, lead, f, lo->verbose ? "    " : NULL);
+			free(lead);
 		}
 	}
 }
 
 static void json_report(struct json *j, const struct risk_report *r)
 {
-	for (size_t i = 0; i < r->n_stmts; i++) {
-		const struct risk_stmt *st = &r->stmts[i];
-		json_begin_object(j);
-		json_kv_int(j, "line", st->line);
-		json_kv_string(j, "kind", st->kind);
-		json_kv_string(j, "sql", st->sql);
-		json_kv_string(j, "explain", st->explain);
-		json_key(j, "locks");
-		json_begin_array(j);
-		for (size_t k = 0; k < st->n_locks; k++) {
-			json_begin_object(j);
-			json_kv_string(j, "relation", st->locks[k].relation);
-			json_kv_string(j, "mode", risk_lock_name(st->locks[k].mode));
-			json_end_object(j);
-		}
-		json_end_array(j);
-		json_kv_bool(j, "rewrite", st->effects & RISK_FX_REWRITE);
-		json_kv_bool(j, "scan", st->effects & RISK_FX_SCAN);
-		json_key(j, "findings");
-		json_begin_array(j);
-		for (size_t k = 0; k < st->n_findings; k++) {
-			const struct risk_finding *f = &st->findings[k];
-			if (f->allowed)
-				continue;
-			json_begin_object(j);
-			json_kv_string(j, "rule", f->rule->id);
-			json_kv_string(j, "severity", risk_severity_name(f->severity));
-			json_kv_string(j, "message", f->message);
-			json_kv_string(j, "alternative", f->rule->alternative);
-			json_end_object(j);
-		}
-		json_end_array(j);
-		json_end_object(j);
-	}
-}
-
-static void json_problems(struct json *j, const struct risk_report *r)
-{
-	for (size_t i = 0; i < r->n_problems; i++) {
-		json_begin_object(j);
-		json_kv_int(j, "line", r->problems[i].line);
-		json_kv_int(j, "column", r->problems[i].col);
-		json_kv_string(j, "message", r->problems[i].message);
-		json_end_object(j);
-	}
+	for (size_t i = 0; i < r->n_stmts; i++)
+		cli_stmt_json(j, &r->stmts[i], NULL, NULL);
 }
 
 static void print_json(struct lint_file *files, size_t n)
@@ -361,8 +310,8 @@ static void print_json(struct lint_file *files, size_t n)
 			json_kv_string(&j, "message", f->read_error);
 			json_end_object(&j);
 		}
-		json_problems(&j, &f->rep.up);
-		json_problems(&j, &f->rep.down);
+		cli_problems_json(&j, &f->rep.up);
+		cli_problems_json(&j, &f->rep.down);
 		json_end_array(&j);
 		json_end_object(&j);
 	}

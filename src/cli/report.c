@@ -1,0 +1,79 @@
+/* report: how the command line shows the risk engine's reports. `pgstep
+ * lint` and `pgstep plan` share it, so a finding reads the same in both and
+ * a statement has one JSON shape. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "pgstep/json.h"
+
+const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s)
+{
+	if (!g->color)
+		return "";
+	return s == RISK_ERROR ? "\033[1;31m" : s == RISK_WARN ? "\033[33m" : "\033[36m";
+}
+
+void cli_finding_print(const struct cli_globals *g, const char *lead, const struct risk_finding *f,
+                       const char *safer_indent)
+{
+	printf("%s%s%s%s %s: %s\n", lead, cli_severity_color(g, f->severity),
+	       risk_severity_name(f->severity), cli_reset(g), f->rule->id, f->message);
+	if (safer_indent)
+		printf("%ssafer: %s\n", safer_indent, f->rule->alternative);
+}
+
+void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p)
+{
+	printf("%s%serror%s: %s\n", lead, cli_severity_color(g, RISK_ERROR), cli_reset(g),
+	       p->message);
+}
+
+void cli_stmt_json(struct json *j, const struct risk_stmt *st, cli_stmt_json_fn extra, void *ctx)
+{
+	json_begin_object(j);
+	json_kv_int(j, "line", st->line);
+	json_kv_string(j, "kind", st->kind);
+	json_kv_string(j, "sql", st->sql);
+	json_kv_string(j, "explain", st->explain);
+	json_key(j, "locks");
+	json_begin_array(j);
+	for (size_t k = 0; k < st->n_locks; k++) {
+		json_begin_object(j);
+		json_kv_string(j, "relation", st->locks[k].relation);
+		json_kv_string(j, "mode", risk_lock_name(st->locks[k].mode));
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_kv_bool(j, "rewrite", st->effects & RISK_FX_REWRITE);
+	json_kv_bool(j, "scan", st->effects & RISK_FX_SCAN);
+	json_key(j, "findings");
+	json_begin_array(j);
+	for (size_t k = 0; k < st->n_findings; k++) {
+		const struct risk_finding *f = &st->findings[k];
+		if (f->allowed)
+			continue;
+		json_begin_object(j);
+		json_kv_string(j, "rule", f->rule->id);
+		json_kv_string(j, "severity", risk_severity_name(f->severity));
+		json_kv_string(j, "message", f->message);
+		json_kv_string(j, "alternative", f->rule->alternative);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	if (extra)
+		extra(j, st, ctx);
+	json_end_object(j);
+}
+
+void cli_problems_json(struct json *j, const struct risk_report *r)
+{
+	for (size_t i = 0; i < r->n_problems; i++) {
+		json_begin_object(j);
+		json_kv_int(j, "line", r->problems[i].line);
+		json_kv_int(j, "column", r->problems[i].col);
+		json_kv_string(j, "message", r->problems[i].message);
+		json_end_object(j);
+	}
+}
