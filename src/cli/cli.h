@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "pgstep/error.h"
+#include "pgstep/ops.h"
 #include "pgstep/risk.h"
 
 struct cli_globals {
@@ -46,6 +47,9 @@ enum cli_opt {
 	OPT_VERSION = 1 << 11, /* --version V */
 	OPT_REASON = 1 << 12, /* --reason TEXT */
 	OPT_MARK = 1 << 13,   /* --mark applied|rolled_back */
+	OPT_PREFLIGHT = 1 << 14, /* --preflight */
+	OPT_FAIL_ON = 1 << 15,   /* --fail-on error|warn|info */
+	OPT_VERBOSE = 1 << 16,   /* --verbose */
 	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
 };
 
@@ -54,8 +58,8 @@ struct cli_opts {
 	size_t n_tenants;
 	const char *groups[16];
 	size_t n_groups;
-	bool all, yes, dry_run, resume, use_file, check, keep;
-	const char *to, *version, *reason, *mark;
+	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose;
+	const char *to, *version, *reason, *mark, *fail_on;
 	int steps;
 	int n_args;      /* arguments left after the options */
 	char **args;
@@ -64,6 +68,27 @@ struct cli_opts {
 /* Parse argv (argv[0] is the command). Returns -1 when parsing succeeded,
  * 0 after printing --help, or 2 after printing a usage error. */
 int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct cli_opts *o);
+
+/* What most commands work on: their options, the project, the tenants
+ * selected (commands.c). */
+struct cli_command {
+	struct cli_opts o;
+	struct engine e;
+	struct tenant **ts;
+	size_t n;
+};
+
+/* Open the project and select the tenants; the set's diagnostics are
+ * printed and errors in the set stop the command (exit 2). Returns -1 to go
+ * on, or the exit code (c is then closed). */
+int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool default_all);
+void cli_command_close(struct cli_command *c);
+/* When tenants end differently: the first of failed, locked, connection,
+ * drift, usage that happened. */
+int cli_worst_exit(int a, int b);
+/* How up runs m: "single" transaction, "file" (its own BEGIN/COMMIT) or
+ * "none" (statement by statement). */
+const char *cli_transaction_mode(const struct migration *m);
 
 /* Print "pgstep: message" to stderr and return err's exit code. */
 int cli_fail(const struct pgstep_error *err);

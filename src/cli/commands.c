@@ -1,5 +1,7 @@
-/* commands: status, plan, up, down, history, verify, repair. Each parses its
- * options, opens the project through the engine and prints the answer. */
+/* commands: status, up, down, history, verify, repair, and what the
+ * commands share (opening the project, the exit code over tenants). Each
+ * parses its options, opens the project through the engine and prints the
+ * answer; `plan` is in plan.c. */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,18 +14,7 @@
 #include "pgstep/status.h"
 #include "pgstep/xalloc.h"
 
-/* What every command works on: its options, the project, the tenants. */
-struct command {
-	struct cli_opts o;
-	struct engine e;
-	struct tenant **ts;
-	size_t n;
-};
-
-/* Open the project and select the tenants. The set's diagnostics are
- * printed, and errors in the set stop every command (exit 2) so nothing runs
- * on a misread set. Returns -1 to go on, or the exit code. */
-static int command_open(const struct cli_globals *g, struct command *c, bool default_all)
+int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool default_all)
 {
 	struct pgstep_error err = { 0 };
 	struct engine *e = &c->e;
@@ -61,16 +52,13 @@ fail:
 	return rc;
 }
 
-static void command_close(struct command *c)
+void cli_command_close(struct cli_command *c)
 {
 	free(c->ts);
 	engine_close(&c->e);
 }
 
-/* When tenants end differently, the exit code is the first of these that
- * happened: a failed migration, a locked tenant, a connection failure, a
- * usage problem. */
-static int worst_exit(int a, int b)
+int cli_worst_exit(int a, int b)
 {
 	static const int order[] = { PGSTEP_EXIT_FAILED, PGSTEP_EXIT_LOCKED, PGSTEP_EXIT_CONNECTION,
 				     PGSTEP_EXIT_DRIFT, PGSTEP_EXIT_USAGE };
@@ -211,11 +199,11 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 
 int cli_status(const struct cli_globals *g, int argc, char **argv)
 {
-	struct command c;
+	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_CHECK, "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	if ((rc = command_open(g, &c, true)) >= 0)
+	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
 	struct status_report r;
 	status_collect(c.e.set, c.ts, c.n, &r);
@@ -231,21 +219,21 @@ int cli_status(const struct cli_globals *g, int argc, char **argv)
 	for (size_t i = 0; i < r.n; i++) {
 		const struct tenant_status *t = &r.items[i];
 		if (t->state == TSTATE_UNREACHABLE) {
-			rc = worst_exit(rc, t->error_code);
+			rc = cli_worst_exit(rc, t->error_code);
 			continue;
 		}
 		bool drift = t->state != TSTATE_OK;
 		for (size_t k = 0; k < t->n; k++)
 			drift |= !t->items[k].checksum_ok;
 		if (c.o.check && drift)
-			rc = worst_exit(rc, PGSTEP_EXIT_DRIFT);
+			rc = cli_worst_exit(rc, PGSTEP_EXIT_DRIFT);
 	}
 	status_report_clear(&r);
-	command_close(&c);
+	cli_command_close(&c);
 	return rc;
 }
 
-static const char *transaction_mode(const struct migration *m)
+const char *cli_transaction_mode(const struct migration *m)
 {
 	bool forbidden = false, blocks = false;
 	for (size_t i = 0; i < m->up.stmts.n; i++) {
@@ -257,7 +245,9 @@ static const char *transaction_mode(const struct migration *m)
 	return blocks ? "file" : "single";
 }
 
-/* The plan of every selected tenant; prints it; returns the total count. */
+/* up's plan of every selected tenant (before it asks, or with --dry-run);
+ * prints it; returns the total count. `pgstep plan` adds the risk analysis
+ * (plan.c). */
 static int plan_print(const struct cli_globals *g, struct engine *e, struct status_report *r,
 		      const struct up_options *uo, size_t *total)
 {
@@ -297,12 +287,12 @@ static int plan_print(const struct cli_globals *g, struct engine *e, struct stat
 			json_kv_string(&j, "file", m->up.path);
 			json_kv_string(&j, "note", m->note);
 			json_kv_int(&j, "statements", (int64_t)m->up.stmts.n);
-			json_kv_string(&j, "transaction", transaction_mode(m));
+			json_kv_string(&j, "transaction", cli_transaction_mode(m));
 			json_kv_bool(&j, "reversible", migration_reversible(m));
 			json_end_object(&j);
 			if (!g->json)
 				printf("  %-28s %2zu stmt  %-6s %s%s\n", migration_label(m), m->up.stmts.n,
-				       transaction_mode(m), migration_reversible(m) ? "" : "irreversible  ",
+				       cli_transaction_mode(m), migration_reversible(m) ? "" : "irreversible  ",
 				       m->note ? m->note : "");
 		}
 		json_end_array(&j);
@@ -310,7 +300,7 @@ static int plan_print(const struct cli_globals *g, struct engine *e, struct stat
 		if (error_isset(&err)) {
 			if (!g->json)
 				fprintf(stderr, "pgstep: %s\n", err.msg);
-			rc = worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
+			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
 		}
 		*total += n;
 		free(plan);
@@ -321,24 +311,6 @@ static int plan_print(const struct cli_globals *g, struct engine *e, struct stat
 	if (g->json)
 		printf("%s\n", sb.buf);
 	strbuf_release(&sb);
-	return rc;
-}
-
-int cli_plan(const struct cli_globals *g, int argc, char **argv)
-{
-	struct command c;
-	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_RESUME, "plan [--tenant T]... [--group k=v]... [--all] [--to V] [--json]", &c.o);
-	if (rc >= 0)
-		return rc;
-	if ((rc = command_open(g, &c, true)) >= 0)
-		return rc;
-	size_t total;
-	struct status_report r;
-	struct up_options uo = { .to = c.o.to, .resume = c.o.resume };
-	status_collect(c.e.set, c.ts, c.n, &r);
-	rc = plan_print(g, &c.e, &r, &uo, &total);
-	status_report_clear(&r);
-	command_close(&c);
 	return rc;
 }
 
@@ -413,7 +385,7 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 		if (r != PGSTEP_EXIT_OK) {
 			fprintf(stderr, "pgstep: %s\n", err.msg ? err.msg : "failed");
 			out[i].error = err.msg ? xstrdup(err.msg) : NULL;
-			rc = worst_exit(rc, r);
+			rc = cli_worst_exit(rc, r);
 			/* A failed migration stops the run: it will likely fail on the
 			 * next tenant too, and the DBA should look first. Unreachable or
 			 * locked tenants don't. */
@@ -430,14 +402,14 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 
 int cli_up(const struct cli_globals *g, int argc, char **argv)
 {
-	struct command c;
+	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_YES | OPT_DRY_RUN | OPT_RESUME,
 			   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
 			   "[--dry-run] [--yes]",
 			   &c.o);
 	if (rc >= 0)
 		return rc;
-	if ((rc = command_open(g, &c, false)) >= 0)
+	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
 	size_t total = 0;
 	struct up_options uo = { .to = c.o.to, .resume = c.o.resume, .dry_run = c.o.dry_run };
@@ -462,13 +434,13 @@ int cli_up(const struct cli_globals *g, int argc, char **argv)
 	}
 	rc = run_tenants(g, &c.e, c.ts, c.n, RUN_KIND_UP, &uo, NULL);
 out:
-	command_close(&c);
+	cli_command_close(&c);
 	return rc;
 }
 
 int cli_down(const struct cli_globals *g, int argc, char **argv)
 {
-	struct command c;
+	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_STEPS | OPT_YES | OPT_USE_FILE,
 			   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
 			   &c.o);
@@ -478,7 +450,7 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 		fprintf(stderr, "pgstep down: give --to or --steps, not both\n");
 		return PGSTEP_EXIT_USAGE;
 	}
-	if ((rc = command_open(g, &c, false)) >= 0)
+	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
 	struct down_options dn = { .to = c.o.to, .steps = c.o.steps, .use_file = c.o.use_file };
 	if (!c.o.yes) {
@@ -512,17 +484,17 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 	}
 	rc = run_tenants(g, &c.e, c.ts, c.n, RUN_KIND_DOWN, NULL, &dn);
 out:
-	command_close(&c);
+	cli_command_close(&c);
 	return rc;
 }
 
 int cli_history(const struct cli_globals *g, int argc, char **argv)
 {
-	struct command c;
+	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION, "history [--tenant T]... [--all] [--version V] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	if ((rc = command_open(g, &c, true)) >= 0)
+	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
 	struct strbuf sb;
 	struct json j;
@@ -544,7 +516,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 		if (r != PGSTEP_EXIT_OK) {
 			if (!g->json)
 				fprintf(stderr, "pgstep: %s\n", err.msg);
-			rc = worst_exit(rc, r);
+			rc = cli_worst_exit(rc, r);
 		} else if (!g->json) {
 			printf("%s:\n", c.ts[i]->name);
 			if (ev.n == 0)
@@ -579,17 +551,17 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 	if (g->json)
 		printf("%s\n", sb.buf);
 	strbuf_release(&sb);
-	command_close(&c);
+	cli_command_close(&c);
 	return rc;
 }
 
 int cli_verify(const struct cli_globals *g, int argc, char **argv)
 {
-	struct command c;
+	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT, "verify [--tenant T]... [--all] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	if ((rc = command_open(g, &c, true)) >= 0)
+	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
 	struct diag_list problems;
 	diag_list_init(&problems);
@@ -624,7 +596,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		else if (r != PGSTEP_EXIT_OK) {
 			if (!g->json)
 				fprintf(stderr, "pgstep: %s\n", err.msg);
-			rc = worst_exit(rc, r);
+			rc = cli_worst_exit(rc, r);
 		} else if (!g->json) {
 			printf("%s: ok\n", c.ts[i]->name);
 		}
@@ -643,13 +615,13 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		rc = PGSTEP_EXIT_DRIFT;
 	strbuf_release(&sb);
 	diag_list_clear(&problems);
-	command_close(&c);
+	cli_command_close(&c);
 	return rc;
 }
 
 int cli_repair(const struct cli_globals *g, int argc, char **argv)
 {
-	struct command c;
+	struct cli_command c;
 	const char *usage = "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
 	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_VERSION | OPT_REASON | OPT_MARK, usage, &c.o);
 	if (rc >= 0)
@@ -667,7 +639,7 @@ int cli_repair(const struct cli_globals *g, int argc, char **argv)
 		}
 		applied = false;
 	}
-	if ((rc = command_open(g, &c, false)) >= 0)
+	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
 	struct pgstep_error err = { 0 };
 	rc = ops_repair(&c.e, c.ts[0], c.o.version, c.o.reason, applied, &err);
@@ -677,6 +649,6 @@ int cli_repair(const struct cli_globals *g, int argc, char **argv)
 		printf("%s: version %s marked %s (recorded with your reason)\n", c.ts[0]->name, c.o.version,
 		       applied ? "applied" : "rolled_back");
 	error_clear(&err);
-	command_close(&c);
+	cli_command_close(&c);
 	return rc;
 }

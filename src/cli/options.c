@@ -26,6 +26,9 @@ static const struct {
 	{ { "version", required_argument, NULL, 'V' }, OPT_VERSION },
 	{ { "reason", required_argument, NULL, 'R' }, OPT_REASON },
 	{ { "mark", required_argument, NULL, 'M' }, OPT_MARK },
+	{ { "preflight", no_argument, NULL, 'P' }, OPT_PREFLIGHT },
+	{ { "fail-on", required_argument, NULL, 'F' }, OPT_FAIL_ON },
+	{ { "verbose", no_argument, NULL, 'v' }, OPT_VERBOSE },
 };
 #define N_OPTIONS (sizeof all_options / sizeof *all_options)
 
@@ -84,6 +87,9 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 		case 'V': o->version = optarg; break;
 		case 'R': o->reason = optarg; break;
 		case 'M': o->mark = optarg; break;
+		case 'P': o->preflight = true; break;
+		case 'F': o->fail_on = optarg; break;
+		case 'v': o->verbose = true; break;
 		case ':':
 			fprintf(stderr, "pgstep %s: option %s needs a value\nusage: pgstep %s\n",
 				argv[0], argv[optind - 1], usage);

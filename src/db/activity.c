@@ -75,12 +75,15 @@ bool activity_session_blocks(const struct activity_session *a, enum risk_lock mo
 /* ---- rows ------------------------------------------------------------------- */
 
 /* The columns every session query starts with, in this order. The cut is
- * marked in SQL, where characters (not bytes) are counted. */
+ * marked in SQL, where characters (not bytes) are counted. The wait event
+ * only of a session that runs: an idle one always waits for its client,
+ * which says nothing. */
 #define SESSION_COLUMNS(a)                                                                         \
 	a ".pid, " a ".usename, " a ".application_name, host(" a ".client_addr), " a ".state, "    \
 	  "regexp_replace(left(" a ".query, 160), '\\s+', ' ', 'g') "                              \
-	  "  || CASE WHEN length(" a ".query) > 160 THEN '...' ELSE '' END, " a                    \
-	  ".wait_event_type || ':' || " a ".wait_event, "                                          \
+	  "  || CASE WHEN length(" a ".query) > 160 THEN '...' ELSE '' END, "                      \
+	  "CASE WHEN " a ".state = 'active' "                                                      \
+	  "     THEN " a ".wait_event_type || ':' || " a ".wait_event END, "                       \
 	  "floor(extract(epoch FROM now() - " a ".xact_start))::bigint, "                          \
 	  "floor(extract(epoch FROM now() - " a ".state_change))::bigint"
 #define SESSION_NCOLS 9
