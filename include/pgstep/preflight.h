@@ -53,9 +53,10 @@ struct preflight_check {
 	char *note;                  /* owned: why skipped, or a caveat; may be NULL */
 	/* Filled when run: */
 	enum preflight_status status;
-	int64_t count;         /* offending rows */
-	struct strvec samples; /* up to PREFLIGHT_SAMPLES values, as text */
-	char *error;           /* owned: when status is PREFLIGHT_ERROR */
+	int64_t count;                          /* offending rows */
+	struct strvec samples;                  /* up to PREFLIGHT_SAMPLES values, as text */
+	int64_t sample_rows[PREFLIGHT_SAMPLES]; /* rows holding each sample; 1 when not grouped */
+	char *error;                            /* owned: when status is PREFLIGHT_ERROR */
 };
 
 struct preflight_list {

@@ -210,8 +210,11 @@ static void text_check(const struct plan_text *pt, const struct plan_risk *r,
 		printf("        => %s%s%s: %lld row%s %s", red, risk_severity_name(c->severity),
 		       reset, (long long)c->count, c->count == 1 ? "" : "s",
 		       c->severity == RISK_ERROR ? "(the migration fails)" : "(silently changed)");
-		for (size_t i = 0; i < c->samples.n; i++)
+		for (size_t i = 0; i < c->samples.n; i++) {
 			printf("%s%s", i ? ", " : "; e.g. ", c->samples.items[i]);
+			if (c->sample_rows[i] > 1)
+				printf(" (%lld rows)", (long long)c->sample_rows[i]);
+		}
 		printf("\n");
 		break;
 	case PREFLIGHT_SKIPPED: printf("        => skipped: %s\n", c->note); break;
@@ -368,8 +371,12 @@ static void json_check(struct json *j, const struct preflight_check *c)
 		json_null(j);
 	json_key(j, "samples");
 	json_begin_array(j);
-	for (size_t i = 0; i < c->samples.n; i++)
-		json_string(j, c->samples.items[i]);
+	for (size_t i = 0; i < c->samples.n; i++) {
+		json_begin_object(j);
+		json_kv_string(j, "value", c->samples.items[i]);
+		json_kv_int(j, "rows", c->sample_rows[i]);
+		json_end_object(j);
+	}
 	json_end_array(j);
 	json_kv_string(j, "note", c->note);
 	json_kv_string(j, "error", c->error);

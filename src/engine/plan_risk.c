@@ -149,6 +149,8 @@ static void run_check(struct session *s, struct catalog *cat, int64_t timeout_ms
 				strvec_push_owned(&c->samples, xasprintf("%.77s...", v));
 			else
 				strvec_push(&c->samples, v);
+			c->sample_rows[i] =
+			    PQnfields(res) > 2 ? strtoll(PQgetvalue(res, i, 2), NULL, 10) : 1;
 		}
 		c->status = c->count > 0 ? PREFLIGHT_FOUND : PREFLIGHT_OK;
 		PQclear(res);

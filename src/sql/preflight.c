@@ -539,7 +539,7 @@ static void gen_fk(struct preflight_plan *p, struct pf_gen *g, const PgQuery__Ra
 	char *ct = rv_sql(child), *pt = rv_sql(k->pktable);
 	strbuf_adds(&sb, "SELECT sum(count(*)) OVER () AS total, ");
 	add_cols_sample(&sb, "c", &fk);
-	strbuf_addf(&sb, " AS sample FROM %s c WHERE ", ct);
+	strbuf_addf(&sb, " AS sample, count(*) AS n FROM %s c WHERE ", ct);
 	bool full = has_text(k->fk_matchtype) && k->fk_matchtype[0] == 'f' && fk.n > 1;
 	if (full)
 		strbuf_adds(&sb, "(");
@@ -565,7 +565,7 @@ static void gen_fk(struct preflight_plan *p, struct pf_gen *g, const PgQuery__Ra
 		}
 		strbuf_addf(&sb, ") NOT IN (0, %zu)", fk.n);
 	}
-	strbuf_adds(&sb, " GROUP BY 2 LIMIT 5");
+	strbuf_adds(&sb, " GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5");
 	g->sql = strbuf_detach(&sb);
 	free(ct);
 	free(pt);
@@ -616,8 +616,9 @@ static void gen_unique(struct preflight_plan *p, struct pf_gen *g, const PgQuery
 		goto out;
 	}
 	char *t = rv_sql(rv);
-	strbuf_addf(&sb, "SELECT sum(count(*)) OVER () AS total, %s%s%s AS sample FROM %s",
-	            n > 1 ? "ROW(" : "", keys.buf, n > 1 ? ")::text" : "::text", t);
+	strbuf_addf(
+	    &sb, "SELECT sum(count(*)) OVER () AS total, %s%s%s AS sample, count(*) AS n FROM %s",
+	    n > 1 ? "ROW(" : "", keys.buf, n > 1 ? ")::text" : "::text", t);
 	free(t);
 	const char *sep = " WHERE ";
 	if (!nulls_not_distinct) {
@@ -643,7 +644,7 @@ static void gen_unique(struct preflight_plan *p, struct pf_gen *g, const PgQuery
 			goto out;
 		}
 	}
-	strbuf_addf(&sb, " GROUP BY %s HAVING count(*) > 1 LIMIT 5", keys.buf);
+	strbuf_addf(&sb, " GROUP BY %s HAVING count(*) > 1 ORDER BY 3 DESC, 2 LIMIT 5", keys.buf);
 	g->sql = strbuf_detach(&sb);
 out:
 	strbuf_release(&keys);
@@ -693,9 +694,11 @@ static void gen_check(struct preflight_plan *p, struct pf_gen *g, const PgQuery_
 		if (cols.n) {
 			strbuf_adds(&sb, "SELECT sum(count(*)) OVER () AS total, ");
 			add_cols_sample(&sb, NULL, &cols);
-			strbuf_addf(&sb,
-			            " AS sample FROM %s WHERE (%s) IS FALSE GROUP BY 2 LIMIT 5", t,
-			            text);
+			strbuf_addf(
+			    &sb,
+			    " AS sample, count(*) AS n FROM %s WHERE (%s) IS FALSE GROUP BY 2 "
+			    "ORDER BY 3 DESC, 2 LIMIT 5",
+			    t, text);
 		} else {
 			strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
 			add_row_id(p, &sb, key, NULL);
@@ -806,11 +809,11 @@ static void gen_case_else(struct preflight_plan *p, struct pf_gen *g, const PgQu
 		char *t = rv_sql(rv);
 		char *a = alias ? deparse_name(NULL, alias) : NULL;
 		if (sample) {
-			strbuf_addf(
-			    &sb,
-			    "SELECT sum(count(*)) OVER () AS total, (%s)::text AS sample FROM "
-			    "%s%s%s WHERE %s GROUP BY 2 LIMIT 5",
-			    sample, t, a ? " " : "", a ? a : "", cond.buf);
+			strbuf_addf(&sb,
+			            "SELECT sum(count(*)) OVER () AS total, (%s)::text AS sample, "
+			            "count(*) AS n "
+			            "FROM %s%s%s WHERE %s GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
+			            sample, t, a ? " " : "", a ? a : "", cond.buf);
 		} else {
 			strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
 			add_row_id(p, &sb, key, alias);
@@ -854,7 +857,8 @@ static void gen_enum_using(struct preflight_plan *p, struct pf_gen *g, const PgQ
 	strbuf_init(&sb);
 	char *t = rv_sql(rv);
 	strbuf_addf(&sb,
-	            "SELECT sum(count(*)) OVER () AS total, (%s)::text AS sample FROM %s WHERE "
+	            "SELECT sum(count(*)) OVER () AS total, (%s)::text AS sample, count(*) AS n "
+	            "FROM %s WHERE "
 	            "(%s)::text NOT IN (",
 	            v, t, v);
 	for (size_t i = 0; i < e->labels.n; i++) {
@@ -862,7 +866,7 @@ static void gen_enum_using(struct preflight_plan *p, struct pf_gen *g, const PgQ
 			strbuf_adds(&sb, ", ");
 		add_literal(&sb, e->labels.items[i]);
 	}
-	strbuf_adds(&sb, ") GROUP BY 2 LIMIT 5");
+	strbuf_adds(&sb, ") GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5");
 	g->sql = strbuf_detach(&sb);
 	free(t);
 	free(v);

@@ -106,23 +106,24 @@ static void test_foreign_keys(void)
 	    "ALTER TABLE tool_calls ADD CONSTRAINT tool_calls_connector_installation_id_fkey\n"
 	    "  FOREIGN KEY (connector_installation_id) REFERENCES connector_installations (id);",
 	    PREFLIGHT_FK_ORPHANS,
-	    "SELECT sum(count(*)) OVER () AS total, c.connector_installation_id::text AS sample "
-	    "FROM tool_calls c WHERE c.connector_installation_id IS NOT NULL AND NOT EXISTS "
-	    "(SELECT FROM connector_installations p WHERE p.id = c.connector_installation_id) "
-	    "GROUP BY 2 LIMIT 5",
+	    "SELECT sum(count(*)) OVER () AS total, c.connector_installation_id::text AS "
+	    "sample, count(*) AS n FROM tool_calls c WHERE c.connector_installation_id IS "
+	    "NOT NULL AND NOT EXISTS (SELECT FROM connector_installations p WHERE p.id = "
+	    "c.connector_installation_id) GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
 	    "foreign key (the sample set's 012)");
 	expect1("ALTER TABLE app.\"Child\" ADD FOREIGN KEY (a, \"B\") REFERENCES pairs;",
 	        PREFLIGHT_FK_ORPHANS,
-	        "SELECT sum(count(*)) OVER () AS total, ROW(c.a, c.\"B\")::text AS sample FROM "
-	        "app.\"Child\" c WHERE c.a IS NOT NULL AND c.\"B\" IS NOT NULL AND NOT EXISTS "
-	        "(SELECT FROM pairs p WHERE p.a = c.a AND p.b = c.\"B\") GROUP BY 2 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, ROW(c.a, c.\"B\")::text AS sample, "
+	        "count(*) AS n FROM app.\"Child\" c WHERE c.a IS NOT NULL AND c.\"B\" IS NOT "
+	        "NULL AND NOT EXISTS (SELECT FROM pairs p WHERE p.a = c.a AND p.b = c.\"B\") "
+	        "GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
 	        "two-column key, quoted names, referenced primary key from the catalogue");
 	expect1("ALTER TABLE c ADD FOREIGN KEY (a, b) REFERENCES pairs (a, b) MATCH FULL;",
 	        PREFLIGHT_FK_ORPHANS,
-	        "SELECT sum(count(*)) OVER () AS total, ROW(c.a, c.b)::text AS sample FROM c c "
-	        "WHERE (c.a IS NOT NULL AND c.b IS NOT NULL AND NOT EXISTS (SELECT FROM pairs p "
-	        "WHERE p.a = c.a AND p.b = c.b)) OR num_nulls(c.a, c.b) NOT IN (0, 2) GROUP BY 2 "
-	        "LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, ROW(c.a, c.b)::text AS sample, count(*) "
+	        "AS n FROM c c WHERE (c.a IS NOT NULL AND c.b IS NOT NULL AND NOT EXISTS (SELECT "
+	        "FROM pairs p WHERE p.a = c.a AND p.b = c.b)) OR num_nulls(c.a, c.b) NOT IN (0, "
+	        "2) GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
 	        "MATCH FULL also fails on a partly NULL key");
 
 	struct preflight_list l;
@@ -137,20 +138,21 @@ static void test_unique(void)
 {
 	expect1("CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);",
 	        PREFLIGHT_DUPLICATES,
-	        "SELECT sum(count(*)) OVER () AS total, email::text AS sample FROM users WHERE "
-	        "email IS NOT NULL GROUP BY email HAVING count(*) > 1 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, email::text AS sample, count(*) AS n "
+	        "FROM users WHERE email IS NOT NULL GROUP BY email HAVING count(*) > 1 ORDER BY "
+	        "3 DESC, 2 LIMIT 5",
 	        "unique index");
-	expect1(
-	    "CREATE UNIQUE INDEX u ON users (lower(email), tenant) WHERE deleted_at IS NULL;",
-	    PREFLIGHT_DUPLICATES,
-	    "SELECT sum(count(*)) OVER () AS total, ROW((lower(email)), tenant)::text AS sample "
-	    "FROM users WHERE (lower(email)) IS NOT NULL AND tenant IS NOT NULL AND "
-	    "(deleted_at IS NULL) GROUP BY (lower(email)), tenant HAVING count(*) > 1 LIMIT 5",
-	    "expression and partial unique index");
+	expect1("CREATE UNIQUE INDEX u ON users (lower(email), tenant) WHERE deleted_at IS NULL;",
+	        PREFLIGHT_DUPLICATES,
+	        "SELECT sum(count(*)) OVER () AS total, ROW((lower(email)), tenant)::text AS "
+	        "sample, count(*) AS n FROM users WHERE (lower(email)) IS NOT NULL AND tenant IS "
+	        "NOT NULL AND (deleted_at IS NULL) GROUP BY (lower(email)), tenant HAVING "
+	        "count(*) > 1 ORDER BY 3 DESC, 2 LIMIT 5",
+	        "expression and partial unique index");
 	expect1("ALTER TABLE t ADD CONSTRAINT t_k UNIQUE NULLS NOT DISTINCT (k);",
 	        PREFLIGHT_DUPLICATES,
-	        "SELECT sum(count(*)) OVER () AS total, k::text AS sample FROM t GROUP BY k HAVING "
-	        "count(*) > 1 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, k::text AS sample, count(*) AS n FROM t "
+	        "GROUP BY k HAVING count(*) > 1 ORDER BY 3 DESC, 2 LIMIT 5",
 	        "NULLS NOT DISTINCT counts NULLs as equal");
 	expect1("CREATE INDEX plain ON users (email);", PREFLIGHT_DUPLICATES, NULL,
 	        "a plain index has no check");
@@ -195,13 +197,14 @@ static void test_check(void)
 	expect1("ALTER TABLE api_keys ADD CONSTRAINT api_keys_key_type_check\n"
 	        "  CHECK (key_type IN ('user', 'admin', 'agent', 'service', 'gateway'));",
 	        PREFLIGHT_CHECK,
-	        "SELECT sum(count(*)) OVER () AS total, key_type::text AS sample FROM api_keys "
-	        "WHERE (key_type IN ('user', 'admin', 'agent', 'service', 'gateway')) IS FALSE "
-	        "GROUP BY 2 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, key_type::text AS sample, count(*) AS n "
+	        "FROM api_keys WHERE (key_type IN ('user', 'admin', 'agent', 'service', "
+	        "'gateway')) IS FALSE GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
 	        "CHECK: rows where it is false (NULL passes), grouped by its column");
 	expect1("ALTER TABLE m ADD CHECK (lo <= hi OR hi IS NULL);", PREFLIGHT_CHECK,
-	        "SELECT sum(count(*)) OVER () AS total, ROW(lo, hi)::text AS sample FROM m WHERE "
-	        "(lo <= hi OR hi IS NULL) IS FALSE GROUP BY 2 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, ROW(lo, hi)::text AS sample, count(*) AS "
+	        "n FROM m WHERE (lo <= hi OR hi IS NULL) IS FALSE GROUP BY 2 ORDER BY 3 DESC, 2 "
+	        "LIMIT 5",
 	        "a two-column CHECK: the OR stays inside the parentheses");
 
 	struct preflight_list l;
@@ -212,23 +215,22 @@ static void test_check(void)
 
 static void test_enum(void)
 {
-	expect1(
-	    "CREATE TYPE role_agent_status AS ENUM ('active', 'inactive', 'suspended', "
-	    "'retired');\n"
-	    "ALTER TABLE role_agents ALTER COLUMN status TYPE role_agent_status\n"
-	    "  USING status::role_agent_status;",
-	    PREFLIGHT_ENUM_UNMAPPED,
-	    "SELECT sum(count(*)) OVER () AS total, (status)::text AS sample FROM role_agents "
-	    "WHERE (status)::text NOT IN ('active', 'inactive', 'suspended', 'retired') GROUP BY "
-	    "2 LIMIT 5",
-	    "USING col::enum, labels from the CREATE TYPE in the file (archive 902)");
-	expect1(
-	    "ALTER TYPE mood ADD VALUE 'sad';\n"
-	    "ALTER TABLE people ALTER COLUMN feeling TYPE mood USING lower(feeling)::mood;",
-	    PREFLIGHT_ENUM_UNMAPPED,
-	    "SELECT sum(count(*)) OVER () AS total, (lower(feeling))::text AS sample FROM people "
-	    "WHERE (lower(feeling))::text NOT IN ('happy', 'it''s ok', 'sad') GROUP BY 2 LIMIT 5",
-	    "labels from the catalogue plus ADD VALUE; the USING cast's argument is checked");
+	expect1("CREATE TYPE role_agent_status AS ENUM ('active', 'inactive', 'suspended', "
+	        "'retired');\n"
+	        "ALTER TABLE role_agents ALTER COLUMN status TYPE role_agent_status\n"
+	        "  USING status::role_agent_status;",
+	        PREFLIGHT_ENUM_UNMAPPED,
+	        "SELECT sum(count(*)) OVER () AS total, (status)::text AS sample, count(*) AS n "
+	        "FROM role_agents WHERE (status)::text NOT IN ('active', 'inactive', "
+	        "'suspended', 'retired') GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
+	        "USING col::enum, labels from the CREATE TYPE in the file (archive 902)");
+	expect1("ALTER TYPE mood ADD VALUE 'sad';\n"
+	        "ALTER TABLE people ALTER COLUMN feeling TYPE mood USING lower(feeling)::mood;",
+	        PREFLIGHT_ENUM_UNMAPPED,
+	        "SELECT sum(count(*)) OVER () AS total, (lower(feeling))::text AS sample, "
+	        "count(*) AS n FROM people WHERE (lower(feeling))::text NOT IN ('happy', 'it''s "
+	        "ok', 'sad') GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
+	        "labels from the catalogue plus ADD VALUE; the USING cast's argument is checked");
 	expect1("ALTER TABLE t ALTER COLUMN n TYPE bigint;", PREFLIGHT_ENUM_UNMAPPED, NULL,
 	        "a built-in type has no check");
 }
@@ -243,16 +245,17 @@ static void test_case_else(void)
 	        "        ELSE 'pending'::billing_tx_status\n"
 	        "    END;",
 	        PREFLIGHT_CASE_ELSE,
-	        "SELECT sum(count(*)) OVER () AS total, (status)::text AS sample FROM "
-	        "billing_transactions WHERE (status = 'pending') IS NOT TRUE AND (status = "
-	        "'confirmed') IS NOT TRUE AND (status = 'failed') IS NOT TRUE GROUP BY 2 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, (status)::text AS sample, count(*) AS n "
+	        "FROM billing_transactions WHERE (status = 'pending') IS NOT TRUE AND (status = "
+	        "'confirmed') IS NOT TRUE AND (status = 'failed') IS NOT TRUE GROUP BY 2 ORDER "
+	        "BY 3 DESC, 2 LIMIT 5",
 	        "the seeds' UPDATE ... CASE ... ELSE mapping (013)");
 	expect1("UPDATE t AS x SET k = CASE x.kind WHEN 'a' THEN 1 WHEN 'b' THEN 2 END "
 	        "WHERE x.id > 10;",
 	        PREFLIGHT_CASE_ELSE,
-	        "SELECT sum(count(*)) OVER () AS total, (x.kind)::text AS sample FROM t x WHERE "
-	        "((x.kind) = ('a')) IS NOT TRUE AND ((x.kind) = ('b')) IS NOT TRUE AND (x.id > 10) "
-	        "GROUP BY 2 LIMIT 5",
+	        "SELECT sum(count(*)) OVER () AS total, (x.kind)::text AS sample, count(*) AS n "
+	        "FROM t x WHERE ((x.kind) = ('a')) IS NOT TRUE AND ((x.kind) = ('b')) IS NOT "
+	        "TRUE AND (x.id > 10) GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
 	        "simple CASE without ELSE (rows become NULL), alias and WHERE kept");
 
 	struct preflight_list l;
@@ -314,11 +317,13 @@ static void test_plan_state(void)
 		   "a key to a table an earlier migration creates cannot be checked yet");
 		ok(l.items[3].kind == PREFLIGHT_CHECK && l.items[3].line == 3,
 		   "VALIDATE of an existing constraint reads its definition from the catalogue");
-		is_str(
-		    l.items[3].sql,
-		    "SELECT sum(count(*)) OVER () AS total, kind::text AS sample FROM files WHERE "
-		    "(kind = ANY(ARRAY['a'::text, 'b'::text])) IS FALSE GROUP BY 2 LIMIT 5",
-		    "the catalogue's CHECK definition becomes the query");
+		is_str(l.items[3].sql,
+		       "SELECT sum(count(*)) OVER () AS total, kind::text AS sample, count(*) AS n "
+		       "FROM "
+		       "files WHERE (kind = ANY(ARRAY['a'::text, 'b'::text])) IS FALSE GROUP BY 2 "
+		       "ORDER "
+		       "BY 3 DESC, 2 LIMIT 5",
+		       "the catalogue's CHECK definition becomes the query");
 	}
 	preflight_list_clear(&l);
 
