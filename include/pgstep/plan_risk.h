@@ -60,6 +60,17 @@ bool plan_risk_tenant(struct engine *e, const struct tenant_status *ts,
                       struct pgstep_error *err);
 void plan_risk_clear(struct plan_risk *r);
 
+struct session;
+struct catalog;
+/* The live facts of every relation rep's statements lock (except those the
+ * section creates), added to out; relations already in out are kept, so one
+ * out serves several reports. cat resolves names and gives sizes (a catalog
+ * over s). False, with err set, when a facts query failed; the other
+ * relations are still filled. The interface can call this again to refresh
+ * what it shows. */
+bool plan_risk_facts(struct session *s, struct catalog *cat, const struct risk_report *rep,
+                     struct activity_facts *out, struct pgstep_error *err);
+
 /* Worst severity over the items' findings (not allowed ones), problems and
  * checks that found rows; -1 when there is none. */
 int plan_risk_worst(const struct plan_risk *r);

@@ -71,34 +71,41 @@ static void note_facts_error(struct plan_risk *r, const char *msg)
 
 /* ---- live facts ---------------------------------------------------------------- */
 
-static void gather_relation(struct plan_risk *r, struct session *s, struct catalog *cat,
-                            const char *rel)
+bool plan_risk_facts(struct session *s, struct catalog *cat, const struct risk_report *rep,
+                     struct activity_facts *out, struct pgstep_error *err)
 {
-	if (activity_find(&r->facts, rel))
-		return;
-	struct activity_relation *a = activity_add(&r->facts, rel);
-	catalog_relation(cat, rel, &a->size);
-	uint32_t oid = 0;
-	if (!catalog_oid(cat, rel, &oid) || oid == 0)
-		return;
-	struct pgstep_error err = {0};
-	if (!activity_relation_load(s, oid, a, &err))
-		note_facts_error(r, err.msg);
-	error_clear(&err);
+	bool ok = true;
+	for (size_t k = 0; k < rep->n_stmts; k++) {
+		for (size_t l = 0; l < rep->stmts[k].n_locks; l++) {
+			const struct risk_lock_claim *claim = &rep->stmts[k].locks[l];
+			/* What the migration creates has no sessions and no size yet. */
+			if (claim->new_relation || activity_find(out, claim->relation))
+				continue;
+			struct activity_relation *a = activity_add(out, claim->relation);
+			catalog_relation(cat, claim->relation, &a->size);
+			uint32_t oid = 0;
+			if (!catalog_oid(cat, claim->relation, &oid) || oid == 0)
+				continue;
+			struct pgstep_error e = {0};
+			if (!activity_relation_load(s, oid, a, &e) && ok) {
+				ok = false;
+				error_set(err, e.code, "%s", e.msg ? e.msg : "facts query failed");
+			}
+			error_clear(&e);
+		}
+	}
+	return ok;
 }
 
-/* Facts for every relation a statement locks, except those the migration
- * itself creates (they have no sessions and no size yet). */
+/* Facts for every relation the plan locks, and the long-running sessions. */
 static void gather_facts(struct plan_risk *r, struct session *s, struct catalog *cat)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		const struct risk_report *rep = &r->items[i].rep.up;
-		for (size_t k = 0; k < rep->n_stmts; k++)
-			for (size_t l = 0; l < rep->stmts[k].n_locks; l++)
-				if (!rep->stmts[k].locks[l].new_relation)
-					gather_relation(r, s, cat, rep->stmts[k].locks[l].relation);
-	}
 	struct pgstep_error err = {0};
+	for (size_t i = 0; i < r->n; i++) {
+		if (!plan_risk_facts(s, cat, &r->items[i].rep.up, &r->facts, &err))
+			note_facts_error(r, err.msg);
+		error_clear(&err);
+	}
 	if (!activity_long_running_load(s, ACTIVITY_LONG_RUNNING_S, &r->facts, &err))
 		note_facts_error(r, err.msg);
 	error_clear(&err);

@@ -78,6 +78,15 @@ like "$TAP_OUT" 'AccessExclusiveLock on bare\.metering_events \(empty' "bare's t
 like "$TAP_OUT" 'info alter-column-type-rewrite: .*\(bare\.metering_events is empty: no cost now\)' \
 	"rewriting an empty table is info"
 
+# Rows added since the last ANALYZE: the statistics say empty, the table is
+# not; the estimate is unknown rather than wrong.
+q app "INSERT INTO bare.audit_events (workspace_id, actor_type, action, source, event_hash)
+       SELECT gen_random_uuid(), 'user', 'run.started', 'api', sha256(g::text::bytea)
+         FROM generate_series(1, 200) g" >/dev/null
+check_exit 0 "plan --tenant bare after rows arrived unanalysed" ps plan --tenant bare
+like "$TAP_OUT" 'ShareUpdateExclusiveLock on bare\.audit_events \([0-9]+ kB, rows unknown \(not analyzed since it grew\)\)' \
+	"a table that grew since ANALYZE has its size and no row guess"
+
 check_exit 0 "plan --json" ps plan --tenant acme --json
 JSON=$TAP_OUT
 like "$JSON" '^\{"tenants":\[\{"name":"acme","error":null,"connected":true,' "JSON: one object per tenant"
