@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../tui/tui.h"
 #include "pgstep/demo.h"
 
 static void demo_progress(void *ctx, const char *line)
@@ -33,6 +34,16 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 	}
 	struct cli_globals dg = *g;
 	dg.config_path = d->config_path;
+	if (!g->json && !*stop && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		/* On a terminal the demo is the interface on its own cluster;
+		 * quitting it stops and removes the cluster (unless --keep). */
+		struct tui_options t = { .config_path = d->config_path, .color = g->color,
+					 .title = "demo" };
+		rc = tui_run(&t);
+		fprintf(stderr, "demo: stopping\n");
+		demo_stop(&d, o.keep);
+		return rc;
+	}
 	char *status_argv[] = { "status", "--all", NULL };
 	if (!*stop)
 		cli_status(&dg, 2, status_argv);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../tui/tui.h"
 
 struct command {
 	const char *name;
@@ -82,7 +83,11 @@ int main(int argc, char **argv)
 	if (argc < 0)
 		return rc;
 	if (argc < 2) {
-		/* The interactive interface arrives with the interface issue. */
+		/* On a terminal, plain `pgstep` is the interface. */
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !g.json) {
+			struct tui_options t = { .config_path = g.config_path, .color = g.color };
+			return tui_run(&t);
+		}
 		usage(stderr);
 		return 2;
 	}

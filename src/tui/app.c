@@ -1,0 +1,487 @@
+/* app: the interface's main loop and its actions. One poll() over the
+ * terminal, the sockets of the asynchronous status reader and its connect
+ * deadlines; signal handlers only set flags; each iteration redraws the
+ * dirty windows with one doupdate(). Actions come from actions.def by key or
+ * by `:` command, with their preconditions checked in one place. */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "pgstep/xalloc.h"
+#include "tui.h"
+#include "tui_int.h"
+
+static volatile sig_atomic_t got_quit, got_winch;
+
+static void on_quit(int sig)
+{
+	got_quit = sig;
+}
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	got_winch = 1;
+}
+
+static void app_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_quit;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+}
+
+static void app_resize(struct app *app)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		resizeterm(ws.ws_row, ws.ws_col);
+	screen_layout(app);
+}
+
+/* ---- selection helpers ------------------------------------------------- */
+
+static void app_select_migration(struct app *app, struct migration *m)
+{
+	for (size_t i = 0; i < app->n_rows; i++)
+		if (app->rows_v[i].m == m) {
+			app->mig_sel = i;
+			app->panes[PANE_MIGRATIONS].dirty = true;
+			app_invalidate_detail(app);
+			return;
+		}
+	/* Folded away: unfold its phase. */
+	for (size_t i = 0; i < app_n_sets(app); i++)
+		if (app_set_item(app, i) == m) {
+			for (size_t p = 0; p < app->n_phases; p++)
+				if ((m->archived && p == 0 &&
+				     strcmp(app->phase_names[0], "archive") == 0) ||
+				    (!m->archived &&
+				     strcmp(app->phase_names[p],
+				            m->phase && *m->phase ? m->phase : "migrations") == 0))
+					app->folded[p] = false;
+			app_rebuild_rows(app);
+			for (size_t k = 0; k < app->n_rows; k++)
+				if (app->rows_v[k].m == m)
+					app->mig_sel = k;
+			app_invalidate_detail(app);
+			return;
+		}
+}
+
+void app_search(struct app *app, const char *text, int direction, bool from_next)
+{
+	if (!from_next) {
+		free(app->search);
+		app->search = xstrdup(text);
+		app->search_tenants = app->focus == PANE_TENANTS;
+	}
+	if (!app->search || !*app->search) {
+		app_message(app, true, "%s", "no search yet: / searches");
+		return;
+	}
+	const char *needle = app->search;
+	if (app->search_tenants) {
+		size_t n = app->eng.tenants.n;
+		for (size_t k = 1; k <= n; k++) {
+			size_t i = (app->tenant_sel + (direction > 0 ? k : n * 2 - k)) % n;
+			if (strcasestr(app->eng.tenants.items[i]->name, needle)) {
+				app_select_tenant(app, i);
+				app_message(app, false, "/%s: tenant %s", needle,
+				            app->eng.tenants.items[i]->name);
+				return;
+			}
+		}
+		app_message(app, true, "no tenant matches /%s", needle);
+		return;
+	}
+	size_t n = app_n_sets(app), start = 0;
+	struct migration *cur = app_selected_migration(app);
+	for (size_t i = 0; i < n && cur; i++)
+		if (app_set_item(app, i) == cur)
+			start = i;
+	if (!cur && !from_next)
+		start = n - 1; /* from a phase line: the first match from the top */
+	for (size_t k = (cur || from_next) ? 1 : 1; k <= n; k++) {
+		size_t i = (start + (direction > 0 ? k : n * 2 - k)) % n;
+		struct migration *m = app_set_item(app, i);
+		if (strcasestr(migration_label(m), needle)) {
+			app_select_migration(app, m);
+			app_message(app, false, "/%s: %s", needle, migration_label(m));
+			return;
+		}
+	}
+	app_message(app, true, "no migration matches /%s", needle);
+}
+
+static bool app_allowed(struct app *app, enum action a)
+{
+	const struct action_info *ai = action_info(a);
+	if ((ai->flags & NEEDS_TENANT) && !app_tenant(app)) {
+		app_message(app, true, ":%s needs a tenant (none configured)", ai->command);
+		return false;
+	}
+	if ((ai->flags & NEEDS_MIGRATION) && !app_selected_migration(app)) {
+		app_message(app, true, ":%s needs a migration: select one in the migrations pane",
+		            ai->command);
+		return false;
+	}
+	if (ai->flags & NEEDS_CONNECTION) {
+		const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
+		if (!ts || ts->state == TSTATE_UNREACHABLE) {
+			app_message(app, true, ":%s needs a connected tenant: %s", ai->command,
+			            ts && ts->error ? ts->error : "status still loading");
+			return false;
+		}
+	}
+	return true;
+}
+
+static void app_set_tab(struct app *app, enum tab t)
+{
+	app->tab = t;
+	app_invalidate_detail(app);
+}
+
+static void app_focus(struct app *app, int delta)
+{
+	app->focus = (enum pane_id)(((int)app->focus + delta + PANE_COUNT) % PANE_COUNT);
+	for (int i = 0; i < PANE_COUNT; i++)
+		app->panes[i].dirty = true;
+}
+
+static void app_reload(struct app *app)
+{
+	status_async_free(&app->status);
+	app->status =
+	    status_async_start(app->eng.set, app->eng.tenants.items, app->eng.tenants.n, 0);
+	app->fetched_for = 0;
+	app_rebuild_rows(app);
+	app_invalidate_detail(app);
+	screen_mark_all(app);
+	app_message(app, false, "reading the status of %zu tenants", app->eng.tenants.n);
+}
+
+void app_dispatch(struct app *app, enum action a, const char *arg)
+{
+	if (a == ACT_NONE || !app_allowed(app, a))
+		return;
+	const struct action_info *ai = action_info(a);
+	if ((ai->flags & TAKES_ARG) && a != ACT_SEARCH && (!arg || !*arg)) {
+		app_message(app, true, "usage: :%s ARG (%s)", ai->command, ai->help);
+		return;
+	}
+	struct pane *p = &app->panes[app->focus];
+	switch (a) {
+	case ACT_QUIT:
+		app->quit = true;
+		app->exit_code = 0;
+		return;
+	case ACT_HELP:
+		app->mode = MODE_HELP;
+		app->help_top = 0;
+		return;
+	case ACT_COMMAND: rline_begin(app, MODE_COMMAND); return;
+	case ACT_SEARCH:
+		if (arg && *arg)
+			app_search(app, arg, 1, false);
+		else
+			rline_begin(app, MODE_SEARCH);
+		return;
+	case ACT_NEXT_MATCH: app_search(app, NULL, 1, true); return;
+	case ACT_PREV_MATCH: app_search(app, NULL, -1, true); return;
+	case ACT_UP:
+	case ACT_DOWN:
+	case ACT_PAGE_UP:
+	case ACT_PAGE_DOWN:
+	case ACT_FIRST:
+	case ACT_LAST:
+	case ACT_OPEN:
+		if (p->ops->act(app, p, a))
+			p->dirty = true;
+		return;
+	case ACT_LEFT:
+		if (!p->ops->act(app, p, a) && app->focus > 0)
+			app_focus(app, -1);
+		return;
+	case ACT_RIGHT:
+		if (!p->ops->act(app, p, a) && app->focus + 1 < PANE_COUNT)
+			app_focus(app, 1);
+		return;
+	case ACT_NEXT_PANE: app_focus(app, 1); return;
+	case ACT_PREV_PANE: app_focus(app, -1); return;
+	case ACT_TAB_SQL: app_set_tab(app, TAB_SQL); return;
+	case ACT_TAB_RISK: app_set_tab(app, TAB_RISK); return;
+	case ACT_TAB_DIFF: app_set_tab(app, TAB_DIFF); return;
+	case ACT_TAB_HISTORY: app_set_tab(app, TAB_HISTORY); return;
+	case ACT_TAB_NOTES: app_set_tab(app, TAB_NOTES); return;
+	case ACT_TAB:
+		for (int t = 0; t < TAB_COUNT; t++)
+			if (strcasecmp(arg, tab_name((enum tab)t)) == 0 ||
+			    (arg[0] == '1' + t && !arg[1])) {
+				app_set_tab(app, (enum tab)t);
+				return;
+			}
+		app_message(app, true, "no tab %s (sql, risk, diff, history, notes)", arg);
+		return;
+	case ACT_TENANT:
+		for (size_t i = 0; i < app->eng.tenants.n; i++)
+			if (strcmp(app->eng.tenants.items[i]->name, arg) == 0) {
+				app_select_tenant(app, i); /* says why when unreachable */
+				return;
+			}
+		app_message(app, true, "no tenant %s", arg);
+		return;
+	case ACT_GOTO: {
+		struct migration *m = migset_find(app->eng.set, arg);
+		for (size_t i = 0; !m && i < app->eng.set->n_archived; i++)
+			if (strcmp(app->eng.set->archived[i]->version.text, arg) == 0)
+				m = app->eng.set->archived[i];
+		if (!m) {
+			app_message(app, true, "no migration %s", arg);
+			return;
+		}
+		app_select_migration(app, m);
+		app->focus = PANE_MIGRATIONS;
+		screen_mark_all(app);
+		app_message(app, false, "%s", migration_label(m));
+		return;
+	}
+	case ACT_RELOAD: app_reload(app); return;
+	case ACT_REDRAW:
+		app->full_redraw = true;
+		screen_mark_all(app);
+		return;
+	case ACT_COUNT:
+	case ACT_NONE: return;
+	}
+}
+
+void app_run_command(struct app *app, const char *line)
+{
+	while (*line == ' ' || *line == ':')
+		line++;
+	char name[64];
+	size_t n = strcspn(line, " ");
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, line, n);
+	name[n] = '\0';
+	const char *arg = line + strcspn(line, " ");
+	while (*arg == ' ')
+		arg++;
+	char *argc = xstrdup(arg);
+	size_t al = strlen(argc);
+	while (al && argc[al - 1] == ' ')
+		argc[--al] = '\0';
+	enum action a = action_for_command(name);
+	if (a == ACT_NONE && (strcmp(name, "q") == 0 || strcmp(name, "q!") == 0))
+		a = ACT_QUIT;
+	if (a == ACT_NONE)
+		app_message(app, true, "unknown command :%s (? lists them)", name);
+	else
+		app_dispatch(app, a, argc);
+	free(argc);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static void app_help_key(struct app *app, int key)
+{
+	switch (key) {
+	case 'q':
+	case 27:
+	case '?':
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		app->mode = MODE_NORMAL;
+		if (app->help_win) {
+			delwin(app->help_win);
+			app->help_win = NULL;
+		}
+		app->full_redraw = true;
+		screen_mark_all(app);
+		return;
+	case KEY_DOWN:
+	case 'j': app->help_top++; return;
+	case KEY_UP:
+	case 'k':
+		if (app->help_top)
+			app->help_top--;
+		return;
+	default: return;
+	}
+}
+
+static void app_read_keys(struct app *app)
+{
+	for (int guard = 0; guard < 4096 && !app->quit; guard++) {
+		if (app->mode == MODE_COMMAND || app->mode == MODE_SEARCH) {
+			/* Raw bytes for readline: keypad is off on this window. */
+			unsigned char buf[256];
+			size_t n = 0;
+			int c;
+			while (n < sizeof buf && (c = wgetch(app->msg_win)) != ERR) {
+				if (c == KEY_RESIZE) {
+					screen_layout(app); /* resizeterm already ran */
+					continue;
+				}
+				buf[n++] = (unsigned char)c;
+			}
+			if (!n)
+				return;
+			size_t used = rline_feed(app, buf, n);
+			/* Keys typed after the prompt closed go back to curses. */
+			for (size_t k = n; k > used; k--)
+				ungetch(buf[k - 1]);
+			continue;
+		}
+		wint_t wch;
+		int rc = wget_wch(stdscr, &wch);
+		if (rc == ERR)
+			return;
+		/* A character whose code collides with a KEY_ code is not that key. */
+		int key = rc == OK && wch >= KEY_MIN ? -1 : (int)wch;
+		if (rc == KEY_CODE_YES && key == KEY_RESIZE) {
+			/* Queued by resizeterm (app_resize): the size is known. */
+			screen_layout(app);
+			continue;
+		}
+		if (app->mode == MODE_HELP) {
+			app_help_key(app, key);
+			continue;
+		}
+		if (app->too_small) {
+			if (key == 'q')
+				app_dispatch(app, ACT_QUIT, NULL);
+			continue;
+		}
+		enum action a = action_for_key(key);
+		if (a == ACT_NONE) {
+			if (key != 27)
+				app_message(app, false, "no action on %s (? lists the keys)",
+				            action_key_name(key));
+			continue;
+		}
+		if (app->msg && *app->msg && !app->msg_error && a != ACT_NEXT_MATCH) {
+			free(app->msg);
+			app->msg = NULL;
+			app->msg_dirty = true;
+		}
+		app_dispatch(app, a, NULL);
+	}
+}
+
+static void app_status_arrived(struct app *app)
+{
+	app->panes[PANE_TENANTS].dirty = true;
+	app->title_dirty = true;
+	const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
+	if (ts && app->lookup_for != ts) {
+		app_rebuild_rows(app);
+		app_invalidate_detail(app);
+		if (ts->state == TSTATE_UNREACHABLE)
+			app_message(app, true, "%s", ts->error ? ts->error : "unreachable");
+	}
+}
+
+static void app_loop(struct app *app)
+{
+	size_t cap = 64;
+	struct pollfd *fds = xcalloc(cap, sizeof *fds);
+	while (!app->quit) {
+		if (app->mode == MODE_COMMAND || app->mode == MODE_SEARCH)
+			app->msg_dirty = true; /* the cursor belongs to the prompt */
+		screen_refresh(app);
+		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		size_t nfds = 1;
+		int timeout = -1;
+		if (app->status && !status_async_done(app->status)) {
+			nfds += status_async_fds(app->status, fds + 1, cap - 1);
+			timeout = status_async_timeout_ms(app->status);
+		}
+		int rc = poll(fds, nfds, timeout);
+		if (got_quit) {
+			app->quit = true;
+			app->exit_code = got_quit == SIGINT ? 130 : 128 + got_quit;
+			break;
+		}
+		if (got_winch) {
+			got_winch = 0;
+			app_resize(app);
+		}
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (app->status && !status_async_done(app->status)) {
+			size_t got = status_async_step(app->status, fds + 1, rc > 0 ? nfds - 1 : 0);
+			if (got)
+				app_status_arrived(app);
+		}
+		if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (fds[0].revents & (POLLHUP | POLLERR) && !(fds[0].revents & POLLIN)) {
+				app->quit = true; /* the terminal went away */
+				app->exit_code = 129;
+				break;
+			}
+			app_read_keys(app);
+		}
+	}
+	free(fds);
+}
+
+int tui_run(const struct tui_options *o)
+{
+	struct app *app = xcalloc(1, sizeof *app);
+	struct pgstep_error err = {0};
+	setlocale(LC_ALL, "");
+	if (!engine_open(&app->eng, o->config_path, &err)) {
+		fprintf(stderr, "pgstep: %s\n", err.msg);
+		int rc = err.code;
+		error_clear(&err);
+		engine_close(&app->eng);
+		free(app);
+		return rc;
+	}
+	app->title = o->title;
+	risk_file_report_init(&app->risk);
+	glyphs_init();
+	app_signals();
+	screen_open(app);
+	roles_init(o->color);
+	rline_init(app);
+	app->status =
+	    status_async_start(app->eng.set, app->eng.tenants.items, app->eng.tenants.n, 0);
+	app_rebuild_rows(app);
+	app->focus = PANE_TENANTS;
+	if (app->eng.diags.n)
+		app_message(app, engine_set_has_errors(&app->eng),
+		            "%zu problem%s in the migration set (see pgstep lint)",
+		            app->eng.diags.n, app->eng.diags.n == 1 ? "" : "s");
+	else
+		app_message(app, false, "%s", "? for help, : for commands, / to search, q to quit");
+	app_loop(app);
+	int rc = app->exit_code;
+	rline_done(app);
+	screen_close(app);
+	status_async_free(&app->status);
+	app_free_model(app);
+	engine_close(&app->eng);
+	free(app);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/* bars: the title bar, the key-hint bar and the `?` help, all generated
+ * from the action table, and the message line (errors carry the SQLSTATE in
+ * their text, as the engine formats them). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/strbuf.h"
+#include "pgstep/xalloc.h"
+#include "tui_int.h"
+
+void app_message(struct app *app, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(app->msg);
+	app->msg = strbuf_detach(&sb);
+	app->msg_error = error;
+	app->msg_dirty = true;
+}
+
+void bars_draw_title(struct app *app)
+{
+	WINDOW *w = app->title_win;
+	attr_t a = role_attr(ROLE_TITLE);
+	werase(w);
+	wmove(w, 0, 0);
+	char buf[512];
+	size_t n = app->eng.tenants.n, known = app->status ? status_async_known(app->status) : 0;
+	snprintf(buf, sizeof buf, " pgstep%s%s  %s  %zu migrations, %zu tenants%s",
+	         app->title ? " " : "", app->title ? app->title : "",
+	         app->eng.cfg->path ? app->eng.cfg->path : "", app->eng.set->n, n,
+	         known < n ? " (loading status)" : "");
+	int used = draw_str(w, buf, app->cols, a);
+	draw_fill(w, app->cols - used, a);
+}
+
+void bars_draw_hints(struct app *app)
+{
+	WINDOW *w = app->hint_win;
+	werase(w);
+	wmove(w, 0, 0);
+	int used = 0;
+	if (app->mode == MODE_COMMAND || app->mode == MODE_SEARCH) {
+		/* While typing: completion matches, else the prompt's keys. */
+		if (app->msg && *app->msg)
+			draw_str(w, app->msg, app->cols, role_attr(ROLE_HINT_LABEL));
+		else
+			draw_str(w, "Enter run  Esc cancel  Tab complete  Up/Down history",
+			         app->cols, role_attr(ROLE_HINT_LABEL));
+		return;
+	}
+	for (int i = 0; i < ACT_COUNT; i++) {
+		const struct action_info *ai = action_info((enum action)i);
+		if (!ai->hint || !ai->keys[0])
+			continue;
+		const char *key = action_key_name(ai->keys[0]);
+		int need = text_width(key) + text_width(ai->hint) + 2;
+		if (used + need > app->cols)
+			break;
+		used += draw_str(w, key, app->cols - used, role_attr(ROLE_HINT_KEY));
+		used += draw_str(w, " ", 1, 0);
+		used += draw_str(w, ai->hint, app->cols - used, role_attr(ROLE_HINT_LABEL));
+		used += draw_str(w, " ", app->cols - used, 0);
+	}
+}
+
+void bars_draw_message(struct app *app)
+{
+	WINDOW *w = app->msg_win;
+	werase(w);
+	wmove(w, 0, 0);
+	if (app->msg)
+		draw_str(w, app->msg, app->cols - 1,
+		         role_attr(app->msg_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO));
+}
+
+static void help_text(struct strbuf *sb, size_t line, bool *have)
+{
+	/* Line 0..: a heading, then one line per action. */
+	*have = true;
+	if (line == 0) {
+		strbuf_adds(sb,
+		            "Keys and commands (Esc or q closes; every action is also `:command`)");
+		return;
+	}
+	if (line == 1) {
+		strbuf_adds(sb, "");
+		return;
+	}
+	size_t i = line - 2;
+	if (i >= ACT_COUNT) {
+		*have = false;
+		return;
+	}
+	const struct action_info *ai = action_info((enum action)i);
+	struct strbuf keys;
+	strbuf_init(&keys);
+	for (int k = 0; k < 3; k++)
+		if (ai->keys[k]) {
+			const char *name = action_key_name(ai->keys[k]);
+			if (k && strstr(keys.buf, name))
+				continue;
+			strbuf_addf(&keys, "%s%s", keys.len ? " " : "", name);
+		}
+	char cmd[40];
+	snprintf(cmd, sizeof cmd, ":%s%s", ai->command, ai->flags & TAKES_ARG ? " ARG" : "");
+	strbuf_addf(sb, "%-14s %-16s %s", keys.len ? keys.buf : "-", cmd, ai->help);
+	strbuf_release(&keys);
+}
+
+size_t help_lines(void)
+{
+	return ACT_COUNT + 2;
+}
+
+void help_draw(struct app *app)
+{
+	int h = app->rows - 4, w = app->cols - 8;
+	if (h > (int)help_lines() + 2)
+		h = (int)help_lines() + 2;
+	if (!app->help_win)
+		app->help_win = newwin(h, w, 2, 4);
+	WINDOW *win = app->help_win;
+	werase(win);
+	wattrset(win, role_attr(ROLE_BORDER_FOCUS));
+	box(win, 0, 0);
+	wattrset(win, A_NORMAL);
+	mvwaddstr(win, 0, 2, " Help ");
+	size_t max_top = help_lines() > (size_t)(h - 2) ? help_lines() - (size_t)(h - 2) : 0;
+	if (app->help_top > max_top)
+		app->help_top = max_top;
+	for (int r = 0; r < h - 2; r++) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		bool have;
+		help_text(&sb, app->help_top + (size_t)r, &have);
+		wmove(win, r + 1, 2);
+		if (have)
+			draw_str(win, sb.buf, w - 4,
+			         app->help_top + (size_t)r == 0 ? role_attr(ROLE_HEADING) : 0);
+		strbuf_release(&sb);
+	}
+}

@@ -1,0 +1,192 @@
+/* draw: UTF-8 text into curses windows clipped by display columns (wide
+ * characters count two), and the line-and-span documents the detail tabs
+ * build. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "pgstep/xalloc.h"
+#include "tui_int.h"
+
+int draw_text(WINDOW *w, const char *s, size_t len, int maxcols, attr_t a)
+{
+	int used = 0;
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t i = 0;
+	while (i < len && used < maxcols) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		int cw;
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			wc = L'?';
+			n = 1;
+		}
+		if (wc == L'\t')
+			wc = L' ';
+		cw = wcwidth(wc);
+		if (cw < 0) {
+			wc = L'?';
+			cw = 1;
+		}
+		if (used + cw > maxcols)
+			break;
+		cchar_t cc;
+		wchar_t str[2] = {wc, 0};
+		setcchar(&cc, str, a, PAIR_NUMBER(a), NULL);
+		wadd_wch(w, &cc);
+		used += cw;
+		i += n;
+	}
+	return used;
+}
+
+int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a)
+{
+	return s ? draw_text(w, s, strlen(s), maxcols, a) : 0;
+}
+
+int text_width(const char *s)
+{
+	int cols = 0;
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			n = 1;
+			cols++;
+		} else {
+			int cw = wcwidth(wc);
+			cols += cw < 0 ? 1 : cw;
+		}
+		i += n;
+	}
+	return cols;
+}
+
+void draw_fill(WINDOW *w, int cols, attr_t a)
+{
+	for (int i = 0; i < cols; i++)
+		waddch(w, ' ' | a);
+}
+
+void doc_clear(struct doc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->lines[i].text);
+		free(d->lines[i].spans);
+	}
+	free(d->lines);
+	*d = (struct doc){0};
+}
+
+static struct doc_line *doc_push(struct doc *d, enum role base, char *text)
+{
+	XGROW(d->lines, d->cap, d->n + 1);
+	struct doc_line *l = &d->lines[d->n++];
+	*l = (struct doc_line){.text = text, .base = base};
+	return l;
+}
+
+struct doc_line *doc_add(struct doc *d, enum role base, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return doc_push(d, base, strbuf_detach(&sb));
+}
+
+void doc_span(struct doc_line *l, size_t start, size_t end, enum role r)
+{
+	if (end <= start)
+		return;
+	XGROW(l->spans, l->cap_spans, l->n_spans + 1);
+	l->spans[l->n_spans++] = (struct doc_span){start, end, r};
+}
+
+void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum role base,
+                  int first_line_number)
+{
+	const char *p = text ? text : "";
+	size_t off = 0;
+	int lineno = first_line_number;
+	for (;;) {
+		const char *nl = strchr(p + off, '\n');
+		size_t len = nl ? (size_t)(nl - (p + off)) : strlen(p + off);
+		if (!nl && len == 0 && off > 0)
+			break;
+		/* Expand tabs (to 4) and keep a map for the roles. */
+		struct strbuf sb;
+		strbuf_init(&sb);
+		size_t gutter = 0;
+		if (first_line_number > 0) {
+			strbuf_addf(&sb, "%4d ", lineno);
+			gutter = sb.len;
+		}
+		struct doc_line *l = doc_push(d, base, NULL);
+		if (gutter)
+			doc_span(l, 0, gutter, ROLE_LINE_NUMBER);
+		size_t col = 0, run_start = sb.len;
+		enum role run = base;
+		for (size_t i = 0; i < len; i++) {
+			enum role r = roles ? roles[off + i] : base;
+			if (r != run) {
+				if (run != base)
+					doc_span(l, run_start, sb.len, run);
+				run = r;
+				run_start = sb.len;
+			}
+			char c = p[off + i];
+			if (c == '\t') {
+				do {
+					strbuf_addc(&sb, ' ');
+					col++;
+				} while (col % 4);
+			} else if (c != '\r') {
+				strbuf_addc(&sb, c);
+				col++;
+			}
+		}
+		if (run != base)
+			doc_span(l, run_start, sb.len, run);
+		l->text = strbuf_detach(&sb);
+		lineno++;
+		if (!nl)
+			break;
+		off += len + 1;
+		if (!p[off])
+			break;
+	}
+}
+
+void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
+{
+	size_t len = strlen(l->text), pos = 0;
+	int used = 0;
+	for (size_t s = 0; s <= l->n_spans && used < maxcols; s++) {
+		size_t start = s < l->n_spans ? l->spans[s].start : len;
+		if (start > len)
+			start = len;
+		if (start > pos)
+			used += draw_text(w, l->text + pos, start - pos, maxcols - used,
+			                  role_attr(l->base));
+		if (s == l->n_spans)
+			break;
+		size_t end = l->spans[s].end > len ? len : l->spans[s].end;
+		if (end > start && used < maxcols)
+			used += draw_text(w, l->text + start, end - start, maxcols - used,
+			                  role_attr(l->spans[s].role));
+		pos = end > start ? end : start;
+	}
+}

@@ -1,0 +1,299 @@
+/* model: the interface's view of the engine's data: the rows of the
+ * migrations pane (phases, folding), the selected tenant's state per
+ * migration, risk per migration (computed when first shown, then cached)
+ * and the data fetched per tenant on demand (events, stored SQL). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/session.h"
+#include "pgstep/xalloc.h"
+#include "tui_int.h"
+
+const char *tab_name(enum tab t)
+{
+	static const char *const names[TAB_COUNT] = {"sql", "risk", "diff", "history", "notes"};
+	return t < TAB_COUNT ? names[t] : "sql";
+}
+
+size_t app_n_sets(const struct app *app)
+{
+	return app->eng.set->n_archived + app->eng.set->n;
+}
+
+struct migration *app_set_item(const struct app *app, size_t i)
+{
+	const struct migset *set = app->eng.set;
+	return i < set->n_archived ? set->archived[i] : set->items[i - set->n_archived];
+}
+
+struct tenant *app_tenant(const struct app *app)
+{
+	return app->eng.tenants.n ? app->eng.tenants.items[app->tenant_sel] : NULL;
+}
+
+const struct tenant_status *app_tenant_status(const struct app *app, size_t i)
+{
+	return app->status ? status_async_get(app->status, i) : NULL;
+}
+
+/* Map each migration of the set to the selected tenant's entry for it. */
+static void app_build_lookup(struct app *app)
+{
+	const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
+	size_t n = app_n_sets(app);
+	if (app->n_lookup != n) {
+		free(app->lookup);
+		app->lookup = xcalloc(n ? n : 1, sizeof *app->lookup);
+		app->n_lookup = n;
+	}
+	memset(app->lookup, 0, (n ? n : 1) * sizeof *app->lookup);
+	app->lookup_for = ts;
+	if (!ts)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < ts->n && k < n; i++) {
+		if (!ts->items[i].m)
+			continue; /* missing: recorded, no file */
+		while (k < n && app_set_item(app, k) != ts->items[i].m)
+			k++;
+		if (k < n)
+			app->lookup[k++] = &ts->items[i];
+	}
+}
+
+static int app_phase_index(struct app *app, const char *name)
+{
+	for (size_t i = 0; i < app->n_phases; i++)
+		if (strcmp(app->phase_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void app_init_phases(struct app *app)
+{
+	const struct migset *set = app->eng.set;
+	size_t cap = set->phases.n + 2;
+	app->phase_names = xcalloc(cap, sizeof *app->phase_names);
+	app->folded = xcalloc(cap, sizeof *app->folded);
+	if (set->n_archived) {
+		app->phase_names[app->n_phases] = (char *)"archive";
+		app->folded[app->n_phases++] = true; /* never applied: out of the way */
+	}
+	for (size_t i = 0; i < set->phases.n; i++)
+		app->phase_names[app->n_phases++] = set->phases.items[i];
+	if (!set->phases.n)
+		app->phase_names[app->n_phases++] = (char *)"migrations";
+}
+
+void app_rebuild_rows(struct app *app)
+{
+	if (!app->phase_names)
+		app_init_phases(app);
+	struct migration *keep = app_selected_migration(app);
+	int keep_phase = app->n_rows ? app->rows_v[app->mig_sel].phase : -1;
+	app_build_lookup(app);
+	app->n_rows = 0;
+	int last = -1;
+	size_t n = app_n_sets(app);
+	for (size_t i = 0; i < n; i++) {
+		struct migration *m = app_set_item(app, i);
+		int ph = m->archived ? 0
+		                     : app_phase_index(app, m->phase && *m->phase ? m->phase
+		                                                                  : "migrations");
+		if (ph < 0)
+			ph = (int)app->n_phases - 1;
+		if (ph != last) {
+			XGROW(app->rows_v, app->cap_rows, app->n_rows + 1);
+			app->rows_v[app->n_rows++] =
+			    (struct mig_row){.kind = ROW_PHASE, .phase = ph};
+			last = ph;
+		}
+		if (app->folded[ph])
+			continue;
+		XGROW(app->rows_v, app->cap_rows, app->n_rows + 1);
+		app->rows_v[app->n_rows++] =
+		    (struct mig_row){.kind = ROW_MIGRATION, .phase = ph, .m = m, .set_index = i};
+	}
+	if (!app->worst) {
+		app->worst = xmalloc(n ? n : 1);
+		memset(app->worst, -2, n ? n : 1);
+	}
+	/* Keep the selection on the same migration (or its phase). */
+	size_t sel = 0;
+	bool found = false;
+	for (size_t i = 0; i < app->n_rows && keep; i++)
+		if (app->rows_v[i].m == keep) {
+			sel = i;
+			found = true;
+		}
+	for (size_t i = 0; i < app->n_rows && !found && keep_phase >= 0; i++)
+		if (app->rows_v[i].kind == ROW_PHASE && app->rows_v[i].phase == keep_phase) {
+			sel = i;
+			found = true;
+		}
+	if (!found && !keep) {
+		/* First time: the first migration that is not archived. */
+		for (size_t i = 0; i < app->n_rows; i++)
+			if (app->rows_v[i].kind == ROW_MIGRATION) {
+				sel = i;
+				break;
+			}
+	}
+	app->mig_sel = app->n_rows ? (sel < app->n_rows ? sel : app->n_rows - 1) : 0;
+	app->panes[PANE_MIGRATIONS].dirty = true;
+}
+
+struct migration *app_selected_migration(const struct app *app)
+{
+	if (!app->n_rows || app->mig_sel >= app->n_rows)
+		return NULL;
+	return app->rows_v[app->mig_sel].kind == ROW_MIGRATION ? app->rows_v[app->mig_sel].m : NULL;
+}
+
+const struct mig_status *app_selected_status(const struct app *app)
+{
+	if (!app_selected_migration(app))
+		return NULL;
+	size_t i = app->rows_v[app->mig_sel].set_index;
+	return i < app->n_lookup ? app->lookup[i] : NULL;
+}
+
+static void app_risk_options(const struct app *app, struct risk_options *o)
+{
+	risk_options_init(o);
+	o->lock_timeout_ms = app->eng.cfg->lock_timeout_ms;
+	o->statement_timeout_ms = app->eng.cfg->statement_timeout_ms;
+}
+
+const struct risk_file_report *app_risk(struct app *app, struct migration *m)
+{
+	if (app->risk_for == m)
+		return &app->risk;
+	risk_file_report_clear(&app->risk);
+	risk_file_report_init(&app->risk);
+	struct risk_options o;
+	app_risk_options(app, &o);
+	risk_analyze_migration(m, &o, &app->risk);
+	app->risk_for = m;
+	return &app->risk;
+}
+
+int app_migration_worst(struct app *app, size_t i)
+{
+	if (i >= app_n_sets(app))
+		return -1;
+	if (app->worst[i] == -2) {
+		struct risk_file_report r;
+		risk_file_report_init(&r);
+		struct risk_options o;
+		app_risk_options(app, &o);
+		risk_analyze_migration(app_set_item(app, i), &o, &r);
+		int up = risk_report_worst(&r.up), down = risk_report_worst(&r.down);
+		app->worst[i] = (signed char)(up > down ? up : down);
+		risk_file_report_clear(&r);
+	}
+	return app->worst[i];
+}
+
+const char *risk_word(int worst)
+{
+	switch (worst) {
+	case RISK_ERROR: return "high";
+	case RISK_WARN: return "medium";
+	case RISK_INFO: return "low";
+	default: return "";
+	}
+}
+
+enum role risk_role(int worst)
+{
+	switch (worst) {
+	case RISK_ERROR: return ROLE_RISK_HIGH;
+	case RISK_WARN: return ROLE_RISK_MEDIUM;
+	case RISK_INFO: return ROLE_RISK_LOW;
+	default: return ROLE_NORMAL;
+	}
+}
+
+/* Events and stored texts of the selected tenant, read once per tenant when
+ * a tab needs them. These reads block (a reachable server answers in
+ * milliseconds; an unreachable tenant is known from its badge and not
+ * asked); making them asynchronous like the status is left for later. */
+bool app_fetch_tenant_data(struct app *app)
+{
+	if (app->fetched_for == app->tenant_sel + 1)
+		return app->fetch_error == NULL;
+	event_rows_clear(&app->events);
+	state_rows_clear(&app->stored);
+	free(app->fetch_error);
+	app->fetch_error = NULL;
+	app->fetched_for = app->tenant_sel + 1;
+	struct tenant *t = app_tenant(app);
+	const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
+	if (!t)
+		return false;
+	if (!ts) {
+		app->fetched_for = 0; /* ask again once the status is in */
+		app->fetch_error = xstrdup("the tenant's status is still loading");
+		return false;
+	}
+	if (ts->state == TSTATE_UNREACHABLE) {
+		app->fetch_error = xstrdup(ts->error ? ts->error : "unreachable");
+		return false;
+	}
+	struct pgstep_error err = {0};
+	if (ops_history(&app->eng, t, NULL, &app->events, &err) != PGSTEP_EXIT_OK) {
+		app->fetch_error = xstrdup(err.msg ? err.msg : "cannot read the events");
+		error_clear(&err);
+		return false;
+	}
+	struct session *s = session_connect(t->conninfo, t->name, &err);
+	const char *names[1] = {t->name};
+	if (!s || !state_load(s, names, 1, true, &app->stored, &err)) {
+		app->fetch_error = xstrdup(err.msg ? err.msg : "cannot read the stored SQL");
+		error_clear(&err);
+		session_close(&s);
+		return false;
+	}
+	session_close(&s);
+	return true;
+}
+
+void app_invalidate_detail(struct app *app)
+{
+	app->doc_valid = false;
+	app->panes[PANE_DETAIL].dirty = true;
+	app->panes[PANE_DETAIL].top = 0;
+}
+
+void app_select_tenant(struct app *app, size_t i)
+{
+	if (i >= app->eng.tenants.n)
+		return;
+	app->tenant_sel = i;
+	app->panes[PANE_TENANTS].dirty = true;
+	app_rebuild_rows(app);
+	app_invalidate_detail(app);
+	app->title_dirty = true;
+	const struct tenant_status *ts = app_tenant_status(app, i);
+	if (ts && ts->state == TSTATE_UNREACHABLE)
+		app_message(app, true, "%s", ts->error ? ts->error : "unreachable");
+}
+
+void app_free_model(struct app *app)
+{
+	free(app->phase_names);
+	free(app->folded);
+	free(app->rows_v);
+	free(app->lookup);
+	free(app->worst);
+	doc_clear(&app->doc);
+	risk_file_report_clear(&app->risk);
+	event_rows_clear(&app->events);
+	state_rows_clear(&app->stored);
+	free(app->fetch_error);
+	free(app->msg);
+	free(app->search);
+}

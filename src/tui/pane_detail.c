@@ -1,0 +1,87 @@
+/* pane_detail: the selected migration in tabs (SQL, Risk, Diff, History,
+ * Notes). The tab's document is built once per selection and tab (tabs.c)
+ * and scrolled here. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "tui_int.h"
+
+static void detail_draw(struct app *app, struct pane *p)
+{
+	struct migration *m = app_selected_migration(app);
+	if (!app->doc_valid || app->doc_for != m || app->doc_tab != app->tab) {
+		doc_clear(&app->doc);
+		detail_build(app, &app->doc);
+		app->doc_valid = true;
+		app->doc_for = m;
+		app->doc_tab = app->tab;
+	}
+	char title[160];
+	snprintf(title, sizeof title, "%s", m ? migration_label(m) : "Detail");
+	pane_frame(app, p, title);
+	int width = p->w - 2, rows = pane_rows(p);
+	/* The tab bar is the first content line. */
+	static const char *const labels[TAB_COUNT] = {"SQL", "Risk", "Diff", "History", "Notes"};
+	wmove(p->win, 1, 1);
+	int used = 0;
+	for (int t = 0; t < TAB_COUNT && used < width; t++) {
+		char lab[32];
+		snprintf(lab, sizeof lab, "%d %s", t + 1, labels[t]);
+		bool on = app->tab == (enum tab)t;
+		if (on)
+			used += draw_str(p->win, "[", width - used, role_attr(ROLE_TAB_ACTIVE));
+		else
+			used += draw_str(p->win, " ", width - used, 0);
+		used +=
+		    draw_str(p->win, lab, width - used, role_attr(on ? ROLE_TAB_ACTIVE : ROLE_TAB));
+		used += draw_str(p->win, on ? "]" : " ", width - used,
+		                 on ? role_attr(ROLE_TAB_ACTIVE) : 0);
+	}
+	int body = rows - 1;
+	if (body <= 0)
+		return;
+	size_t n = app->doc.n;
+	if (p->top + (size_t)body > n)
+		p->top = n > (size_t)body ? n - (size_t)body : 0;
+	for (int r = 0; r < body && p->top + (size_t)r < n; r++) {
+		wmove(p->win, r + 2, 1);
+		doc_draw_line(p->win, &app->doc.lines[p->top + (size_t)r], width);
+	}
+	if (n > (size_t)body) {
+		char pos[32];
+		snprintf(pos, sizeof pos, " %zu-%zu/%zu ", p->top + 1,
+		         p->top + (size_t)body < n ? p->top + (size_t)body : n, n);
+		int pw = text_width(pos);
+		if (pw < p->w - 2) {
+			wmove(p->win, p->h - 1, p->w - 1 - pw);
+			draw_str(p->win, pos, pw, role_attr(ROLE_BORDER));
+		}
+	}
+}
+
+static bool detail_act(struct app *app, struct pane *p, enum action a)
+{
+	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top, n = app->doc.n;
+	size_t max = n > body ? n - body : 0;
+	switch (a) {
+	case ACT_UP: top = top ? top - 1 : 0; break;
+	case ACT_DOWN: top = top < max ? top + 1 : max; break;
+	case ACT_PAGE_UP: top = top > body ? top - body : 0; break;
+	case ACT_PAGE_DOWN: top = top + body < max ? top + body : max; break;
+	case ACT_FIRST: top = 0; break;
+	case ACT_LAST: top = max; break;
+	default: return false;
+	}
+	if (top != p->top) {
+		p->top = top;
+		p->dirty = true;
+	}
+	return true;
+}
+
+const struct pane_ops detail_pane_ops = {
+    .name = "detail",
+    .draw = detail_draw,
+    .act = detail_act,
+};

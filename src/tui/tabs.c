@@ -1,0 +1,306 @@
+/* tabs: the documents of the detail tabs, built from the engine's data:
+ * SQL (highlighted by pg_query_scan's tokens, with file line numbers), Risk
+ * (risk_analyze_migration), Diff (stored SQL against the file), History (the
+ * tenant's events of this migration) and Notes. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/diff.h"
+#include "pgstep/highlight.h"
+#include "pgstep/xalloc.h"
+#include "tui_int.h"
+
+static enum role hl_to_role(enum hl_role r)
+{
+	switch (r) {
+	case HL_KEYWORD: return ROLE_SQL_KEYWORD;
+	case HL_IDENT: return ROLE_SQL_IDENT;
+	case HL_STRING: return ROLE_SQL_STRING;
+	case HL_NUMBER: return ROLE_SQL_NUMBER;
+	case HL_COMMENT: return ROLE_SQL_COMMENT;
+	case HL_OPERATOR: return ROLE_SQL_OPERATOR;
+	case HL_PLAIN: break;
+	}
+	return ROLE_NORMAL;
+}
+
+static void add_sql(struct doc *d, const char *text, int first_line)
+{
+	size_t len = strlen(text ? text : "");
+	enum role *roles = xcalloc(len + 1, sizeof *roles);
+	struct hl_spans spans = {0};
+	hl_scan(text, &spans); /* on a scanner error, what was found is kept */
+	for (size_t i = 0; i < spans.n; i++)
+		for (size_t k = spans.items[i].start; k < spans.items[i].end && k < len; k++)
+			roles[k] = hl_to_role(spans.items[i].role);
+	hl_spans_clear(&spans);
+	doc_add_text(d, text, roles, ROLE_NORMAL, first_line > 0 ? first_line : 1);
+	free(roles);
+}
+
+static void tab_sql(struct app *app, struct migration *m, struct doc *d)
+{
+	(void)app;
+	doc_add(d, ROLE_HEADING, "-- up: %s", m->up.path ? m->up.path : "(no file)");
+	add_sql(d, m->up.text, m->up.first_line);
+	doc_add(d, ROLE_NORMAL, "%s", "");
+	if (m->down.text) {
+		doc_add(d, ROLE_HEADING, "-- down: %s", m->down.path ? m->down.path : "");
+		add_sql(d, m->down.text, m->down.first_line);
+	} else {
+		doc_add(d, ROLE_RISK_HIGH, "%s irreversible: this migration has no down section",
+		        glyph->irreversible);
+	}
+}
+
+static void risk_section(struct doc *d, const char *what, const struct risk_report *r)
+{
+	doc_add(d, ROLE_HEADING, "%s: %zu statement%s, %s", what, r->n_stmts,
+	        r->n_stmts == 1 ? "" : "s",
+	        r->runs_in_transaction ? "in one transaction" : "statement by statement");
+	for (size_t i = 0; i < r->n_problems; i++)
+		doc_add(d, ROLE_MSG_ERROR, "  problem at line %d: %s", r->problems[i].line,
+		        r->problems[i].message);
+	for (size_t i = 0; i < r->n_stmts; i++) {
+		const struct risk_stmt *s = &r->stmts[i];
+		char *first = xstrdup(s->sql ? s->sql : "");
+		char *nl = strchr(first, '\n');
+		if (nl)
+			*nl = '\0';
+		doc_add(d, ROLE_HEADING, "%zu. line %d, %s: %s", i + 1, s->line, s->kind, first);
+		free(first);
+		for (size_t k = 0; k < s->n_locks; k++) {
+			struct doc_line *l = doc_add(
+			    d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
+			    risk_lock_sql_name(s->locks[k].mode), risk_lock_name(s->locks[k].mode),
+			    s->locks[k].relation, s->locks[k].new_relation ? " (new)" : "");
+			enum role lr =
+			    s->locks[k].mode >= RISK_LOCK_SHARE && !s->locks[k].new_relation
+			        ? ROLE_RISK_MEDIUM
+			        : ROLE_NORMAL;
+			doc_span(l, 8, 8 + strlen(risk_lock_sql_name(s->locks[k].mode)), lr);
+		}
+		if (s->effects) {
+			struct strbuf sb;
+			strbuf_init(&sb);
+			risk_effects_describe(s->effects, &sb);
+			doc_add(d, ROLE_NORMAL, "   effects: %s", sb.buf);
+			strbuf_release(&sb);
+		}
+		if (s->explain)
+			doc_add(d, ROLE_DIM, "   %s", s->explain);
+		for (size_t k = 0; k < s->n_findings; k++) {
+			const struct risk_finding *f = &s->findings[k];
+			enum role fr = f->allowed ? ROLE_DIM : risk_role((int)f->severity);
+			struct doc_line *l =
+			    doc_add(d, ROLE_NORMAL, "   [%s] %s: %s%s", risk_word((int)f->severity),
+			            f->rule->id, f->message ? f->message : f->rule->title,
+			            f->allowed ? " (allowed)" : "");
+			doc_span(l, 3, 5 + strlen(risk_word((int)f->severity)), fr);
+			if (f->rule->alternative && *f->rule->alternative)
+				doc_add(d, ROLE_OK, "     instead: %s", f->rule->alternative);
+		}
+	}
+}
+
+static void tab_risk(struct app *app, struct migration *m, struct doc *d)
+{
+	const struct risk_file_report *r = app_risk(app, m);
+	int worst = risk_report_worst(&r->up);
+	struct doc_line *l =
+	    doc_add(d, ROLE_NORMAL, "Highest risk: %s", worst < 0 ? "none" : risk_word(worst));
+	doc_span(l, 14, strlen(l->text), risk_role(worst));
+	doc_add(d, ROLE_DIM, "%s",
+	        "Offline analysis of the SQL text (live table facts: not yet shown).");
+	doc_add(d, ROLE_NORMAL, "%s", "");
+	risk_section(d, "up", &r->up);
+	if (r->has_down_section || m->down.text) {
+		doc_add(d, ROLE_NORMAL, "%s", "");
+		risk_section(d, "down", &r->down);
+	}
+}
+
+static void add_diff(struct doc *d, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		enum role r = *p == '+'   ? ROLE_DIFF_ADD
+		              : *p == '-' ? ROLE_DIFF_DEL
+		              : *p == '@' ? ROLE_DIFF_HUNK
+		                          : ROLE_NORMAL;
+		char *line = xstrndup(p, len);
+		doc_add_text(d, line, NULL, r, 0);
+		free(line);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static void tab_diff(struct app *app, struct migration *m, struct doc *d)
+{
+	const struct mig_status *st = app_selected_status(app);
+	struct tenant *t = app_tenant(app);
+	if (m->archived) {
+		doc_add(d, ROLE_DIM, "%s", "Archived: never applied.");
+		return;
+	}
+	if (!st) {
+		doc_add(d, ROLE_LOADING, "%s",
+		        "The tenant's status is not known yet (or it is unreachable).");
+		return;
+	}
+	if (st->state == MSTATE_PENDING || st->state == MSTATE_ROLLED_BACK ||
+	    st->state == MSTATE_FAILED) {
+		doc_add(d, ROLE_HEADING, "Pending on %s: `up` will run %s", t ? t->name : "?",
+		        m->no_transaction ? "statement by statement" : "in one transaction");
+		struct pgstep_error err = {0};
+		if (migration_split(m, &err)) {
+			for (size_t i = 0; i < m->up.stmts.n; i++) {
+				doc_add(d, ROLE_HEADING, "-- statement %zu (line %d)", i + 1,
+				        m->up.stmts.items[i].line);
+				add_sql(d, m->up.stmts.items[i].sql, m->up.stmts.items[i].line);
+			}
+		} else {
+			doc_add(d, ROLE_MSG_ERROR, "%s", err.msg ? err.msg : "cannot split");
+			error_clear(&err);
+		}
+		return;
+	}
+	if (st->checksum_ok) {
+		doc_add(d, ROLE_OK, "%s The file is unchanged since it was applied (%s).",
+		        glyph->ok, mstate_name(st->state));
+		doc_add(d, ROLE_DIM, "checksum %s", m->checksum);
+		return;
+	}
+	if (!app_fetch_tenant_data(app)) {
+		doc_add(d, ROLE_MSG_ERROR, "cannot read the stored SQL: %s", app->fetch_error);
+		return;
+	}
+	const struct state_row *row = state_rows_find(&app->stored, t->name, m->version.key);
+	if (!row || !row->up_sql) {
+		doc_add(d, ROLE_MSG_ERROR, "%s",
+		        "The stored SQL of this migration is not recorded.");
+		return;
+	}
+	doc_add(d, ROLE_PENDING, "%s The file changed since it was applied on %s:", glyph->changed,
+	        row->finished_at ? row->finished_at : "?");
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char *name_b = xasprintf("file %s", m->up.path ? m->up.path : "");
+	char *name_a = xasprintf("stored on %s", t->name);
+	diff_unified(row->up_sql, m->up.text, name_a, name_b, 3, &sb);
+	add_diff(d, sb.buf);
+	free(name_a);
+	free(name_b);
+	strbuf_release(&sb);
+}
+
+static char *json_field(const char *json, const char *key)
+{
+	if (!json)
+		return NULL;
+	char *pat = xasprintf("\"%s\":", key);
+	const char *p = strstr(json, pat);
+	free(pat);
+	if (!p)
+		return NULL;
+	p = strchr(p, ':') + 1;
+	if (*p == '"') {
+		const char *e = p + 1;
+		while (*e && !(*e == '"' && e[-1] != '\\'))
+			e++;
+		return xstrndup(p + 1, (size_t)(e - p - 1));
+	}
+	size_t n = strcspn(p, ",}");
+	return xstrndup(p, n);
+}
+
+static void tab_history(struct app *app, struct migration *m, struct doc *d)
+{
+	struct tenant *t = app_tenant(app);
+	if (!app_fetch_tenant_data(app)) {
+		doc_add(d, ROLE_MSG_ERROR, "cannot read the history: %s", app->fetch_error);
+		return;
+	}
+	doc_add(d, ROLE_HEADING, "Events of %s on %s", migration_label(m), t->name);
+	size_t shown = 0;
+	for (size_t i = 0; i < app->events.n; i++) {
+		const struct event_row *e = &app->events.items[i];
+		if (!e->version || strcmp(e->version, m->version.key) != 0)
+			continue;
+		char *dur = json_field(e->detail, "duration_ms");
+		char *error = json_field(e->detail, "error");
+		char *done = json_field(e->detail, "statements_done");
+		char *total = json_field(e->detail, "statements_total");
+		enum role r = error ? ROLE_FAILED : ROLE_NORMAL;
+		struct doc_line *l =
+		    doc_add(d, ROLE_NORMAL, "%s  %-10s by %s (%s%s%s)%s%s ms%s%s/%s stmts",
+		            e->at ? e->at : "?", e->action, e->db_user ? e->db_user : "?",
+		            e->os_user ? e->os_user : "?", e->client_addr ? "@" : "",
+		            e->client_addr ? e->client_addr : "", dur ? "  " : "", dur ? dur : "",
+		            done ? "  " : "", done ? done : "", total ? total : "?");
+		doc_span(l, strlen(e->at ? e->at : "?") + 2,
+		         strlen(e->at ? e->at : "?") + 2 + strlen(e->action),
+		         error ? ROLE_FAILED : ROLE_HEADING);
+		if (error)
+			doc_add(d, r, "    %s", error);
+		free(dur);
+		free(error);
+		free(done);
+		free(total);
+		shown++;
+	}
+	if (!shown)
+		doc_add(d, ROLE_DIM, "%s", "(no events: never run on this tenant)");
+}
+
+static void tab_notes(struct app *app, struct migration *m, struct doc *d)
+{
+	doc_add(d, ROLE_HEADING, "%s", "Note");
+	if (m->note && *m->note)
+		doc_add_text(d, m->note, NULL, ROLE_NORMAL, 0);
+	else
+		doc_add(d, ROLE_DIM, "%s", "(no pgstep:note)");
+	if (m->baseline)
+		doc_add(d, ROLE_NORMAL, "%s baseline: stands for every earlier version",
+		        glyph->baseline);
+	if (!migration_reversible(m))
+		doc_add(d, ROLE_RISK_HIGH, "%s irreversible: no down", glyph->irreversible);
+	doc_add(d, ROLE_NORMAL, "%s", "");
+	doc_add(d, ROLE_HEADING, "%s", "What each statement does");
+	const struct risk_file_report *r = app_risk(app, m);
+	for (size_t i = 0; i < r->up.n_stmts; i++)
+		doc_add(d, ROLE_NORMAL, "%zu. %s", i + 1,
+		        r->up.stmts[i].explain ? r->up.stmts[i].explain : r->up.stmts[i].kind);
+	if (r->down.n_stmts) {
+		doc_add(d, ROLE_HEADING, "%s", "Down");
+		for (size_t i = 0; i < r->down.n_stmts; i++)
+			doc_add(d, ROLE_NORMAL, "%zu. %s", i + 1,
+			        r->down.stmts[i].explain ? r->down.stmts[i].explain
+			                                 : r->down.stmts[i].kind);
+	}
+}
+
+void detail_build(struct app *app, struct doc *d)
+{
+	struct migration *m = app_selected_migration(app);
+	if (!m) {
+		if (app->n_rows && app->rows_v[app->mig_sel].kind == ROW_PHASE)
+			doc_add(d, ROLE_DIM, "Phase %s: Enter folds or unfolds it.",
+			        app->phase_names[app->rows_v[app->mig_sel].phase]);
+		else
+			doc_add(d, ROLE_DIM, "%s", "No migration selected.");
+		return;
+	}
+	switch (app->tab) {
+	case TAB_SQL: tab_sql(app, m, d); break;
+	case TAB_RISK: tab_risk(app, m, d); break;
+	case TAB_DIFF: tab_diff(app, m, d); break;
+	case TAB_HISTORY: tab_history(app, m, d); break;
+	case TAB_NOTES: tab_notes(app, m, d); break;
+	case TAB_COUNT: break;
+	}
+}

@@ -1,0 +1,281 @@
+/* tui_int.h: what the interface's modules share; private to src/tui/ and
+ * the only place curses is included (through it). The app owns the engine,
+ * the asynchronous status reader, the panes and the view state; each pane is
+ * a struct with a const ops table; the terminal is owned by screen.c. */
+#ifndef PGSTEP_TUI_INT_H
+#define PGSTEP_TUI_INT_H
+
+#include <curses.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pgstep/ops.h"
+#include "pgstep/risk.h"
+#include "pgstep/status_async.h"
+#include "pgstep/strbuf.h"
+
+#ifndef CTRL
+#define CTRL(c) ((c)&0x1f)
+#endif
+
+/* ---- roles (roles.c) ------------------------------------------------- */
+enum role {
+	ROLE_NORMAL,
+	ROLE_TITLE,
+	ROLE_BORDER,
+	ROLE_BORDER_FOCUS,
+	ROLE_SELECTED,
+	ROLE_SELECTED_DIM, /* the selection of a pane without focus */
+	ROLE_DIM,
+	ROLE_PHASE,
+	ROLE_OK,
+	ROLE_PENDING,
+	ROLE_FAILED,
+	ROLE_DIRTY,
+	ROLE_UNREACHABLE,
+	ROLE_LOADING,
+	ROLE_RISK_LOW,
+	ROLE_RISK_MEDIUM,
+	ROLE_RISK_HIGH,
+	ROLE_SQL_KEYWORD,
+	ROLE_SQL_IDENT,
+	ROLE_SQL_STRING,
+	ROLE_SQL_NUMBER,
+	ROLE_SQL_COMMENT,
+	ROLE_SQL_OPERATOR,
+	ROLE_LINE_NUMBER,
+	ROLE_DIFF_ADD,
+	ROLE_DIFF_DEL,
+	ROLE_DIFF_HUNK,
+	ROLE_HEADING,
+	ROLE_TAB_ACTIVE,
+	ROLE_TAB,
+	ROLE_HINT_KEY,
+	ROLE_HINT_LABEL,
+	ROLE_MSG_INFO,
+	ROLE_MSG_ERROR,
+	ROLE_PROMPT,
+	ROLE_COUNT
+};
+void roles_init(bool color);
+attr_t role_attr(enum role r);
+bool roles_color(void);
+
+/* Glyphs: UTF-8 when the locale is, ASCII otherwise. */
+struct glyphs {
+	const char *ok, *pending, *failed, *dirty, *unreachable, *loading;
+	const char *applied, *mpending, *mfailed, *mdirty, *rolled_back, *archived, *skipped,
+	    *missing, *changed;
+	const char *folded, *unfolded, *irreversible, *baseline, *ellipsis;
+};
+extern const struct glyphs *glyph;
+void glyphs_init(void);
+
+/* ---- actions (actions.c, actions.def) -------------------------------- */
+enum action_flag {
+	NEEDS_TENANT = 1u << 0,
+	NEEDS_MIGRATION = 1u << 1,
+	NEEDS_CONNECTION = 1u << 2,
+	TAKES_ARG = 1u << 3,
+};
+enum action {
+#define ACTION(id, cmd, hint, help, flags, k1, k2, k3) ACT_##id,
+#include "actions.def"
+#undef ACTION
+	ACT_COUNT,
+	ACT_NONE = -1
+};
+struct action_info {
+	const char *command, *hint, *help;
+	unsigned flags;
+	int keys[3];
+};
+const struct action_info *action_info(enum action a);
+enum action action_for_key(int key);
+enum action action_for_command(const char *name);
+/* "q", "PgDn", "Tab": how a key is written in the help and the hint bar. */
+const char *action_key_name(int key);
+
+/* ---- text drawing (draw.c) ------------------------------------------- */
+/* Draw at most maxcols columns of s[0..len) (UTF-8) at the cursor; returns
+ * the columns used. Invalid bytes show as '?'. */
+int draw_text(WINDOW *w, const char *s, size_t len, int maxcols, attr_t a);
+int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a);
+int text_width(const char *s);
+void draw_fill(WINDOW *w, int cols, attr_t a);
+
+/* A document: lines of text with role spans, what the detail tabs show. */
+struct doc_span {
+	size_t start, end;
+	enum role role;
+};
+struct doc_line {
+	char *text; /* owned, tabs expanded */
+	struct doc_span *spans;
+	size_t n_spans, cap_spans;
+	enum role base;
+};
+struct doc {
+	struct doc_line *lines;
+	size_t n, cap;
+};
+void doc_clear(struct doc *d);
+/* Append a line; returns it for doc_span. */
+struct doc_line *doc_add(struct doc *d, enum role base, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void doc_span(struct doc_line *l, size_t start, size_t end, enum role r);
+/* Append text (several lines) with per-byte roles (NULL: base role). */
+void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum role base,
+                  int first_line_number);
+void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols);
+
+/* ---- the view model (model.c) ---------------------------------------- */
+enum row_kind { ROW_PHASE, ROW_MIGRATION };
+struct mig_row {
+	enum row_kind kind;
+	int phase;           /* index into app->phase_names */
+	struct migration *m; /* ROW_MIGRATION */
+	size_t set_index;    /* into the lookup of the selected tenant */
+};
+
+enum tab { TAB_SQL, TAB_RISK, TAB_DIFF, TAB_HISTORY, TAB_NOTES, TAB_COUNT };
+const char *tab_name(enum tab t);
+
+struct app;
+
+/* ---- panes ----------------------------------------------------------- */
+struct pane;
+struct pane_ops {
+	const char *name;
+	void (*draw)(struct app *app, struct pane *p);
+	/* A movement action inside the pane; false when it does not apply. */
+	bool (*act)(struct app *app, struct pane *p, enum action a);
+};
+struct pane {
+	const struct pane_ops *ops;
+	WINDOW *win;
+	int y, x, h, w;
+	bool dirty;
+	size_t top; /* first visible line */
+};
+enum pane_id { PANE_TENANTS, PANE_MIGRATIONS, PANE_DETAIL, PANE_COUNT };
+extern const struct pane_ops tenants_pane_ops, migrations_pane_ops, detail_pane_ops;
+
+/* Draw the frame and title of a pane; the content area is inside it. */
+void pane_frame(struct app *app, struct pane *p, const char *title);
+/* Keep sel visible in a list of n lines of the pane's content height. */
+void pane_scroll_to(struct pane *p, size_t sel);
+int pane_rows(const struct pane *p);
+
+enum mode { MODE_NORMAL, MODE_COMMAND, MODE_SEARCH, MODE_HELP };
+
+struct app {
+	struct engine eng;
+	const char *title;
+	struct status_async *status;
+
+	/* panes and screen */
+	struct pane panes[PANE_COUNT];
+	enum pane_id focus;
+	WINDOW *title_win, *hint_win, *msg_win, *help_win;
+	bool too_small, title_dirty, hint_dirty, msg_dirty, full_redraw;
+	int rows, cols;
+	enum mode mode;
+	size_t help_top;
+
+	/* tenants */
+	size_t tenant_sel;
+
+	/* migrations of the selected tenant */
+	char **phase_names; /* owned array of borrowed names ("archive" first) */
+	size_t n_phases;
+	bool *folded; /* per phase */
+	struct mig_row *rows_v;
+	size_t n_rows, cap_rows, mig_sel;
+	const struct mig_status **lookup; /* per set index (archived first); NULL unknown */
+	size_t n_lookup;
+	const struct tenant_status *lookup_for;
+	signed char *worst; /* per set index: -2 not computed, -1 none, else severity */
+
+	/* detail */
+	enum tab tab;
+	struct doc doc;
+	bool doc_valid;
+	struct migration *doc_for;
+	enum tab doc_tab;
+	struct risk_file_report risk;
+	struct migration *risk_for;
+
+	/* data fetched on demand, per tenant (blocking; see model.c) */
+	struct event_rows events;
+	struct state_rows stored;
+	size_t fetched_for; /* tenant index + 1; 0 none */
+	char *fetch_error;
+
+	/* message line */
+	char *msg;
+	bool msg_error;
+
+	/* search */
+	char *search;
+	bool search_tenants;
+
+	volatile sig_atomic_t *quit_signal, *winch;
+	bool quit;
+	int exit_code;
+};
+
+/* model.c */
+size_t app_n_sets(const struct app *app); /* archived + active */
+struct migration *app_set_item(const struct app *app, size_t i);
+struct tenant *app_tenant(const struct app *app);
+const struct tenant_status *app_tenant_status(const struct app *app, size_t i);
+void app_rebuild_rows(struct app *app);
+struct migration *app_selected_migration(const struct app *app);
+const struct mig_status *app_selected_status(const struct app *app);
+int app_migration_worst(struct app *app, size_t set_index);
+const struct risk_file_report *app_risk(struct app *app, struct migration *m);
+/* Blocking fetches for the selected tenant (events, stored texts); false
+ * with app->fetch_error set when the tenant cannot be read. */
+bool app_fetch_tenant_data(struct app *app);
+void app_invalidate_detail(struct app *app);
+void app_select_tenant(struct app *app, size_t i);
+void app_free_model(struct app *app);
+const char *risk_word(int worst);
+enum role risk_role(int worst);
+
+/* detail tabs (tabs.c): build the document of a tab */
+void detail_build(struct app *app, struct doc *d);
+
+/* screen.c: the terminal's one owner */
+void screen_open(struct app *app);
+void screen_close(struct app *app);
+void screen_layout(struct app *app);
+void screen_refresh(struct app *app);
+void screen_mark_all(struct app *app);
+
+/* message line and hint bar (bars.c) */
+void app_message(struct app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void bars_draw_title(struct app *app);
+void bars_draw_hints(struct app *app);
+void bars_draw_message(struct app *app);
+void help_draw(struct app *app);
+size_t help_lines(void);
+
+/* app.c */
+void app_dispatch(struct app *app, enum action a, const char *arg);
+void app_run_command(struct app *app, const char *line);
+void app_search(struct app *app, const char *text, int direction, bool from_next);
+
+/* rline.c: readline in callback mode, in the message line's window */
+void rline_init(struct app *app);
+void rline_done(struct app *app);
+void rline_begin(struct app *app, enum mode m);
+/* Returns how many bytes it took; the rest (after the prompt ended) is
+ * for the main loop. */
+size_t rline_feed(struct app *app, const unsigned char *bytes, size_t n);
+void rline_draw(struct app *app);
+
+#endif

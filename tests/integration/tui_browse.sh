@@ -1,0 +1,77 @@
+#!/bin/sh
+# tui_browse.sh: the interface on the demo's three tenants, driven in tmux:
+# badges, phases, selection, each detail tab, search, `:` commands with
+# history, `?` help and quitting.
+. "$TOP_SRCDIR/tests/lib/tui.sh"
+
+tui_demo
+# An applied file edited since: the Diff tab must show it.
+f=$DIR/migrations/phase-0-foundation/001_tenancy.sql
+sed -i 's/^-- migrate:up$/-- migrate:up\n-- edited after it was applied/' "$f"
+
+tui_start 120 40 -c "$CONF"
+check "acme is up to date" wait_for 'acme .*up to date' 30
+check "globex is a phase behind: 6 pending" wait_for 'globex .*6 pending'
+check "initech is dirty" wait_for 'initech .*dirty'
+check "the migrations are grouped by phase" wait_for 'phase-0-foundation'
+check "with their versions and names" wait_for '001_tenancy'
+check "the archive is folded" wait_for '(▸|>) archive'
+
+command_line "tenant acme"
+check ":tenant selects a tenant" wait_for 'Migrations of acme'
+keys Tab
+keys Down
+check "Down moves the selection to the next migration" wait_for '─ 002_identity ─'
+check "the SQL tab shows the statement text with line numbers" wait_for '[0-9]+ CREATE TABLE'
+keys Up
+check "Up moves it back" wait_for '─ 001_tenancy ─'
+
+keys 3
+check "Diff: an applied file changed since it was applied" wait_for 'file changed since it was applied'
+check "Diff: the added line as a unified diff" wait_for '[│|]\+-- edited after it was applied'
+check "Diff: hunk header" wait_for '@@ -[0-9]+,[0-9]+ \+[0-9]+,[0-9]+ @@'
+
+keys 4
+check "History: the apply event" wait_for 'apply .* by postgres'
+keys 5
+check "Notes: the pgstep:note text" wait_for 'Creates the tenancy tables'
+check "Notes: a statement in plain words" wait_for '^.*[0-9]+\. Creates'
+
+command_line "goto 012"
+keys 2
+check "Risk: a rule id with its severity" wait_for '\[(low|medium|high)\] [a-z]+(-[a-z]+)+:'
+check "Risk: a lock mode on a relation" wait_for 'lock (ACCESS EXCLUSIVE|SHARE ROW EXCLUSIVE|SHARE UPDATE EXCLUSIVE|SHARE) \([A-Za-z]+Lock\) on public\.'
+check ":goto selects the migration" wait_for '─ 012_tool_calls_connector_fk ─'
+
+keys 1 /
+type_text "enum"
+keys Enter
+check "/ search finds a migration by name" wait_for '─ 013_billing_status_enum ─'
+keys n
+check "n moves to the next match" wait_for '─ 014_role_agent_status_enum ─'
+keys N
+check "N moves back" wait_for '─ 013_billing_status_enum ─'
+
+command_line "tenant globex"
+check "a : command runs" wait_for 'Migrations of globex'
+keys :
+wait_for '^:' >/dev/null
+keys Up
+check "Up at the : prompt recalls the last command" wait_for '^:tenant globex'
+keys Escape
+check "Escape leaves the prompt" wait_gone '^:tenant globex'
+command_line "nosuch"
+check "an unknown command says so" wait_for 'unknown command :nosuch'
+check "the : history is saved under ~/.local/state/pgstep" \
+	grep -q 'tenant globex' "$T/home/.local/state/pgstep/command_history"
+
+keys '?'
+check "? lists the keys" wait_for 'PgDn'
+check "? lists the : commands" wait_for ':goto ARG'
+keys Escape
+check "Escape closes the help" wait_gone ':goto ARG'
+
+keys q
+check "q exits with status 0" wait_exit 0
+check "the terminal is restored (the interface is gone)" wait_gone 'Migrations of'
+done_testing
