@@ -47,7 +47,7 @@ struct activity_session {
  * and CREATE INDEX ... IF NOT EXISTS with its name silently does nothing. */
 struct activity_index {
 	char *name;       /* owned: "schema.name" */
-	char *definition; /* owned: pg_get_indexdef */
+	char *definition; /* owned: pg_get_indexdef; NULL when the table was locked */
 	bool building;    /* a CREATE INDEX CONCURRENTLY is building it right now */
 };
 

@@ -166,12 +166,20 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 		if (strvec_find(shown_invalid, x->name) >= 0)
 			continue;
 		strvec_push(shown_invalid, x->name);
-		printf("        INVALID index %s: %s; drop it (DROP INDEX CONCURRENTLY) before "
-		       "building it again: %s\n",
-		       x->name,
-		       x->building ? "a CREATE INDEX CONCURRENTLY is building it now"
-		                   : "left by a failed or cancelled CREATE INDEX CONCURRENTLY",
-		       x->definition);
+		if (x->building)
+			printf(
+			    "        INVALID index %s: a CREATE INDEX CONCURRENTLY is building it "
+			    "now",
+			    x->name);
+		else
+			printf(
+			    "        INVALID index %s: left by a failed or cancelled CREATE INDEX "
+			    "CONCURRENTLY; writes maintain it, queries do not use it, and CREATE "
+			    "INDEX IF NOT EXISTS with its name skips it: DROP INDEX CONCURRENTLY "
+			    "it before building it again",
+			    x->name);
+		printf("%s%s%s\n", x->definition ? " (" : "", x->definition ? x->definition : "",
+		       x->definition ? ")" : "");
 	}
 }
 

@@ -7,6 +7,7 @@
 
 #include "pgstep/activity.h"
 #include "pgstep/session.h"
+#include "pgstep/strvec.h"
 #include "pgstep/xalloc.h"
 
 void activity_facts_init(struct activity_facts *f)
@@ -161,13 +162,29 @@ static struct activity_session *relation_session(struct activity_relation *r, in
 	return &r->sessions[r->n_sessions++];
 }
 
-static const char invalid_sql[] =
-    "SELECT n.nspname || '.' || c.relname, pg_get_indexdef(i.indexrelid), "
-    "       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p "
-    "                WHERE p.index_relid = i.indexrelid) "
-    "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE i.indrelid = $1::oid AND NOT i.indisvalid ORDER BY 1";
+/* pg_get_indexdef opens the table: asked apart from the list, and a lock
+ * timeout (someone holds ACCESS EXCLUSIVE, exactly when these facts matter)
+ * leaves the definition out rather than the index. */
+static const char invalid_sql[] = "SELECT n.nspname || '.' || c.relname, i.indexrelid, "
+                                  "       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p "
+                                  "                WHERE p.index_relid = i.indexrelid) "
+                                  "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                                  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE i.indrelid = $1::oid AND NOT i.indisvalid ORDER BY 1";
+
+static void invalid_definitions(struct session *s, struct activity_relation *out,
+                                const struct strvec *oids)
+{
+	for (size_t i = 0; i < out->n_invalid; i++) {
+		const char *p[1] = {oids->items[i]};
+		struct pgstep_error err = {0};
+		PGresult *res = session_query(s, "SELECT pg_get_indexdef($1::oid)", 1, p, &err);
+		if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+			out->invalid[i].definition = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		error_clear(&err);
+	}
+}
 
 bool activity_relation_load(struct session *s, uint32_t oid, struct activity_relation *out,
                             struct pgstep_error *err)
@@ -212,12 +229,16 @@ bool activity_relation_load(struct session *s, uint32_t oid, struct activity_rel
 		return false;
 	out->n_invalid = (size_t)PQntuples(res);
 	out->invalid = xcalloc(out->n_invalid ? out->n_invalid : 1, sizeof *out->invalid);
+	struct strvec oids;
+	strvec_init(&oids);
 	for (size_t i = 0; i < out->n_invalid; i++) {
 		out->invalid[i].name = xstrdup(PQgetvalue(res, (int)i, 0));
-		out->invalid[i].definition = xstrdup(PQgetvalue(res, (int)i, 1));
+		strvec_push(&oids, PQgetvalue(res, (int)i, 1));
 		out->invalid[i].building = PQgetvalue(res, (int)i, 2)[0] == 't';
 	}
 	PQclear(res);
+	invalid_definitions(s, out, &oids);
+	strvec_clear(&oids);
 	return true;
 }
 

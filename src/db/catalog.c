@@ -215,18 +215,62 @@ char *catalog_resolved_name(struct catalog *c, const char *rel)
 /* Dependents are what makes DROP COLUMN fail without CASCADE: normal
  * dependencies (views, foreign keys of other tables, functions). The
  * table's own indexes and constraints on the column are auto dependencies
- * and go with it. */
+ * and go with it. Nothing here locks the table. */
 static const char col_sql[] =
     "SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef, "
     "       (SELECT count(DISTINCT (d.classid, d.objid)) FROM pg_depend d "
     "         WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid "
-    "           AND d.refobjsubid = a.attnum AND d.deptype = 'n'), "
-    "       EXISTS (SELECT 1 FROM pg_constraint k "
-    "                WHERE k.conrelid = a.attrelid AND k.contype = 'c' AND k.convalidated "
-    "                  AND pg_get_constraintdef(k.oid) = "
-    "                      'CHECK ((' || quote_ident(a.attname) || ' IS NOT NULL))') "
+    "           AND d.refobjsubid = a.attnum AND d.deptype = 'n'), a.attnum "
     "FROM pg_attribute a "
     "WHERE a.attrelid = $1::oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped";
+
+/* A validated CHECK (col IS NOT NULL). pg_get_constraintdef of a CHECK
+ * opens the table (ACCESS SHARE), so it is asked separately, only of the
+ * column's own single-column CHECKs (the CASE keeps it from running on any
+ * other), and a lock timeout just leaves the answer "no". */
+static const char notnull_check_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM pg_constraint k "
+    "                WHERE k.conrelid = $1::oid AND k.contype = 'c' AND k.convalidated "
+    "                  AND CASE WHEN k.conkey = ARRAY[$2::int2] "
+    "                           THEN pg_get_constraintdef(k.oid) = "
+    "                                'CHECK ((' || quote_ident($3) || ' IS NOT NULL))' "
+    "                      END)";
+
+static void catalog_column_query(struct catalog *c, uint32_t oid, const char *col,
+                                 struct cat_entry *e)
+{
+	char o[16];
+	snprintf(o, sizeof o, "%u", oid);
+	const char *p[3] = {o, col, NULL};
+	PGresult *res = catalog_query(c, col_sql, 2, p);
+	if (!res)
+		return;
+	e->ok = true;
+	char attnum[16] = "";
+	if (PQntuples(res) == 1) {
+		struct risk_col_facts *f = &e->col;
+		f->exists = true;
+		snprintf(f->type, sizeof f->type, "%s", PQgetvalue(res, 0, 0));
+		f->not_null = PQgetvalue(res, 0, 1)[0] == 't';
+		f->has_default = PQgetvalue(res, 0, 2)[0] == 't';
+		f->n_dependents = atoi(PQgetvalue(res, 0, 3));
+		snprintf(attnum, sizeof attnum, "%s", PQgetvalue(res, 0, 4));
+	}
+	PQclear(res);
+	if (!attnum[0] || e->col.not_null)
+		return;
+	p[1] = attnum;
+	p[2] = col;
+	struct pgstep_error err = {0};
+	res = session_query(c->s, notnull_check_sql, 3, p, &err);
+	if (res) {
+		e->col.has_valid_not_null_check = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+	} else if (!lock_or_timeout(&err)) {
+		catalog_note_error(c, &err);
+	}
+	error_clear(&err);
+}
 
 bool catalog_column(struct catalog *c, const char *rel, const char *col, struct risk_col_facts *out)
 {
@@ -236,29 +280,10 @@ bool catalog_column(struct catalog *c, const char *rel, const char *col, struct 
 	if (!e) {
 		e = catalog_add(c, CAT_COL, key);
 		uint32_t oid = 0;
-		if (catalog_oid(c, rel, &oid) && oid == 0) {
+		if (catalog_oid(c, rel, &oid) && oid == 0)
 			e->ok = true; /* no such table: no such column */
-		} else if (oid) {
-			char o[16];
-			snprintf(o, sizeof o, "%u", oid);
-			const char *p[2] = {o, col};
-			PGresult *res = catalog_query(c, col_sql, 2, p);
-			if (res) {
-				e->ok = true;
-				if (PQntuples(res) == 1) {
-					struct risk_col_facts *f = &e->col;
-					f->exists = true;
-					snprintf(f->type, sizeof f->type, "%s",
-					         PQgetvalue(res, 0, 0));
-					f->not_null = PQgetvalue(res, 0, 1)[0] == 't';
-					f->has_default = PQgetvalue(res, 0, 2)[0] == 't';
-					f->n_dependents = atoi(PQgetvalue(res, 0, 3));
-					f->has_valid_not_null_check =
-					    PQgetvalue(res, 0, 4)[0] == 't';
-				}
-				PQclear(res);
-			}
-		}
+		else if (oid)
+			catalog_column_query(c, oid, col, e);
 	}
 	free(key);
 	*out = e->col;
@@ -402,12 +427,18 @@ char *catalog_constraint_def(struct catalog *c, const char *rel, const char *nam
 			char o[16];
 			snprintf(o, sizeof o, "%u", oid);
 			const char *p[2] = {o, name};
-			PGresult *res = catalog_query(c, condef_sql, 2, p);
+			/* pg_get_constraintdef of a CHECK opens the table: a lock
+			 * timeout means "not known", not a failure. */
+			struct pgstep_error err = {0};
+			PGresult *res = session_query(c->s, condef_sql, 2, p, &err);
 			if (res && PQntuples(res) == 1) {
 				e->ok = e->found = true;
 				e->text = xstrdup(PQgetvalue(res, 0, 0));
+			} else if (!res && !lock_or_timeout(&err)) {
+				catalog_note_error(c, &err);
 			}
 			PQclear(res);
+			error_clear(&err);
 		}
 	}
 	free(key);
