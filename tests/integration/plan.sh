@@ -150,6 +150,28 @@ like "$TAP_OUT" '"invalid_indexes":\[\{"name":"acme\.audit_events_workspace_crea
 exec 3>&-
 wait "$BLOCKER"
 
+# A session holding ACCESS EXCLUSIVE: sizes need a lock, so that one is
+# unknown after lock_timeout, but the plan goes on and names the holder.
+mkfifo "$PG_TEST_DIR/locker.in"
+"$PG_BINDIR/psql" -X -At -d app <"$PG_TEST_DIR/locker.in" >"$PG_TEST_DIR/locker.out" 2>&1 &
+BLOCKER=$!
+exec 3>"$PG_TEST_DIR/locker.in"
+printf '%s\n' "BEGIN;" "LOCK TABLE acme.role_agents IN ACCESS EXCLUSIVE MODE;" \
+	"SELECT 'pid=' || pg_backend_pid();" >&3
+i=0
+while ! grep -q '^pid=' "$PG_TEST_DIR/locker.out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+LPID=$(sed -n 's/^pid=//p' "$PG_TEST_DIR/locker.out")
+check_exit 0 "plan while a table is locked ACCESS EXCLUSIVE" ps plan --tenant acme
+like "$TAP_OUT" "AccessExclusiveLock on acme\\.role_agents \\(about 300 rows, size unknown\\)" \
+	"its size is unknown, its row estimate still shown"
+like "$TAP_OUT" "blocked by pid $LPID \\(postgres, psql\\): holds AccessExclusiveLock" "the holder is named"
+is "$(printf '%s\n' "$TAP_OUT" | grep -c 'some facts are missing')" 0 "a lock timeout is not a missing fact"
+exec 3>&-
+wait "$BLOCKER"
+
 # ---- preflight -----------------------------------------------------------------------
 
 sums() {
