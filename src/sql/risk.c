@@ -272,6 +272,23 @@ void risk_dispatch(struct risk_ctx *c, const Node *n)
 	enum_check(c, n);
 }
 
+void risk_plan_locks(struct risk_ctx *c, const Node *n)
+{
+	if (!n)
+		return;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+	case PG_QUERY__NODE__NODE_MERGE_STMT: break;
+	default: return;
+	}
+	c->plan_only++;
+	handlers[n->node_case].fn(c, n);
+	c->plan_only--;
+}
+
 bool risk_replay_sql(struct risk_ctx *c, const char *sql)
 {
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);

@@ -122,8 +122,8 @@ static void at_rewrite(struct risk_at *a, enum rule_id rule, const char *what)
 {
 	struct risk_ctx *c = a->c;
 	risk_say(c, "%s %s, rewriting it", what, a->rel);
+	risk_rewrite(c, a->rel);
 	if (!a->is_new) {
-		risk_effect(c, RISK_FX_REWRITE);
 		risk_find(c, rule, a->rel, a->location,
 		          "%s %s rewrites it under an ACCESS EXCLUSIVE lock", what, a->rel);
 		risk_slow(c, a->rel);
@@ -207,6 +207,12 @@ static void at_detach_partition(struct risk_at *a, const PgQuery__AlterTableCmd 
 	        : RISK_LOCK_ACCESS_EXCLUSIVE;
 	risk_lock(c, a->rel, m);
 	risk_lock(c, part, m);
+	/* From now on statements on the parent no longer reach it. */
+	struct rk_rel *pr = risk_rel(c, part, false);
+	if (pr && pr->table && strcmp(pr->table, a->rel) == 0) {
+		free(pr->table);
+		pr->table = NULL;
+	}
 	risk_say(c, "detaches partition %s from %s%s", part, a->rel,
 	         pc->concurrent ? " concurrently" : "");
 	if (m == RISK_LOCK_ACCESS_EXCLUSIVE && !a->is_new)
@@ -335,16 +341,22 @@ void risk_h_alter_table(struct risk_ctx *c, const Node *n)
 			risk_say(c, "alters %s", a.rel);
 	}
 
-	/* Most subcommands recurse to the partitions the section knows. */
+	/* Most subcommands recurse to the partitions the section knows;
+	 * ATTACH and DETACH lock only the partition they name. */
 	enum risk_lock top = RISK_LOCK_NONE;
+	bool recurses = true;
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *cmd = s->cmds[i]->alter_table_cmd;
+		if (cmd && (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition ||
+		            cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition ||
+		            cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartitionFinalize))
+			recurses = false;
+	}
 	for (size_t i = 0; i < c->st->n_locks; i++)
 		if (strcmp(c->st->locks[i].relation, a.rel) == 0)
 			top = c->st->locks[i].mode;
-	if (s->relation && s->relation->inh && top >= RISK_LOCK_ACCESS_EXCLUSIVE)
-		for (size_t i = 0; i < c->n_rels; i++)
-			if (c->rels[i].table && c->rels[i].kind != 'i' && !c->rels[i].dropped &&
-			    strcmp(c->rels[i].table, a.rel) == 0)
-				risk_lock(c, c->rels[i].name, top);
+	if (s->relation && s->relation->inh && recurses && top >= RISK_LOCK_ACCESS_EXCLUSIVE)
+		risk_lock_partitions(c, a.rel, top);
 
 	/* multiple-alter-same-table: each ALTER can scan or rewrite again. */
 	if (c->in_txn && !a.is_new && c->body_depth == 0 &&

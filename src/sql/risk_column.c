@@ -49,8 +49,9 @@ static void domain_check(struct risk_at *a, const PgQuery__ColumnDef *cd)
 	const struct risk_catalog *cat = c->opt->catalog;
 	if (!t && cat && cat->domain_has_check)
 		cat->domain_has_check(cat->ctx, tq, &has_check);
-	if (has_check) {
-		risk_effect(c, RISK_FX_REWRITE);
+	if (has_check && !a->quiet)
+		risk_rewrite(c, a->rel);
+	if (has_check && !a->is_new) {
 		risk_find(c, RULE_ADD_COLUMN_CONSTRAINED_DOMAIN, a->rel, cd->location,
 		          "column %s of constrained domain %s rewrites %s and its indexes under an "
 		          "ACCESS EXCLUSIVE lock",
@@ -125,10 +126,16 @@ void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	}
 	free(tq);
 
+	/* Filling the column rewrites the table even when it is new (and
+	 * empty): the rewrite is a fact, the findings are for existing tables.
+	 * A column of CREATE TABLE (quiet) rewrites nothing. */
+	const char *fn = NULL;
+	bool volatile_def =
+	    !serial && !identity && !generated && def && risk_expr_volatile(c, def, &fn);
+	if (!a->quiet && (serial || identity || generated || volatile_def))
+		risk_rewrite(c, a->rel);
 	if (!a->is_new) {
-		const char *fn = NULL;
 		if (serial || identity) {
-			risk_effect(c, RISK_FX_REWRITE);
 			risk_find(c, RULE_ADD_COLUMN_SERIAL_OR_IDENTITY, a->rel, cd->location,
 			          "%s column %s fills every existing row of %s from a sequence, "
 			          "rewriting "
@@ -136,15 +143,13 @@ void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 			          serial ? base : "identity", cd->colname, a->rel);
 			risk_slow(c, a->rel);
 		} else if (generated) {
-			risk_effect(c, RISK_FX_REWRITE);
 			risk_find(
 			    c, RULE_ADD_COLUMN_GENERATED_STORED, a->rel, cd->location,
 			    "stored generated column %s is computed for every row of %s, rewriting "
 			    "the table under an ACCESS EXCLUSIVE lock",
 			    cd->colname, a->rel);
 			risk_slow(c, a->rel);
-		} else if (def && risk_expr_volatile(c, def, &fn)) {
-			risk_effect(c, RISK_FX_REWRITE);
+		} else if (volatile_def) {
 			risk_find(c, RULE_ADD_COLUMN_VOLATILE_DEFAULT, a->rel, cd->location,
 			          "default of column %s calls %s%s, which may be volatile: every "
 			          "row of %s "
@@ -159,8 +164,8 @@ void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 			    "INSERTs that omit it start failing",
 			    cd->colname, a->rel);
 		}
-		domain_check(a, cd);
 	}
+	domain_check(a, cd);
 	for (size_t i = 0; i < cd->n_constraints; i++) {
 		const PgQuery__Constraint *kc = cd->constraints[i]->constraint;
 		if (kc && !(pk && kc->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL))
@@ -417,8 +422,9 @@ void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	if (tc == TC_REWRITE) {
 		risk_say(c, "changes %s.%s to %s, rewriting the table and its indexes", a->rel,
 		         cmd->name, new);
+		risk_rewrite(c, a->rel);
 		if (!a->is_new) {
-			risk_effect(c, RISK_FX_REWRITE | RISK_FX_CAN_FAIL);
+			risk_effect(c, RISK_FX_CAN_FAIL);
 			risk_find(c, RULE_ALTER_COLUMN_TYPE_REWRITE, a->rel, cd->location,
 			          "changing %s.%s%s%s to %s%s rewrites %s and its indexes under an "
 			          "ACCESS "

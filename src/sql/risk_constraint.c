@@ -215,6 +215,17 @@ void risk_at_constraint(struct risk_at *a, const PgQuery__Constraint *k, const c
 		if (*k->indexname) {
 			RISK_SAY_AT(a, "adds %s %s using the existing index %s", what, name,
 			            k->indexname);
+			/* The index (in the table's schema) becomes the constraint's:
+			 * ACCESS SHARE, or SHARE UPDATE EXCLUSIVE when it is renamed
+			 * to the constraint's name, as ALTER INDEX RENAME (measured). */
+			const char *dot = strrchr(a->rel, '.');
+			char *owned = xasprintf("%.*s.%s", (int)(dot ? dot - a->rel : 0), a->rel,
+			                        k->indexname);
+			bool renamed = *k->conname && strcmp(k->conname, k->indexname) != 0;
+			risk_lock(c, owned,
+			          renamed ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE
+			                  : RISK_LOCK_ACCESS_SHARE);
+			free(owned);
 			if (!pk || !existing)
 				break;
 			/* PRIMARY KEY USING INDEX sets the columns NOT NULL: a scan

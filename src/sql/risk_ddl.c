@@ -195,12 +195,10 @@ void risk_h_index(struct risk_ctx *c, const Node *n)
 	enum risk_lock m = s->concurrent ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_SHARE;
 	risk_kind(c, s->concurrent ? "create index concurrently" : "create index");
 	risk_lock(c, table, m);
-	const struct rk_rel *t = risk_rel(c, table, false);
-	if (t && t->kind == 'p' && !only)
-		for (size_t i = 0; i < c->n_rels; i++)
-			if (c->rels[i].kind != 'i' && c->rels[i].table && !c->rels[i].dropped &&
-			    strcmp(c->rels[i].table, table) == 0)
-				risk_lock(c, c->rels[i].name, m);
+	/* The index is built on every partition the section knows of, even
+	 * when the partitioned table itself is not the section's. */
+	if (!only)
+		risk_lock_partitions(c, table, m);
 	bool existing = rel_known_existing(c, table);
 	risk_say(c, "builds %sindex %s on %s%s", s->unique ? "unique " : "", idx, table,
 	         s->concurrent ? " without blocking writes"
@@ -381,6 +379,7 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 {
 	bool existing = rel_known_existing(c, name);
 	risk_lock(c, name, RISK_LOCK_ACCESS_EXCLUSIVE);
+	risk_lock_partitions(c, name, RISK_LOCK_ACCESS_EXCLUSIVE);
 	struct rk_rel *r = risk_rel(c, name, true);
 	if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
 		/* PostgreSQL also locks every table the dropped one references. */
@@ -402,9 +401,9 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 		risk_say(c, "drops %s", name);
 	}
 	r->dropped = true;
+	/* Its indexes and partitions go with it. */
 	for (size_t i = 0; i < c->n_rels; i++)
-		if (c->rels[i].kind == 'i' && c->rels[i].table &&
-		    strcmp(c->rels[i].table, name) == 0)
+		if (c->rels[i].table && strcmp(c->rels[i].table, name) == 0)
 			c->rels[i].dropped = true;
 }
 
@@ -474,8 +473,7 @@ void risk_h_drop(struct risk_ctx *c, const Node *n)
 			if (table) {
 				if (!s->missing_ok)
 					risk_lock(c, table, RISK_LOCK_ACCESS_EXCLUSIVE);
-				risk_say(c, "drops %s %s from %s",
-				         drop_object(s->remove_type),
+				risk_say(c, "drops %s %s from %s", drop_object(s->remove_type),
 				         risk_names_last(o->list->items, o->list->n_items), table);
 				any_existing |= rel_known_existing(c, table);
 			}
@@ -668,6 +666,14 @@ void risk_h_comment(struct risk_ctx *c, const Node *n)
 
 /* ---- data and maintenance ------------------------------------------------------- */
 
+/* A table that got its file in this very transaction (created or rewritten)
+ * is truncated in place; any other gets a new, empty file. */
+static bool truncates_in_place(struct risk_ctx *c, const char *rel)
+{
+	const struct rk_rel *r = risk_rel(c, rel, false);
+	return r && r->file_txn == c->txn && !r->dropped;
+}
+
 void risk_h_truncate(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__TruncateStmt *s = n->truncate_stmt;
@@ -677,6 +683,7 @@ void risk_h_truncate(struct risk_ctx *c, const Node *n)
 			continue;
 		const PgQuery__RangeVar *rv = s->relations[i]->range_var;
 		char *rel = risk_rv_name(c, rv);
+		size_t first = c->st->n_locks;
 		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
 		risk_say(c, "empties %s", rel);
 		if (cascade)
@@ -684,8 +691,18 @@ void risk_h_truncate(struct risk_ctx *c, const Node *n)
 				if (c->cons[k].ref_rel && !c->cons[k].dropped &&
 				    strcmp(c->cons[k].ref_rel, rel) == 0)
 					risk_lock(c, c->cons[k].rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		if (rv->inh)
+			risk_lock_partitions(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+		/* Every table emptied gets a new file unless it is truncated in
+		 * place; older snapshots see a new file as an empty table. A
+		 * partitioned table has no file of its own. */
+		for (size_t k = first; k < c->st->n_locks; k++) {
+			const char *t = c->st->locks[k].relation;
+			const struct rk_rel *tr = risk_rel(c, t, false);
+			if (!truncates_in_place(c, t) && !(tr && tr->kind == 'p'))
+				risk_rewrite(c, t);
+		}
 		if (rel_known_existing(c, rel)) {
-			risk_effect(c, RISK_FX_REWRITE);
 			risk_find(
 			    c, RULE_TRUNCATE_TABLE, rel, rv->location,
 			    "TRUNCATE deletes every row of %s, and older snapshots see it empty",
@@ -737,8 +754,9 @@ void risk_h_vacuum(struct risk_ctx *c, const Node *n)
 		         : s->is_vacuumcmd ? "vacuums"
 		                           : "analyzes",
 		         rel);
+		if (full)
+			risk_rewrite(c, rel);
 		if (full && rel_known_existing(c, rel)) {
-			risk_effect(c, RISK_FX_REWRITE);
 			risk_find(c, RULE_VACUUM_FULL_OR_CLUSTER, rel, -1,
 			          "VACUUM FULL rewrites %s under an ACCESS EXCLUSIVE lock", rel);
 		}
@@ -758,9 +776,17 @@ void risk_h_cluster(struct risk_ctx *c, const Node *n)
 	}
 	char *rel = risk_rv_name(c, s->relation);
 	risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	/* USING names the index it orders by; it is rebuilt with the table
+	 * (measured: ACCESS EXCLUSIVE on the index too). */
+	if (s->indexname && *s->indexname) {
+		const char *dot = strrchr(rel, '.');
+		char *ix = xasprintf("%.*s.%s", (int)(dot ? dot - rel : 0), rel, s->indexname);
+		risk_lock(c, ix, RISK_LOCK_ACCESS_EXCLUSIVE);
+		free(ix);
+	}
 	risk_say(c, "rewrites %s in index order", rel);
+	risk_rewrite(c, rel);
 	if (rel_known_existing(c, rel)) {
-		risk_effect(c, RISK_FX_REWRITE);
 		risk_find(c, RULE_VACUUM_FULL_OR_CLUSTER, rel, s->relation->location,
 		          "CLUSTER rewrites %s under an ACCESS EXCLUSIVE lock", rel);
 		risk_slow(c, rel);
@@ -809,9 +835,10 @@ void risk_h_reindex(struct risk_ctx *c, const Node *n)
 	}
 	bool is_new = (table && risk_rel_is_new(c, table)) || (rel && risk_rel_is_new(c, rel));
 	if (conc && c->opt->server_version_num >= 140000 && c->opt->server_version_num < 140004)
-		risk_find(c, RULE_CIC_PG14_CORRUPTION, table ? table : rel, -1,
-			  "the server is PostgreSQL 14.0-14.3, where REINDEX CONCURRENTLY can corrupt "
-			  "indexes");
+		risk_find(
+		    c, RULE_CIC_PG14_CORRUPTION, table ? table : rel, -1,
+		    "the server is PostgreSQL 14.0-14.3, where REINDEX CONCURRENTLY can corrupt "
+		    "indexes");
 	/* REINDEX of a partitioned table cannot run in a transaction block. */
 	const struct rk_rel *pt = table ? risk_rel(c, table, false) : NULL;
 	if (pt && pt->kind == 'p' && c->in_txn && c->body_depth == 0) {
@@ -841,8 +868,9 @@ void risk_h_refresh(struct risk_ctx *c, const Node *n)
 	risk_lock(c, mv, s->concurrent ? RISK_LOCK_EXCLUSIVE : RISK_LOCK_ACCESS_EXCLUSIVE);
 	risk_say(c, "recomputes materialized view %s%s", mv,
 	         s->concurrent ? " while readers continue" : "");
+	if (!s->concurrent)
+		risk_rewrite(c, mv);
 	if (!s->concurrent && rel_known_existing(c, mv)) {
-		risk_effect(c, RISK_FX_REWRITE);
 		risk_find(
 		    c, RULE_REFRESH_MATVIEW_BLOCKING, mv, s->relation->location,
 		    "REFRESH MATERIALIZED VIEW %s blocks its readers until it is recomputed; use "
@@ -876,7 +904,7 @@ void risk_h_alter_seq(struct risk_ctx *c, const Node *n)
 		}
 	}
 	if (rewrites)
-		risk_effect(c, RISK_FX_REWRITE);
+		risk_rewrite(c, seq);
 	risk_say(c, "changes sequence %s", seq);
 	if (has_option(s->options, s->n_options, "restart") && rel_known_existing(c, seq))
 		risk_find(c, RULE_SEQUENCE_RESET, seq, s->sequence->location,

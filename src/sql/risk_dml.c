@@ -26,10 +26,11 @@ static bool is_existing(struct risk_ctx *c, const char *rel)
 	return !risk_rel_is_new(c, rel);
 }
 
-/* Foreign key checks take ROW SHARE on the referenced tables (measured). */
+/* Foreign key checks take ROW SHARE on the referenced tables (measured),
+ * when the rows are written: planning alone does not. */
 static void lock_fk_refs(struct risk_ctx *c, const char *rel)
 {
-	const struct rk_rel *r = risk_rel(c, rel, false);
+	const struct rk_rel *r = c->plan_only ? NULL : risk_rel(c, rel, false);
 	for (size_t i = 0; r && i < r->refs.n; i++)
 		risk_lock(c, r->refs.items[i], RISK_LOCK_ROW_SHARE);
 }
@@ -78,7 +79,7 @@ void risk_h_insert(struct risk_ctx *c, const Node *n)
 		        : NULL;
 		from_query = q && q->n_from_clause > 0;
 		size_t before = c->st->n_locks;
-		risk_query_reads(c, &s->select_stmt->base);
+		risk_query_reads_with(c, &s->select_stmt->base, s->with_clause);
 		for (size_t i = before; i < c->st->n_locks; i++)
 			if (!c->st->locks[i].new_relation)
 				risk_slow(c, c->st->locks[i].relation);
@@ -96,11 +97,11 @@ void risk_h_update(struct risk_ctx *c, const Node *n)
 	risk_lock(c, rel, RISK_LOCK_ROW_EXCLUSIVE);
 	lock_fk_refs(c, rel);
 	for (size_t i = 0; i < s->n_from_clause; i++)
-		risk_query_reads(c, &s->from_clause[i]->base);
+		risk_query_reads_with(c, &s->from_clause[i]->base, s->with_clause);
 	for (size_t i = 0; i < s->n_target_list; i++)
-		risk_query_reads(c, &s->target_list[i]->base);
+		risk_query_reads_with(c, &s->target_list[i]->base, s->with_clause);
 	if (s->where_clause)
-		risk_query_reads(c, &s->where_clause->base);
+		risk_query_reads_with(c, &s->where_clause->base, s->with_clause);
 	if (s->with_clause)
 		risk_query_reads(c, &s->with_clause->base);
 	bool existing = is_existing(c, rel);
@@ -114,7 +115,7 @@ void risk_h_update(struct risk_ctx *c, const Node *n)
 		    rel);
 	if (existing && where_is_broad(s->where_clause))
 		risk_slow(c, rel);
-	for (size_t i = 0; i < s->n_target_list; i++) {
+	for (size_t i = 0; c->plan_only == 0 && i < s->n_target_list; i++) {
 		const Node *t = s->target_list[i];
 		if (t->node_case != PG_QUERY__NODE__NODE_RES_TARGET)
 			continue;
@@ -136,9 +137,9 @@ void risk_h_delete(struct risk_ctx *c, const Node *n)
 	char *rel = risk_rv_name(c, s->relation);
 	risk_lock(c, rel, RISK_LOCK_ROW_EXCLUSIVE);
 	for (size_t i = 0; i < s->n_using_clause; i++)
-		risk_query_reads(c, &s->using_clause[i]->base);
+		risk_query_reads_with(c, &s->using_clause[i]->base, s->with_clause);
 	if (s->where_clause)
-		risk_query_reads(c, &s->where_clause->base);
+		risk_query_reads_with(c, &s->where_clause->base, s->with_clause);
 	if (s->with_clause)
 		risk_query_reads(c, &s->with_clause->base);
 	bool all = !s->where_clause || risk_expr_tautology(s->where_clause);
@@ -161,7 +162,7 @@ void risk_h_merge(struct risk_ctx *c, const Node *n)
 	risk_lock(c, rel, RISK_LOCK_ROW_EXCLUSIVE);
 	size_t before = c->st->n_locks;
 	if (s->source_relation)
-		risk_query_reads(c, &s->source_relation->base);
+		risk_query_reads_with(c, &s->source_relation->base, s->with_clause);
 	for (size_t i = before; i < c->st->n_locks; i++)
 		if (!c->st->locks[i].new_relation)
 			risk_slow(c, c->st->locks[i].relation);
@@ -246,6 +247,20 @@ static void set_statement_timeout(struct risk_ctx *c, const PgQuery__VariableSet
 	}
 }
 
+/* A SET argument as text: 'off', off, false, 0. */
+static const char *const_text(const Node *a)
+{
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return NULL;
+	switch (a->a_const->val_case) {
+	case PG_QUERY__A__CONST__VAL_SVAL: return a->a_const->sval->sval;
+	case PG_QUERY__A__CONST__VAL_BOOLVAL:
+		return a->a_const->boolval->boolval ? "true" : "false";
+	case PG_QUERY__A__CONST__VAL_IVAL: return a->a_const->ival->ival ? "1" : "0";
+	default: return NULL;
+	}
+}
+
 void risk_h_set(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__VariableSetStmt *s = n->variable_set_stmt;
@@ -282,6 +297,14 @@ void risk_h_set(struct risk_ctx *c, const Node *n)
 		c->search_schema = xstrdup(s->args[0]->a_const->sval->sval);
 		c->schema = c->search_schema;
 		risk_say(c, "makes unqualified names resolve in schema %s", c->schema);
+	} else if (strcasecmp(s->name, "check_function_bodies") == 0) {
+		/* pg_dump output turns it off: SQL function bodies are then not
+		 * analysed (nor locked) when the function is created. */
+		const char *v = s->n_args == 1 ? const_text(s->args[0]) : NULL;
+		c->no_body_checks = !reset && v &&
+		                    (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0 ||
+		                     strcmp(v, "0") == 0);
+		risk_say(c, "%s check_function_bodies", reset ? "resets" : "sets");
 	} else {
 		risk_say(c, "%s %s", reset ? "resets" : "sets", s->name);
 	}
@@ -339,4 +362,7 @@ void risk_h_explain(struct risk_ctx *c, const Node *n)
 		return;
 	}
 	risk_say(c, "shows a query plan without running it");
+	/* Parsing and planning lock what the query would lock (measured:
+	 * EXPLAIN UPDATE takes ROW EXCLUSIVE), so it waits behind DDL too. */
+	risk_plan_locks(c, s->query);
 }

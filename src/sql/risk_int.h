@@ -56,6 +56,7 @@ struct rk_rel {
 	bool created; /* created in this section: new and empty */
 	bool dropped;
 	bool has_policy;
+	int file_txn;       /* transaction that gave it a new file (created or rewritten) */
 	bool unique;        /* index */
 	char *table;        /* index: its table; partition: its parent */
 	struct strvec cols; /* index: its columns; view: "schema.rel.col" it reads */
@@ -159,6 +160,8 @@ struct risk_ctx {
 	size_t si;             /* its index */
 	struct strvec phrases; /* parts of its sentence */
 	int body_depth;        /* >0 while replaying a DO or function body */
+	int plan_only;         /* >0: parsed and planned, not run (EXPLAIN, SQL function bodies) */
+	bool no_body_checks;   /* SET check_function_bodies = off */
 	bool slow;             /* it reads or writes many rows */
 	char *slow_rel;        /* owned: of which relation */
 
@@ -232,6 +235,12 @@ bool risk_facts_col(struct risk_ctx *c, const char *rel, const char *col,
 /* Recording, for the current statement. */
 void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode);
 void risk_effect(struct risk_ctx *c, unsigned fx);
+/* The statement writes rel anew (a new relfilenode, even when rel is new):
+ * the rewrite effect, remembered per transaction for TRUNCATE. */
+void risk_rewrite(struct risk_ctx *c, const char *rel);
+/* Lock the partitions of rel the section created (and theirs) in mode:
+ * PostgreSQL recurses to them for most statements on a partitioned table. */
+void risk_lock_partitions(struct risk_ctx *c, const char *rel, enum risk_lock mode);
 void risk_kind(struct risk_ctx *c, const char *kind);
 void risk_say(struct risk_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location, const char *fmt,
@@ -252,6 +261,10 @@ void risk_walk(const ProtobufCMessage *m, risk_visit_fn fn, void *arg);
 /* Locks every relation a query reads (AccessShareLock, or RowShareLock
  * under FOR UPDATE/SHARE) and replays calls of functions of the section. */
 void risk_query_reads(struct risk_ctx *c, const ProtobufCMessage *q);
+/* The same, with the names of a statement's WITH clause known as CTEs (its
+ * FROM or USING items are walked before the WITH clause). */
+void risk_query_reads_with(struct risk_ctx *c, const ProtobufCMessage *q,
+                           const PgQuery__WithClause *with);
 /* True when expr is a literal that is always true (WHERE true, 1 = 1). */
 bool risk_expr_tautology(const Node *expr);
 /* True when expr may be volatile: it calls a function that is not on the
@@ -267,6 +280,11 @@ void risk_dispatch(struct risk_ctx *c, const Node *n);
 /* risk.c: parse SQL text (a body statement) and dispatch each statement;
  * false when it does not parse. */
 bool risk_replay_sql(struct risk_ctx *c, const char *sql);
+/* risk.c: the locks PostgreSQL takes when it only parses and plans a query
+ * (SELECT, INSERT, UPDATE, DELETE, MERGE): EXPLAIN without ANALYZE, and the
+ * validation of an SQL function's body. Nothing runs: no effects, findings
+ * or function replays; other statements take nothing. */
+void risk_plan_locks(struct risk_ctx *c, const Node *n);
 
 /* ALTER TABLE: risk_alter.c dispatches subcommands; the column ones are in
  * risk_column.c, constraint definitions in risk_constraint.c. */

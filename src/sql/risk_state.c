@@ -37,8 +37,26 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 		if (risk_rel_is_new(c, tmp))
 			return tmp;
 		free(tmp);
+		/* pg_catalog comes first in every search path, and its relations
+		 * are all named pg_*: an unqualified pg_tables is the catalog's,
+		 * unless the section made one of its own. */
+		if (strncmp(rv->relname, "pg_", 3) == 0) {
+			char *own = xasprintf("%s.%s", c->schema, rv->relname);
+			if (risk_rel(c, own, false))
+				return own;
+			free(own);
+			return xasprintf("pg_catalog.%s", rv->relname);
+		}
 	}
 	return xasprintf("%s.%s", qualified ? rv->schemaname : c->schema, rv->relname);
+}
+
+/* Catalog relations: locks on them are not claims (only VACUUM FULL or
+ * REINDEX of the catalog itself could wait on them). */
+static bool is_system_rel(const char *rel)
+{
+	return strncmp(rel, "pg_catalog.", 11) == 0 ||
+	       strncmp(rel, "information_schema.", 19) == 0 || strncmp(rel, "pg_toast.", 9) == 0;
 }
 
 char *risk_names_join(struct risk_ctx *c, Node *const *items, size_t n)
@@ -217,6 +235,7 @@ void risk_rel_created(struct risk_ctx *c, const char *name, char kind)
 	r->created = true;
 	r->dropped = false;
 	r->kind = kind;
+	r->file_txn = c->txn;
 	if (strvec_find(&c->rep->created_relations, name) < 0)
 		strvec_push(&c->rep->created_relations, name);
 }
@@ -304,7 +323,7 @@ bool risk_facts_col(struct risk_ctx *c, const char *rel, const char *col,
 void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode)
 {
 	struct risk_stmt *st = c->st;
-	if (!rel || mode == RISK_LOCK_NONE)
+	if (!rel || mode == RISK_LOCK_NONE || is_system_rel(rel))
 		return;
 	bool found = false;
 	for (size_t i = 0; i < st->n_locks; i++) {
@@ -342,19 +361,53 @@ void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode)
 
 void risk_effect(struct risk_ctx *c, unsigned fx)
 {
-	c->st->effects |= fx;
+	if (c->plan_only == 0)
+		c->st->effects |= fx;
+}
+
+void risk_rewrite(struct risk_ctx *c, const char *rel)
+{
+	if (c->plan_only)
+		return;
+	risk_effect(c, RISK_FX_REWRITE);
+	if (rel)
+		risk_rel(c, rel, true)->file_txn = c->txn;
+}
+
+static void lock_partitions(struct risk_ctx *c, const char *rel, enum risk_lock mode, int depth)
+{
+	if (depth > 8)
+		return;
+	for (size_t i = 0; i < c->n_rels; i++) {
+		/* Indexes name their table here too; partitions name their parent. */
+		if (c->rels[i].kind == 'i' || !c->rels[i].table || c->rels[i].dropped ||
+		    strcmp(c->rels[i].table, rel) != 0)
+			continue;
+		char *child = xstrdup(c->rels[i].name); /* risk_lock may move c->rels */
+		risk_lock(c, child, mode);
+		lock_partitions(c, child, mode, depth + 1);
+		free(child);
+	}
+}
+
+void risk_lock_partitions(struct risk_ctx *c, const char *rel, enum risk_lock mode)
+{
+	if (rel)
+		lock_partitions(c, rel, mode, 0);
 }
 
 void risk_kind(struct risk_ctx *c, const char *kind)
 {
 	/* Inside a DO block or a replayed function the statement keeps the
 	 * outer kind: the body's statements only add to it. */
-	if (c->body_depth == 0)
+	if (c->body_depth == 0 && c->plan_only == 0)
 		c->st->kind = kind;
 }
 
 void risk_say(struct risk_ctx *c, const char *fmt, ...)
 {
+	if (c->plan_only)
+		return;
 	va_list ap;
 	struct strbuf sb;
 	strbuf_init(&sb);
@@ -370,6 +423,8 @@ void risk_say(struct risk_ctx *c, const char *fmt, ...)
 
 void risk_slow(struct risk_ctx *c, const char *rel)
 {
+	if (c->plan_only)
+		return;
 	c->slow = true;
 	if (!c->slow_rel && rel)
 		c->slow_rel = xstrdup(rel);
@@ -455,6 +510,8 @@ static void add_finding(struct risk_ctx *c, struct risk_stmt *st, enum rule_id r
 void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location, const char *fmt,
                ...)
 {
+	if (c->plan_only)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	add_finding(c, c->st, r, rel, location, fmt, ap);
@@ -464,6 +521,8 @@ void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location
 void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel, const char *fmt,
                   ...)
 {
+	if (c->plan_only)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	add_finding(c, &c->rep->stmts[stmt], r, rel, -1, fmt, ap);
@@ -505,6 +564,7 @@ struct reads {
 	struct risk_ctx *c;
 	struct strvec ctes;
 	enum risk_lock mode;
+	const struct strvec *of; /* FOR UPDATE OF: the names it locks; NULL: all */
 };
 
 static bool reads_visit(const ProtobufCMessage *m, void *arg);
@@ -530,22 +590,56 @@ static void reads_walk_list(struct reads *r, Node *const *items, size_t n, enum 
 	r->mode = saved;
 }
 
+/* A WITH clause's names are CTEs everywhere in its statement. The walk
+ * reaches a statement's FROM list before its WITH clause, so the names are
+ * taken when the statement itself is visited. */
+static void reads_ctes(struct reads *r, const PgQuery__WithClause *w)
+{
+	for (size_t i = 0; w && i < w->n_ctes; i++)
+		if (w->ctes[i]->node_case == PG_QUERY__NODE__NODE_COMMON_TABLE_EXPR)
+			strvec_push(&r->ctes, w->ctes[i]->common_table_expr->ctename);
+}
+
 static bool reads_visit(const ProtobufCMessage *m, void *arg)
 {
 	struct reads *r = arg;
 	struct risk_ctx *c = r->c;
-	if (RISK_IS(m, common_table_expr)) {
-		strvec_push(&r->ctes, ((const PgQuery__CommonTableExpr *)m)->ctename);
-		return true;
-	}
+	if (RISK_IS(m, insert_stmt))
+		reads_ctes(r, ((const PgQuery__InsertStmt *)m)->with_clause);
+	else if (RISK_IS(m, update_stmt))
+		reads_ctes(r, ((const PgQuery__UpdateStmt *)m)->with_clause);
+	else if (RISK_IS(m, delete_stmt))
+		reads_ctes(r, ((const PgQuery__DeleteStmt *)m)->with_clause);
+	else if (RISK_IS(m, merge_stmt))
+		reads_ctes(r, ((const PgQuery__MergeStmt *)m)->with_clause);
 	if (RISK_IS(m, select_stmt)) {
 		const PgQuery__SelectStmt *s = (const void *)m;
+		reads_ctes(r, s->with_clause);
 		if (s->n_locking_clause == 0)
 			return true;
-		/* FOR UPDATE / FOR SHARE: ROW SHARE on what the FROM clause reads. */
+		/* FOR UPDATE / FOR SHARE: ROW SHARE on what the FROM clause reads,
+		 * or on the relations of its OF list (measured). */
 		if (s->with_clause)
 			risk_walk(&s->with_clause->base, reads_visit, r);
+		struct strvec of;
+		strvec_init(&of);
+		bool all = false;
+		for (size_t i = 0; i < s->n_locking_clause; i++) {
+			const Node *lc = s->locking_clause[i];
+			if (lc->node_case != PG_QUERY__NODE__NODE_LOCKING_CLAUSE)
+				continue;
+			all |= lc->locking_clause->n_locked_rels == 0;
+			for (size_t k = 0; k < lc->locking_clause->n_locked_rels; k++) {
+				const Node *rn = lc->locking_clause->locked_rels[k];
+				if (rn->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+					strvec_push(&of, rn->range_var->relname);
+			}
+		}
+		const struct strvec *saved_of = r->of;
+		r->of = all ? NULL : &of;
 		reads_walk_list(r, s->from_clause, s->n_from_clause, RISK_LOCK_ROW_SHARE);
+		r->of = saved_of;
+		strvec_clear(&of);
 		reads_walk_list(r, s->target_list, s->n_target_list, r->mode);
 		if (s->where_clause)
 			risk_walk(&s->where_clause->base, reads_visit, r);
@@ -557,13 +651,22 @@ static bool reads_visit(const ProtobufCMessage *m, void *arg)
 		    strvec_find(&r->ctes, rv->relname) >= 0)
 			return false;
 		char *name = risk_rv_name(c, rv);
-		risk_lock(c, name, r->mode);
+		enum risk_lock mode = r->mode;
+		if (mode == RISK_LOCK_ROW_SHARE && r->of &&
+		    strvec_find(r->of, rv->alias && *rv->alias->aliasname ? rv->alias->aliasname
+		                                                          : rv->relname) < 0)
+			mode = RISK_LOCK_ACCESS_SHARE;
+		risk_lock(c, name, mode);
 		free(name);
 		return false;
 	}
 	if (RISK_IS(m, func_call)) {
 		const PgQuery__FuncCall *f = (const void *)m;
 		const char *fname = risk_names_last(f->funcname, f->n_funcname);
+		/* Planning runs no function: no sequence is touched, no body
+		 * replayed. */
+		if (c->plan_only)
+			return true;
 		if ((strcmp(fname, "setval") == 0 || strcmp(fname, "nextval") == 0) &&
 		    f->n_args >= 1) {
 			/* Both take ROW EXCLUSIVE on the sequence (measured). */
@@ -592,12 +695,19 @@ static bool reads_visit(const ProtobufCMessage *m, void *arg)
 	return true;
 }
 
-void risk_query_reads(struct risk_ctx *c, const ProtobufCMessage *q)
+void risk_query_reads_with(struct risk_ctx *c, const ProtobufCMessage *q,
+                           const PgQuery__WithClause *with)
 {
 	struct reads r = {.c = c, .mode = RISK_LOCK_ACCESS_SHARE};
 	strvec_init(&r.ctes);
+	reads_ctes(&r, with);
 	risk_walk(q, reads_visit, &r);
 	strvec_clear(&r.ctes);
+}
+
+void risk_query_reads(struct risk_ctx *c, const ProtobufCMessage *q)
+{
+	risk_query_reads_with(c, q, NULL);
 }
 
 static bool const_true(const Node *n)
