@@ -52,13 +52,14 @@ i=0
 while [ $i -lt 3000 ]; do
 	s=$(screen)
 	case $s in
-	*"Tenants $TENANTS "*"up to date"*) case $s in *loading*) ;; *) break ;; esac ;;
+	*"Tenants $TENANTS "*"pending"*) case $s in *loading*) ;; *) break ;; esac ;;
 	esac
 	i=$((i + 1))
 done
 t_first=$(($(now_ms) - t0))
 pid=$($TMUX_CMD display-message -p -t b '#{pane_pid}')
-pid=$(pgrep -P "$pid" -f pgstep | head -1 || echo "$pid")
+child=$(pgrep -P "$pid" | head -1)
+[ -n "$child" ] && pid=$child
 
 # wait_change OLD: poll until the screen differs from OLD
 wait_change() {
