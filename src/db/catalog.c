@@ -44,7 +44,9 @@ struct catalog {
 	struct session *s;
 	char *default_schema;
 	struct risk_catalog view;
-	struct cat_entry *items;
+	/* Entries are allocated one by one: a lookup may add entries (a
+	 * column's asks for its relation) while the caller holds another. */
+	struct cat_entry **items;
 	size_t n, cap;
 	char *error;
 };
@@ -54,16 +56,16 @@ struct catalog {
 static struct cat_entry *catalog_cached(struct catalog *c, enum cat_kind kind, const char *key)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (c->items[i].kind == kind && strcmp(c->items[i].key, key) == 0)
-			return &c->items[i];
+		if (c->items[i]->kind == kind && strcmp(c->items[i]->key, key) == 0)
+			return c->items[i];
 	return NULL;
 }
 
 static struct cat_entry *catalog_add(struct catalog *c, enum cat_kind kind, const char *key)
 {
 	XGROW(c->items, c->cap, c->n + 1);
-	struct cat_entry *e = &c->items[c->n++];
-	memset(e, 0, sizeof *e);
+	struct cat_entry *e = xcalloc(1, sizeof *e);
+	c->items[c->n++] = e;
 	e->kind = kind;
 	e->key = xstrdup(key);
 	e->rel.rows = e->rel.bytes = -1;
@@ -278,9 +280,10 @@ bool catalog_column(struct catalog *c, const char *rel, const char *col, struct 
 	char *key = xasprintf("%s\x1f%s", rel, col);
 	struct cat_entry *e = catalog_cached(c, CAT_COL, key);
 	if (!e) {
-		e = catalog_add(c, CAT_COL, key);
 		uint32_t oid = 0;
-		if (catalog_oid(c, rel, &oid) && oid == 0)
+		bool asked = catalog_oid(c, rel, &oid);
+		e = catalog_add(c, CAT_COL, key);
+		if (asked && oid == 0)
 			e->ok = true; /* no such table: no such column */
 		else if (oid)
 			catalog_column_query(c, oid, col, e);
@@ -364,9 +367,10 @@ static bool catalog_index_table(struct catalog *c, const char *index, char **tab
 	*table_out = NULL;
 	struct cat_entry *e = catalog_cached(c, CAT_INDEX, index);
 	if (!e) {
-		e = catalog_add(c, CAT_INDEX, index);
 		uint32_t oid = 0;
-		if (catalog_oid(c, index, &oid) && oid) {
+		bool asked = catalog_oid(c, index, &oid);
+		e = catalog_add(c, CAT_INDEX, index);
+		if (asked && oid) {
 			char o[16];
 			snprintf(o, sizeof o, "%u", oid);
 			const char *p[1] = {o};
@@ -393,9 +397,10 @@ bool catalog_primary_key(struct catalog *c, const char *rel, struct strvec *out)
 {
 	struct cat_entry *e = catalog_cached(c, CAT_PK, rel);
 	if (!e) {
-		e = catalog_add(c, CAT_PK, rel);
 		uint32_t oid = 0;
-		if (catalog_oid(c, rel, &oid) && oid) {
+		bool asked = catalog_oid(c, rel, &oid);
+		e = catalog_add(c, CAT_PK, rel);
+		if (asked && oid) {
 			char o[16];
 			snprintf(o, sizeof o, "%u", oid);
 			const char *p[1] = {o};
@@ -421,9 +426,10 @@ char *catalog_constraint_def(struct catalog *c, const char *rel, const char *nam
 	char *key = xasprintf("%s\x1f%s", rel, name);
 	struct cat_entry *e = catalog_cached(c, CAT_CONDEF, key);
 	if (!e) {
-		e = catalog_add(c, CAT_CONDEF, key);
 		uint32_t oid = 0;
-		if (catalog_oid(c, rel, &oid) && oid) {
+		bool asked = catalog_oid(c, rel, &oid);
+		e = catalog_add(c, CAT_CONDEF, key);
+		if (asked && oid) {
 			char o[16];
 			snprintf(o, sizeof o, "%u", oid);
 			const char *p[2] = {o, name};
@@ -498,10 +504,11 @@ void catalog_free(struct catalog **cp)
 		return;
 	struct catalog *c = *cp;
 	for (size_t i = 0; i < c->n; i++) {
-		free(c->items[i].key);
-		free(c->items[i].resolved);
-		free(c->items[i].text);
-		strvec_clear(&c->items[i].list);
+		free(c->items[i]->key);
+		free(c->items[i]->resolved);
+		free(c->items[i]->text);
+		strvec_clear(&c->items[i]->list);
+		free(c->items[i]);
 	}
 	free(c->items);
 	free(c->default_schema);
