@@ -12,6 +12,8 @@
 #include "pgstep/error.h"
 #include "pgstep/migration.h"
 
+struct sql_comment;
+
 struct phase_range {
 	char *name;          /* owned */
 	struct version lo;   /* inclusive */
@@ -52,5 +54,9 @@ bool migration_split(struct migration *m, struct pgstep_error *err);
  * path is used in messages only. */
 bool migration_parse_directives(struct migration *m, const char *path, const char *text,
 				struct diag_list *diags);
+/* The same over text's comments already scanned (sql_all_comments). */
+bool migration_parse_directives_scanned(struct migration *m, const char *path, const char *text,
+					const struct sql_comment *all, size_t n,
+					struct diag_list *diags);
 
 #endif

@@ -261,7 +261,6 @@ static void directive_apply(struct directive_ctx *d, const char *body, size_t le
 bool migration_parse_directives(struct migration *m, const char *path, const char *text,
                                 struct diag_list *diags)
 {
-	struct directive_ctx d = {.m = m, .path = path, .diags = diags, .ok = true};
 	if (!strstr(text, "pgstep:"))
 		return true; /* the common case: no scan needed */
 
@@ -273,6 +272,18 @@ bool migration_parse_directives(struct migration *m, const char *path, const cha
 		error_clear(&err);
 		return false;
 	}
+	bool ok = migration_parse_directives_scanned(m, path, text, all, n, diags);
+	free(all);
+	return ok;
+}
+
+bool migration_parse_directives_scanned(struct migration *m, const char *path, const char *text,
+                                        const struct sql_comment *all, size_t n,
+                                        struct diag_list *diags)
+{
+	struct directive_ctx d = {.m = m, .path = path, .diags = diags, .ok = true};
+	if (!strstr(text, "pgstep:"))
+		return true;
 	/* The leading block: comments up to the first other token, i.e. while
 	 * only blanks separate one comment from the next. */
 	size_t pos = 0;
@@ -299,6 +310,5 @@ bool migration_parse_directives(struct migration *m, const char *path, const cha
 			         "directive ignored: pgstep: directives belong in the leading "
 			         "comment block of the up migration");
 	}
-	free(all);
 	return d.ok;
 }

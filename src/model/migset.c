@@ -44,7 +44,20 @@ struct loader {
 	struct piece **pieces;
 	size_t n, cap;
 	char *ranges_text; /* "foundation 001-099, ..." for messages */
+	/* The comments find_markers scanned from the up file being loaded,
+	 * kept for its directives: scanning is most of loading a small file. */
+	struct sql_comment *comments;
+	size_t n_comments;
+	bool have_comments;
 };
+
+static void loader_drop_comments(struct loader *ld)
+{
+	free(ld->comments);
+	ld->comments = NULL;
+	ld->n_comments = 0;
+	ld->have_comments = false;
+}
 
 static const struct migset_options no_options;
 
@@ -346,6 +359,9 @@ static bool find_markers(struct loader *ld, const char *path, const char *text, 
 		error_clear(&err);
 		return false;
 	}
+	ld->comments = c;
+	ld->n_comments = n;
+	ld->have_comments = true;
 	bool ok = true, leading = true;
 	size_t pos = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -390,7 +406,6 @@ static bool find_markers(struct loader *ld, const char *path, const char *text, 
 		size_t wl = strlen(what);
 		marker_options(ld, path, mk, body + wl, len - wl);
 	}
-	free(c);
 	if (ok && down->found && !up->found) {
 		diag_add(ld->diags, DIAG_ERROR, path, down->line,
 		         "migrate:down marker without a migrate:up marker");
@@ -452,7 +467,12 @@ static bool dbmate_sections(struct loader *ld, struct migration *m, const char *
 static void up_finish(struct loader *ld, struct piece *p, const char *path, char *text)
 {
 	struct migration *m = p->m;
-	migration_parse_directives(m, path, text, ld->diags);
+	if (ld->have_comments)
+		migration_parse_directives_scanned(m, path, text, ld->comments, ld->n_comments,
+		                                   ld->diags);
+	else
+		migration_parse_directives(m, path, text, ld->diags);
+	loader_drop_comments(ld);
 	/* The directive describes the migration, so it covers both sections;
 	 * dbmate's marker options cover their own section only. */
 	p->directive_no_txn = m->no_transaction;
@@ -467,6 +487,7 @@ static void up_finish(struct loader *ld, struct piece *p, const char *path, char
 static void load_up_file(struct loader *ld, struct piece *p, const char *path, const char *name,
                          const char *phase, enum migration_format format)
 {
+	loader_drop_comments(ld); /* a failed file's, if any */
 	char *text = read_sql(ld, path);
 	if (!text) {
 		p->bad = true;
@@ -677,9 +698,12 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 	for (size_t i = 0; i < names.n; i++) {
 		const char *f = names.items[i];
 		char *path = path_join(dir, f);
+		/* One stat per entry: 10,000 files are 10,000 stats. */
+		struct stat st;
+		bool got = f[0] != '.' && stat(path, &st) == 0;
 		if (f[0] == '.') {
 			/* dotfiles: editor and VCS droppings, never migrations */
-		} else if (is_dir(path)) {
+		} else if (got && S_ISDIR(st.st_mode)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
 			if (is_file(up)) {
 				load_diesel(ld, path, f, phase, depth == 0, archived);
@@ -701,7 +725,7 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 			}
 			free(up);
 			free(down);
-		} else if (!is_file(path)) {
+		} else if (!got || !S_ISREG(st.st_mode)) {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a regular file");
 		} else if (is_documentation(f)) {
 			/* README.md, notes.txt */
@@ -968,6 +992,7 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 			         "version %s is archived and also active in %s", a->version.text,
 			         m->up.path);
 	}
+	loader_drop_comments(&ld);
 	for (size_t i = 0; i < ld.n; i++)
 		piece_free(ld.pieces[i]);
 	free(ld.pieces);
