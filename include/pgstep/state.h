@@ -80,6 +80,11 @@ struct state_query {
 void state_load_query(const char *const *tenants, size_t n, bool with_sql,
 		      struct state_query *q);
 void state_query_release(struct state_query *q);
+/* The lean form for a status summary (status_summarize): tenant, version
+ * and state of the given tenants (n > 0). state_brief_row fills r with
+ * those three, the strings borrowed from res (r must not be released). */
+void state_brief_query(const char *const *tenants, size_t n, struct state_query *q);
+void state_brief_row(const PGresult *res, int i, struct state_row *r);
 void state_load_result(const PGresult *res, bool with_sql, struct state_rows *out);
 
 /* Insert or replace the row (tenant, version) in whatever transaction is open. */
@@ -121,6 +126,11 @@ struct event_rows {
 void event_rows_clear(struct event_rows *rows);
 bool state_load_events(struct session *s, const char *tenant, const char *version,
 		       struct event_rows *out, struct pgstep_error *err);
+/* The pieces of state_load_events for a poll loop: the query ($1 tenant,
+ * $2 version key, each NULL for all; fails with 3F000 or 42P01 when there
+ * is no pgstep schema) and the parsing of its result, appended to out. */
+const char *state_events_query(void);
+void state_events_result(const PGresult *res, struct event_rows *out);
 /* Recompute the hash chain of tenant's events; each broken or missing event
  * is added to problems ("event 12 (apply 004): hash mismatch"). */
 bool state_verify_events(struct session *s, const char *tenant, struct diag_list *problems,

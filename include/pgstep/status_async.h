@@ -32,7 +32,9 @@ int status_async_timeout_ms(const struct status_async *sa);
  * waiting databases. Returns how many tenants became known in this step. */
 size_t status_async_step(struct status_async *sa, const struct pollfd *fds, size_t nfds);
 bool status_async_done(const struct status_async *sa);
-/* Tenant i (in the order given): its status once known, else NULL. */
+/* Tenant i (in the order given): its status once known, else NULL. The
+ * summary only (state, applied, pending, error; items NULL, n 0, no rows):
+ * tenant_fetch reads one tenant's rows and merges them. */
 const struct tenant_status *status_async_get(const struct status_async *sa, size_t i);
 size_t status_async_known(const struct status_async *sa);
 

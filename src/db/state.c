@@ -395,6 +395,26 @@ void state_load_query(const char *const *tenants, size_t n, bool with_sql,
 	q->sql = strbuf_detach(&sql);
 }
 
+void state_brief_query(const char *const *tenants, size_t n, struct state_query *q)
+{
+	/* Three short columns: a badge over 1,000 tenants x 100 rows needs no
+	 * more, and the result is held whole while it is read. */
+	q->sql = xstrdup("SELECT tenant, version, state FROM pgstep.migrations"
+	                 " WHERE tenant IN (SELECT unnest($1::text[]))");
+	q->param = state_text_array(tenants, n);
+	q->nparams = 1;
+	q->with_sql = false;
+}
+
+void state_brief_row(const PGresult *res, int i, struct state_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->tenant = PQgetvalue(res, i, 0);
+	r->version = PQgetvalue(res, i, 1);
+	if (!row_state_parse(PQgetvalue(res, i, 2), &r->state))
+		r->state = ROW_FAILED; /* the CHECK constraint makes this unreachable */
+}
+
 void state_query_release(struct state_query *q)
 {
 	free(q->sql);
@@ -715,6 +735,22 @@ void event_rows_clear(struct event_rows *rows)
 	rows->n = rows->cap = 0;
 }
 
+/* clang-format misaligns strings around a macro. */
+/* clang-format off */
+static const char state_events_sql[] =
+	"SELECT seq, tenant, version, action, detail, db_user, os_user, client_addr, "
+	STATE_TS("at") ", prev_hash, hash"
+	" FROM pgstep.events"
+	" WHERE ($1::text IS NULL OR tenant = $1)"
+	" AND ($2::text IS NULL OR version = $2)"
+	" ORDER BY tenant, seq";
+/* clang-format on */
+
+const char *state_events_query(void)
+{
+	return state_events_sql;
+}
+
 bool state_load_events(struct session *s, const char *tenant, const char *version,
                        struct event_rows *out, struct pgstep_error *err)
 {
@@ -726,21 +762,18 @@ bool state_load_events(struct session *s, const char *tenant, const char *versio
 
 	/* NULL tenant: every tenant's chain, each in order. */
 	const char *params[] = {tenant, version};
-	/* clang-format misaligns strings around a macro. */
-	/* clang-format off */
-	static const char sql[] =
-		"SELECT seq, tenant, version, action, detail, db_user, os_user, client_addr, "
-		STATE_TS("at") ", prev_hash, hash"
-		" FROM pgstep.events"
-		" WHERE ($1::text IS NULL OR tenant = $1)"
-		" AND ($2::text IS NULL OR version = $2)"
-		" ORDER BY tenant, seq";
-	/* clang-format on */
-	PGresult *res = session_query(s, sql, 2, params, err);
+	PGresult *res = session_query(s, state_events_sql, 2, params, err);
 	if (!res) {
 		error_prefix(err, "tenant %s: reading the event log", tenant ? tenant : "(all)");
 		return false;
 	}
+	state_events_result(res, out);
+	PQclear(res);
+	return true;
+}
+
+void state_events_result(const PGresult *res, struct event_rows *out)
+{
 	int nrows = PQntuples(res);
 	XGROW(out->items, out->cap, out->n + (size_t)nrows);
 	for (int i = 0; i < nrows; i++) {
@@ -757,8 +790,6 @@ bool state_load_events(struct session *s, const char *tenant, const char *versio
 		e->prev_hash = state_dup(res, i, 9);
 		e->hash = state_dup(res, i, 10);
 	}
-	PQclear(res);
-	return true;
 }
 
 /* "apply 004" or just "repair" when the event names no version. */

@@ -84,6 +84,25 @@ static void status_apply_baselines(struct tenant_status *ts, bool tenant_empty)
 	}
 }
 
+/* Rows usually arrive sorted (state_load sorts): check before sorting. */
+static void status_sort_rows(struct tenant_status *ts)
+{
+	for (size_t i = 1; i < ts->rows.n; i++) {
+		if (row_cmp(&ts->rows.items[i - 1], &ts->rows.items[i]) > 0) {
+			qsort(ts->rows.items, ts->rows.n, sizeof *ts->rows.items, row_cmp);
+			break;
+		}
+	}
+}
+
+static void status_set_overall(struct tenant_status *ts, bool dirty, bool failed)
+{
+	ts->state = dirty    ? TSTATE_DIRTY
+	            : failed ? TSTATE_FAILED
+	            : ts->pending ? TSTATE_PENDING
+	                          : TSTATE_OK;
+}
+
 void status_merge(const struct migset *set, struct tenant_status *ts)
 {
 	size_t cap = 0;
@@ -91,13 +110,7 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 	ts->items = NULL;
 	ts->n = 0;
 	ts->applied = ts->pending = 0;
-	/* Rows usually arrive sorted (state_load sorts): check before sorting. */
-	for (size_t i = 1; i < ts->rows.n; i++) {
-		if (row_cmp(&ts->rows.items[i - 1], &ts->rows.items[i]) > 0) {
-			qsort(ts->rows.items, ts->rows.n, sizeof *ts->rows.items, row_cmp);
-			break;
-		}
-	}
+	status_sort_rows(ts);
 
 	for (size_t i = 0; i < set->n_archived; i++)
 		status_add(ts, &cap, set->archived[i], NULL, MSTATE_ARCHIVED);
@@ -147,7 +160,61 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 		case MSTATE_SKIPPED: break;
 		}
 	}
-	ts->state = dirty ? TSTATE_DIRTY : failed ? TSTATE_FAILED : ts->pending ? TSTATE_PENDING : TSTATE_OK;
+	status_set_overall(ts, dirty, failed);
+}
+
+static bool migset_has_baseline(const struct migset *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->items[i]->baseline)
+			return true;
+	return false;
+}
+
+/* The counts status_merge would give, from the rows alone: every active
+ * migration is pending until a row says otherwise, so only the rows are
+ * walked (each found by binary search), never the whole set. A row that
+ * repeats the previous one's version, or names no active migration, is
+ * what status_merge calls missing. Baselines change other migrations'
+ * states, so a set holding one takes status_merge's way and drops the
+ * items. */
+void status_summarize(const struct migset *set, struct tenant_status *ts)
+{
+	free(ts->items);
+	ts->items = NULL;
+	ts->n = 0;
+	if (migset_has_baseline(set)) {
+		status_merge(set, ts);
+		free(ts->items);
+		ts->items = NULL;
+		ts->n = 0;
+		return;
+	}
+	status_sort_rows(ts);
+	int applied = 0;
+	size_t pending = set->n;
+	bool dirty = false, failed = false;
+	for (size_t i = 0; i < ts->rows.n; i++) {
+		const struct state_row *row = &ts->rows.items[i];
+		bool repeat = i > 0 && version_key_cmp(ts->rows.items[i - 1].version, row->version) == 0;
+		if (repeat || !migset_find_key(set, row->version)) {
+			if (row->state == ROW_APPLIED)
+				applied++;
+			else if (row->state == ROW_DIRTY)
+				dirty = true;
+			continue;
+		}
+		pending--;
+		switch (row->state) {
+		case ROW_APPLIED: applied++; break;
+		case ROW_FAILED: pending++; failed = true; break;
+		case ROW_DIRTY: dirty = true; break;
+		case ROW_ROLLED_BACK: pending++; break;
+		}
+	}
+	ts->applied = applied;
+	ts->pending = (int)pending;
+	status_set_overall(ts, dirty, failed);
 }
 
 static int status_name_cmp(const void *a, const void *b)

@@ -170,7 +170,8 @@ static void app_reload(struct app *app)
 	status_async_free(&app->status);
 	app->status =
 	    status_async_start(app->eng.set, app->eng.tenants.items, app->eng.tenants.n, 0);
-	app->fetched_for = 0;
+	app_fetch_forget(app);
+	app->sel_known = false;
 	app_rebuild_rows(app);
 	app_invalidate_detail(app);
 	screen_mark_all(app);
@@ -393,13 +394,22 @@ static void app_status_arrived(struct app *app)
 	app->panes[PANE_TENANTS].dirty = true;
 	app->title_dirty = true;
 	const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
-	if (ts && app->lookup_for != ts) {
-		app_rebuild_rows(app);
-		app_invalidate_detail(app);
+	if (ts && !app->sel_known) {
+		app->sel_known = true;
 		if (ts->state == TSTATE_UNREACHABLE)
 			app_message(app, true, "%s", ts->error ? ts->error : "unreachable");
 	}
 }
+
+/* The selected tenant's rows and events are in: its states and tabs. */
+static void app_fetch_arrived(struct app *app)
+{
+	app_rebuild_rows(app);
+	app_invalidate_detail(app);
+}
+
+/* Poll entries set aside for tenant fetches (as many as are kept). */
+#define APP_FETCH_FDS 8
 
 static void app_loop(struct app *app)
 {
@@ -412,10 +422,14 @@ static void app_loop(struct app *app)
 		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		size_t nfds = 1;
 		int timeout = -1;
+		size_t n_status = 0;
 		if (app->status && !status_async_done(app->status)) {
-			nfds += status_async_fds(app->status, fds + 1, cap - 1);
+			n_status = status_async_fds(app->status, fds + 1, cap - 1 - APP_FETCH_FDS);
 			timeout = status_async_timeout_ms(app->status);
 		}
+		size_t n_fetch =
+		    app_fetch_fds(app, fds + 1 + n_status, APP_FETCH_FDS, &timeout);
+		nfds += n_status + n_fetch;
 		int rc = poll(fds, nfds, timeout);
 		if (got_quit) {
 			app->quit = true;
@@ -429,10 +443,12 @@ static void app_loop(struct app *app)
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (app->status && !status_async_done(app->status)) {
-			size_t got = status_async_step(app->status, fds + 1, rc > 0 ? nfds - 1 : 0);
+			size_t got = status_async_step(app->status, fds + 1, rc > 0 ? n_status : 0);
 			if (got)
 				app_status_arrived(app);
 		}
+		if (app_fetch_step(app, fds + 1 + n_status, rc > 0 ? n_fetch : 0))
+			app_fetch_arrived(app);
 		if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (fds[0].revents & (POLLHUP | POLLERR) && !(fds[0].revents & POLLIN)) {
 				app->quit = true; /* the terminal went away */

@@ -1,13 +1,13 @@
 /* model: the interface's view of the engine's data: the rows of the
  * migrations pane (phases, folding), the selected tenant's state per
  * migration, risk per migration (computed when first shown, then cached)
- * and the data fetched per tenant on demand (events, stored SQL). */
+ * and the tenants' fetches (rows with stored SQL, events; tenant_fetch). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pgstep/session.h"
 #include "pgstep/xalloc.h"
 #include "tui_int.h"
 
@@ -38,10 +38,13 @@ const struct tenant_status *app_tenant_status(const struct app *app, size_t i)
 	return app->status ? status_async_get(app->status, i) : NULL;
 }
 
-/* Map each migration of the set to the selected tenant's entry for it. */
+/* Map each migration of the set to the selected tenant's entry for it,
+ * from the tenant's fetch (the badges hold only a summary); all unknown
+ * until it is in. */
 static void app_build_lookup(struct app *app)
 {
-	const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
+	const struct tenant_fetch *f = app_fetched(app, NULL);
+	const struct tenant_status *ts = f ? tenant_fetch_status(f) : NULL;
 	size_t n = app_n_sets(app);
 	if (app->n_lookup != n) {
 		free(app->lookup);
@@ -217,48 +220,94 @@ enum role risk_role(int worst)
 	}
 }
 
-/* Events and stored texts of the selected tenant, read once per tenant when
- * a tab needs them. These reads block (a reachable server answers in
- * milliseconds; an unreachable tenant is known from its badge and not
- * asked); making them asynchronous like the status is left for later. */
-bool app_fetch_tenant_data(struct app *app)
+/* How many tenants' fetches are kept: moving through the list starts one
+ * per tenant passed, and each holds the tenant's items (one per migration). */
+#define APP_FETCH_KEEP 8
+
+static void app_fetch_evict(struct app *app)
 {
-	if (app->fetched_for == app->tenant_sel + 1)
-		return app->fetch_error == NULL;
-	event_rows_clear(&app->events);
-	state_rows_clear(&app->stored);
-	free(app->fetch_error);
-	app->fetch_error = NULL;
-	app->fetched_for = app->tenant_sel + 1;
+	size_t oldest = SIZE_MAX;
+	for (size_t i = 0; i < app->eng.tenants.n; i++)
+		if (app->fetches[i] && i != app->tenant_sel &&
+		    (oldest == SIZE_MAX || app->fetch_used[i] < app->fetch_used[oldest]))
+			oldest = i;
+	if (oldest != SIZE_MAX) {
+		tenant_fetch_free(&app->fetches[oldest]);
+		app->n_fetches--;
+	}
+}
+
+struct tenant_fetch *app_fetch(struct app *app)
+{
 	struct tenant *t = app_tenant(app);
-	const struct tenant_status *ts = app_tenant_status(app, app->tenant_sel);
 	if (!t)
-		return false;
-	if (!ts) {
-		app->fetched_for = 0; /* ask again once the status is in */
-		app->fetch_error = xstrdup("the tenant's status is still loading");
-		return false;
+		return NULL;
+	if (!app->fetches) {
+		app->fetches = xcalloc(app->eng.tenants.n, sizeof *app->fetches);
+		app->fetch_used = xcalloc(app->eng.tenants.n, sizeof *app->fetch_used);
 	}
-	if (ts->state == TSTATE_UNREACHABLE) {
-		app->fetch_error = xstrdup(ts->error ? ts->error : "unreachable");
-		return false;
+	size_t i = app->tenant_sel;
+	app->fetch_used[i] = ++app->fetch_tick;
+	if (!app->fetches[i]) {
+		while (app->n_fetches >= APP_FETCH_KEEP)
+			app_fetch_evict(app);
+		app->fetches[i] = tenant_fetch_start(app->eng.set, t);
+		app->n_fetches++;
 	}
-	struct pgstep_error err = {0};
-	if (ops_history(&app->eng, t, NULL, &app->events, &err) != PGSTEP_EXIT_OK) {
-		app->fetch_error = xstrdup(err.msg ? err.msg : "cannot read the events");
-		error_clear(&err);
-		return false;
+	return app->fetches[i];
+}
+
+const struct tenant_fetch *app_fetched(struct app *app, const char **why)
+{
+	const struct tenant_fetch *f = app_fetch(app);
+	const char *w = NULL;
+	if (!f)
+		w = "no tenant";
+	else if (!tenant_fetch_done(f))
+		w = "loading";
+	else if (tenant_fetch_error(f))
+		w = tenant_fetch_error(f);
+	if (why)
+		*why = w;
+	return w ? NULL : f;
+}
+
+size_t app_fetch_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout)
+{
+	size_t k = 0;
+	for (size_t i = 0; app->fetches && i < app->eng.tenants.n && k < cap; i++) {
+		if (!app->fetches[i] || !tenant_fetch_pollfd(app->fetches[i], &fds[k]))
+			continue;
+		int t = tenant_fetch_timeout_ms(app->fetches[i]);
+		if (t >= 0 && (*timeout < 0 || t < *timeout))
+			*timeout = t;
+		k++;
 	}
-	struct session *s = session_connect(t->conninfo, t->name, &err);
-	const char *names[1] = {t->name};
-	if (!s || !state_load(s, names, 1, true, &app->stored, &err)) {
-		app->fetch_error = xstrdup(err.msg ? err.msg : "cannot read the stored SQL");
-		error_clear(&err);
-		session_close(&s);
-		return false;
+	return k;
+}
+
+bool app_fetch_step(struct app *app, const struct pollfd *fds, size_t nfds)
+{
+	/* The same walk as app_fetch_fds, so entry k is the k-th running fetch. */
+	bool sel_done = false;
+	size_t k = 0;
+	for (size_t i = 0; app->fetches && i < app->eng.tenants.n; i++) {
+		struct pollfd pfd;
+		if (!app->fetches[i] || !tenant_fetch_pollfd(app->fetches[i], &pfd))
+			continue;
+		short rev = k < nfds ? fds[k].revents : 0;
+		k++;
+		if (tenant_fetch_step(app->fetches[i], rev) && i == app->tenant_sel)
+			sel_done = true;
 	}
-	session_close(&s);
-	return true;
+	return sel_done;
+}
+
+void app_fetch_forget(struct app *app)
+{
+	for (size_t i = 0; app->fetches && i < app->eng.tenants.n; i++)
+		tenant_fetch_free(&app->fetches[i]);
+	app->n_fetches = 0;
 }
 
 void app_invalidate_detail(struct app *app)
@@ -278,6 +327,7 @@ void app_select_tenant(struct app *app, size_t i)
 	app_invalidate_detail(app);
 	app->title_dirty = true;
 	const struct tenant_status *ts = app_tenant_status(app, i);
+	app->sel_known = ts != NULL;
 	if (ts && ts->state == TSTATE_UNREACHABLE)
 		app_message(app, true, "%s", ts->error ? ts->error : "unreachable");
 }
@@ -291,9 +341,9 @@ void app_free_model(struct app *app)
 	free(app->worst);
 	doc_clear(&app->doc);
 	risk_file_report_clear(&app->risk);
-	event_rows_clear(&app->events);
-	state_rows_clear(&app->stored);
-	free(app->fetch_error);
+	app_fetch_forget(app);
+	free(app->fetches);
+	free(app->fetch_used);
 	free(app->msg);
 	free(app->search);
 }

@@ -139,6 +139,16 @@ static void add_diff(struct doc *d, const char *text)
 	}
 }
 
+/* What a tab shows while the tenant's rows and events are read, or when
+ * they cannot be. */
+static void tab_unfetched(struct doc *d, const char *what, const char *why)
+{
+	if (strcmp(why, "loading") == 0)
+		doc_add(d, ROLE_LOADING, "%s loading %s%s", glyph->loading, what, glyph->ellipsis);
+	else
+		doc_add(d, ROLE_MSG_ERROR, "cannot read %s: %s", what, why);
+}
+
 static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 {
 	const struct mig_status *st = app_selected_status(app);
@@ -148,8 +158,9 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 		return;
 	}
 	if (!st) {
-		doc_add(d, ROLE_LOADING, "%s",
-		        "The tenant's status is not known yet (or it is unreachable).");
+		const char *why;
+		app_fetched(app, &why);
+		tab_unfetched(d, "the stored SQL", why ? why : "not recorded");
 		return;
 	}
 	if (st->state == MSTATE_PENDING || st->state == MSTATE_ROLLED_BACK ||
@@ -175,11 +186,7 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 		doc_add(d, ROLE_DIM, "checksum %s", m->checksum);
 		return;
 	}
-	if (!app_fetch_tenant_data(app)) {
-		doc_add(d, ROLE_MSG_ERROR, "cannot read the stored SQL: %s", app->fetch_error);
-		return;
-	}
-	const struct state_row *row = state_rows_find(&app->stored, t->name, m->version.key);
+	const struct state_row *row = st->row;
 	if (!row || !row->up_sql) {
 		doc_add(d, ROLE_MSG_ERROR, "%s",
 		        "The stored SQL of this migration is not recorded.");
@@ -221,14 +228,17 @@ static char *json_field(const char *json, const char *key)
 static void tab_history(struct app *app, struct migration *m, struct doc *d)
 {
 	struct tenant *t = app_tenant(app);
-	if (!app_fetch_tenant_data(app)) {
-		doc_add(d, ROLE_MSG_ERROR, "cannot read the history: %s", app->fetch_error);
+	const char *why;
+	const struct tenant_fetch *f = app_fetched(app, &why);
+	if (!f) {
+		tab_unfetched(d, "the history", why);
 		return;
 	}
+	const struct event_rows *events = tenant_fetch_events(f);
 	doc_add(d, ROLE_HEADING, "Events of %s on %s", migration_label(m), t->name);
 	size_t shown = 0;
-	for (size_t i = 0; i < app->events.n; i++) {
-		const struct event_row *e = &app->events.items[i];
+	for (size_t i = 0; i < events->n; i++) {
+		const struct event_row *e = &events->items[i];
 		if (!e->version || strcmp(e->version, m->version.key) != 0)
 			continue;
 		char *dur = json_field(e->detail, "duration_ms");

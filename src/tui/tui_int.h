@@ -6,6 +6,7 @@
 #define PGSTEP_TUI_INT_H
 
 #include <curses.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "pgstep/ops.h"
 #include "pgstep/risk.h"
 #include "pgstep/status_async.h"
+#include "pgstep/tenant_fetch.h"
 #include "pgstep/strbuf.h"
 
 #ifndef CTRL
@@ -207,11 +209,14 @@ struct app {
 	struct risk_file_report risk;
 	struct migration *risk_for;
 
-	/* data fetched on demand, per tenant (blocking; see model.c) */
-	struct event_rows events;
-	struct state_rows stored;
-	size_t fetched_for; /* tenant index + 1; 0 none */
-	char *fetch_error;
+	/* The selected tenant's rows (with the stored texts, merged with the
+	 * set) and events, read in the poll loop (tenant_fetch) from the moment
+	 * it is selected; the APP_FETCH_KEEP most recently used are kept. */
+	struct tenant_fetch **fetches; /* per tenant; NULL not read */
+	unsigned *fetch_used;          /* per tenant: tick of the last use */
+	unsigned fetch_tick;
+	size_t n_fetches; /* how many are non-NULL */
+	bool sel_known;   /* the selected tenant's badge has been seen */
 
 	/* message line */
 	char *msg;
@@ -236,9 +241,17 @@ struct migration *app_selected_migration(const struct app *app);
 const struct mig_status *app_selected_status(const struct app *app);
 int app_migration_worst(struct app *app, size_t set_index);
 const struct risk_file_report *app_risk(struct app *app, struct migration *m);
-/* Blocking fetches for the selected tenant (events, stored texts); false
- * with app->fetch_error set when the tenant cannot be read. */
-bool app_fetch_tenant_data(struct app *app);
+/* The selected tenant's fetch, started when first asked for; NULL without
+ * tenants. */
+struct tenant_fetch *app_fetch(struct app *app);
+/* The selected tenant's fetch once done, else NULL with *why saying so
+ * ("loading", or the error). */
+const struct tenant_fetch *app_fetched(struct app *app, const char **why);
+/* Poll entries of the running fetches (up to cap); then app_fetch_step
+ * with the same entries. True when the selected tenant's finished. */
+size_t app_fetch_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout);
+bool app_fetch_step(struct app *app, const struct pollfd *fds, size_t nfds);
+void app_fetch_forget(struct app *app);
 void app_invalidate_detail(struct app *app);
 void app_select_tenant(struct app *app, size_t i);
 void app_free_model(struct app *app);
