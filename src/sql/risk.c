@@ -296,16 +296,19 @@ bool risk_replay_sql(struct risk_ctx *c, const char *sql)
 		pg_query_free_protobuf_parse_result(r);
 		return false;
 	}
-	PgQuery__ParseResult *p = pg_query__parse_result__unpack(
-	    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
 	pg_query_free_protobuf_parse_result(r);
-	if (!p)
+	if (!p) {
+		arena_release(&arena);
 		return false;
+	}
 	c->body_depth++;
 	for (size_t i = 0; i < p->n_stmts; i++)
 		risk_dispatch(c, p->stmts[i]->stmt);
 	c->body_depth--;
-	pg_query__parse_result__free_unpacked(p, NULL);
+	arena_release(&arena);
 	return true;
 }
 
@@ -557,6 +560,7 @@ static void free_ctx(struct risk_ctx *c)
 	for (size_t i = 0; i < c->n_funcs; i++) {
 		free(c->funcs[i].name);
 		free(c->funcs[i].unanalyzable);
+		free(c->funcs[i].plpgsql);
 		strvec_clear(&c->funcs[i].body);
 	}
 	free(c->funcs);
@@ -631,10 +635,12 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		free_ctx(c);
 		return false;
 	}
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
-	    NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *tree = risk_unpack(&arena, pr.parse_tree);
 	pg_query_free_protobuf_parse_result(pr);
 	if (!tree) {
+		arena_release(&arena);
 		risk_add_problem(out, c->base_line, 1,
 		                 xstrdup("cannot decode libpg_query's parse tree"));
 		out->parse_failed = true;
@@ -766,7 +772,7 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		}
 		st->explain = risk_explain_sentence(c);
 	}
-	pg_query__parse_result__free_unpacked(tree, NULL);
+	arena_release(&arena);
 
 	post_section(c);
 	risk_apply_allows(c);

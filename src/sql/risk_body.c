@@ -14,7 +14,12 @@
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
-/* ---- a minimal JSON reader for pg_query_parse_plpgsql's output ---------- */
+/* ---- a minimal JSON reader for pg_query_parse_plpgsql's output ----------
+ *
+ * The whole tree lives in one arena, released at once: the JSON of a body
+ * holds thousands of small values, and allocating and freeing each was a
+ * tenth of pgstep lint's time. Children are gathered on a scratch stack and
+ * copied into the arena when their object or array closes. */
 
 enum jtype { J_NULL, J_SCALAR, J_STR, J_ARR, J_OBJ };
 
@@ -23,26 +28,19 @@ struct jval {
 	char *s;            /* J_STR: decoded text */
 	char **keys;        /* J_OBJ */
 	struct jval *items; /* J_ARR, J_OBJ */
-	size_t n, cap;
+	size_t n;
 };
 
 struct jparse {
 	const char *p;
 	int depth;
 	bool bad;
+	struct arena *arena;
+	/* scratch stack of the children being read, with their keys */
+	struct jval *stack;
+	char **stack_keys;
+	size_t sp, cap;
 };
-
-static void jval_free(struct jval *v)
-{
-	for (size_t i = 0; i < v->n; i++) {
-		jval_free(&v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
-	free(v->items);
-	free(v->keys);
-	free(v->s);
-}
 
 static void jskip(struct jparse *j)
 {
@@ -69,29 +67,52 @@ static void utf8_put(struct strbuf *sb, unsigned cp)
 	}
 }
 
+/* Four hex digits; stops at the first other character (the text's NUL
+ * included), so it never reads past the end. */
 static unsigned hex4(const char *p, bool *ok)
 {
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
 		char ch = p[i];
 		v <<= 4;
-		if (ch >= '0' && ch <= '9')
+		if (ch >= '0' && ch <= '9') {
 			v |= (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
+		} else if (ch >= 'a' && ch <= 'f') {
 			v |= (unsigned)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
+		} else if (ch >= 'A' && ch <= 'F') {
 			v |= (unsigned)(ch - 'A' + 10);
-		else
+		} else {
 			*ok = false;
+			return 0;
+		}
 	}
 	return v;
 }
 
+static char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
 static char *jstring(struct jparse *j)
 {
+	j->p++; /* opening quote */
+	/* Most strings have no escape: copy them in one go. */
+	const char *q = j->p;
+	while (*q && *q != '"' && *q != '\\')
+		q++;
+	if (*q == '"') {
+		char *s = arena_strndup(j->arena, j->p, (size_t)(q - j->p));
+		j->p = q + 1;
+		return s;
+	}
 	struct strbuf sb;
 	strbuf_init(&sb);
-	j->p++; /* opening quote */
+	strbuf_add(&sb, j->p, (size_t)(q - j->p));
+	j->p = q;
 	while (*j->p && *j->p != '"') {
 		if (*j->p != '\\') {
 			strbuf_addc(&sb, *j->p++);
@@ -106,15 +127,14 @@ static char *jstring(struct jparse *j)
 		case 'b': strbuf_addc(&sb, '\b'); break;
 		case 'f': strbuf_addc(&sb, '\f'); break;
 		case 'u': {
-			bool ok = strlen(j->p) >= 4;
-			unsigned cp = ok ? hex4(j->p, &ok) : 0;
+			bool ok = true;
+			unsigned cp = hex4(j->p, &ok);
 			if (!ok) {
 				j->bad = true;
 				break;
 			}
 			j->p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && j->p[0] == '\\' && j->p[1] == 'u' &&
-			    strlen(j->p) >= 6) {
+			if (cp >= 0xd800 && cp < 0xdc00 && j->p[0] == '\\' && j->p[1] == 'u') {
 				unsigned lo = hex4(j->p + 2, &ok);
 				if (ok && lo >= 0xdc00 && lo < 0xe000) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -132,7 +152,65 @@ static char *jstring(struct jparse *j)
 		j->p++;
 	else
 		j->bad = true;
-	return strbuf_detach(&sb);
+	char *s = arena_strndup(j->arena, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return s;
+}
+
+static void jvalue(struct jparse *j, struct jval *v);
+
+/* Read the members of an object or array onto the stack, then move them
+ * into the arena. */
+static void jitems(struct jparse *j, struct jval *v, char close)
+{
+	bool obj = v->t == J_OBJ;
+	size_t base = j->sp;
+	j->p++;
+	jskip(j);
+	while (!j->bad && *j->p && *j->p != close) {
+		char *key = NULL;
+		if (obj) {
+			if (*j->p != '"') {
+				j->bad = true;
+				break;
+			}
+			key = jstring(j);
+			jskip(j);
+			if (*j->p != ':') {
+				j->bad = true;
+				break;
+			}
+			j->p++;
+		}
+		struct jval item;
+		jvalue(j, &item);
+		if (j->sp == j->cap) {
+			j->cap = j->cap ? 2 * j->cap : 64;
+			j->stack = xrealloc(j->stack, j->cap * sizeof *j->stack);
+			j->stack_keys = xrealloc(j->stack_keys, j->cap * sizeof *j->stack_keys);
+		}
+		j->stack[j->sp] = item;
+		j->stack_keys[j->sp] = key;
+		j->sp++;
+		jskip(j);
+		if (*j->p == ',')
+			j->p++;
+		jskip(j);
+	}
+	if (*j->p == close)
+		j->p++;
+	else
+		j->bad = true;
+	v->n = j->sp - base;
+	if (v->n) {
+		v->items = arena_alloc(j->arena, v->n * sizeof *v->items);
+		memcpy(v->items, j->stack + base, v->n * sizeof *v->items);
+		if (obj) {
+			v->keys = arena_alloc(j->arena, v->n * sizeof *v->keys);
+			memcpy(v->keys, j->stack_keys + base, v->n * sizeof *v->keys);
+		}
+	}
+	j->sp = base;
 }
 
 static void jvalue(struct jparse *j, struct jval *v)
@@ -144,40 +222,8 @@ static void jvalue(struct jparse *j, struct jval *v)
 		return;
 	}
 	if (*j->p == '{' || *j->p == '[') {
-		bool obj = *j->p == '{';
-		char close = obj ? '}' : ']';
-		v->t = obj ? J_OBJ : J_ARR;
-		j->p++;
-		jskip(j);
-		while (!j->bad && *j->p && *j->p != close) {
-			XGROW(v->items, v->cap, v->n + 1);
-			if (obj) {
-				v->keys = xrealloc(v->keys, v->cap * sizeof *v->keys);
-				jskip(j);
-				if (*j->p != '"') {
-					j->bad = true;
-					break;
-				}
-				v->keys[v->n] = jstring(j);
-				jskip(j);
-				if (*j->p != ':') {
-					free(v->keys[v->n]);
-					j->bad = true;
-					break;
-				}
-				j->p++;
-			}
-			jvalue(j, &v->items[v->n]);
-			v->n++;
-			jskip(j);
-			if (*j->p == ',')
-				j->p++;
-			jskip(j);
-		}
-		if (*j->p == close)
-			j->p++;
-		else
-			j->bad = true;
+		v->t = *j->p == '{' ? J_OBJ : J_ARR;
+		jitems(j, v, *j->p == '{' ? '}' : ']');
 	} else if (*j->p == '"') {
 		v->t = J_STR;
 		v->s = jstring(j);
@@ -252,8 +298,9 @@ static char *execute_constant(const char *expr)
 	free(sql);
 	char *out = NULL;
 	if (!r.error) {
-		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
-		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		struct arena arena;
+		arena_init(&arena);
+		PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
 		if (p && p->n_stmts == 1 &&
 		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
 			const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
@@ -261,8 +308,7 @@ static char *execute_constant(const char *expr)
 			    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET)
 				out = const_string(s->target_list[0]->res_target->val);
 		}
-		if (p)
-			pg_query__parse_result__free_unpacked(p, NULL);
+		arena_release(&arena);
 	}
 	pg_query_free_protobuf_parse_result(r);
 	return out;
@@ -315,14 +361,18 @@ static void plpgsql_body(struct body *b, const char *create_text)
 		body_unanalyzable(b, why);
 		free(why);
 	} else if (r.plpgsql_funcs) {
-		struct jparse j = {.p = r.plpgsql_funcs};
+		struct arena arena;
+		arena_init(&arena);
+		struct jparse j = {.p = r.plpgsql_funcs, .arena = &arena};
 		struct jval v;
 		jvalue(&j, &v);
 		if (j.bad)
 			body_unanalyzable(b, "pgstep could not read its PL/pgSQL parse tree");
 		else
 			walk_plpgsql(b, &v);
-		jval_free(&v);
+		free(j.stack);
+		free(j.stack_keys);
+		arena_release(&arena);
 	}
 	pg_query_free_plpgsql_parse_result(r);
 }
@@ -431,12 +481,12 @@ static void plan_sql_body(struct risk_ctx *c, const PgQuery__CreateFunctionStmt 
 		return;
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(src);
 	if (!r.error) {
-		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
-		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		struct arena arena;
+		arena_init(&arena);
+		PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
 		for (size_t i = 0; p && i < p->n_stmts; i++)
 			risk_plan_locks(c, p->stmts[i]->stmt);
-		if (p)
-			pg_query__parse_result__free_unpacked(p, NULL);
+		arena_release(&arena);
 	}
 	pg_query_free_protobuf_parse_result(r);
 }
@@ -456,6 +506,9 @@ void risk_h_create_function(struct risk_ctx *c, const Node *n)
 	strvec_clear(&f->body);
 	free(f->unanalyzable);
 	f->unanalyzable = NULL;
+	free(f->plpgsql);
+	f->plpgsql = NULL;
+	f->atomic = false;
 	f->volatility = vol ? vol[0] : 'v';
 	struct body b = {.why = NULL};
 	strvec_init(&b.sql);
@@ -470,10 +523,11 @@ void risk_h_create_function(struct risk_ctx *c, const Node *n)
 			strvec_push(&b.sql, src);
 		plan_sql_body(c, s, src);
 	} else if (strcasecmp(lang, "plpgsql") == 0) {
-		char *text = c->body_depth == 0 ? xstrdup(c->st->sql) : src ? wrap_body(src) : NULL;
-		if (text)
-			plpgsql_body(&b, text);
-		free(text);
+		/* Only a call runs the body, and most functions a migration
+		 * creates are not called in it: read the body at the first call. */
+		c->funcs[idx].plpgsql = c->body_depth == 0 ? xstrdup(c->st->sql)
+		                        : src              ? wrap_body(src)
+		                                           : NULL;
 	} else {
 		char *why = xasprintf("it is written in %s", lang);
 		body_unanalyzable(&b, why);
@@ -502,16 +556,16 @@ static void call_atomic(struct risk_ctx *c, const char *create_text)
 {
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(create_text);
 	if (!r.error) {
-		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
-		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		struct arena arena;
+		arena_init(&arena);
+		PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
 		if (p && p->n_stmts == 1 &&
 		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
 			c->body_depth++;
 			replay_atomic(c, p->stmts[0]->stmt->create_function_stmt->sql_body);
 			c->body_depth--;
 		}
-		if (p)
-			pg_query__parse_result__free_unpacked(p, NULL);
+		arena_release(&arena);
 	}
 	pg_query_free_protobuf_parse_result(r);
 }
@@ -522,6 +576,17 @@ void risk_call_function(struct risk_ctx *c, const char *name)
 	if (!f || f->replaying || c->body_depth > 8)
 		return;
 	size_t idx = (size_t)(f - c->funcs);
+	if (f->plpgsql) {
+		struct body b = {.why = NULL};
+		strvec_init(&b.sql);
+		plpgsql_body(&b, f->plpgsql);
+		for (size_t i = 0; i < b.sql.n; i++)
+			strvec_push(&f->body, b.sql.items[i]);
+		f->unanalyzable = b.why;
+		strvec_clear(&b.sql);
+		free(f->plpgsql);
+		f->plpgsql = NULL;
+	}
 	/* Replaying may create functions and move c->funcs: use the index. */
 	c->funcs[idx].replaying = true;
 	risk_say(c, "runs the body of %s()", name);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
+#include "pgstep/arena.h"
 #include "pgstep/risk.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
@@ -109,6 +110,7 @@ struct rk_func {
 	char *name;         /* last name component */
 	struct strvec body; /* its SQL statements */
 	char *unanalyzable; /* why it cannot be analysed, or NULL */
+	char *plpgsql;      /* PL/pgSQL: the CREATE text, read at the first call */
 	bool atomic;        /* body is the whole CREATE text (BEGIN ATOMIC) */
 	char volatility;    /* 'i', 's' or 'v' as declared */
 	bool replaying;     /* recursion guard */
@@ -251,6 +253,10 @@ void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *r
 /* Mark the statement as reading or writing many rows of rel (for
  * lock-held-across-statements). */
 void risk_slow(struct risk_ctx *c, const char *rel);
+
+/* Unpack libpg_query's parse tree into arena a: the tree goes away with
+ * arena_release, without a walk over its nodes. NULL when it does not decode. */
+PgQuery__ParseResult *risk_unpack(struct arena *a, PgQueryProtobuf pb);
 
 /* Generic walk over any parse-tree message (protobuf-c reflection). The
  * visitor returns false to skip the message's children. */

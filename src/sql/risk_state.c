@@ -24,16 +24,28 @@ const char *risk_node_str(const Node *n)
 	return NULL;
 }
 
+/* "a.b" without printf: names are built for every relation a statement
+ * mentions. */
+static char *dotted(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = xmalloc(la + lb + 2);
+	memcpy(s, a, la);
+	s[la] = '.';
+	memcpy(s + la + 1, b, lb + 1);
+	return s;
+}
+
 char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 {
 	if (!rv)
 		return xstrdup("?");
 	bool qualified = rv->schemaname && *rv->schemaname;
 	if (!qualified && rv->relpersistence && rv->relpersistence[0] == 't')
-		return xasprintf("pg_temp.%s", rv->relname);
+		return dotted("pg_temp", rv->relname);
 	if (!qualified) {
 		/* A temporary table of the section hides a permanent one. */
-		char *tmp = xasprintf("pg_temp.%s", rv->relname);
+		char *tmp = dotted("pg_temp", rv->relname);
 		if (risk_rel_is_new(c, tmp))
 			return tmp;
 		free(tmp);
@@ -41,14 +53,14 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 		 * are all named pg_*: an unqualified pg_tables is the catalog's,
 		 * unless the section made one of its own. */
 		if (strncmp(rv->relname, "pg_", 3) == 0) {
-			char *own = xasprintf("%s.%s", c->schema, rv->relname);
+			char *own = dotted(c->schema, rv->relname);
 			if (risk_rel(c, own, false))
 				return own;
 			free(own);
-			return xasprintf("pg_catalog.%s", rv->relname);
+			return dotted("pg_catalog", rv->relname);
 		}
 	}
-	return xasprintf("%s.%s", qualified ? rv->schemaname : c->schema, rv->relname);
+	return dotted(qualified ? rv->schemaname : c->schema, rv->relname);
 }
 
 /* Catalog relations: locks on them are not claims (only VACUUM FULL or
@@ -529,6 +541,26 @@ void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *r
 	va_end(ap);
 }
 
+/* ---- parse trees ------------------------------------------------------------- */
+
+static void *arena_pb_alloc(void *data, size_t size)
+{
+	return arena_alloc(data, size);
+}
+
+static void arena_pb_free(void *data, void *p)
+{
+	(void)data;
+	(void)p; /* released with the arena */
+}
+
+PgQuery__ParseResult *risk_unpack(struct arena *a, PgQueryProtobuf pb)
+{
+	ProtobufCAllocator alloc = {
+	    .alloc = arena_pb_alloc, .free = arena_pb_free, .allocator_data = a};
+	return pg_query__parse_result__unpack(&alloc, pb.len, (const uint8_t *)pb.data);
+}
+
 /* ---- generic walk ------------------------------------------------------------ */
 
 void risk_walk(const ProtobufCMessage *m, risk_visit_fn fn, void *arg)
@@ -537,6 +569,16 @@ void risk_walk(const ProtobufCMessage *m, risk_visit_fn fn, void *arg)
 		return;
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	const char *base = (const char *)m;
+	/* A Node is a oneof of some 250 message fields: go straight to the one
+	 * that is set instead of looking at each (the walk's hot spot). */
+	if (d == &pg_query__node__descriptor) {
+		const Node *n = (const Node *)m;
+		const ProtobufCFieldDescriptor *f =
+		    protobuf_c_message_descriptor_get_field(d, (unsigned)n->node_case);
+		if (f && f->type == PROTOBUF_C_TYPE_MESSAGE)
+			risk_walk(*(ProtobufCMessage *const *)(base + f->offset), fn, arg);
+		return;
+	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
