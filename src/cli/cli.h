@@ -90,6 +90,13 @@ int cli_worst_exit(int a, int b);
  * "none" (statement by statement). */
 const char *cli_transaction_mode(const struct migration *m);
 
+struct plan_risk_options;
+/* Print the plan of c's tenants (pending migrations, their locks, facts and
+ * findings; as `pgstep plan`). fail_on: a risk_severity, or -1. total gets
+ * the number of migrations to apply. Returns an exit code. */
+int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
+		  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total);
+
 /* Print "pgstep: message" to stderr and return err's exit code. */
 int cli_fail(const struct pgstep_error *err);
 void cli_diags(const struct cli_globals *g, const struct diag_list *d);
@@ -115,6 +122,12 @@ const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s
 void cli_finding_print(const struct cli_globals *g, const char *lead,
 		       const struct risk_finding *f, const char *safer_indent);
 void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p);
+/* The same lines appended to out (lint builds them on its worker threads). */
+struct strbuf;
+void cli_finding_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
+                        const struct risk_finding *f, const char *safer_indent);
+void cli_problem_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
+                        const struct risk_problem *p);
 /* One statement as lint's JSON object; extra (may be NULL) adds members
  * before it closes. */
 typedef void (*cli_stmt_json_fn)(struct json *j, const struct risk_stmt *st, void *ctx);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "pgstep/json.h"
+#include "pgstep/plan_risk.h"
 #include "pgstep/ops.h"
 #include "pgstep/status.h"
 #include "pgstep/xalloc.h"
@@ -245,74 +246,6 @@ const char *cli_transaction_mode(const struct migration *m)
 	return blocks ? "file" : "single";
 }
 
-/* up's plan of every selected tenant (before it asks, or with --dry-run);
- * prints it; returns the total count. `pgstep plan` adds the risk analysis
- * (plan.c). */
-static int plan_print(const struct cli_globals *g, struct engine *e, struct status_report *r,
-		      const struct up_options *uo, size_t *total)
-{
-	struct strbuf sb;
-	struct json j;
-	int rc = PGSTEP_EXIT_OK;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_key(&j, "tenants");
-	json_begin_array(&j);
-	*total = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		struct tenant_status *ts = &r->items[i];
-		struct pgstep_error err = { 0 };
-		struct migration **plan = NULL;
-		size_t n = 0;
-		json_begin_object(&j);
-		json_kv_string(&j, "name", ts->tenant->name);
-		if (ts->state == TSTATE_UNREACHABLE) {
-			error_set(&err, ts->error_code, "%s", ts->error);
-		} else if (ops_plan_up(e, ts, uo, &plan, &n, &err)) {
-			for (size_t k = 0; k < n && !error_isset(&err); k++)
-				migration_split(plan[k], &err);
-		}
-		json_kv_string(&j, "error", err.msg);
-		json_key(&j, "pending");
-		json_begin_array(&j);
-		if (!g->json && !error_isset(&err))
-			printf("%s: %zu to apply\n", ts->tenant->name, n);
-		for (size_t k = 0; k < n && !error_isset(&err); k++) {
-			struct migration *m = plan[k];
-			json_begin_object(&j);
-			json_kv_string(&j, "version", m->version.text);
-			json_kv_string(&j, "name", m->name);
-			json_kv_string(&j, "phase", m->phase);
-			json_kv_string(&j, "file", m->up.path);
-			json_kv_string(&j, "note", m->note);
-			json_kv_int(&j, "statements", (int64_t)m->up.stmts.n);
-			json_kv_string(&j, "transaction", cli_transaction_mode(m));
-			json_kv_bool(&j, "reversible", migration_reversible(m));
-			json_end_object(&j);
-			if (!g->json)
-				printf("  %-28s %2zu stmt  %-6s %s%s\n", migration_label(m), m->up.stmts.n,
-				       cli_transaction_mode(m), migration_reversible(m) ? "" : "irreversible  ",
-				       m->note ? m->note : "");
-		}
-		json_end_array(&j);
-		json_end_object(&j);
-		if (error_isset(&err)) {
-			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", err.msg);
-			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
-		}
-		*total += n;
-		free(plan);
-		error_clear(&err);
-	}
-	json_end_array(&j);
-	json_end_object(&j);
-	if (g->json)
-		printf("%s\n", sb.buf);
-	strbuf_release(&sb);
-	return rc;
-}
 
 struct outcome {
 	const char *tenant;
@@ -414,11 +347,9 @@ int cli_up(const struct cli_globals *g, int argc, char **argv)
 	size_t total = 0;
 	struct up_options uo = { .to = c.o.to, .resume = c.o.resume, .dry_run = c.o.dry_run };
 	if (c.o.dry_run || !c.o.yes) {
-		struct status_report r;
-		status_collect(c.e.set, c.ts, c.n, &r);
-		struct cli_globals quiet = *g;
-		rc = plan_print(c.o.dry_run ? g : &quiet, &c.e, &r, &uo, &total);
-		status_report_clear(&r);
+		/* What will run, with its locks and risks, before anything does. */
+		struct plan_risk_options po = { .to = c.o.to, .resume = c.o.resume };
+		rc = cli_plan_show(g, &c, &po, false, -1, &total);
 		if (c.o.dry_run || total == 0 || rc != PGSTEP_EXIT_OK) {
 			if (!c.o.dry_run && total == 0 && rc == PGSTEP_EXIT_OK)
 				printf("nothing to apply\n");

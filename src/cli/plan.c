@@ -441,6 +441,62 @@ static void json_tenant(struct json *j, const struct plan_risk *r, const char *e
 
 /* ---- the command ------------------------------------------------------------------ */
 
+int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
+		  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total)
+{
+	struct status_report st;
+	status_collect(c->e.set, c->ts, c->n, &st);
+	struct plan_text pt = {.g = g, .verbose = verbose};
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_key(&j, "tenants");
+	json_begin_array(&j);
+	int rc = PGSTEP_EXIT_OK;
+	bool failing = false;
+	*total = 0;
+	for (size_t i = 0; i < st.n; i++) {
+		struct plan_risk r;
+		struct pgstep_error err = {0};
+		if (!plan_risk_tenant(&c->e, &st.items[i], po, &r, &err)) {
+			if (!g->json)
+				fprintf(stderr, "pgstep: %s\n", err.msg);
+			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
+			json_tenant(&j, &r, err.msg);
+		} else {
+			if (g->json)
+				json_tenant(&j, &r, NULL);
+			else
+				text_tenant(&pt, &r);
+			if (r.offline_reason)
+				rc = cli_worst_exit(rc, r.offline_code);
+			else
+				*total += r.n;
+			int worst = plan_risk_worst(&r);
+			failing |= fail_on >= 0 && worst >= 0 && worst >= fail_on;
+		}
+		plan_risk_clear(&r);
+		error_clear(&err);
+		/* Written as it goes: a big fleet's plan is long. */
+		if (g->json) {
+			fwrite(sb.buf, 1, sb.len, stdout);
+			strbuf_reset(&sb);
+		}
+		fflush(stdout);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	if (g->json)
+		printf("%s\n", sb.buf);
+	strbuf_release(&sb);
+	status_report_clear(&st);
+	if (failing)
+		rc = cli_worst_exit(rc, PGSTEP_EXIT_FAILED);
+	return rc;
+}
+
 int cli_plan(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
@@ -458,55 +514,10 @@ int cli_plan(const struct cli_globals *g, int argc, char **argv)
 	}
 	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
-	struct status_report st;
-	status_collect(c.e.set, c.ts, c.n, &st);
 	struct plan_risk_options po = {
 	    .to = c.o.to, .resume = c.o.resume, .preflight = c.o.preflight};
-	struct plan_text pt = {.g = g, .verbose = c.o.verbose};
-	struct strbuf sb;
-	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_key(&j, "tenants");
-	json_begin_array(&j);
-	rc = PGSTEP_EXIT_OK;
-	bool failing = false;
-	for (size_t i = 0; i < st.n; i++) {
-		struct plan_risk r;
-		struct pgstep_error err = {0};
-		if (!plan_risk_tenant(&c.e, &st.items[i], &po, &r, &err)) {
-			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", err.msg);
-			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
-			json_tenant(&j, &r, err.msg);
-		} else {
-			if (g->json)
-				json_tenant(&j, &r, NULL);
-			else
-				text_tenant(&pt, &r);
-			if (r.offline_reason)
-				rc = cli_worst_exit(rc, r.offline_code);
-			int worst = plan_risk_worst(&r);
-			failing |= c.o.fail_on && worst >= 0 && worst >= (int)fail_on;
-		}
-		plan_risk_clear(&r);
-		error_clear(&err);
-		/* Written as it goes: a big fleet's plan is long. */
-		if (g->json) {
-			fwrite(sb.buf, 1, sb.len, stdout);
-			strbuf_reset(&sb);
-		}
-		fflush(stdout);
-	}
-	json_end_array(&j);
-	json_end_object(&j);
-	if (g->json)
-		printf("%s\n", sb.buf);
-	strbuf_release(&sb);
-	status_report_clear(&st);
+	size_t total;
+	rc = cli_plan_show(g, &c, &po, c.o.verbose, c.o.fail_on ? (int)fail_on : -1, &total);
 	cli_command_close(&c);
-	if (failing)
-		rc = cli_worst_exit(rc, PGSTEP_EXIT_FAILED);
 	return rc;
 }
