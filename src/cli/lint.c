@@ -5,12 +5,18 @@
  * diesel up.sql / down.sql, Flyway V / U files. Output is one line per
  * finding (file:line:col: severity rule: message) or the JSON of doc/pgstep.1.
  * Exit: 2 when a file cannot be read, 1 when a finding reaches --fail-on
- * (error by default) or a file does not parse, else 0. */
+ * (error by default) or a file does not parse, else 0.
+ *
+ * Files are analysed on --jobs threads (libpg_query keeps its memory per
+ * thread; the risk engine has no shared state) while the main thread prints
+ * each file as soon as it and every file before it are done, then frees its
+ * report: the output is the serial run's, byte for byte. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +33,12 @@
 #include "pgstep/xalloc.h"
 
 #define LINT_USAGE                                                                                 \
-	"lint [FILE|DIR...] [--fail-on error|warn|info] [--verbose] [--assume-in-transaction]\n"   \
-	"       [--assume-no-timeouts] [--explain [RULE]]"
+	"lint [FILE|DIR...] [--fail-on error|warn|info] [--verbose] [--jobs N]\n"                  \
+	"       [--assume-in-transaction] [--assume-no-timeouts] [--explain [RULE]]"
+
+/* Threads by default: the online CPUs, at most this many. */
+#define LINT_DEFAULT_JOBS_MAX 8
+#define LINT_JOBS_MAX         64
 
 struct lint_opts {
 	enum risk_severity fail_on;
@@ -37,6 +47,7 @@ struct lint_opts {
 	bool no_timeouts;
 	const char *explain;
 	bool explain_all;
+	int jobs; /* 0: the default */
 };
 
 /* One analysed file. */
@@ -44,19 +55,28 @@ struct lint_file {
 	char *path;
 	bool unreadable;
 	char *read_error;
-	struct risk_file_report rep;
+	struct risk_file_report rep; /* freed once out is rendered */
+	struct strbuf out;           /* what it prints */
+	bool failed;                 /* a finding reaches --fail-on */
+	bool done;                   /* out is ready (under the pool's mutex with threads) */
 };
 
 /* ---- collecting files -------------------------------------------------------- */
 
-static int path_cmp(const void *a, const void *b)
-{
-	return text_natural_cmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
 	return text_ends_with(s, suffix);
+}
+
+struct dir_entry {
+	char *name;
+	bool regular; /* readdir says so: no stat needed */
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return text_natural_cmp(((const struct dir_entry *)a)->name,
+	                        ((const struct dir_entry *)b)->name);
 }
 
 /* Add every *.sql under dir (archive/ holds retired migrations: skipped). */
@@ -68,30 +88,35 @@ static void walk_dir(const char *dir, struct strvec *out)
 		return;
 	}
 	struct dirent *e;
-	struct strvec names;
-	strvec_init(&names);
+	struct dir_entry *ents = NULL;
+	size_t n = 0, cap = 0;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		strvec_push(&names, e->d_name);
+		XGROW(ents, cap, n + 1);
+		ents[n].name = xstrdup(e->d_name);
+		ents[n].regular = e->d_type == DT_REG;
+		n++;
 	}
 	closedir(d);
-	if (names.n > 1) /* an empty directory leaves items NULL */
-		qsort(names.items, names.n, sizeof *names.items, path_cmp);
-	for (size_t i = 0; i < names.n; i++) {
-		char *p = xasprintf("%s/%s", dir, names.items[i]);
+	if (n > 1)
+		qsort(ents, n, sizeof *ents, entry_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", dir, ents[i].name);
 		struct stat st;
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (strcmp(names.items[i], "archive") != 0)
+		/* Symbolic links and file systems without d_type need stat. */
+		if (!ents[i].regular && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (strcmp(ents[i].name, "archive") != 0)
 				walk_dir(p, out);
 			free(p);
-		} else if (has_suffix(names.items[i], ".sql")) {
+		} else if (has_suffix(ents[i].name, ".sql")) {
 			strvec_push_owned(out, p);
 		} else {
 			free(p);
 		}
+		free(ents[i].name);
 	}
-	strvec_clear(&names);
+	free(ents);
 }
 
 /* ---- formats ------------------------------------------------------------------- */
@@ -203,7 +228,9 @@ static bool read_text(const char *path, struct strbuf *sb, char **why)
 {
 	int rc = strbuf_read_file(sb, path);
 	if (rc != 0) {
-		*why = xasprintf("cannot read: %s", strerror(rc));
+		char buf[256];
+		/* strerror is not thread-safe; the GNU strerror_r returns the text. */
+		*why = xasprintf("cannot read: %s", strerror_r(rc, buf, sizeof buf));
 		return false;
 	}
 	size_t bad;
@@ -256,13 +283,15 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 
 /* ---- output ---------------------------------------------------------------------- */
 
-static void print_report_text(const struct cli_globals *g, const struct lint_opts *lo,
-                              const char *path, const struct risk_report *r)
+static void report_text(struct strbuf *out, const struct cli_globals *g, const struct lint_opts *lo,
+                        const char *path, const struct risk_report *r)
 {
+	struct strbuf lead;
+	strbuf_init(&lead);
 	for (size_t i = 0; i < r->n_problems; i++) {
-		char *lead = xasprintf("%s:%d:%d: ", path, r->problems[i].line, r->problems[i].col);
-		cli_problem_print(g, lead, &r->problems[i]);
-		free(lead);
+		strbuf_reset(&lead);
+		strbuf_addf(&lead, "%s:%d:%d: ", path, r->problems[i].line, r->problems[i].col);
+		cli_problem_format(out, g, lead.buf, &r->problems[i]);
 	}
 	for (size_t i = 0; i < r->n_stmts; i++) {
 		const struct risk_stmt *st = &r->stmts[i];
@@ -270,11 +299,12 @@ static void print_report_text(const struct cli_globals *g, const struct lint_opt
 			const struct risk_finding *f = &st->findings[j];
 			if (f->allowed || (f->severity == RISK_INFO && !lo->verbose))
 				continue;
-			char *lead = xasprintf("%s:%d:%d: ", path, f->line, f->col);
-			cli_finding_print(g, lead, f, lo->verbose ? "    " : NULL);
-			free(lead);
+			strbuf_reset(&lead);
+			strbuf_addf(&lead, "%s:%d:%d: ", path, f->line, f->col);
+			cli_finding_format(out, g, lead.buf, f, lo->verbose ? "    " : NULL);
 		}
 	}
+	strbuf_release(&lead);
 }
 
 static void json_report(struct json *j, const struct risk_report *r)
@@ -283,49 +313,169 @@ static void json_report(struct json *j, const struct risk_report *r)
 		cli_stmt_json(j, &r->stmts[i], NULL, NULL);
 }
 
-static void print_json(struct lint_file *files, size_t n)
+/* One file's object of the "files" array; the caller prints the array
+ * around it, so files can be printed one by one as they are done. */
+static void report_json(struct strbuf *out, const struct lint_file *f, bool first)
 {
-	struct strbuf out;
 	struct json j;
-	strbuf_init(&out);
-	json_init(&j, &out);
+	json_init(&j, out);
+	if (!first)
+		strbuf_addc(out, ',');
 	json_begin_object(&j);
-	json_key(&j, "files");
+	json_kv_string(&j, "file", f->path);
+	json_key(&j, "statements");
 	json_begin_array(&j);
-	for (size_t i = 0; i < n; i++) {
-		const struct lint_file *f = &files[i];
+	json_report(&j, &f->rep.up);
+	json_report(&j, &f->rep.down);
+	json_end_array(&j);
+	json_key(&j, "errors");
+	json_begin_array(&j);
+	if (f->unreadable) {
 		json_begin_object(&j);
-		json_kv_string(&j, "file", f->path);
-		json_key(&j, "statements");
-		json_begin_array(&j);
-		json_report(&j, &f->rep.up);
-		json_report(&j, &f->rep.down);
-		json_end_array(&j);
-		json_key(&j, "errors");
-		json_begin_array(&j);
-		if (f->unreadable) {
-			json_begin_object(&j);
-			json_kv_int(&j, "line", 0);
-			json_kv_int(&j, "column", 0);
-			json_kv_string(&j, "message", f->read_error);
-			json_end_object(&j);
-		}
-		cli_problems_json(&j, &f->rep.up);
-		cli_problems_json(&j, &f->rep.down);
-		json_end_array(&j);
+		json_kv_int(&j, "line", 0);
+		json_kv_int(&j, "column", 0);
+		json_kv_string(&j, "message", f->read_error);
 		json_end_object(&j);
 	}
+	cli_problems_json(&j, &f->rep.up);
+	cli_problems_json(&j, &f->rep.down);
 	json_end_array(&j);
 	json_end_object(&j);
-	fwrite(out.buf, 1, out.len, stdout);
-	fputc('\n', stdout);
-	strbuf_release(&out);
 }
 
-static int report_exit(const struct risk_report *r, enum risk_severity fail_on)
+static bool report_fails(const struct risk_report *r, enum risk_severity fail_on)
 {
 	int worst = risk_report_worst(r);
-	return worst >= 0 && worst >= (int)fail_on ? PGSTEP_EXIT_FAILED : PGSTEP_EXIT_OK;
+	return worst >= 0 && worst >= (int)fail_on;
+}
+
+/* What every file is analysed and shown with (read-only, shared by the
+ * threads). */
+struct lint_job {
+	const struct cli_globals *g;
+	const struct lint_opts *lo;
+	const struct risk_options *base;
+};
+
+/* Analyse file index i and render what it prints; the report is freed
+ * right away, only the text is kept until the file's turn to be printed. */
+static void lint_file_run(const struct lint_job *job, struct lint_file *f, size_t i)
+{
+	lint_one(f, job->base);
+	strbuf_init(&f->out);
+	if (job->g->json)
+		report_json(&f->out, f, i == 0);
+	if (!f->unreadable) {
+		if (!job->g->json) {
+			report_text(&f->out, job->g, job->lo, f->path, &f->rep.up);
+			report_text(&f->out, job->g, job->lo, f->path, &f->rep.down);
+		}
+		f->failed = report_fails(&f->rep.up, job->lo->fail_on) ||
+		            report_fails(&f->rep.down, job->lo->fail_on);
+	}
+	risk_file_report_clear(&f->rep);
+}
+
+/* ---- analysing on several threads ----------------------------------------------- */
+
+/* Worker threads take the next file to analyse; the main thread prints the
+ * files in order, waiting for the next one when it is not done yet (and
+ * analysing it itself when no worker has taken it). With one job there are
+ * no threads: each file is analysed when its turn comes. */
+struct lint_pool {
+	const struct lint_job *job;
+	struct lint_file *files;
+	size_t n;
+	pthread_mutex_t mu;
+	pthread_cond_t done; /* a file became done */
+	size_t next;         /* the next file to analyse, under mu */
+	pthread_t threads[LINT_JOBS_MAX];
+	int n_threads;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct lint_pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (i == p->n)
+			break;
+		lint_file_run(p->job, &p->files[i], i);
+		pthread_mutex_lock(&p->mu);
+		p->files[i].done = true;
+		pthread_cond_broadcast(&p->done);
+		pthread_mutex_unlock(&p->mu);
+	}
+	/* No pg_query_exit(): libpg_query frees a thread's parser memory when
+	 * the thread ends (a pthread key destructor); calling it as well frees
+	 * that memory twice (ASan). */
+	return NULL;
+}
+
+/* --jobs, or the online CPUs up to LINT_DEFAULT_JOBS_MAX; never more than
+ * there are files. */
+static int lint_jobs(const struct lint_opts *lo, size_t n_files)
+{
+	long jobs = lo->jobs;
+	if (jobs == 0) {
+		jobs = sysconf(_SC_NPROCESSORS_ONLN);
+		if (jobs < 1)
+			jobs = 1;
+		if (jobs > LINT_DEFAULT_JOBS_MAX)
+			jobs = LINT_DEFAULT_JOBS_MAX;
+	}
+	if ((size_t)jobs > n_files)
+		jobs = n_files ? (long)n_files : 1;
+	return (int)jobs;
+}
+
+static void pool_start(struct lint_pool *p, int jobs)
+{
+	p->n_threads = 0;
+	if (jobs < 2)
+		return;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (int k = 0; k < jobs; k++) {
+		if (pthread_create(&p->threads[k], NULL, pool_worker, p) != 0)
+			break; /* fewer threads: the main thread helps (pool_wait) */
+		p->n_threads++;
+	}
+	if (p->n_threads == 0) {
+		pthread_cond_destroy(&p->done);
+		pthread_mutex_destroy(&p->mu);
+	}
+}
+
+/* Return when file i is analysed. */
+static void pool_wait(struct lint_pool *p, size_t i)
+{
+	bool mine = p->n_threads == 0;
+	if (!mine) {
+		pthread_mutex_lock(&p->mu);
+		mine = p->next <= i;
+		if (mine)
+			p->next = i + 1;
+		while (!mine && !p->files[i].done)
+			pthread_cond_wait(&p->done, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (mine) {
+		lint_file_run(p->job, &p->files[i], i);
+		p->files[i].done = true;
+	}
+}
+
+static void pool_finish(struct lint_pool *p)
+{
+	if (p->n_threads == 0)
+		return;
+	for (int k = 0; k < p->n_threads; k++)
+		pthread_join(p->threads[k], NULL);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
 }
 
 /* ---- --explain ------------------------------------------------------------------- */
@@ -364,6 +514,7 @@ static int parse_opts(int argc, char **argv, struct lint_opts *lo)
 	    {"assume-in-transaction", no_argument, NULL, 't'},
 	    {"assume-no-timeouts", no_argument, NULL, 'T'},
 	    {"explain", optional_argument, NULL, 'e'},
+	    {"jobs", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -372,7 +523,7 @@ static int parse_opts(int argc, char **argv, struct lint_opts *lo)
 	optind = 1;
 	opterr = 0;
 	int ch;
-	while ((ch = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hvj:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': printf("usage: pgstep %s\n", LINT_USAGE); return PGSTEP_EXIT_OK;
 		case 'f':
@@ -385,6 +536,19 @@ static int parse_opts(int argc, char **argv, struct lint_opts *lo)
 			}
 			break;
 		case 'v': lo->verbose = true; break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || n < 1 || n > LINT_JOBS_MAX) {
+				fprintf(stderr,
+				        "pgstep lint: --jobs takes a number from 1 to %d, not "
+				        "\"%s\"\n",
+				        LINT_JOBS_MAX, optarg);
+				return PGSTEP_EXIT_USAGE;
+			}
+			lo->jobs = (int)n;
+			break;
+		}
 		case 't': lo->in_txn = true; break;
 		case 'T': lo->no_timeouts = true; break;
 		case 'e':
@@ -475,36 +639,36 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 	}
 
 	struct lint_file *files = xcalloc(paths.n ? paths.n : 1, sizeof *files);
-	for (size_t i = 0; i < paths.n; i++) {
+	for (size_t i = 0; i < paths.n; i++)
 		files[i].path = paths.items[i];
-		lint_one(&files[i], &base);
-	}
+	struct lint_job job = {.g = g, .lo = &lo, .base = &base};
+	struct lint_pool pool = {.job = &job, .files = files, .n = paths.n};
+	pool_start(&pool, lint_jobs(&lo, paths.n));
 
 	rc = PGSTEP_EXIT_OK;
 	bool unreadable = false;
 	if (g->json)
-		print_json(files, paths.n);
+		fputs("{\"files\":[", stdout);
 	for (size_t i = 0; i < paths.n; i++) {
 		struct lint_file *f = &files[i];
+		pool_wait(&pool, i);
+		fwrite(f->out.buf, 1, f->out.len, stdout);
+		strbuf_release(&f->out);
 		if (f->unreadable) {
 			unreadable = true;
 			fprintf(stderr, "pgstep lint: %s: %s\n", f->path, f->read_error);
-			continue;
 		}
-		if (!g->json) {
-			print_report_text(g, &lo, f->path, &f->rep.up);
-			print_report_text(g, &lo, f->path, &f->rep.down);
-		}
-		if (report_exit(&f->rep.up, lo.fail_on) || report_exit(&f->rep.down, lo.fail_on))
+		if (f->failed)
 			rc = PGSTEP_EXIT_FAILED;
 	}
+	if (g->json)
+		fputs("]}\n", stdout);
+	pool_finish(&pool);
 	if (unreadable)
 		rc = PGSTEP_EXIT_USAGE;
 
-	for (size_t i = 0; i < paths.n; i++) {
-		risk_file_report_clear(&files[i].rep);
+	for (size_t i = 0; i < paths.n; i++)
 		free(files[i].read_error);
-	}
 	free(files);
 	strvec_clear(&paths);
 	strvec_clear(&inputs);

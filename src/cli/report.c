@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "pgstep/json.h"
+#include "pgstep/strbuf.h"
 
 const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s)
 {
@@ -15,19 +16,39 @@ const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s
 	return s == RISK_ERROR ? "\033[1;31m" : s == RISK_WARN ? "\033[33m" : "\033[36m";
 }
 
+void cli_finding_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
+                        const struct risk_finding *f, const char *safer_indent)
+{
+	strbuf_addf(out, "%s%s%s%s %s: %s\n", lead, cli_severity_color(g, f->severity),
+	            risk_severity_name(f->severity), cli_reset(g), f->rule->id, f->message);
+	if (safer_indent)
+		strbuf_addf(out, "%ssafer: %s\n", safer_indent, f->rule->alternative);
+}
+
 void cli_finding_print(const struct cli_globals *g, const char *lead, const struct risk_finding *f,
                        const char *safer_indent)
 {
-	printf("%s%s%s%s %s: %s\n", lead, cli_severity_color(g, f->severity),
-	       risk_severity_name(f->severity), cli_reset(g), f->rule->id, f->message);
-	if (safer_indent)
-		printf("%ssafer: %s\n", safer_indent, f->rule->alternative);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	cli_finding_format(&sb, g, lead, f, safer_indent);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
+}
+
+void cli_problem_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
+                        const struct risk_problem *p)
+{
+	strbuf_addf(out, "%s%serror%s: %s\n", lead, cli_severity_color(g, RISK_ERROR), cli_reset(g),
+	            p->message);
 }
 
 void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p)
 {
-	printf("%s%serror%s: %s\n", lead, cli_severity_color(g, RISK_ERROR), cli_reset(g),
-	       p->message);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	cli_problem_format(&sb, g, lead, p);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
 }
 
 void cli_stmt_json(struct json *j, const struct risk_stmt *st, cli_stmt_json_fn extra, void *ctx)

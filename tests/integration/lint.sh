@@ -2,7 +2,8 @@
 # pgstep lint through the real binary: the text and JSON formats, exit codes
 # (0 clean, 1 error finding or --fail-on, 2 unreadable input), parse errors
 # that name line and column without stopping the other files, the migration
-# formats (dbmate sections, up/down pairs), the default set and --explain.
+# formats (dbmate sections, up/down pairs), the default set, --jobs (threads
+# print what one thread prints) and --explain.
 # No server is needed.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 
@@ -90,6 +91,35 @@ cp error.sql conf/db/001_err.sql
 printf '[migrations]\ndir = db\n' >conf/pgstep.conf
 check_exit 1 "with pgstep.conf, its migrations directory is linted" sh -c "cd conf && \"$PGSTEP\" lint"
 like "$TAP_OUT" 'db/001_err\.sql:2:1: error non-transactional-in-transaction' "from the configured directory"
+
+# --- threads ------------------------------------------------------------------------
+# Files are analysed on --jobs threads and printed in order: the output is the
+# serial run's, byte for byte, in both formats and with an unreadable file.
+corpus="$TOP_SRCDIR/tests/risk/corpus"
+for fmt in text json; do
+	g=
+	[ "$fmt" = json ] && g=--json
+	"$PGSTEP" $g lint --verbose --jobs 1 "$corpus" latin1.sql set >serial.$fmt 2>serial.$fmt.err
+	echo "exit $?" >>serial.$fmt
+	for jobs in 2 3 8 default; do
+		j="--jobs $jobs"
+		[ "$jobs" = default ] && j=
+		"$PGSTEP" $g lint --verbose $j "$corpus" latin1.sql set >par.$fmt 2>par.$fmt.err
+		echo "exit $?" >>par.$fmt
+		if cmp -s serial.$fmt par.$fmt && cmp -s serial.$fmt.err par.$fmt.err; then
+			pass "$fmt: ${j:-the default jobs} prints what --jobs 1 prints"
+		else
+			fail "$fmt: ${j:-the default jobs} prints what --jobs 1 prints"
+			diag "$(diff serial.$fmt par.$fmt | head -20)"
+		fi
+	done
+done
+like "$(tail -1 serial.text)" '^exit 2$' "an unreadable file still exits 2 with threads"
+is "$(grep -c '' serial.json)" 2 "the JSON is one line (and the exit status)"
+check_exit 2 "--jobs 0 is refused" "$PGSTEP" lint --jobs 0 warn.sql
+like "$TAP_OUT" '--jobs takes a number from 1 to 64' "says what it takes"
+check_exit 2 "--jobs without a number is refused" "$PGSTEP" lint --jobs many warn.sql
+check_exit 0 "-j is --jobs" "$PGSTEP" lint -j 2 safe.sql warn.sql
 
 # --- explain --------------------------------------------------------------------
 check_exit 0 "--explain RULE" "$PGSTEP" lint --explain add-fk-without-not-valid
