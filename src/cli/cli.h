@@ -128,12 +128,6 @@ void cli_finding_format(struct strbuf *out, const struct cli_globals *g, const c
                         const struct risk_finding *f, const char *safer_indent);
 void cli_problem_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
                         const struct risk_problem *p);
-/* The same lines appended to out (lint builds them on its worker threads). */
-struct strbuf;
-void cli_finding_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
-                        const struct risk_finding *f, const char *safer_indent);
-void cli_problem_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
-                        const struct risk_problem *p);
 /* One statement as lint's JSON object; extra (may be NULL) adds members
  * before it closes. */
 typedef void (*cli_stmt_json_fn)(struct json *j, const struct risk_stmt *st, void *ctx);
