@@ -131,7 +131,7 @@ void help_draw(struct app *app)
 	WINDOW *win = app->help_win;
 	werase(win);
 	wattrset(win, role_attr(ROLE_BORDER_FOCUS));
-	box(win, 0, 0);
+	draw_box(win);
 	wattrset(win, A_NORMAL);
 	mvwaddstr(win, 0, 2, " Help ");
 	size_t max_top = help_lines() > (size_t)(h - 2) ? help_lines() - (size_t)(h - 2) : 0;

@@ -190,3 +190,15 @@ void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
 		pos = end > start ? end : start;
 	}
 }
+
+/* Outside a UTF-8 locale ncurses draws lines through the terminal's
+ * alternate character set, which many terminals (and terminals behind
+ * screen, mosh or a serial console) show as the letters "lqqk": plain
+ * ASCII is always legible, as the glyphs already are. */
+void draw_box(WINDOW *w)
+{
+	if (glyph->ascii)
+		wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+	else
+		box(w, 0, 0);
+}

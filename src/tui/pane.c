@@ -26,7 +26,7 @@ void pane_frame(struct app *app, struct pane *p, const char *title)
 	attr_t a = role_attr(focus ? ROLE_BORDER_FOCUS : ROLE_BORDER);
 	werase(p->win);
 	wattrset(p->win, a);
-	box(p->win, 0, 0);
+	draw_box(p->win);
 	wattrset(p->win, A_NORMAL);
 	wmove(p->win, 0, 2);
 	draw_str(p->win, " ", 1, a);

@@ -133,6 +133,7 @@ static const struct glyphs glyphs_ascii = {
     .irreversible = "I",
     .baseline = "B",
     .ellipsis = ".",
+    .ascii = true,
 };
 
 const struct glyphs *glyph = &glyphs_ascii;

@@ -70,6 +70,7 @@ struct glyphs {
 	const char *applied, *mpending, *mfailed, *mdirty, *rolled_back, *archived, *skipped,
 	    *missing, *changed;
 	const char *folded, *unfolded, *irreversible, *baseline, *ellipsis;
+	bool ascii; /* frames in + - | too (see draw_box) */
 };
 extern const struct glyphs *glyph;
 void glyphs_init(void);
@@ -106,6 +107,8 @@ int draw_text(WINDOW *w, const char *s, size_t len, int maxcols, attr_t a);
 int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a);
 int text_width(const char *s);
 void draw_fill(WINDOW *w, int cols, attr_t a);
+/* The frame of a window: line drawing under UTF-8, + - | otherwise. */
+void draw_box(WINDOW *w);
 
 /* A document: lines of text with role spans, what the detail tabs show. */
 struct doc_span {
