@@ -65,6 +65,36 @@ check "an unknown command says so" wait_for 'unknown command :nosuch'
 check "the : history is saved under ~/.local/state/pgstep" \
 	grep -q 'tenant globex' "$T/home/.local/state/pgstep/command_history"
 
+# Tab completion at the : prompt: command names, then tenants, versions, tabs.
+keys :
+wait_for '^:' >/dev/null
+type_text "ten"
+keys Tab
+check "Tab completes a command name (:ten -> :tenant)" wait_for '^:tenant *$'
+type_text "ini"
+keys Tab
+check "Tab completes a tenant name (initech)" wait_for '^:tenant initech *$'
+keys Enter
+check "the completed command runs" wait_for 'Migrations of initech'
+keys :
+wait_for '^:' >/dev/null
+type_text "goto 01"
+keys Tab
+keys Tab
+check "Tab twice lists the matching versions in the hint bar" wait_for '010 +011'
+type_text "2"
+keys Tab
+check "Tab completes a version (012)" wait_for '^:goto 012 *$'
+keys Escape
+wait_gone '^:goto' >/dev/null
+keys :
+wait_for '^:' >/dev/null
+type_text "tab hi"
+keys Tab
+check "Tab completes a tab name (history)" wait_for '^:tab history *$'
+keys Escape
+wait_gone '^:tab' >/dev/null
+
 keys '?'
 check "? lists the keys" wait_for 'PgDn'
 check "? lists the : commands" wait_for ':goto ARG'

@@ -55,6 +55,22 @@ check "NO_COLOR=1: the selection is still visible (reverse video)" \
 keys q
 wait_exit 0 10 mono >/dev/null
 
+S=nocolor
+tui_start -s nocolor 100 30 --no-color -c "$CONF"
+check "--no-color: the screen is drawn" wait_for 'globex .*6 pending' 30
+screen_sgr nocolor >"$T/screen"
+check "--no-color: no colour escapes" \
+	sh -c "! grep -Eq '$(printf '\033')\\[[0-9;]*(3[0-7]|4[0-7]|38;5;[0-9]+)m' '$T/screen'"
+# Ctrl-L: bytes written to the terminal behind curses stay on screen (only
+# dirty windows are redrawn) until a full redraw.
+$TMUX_CMD run-shell -t nocolor 'printf "\033[6;8HGARBAGE-BEHIND-CURSES" > #{pane_tty}'
+check "bytes written behind curses show on the screen" wait_for 'GARBAGE-BEHIND-CURSES'
+keys C-l
+check "Ctrl-L redraws the whole screen: they are gone" wait_gone 'GARBAGE-BEHIND-CURSES'
+check "Ctrl-L: the tenants are still there" wait_for 'acme .*up to date'
+keys q
+wait_exit 0 10 nocolor >/dev/null
+
 S=ascii
 tui_start -s ascii -e LANG=C -e LC_ALL=C 100 30 -c "$CONF"
 check "LANG=C: ASCII badges" wait_for 'acme .*\+ up to date' 30
