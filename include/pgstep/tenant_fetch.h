@@ -11,6 +11,7 @@
 #include "pgstep/migset.h"
 #include "pgstep/state.h"
 #include "pgstep/status.h"
+#include "pgstep/strvec.h"
 #include "pgstep/tenant.h"
 
 struct tenant_fetch;
@@ -33,6 +34,8 @@ bool tenant_fetch_done(const struct tenant_fetch *f);
 const struct tenant_status *tenant_fetch_status(const struct tenant_fetch *f);
 const struct event_rows *tenant_fetch_events(const struct tenant_fetch *f);
 const char *tenant_fetch_error(const struct tenant_fetch *f);
+/* The server's notices and warnings so far ("NOTICE: text"), in order. */
+const struct strvec *tenant_fetch_notices(const struct tenant_fetch *f);
 struct tenant *tenant_fetch_tenant(const struct tenant_fetch *f);
 
 #endif

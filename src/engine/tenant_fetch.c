@@ -25,7 +25,20 @@ struct tenant_fetch {
 	struct tenant_status status;
 	struct event_rows events;
 	char *error;
+	struct strvec notices; /* the server's NOTICEs and WARNINGs, in order */
 };
+
+/* "NOTICE:  text" as psql shows it, kept for the front end: the engine never
+ * prints, and a terminal interface must not let libpq write to stderr. */
+static void fetch_notice(void *ctx, const PGresult *res)
+{
+	struct tenant_fetch *f = ctx;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char *line = xasprintf("%s: %s", sev ? sev : "NOTICE", msg ? msg : "");
+	strvec_push(&f->notices, line);
+	free(line);
+}
 
 static int64_t tenant_fetch_now_ms(void)
 {
@@ -94,6 +107,7 @@ struct tenant_fetch *tenant_fetch_start(const struct migset *set, struct tenant 
 	f->set = set;
 	f->tenant = t;
 	f->status.tenant = t;
+	strvec_init(&f->notices);
 	struct pgstep_error err = {0};
 	f->s = session_connect_start(t->conninfo, t->name, &err);
 	if (!f->s) {
@@ -102,6 +116,7 @@ struct tenant_fetch *tenant_fetch_start(const struct migset *set, struct tenant 
 	}
 	int secs = session_connect_timeout(t->conninfo);
 	f->deadline_ms = secs ? tenant_fetch_now_ms() + (int64_t)secs * 1000 : 0;
+	session_set_notice_handler(f->s, fetch_notice, f);
 	f->state = FETCH_CONNECTING;
 	/* libpq: after PQconnectStart, behave as if polling said "writing". */
 	f->wait = SESSION_WAIT_WRITE;
@@ -118,6 +133,7 @@ void tenant_fetch_free(struct tenant_fetch **fp)
 	free(f->status.error);
 	state_rows_clear(&f->status.rows);
 	event_rows_clear(&f->events);
+	strvec_clear(&f->notices);
 	free(f->error);
 	free(f);
 	*fp = NULL;
@@ -191,6 +207,11 @@ const struct tenant_status *tenant_fetch_status(const struct tenant_fetch *f)
 const struct event_rows *tenant_fetch_events(const struct tenant_fetch *f)
 {
 	return &f->events;
+}
+
+const struct strvec *tenant_fetch_notices(const struct tenant_fetch *f)
+{
+	return &f->notices;
 }
 
 const char *tenant_fetch_error(const struct tenant_fetch *f)

@@ -172,6 +172,7 @@ static void app_reload(struct app *app)
 	    status_async_start(app->eng.set, app->eng.tenants.items, app->eng.tenants.n, 0);
 	app_fetch_forget(app);
 	app->sel_known = false;
+	app->notices_shown = 0;
 	app_rebuild_rows(app);
 	app_invalidate_detail(app);
 	screen_mark_all(app);

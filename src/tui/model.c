@@ -299,6 +299,12 @@ bool app_fetch_step(struct app *app, const struct pollfd *fds, size_t nfds)
 		k++;
 		if (tenant_fetch_step(app->fetches[i], rev) && i == app->tenant_sel)
 			sel_done = true;
+		/* The server's notices go to the message line, never the tty. */
+		const struct strvec *nv = tenant_fetch_notices(app->fetches[i]);
+		if (i == app->tenant_sel && nv->n > app->notices_shown) {
+			app_message(app, false, "%s: %s", app_tenant(app)->name, nv->items[nv->n - 1]);
+			app->notices_shown = nv->n;
+		}
 	}
 	return sel_done;
 }
@@ -322,6 +328,9 @@ void app_select_tenant(struct app *app, size_t i)
 	if (i >= app->eng.tenants.n)
 		return;
 	app->tenant_sel = i;
+	/* Notices are news once: a kept fetch's were shown when they came. */
+	app->notices_shown =
+	    app->fetches && app->fetches[i] ? tenant_fetch_notices(app->fetches[i])->n : 0;
 	app->panes[PANE_TENANTS].dirty = true;
 	app_rebuild_rows(app);
 	app_invalidate_detail(app);

@@ -220,6 +220,7 @@ struct app {
 	unsigned fetch_tick;
 	size_t n_fetches; /* how many are non-NULL */
 	bool sel_known;   /* the selected tenant's badge has been seen */
+	size_t notices_shown; /* of the selected tenant's fetch */
 
 	/* message line */
 	char *msg;

@@ -71,6 +71,29 @@ check "Ctrl-L: the tenants are still there" wait_for 'acme .*up to date'
 keys q
 wait_exit 0 10 nocolor >/dev/null
 
+# A server NOTICE reaches the message line: initech's state table becomes a
+# view whose filter raises one, so reading the tenant's rows sends it.
+ci=$(sed -n '/^\[tenant initech\]/,/^\[/s/^conninfo = //p' "$CONF" | head -1)
+notice_sql() { psql -X -q -v ON_ERROR_STOP=1 -d "$ci" -c "$1" >"$T/psql.out" 2>&1; }
+check "initech's rows raise a NOTICE when read" notice_sql "
+	ALTER TABLE pgstep.migrations RENAME TO migrations_real;
+	CREATE FUNCTION pgstep.hello() RETURNS boolean LANGUAGE plpgsql AS
+	  \$\$BEGIN RAISE NOTICE 'hello from the initech server'; RETURN true; END\$\$;
+	CREATE VIEW pgstep.migrations AS SELECT * FROM pgstep.migrations_real WHERE pgstep.hello()"
+S=notice
+tui_start -s notice 100 30 -c "$CONF"
+wait_for 'acme .*up to date' 30 >/dev/null
+command_line "tenant initech"
+wait_for 'Migrations of initech' >/dev/null
+keys r
+check "the server's NOTICE reaches the message line" \
+	wait_for 'initech: NOTICE: hello from the initech server'
+check "and does not end up behind curses (the frame is intact)" wait_for '^└'
+keys q
+wait_exit 0 10 notice >/dev/null
+notice_sql "DROP VIEW pgstep.migrations; DROP FUNCTION pgstep.hello();
+	ALTER TABLE pgstep.migrations_real RENAME TO migrations" || sed 's/^/# /' "$T/psql.out"
+
 S=ascii
 tui_start -s ascii -e LANG=C -e LC_ALL=C 100 30 -c "$CONF"
 check "LANG=C: ASCII badges" wait_for 'acme .*\+ up to date' 30
