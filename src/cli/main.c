@@ -79,6 +79,11 @@ int main(int argc, char **argv)
 		g.color = false;
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Hidden: the man page's key table, generated from actions.def. */
+	if (argc == 2 && strcmp(argv[1], "--keys-roff") == 0) {
+		tui_keys_roff(stdout);
+		return 0;
+	}
 	argc = take_globals(argc, argv, &g, &rc);
 	if (argc < 0)
 		return rc;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tui.h"
 #include "tui_int.h"
 
 static const struct action_info actions[ACT_COUNT] = {
@@ -66,4 +67,46 @@ const char *action_key_name(int key)
 		return buf;
 	}
 	return "?";
+}
+
+/* roff text with '-' and '\\' escaped, so keys and help read as typed. */
+static void roff_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+void tui_keys_roff(FILE *f)
+{
+	/* .TP, then the tag: keys in bold, then the : command; then the help. */
+	for (int a = 0; a < ACT_COUNT; a++) {
+		const struct action_info *ai = &actions[a];
+		fputs(".TP\n", f);
+		bool any = false;
+		for (int k = 0; k < 3; k++) {
+			if (!ai->keys[k])
+				continue;
+			/* Enter is three codes ('\\n', '\\r', KEY_ENTER) with one name. */
+			char name[16]; /* action_key_name's buffer is static */
+			snprintf(name, sizeof name, "%s", action_key_name(ai->keys[k]));
+			bool seen = false;
+			for (int j = 0; j < k; j++)
+				seen = seen || (ai->keys[j] &&
+				                strcmp(action_key_name(ai->keys[j]), name) == 0);
+			if (seen)
+				continue;
+			fputs(any ? ", \\fB" : "\\fB", f);
+			roff_text(f, action_key_name(ai->keys[k]));
+			fputs("\\fR", f);
+			any = true;
+		}
+		fputs(any ? "   \\fB:" : "\\fB:", f);
+		roff_text(f, ai->command);
+		fputs(ai->flags & TAKES_ARG ? "\\fR \\fIARG\\fR\n" : "\\fR\n", f);
+		roff_text(f, ai->help);
+		fputs("\n", f);
+	}
 }

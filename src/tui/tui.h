@@ -4,6 +4,7 @@
 #define PGSTEP_TUI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct tui_options {
 	const char *config_path; /* NULL: ./pgstep.conf */
@@ -15,5 +16,8 @@ struct tui_options {
  * exit code (enum pgstep_exit); errors before the screen opens are printed
  * to stderr. */
 int tui_run(const struct tui_options *o);
+/* The key table of actions.def as roff, for the man page's INTERFACE
+ * section (`pgstep --keys-roff`; tests compare it with doc/pgstep.1). */
+void tui_keys_roff(FILE *f);
 
 #endif

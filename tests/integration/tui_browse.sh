@@ -4,6 +4,14 @@
 # history, `?` help and quitting.
 . "$TOP_SRCDIR/tests/lib/tui.sh"
 
+# The man page's key table is generated from actions.def: the committed
+# copy must match (regenerate with `pgstep --keys-roff`).
+"$PGSTEP" --keys-roff >"$T/keys.roff"
+sed -n '/^\.\\" keys: generated/,/^\.\\" end of keys/p' "$TOP_SRCDIR/doc/pgstep.1" |
+	sed '1,2d;$d' >"$T/keys.man"
+check "doc/pgstep.1's key table is pgstep --keys-roff's" cmp -s "$T/keys.roff" "$T/keys.man"
+check "it lists the : commands and keys (q, :quit)" grep -q ':quit' "$T/keys.man"
+
 tui_demo
 # An applied file edited since: the Diff tab must show it.
 f=$DIR/migrations/phase-0-foundation/001_tenancy.sql
