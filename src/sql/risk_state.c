@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pgstep/pbtree.h"
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
@@ -543,22 +544,9 @@ void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *r
 
 /* ---- parse trees ------------------------------------------------------------- */
 
-static void *arena_pb_alloc(void *data, size_t size)
-{
-	return arena_alloc(data, size);
-}
-
-static void arena_pb_free(void *data, void *p)
-{
-	(void)data;
-	(void)p; /* released with the arena */
-}
-
 PgQuery__ParseResult *risk_unpack(struct arena *a, PgQueryProtobuf pb)
 {
-	ProtobufCAllocator alloc = {
-	    .alloc = arena_pb_alloc, .free = arena_pb_free, .allocator_data = a};
-	return pg_query__parse_result__unpack(&alloc, pb.len, (const uint8_t *)pb.data);
+	return pbtree_decode(a, pb.data, pb.len);
 }
 
 /* ---- generic walk ------------------------------------------------------------ */

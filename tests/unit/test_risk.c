@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pg_query.h>
+#include "pgstep/arena.h"
 #include "pgstep/migset.h"
+#include "pgstep/pbtree.h"
 #include "pgstep/risk.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
@@ -616,6 +619,64 @@ static void test_migrations(void)
 	free(bd);
 }
 
+/* pbtree decodes libpg_query's parse tree into the same structs as
+ * protobuf-c: packing the result again gives the input bytes, for every
+ * corpus file. A truncated or damaged encoding is refused, not misread. */
+static void test_pbtree(void)
+{
+	char *dir = xasprintf("%s/tests/risk/corpus", top_srcdir());
+	DIR *d = opendir(dir);
+	size_t n = 0, same = 0, refused = 0, damaged = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (!text_ends_with(e->d_name, ".sql"))
+			continue;
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		struct strbuf text;
+		strbuf_init(&text);
+		if (strbuf_read_file(&text, path) == 0) {
+			PgQueryProtobufParseResult r = pg_query_parse_protobuf(text.buf);
+			if (!r.error) {
+				struct arena a;
+				arena_init(&a);
+				PgQuery__ParseResult *t =
+				    pbtree_decode(&a, r.parse_tree.data, r.parse_tree.len);
+				size_t size = t ? pg_query__parse_result__get_packed_size(t) : 0;
+				uint8_t *again = xmalloc(size + 1);
+				if (t)
+					pg_query__parse_result__pack(t, again);
+				n++;
+				same += t && size == r.parse_tree.len &&
+				        memcmp(again, r.parse_tree.data, size) == 0;
+				free(again);
+				/* Cut in the middle of the last statement. */
+				if (r.parse_tree.len > 4) {
+					damaged++;
+					refused += pbtree_decode(&a, r.parse_tree.data,
+					                         r.parse_tree.len - 3) == NULL;
+				}
+				arena_release(&a);
+			}
+			pg_query_free_protobuf_parse_result(r);
+		}
+		strbuf_release(&text);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	ok(n >= 200 && same == n, "pbtree: %zu of %zu corpus trees pack back to the same bytes",
+	   same, n);
+	ok(refused == damaged, "pbtree: %zu of %zu truncated trees are refused", refused, damaged);
+	struct arena a;
+	arena_init(&a);
+	static const uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01};
+	ok(pbtree_decode(&a, junk, sizeof junk) == NULL,
+	   "pbtree: a length past the end is refused");
+	ok(pbtree_decode(&a, "", 0) != NULL, "pbtree: no bytes are an empty tree");
+	arena_release(&a);
+}
+
 int main(void)
 {
 	struct strvec risky, info;
@@ -630,6 +691,7 @@ int main(void)
 	test_details();
 	test_migrations();
 	test_catalog();
+	test_pbtree();
 	strvec_clear(&risky);
 	strvec_clear(&info);
 	return done_testing();
