@@ -16,7 +16,11 @@
  * so later statements see what earlier ones created, and every lock the
  * statement takes is visible: in one transaction a mode already held from an
  * earlier statement would not show up again in pg_locks. The copy is dropped
- * afterwards, so nothing survives a file.
+ * afterwards, so nothing survives a file. A file with a single statement
+ * (besides transaction control) and no @before needs no copy: it runs on a
+ * copy shared by the files of one statement, and its transaction is rolled
+ * back instead of committed. Files run on four sessions in parallel
+ * (LOCK_PROOF_JOBS), each file's TAP lines printed in corpus order.
  *
  * What is compared, per statement: the relation locks the backend holds
  * after it (locktype 'relation', granted), strongest mode per relation, on
@@ -37,7 +41,8 @@
  * transaction control (each statement already runs in its own transaction),
  * statements the server refuses inside a transaction block (SQLSTATE 25001;
  * they run outside one for their effect, unless they act on the whole
- * cluster), and statements the fixture file declares to fail (an
+ * cluster or nothing follows them in their file), and statements the fixture
+ * file declares to fail (an
  * "@fails" line with the SQLSTATE they must fail with).
  *
  * One server behaviour depends on the transaction: TRUNCATE of a table that
