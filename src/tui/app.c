@@ -265,6 +265,7 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		return;
 	}
 	case ACT_RELOAD: app_reload(app); return;
+	case ACT_FACTS: app_facts_refresh(app); return;
 	case ACT_REDRAW:
 		app->full_redraw = true;
 		screen_mark_all(app);
@@ -428,8 +429,7 @@ static void app_loop(struct app *app)
 			n_status = status_async_fds(app->status, fds + 1, cap - 1 - APP_FETCH_FDS);
 			timeout = status_async_timeout_ms(app->status);
 		}
-		size_t n_fetch =
-		    app_fetch_fds(app, fds + 1 + n_status, APP_FETCH_FDS, &timeout);
+		size_t n_fetch = app_fetch_fds(app, fds + 1 + n_status, APP_FETCH_FDS, &timeout);
 		nfds += n_status + n_fetch;
 		int rc = poll(fds, nfds, timeout);
 		if (got_quit) {
@@ -477,6 +477,7 @@ int tui_run(const struct tui_options *o)
 	}
 	app->title = o->title;
 	risk_file_report_init(&app->risk);
+	activity_facts_init(&app->facts);
 	glyphs_init();
 	app_signals();
 	screen_open(app);

@@ -302,7 +302,8 @@ bool app_fetch_step(struct app *app, const struct pollfd *fds, size_t nfds)
 		/* The server's notices go to the message line, never the tty. */
 		const struct strvec *nv = tenant_fetch_notices(app->fetches[i]);
 		if (i == app->tenant_sel && nv->n > app->notices_shown) {
-			app_message(app, false, "%s: %s", app_tenant(app)->name, nv->items[nv->n - 1]);
+			app_message(app, false, "%s: %s", app_tenant(app)->name,
+			            nv->items[nv->n - 1]);
 			app->notices_shown = nv->n;
 		}
 	}
@@ -350,6 +351,7 @@ void app_free_model(struct app *app)
 	free(app->worst);
 	doc_clear(&app->doc);
 	risk_file_report_clear(&app->risk);
+	app_facts_clear(app);
 	app_fetch_forget(app);
 	free(app->fetches);
 	free(app->fetch_used);

@@ -4,6 +4,7 @@
  * tenant's events of this migration) and Notes. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,70 @@ static void tab_sql(struct app *app, struct migration *m, struct doc *d)
 	}
 }
 
-static void risk_section(struct doc *d, const char *what, const struct risk_report *r)
+static char *facts_bytes(int64_t b)
+{
+	if (b < 0)
+		return xstrdup("size unknown");
+	if (b < 1024)
+		return xasprintf("%lld bytes", (long long)b);
+	if (b < 1024 * 1024)
+		return xasprintf("%.0f kB", (double)b / 1024);
+	if (b < 1024LL * 1024 * 1024)
+		return xasprintf("%.1f MB", (double)b / (1024 * 1024));
+	return xasprintf("%.1f GB", (double)b / (1024.0 * 1024 * 1024));
+}
+
+/* Under a lock claim: the relation's size and rows, then each session
+ * holding or waiting for a lock on it; those that would make the claim
+ * wait say "blocks" in words, not colour alone. */
+static void risk_claim_facts(struct doc *d, const struct risk_lock_claim *c,
+                             const struct activity_facts *facts)
+{
+	const struct activity_relation *a = facts ? activity_find(facts, c->relation) : NULL;
+	if (!facts || c->new_relation)
+		return;
+	if (!a) {
+		doc_add(d, ROLE_DIM, "%s", "     (no facts)");
+		return;
+	}
+	if (!a->size.exists) {
+		doc_add(d, ROLE_DIM, "%s", "     does not exist yet");
+		return;
+	}
+	char *bytes = facts_bytes(a->size.bytes);
+	if (a->size.rows > 0)
+		doc_add(d, ROLE_NORMAL, "     size %s, about %lld rows", bytes,
+		        (long long)a->size.rows);
+	else if (a->size.rows == 0)
+		doc_add(d, ROLE_NORMAL, "     size %s, empty", bytes);
+	else
+		doc_add(d, ROLE_NORMAL, "     size %s, rows unknown (not analyzed)", bytes);
+	free(bytes);
+	if (!a->n_sessions)
+		doc_add(d, ROLE_DIM, "%s", "     no session holds or waits for a lock on it");
+	for (size_t i = 0; i < a->n_sessions; i++) {
+		const struct activity_session *s = &a->sessions[i];
+		bool blocks = activity_session_blocks(s, c->mode);
+		int64_t age = s->xact_age_s;
+		char agebuf[32] = "no transaction";
+		if (age >= 0)
+			snprintf(agebuf, sizeof agebuf, "xact %llds", (long long)age);
+		struct doc_line *l =
+		    doc_add(d, ROLE_NORMAL, "     %s pid %d %s %s %s, %s, %s: %s",
+		            blocks ? "blocks" : "also", s->pid, s->user ? s->user : "?",
+		            s->granted ? "holds" : "waits for", risk_lock_name(s->mode),
+		            s->state ? s->state : "state unknown", agebuf,
+		            s->query && *s->query ? s->query : "(no query)");
+		if (blocks)
+			doc_span(l, 5, 11, ROLE_RISK_HIGH);
+	}
+	for (size_t i = 0; i < a->n_invalid; i++)
+		doc_add(d, ROLE_RISK_MEDIUM, "     INVALID index %s%s", a->invalid[i].name,
+		        a->invalid[i].building ? " (being built right now)" : "");
+}
+
+static void risk_section(struct doc *d, const char *what, const struct risk_report *r,
+                         const struct activity_facts *facts)
 {
 	doc_add(d, ROLE_HEADING, "%s: %zu statement%s, %s", what, r->n_stmts,
 	        r->n_stmts == 1 ? "" : "s",
@@ -81,6 +145,7 @@ static void risk_section(struct doc *d, const char *what, const struct risk_repo
 			        ? ROLE_RISK_MEDIUM
 			        : ROLE_NORMAL;
 			doc_span(l, 8, 8 + strlen(risk_lock_sql_name(s->locks[k].mode)), lr);
+			risk_claim_facts(d, &s->locks[k], facts);
 		}
 		if (s->effects) {
 			struct strbuf sb;
@@ -112,13 +177,26 @@ static void tab_risk(struct app *app, struct migration *m, struct doc *d)
 	struct doc_line *l =
 	    doc_add(d, ROLE_NORMAL, "Highest risk: %s", worst < 0 ? "none" : risk_word(worst));
 	doc_span(l, 14, strlen(l->text), risk_role(worst));
-	doc_add(d, ROLE_DIM, "%s",
-	        "Offline analysis of the SQL text (live table facts: not yet shown).");
+	struct tenant *t = app_tenant(app);
+	const char *ferr = NULL;
+	const struct activity_facts *facts = app_facts(app, m, &ferr);
+	if (facts && ferr)
+		doc_add(d, ROLE_MSG_ERROR, "Live facts of %s, incomplete: %s (f reads them again)",
+		        t->name, ferr);
+	else if (facts)
+		doc_add(d, ROLE_DIM, "Live facts of %s under each lock of up (f reads them again).",
+		        t->name);
+	else if (t)
+		doc_add(d, ROLE_DIM,
+		        "Offline analysis of the SQL text; f (:facts) reads the live facts of %s.",
+		        t->name);
+	else
+		doc_add(d, ROLE_DIM, "%s", "Offline analysis of the SQL text.");
 	doc_add(d, ROLE_NORMAL, "%s", "");
-	risk_section(d, "up", &r->up);
+	risk_section(d, "up", &r->up, facts);
 	if (r->has_down_section || m->down.text) {
 		doc_add(d, ROLE_NORMAL, "%s", "");
-		risk_section(d, "down", &r->down);
+		risk_section(d, "down", &r->down, NULL);
 	}
 }
 

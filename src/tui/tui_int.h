@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pgstep/activity.h"
 #include "pgstep/ops.h"
 #include "pgstep/risk.h"
 #include "pgstep/status_async.h"
@@ -211,6 +212,12 @@ struct app {
 	enum tab doc_tab;
 	struct risk_file_report risk;
 	struct migration *risk_for;
+	/* The live facts of risk_for's up section on one tenant, read on
+	 * request (facts.c); shown while that migration and tenant are. */
+	struct activity_facts facts;
+	struct migration *facts_for; /* NULL: none read */
+	size_t facts_tenant;
+	char *facts_error; /* owned: the first query that failed, or NULL */
 
 	/* The selected tenant's rows (with the stored texts, merged with the
 	 * set) and events, read in the poll loop (tenant_fetch) from the moment
@@ -218,8 +225,8 @@ struct app {
 	struct tenant_fetch **fetches; /* per tenant; NULL not read */
 	unsigned *fetch_used;          /* per tenant: tick of the last use */
 	unsigned fetch_tick;
-	size_t n_fetches; /* how many are non-NULL */
-	bool sel_known;   /* the selected tenant's badge has been seen */
+	size_t n_fetches;     /* how many are non-NULL */
+	bool sel_known;       /* the selected tenant's badge has been seen */
 	size_t notices_shown; /* of the selected tenant's fetch */
 
 	/* message line */
@@ -261,6 +268,14 @@ void app_select_tenant(struct app *app, size_t i);
 void app_free_model(struct app *app);
 const char *risk_word(int worst);
 enum role risk_role(int worst);
+
+/* facts.c: the Risk tab's live facts. Refresh reads them (blocking, with
+ * short timeouts) for the selected migration and tenant; app_facts returns
+ * them when they are of m on the selected tenant, else NULL. */
+void app_facts_refresh(struct app *app);
+const struct activity_facts *app_facts(const struct app *app, const struct migration *m,
+                                       const char **error);
+void app_facts_clear(struct app *app);
 
 /* detail tabs (tabs.c): build the document of a tab */
 void detail_build(struct app *app, struct doc *d);
