@@ -69,6 +69,19 @@ const char *action_key_name(int key)
 	return "?";
 }
 
+bool action_key_repeats(const struct action_info *ai, int k)
+{
+	if (k < 0 || k >= 3 || !ai->keys[k])
+		return false;
+	/* action_key_name's buffer is static: keep a copy to compare. */
+	char name[16];
+	snprintf(name, sizeof name, "%s", action_key_name(ai->keys[k]));
+	for (int j = 0; j < k; j++)
+		if (ai->keys[j] && strcmp(action_key_name(ai->keys[j]), name) == 0)
+			return true;
+	return false;
+}
+
 /* roff text with '-' and '\\' escaped, so keys and help read as typed. */
 static void roff_text(FILE *f, const char *s)
 {
@@ -90,13 +103,7 @@ void tui_keys_roff(FILE *f)
 			if (!ai->keys[k])
 				continue;
 			/* Enter is three codes ('\\n', '\\r', KEY_ENTER) with one name. */
-			char name[16]; /* action_key_name's buffer is static */
-			snprintf(name, sizeof name, "%s", action_key_name(ai->keys[k]));
-			bool seen = false;
-			for (int j = 0; j < k; j++)
-				seen = seen || (ai->keys[j] &&
-				                strcmp(action_key_name(ai->keys[j]), name) == 0);
-			if (seen)
+			if (action_key_repeats(ai, k))
 				continue;
 			fputs(any ? ", \\fB" : "\\fB", f);
 			roff_text(f, action_key_name(ai->keys[k]));

@@ -103,13 +103,12 @@ static void help_text(struct strbuf *sb, size_t line, bool *have)
 	const struct action_info *ai = action_info((enum action)i);
 	struct strbuf keys;
 	strbuf_init(&keys);
+	/* One line per action, all its keys on it; codes with one name (Enter
+	 * is '\n', '\r' and KEY_ENTER) once. */
 	for (int k = 0; k < 3; k++)
-		if (ai->keys[k]) {
-			const char *name = action_key_name(ai->keys[k]);
-			if (k && strstr(keys.buf, name))
-				continue;
-			strbuf_addf(&keys, "%s%s", keys.len ? " " : "", name);
-		}
+		if (ai->keys[k] && !action_key_repeats(ai, k))
+			strbuf_addf(&keys, "%s%s", keys.len ? " " : "",
+			            action_key_name(ai->keys[k]));
 	char cmd[40];
 	snprintf(cmd, sizeof cmd, ":%s%s", ai->command, ai->flags & TAKES_ARG ? " ARG" : "");
 	strbuf_addf(sb, "%-14s %-16s %s", keys.len ? keys.buf : "-", cmd, ai->help);

@@ -100,6 +100,9 @@ enum action action_for_key(int key);
 enum action action_for_command(const char *name);
 /* "q", "PgDn", "Tab": how a key is written in the help and the hint bar. */
 const char *action_key_name(int key);
+/* Whether ai's k-th key has the name of an earlier one (Enter's three
+ * codes): the help and the man page list each name once. */
+bool action_key_repeats(const struct action_info *ai, int k);
 
 /* ---- text drawing (draw.c) ------------------------------------------- */
 /* Draw at most maxcols columns of s[0..len) (UTF-8) at the cursor; returns

@@ -106,6 +106,9 @@ wait_gone '^:tab' >/dev/null
 keys '?'
 check "? lists the keys" wait_for 'PgDn'
 check "? lists the : commands" wait_for ':goto ARG'
+check "? shows an action's keys on its one line (Up k :up)" wait_for '[│|] Up k +:up '
+check "? lists Enter once for :open's three key codes" wait_for '[│|] +Enter +:open '
+check "? lists each action once" sh -c "[ \"\$(grep -c ':open ' '$T/screen')\" = 1 ] && [ \"\$(grep -c ':page-down ' '$T/screen')\" = 1 ]"
 keys Escape
 check "Escape closes the help" wait_gone ':goto ARG'
 
