@@ -97,6 +97,12 @@ struct plan_risk_options;
 int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 		  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total);
 
+struct json;
+/* Every command's JSON is one object {"tenants":[...]}: sb gets initialised
+ * and the array opened; end closes both. */
+void cli_json_tenants_begin(struct json *j, struct strbuf *sb);
+void cli_json_tenants_end(struct json *j);
+
 /* Print "pgstep: message" to stderr and return err's exit code. */
 int cli_fail(const struct pgstep_error *err);
 void cli_diags(const struct cli_globals *g, const struct diag_list *d);

@@ -17,7 +17,7 @@
 
 int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool default_all)
 {
-	struct pgstep_error err = { 0 };
+	struct pgstep_error err = {0};
 	struct engine *e = &c->e;
 	int rc = -1;
 	memset(e, 0, sizeof *e);
@@ -31,16 +31,16 @@ int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool de
 	cli_diags(g, &e->diags);
 	if (engine_set_has_errors(e)) {
 		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n", e->set->dir,
-			diag_count(&e->diags, DIAG_ERROR));
+		        diag_count(&e->diags, DIAG_ERROR));
 		rc = PGSTEP_EXIT_USAGE;
 		goto fail;
 	}
 	struct selection sel = {
-		.names = c->o.tenants,
-		.n_names = c->o.n_tenants,
-		.groups = c->o.groups,
-		.n_groups = c->o.n_groups,
-		.all = c->o.all,
+	    .names = c->o.tenants,
+	    .n_names = c->o.n_tenants,
+	    .groups = c->o.groups,
+	    .n_groups = c->o.n_groups,
+	    .all = c->o.all,
 	};
 	if (!engine_select(e, &sel, default_all, &c->ts, &c->n, &err)) {
 		rc = cli_fail(&err);
@@ -61,8 +61,8 @@ void cli_command_close(struct cli_command *c)
 
 int cli_worst_exit(int a, int b)
 {
-	static const int order[] = { PGSTEP_EXIT_FAILED, PGSTEP_EXIT_LOCKED, PGSTEP_EXIT_CONNECTION,
-				     PGSTEP_EXIT_DRIFT, PGSTEP_EXIT_USAGE };
+	static const int order[] = {PGSTEP_EXIT_FAILED, PGSTEP_EXIT_LOCKED, PGSTEP_EXIT_CONNECTION,
+	                            PGSTEP_EXIT_DRIFT, PGSTEP_EXIT_USAGE};
 	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
 		if (a == order[i] || b == order[i])
 			return order[i];
@@ -118,7 +118,9 @@ static void status_json(const struct status_report *r, struct strbuf *sb)
 			json_begin_object(&j);
 			json_kv_string(&j, "version", version_text(ms));
 			json_kv_string(&j, "name", status_name_of(ms));
-			json_kv_string(&j, "phase", ms->m ? ms->m->phase : (ms->row->phase ? ms->row->phase : ""));
+			json_kv_string(&j, "phase",
+			               ms->m ? ms->m->phase
+			                     : (ms->row->phase ? ms->row->phase : ""));
 			json_kv_string(&j, "state", mstate_name(ms->state));
 			json_kv_bool(&j, "checksum_ok", ms->checksum_ok);
 			if (ms->row && (ms->state == MSTATE_DIRTY || ms->state == MSTATE_FAILED)) {
@@ -145,11 +147,13 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 	for (size_t i = 0; i < r->n; i++)
 		if (strlen(r->items[i].tenant->name) > w)
 			w = strlen(r->items[i].tenant->name);
-	printf("%-*s  %-11s  %7s  %7s  %s\n", (int)w, "TENANT", "STATE", "APPLIED", "PENDING", "NOTE");
+	printf("%-*s  %-11s  %7s  %7s  %s\n", (int)w, "TENANT", "STATE", "APPLIED", "PENDING",
+	       "NOTE");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tenant_status *ts = &r->items[i];
 		const char *st = tstate_name(ts->state);
-		printf("%-*s  %s%-11s%s  ", (int)w, ts->tenant->name, cli_color(g, st), st, cli_reset(g));
+		printf("%-*s  %s%-11s%s  ", (int)w, ts->tenant->name, cli_color(g, st), st,
+		       cli_reset(g));
 		if (ts->state == TSTATE_UNREACHABLE) {
 			printf("%7s  %7s  %s\n", "-", "-", ts->error);
 			continue;
@@ -163,7 +167,8 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 				       status_name_of(ms), ms->row->statements_done + 1,
 				       ms->row->statements_total);
 			else if (ms->state == MSTATE_FAILED)
-				printf("%s%s_%s failed (%s)", sep, version_text(ms), status_name_of(ms),
+				printf("%s%s_%s failed (%s)", sep, version_text(ms),
+				       status_name_of(ms),
 				       ms->row->sqlstate ? ms->row->sqlstate : "error");
 			else if (ms->state == MSTATE_APPLIED && !ms->checksum_ok)
 				printf("%s%s_%s changed since applied", sep, version_text(ms),
@@ -184,7 +189,8 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 		const char *phase = NULL;
 		for (size_t k = 0; k < ts->n; k++) {
 			const struct mig_status *ms = &ts->items[k];
-			const char *ph = ms->m ? (ms->m->archived ? "archive" : ms->m->phase) : "(no file)";
+			const char *ph =
+			    ms->m ? (ms->m->archived ? "archive" : ms->m->phase) : "(no file)";
 			if (!phase || strcmp(phase, ph) != 0) {
 				if (*ph)
 					printf("  %s\n", ph);
@@ -201,7 +207,9 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 int cli_status(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
-	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_CHECK, "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &c.o);
+	int rc =
+	    cli_parse(argc, argv, OPT_SELECT | OPT_CHECK,
+	              "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_command_open(g, &c, true)) >= 0)
@@ -246,7 +254,6 @@ const char *cli_transaction_mode(const struct migration *m)
 	return blocks ? "file" : "single";
 }
 
-
 struct outcome {
 	const char *tenant;
 	int rc;
@@ -254,25 +261,21 @@ struct outcome {
 };
 
 static void outcomes_print(const struct cli_globals *g, const char *verb, struct outcome *out,
-			   size_t n)
+                           size_t n)
 {
 	if (g->json) {
 		struct strbuf sb;
 		struct json j;
-		strbuf_init(&sb);
-		json_init(&j, &sb);
-		json_begin_object(&j);
-		json_key(&j, "tenants");
-		json_begin_array(&j);
+		cli_json_tenants_begin(&j, &sb);
 		for (size_t i = 0; i < n; i++) {
 			json_begin_object(&j);
 			json_kv_string(&j, "name", out[i].tenant);
 			json_kv_string(&j, "result",
-				       out[i].rc == PGSTEP_EXIT_OK ? "ok"
-				       : out[i].rc == -1 ? "not attempted"
-				       : out[i].rc == PGSTEP_EXIT_LOCKED ? "locked"
-				       : out[i].rc == PGSTEP_EXIT_CONNECTION ? "unreachable"
-									       : "failed");
+			               out[i].rc == PGSTEP_EXIT_OK           ? "ok"
+			               : out[i].rc == -1                     ? "not attempted"
+			               : out[i].rc == PGSTEP_EXIT_LOCKED     ? "locked"
+			               : out[i].rc == PGSTEP_EXIT_CONNECTION ? "unreachable"
+			                                                     : "failed");
 			json_kv_int(&j, "exit", out[i].rc < 0 ? 0 : out[i].rc);
 			json_kv_string(&j, "error", out[i].error);
 			json_end_object(&j);
@@ -288,17 +291,18 @@ static void outcomes_print(const struct cli_globals *g, const char *verb, struct
 	printf("\nsummary (%s):\n", verb);
 	for (size_t i = 0; i < n; i++)
 		printf("  %-20s %s\n", out[i].tenant,
-		       out[i].rc == PGSTEP_EXIT_OK ? "ok"
-		       : out[i].rc == -1	   ? "not attempted (stopped after a failure)"
+		       out[i].rc == PGSTEP_EXIT_OK       ? "ok"
+		       : out[i].rc == -1                 ? "not attempted (stopped after a failure)"
 		       : out[i].rc == PGSTEP_EXIT_LOCKED ? "locked by another pgstep"
 		       : out[i].rc == PGSTEP_EXIT_CONNECTION ? "unreachable"
-							     : "failed");
+		                                             : "failed");
 }
 
 enum run_kind { RUN_KIND_UP, RUN_KIND_DOWN };
 
 static int run_tenants(const struct cli_globals *g, struct engine *e, struct tenant **ts, size_t n,
-		       enum run_kind kind, const struct up_options *uo, const struct down_options *dn)
+                       enum run_kind kind, const struct up_options *uo,
+                       const struct down_options *dn)
 {
 	struct outcome *out = xcalloc(n ? n : 1, sizeof *out);
 	int rc = PGSTEP_EXIT_OK;
@@ -311,9 +315,9 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 			out[i].rc = -1;
 			continue;
 		}
-		struct pgstep_error err = { 0 };
+		struct pgstep_error err = {0};
 		int r = kind == RUN_KIND_UP ? (int)ops_up(e, ts[i], uo, &err)
-					    : (int)ops_down(e, ts[i], dn, &err);
+		                            : (int)ops_down(e, ts[i], dn, &err);
 		out[i].rc = r;
 		if (r != PGSTEP_EXIT_OK) {
 			fprintf(stderr, "pgstep: %s\n", err.msg ? err.msg : "failed");
@@ -337,18 +341,18 @@ int cli_up(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_YES | OPT_DRY_RUN | OPT_RESUME,
-			   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
-			   "[--dry-run] [--yes]",
-			   &c.o);
+	                   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
+	                   "[--dry-run] [--yes]",
+	                   &c.o);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
 	size_t total = 0;
-	struct up_options uo = { .to = c.o.to, .resume = c.o.resume, .dry_run = c.o.dry_run };
+	struct up_options uo = {.to = c.o.to, .resume = c.o.resume, .dry_run = c.o.dry_run};
 	if (c.o.dry_run || !c.o.yes) {
 		/* What will run, with its locks and risks, before anything does. */
-		struct plan_risk_options po = { .to = c.o.to, .resume = c.o.resume };
+		struct plan_risk_options po = {.to = c.o.to, .resume = c.o.resume};
 		rc = cli_plan_show(g, &c, &po, false, -1, &total);
 		if (c.o.dry_run || total == 0 || rc != PGSTEP_EXIT_OK) {
 			if (!c.o.dry_run && total == 0 && rc == PGSTEP_EXIT_OK)
@@ -373,8 +377,8 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_STEPS | OPT_YES | OPT_USE_FILE,
-			   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
-			   &c.o);
+	                   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
+	                   &c.o);
 	if (rc >= 0)
 		return rc;
 	if (c.o.to && c.o.steps) {
@@ -383,20 +387,21 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 	}
 	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
-	struct down_options dn = { .to = c.o.to, .steps = c.o.steps, .use_file = c.o.use_file };
+	struct down_options dn = {.to = c.o.to, .steps = c.o.steps, .use_file = c.o.use_file};
 	if (!c.o.yes) {
 		struct status_report r;
 		size_t total = 0;
 		status_collect(c.e.set, c.ts, c.n, &r);
 		for (size_t i = 0; i < r.n; i++) {
-			struct pgstep_error err = { 0 };
+			struct pgstep_error err = {0};
 			const struct mig_status **plan = NULL;
 			size_t k = 0;
 			if (r.items[i].state != TSTATE_UNREACHABLE &&
 			    ops_plan_down(&c.e, &r.items[i], &dn, &plan, &k, &err)) {
 				printf("%s: %zu to roll back\n", r.items[i].tenant->name, k);
 				for (size_t x = 0; x < k; x++)
-					printf("  %s_%s\n", version_text(plan[x]), status_name_of(plan[x]));
+					printf("  %s_%s\n", version_text(plan[x]),
+					       status_name_of(plan[x]));
 			}
 			total += k;
 			free(plan);
@@ -422,22 +427,19 @@ out:
 int cli_history(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
-	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION, "history [--tenant T]... [--all] [--version V] [--json]", &c.o);
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION,
+	                   "history [--tenant T]... [--all] [--version V] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
 	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
 	struct strbuf sb;
 	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_key(&j, "tenants");
-	json_begin_array(&j);
+	cli_json_tenants_begin(&j, &sb);
 	rc = PGSTEP_EXIT_OK;
 	for (size_t i = 0; i < c.n; i++) {
-		struct event_rows ev = { 0 };
-		struct pgstep_error err = { 0 };
+		struct event_rows ev = {0};
+		struct pgstep_error err = {0};
 		int r = ops_history(&c.e, c.ts[i], c.o.version, &ev, &err);
 		json_begin_object(&j);
 		json_kv_string(&j, "name", c.ts[i]->name);
@@ -466,10 +468,11 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 			json_kv_string(&j, "detail", x->detail);
 			json_end_object(&j);
 			if (!g->json)
-				printf("  %4lld  %s  %-14s %-8s %s/%s%s%s  %s\n", (long long)x->seq, x->at,
-				       x->action, x->version ? x->version : "-",
+				printf("  %4lld  %s  %-14s %-8s %s/%s%s%s  %s\n", (long long)x->seq,
+				       x->at, x->action, x->version ? x->version : "-",
 				       x->db_user ? x->db_user : "?", x->os_user ? x->os_user : "?",
-				       x->client_addr ? "@" : "", x->client_addr ? x->client_addr : "",
+				       x->client_addr ? "@" : "",
+				       x->client_addr ? x->client_addr : "",
 				       x->detail ? x->detail : "");
 		}
 		json_end_array(&j);
@@ -477,8 +480,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 		event_rows_clear(&ev);
 		error_clear(&err);
 	}
-	json_end_array(&j);
-	json_end_object(&j);
+	cli_json_tenants_end(&j);
 	if (g->json)
 		printf("%s\n", sb.buf);
 	strbuf_release(&sb);
@@ -498,15 +500,11 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 	diag_list_init(&problems);
 	struct strbuf sb;
 	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_key(&j, "tenants");
-	json_begin_array(&j);
+	cli_json_tenants_begin(&j, &sb);
 	rc = PGSTEP_EXIT_OK;
 	bool drift = false;
 	for (size_t i = 0; i < c.n; i++) {
-		struct pgstep_error err = { 0 };
+		struct pgstep_error err = {0};
 		size_t before = problems.n;
 		int r = ops_verify(&c.e, c.ts[i], &problems, &err);
 		json_begin_object(&j);
@@ -533,8 +531,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		}
 		error_clear(&err);
 	}
-	json_end_array(&j);
-	json_end_object(&j);
+	cli_json_tenants_end(&j);
 	if (g->json)
 		printf("%s\n", sb.buf);
 	else
@@ -553,32 +550,38 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 int cli_repair(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
-	const char *usage = "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
-	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_VERSION | OPT_REASON | OPT_MARK, usage, &c.o);
+	const char *usage =
+	    "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
+	int rc =
+	    cli_parse(argc, argv, OPT_TENANT | OPT_VERSION | OPT_REASON | OPT_MARK, usage, &c.o);
 	if (rc >= 0)
 		return rc;
 	if (c.o.n_tenants != 1 || !c.o.version || !c.o.reason) {
-		fprintf(stderr, "pgstep repair: --tenant, --version and --reason are required\nusage: pgstep %s\n",
-			usage);
+		fprintf(stderr,
+		        "pgstep repair: --tenant, --version and --reason are required\nusage: "
+		        "pgstep %s\n",
+		        usage);
 		return PGSTEP_EXIT_USAGE;
 	}
 	bool applied = true;
 	if (c.o.mark && strcmp(c.o.mark, "applied") != 0) {
 		if (strcmp(c.o.mark, "rolled_back") != 0 && strcmp(c.o.mark, "rolled-back") != 0) {
-			fprintf(stderr, "pgstep repair: --mark %s: expected applied or rolled_back\n", c.o.mark);
+			fprintf(stderr,
+			        "pgstep repair: --mark %s: expected applied or rolled_back\n",
+			        c.o.mark);
 			return PGSTEP_EXIT_USAGE;
 		}
 		applied = false;
 	}
 	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
-	struct pgstep_error err = { 0 };
+	struct pgstep_error err = {0};
 	rc = ops_repair(&c.e, c.ts[0], c.o.version, c.o.reason, applied, &err);
 	if (rc != PGSTEP_EXIT_OK)
 		cli_fail(&err);
 	else
-		printf("%s: version %s marked %s (recorded with your reason)\n", c.ts[0]->name, c.o.version,
-		       applied ? "applied" : "rolled_back");
+		printf("%s: version %s marked %s (recorded with your reason)\n", c.ts[0]->name,
+		       c.o.version, applied ? "applied" : "rolled_back");
 	error_clear(&err);
 	cli_command_close(&c);
 	return rc;

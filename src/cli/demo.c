@@ -25,7 +25,7 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	volatile sig_atomic_t *stop = cli_signals();
-	struct pgstep_error err = { 0 };
+	struct pgstep_error err = {0};
 	struct demo *d = demo_start(demo_progress, NULL, &err);
 	if (!d) {
 		rc = cli_fail(&err);
@@ -37,14 +37,14 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 	if (!g->json && !*stop && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		/* On a terminal the demo is the interface on its own cluster;
 		 * quitting it stops and removes the cluster (unless --keep). */
-		struct tui_options t = { .config_path = d->config_path, .color = g->color,
-					 .title = "demo" };
+		struct tui_options t = {
+		    .config_path = d->config_path, .color = g->color, .title = "demo"};
 		rc = tui_run(&t);
 		fprintf(stderr, "demo: stopping\n");
 		demo_stop(&d, o.keep);
 		return rc;
 	}
-	char *status_argv[] = { "status", "--all", NULL };
+	char *status_argv[] = {"status", "--all", NULL};
 	if (!*stop)
 		cli_status(&dg, 2, status_argv);
 	fflush(stdout);
@@ -58,10 +58,10 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 		printf("  %s -c %s plan --tenant globex\n", me, d->config_path);
 		printf("  %s -c %s up --tenant initech --resume --yes\n", me, d->config_path);
 		free(self);
-		printf("  psql 'host=%s port=%d dbname=app user=postgres'\n", d->cluster->socket_dir,
-		       d->cluster->port);
-		printf("Press Ctrl-C to stop it%s.\n", o.keep ? " (files are kept: --keep)"
-							      : " and remove everything");
+		printf("  psql 'host=%s port=%d dbname=app user=postgres'\n",
+		       d->cluster->socket_dir, d->cluster->port);
+		printf("Press Ctrl-C to stop it%s.\n",
+		       o.keep ? " (files are kept: --keep)" : " and remove everything");
 		fflush(stdout);
 	}
 	while (!*stop)

@@ -17,20 +17,21 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "status", cli_status, "what each tenant has applied and what is pending" },
-	{ "plan", cli_plan, "the migrations `up` would apply, per tenant" },
-	{ "up", cli_up, "apply pending migrations" },
-	{ "down", cli_down, "roll back applied migrations" },
-	{ "history", cli_history, "the event log of a tenant" },
-	{ "verify", cli_verify, "check checksums and the event hash chain" },
-	{ "repair", cli_repair, "record how a dirty or failed migration was resolved" },
-	{ "lint", cli_lint, "risk notes for migration files" },
-	{ "demo", cli_demo, "a throwaway PostgreSQL with sample tenants" },
+    {"status", cli_status, "what each tenant has applied and what is pending"},
+    {"plan", cli_plan, "the migrations `up` would apply, per tenant"},
+    {"up", cli_up, "apply pending migrations"},
+    {"down", cli_down, "roll back applied migrations"},
+    {"history", cli_history, "the event log of a tenant"},
+    {"verify", cli_verify, "check checksums and the event hash chain"},
+    {"repair", cli_repair, "record how a dirty or failed migration was resolved"},
+    {"lint", cli_lint, "risk notes for migration files"},
+    {"demo", cli_demo, "a throwaway PostgreSQL with sample tenants"},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pgstep [-c FILE] [--json] [--no-color] COMMAND [OPTIONS]\n\ncommands:\n");
+	fprintf(f,
+	        "usage: pgstep [-c FILE] [--json] [--no-color] COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun `pgstep COMMAND --help` for a command's options; see pgstep(1).\n");
@@ -72,7 +73,7 @@ static int take_globals(int argc, char **argv, struct cli_globals *g, int *rc)
 
 int main(int argc, char **argv)
 {
-	struct cli_globals g = { .color = true };
+	struct cli_globals g = {.color = true};
 	int rc = 0;
 	const char *no_color = getenv("NO_COLOR");
 	if ((no_color && *no_color) || !isatty(STDOUT_FILENO))
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		/* On a terminal, plain `pgstep` is the interface. */
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !g.json) {
-			struct tui_options t = { .config_path = g.config_path, .color = g.color };
+			struct tui_options t = {.config_path = g.config_path, .color = g.color};
 			return tui_run(&t);
 		}
 		usage(stderr);

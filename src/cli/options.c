@@ -12,23 +12,23 @@ static const struct {
 	struct option opt;
 	unsigned flag;
 } all_options[] = {
-	{ { "tenant", required_argument, NULL, 't' }, OPT_TENANT },
-	{ { "all", no_argument, NULL, 'a' }, OPT_ALL },
-	{ { "group", required_argument, NULL, 'g' }, OPT_GROUP },
-	{ { "to", required_argument, NULL, 'T' }, OPT_TO },
-	{ { "steps", required_argument, NULL, 'n' }, OPT_STEPS },
-	{ { "yes", no_argument, NULL, 'y' }, OPT_YES },
-	{ { "dry-run", no_argument, NULL, 'd' }, OPT_DRY_RUN },
-	{ { "resume", no_argument, NULL, 'r' }, OPT_RESUME },
-	{ { "use-file", no_argument, NULL, 'f' }, OPT_USE_FILE },
-	{ { "check", no_argument, NULL, 'k' }, OPT_CHECK },
-	{ { "keep", no_argument, NULL, 'K' }, OPT_KEEP },
-	{ { "version", required_argument, NULL, 'V' }, OPT_VERSION },
-	{ { "reason", required_argument, NULL, 'R' }, OPT_REASON },
-	{ { "mark", required_argument, NULL, 'M' }, OPT_MARK },
-	{ { "preflight", no_argument, NULL, 'P' }, OPT_PREFLIGHT },
-	{ { "fail-on", required_argument, NULL, 'F' }, OPT_FAIL_ON },
-	{ { "verbose", no_argument, NULL, 'v' }, OPT_VERBOSE },
+    {{"tenant", required_argument, NULL, 't'}, OPT_TENANT},
+    {{"all", no_argument, NULL, 'a'}, OPT_ALL},
+    {{"group", required_argument, NULL, 'g'}, OPT_GROUP},
+    {{"to", required_argument, NULL, 'T'}, OPT_TO},
+    {{"steps", required_argument, NULL, 'n'}, OPT_STEPS},
+    {{"yes", no_argument, NULL, 'y'}, OPT_YES},
+    {{"dry-run", no_argument, NULL, 'd'}, OPT_DRY_RUN},
+    {{"resume", no_argument, NULL, 'r'}, OPT_RESUME},
+    {{"use-file", no_argument, NULL, 'f'}, OPT_USE_FILE},
+    {{"check", no_argument, NULL, 'k'}, OPT_CHECK},
+    {{"keep", no_argument, NULL, 'K'}, OPT_KEEP},
+    {{"version", required_argument, NULL, 'V'}, OPT_VERSION},
+    {{"reason", required_argument, NULL, 'R'}, OPT_REASON},
+    {{"mark", required_argument, NULL, 'M'}, OPT_MARK},
+    {{"preflight", no_argument, NULL, 'P'}, OPT_PREFLIGHT},
+    {{"fail-on", required_argument, NULL, 'F'}, OPT_FAIL_ON},
+    {{"verbose", no_argument, NULL, 'v'}, OPT_VERBOSE},
 };
 #define N_OPTIONS (sizeof all_options / sizeof *all_options)
 
@@ -40,17 +40,15 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 	for (size_t i = 0; i < N_OPTIONS; i++)
 		if (allowed & all_options[i].flag)
 			longopts[n++] = all_options[i].opt;
-	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	longopts[n] = (struct option){ 0 };
+	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n] = (struct option){0};
 
 	optind = 1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'h':
-			printf("usage: pgstep %s\n", usage);
-			return 0;
+		case 'h': printf("usage: pgstep %s\n", usage); return 0;
 		case 't':
 			if (o->n_tenants == sizeof o->tenants / sizeof *o->tenants) {
 				fprintf(stderr, "pgstep %s: too many --tenant options\n", argv[0]);
@@ -71,8 +69,9 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 1000000) {
-				fprintf(stderr, "pgstep %s: --steps %s: expected a positive number\n",
-					argv[0], optarg);
+				fprintf(stderr,
+				        "pgstep %s: --steps %s: expected a positive number\n",
+				        argv[0], optarg);
 				return 2;
 			}
 			o->steps = (int)v;
@@ -92,11 +91,11 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 		case 'v': o->verbose = true; break;
 		case ':':
 			fprintf(stderr, "pgstep %s: option %s needs a value\nusage: pgstep %s\n",
-				argv[0], argv[optind - 1], usage);
+			        argv[0], argv[optind - 1], usage);
 			return 2;
 		default:
 			fprintf(stderr, "pgstep %s: unknown option %s\nusage: pgstep %s\n", argv[0],
-				argv[optind - 1], usage);
+			        argv[optind - 1], usage);
 			return 2;
 		}
 	}

@@ -8,7 +8,23 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pgstep/json.h"
 #include "pgstep/runner.h"
+
+void cli_json_tenants_begin(struct json *j, struct strbuf *sb)
+{
+	strbuf_init(sb);
+	json_init(j, sb);
+	json_begin_object(j);
+	json_key(j, "tenants");
+	json_begin_array(j);
+}
+
+void cli_json_tenants_end(struct json *j)
+{
+	json_end_array(j);
+	json_end_object(j);
+}
 
 int cli_fail(const struct pgstep_error *err)
 {
@@ -23,7 +39,7 @@ void cli_diags(const struct cli_globals *g, const struct diag_list *d)
 		const struct diag *x = &d->items[i];
 		if (x->file && x->line)
 			fprintf(stderr, "%s:%d: %s: %s\n", x->file, x->line,
-				diag_level_name(x->level), x->msg);
+			        diag_level_name(x->level), x->msg);
 		else if (x->file)
 			fprintf(stderr, "%s: %s: %s\n", x->file, diag_level_name(x->level), x->msg);
 		else
@@ -66,31 +82,31 @@ static void cli_on_event(void *ctx, const struct run_event *ev)
 	const char *verb = ev->direction == RUN_UP ? "apply" : "roll back";
 	switch (ev->kind) {
 	case RUN_EV_START:
-		printf("%s: %s %s (%zu statement%s)\n", t, ev->direction == RUN_UP ? "applying" : "rolling back",
-		       label, ev->total, ev->total == 1 ? "" : "s");
+		printf("%s: %s %s (%zu statement%s)\n", t,
+		       ev->direction == RUN_UP ? "applying" : "rolling back", label, ev->total,
+		       ev->total == 1 ? "" : "s");
 		break;
 	case RUN_EV_STATEMENT:
 		printf("%s:   [%zu/%zu] line %d: ", t, ev->index + 1, ev->total, ev->line);
 		print_short_sql(ev->sql ? ev->sql : "");
 		printf("\n");
 		break;
-	case RUN_EV_STATEMENT_DONE:
-		break;
+	case RUN_EV_STATEMENT_DONE: break;
 	case RUN_EV_LOCK_WAIT:
 		printf("%s:   %s: lock not available; retry %d in %lld ms\n", t, label,
 		       ev->attempt - 1, (long long)ev->backoff_ms);
 		break;
 	case RUN_EV_DONE:
 		printf("%s: %s%s%s %s in %lld ms\n", t, cli_color(g, "ok"), label, cli_reset(g),
-		       ev->direction == RUN_UP ? "applied" : "rolled back", (long long)ev->elapsed_ms);
+		       ev->direction == RUN_UP ? "applied" : "rolled back",
+		       (long long)ev->elapsed_ms);
 		break;
 	case RUN_EV_FAILED:
 	case RUN_EV_CANCELLED:
-		printf("%s: %s%s%s: could not %s\n", t, cli_color(g, "failed"), label, cli_reset(g), verb);
+		printf("%s: %s%s%s: could not %s\n", t, cli_color(g, "failed"), label, cli_reset(g),
+		       verb);
 		break;
-	case RUN_EV_NOTICE:
-		printf("%s: %s\n", t, ev->message ? ev->message : "");
-		break;
+	case RUN_EV_NOTICE: printf("%s: %s\n", t, ev->message ? ev->message : ""); break;
 	}
 	fflush(stdout);
 }
@@ -125,8 +141,9 @@ volatile sig_atomic_t *cli_signals(void)
 bool cli_confirm(const char *question)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-		fprintf(stderr, "pgstep: %s\npgstep: no terminal to ask on: pass --yes to proceed\n",
-			question);
+		fprintf(stderr,
+		        "pgstep: %s\npgstep: no terminal to ask on: pass --yes to proceed\n",
+		        question);
 		return false;
 	}
 	fprintf(stderr, "%s [y/N] ", question);

@@ -449,11 +449,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 	struct plan_text pt = {.g = g, .verbose = verbose};
 	struct strbuf sb;
 	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_key(&j, "tenants");
-	json_begin_array(&j);
+	cli_json_tenants_begin(&j, &sb);
 	int rc = PGSTEP_EXIT_OK;
 	bool failing = false;
 	*total = 0;
@@ -486,8 +482,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 		}
 		fflush(stdout);
 	}
-	json_end_array(&j);
-	json_end_object(&j);
+	cli_json_tenants_end(&j);
 	if (g->json)
 		printf("%s\n", sb.buf);
 	strbuf_release(&sb);

@@ -20,12 +20,12 @@
 
 /* Where each demo tenant stops: globex before the last phase; initech stops
  * after the first statement of the non-transactional index migration. */
-#define DEMO_GLOBEX_TO "019"
-#define DEMO_INITECH_TO "023"
+#define DEMO_GLOBEX_TO     "019"
+#define DEMO_INITECH_TO    "023"
 #define DEMO_INITECH_DIRTY "024"
 
 static void demo_log(void (*log_fn)(void *, const char *), void *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void demo_log(void (*log_fn)(void *, const char *), void *ctx, const char *fmt, ...)
 {
@@ -86,7 +86,7 @@ static bool demo_rows(struct tenant *t, const struct embedded_file *f, struct pg
 		return false;
 	char *sql = xstrndup(f->data, f->len);
 	bool ok = (!t->schema || session_use_schema(s, t->schema, false, err)) &&
-		  session_exec(s, sql, err) && session_exec(s, "ANALYZE", err);
+	          session_exec(s, sql, err) && session_exec(s, "ANALYZE", err);
 	free(sql);
 	session_close(&s);
 	if (!ok)
@@ -95,14 +95,14 @@ static bool demo_rows(struct tenant *t, const struct embedded_file *f, struct pg
 }
 
 static bool demo_up(struct engine *e, const char *tenant, const char *to, size_t interrupt_after,
-		    struct pgstep_error *err)
+                    struct pgstep_error *err)
 {
 	struct tenant *t = tenant_list_find(&e->tenants, tenant);
 	if (!t) {
 		error_set(err, PGSTEP_EXIT_FAILED, "demo: tenant %s missing", tenant);
 		return false;
 	}
-	struct up_options uo = { .to = to };
+	struct up_options uo = {.to = to};
 	e->interrupt_after = interrupt_after;
 	enum pgstep_exit rc = ops_up(e, t, &uo, err);
 	e->interrupt_after = 0;
@@ -115,24 +115,26 @@ static bool demo_up(struct engine *e, const char *tenant, const char *to, size_t
 }
 
 static bool demo_populate(struct demo *d, void (*log_fn)(void *, const char *), void *ctx,
-			  struct pgstep_error *err)
+                          struct pgstep_error *err)
 {
 	struct engine e;
 	memset(&e, 0, sizeof e);
 	if (!engine_open(&e, d->config_path, err))
 		goto fail;
 	if (engine_set_has_errors(&e)) {
-		error_set(err, PGSTEP_EXIT_FAILED, "demo: the embedded migration set has errors: %s",
-			  e.diags.items[0].msg);
+		error_set(err, PGSTEP_EXIT_FAILED,
+		          "demo: the embedded migration set has errors: %s", e.diags.items[0].msg);
 		goto fail;
 	}
-	static const char *const names[] = { "acme", "globex", "initech" };
+	static const char *const names[] = {"acme", "globex", "initech"};
 	for (size_t r = 0; r < demo_rows_n_files; r++) {
 		char *to = xstrndup(demo_rows_files[r].path, strcspn(demo_rows_files[r].path, "."));
 		for (size_t i = 0; i < 3; i++) {
-			demo_log(log_fn, ctx, "tenant %s: applying up to %s, then adding rows", names[i], to);
+			demo_log(log_fn, ctx, "tenant %s: applying up to %s, then adding rows",
+			         names[i], to);
 			if (!demo_up(&e, names[i], to, 0, err) ||
-			    !demo_rows(tenant_list_find(&e.tenants, names[i]), &demo_rows_files[r], err)) {
+			    !demo_rows(tenant_list_find(&e.tenants, names[i]), &demo_rows_files[r],
+			               err)) {
 				free(to);
 				goto fail;
 			}
@@ -146,7 +148,7 @@ static bool demo_populate(struct demo *d, void (*log_fn)(void *, const char *), 
 	if (!demo_up(&e, "globex", DEMO_GLOBEX_TO, 0, err))
 		goto fail;
 	demo_log(log_fn, ctx, "tenant initech: applying up to %s, then interrupting %s",
-		 DEMO_INITECH_TO, DEMO_INITECH_DIRTY);
+	         DEMO_INITECH_TO, DEMO_INITECH_DIRTY);
 	if (!demo_up(&e, "initech", DEMO_INITECH_TO, 0, err) ||
 	    !demo_up(&e, "initech", DEMO_INITECH_DIRTY, 1, err))
 		goto fail;
@@ -159,7 +161,7 @@ fail:
 }
 
 struct demo *demo_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
-			struct pgstep_error *err)
+                        struct pgstep_error *err)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	d->cluster = cluster_start(log_fn, ctx, err);
@@ -181,24 +183,25 @@ struct demo *demo_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
 	char *initech = cluster_conninfo(d->cluster, "initech");
 	demo_log(log_fn, ctx, "creating databases app (control + schema tenants) and initech");
 	bool ok = demo_sql(postgres, "CREATE DATABASE app", err) &&
-		  demo_sql(postgres, "CREATE DATABASE initech", err) &&
-		  demo_sql(app,
-			   "CREATE TABLE public.tenants (slug text PRIMARY KEY, schema_name text, "
-			   "region text NOT NULL, tier text NOT NULL);"
-			   "INSERT INTO public.tenants VALUES ('acme', 'acme', 'eu', 'gold'),"
-			   " ('globex', 'globex', 'us', 'silver')",
-			   err);
+	          demo_sql(postgres, "CREATE DATABASE initech", err) &&
+	          demo_sql(app,
+	                   "CREATE TABLE public.tenants (slug text PRIMARY KEY, schema_name text, "
+	                   "region text NOT NULL, tier text NOT NULL);"
+	                   "INSERT INTO public.tenants VALUES ('acme', 'acme', 'eu', 'gold'),"
+	                   " ('globex', 'globex', 'us', 'silver')",
+	                   err);
 	if (ok) {
 		char *conf = xasprintf(
-			"; Generated by `pgstep demo`: a throwaway cluster in %s\n"
-			"[migrations]\ndir = migrations\n\n"
-			"[defaults]\nlock_timeout = 3s\nlock_retries = 5\nstatement_timeout = 0\n\n"
-			"; Schema tenants listed by the control database.\n"
-			"[tenants]\ncontrol = %s\n"
-			"query = SELECT slug, schema_name, region, tier FROM public.tenants ORDER BY slug\n\n"
-			"; A tenant with its own database.\n"
-			"[tenant initech]\nconninfo = %s\nlabels = region=us tier=bronze\n",
-			d->cluster->dir, app, initech);
+		    "; Generated by `pgstep demo`: a throwaway cluster in %s\n"
+		    "[migrations]\ndir = migrations\n\n"
+		    "[defaults]\nlock_timeout = 3s\nlock_retries = 5\nstatement_timeout = 0\n\n"
+		    "; Schema tenants listed by the control database.\n"
+		    "[tenants]\ncontrol = %s\n"
+		    "query = SELECT slug, schema_name, region, tier FROM public.tenants ORDER BY "
+		    "slug\n\n"
+		    "; A tenant with its own database.\n"
+		    "[tenant initech]\nconninfo = %s\nlabels = region=us tier=bronze\n",
+		    d->cluster->dir, app, initech);
 		ok = demo_write(d->config_path, conf, strlen(conf), err);
 		free(conf);
 	}

@@ -25,9 +25,9 @@ bool engine_open(struct engine *e, const char *config_path, struct pgstep_error 
 	e->cfg->tenants.n = 0;
 
 	struct migset_options mo = {
-		.phases = e->cfg->phases,
-		.n_phases = e->cfg->n_phases,
-		.split_statements = false,
+	    .phases = e->cfg->phases,
+	    .n_phases = e->cfg->n_phases,
+	    .split_statements = false,
 	};
 	e->set = migset_load(e->cfg->migrations_dir, &mo, &e->diags, err);
 	if (!e->set) {
@@ -69,14 +69,15 @@ static bool tenant_in_groups(const struct tenant *t, const struct selection *sel
 }
 
 bool engine_select(const struct engine *e, const struct selection *sel, bool default_all,
-		   struct tenant ***out, size_t *n, struct pgstep_error *err)
+                   struct tenant ***out, size_t *n, struct pgstep_error *err)
 {
 	*out = xcalloc(e->tenants.n + 1, sizeof **out);
 	*n = 0;
 	for (size_t g = 0; g < sel->n_groups; g++) {
 		const char *eq = strchr(sel->groups[g], '=');
 		if (!eq || eq == sel->groups[g]) {
-			error_set(err, PGSTEP_EXIT_USAGE, "--group %s: expected key=value", sel->groups[g]);
+			error_set(err, PGSTEP_EXIT_USAGE, "--group %s: expected key=value",
+			          sel->groups[g]);
 			goto fail;
 		}
 	}
@@ -84,7 +85,7 @@ bool engine_select(const struct engine *e, const struct selection *sel, bool def
 		struct tenant *t = tenant_list_find(&e->tenants, sel->names[i]);
 		if (!t) {
 			error_set(err, PGSTEP_EXIT_USAGE, "unknown tenant '%s' (%zu configured)",
-				  sel->names[i], e->tenants.n);
+			          sel->names[i], e->tenants.n);
 			goto fail;
 		}
 		bool dup = false;
@@ -98,8 +99,9 @@ bool engine_select(const struct engine *e, const struct selection *sel, bool def
 	bool everything = sel->all || sel->n_groups || default_all;
 	if (!everything && e->tenants.n > 1) {
 		error_set(err, PGSTEP_EXIT_USAGE,
-			  "%zu tenants are configured: choose with --tenant NAME, --group key=value or --all",
-			  e->tenants.n);
+		          "%zu tenants are configured: choose with --tenant NAME, --group "
+		          "key=value or --all",
+		          e->tenants.n);
 		goto fail;
 	}
 	for (size_t i = 0; i < e->tenants.n; i++)
@@ -125,14 +127,14 @@ static void ops_notice(struct engine *e, struct tenant *t, const char *msg)
 {
 	if (!e->obs.event)
 		return;
-	struct run_event ev = { .kind = RUN_EV_NOTICE, .tenant = t, .message = msg };
+	struct run_event ev = {.kind = RUN_EV_NOTICE, .tenant = t, .message = msg};
 	e->obs.event(e->obs.ctx, &ev);
 }
 
 /* Connect, set the tenant's schema, create the pgstep schema on first use
  * and take the tenant's lock. */
 static struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
-				       struct pgstep_error *err)
+                                       struct pgstep_error *err)
 {
 	struct session *s = session_connect(t->conninfo, t->name, err);
 	if (!s)
@@ -164,7 +166,7 @@ static void ops_close_tenant(struct session **s, struct tenant *t)
 }
 
 static bool ops_load_status(struct engine *e, struct session *s, struct tenant *t, bool with_sql,
-			    struct tenant_status *ts, struct pgstep_error *err)
+                            struct tenant_status *ts, struct pgstep_error *err)
 {
 	memset(ts, 0, sizeof *ts);
 	ts->tenant = t;
@@ -183,16 +185,16 @@ static void ops_status_release(struct tenant_status *ts)
 }
 
 bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct up_options *o,
-		 struct migration ***out, size_t *n, struct pgstep_error *err)
+                 struct migration ***out, size_t *n, struct pgstep_error *err)
 {
 	*out = xcalloc(ts->n + 1, sizeof **out);
 	*n = 0;
-	struct version to = { 0 };
+	struct version to = {0};
 	if (o->to) {
 		struct migration *target = migset_find(e->set, o->to);
 		if (!target) {
 			error_set(err, PGSTEP_EXIT_USAGE, "--to %s: no such migration in %s", o->to,
-				  e->set->dir);
+			          e->set->dir);
 			goto fail;
 		}
 		version_copy(&to, &target->version);
@@ -208,7 +210,8 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 	if (o->to) {
 		rebase = true;
 		for (size_t i = 0; i < ts->rows.n; i++)
-			if (ts->rows.items[i].state == ROW_APPLIED || ts->rows.items[i].state == ROW_DIRTY)
+			if (ts->rows.items[i].state == ROW_APPLIED ||
+			    ts->rows.items[i].state == ROW_DIRTY)
 				rebase = false;
 		for (size_t i = 0; i < ts->n && rebase; i++) {
 			const struct migration *m = ts->items[i].m;
@@ -228,14 +231,16 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 			continue;
 		}
 		if (ms->state == MSTATE_DIRTY && !o->resume) {
-			error_set(err, PGSTEP_EXIT_FAILED,
-				  "tenant %s: %s is dirty: %d of %d statements done%s%s. Check the "
-				  "database, then run `pgstep up --resume` to continue after statement "
-				  "%d, or `pgstep repair` to record how you resolved it",
-				  ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
-				  ms->row->statements_total, ms->row->error_message ? "; last error: " : "",
-				  ms->row->error_message ? ms->row->error_message : "",
-				  ms->row->statements_done);
+			error_set(
+			    err, PGSTEP_EXIT_FAILED,
+			    "tenant %s: %s is dirty: %d of %d statements done%s%s. Check the "
+			    "database, then run `pgstep up --resume` to continue after statement "
+			    "%d, or `pgstep repair` to record how you resolved it",
+			    ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
+			    ms->row->statements_total,
+			    ms->row->error_message ? "; last error: " : "",
+			    ms->row->error_message ? ms->row->error_message : "",
+			    ms->row->statements_done);
 			goto fail;
 		}
 		if (ms->state == MSTATE_PENDING || ms->state == MSTATE_ROLLED_BACK ||
@@ -249,15 +254,16 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 			const char *key = m->requires.items[r];
 			bool ok = false;
 			for (size_t k = 0; k < ts->n && !ok; k++)
-				ok = ts->items[k].m && strcmp(ts->items[k].m->version.key, key) == 0 &&
+				ok = ts->items[k].m &&
+				     strcmp(ts->items[k].m->version.key, key) == 0 &&
 				     ts->items[k].state == MSTATE_APPLIED;
 			for (size_t k = 0; k < i && !ok; k++)
 				ok = strcmp((*out)[k]->version.key, key) == 0;
 			if (!ok) {
 				error_set(err, PGSTEP_EXIT_USAGE,
-					  "tenant %s: %s requires %s, which is neither applied nor "
-					  "planned before it",
-					  ts->tenant->name, migration_label(m), key);
+				          "tenant %s: %s requires %s, which is neither applied nor "
+				          "planned before it",
+				          ts->tenant->name, migration_label(m), key);
 				goto fail;
 			}
 		}
@@ -275,19 +281,19 @@ fail:
 static struct run_options ops_run_options(const struct engine *e, const struct migration *m)
 {
 	struct run_options ro = {
-		.lock_timeout_ms = m && m->lock_timeout_ms > 0 ? m->lock_timeout_ms
-							      : e->cfg->lock_timeout_ms,
-		.lock_retries = e->cfg->lock_retries,
-		.retry_backoff_ms = e->cfg->retry_backoff_ms,
-		.statement_timeout_ms = e->cfg->statement_timeout_ms,
-		.interrupt_after = e->interrupt_after,
+	    .lock_timeout_ms =
+	        m && m->lock_timeout_ms > 0 ? m->lock_timeout_ms : e->cfg->lock_timeout_ms,
+	    .lock_retries = e->cfg->lock_retries,
+	    .retry_backoff_ms = e->cfg->retry_backoff_ms,
+	    .statement_timeout_ms = e->cfg->statement_timeout_ms,
+	    .interrupt_after = e->interrupt_after,
 	};
 	return ro;
 }
 
 static enum pgstep_exit ops_run(struct engine *e, struct session *s, struct tenant *t,
-				struct migration *m, enum run_direction dir,
-				const struct run_options *ro, struct pgstep_error *err)
+                                struct migration *m, enum run_direction dir,
+                                const struct run_options *ro, struct pgstep_error *err)
 {
 	struct runner *r = runner_new(s, &e->actor, t, m, dir, ro, &e->obs, err);
 	if (!r)
@@ -305,8 +311,8 @@ static enum pgstep_exit ops_run(struct engine *e, struct session *s, struct tena
  * refused before anything runs and the message points to repair, as the
  * failed `down` itself does. */
 static bool ops_refuse_dirty_rollback(struct engine *e, struct session *s,
-				      const struct tenant_status *ts, const struct up_options *o,
-				      struct pgstep_error *err)
+                                      const struct tenant_status *ts, const struct up_options *o,
+                                      struct pgstep_error *err)
 {
 	struct migration *target = o->to ? migset_find(e->set, o->to) : NULL;
 	for (size_t i = 0; i < ts->n; i++) {
@@ -317,7 +323,7 @@ static bool ops_refuse_dirty_rollback(struct engine *e, struct session *s,
 			break;
 		if (ms->state != MSTATE_DIRTY)
 			continue;
-		struct event_rows ev = { 0 };
+		struct event_rows ev = {0};
 		if (!state_load_events(s, ts->tenant->name, ms->row->version, &ev, err)) {
 			error_prefix(err, "tenant %s", ts->tenant->name);
 			return false;
@@ -334,17 +340,18 @@ static bool ops_refuse_dirty_rollback(struct engine *e, struct session *s,
 		}
 		event_rows_clear(&ev);
 		if (rollback) {
-			error_set(err, PGSTEP_EXIT_FAILED,
-				  "tenant %s: %s is dirty from an interrupted rollback: %d of %d down "
-				  "statements done%s%s. `pgstep up --resume` cannot continue a rollback. "
-				  "Check the database, then record how you resolved it with `pgstep "
-				  "repair --tenant %s --version %s --mark applied|rolled_back --reason "
-				  "\"...\"`",
-				  ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
-				  ms->row->statements_total,
-				  ms->row->error_message ? "; last error: " : "",
-				  ms->row->error_message ? ms->row->error_message : "", ts->tenant->name,
-				  ms->m->version.text);
+			error_set(
+			    err, PGSTEP_EXIT_FAILED,
+			    "tenant %s: %s is dirty from an interrupted rollback: %d of %d down "
+			    "statements done%s%s. `pgstep up --resume` cannot continue a rollback. "
+			    "Check the database, then record how you resolved it with `pgstep "
+			    "repair --tenant %s --version %s --mark applied|rolled_back --reason "
+			    "\"...\"`",
+			    ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
+			    ms->row->statements_total,
+			    ms->row->error_message ? "; last error: " : "",
+			    ms->row->error_message ? ms->row->error_message : "", ts->tenant->name,
+			    ms->m->version.text);
 			return false;
 		}
 	}
@@ -352,7 +359,7 @@ static bool ops_refuse_dirty_rollback(struct engine *e, struct session *s,
 }
 
 enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
-			struct pgstep_error *err)
+                        struct pgstep_error *err)
 {
 	if (engine_set_has_errors(e)) {
 		error_set(err, PGSTEP_EXIT_USAGE, "the migration set has errors: nothing applied");
@@ -371,7 +378,8 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 	size_t n = 0;
 	enum pgstep_exit rc = PGSTEP_EXIT_OK;
 	if (!ops_load_status(e, s, t, false, &ts, err) ||
-	    !ops_refuse_dirty_rollback(e, s, &ts, o, err) || !ops_plan_up(e, &ts, o, &plan, &n, err)) {
+	    !ops_refuse_dirty_rollback(e, s, &ts, o, err) ||
+	    !ops_plan_up(e, &ts, o, &plan, &n, err)) {
 		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
 		goto out;
 	}
@@ -390,13 +398,14 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 			/* Stopped between migrations: record it. This synchronous
 			 * commit also makes the asynchronous ones before it durable. */
 			char *detail = xasprintf("{\"stopped_after\":\"%s\",\"not_applied\":%zu}",
-						 plan[i]->version.key, n - i - 1);
-			struct pgstep_error ignore = { 0 };
+			                         plan[i]->version.key, n - i - 1);
+			struct pgstep_error ignore = {0};
 			state_event(s, &e->actor, t->name, NULL, "cancel", detail, &ignore);
 			error_clear(&ignore);
 			free(detail);
-			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted after %s; %zu not applied",
-				  t->name, migration_label(plan[i]), n - i - 1);
+			error_set(err, PGSTEP_EXIT_FAILED,
+			          "tenant %s: interrupted after %s; %zu not applied", t->name,
+			          migration_label(plan[i]), n - i - 1);
 			rc = PGSTEP_EXIT_FAILED;
 			break;
 		}
@@ -432,7 +441,7 @@ static struct migration *ops_stored_migration(const struct state_row *row, const
 }
 
 bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
-		   const struct mig_status ***out, size_t *n, struct pgstep_error *err)
+                   const struct mig_status ***out, size_t *n, struct pgstep_error *err)
 {
 	(void)e;
 	*out = xcalloc(ts->n + 1, sizeof **out);
@@ -450,12 +459,13 @@ bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struc
 		if (to && version_key_cmp(ms->row->version, to) <= 0)
 			break;
 		if (ms->row->state == ROW_DIRTY) {
-			error_set(err, PGSTEP_EXIT_FAILED,
-				  "tenant %s: version %s is dirty: resolve it first (`pgstep repair "
-				  "--mark applied|rolled_back`, or `pgstep up --resume` when an up "
-				  "was interrupted)",
-				  ts->tenant->name,
-				  ms->row->version_text ? ms->row->version_text : ms->row->version);
+			error_set(
+			    err, PGSTEP_EXIT_FAILED,
+			    "tenant %s: version %s is dirty: resolve it first (`pgstep repair "
+			    "--mark applied|rolled_back`, or `pgstep up --resume` when an up "
+			    "was interrupted)",
+			    ts->tenant->name,
+			    ms->row->version_text ? ms->row->version_text : ms->row->version);
 			goto fail;
 		}
 		if (ms->row->state != ROW_APPLIED ||
@@ -476,7 +486,7 @@ fail:
 }
 
 enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
-			  struct pgstep_error *err)
+                          struct pgstep_error *err)
 {
 	struct session *s = ops_open_tenant(e, t, true, err);
 	if (!s)
@@ -485,7 +495,8 @@ enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_
 	const struct mig_status **plan = NULL;
 	size_t n = 0;
 	enum pgstep_exit rc = PGSTEP_EXIT_OK;
-	if (!ops_load_status(e, s, t, true, &ts, err) || !ops_plan_down(e, &ts, o, &plan, &n, err)) {
+	if (!ops_load_status(e, s, t, true, &ts, err) ||
+	    !ops_plan_down(e, &ts, o, &plan, &n, err)) {
 		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
 		goto out;
 	}
@@ -495,21 +506,25 @@ enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_
 		const struct mig_status *ms = plan[i];
 		struct migration *stored = NULL, *m = ms->m;
 		if (!m) {
-			m = stored = ops_stored_migration(ms->row, "file missing, stored at apply time");
-			ops_notice(e, t, "the file is gone: using the down SQL stored at apply time");
+			m = stored =
+			    ops_stored_migration(ms->row, "file missing, stored at apply time");
+			ops_notice(e, t,
+			           "the file is gone: using the down SQL stored at apply time");
 		} else if (!ms->checksum_ok && !o->use_file && ms->row->down_sql) {
 			m = stored = ops_stored_migration(ms->row, "stored at apply time");
-			char *msg = xasprintf("%s changed since it was applied: running the down SQL "
-					      "stored at apply time (use --use-file for the file's)",
-					      migration_label(ms->m));
+			char *msg =
+			    xasprintf("%s changed since it was applied: running the down SQL "
+			              "stored at apply time (use --use-file for the file's)",
+			              migration_label(ms->m));
 			ops_notice(e, t, msg);
 			free(msg);
 		}
 		if (!m->down.text) {
-			error_set(err, PGSTEP_EXIT_FAILED,
-				  "tenant %s: %s is irreversible: it has no down migration; nothing "
-				  "was rolled back",
-				  t->name, migration_label(m));
+			error_set(
+			    err, PGSTEP_EXIT_FAILED,
+			    "tenant %s: %s is irreversible: it has no down migration; nothing "
+			    "was rolled back",
+			    t->name, migration_label(m));
 			rc = PGSTEP_EXIT_FAILED;
 		} else {
 			struct run_options ro = ops_run_options(e, ms->m);
@@ -530,7 +545,7 @@ out:
 }
 
 enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,
-			    const char *reason, bool mark_applied, struct pgstep_error *err)
+                            const char *reason, bool mark_applied, struct pgstep_error *err)
 {
 	if (!reason || !*reason) {
 		error_set(err, PGSTEP_EXIT_USAGE, "repair needs --reason \"...\": it is recorded");
@@ -555,9 +570,9 @@ enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *vers
 	struct state_row *row = state_rows_find(&ts.rows, t->name, key);
 	if (!row || (row->state != ROW_DIRTY && row->state != ROW_FAILED)) {
 		error_set(err, PGSTEP_EXIT_USAGE,
-			  "tenant %s: version %s is %s: only a dirty or failed migration can be "
-			  "repaired",
-			  t->name, version, row ? row_state_name(row->state) : "not recorded");
+		          "tenant %s: version %s is %s: only a dirty or failed migration can be "
+		          "repaired",
+		          t->name, version, row ? row_state_name(row->state) : "not recorded");
 		rc = PGSTEP_EXIT_USAGE;
 		goto out;
 	}
@@ -595,7 +610,7 @@ enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *vers
 failed:
 	free(detail);
 	{
-		struct pgstep_error ignore = { 0 };
+		struct pgstep_error ignore = {0};
 		session_exec(s, "ROLLBACK", &ignore);
 		error_clear(&ignore);
 	}
@@ -609,7 +624,7 @@ out:
 }
 
 enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list *problems,
-			    struct pgstep_error *err)
+                            struct pgstep_error *err)
 {
 	struct session *s = ops_open_tenant(e, t, false, err);
 	if (!s)
@@ -625,19 +640,21 @@ enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list
 		const struct mig_status *ms = &ts.items[i];
 		if (ms->state == MSTATE_APPLIED && !ms->checksum_ok)
 			diag_add(problems, DIAG_ERROR, ms->m->up.path, ms->m->up.first_line,
-				 "tenant %s: %s changed since it was applied (checksum %.12s, "
-				 "applied %.12s)",
-				 t->name, migration_label(ms->m), ms->m->checksum, ms->row->checksum);
+			         "tenant %s: %s changed since it was applied (checksum %.12s, "
+			         "applied %.12s)",
+			         t->name, migration_label(ms->m), ms->m->checksum,
+			         ms->row->checksum);
 		else if (ms->state == MSTATE_MISSING && ms->row->state == ROW_APPLIED)
 			diag_add(problems, DIAG_ERROR, NULL, 0,
-				 "tenant %s: version %s (%s) is applied but its file is missing",
-				 t->name, ms->row->version_text ? ms->row->version_text : ms->row->version,
-				 ms->row->name ? ms->row->name : "");
+			         "tenant %s: version %s (%s) is applied but its file is missing",
+			         t->name,
+			         ms->row->version_text ? ms->row->version_text : ms->row->version,
+			         ms->row->name ? ms->row->name : "");
 		else if (ms->state == MSTATE_DIRTY)
 			diag_add(problems, DIAG_ERROR, ms->m->up.path, 0,
-				 "tenant %s: %s is dirty at statement %d of %d", t->name,
-				 migration_label(ms->m), ms->row->statements_done + 1,
-				 ms->row->statements_total);
+			         "tenant %s: %s is dirty at statement %d of %d", t->name,
+			         migration_label(ms->m), ms->row->statements_done + 1,
+			         ms->row->statements_total);
 	}
 	bool exists = false;
 	if (state_exists(s, &exists, err) && exists)
@@ -653,7 +670,7 @@ out:
 }
 
 enum pgstep_exit ops_history(struct engine *e, struct tenant *t, const char *version,
-			     struct event_rows *out, struct pgstep_error *err)
+                             struct event_rows *out, struct pgstep_error *err)
 {
 	(void)e;
 	struct session *s = ops_open_tenant(e, t, false, err);
@@ -666,7 +683,7 @@ enum pgstep_exit ops_history(struct engine *e, struct tenant *t, const char *ver
 		error_set(err, PGSTEP_EXIT_USAGE, "--version %s: not a version", version);
 		rc = PGSTEP_EXIT_USAGE;
 	} else if (!state_exists(s, &exists, err) ||
-		   (exists && !state_load_events(s, t->name, key, out, err))) {
+	           (exists && !state_load_events(s, t->name, key, out, err))) {
 		error_prefix(err, "tenant %s", t->name);
 		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
 	}

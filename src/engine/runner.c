@@ -23,7 +23,7 @@
 #include "pgstep/xalloc.h"
 
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
-#define SQLSTATE_QUERY_CANCELED "57014"
+#define SQLSTATE_QUERY_CANCELED     "57014"
 
 struct unit {
 	size_t first, last; /* statement indices, inclusive */
@@ -31,10 +31,10 @@ struct unit {
 };
 
 enum phase {
-	PH_UNIT_START,  /* next: open the current unit */
-	PH_STATEMENT,   /* next: send statement `cur` */
-	PH_IN_FLIGHT,   /* a statement is running */
-	PH_BACKOFF,     /* waiting before a retry */
+	PH_UNIT_START, /* next: open the current unit */
+	PH_STATEMENT,  /* next: send statement `cur` */
+	PH_IN_FLIGHT,  /* a statement is running */
+	PH_BACKOFF,    /* waiting before a retry */
 	PH_DONE,
 };
 
@@ -50,18 +50,18 @@ struct runner {
 	const struct statement_list *stmts;
 	struct unit *units;
 	size_t n_units;
-	size_t unit;        /* current unit */
-	size_t cur;         /* current statement index */
-	bool segmented;     /* more than one unit: progress is committed between units */
-	bool in_txn;        /* our BEGIN is open */
-	int attempt;        /* 1-based attempt of the current unit/statement */
-	size_t done;        /* statements completed and committed (or in the open txn) */
+	size_t unit;    /* current unit */
+	size_t cur;     /* current statement index */
+	bool segmented; /* more than one unit: progress is committed between units */
+	bool in_txn;    /* our BEGIN is open */
+	int attempt;    /* 1-based attempt of the current unit/statement */
+	size_t done;    /* statements completed and committed (or in the open txn) */
 
 	enum phase phase;
 	struct timespec started, stmt_started, backoff_until;
 	char started_at[40];
 	bool cancel_requested;
-	bool announced;     /* RUN_EV_START sent and, when segmented, the dirty row written */
+	bool announced; /* RUN_EV_START sent and, when segmented, the dirty row written */
 
 	enum pgstep_exit result;
 	struct pgstep_error err;
@@ -95,21 +95,21 @@ static const struct migration_section *runner_section(const struct runner *r)
 }
 
 static void runner_emit(struct runner *r, enum run_event_kind kind, const char *message,
-			const char *sqlstate)
+                        const char *sqlstate)
 {
 	if (!r->obs.event)
 		return;
 	struct run_event ev = {
-		.kind = kind,
-		.tenant = r->tenant,
-		.migration = r->m,
-		.direction = r->dir,
-		.index = r->cur,
-		.total = r->stmts->n,
-		.attempt = r->attempt,
-		.elapsed_ms = ms_since(&r->started),
-		.message = message,
-		.sqlstate = sqlstate,
+	    .kind = kind,
+	    .tenant = r->tenant,
+	    .migration = r->m,
+	    .direction = r->dir,
+	    .index = r->cur,
+	    .total = r->stmts->n,
+	    .attempt = r->attempt,
+	    .elapsed_ms = ms_since(&r->started),
+	    .message = message,
+	    .sqlstate = sqlstate,
 	};
 	if (r->cur < r->stmts->n) {
 		ev.sql = r->stmts->items[r->cur].sql;
@@ -142,16 +142,17 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 		forbidden |= l->items[i].txn == STMT_TXN_FORBIDDEN;
 		if (l->items[i].txn == STMT_TXN_ROLLBACK) {
 			error_set(err, PGSTEP_EXIT_USAGE,
-				  "%s:%d: ROLLBACK in a migration file is not supported: the "
-				  "statements before it would be discarded",
-				  runner_section(r)->path, l->items[i].line);
+			          "%s:%d: ROLLBACK in a migration file is not supported: the "
+			          "statements before it would be discarded",
+			          runner_section(r)->path, l->items[i].line);
 			return false;
 		}
 	}
 	size_t cap = 0;
 	if (!explicit_blocks && !forbidden && !no_transaction) {
 		XGROW(r->units, cap, 1);
-		r->units[0] = (struct unit){ .first = 0, .last = l->n ? l->n - 1 : 0, .transaction = true };
+		r->units[0] =
+		    (struct unit){.first = 0, .last = l->n ? l->n - 1 : 0, .transaction = true};
 		r->n_units = l->n ? 1 : 0;
 		return true;
 	}
@@ -165,21 +166,22 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 			while (j < l->n && l->items[j].txn != STMT_TXN_COMMIT) {
 				if (l->items[j].txn == STMT_TXN_BEGIN ||
 				    l->items[j].txn == STMT_TXN_FORBIDDEN) {
-					error_set(err, PGSTEP_EXIT_USAGE,
-						  "%s:%d: %s inside the file's BEGIN block (line %d)",
-						  runner_section(r)->path, l->items[j].line,
-						  l->items[j].txn == STMT_TXN_BEGIN
-							  ? "BEGIN"
-							  : "a statement that cannot run in a transaction",
-						  l->items[i].line);
+					error_set(
+					    err, PGSTEP_EXIT_USAGE,
+					    "%s:%d: %s inside the file's BEGIN block (line %d)",
+					    runner_section(r)->path, l->items[j].line,
+					    l->items[j].txn == STMT_TXN_BEGIN
+					        ? "BEGIN"
+					        : "a statement that cannot run in a transaction",
+					    l->items[i].line);
 					return false;
 				}
 				j++;
 			}
 			if (j == l->n) {
 				error_set(err, PGSTEP_EXIT_USAGE,
-					  "%s:%d: BEGIN without a matching COMMIT",
-					  runner_section(r)->path, l->items[i].line);
+				          "%s:%d: BEGIN without a matching COMMIT",
+				          runner_section(r)->path, l->items[i].line);
 				return false;
 			}
 			u->last = j;
@@ -187,7 +189,7 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 			i = j + 1;
 		} else if (l->items[i].txn == STMT_TXN_COMMIT) {
 			error_set(err, PGSTEP_EXIT_USAGE, "%s:%d: COMMIT without a BEGIN",
-				  runner_section(r)->path, l->items[i].line);
+			          runner_section(r)->path, l->items[i].line);
 			return false;
 		} else if (l->items[i].txn == STMT_TXN_FORBIDDEN || no_transaction) {
 			u->last = i;
@@ -207,16 +209,17 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 }
 
 struct runner *runner_new(struct session *s, const struct actor *actor, struct tenant *t,
-			  struct migration *m, enum run_direction dir, const struct run_options *opts,
-			  const struct run_observer *obs, struct pgstep_error *err)
+                          struct migration *m, enum run_direction dir,
+                          const struct run_options *opts, const struct run_observer *obs,
+                          struct pgstep_error *err)
 {
 	if (!migration_split(m, err))
 		return NULL;
 	struct migration_section *sec = dir == RUN_UP ? &m->up : &m->down;
 	if (dir == RUN_DOWN && !sec->text && !(opts->use_stored_down && opts->stored_down_sql)) {
 		error_set(err, PGSTEP_EXIT_FAILED,
-			  "tenant %s: %s is irreversible: it has no down migration", t->name,
-			  migration_label(m));
+		          "tenant %s: %s is irreversible: it has no down migration", t->name,
+		          migration_label(m));
 		return NULL;
 	}
 	struct runner *r = xcalloc(1, sizeof *r);
@@ -241,8 +244,8 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 			r->unit++;
 		if (r->unit < r->n_units && r->units[r->unit].first < r->opt.resume_from) {
 			error_set(err, PGSTEP_EXIT_USAGE,
-				  "tenant %s: %s: cannot resume inside a transaction block",
-				  t->name, migration_label(m));
+			          "tenant %s: %s: cannot resume inside a transaction block",
+			          t->name, migration_label(m));
 			runner_free(&r);
 			return NULL;
 		}
@@ -289,8 +292,9 @@ static void runner_fill_row(struct runner *r, struct state_row *row, enum row_st
 	row->statements_total = (int)r->stmts->n;
 	row->statements_done = (int)r->done;
 	row->up_sql = r->m->up.text;
-	row->down_sql = r->dir == RUN_DOWN && r->opt.use_stored_down ? (char *)r->opt.stored_down_sql
-								      : r->m->down.text;
+	row->down_sql = r->dir == RUN_DOWN && r->opt.use_stored_down
+	                    ? (char *)r->opt.stored_down_sql
+	                    : r->m->down.text;
 	row->os_user = r->actor->os_user;
 	row->client_addr = r->actor->client_addr;
 	row->started_at = r->started_at;
@@ -318,7 +322,7 @@ static char *runner_detail(struct runner *r, const char *extra_key, const char *
 
 /* Write the row and an event; inside the open transaction when there is one. */
 static bool runner_record(struct runner *r, enum row_state st, const char *action,
-			  const struct pgstep_error *failure, struct pgstep_error *err)
+                          const struct pgstep_error *failure, struct pgstep_error *err)
 {
 	struct state_row row;
 	char finished[40];
@@ -333,8 +337,8 @@ static bool runner_record(struct runner *r, enum row_state st, const char *actio
 	if (!state_upsert(r->s, &row, err))
 		return false;
 	char *detail = runner_detail(r, failure ? "error" : NULL, failure ? failure->msg : NULL);
-	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, action, detail,
-			      err);
+	bool ok =
+	    state_event(r->s, r->actor, r->tenant->name, r->m->version.key, action, detail, err);
 	free(detail);
 	return ok;
 }
@@ -349,7 +353,7 @@ static void runner_finish(struct runner *r, enum pgstep_exit code)
 static void runner_internal_failure(struct runner *r, struct pgstep_error *e)
 {
 	if (r->in_txn) {
-		struct pgstep_error ignore = { 0 };
+		struct pgstep_error ignore = {0};
 		session_exec(r->s, "ROLLBACK", &ignore);
 		error_clear(&ignore);
 		r->in_txn = false;
@@ -370,27 +374,29 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 		/* Announce the run before anything changes, so an interruption of a
 		 * segmented migration is always described by a dirty row. */
 		if (!runner_record(r, ROW_DIRTY, r->dir == RUN_UP ? "start" : "rollback-start",
-				   NULL, e))
+		                   NULL, e))
 			return false;
 	} else if (r->segmented && !r->announced) {
 		char *detail = runner_detail(r, NULL, NULL);
 		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "resume",
-				      detail, e);
+		                      detail, e);
 		free(detail);
 		if (!ok)
 			return false;
 	}
 	r->announced = true;
 	if (u->transaction) {
-		sql = xasprintf("BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = "
-				"%lld%s",
-				(long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms,
-				r->opt.async_commit && !r->segmented ? "; SET LOCAL synchronous_commit = off"
-								     : "");
+		sql = xasprintf(
+		    "BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = "
+		    "%lld%s",
+		    (long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms,
+		    r->opt.async_commit && !r->segmented ? "; SET LOCAL synchronous_commit = off"
+		                                         : "");
 		r->in_txn = true;
 	} else {
 		sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = %lld",
-				(long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms);
+		                (long long)r->opt.lock_timeout_ms,
+		                (long long)r->opt.statement_timeout_ms);
 	}
 	bool ok = session_exec(r->s, sql, e);
 	free(sql);
@@ -405,7 +411,7 @@ static void runner_skip_control(struct runner *r)
 {
 	const struct unit *u = &r->units[r->unit];
 	while (r->cur <= u->last && (r->stmts->items[r->cur].txn == STMT_TXN_BEGIN ||
-				     r->stmts->items[r->cur].txn == STMT_TXN_COMMIT))
+	                             r->stmts->items[r->cur].txn == STMT_TXN_COMMIT))
 		r->cur++;
 }
 
@@ -425,7 +431,7 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 		if (!u->transaction) {
 			char *detail = runner_detail(r, "sql", r->stmts->items[u->first].sql);
 			bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
-					      "statement", detail, e);
+			                      "statement", detail, e);
 			free(detail);
 			if (!ok)
 				return false;
@@ -444,7 +450,7 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 /* The statement failed (or was cancelled): roll back and record it. */
 static void runner_fail(struct runner *r, struct pgstep_error *failure, bool cancelled)
 {
-	struct pgstep_error e = { 0 };
+	struct pgstep_error e = {0};
 	if (r->in_txn) {
 		r->in_txn = false;
 		if (!session_exec(r->s, "ROLLBACK", &e))
@@ -459,21 +465,20 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, bool can
 	if (cancelled && (!r->segmented || !r->announced)) {
 		char *detail = runner_detail(r, "statement", r->stmts->items[r->cur].sql);
 		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "cancel",
-				      detail, &e);
+		                      detail, &e);
 		free(detail);
 		if (!ok)
 			goto internal;
 	} else if (!runner_record(r, st, cancelled ? "cancel" : "fail", failure, &e)) {
 		goto internal;
 	}
-	error_set(&r->err, PGSTEP_EXIT_FAILED,
-		  "tenant %s: %s: statement %zu (%s:%d) %s: %s%s", r->tenant->name,
-		  migration_label(r->m), r->cur + 1, runner_section(r)->path,
-		  r->stmts->items[r->cur].line, cancelled ? "cancelled" : "failed", failure->msg,
-		  r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
-						     "`pgstep up --resume` or `pgstep repair`"
-						   : "; state is dirty: see `pgstep repair`")
-			       : "; nothing was applied");
+	error_set(&r->err, PGSTEP_EXIT_FAILED, "tenant %s: %s: statement %zu (%s:%d) %s: %s%s",
+	          r->tenant->name, migration_label(r->m), r->cur + 1, runner_section(r)->path,
+	          r->stmts->items[r->cur].line, cancelled ? "cancelled" : "failed", failure->msg,
+	          r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
+	                                             "`pgstep up --resume` or `pgstep repair`"
+	                                           : "; state is dirty: see `pgstep repair`")
+	                       : "; nothing was applied");
 	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
 	runner_emit(r, cancelled ? RUN_EV_CANCELLED : RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
 	runner_finish(r, PGSTEP_EXIT_FAILED);
@@ -484,7 +489,7 @@ internal:
 
 static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
 {
-	struct pgstep_error e = { 0 };
+	struct pgstep_error e = {0};
 	if (r->in_txn) {
 		/* Retry the whole unit: holding earlier statements' locks during the
 		 * backoff would stall the application behind them. */
@@ -497,9 +502,9 @@ static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
 	r->attempt++;
 	int64_t backoff = r->opt.retry_backoff_ms << (r->attempt - 2);
 	char *detail = xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld}",
-				 r->cur + 1, r->attempt, (long long)backoff);
+	                         r->cur + 1, r->attempt, (long long)backoff);
 	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "lock-wait",
-			      detail, &e);
+	                      detail, &e);
 	free(detail);
 	if (!ok) {
 		runner_internal_failure(r, &e);
@@ -519,7 +524,7 @@ static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
 /* Move to the next statement to send, closing units as they complete. */
 static void runner_advance(struct runner *r)
 {
-	struct pgstep_error e = { 0 };
+	struct pgstep_error e = {0};
 	runner_skip_control(r);
 	if (r->cur <= r->units[r->unit].last && !r->cancel_requested) {
 		r->phase = PH_STATEMENT;
@@ -560,7 +565,8 @@ static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_
 		runner_advance(r);
 		return;
 	}
-	bool cancelled = r->cancel_requested || strcmp(stmt_err->sqlstate, SQLSTATE_QUERY_CANCELED) == 0;
+	bool cancelled =
+	    r->cancel_requested || strcmp(stmt_err->sqlstate, SQLSTATE_QUERY_CANCELED) == 0;
 	if (!cancelled && strcmp(stmt_err->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
 	    r->attempt <= r->opt.lock_retries) {
 		runner_lock_wait(r, stmt_err);
@@ -568,7 +574,7 @@ static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_
 	}
 	if (!cancelled && strcmp(stmt_err->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
 		char *msg = xasprintf("%s (gave up after %d attempts with lock_timeout %lldms)",
-				      stmt_err->msg, r->attempt, (long long)r->opt.lock_timeout_ms);
+		                      stmt_err->msg, r->attempt, (long long)r->opt.lock_timeout_ms);
 		free(stmt_err->msg);
 		stmt_err->msg = msg;
 	}
@@ -578,14 +584,14 @@ static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_
 enum run_status runner_step(struct runner *r)
 {
 	for (;;) {
-		struct pgstep_error e = { 0 };
+		struct pgstep_error e = {0};
 		switch (r->phase) {
-		case PH_DONE:
-			return RUN_FINISHED;
+		case PH_DONE: return RUN_FINISHED;
 		case PH_UNIT_START:
 			if (r->unit == r->n_units) { /* an empty section */
-				if (!runner_record(r, r->dir == RUN_UP ? ROW_APPLIED : ROW_ROLLED_BACK,
-						   runner_action(r), NULL, &e)) {
+				if (!runner_record(r,
+				                   r->dir == RUN_UP ? ROW_APPLIED : ROW_ROLLED_BACK,
+				                   runner_action(r), NULL, &e)) {
 					runner_internal_failure(r, &e);
 					continue;
 				}
@@ -597,7 +603,7 @@ enum run_status runner_step(struct runner *r)
 				runner_emit(r, RUN_EV_START, NULL, NULL);
 			if (r->cancel_requested) {
 				error_set(&e, PGSTEP_EXIT_FAILED, "cancelled before statement %zu",
-					  r->units[r->unit].first + 1);
+				          r->units[r->unit].first + 1);
 				r->cur = r->units[r->unit].first;
 				runner_fail(r, &e, true);
 				error_clear(&e);
@@ -628,7 +634,8 @@ enum run_status runner_step(struct runner *r)
 			continue;
 		case PH_BACKOFF:
 			if (r->cancel_requested) {
-				error_set(&e, PGSTEP_EXIT_FAILED, "cancelled while waiting to retry");
+				error_set(&e, PGSTEP_EXIT_FAILED,
+				          "cancelled while waiting to retry");
 				runner_fail(r, &e, true);
 				error_clear(&e);
 				continue;
@@ -648,7 +655,7 @@ int runner_timeout_ms(const struct runner *r)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	int64_t ms = (int64_t)(r->backoff_until.tv_sec - now.tv_sec) * 1000 +
-		     (r->backoff_until.tv_nsec - now.tv_nsec) / 1000000;
+	             (r->backoff_until.tv_nsec - now.tv_nsec) / 1000000;
 	return ms > 0 ? (int)ms : 0;
 }
 
@@ -669,7 +676,7 @@ enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
 }
 
 enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted,
-			    struct pgstep_error *err)
+                            struct pgstep_error *err)
 {
 	for (;;) {
 		if (interrupted && *interrupted && !r->cancel_requested)
@@ -677,7 +684,7 @@ enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted
 		enum run_status st = runner_step(r);
 		if (st == RUN_FINISHED)
 			return runner_result(r, err);
-		struct pollfd pfd = { .fd = session_socket(r->s), .events = POLLIN };
+		struct pollfd pfd = {.fd = session_socket(r->s), .events = POLLIN};
 		/* Wake up regularly so a signal that arrived between the flag check
 		 * and poll() is seen within 100 ms. */
 		int timeout = 100;
@@ -686,7 +693,7 @@ enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted
 			timeout = t < timeout ? t : timeout;
 		}
 		int n = poll(st == RUN_WAIT_SOCKET ? &pfd : NULL, st == RUN_WAIT_SOCKET ? 1 : 0,
-			     timeout);
+		             timeout);
 		if (n < 0 && errno != EINTR) {
 			error_set(err, PGSTEP_EXIT_FAILED, "poll: %s", strerror(errno));
 			return PGSTEP_EXIT_FAILED;

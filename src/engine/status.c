@@ -44,10 +44,11 @@ static int row_cmp(const void *a, const void *b)
 }
 
 static void status_add(struct tenant_status *ts, size_t *cap, struct migration *m,
-		       const struct state_row *row, enum mstate st)
+                       const struct state_row *row, enum mstate st)
 {
 	XGROW(ts->items, *cap, ts->n + 1);
-	ts->items[ts->n++] = (struct mig_status){ .m = m, .row = row, .state = st, .checksum_ok = true };
+	ts->items[ts->n++] =
+	    (struct mig_status){.m = m, .row = row, .state = st, .checksum_ok = true};
 }
 
 static enum mstate state_of_row(const struct state_row *row)
@@ -97,8 +98,8 @@ static void status_sort_rows(struct tenant_status *ts)
 
 static void status_set_overall(struct tenant_status *ts, bool dirty, bool failed)
 {
-	ts->state = dirty    ? TSTATE_DIRTY
-	            : failed ? TSTATE_FAILED
+	ts->state = dirty         ? TSTATE_DIRTY
+	            : failed      ? TSTATE_FAILED
 	            : ts->pending ? TSTATE_PENDING
 	                          : TSTATE_OK;
 }
@@ -124,15 +125,18 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 	size_t r = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		struct migration *m = set->items[i];
-		while (r < ts->rows.n && version_key_cmp(ts->rows.items[r].version, m->version.key) < 0) {
+		while (r < ts->rows.n &&
+		       version_key_cmp(ts->rows.items[r].version, m->version.key) < 0) {
 			status_add(ts, &cap, NULL, &ts->rows.items[r], MSTATE_MISSING);
 			r++;
 		}
-		if (r < ts->rows.n && version_key_cmp(ts->rows.items[r].version, m->version.key) == 0) {
+		if (r < ts->rows.n &&
+		    version_key_cmp(ts->rows.items[r].version, m->version.key) == 0) {
 			const struct state_row *row = &ts->rows.items[r++];
 			status_add(ts, &cap, m, row, state_of_row(row));
 			if (row->state == ROW_APPLIED && row->checksum)
-				ts->items[ts->n - 1].checksum_ok = strcmp(row->checksum, m->checksum) == 0;
+				ts->items[ts->n - 1].checksum_ok =
+				    strcmp(row->checksum, m->checksum) == 0;
 		} else {
 			status_add(ts, &cap, m, NULL, MSTATE_PENDING);
 		}
@@ -148,7 +152,10 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 		case MSTATE_APPLIED: ts->applied++; break;
 		case MSTATE_PENDING:
 		case MSTATE_ROLLED_BACK: ts->pending++; break;
-		case MSTATE_FAILED: ts->pending++; failed = true; break;
+		case MSTATE_FAILED:
+			ts->pending++;
+			failed = true;
+			break;
 		case MSTATE_DIRTY: dirty = true; break;
 		case MSTATE_MISSING:
 			if (ts->items[i].row->state == ROW_APPLIED)
@@ -196,7 +203,8 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 	bool dirty = false, failed = false;
 	for (size_t i = 0; i < ts->rows.n; i++) {
 		const struct state_row *row = &ts->rows.items[i];
-		bool repeat = i > 0 && version_key_cmp(ts->rows.items[i - 1].version, row->version) == 0;
+		bool repeat =
+		    i > 0 && version_key_cmp(ts->rows.items[i - 1].version, row->version) == 0;
 		if (repeat || !migset_find_key(set, row->version)) {
 			if (row->state == ROW_APPLIED)
 				applied++;
@@ -207,7 +215,10 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 		pending--;
 		switch (row->state) {
 		case ROW_APPLIED: applied++; break;
-		case ROW_FAILED: pending++; failed = true; break;
+		case ROW_FAILED:
+			pending++;
+			failed = true;
+			break;
 		case ROW_DIRTY: dirty = true; break;
 		case ROW_ROLLED_BACK: pending++; break;
 		}
@@ -239,13 +250,13 @@ void status_fail_group(struct tenant_status **group, size_t n, const struct pgst
 }
 
 void status_assign_rows(const struct migset *set, struct tenant_status **group, size_t n,
-			struct state_rows *rows)
+                        struct state_rows *rows)
 {
 	/* Hand each row to its tenant; tenant names are unique. */
 	qsort(group, n, sizeof *group, status_name_cmp);
 	for (size_t i = 0; i < rows->n; i++) {
-		struct tenant_status **hit = bsearch(rows->items[i].tenant, group, n, sizeof *group,
-						     status_key_cmp);
+		struct tenant_status **hit =
+		    bsearch(rows->items[i].tenant, group, n, sizeof *group, status_key_cmp);
 		if (!hit) {
 			state_row_release(&rows->items[i]);
 			continue;
@@ -255,7 +266,7 @@ void status_assign_rows(const struct migset *set, struct tenant_status **group, 
 		dst->items[dst->n++] = rows->items[i];
 	}
 	free(rows->items);
-	*rows = (struct state_rows){ 0 };
+	*rows = (struct state_rows){0};
 	for (size_t i = 0; i < n; i++)
 		status_merge(set, group[i]);
 }
@@ -263,9 +274,10 @@ void status_assign_rows(const struct migset *set, struct tenant_status **group, 
 /* Read every tenant of one database (all entries share conninfo). */
 static void status_read_database(const struct migset *set, struct tenant_status **group, size_t n)
 {
-	struct pgstep_error err = { 0 };
-	struct session *s = session_connect(group[0]->tenant->conninfo, group[0]->tenant->name, &err);
-	struct state_rows rows = { 0 };
+	struct pgstep_error err = {0};
+	struct session *s =
+	    session_connect(group[0]->tenant->conninfo, group[0]->tenant->name, &err);
+	struct state_rows rows = {0};
 	const char **names = xcalloc(n, sizeof *names);
 	for (size_t i = 0; i < n; i++)
 		names[i] = group[i]->tenant->name;
@@ -289,7 +301,7 @@ static int status_conninfo_cmp(const void *a, const void *b)
 }
 
 void status_collect(const struct migset *set, struct tenant *const *tenants, size_t n,
-		    struct status_report *out)
+                    struct status_report *out)
 {
 	out->items = xcalloc(n ? n : 1, sizeof *out->items);
 	out->n = n;

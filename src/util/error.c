@@ -68,7 +68,7 @@ void diag_list_clear(struct diag_list *d)
 }
 
 void diag_add(struct diag_list *d, enum diag_level level, const char *file, int line,
-	      const char *fmt, ...)
+              const char *fmt, ...)
 {
 	XGROW(d->items, d->cap, d->n + 1);
 	struct diag *g = &d->items[d->n++];

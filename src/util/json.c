@@ -41,10 +41,22 @@ static void json_close(struct json *j, char c)
 	strbuf_addc(j->out, c);
 }
 
-void json_begin_object(struct json *j) { json_open(j, '{'); }
-void json_end_object(struct json *j) { json_close(j, '}'); }
-void json_begin_array(struct json *j) { json_open(j, '['); }
-void json_end_array(struct json *j) { json_close(j, ']'); }
+void json_begin_object(struct json *j)
+{
+	json_open(j, '{');
+}
+void json_end_object(struct json *j)
+{
+	json_close(j, '}');
+}
+void json_begin_array(struct json *j)
+{
+	json_open(j, '[');
+}
+void json_end_array(struct json *j)
+{
+	json_close(j, ']');
+}
 
 void json_escape(struct strbuf *sb, const char *s)
 {
@@ -65,9 +77,7 @@ void json_escape(struct strbuf *sb, const char *s)
 		case '\n': rep = "\\n"; break;
 		case '\r': rep = "\\r"; break;
 		case '\t': rep = "\\t"; break;
-		default:
-			snprintf(buf, sizeof buf, "\\u%04x", *p);
-			rep = buf;
+		default: snprintf(buf, sizeof buf, "\\u%04x", *p); rep = buf;
 		}
 		strbuf_add(sb, run, (size_t)((const char *)p - run));
 		strbuf_adds(sb, rep);
