@@ -119,6 +119,7 @@ struct risk_col_facts {
 	bool has_default;
 	bool has_valid_not_null_check; /* a validated CHECK (col IS NOT NULL) */
 	int n_dependents;              /* views, indexes, constraints, defaults using it */
+	bool leading_index;            /* a valid index on the table starts with it */
 	char type[64];                 /* format_type() of the column, "" unknown */
 };
 

@@ -222,7 +222,9 @@ static const char col_sql[] =
     "SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef, "
     "       (SELECT count(DISTINCT (d.classid, d.objid)) FROM pg_depend d "
     "         WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid "
-    "           AND d.refobjsubid = a.attnum AND d.deptype = 'n'), a.attnum "
+    "           AND d.refobjsubid = a.attnum AND d.deptype = 'n'), a.attnum, "
+    "       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid "
+    "                 AND i.indisvalid AND i.indkey[0] = a.attnum) "
     "FROM pg_attribute a "
     "WHERE a.attrelid = $1::oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped";
 
@@ -257,6 +259,7 @@ static void catalog_column_query(struct catalog *c, uint32_t oid, const char *co
 		f->has_default = PQgetvalue(res, 0, 2)[0] == 't';
 		f->n_dependents = atoi(PQgetvalue(res, 0, 3));
 		snprintf(attnum, sizeof attnum, "%s", PQgetvalue(res, 0, 4));
+		f->leading_index = PQgetvalue(res, 0, 5)[0] == 't';
 	}
 	PQclear(res);
 	if (!attnum[0] || e->col.not_null)

@@ -489,7 +489,14 @@ static void post_section(struct risk_ctx *c)
 	for (size_t i = 0; i < c->n_cons; i++) {
 		const struct rk_con *k = &c->cons[i];
 		if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN || k->dropped ||
-		    k->cols.n == 0 || !risk_rel_is_new(c, k->rel))
+		    k->cols.n == 0)
+			continue;
+		/* On a table that existed before, only a catalogue knows its indexes:
+		 * offline the rule stays silent rather than guess. */
+		struct risk_col_facts f;
+		if (!risk_rel_is_new(c, k->rel) &&
+		    (!risk_facts_col(c, k->rel, k->cols.items[0], &f) || !f.exists ||
+		     f.leading_index))
 			continue;
 		bool covered = false;
 		for (size_t j = 0; j < c->n_rels && !covered; j++) {

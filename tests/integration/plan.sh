@@ -244,4 +244,26 @@ check_exit 1 "--preflight --fail-on error fails on a found orphan" ps plan --ten
 check_exit 2 "a bad --fail-on is a usage error" ps plan --tenant acme --fail-on maybe
 is "$(q app "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgstep'")" 0 "no pgstep session is left"
 
+# ---- fk-missing-index on a table that existed before: a catalogue question -------------
+
+pg_createdb fkdb
+q fkdb "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY, parent_id int)" >/dev/null
+FK=$(mktemp -d "${TMPDIR:-/tmp}/pgstep-fk.XXXXXX")
+mkdir "$FK/migrations"
+printf -- '-- migrate:up\nALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;\n-- migrate:down\nALTER TABLE child DROP CONSTRAINT child_parent_fk;\n' \
+	>"$FK/migrations/001_fk.sql"
+printf '[migrations]\ndir = migrations\n[tenant fk]\nconninfo = host=%s port=%s dbname=fkdb user=postgres\n' \
+	"$PGHOST" "$PGPORT" >"$FK/pgstep.conf"
+check_exit 0 "plan of a foreign key on an existing table" sh -c "cd '$FK' && '$PGSTEP' plan --tenant fk"
+like "$TAP_OUT" 'fk-missing-index: foreign key child_parent_fk on public\.child\(parent_id\) has no index' \
+	"connected: the missing index on the referencing column is found in the catalogue"
+check_exit 0 "lint of the same file (offline)" sh -c "cd '$FK' && '$PGSTEP' lint --verbose migrations"
+case $TAP_OUT in *fk-missing-index*) fail "offline, the rule stays silent: it cannot know the indexes" ;;
+*) pass "offline, the rule stays silent: it cannot know the indexes" ;; esac
+q fkdb "CREATE INDEX child_parent_idx ON child (parent_id)" >/dev/null
+check_exit 0 "plan again once the index exists" sh -c "cd '$FK' && '$PGSTEP' plan --tenant fk"
+case $TAP_OUT in *fk-missing-index*) fail "an existing index starting with the column satisfies the rule" ;;
+*) pass "an existing index starting with the column satisfies the rule" ;; esac
+rm -rf "$FK"
+
 done_testing
