@@ -24,6 +24,9 @@ struct migset_options {
 	const struct phase_range *phases; /* from the config; may be empty */
 	size_t n_phases;
 	bool split_statements; /* split every migration while loading */
+	/* Threads reading files: 0 picks the number of CPUs for a large set,
+	 * 1 reads serially. The result is the same either way. */
+	int jobs;
 };
 
 struct migset {

@@ -7,6 +7,9 @@
  * why in a diagnostic. */
 #include "config.h"
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -38,11 +41,26 @@ struct piece {
 	struct migration_section down; /* PIECE_DOWN: owned until moved */
 };
 
+/* A file (or diesel directory) to read. Directory walking is serial; the
+ * files are read in parallel, each with a loader of its own, and merged in
+ * walking order so that diagnostics come out the same with any number of
+ * threads. */
+struct job {
+	bool diesel;
+	char *path, *fname, *phase;
+	bool from_root, archived;
+	struct diag_list diags;
+	struct piece **pieces;
+	size_t n;
+};
+
 struct loader {
 	const struct migset_options *opts;
 	struct diag_list *diags;
 	struct piece **pieces;
 	size_t n, cap;
+	struct job *jobs; /* found by scan_dir, read by load_jobs */
+	size_t n_jobs, cap_jobs;
 	char *ranges_text; /* "foundation 001-099, ..." for messages */
 	/* The comments find_markers scanned from the up file being loaded,
 	 * kept for its directives: scanning is most of loading a small file. */
@@ -683,6 +701,21 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 	}
 }
 
+static void job_add(struct loader *ld, bool diesel, const char *path, const char *fname,
+                    const char *phase, bool from_root, bool archived)
+{
+	XGROW(ld->jobs, ld->cap_jobs, ld->n_jobs + 1);
+	struct job *j = &ld->jobs[ld->n_jobs++];
+	memset(j, 0, sizeof *j);
+	j->diesel = diesel;
+	j->path = xstrdup(path);
+	j->fname = xstrdup(fname);
+	j->phase = xstrdup(phase);
+	j->from_root = from_root;
+	j->archived = archived;
+	diag_list_init(&j->diags);
+}
+
 /* Read one directory: at depth 0 sub-directories are phases (or archive/),
  * at depth 1 only diesel migrations. */
 static void scan_dir(struct loader *ld, const char *dir, const char *phase, int depth,
@@ -706,16 +739,16 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		} else if (got && S_ISDIR(st.st_mode)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
 			if (is_file(up)) {
-				load_diesel(ld, path, f, phase, depth == 0, archived);
+				job_add(ld, true, path, f, phase, depth == 0, archived);
 			} else if (is_file(down)) {
 				diag_add(ld->diags, archived ? DIAG_WARNING : DIAG_ERROR, path, 0,
 				         "unpairable: down.sql without up.sql");
 			} else if (depth == 0 && !archived && strcmp(f, "archive") == 0) {
 				scan_dir(ld, path, "", 0, true);
 			} else if (depth == 0) {
-				size_t before = ld->n;
+				size_t before = ld->n_jobs;
 				scan_dir(ld, path, f, 1, archived);
-				if (ld->n == before)
+				if (ld->n_jobs == before)
 					diag_add(ld->diags, DIAG_WARNING, path, 0,
 					         "phase directory holds no migrations");
 			} else {
@@ -730,13 +763,86 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		} else if (is_documentation(f)) {
 			/* README.md, notes.txt */
 		} else if (text_ends_with(f, ".sql")) {
-			load_sql_file(ld, path, f, phase, depth == 0, archived);
+			job_add(ld, false, path, f, phase, depth == 0, archived);
 		} else {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a migration");
 		}
 		free(path);
 	}
 	strvec_clear(&names);
+}
+
+static void job_run(const struct loader *main, struct job *j)
+{
+	struct loader ld = {.opts = main->opts, .diags = &j->diags};
+	if (j->diesel)
+		load_diesel(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
+	else
+		load_sql_file(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
+	loader_drop_comments(&ld);
+	j->pieces = ld.pieces;
+	j->n = ld.n;
+}
+
+struct job_pool {
+	const struct loader *ld;
+	size_t next; /* taken atomically */
+};
+
+static void *job_worker(void *arg)
+{
+	struct job_pool *pool = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
+		if (i >= pool->ld->n_jobs)
+			return NULL;
+		job_run(pool->ld, &pool->ld->jobs[i]);
+	}
+}
+
+/* Reading and scanning is most of loading a large set (libpg_query's
+ * scanner per file); files are independent, so every CPU takes a share. */
+#define JOBS_PARALLEL_MIN 256
+#define JOBS_MAX 8
+
+static void load_jobs(struct loader *ld)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = ld->opts->jobs > 0 ? ld->opts->jobs
+	              : ld->n_jobs >= JOBS_PARALLEL_MIN && cpus > 1 ? (int)cpus
+	                                                            : 1;
+	if (threads > JOBS_MAX)
+		threads = JOBS_MAX;
+	if ((size_t)threads > ld->n_jobs)
+		threads = ld->n_jobs ? (int)ld->n_jobs : 1;
+	struct job_pool pool = {.ld = ld};
+	pthread_t tid[JOBS_MAX];
+	int started = 0;
+	for (int t = 1; t < threads; t++)
+		if (pthread_create(&tid[started], NULL, job_worker, &pool) == 0)
+			started++;
+	job_worker(&pool);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+
+	for (size_t i = 0; i < ld->n_jobs; i++) {
+		struct job *j = &ld->jobs[i];
+		for (size_t k = 0; k < j->diags.n; k++) {
+			XGROW(ld->diags->items, ld->diags->cap, ld->diags->n + 1);
+			ld->diags->items[ld->diags->n++] = j->diags.items[k];
+		}
+		free(j->diags.items);
+		XGROW(ld->pieces, ld->cap, ld->n + j->n);
+		for (size_t k = 0; k < j->n; k++)
+			ld->pieces[ld->n++] = j->pieces[k];
+		free(j->pieces);
+		free(j->path);
+		free(j->fname);
+		free(j->phase);
+	}
+	free(ld->jobs);
+	ld->jobs = NULL;
+	ld->n_jobs = ld->cap_jobs = 0;
 }
 
 /* ---- grouping by version ------------------------------------------------ */
@@ -972,6 +1078,7 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 	strvec_init(&set->phases);
 
 	scan_dir(&ld, dir, "", 0, false);
+	load_jobs(&ld);
 	if (ld.n > 1)
 		qsort(ld.pieces, ld.n, sizeof *ld.pieces, piece_cmp);
 	for (size_t i = 0; i < ld.n; i++)

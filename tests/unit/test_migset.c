@@ -704,6 +704,77 @@ static void test_directives_api(void)
 	diag_list_clear(&d);
 }
 
+/* A large set read on several threads gives exactly what a serial read
+ * gives: the same migrations in the same order, the same diagnostics in the
+ * same order. */
+static void test_parallel_load(void)
+{
+	char tmpl[] = "/tmp/pgstep-test-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	if (!ok(dir != NULL, "temporary directory"))
+		return;
+	enum { N = 600 };
+	for (int i = 1; i <= N; i++) {
+		char name[64];
+		char *text;
+		if (i % 97 == 0) /* an unknown directive now and then */
+			text = xasprintf("-- pgstep:frobnicate %d\n-- migrate:up\nSELECT %d;\n", i, i);
+		else
+			text = xasprintf("-- pgstep:note Table %d.\n-- migrate:up\nCREATE TABLE t%d "
+			                 "(id int);\n-- migrate:down\nDROP TABLE t%d;\n",
+			                 i, i, i);
+		snprintf(name, sizeof name, "%04d_t%d.sql", i, i);
+		write_file(dir, name, text, strlen(text));
+		free(text);
+	}
+	write_file(dir, "0300_again.sql", "SELECT 1;\n", 10); /* a duplicate version */
+	struct diag_list d1, d4;
+	diag_list_init(&d1);
+	diag_list_init(&d4);
+	struct pgstep_error err = {0};
+	struct migset_options serial = {.jobs = 1}, threads = {.jobs = 4};
+	struct migset *s1 = migset_load(dir, &serial, &d1, &err);
+	struct migset *s4 = migset_load(dir, &threads, &d4, &err);
+	if (ok(s1 && s4, "both loads succeed")) {
+		is_int(s4->n, s1->n, "same number of migrations");
+		bool same = s1->n == s4->n;
+		for (size_t i = 0; same && i < s1->n; i++)
+			same = strcmp(migration_label(s1->items[i]), migration_label(s4->items[i])) == 0 &&
+			       strcmp(s1->items[i]->checksum, s4->items[i]->checksum) == 0 &&
+			       strcmp(s1->items[i]->up.path, s4->items[i]->up.path) == 0 &&
+			       (s1->items[i]->note && s4->items[i]->note
+			            ? strcmp(s1->items[i]->note, s4->items[i]->note) == 0
+			            : s1->items[i]->note == s4->items[i]->note);
+		ok(same, "same migrations, order, checksums, paths and notes");
+		ok(d1.n == d4.n && d1.n >= 7, "same number of diagnostics (%zu)", d1.n);
+		bool same_diags = d1.n == d4.n;
+		for (size_t i = 0; same_diags && i < d1.n; i++)
+			same_diags = d1.items[i].level == d4.items[i].level &&
+			             d1.items[i].line == d4.items[i].line &&
+			             strcmp(d1.items[i].msg, d4.items[i].msg) == 0 &&
+			             strcmp(d1.items[i].file ? d1.items[i].file : "",
+			                    d4.items[i].file ? d4.items[i].file : "") == 0;
+		ok(same_diags, "same diagnostics in the same order");
+		if (!same_diags) {
+			dump_diags(&d1);
+			dump_diags(&d4);
+		}
+	}
+	migset_free(&s1);
+	migset_free(&s4);
+	diag_list_clear(&d1);
+	diag_list_clear(&d4);
+	for (int i = 1; i <= N; i++) {
+		char *path = xasprintf("%s/%04d_t%d.sql", dir, i, i);
+		unlink(path);
+		free(path);
+	}
+	char *path = xasprintf("%s/0300_again.sql", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	testdata = getenv("TESTDATA");
@@ -723,5 +794,6 @@ int main(void)
 	test_utf8();
 	test_missing_dir();
 	test_directives_api();
+	test_parallel_load();
 	return done_testing();
 }
