@@ -193,8 +193,9 @@ int app_migration_worst(struct app *app, size_t i)
 		struct risk_options o;
 		app_risk_options(app, &o);
 		risk_analyze_migration(app_set_item(app, i), &o, &r);
-		int up = risk_report_worst(&r.up), down = risk_report_worst(&r.down);
-		app->worst[i] = (signed char)(up > down ? up : down);
+		/* The column answers "what does applying it risk?", as the Risk
+		 * tab's first line does; rolling back has its own line there. */
+		app->worst[i] = (signed char)risk_report_worst(&r.up);
 		risk_file_report_clear(&r);
 	}
 	return app->worst[i];

@@ -177,6 +177,11 @@ static void tab_risk(struct app *app, struct migration *m, struct doc *d)
 	struct doc_line *l =
 	    doc_add(d, ROLE_NORMAL, "Highest risk: %s", worst < 0 ? "none" : risk_word(worst));
 	doc_span(l, 14, strlen(l->text), risk_role(worst));
+	int back = risk_report_worst(&r->down);
+	if (back >= 0) {
+		l = doc_add(d, ROLE_NORMAL, "Rolling back: %s", risk_word(back));
+		doc_span(l, 14, strlen(l->text), risk_role(back));
+	}
 	struct tenant *t = app_tenant(app);
 	const char *ferr = NULL;
 	const struct activity_facts *facts = app_facts(app, m, &ferr);

@@ -33,6 +33,13 @@ check "Down moves the selection to the next migration" wait_for '─ 002_identit
 check "the SQL tab shows the statement text with line numbers" wait_for '[0-9]+ CREATE TABLE'
 keys Up
 check "Up moves it back" wait_for '─ 001_tenancy ─'
+# The list's risk column is the risk of applying: creating new tables is no
+# risk (its rollback, which drops them, is stated apart in the Risk tab).
+check "the list shows no risk for a migration that only creates" \
+	wait_for '[^ ] 001_tenancy +[│|]'
+keys 2
+check "Risk: applying 001 is no risk" wait_for 'Highest risk: none'
+check "Risk: rolling it back loses data, said apart" wait_for 'Rolling back: medium'
 
 keys 3
 check "Diff: an applied file changed since it was applied" wait_for 'file changed since it was applied'
