@@ -7,21 +7,6 @@
 . "$TOP_SRCDIR/tests/lib/project.sh"
 pg_start
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# wait_sql DB SECONDS SQL: poll until the query prints t; false on timeout.
-wait_sql() {
-	ws_db=$1
-	ws_end=$(($(now_ms) + $2 * 1000))
-	shift 2
-	while [ "$(q "$ws_db" "$*")" != t ]; do
-		[ "$(now_ms)" -lt "$ws_end" ] || return 1
-		sleep 0.05
-	done
-}
-
 # scenario DB TENANT: a fresh database and a project with an empty
 # migrations directory and one database tenant.
 scenario() {

@@ -10,21 +10,6 @@ pg_start
 pg_createdb app
 pg_createdb lk
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# wait_sql DB SECONDS SQL: poll until the query prints t; false on timeout.
-wait_sql() {
-	ws_db=$1
-	ws_end=$(($(now_ms) + $2 * 1000))
-	shift 2
-	while [ "$(q "$ws_db" "$*")" != t ]; do
-		[ "$(now_ms)" -lt "$ws_end" ] || return 1
-		sleep 0.05
-	done
-}
-
 # run ARGS...: pgstep with stdout and stderr kept apart (RC, OUT, ERR); a
 # pgstep that hangs is killed after 30 s (exit 124) instead of hanging the suite.
 run() {

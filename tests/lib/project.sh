@@ -7,6 +7,8 @@
 #   conf_begin / conf_tenant NAME DB [SCHEMA] [LABELS] / conf_add TEXT
 #   ps ARGS...                     run pgstep in $P with its config
 #   q DB SQL                       one psql query, unaligned output
+#   wait_sql DB SECONDS SQL        poll until the query prints t
+#   now_ms                         milliseconds since the epoch
 
 project_new() {
 	P=$(mktemp -d "${TMPDIR:-/tmp}/pgstep-proj.XXXXXX") || exit 99
@@ -45,6 +47,21 @@ q() {
 	_q_db=$1
 	shift
 	"$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$_q_db" -c "$*" 2>&1
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_sql DB SECONDS SQL: poll until the query prints t; false on timeout.
+wait_sql() {
+	ws_db=$1
+	ws_end=$(($(now_ms) + $2 * 1000))
+	shift 2
+	while [ "$(q "$ws_db" "$*")" != t ]; do
+		[ "$(now_ms)" -lt "$ws_end" ] || return 1
+		sleep 0.05
+	done
 }
 
 project_cleanup() {
