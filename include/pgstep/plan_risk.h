@@ -62,6 +62,11 @@ void plan_risk_clear(struct plan_risk *r);
 
 struct session;
 struct catalog;
+/* A read-only session on t for looking, never changing: its schema on the
+ * search_path, and lock_timeout/statement_timeout so a glance at a busy
+ * server never queues behind a lock for long. */
+struct session *plan_risk_session(const struct tenant *t, int64_t lock_timeout_ms,
+                                  int64_t statement_timeout_ms, struct pgstep_error *err);
 /* The live facts of every relation rep's statements lock (except those the
  * section creates), added to out; relations already in out are kept, so one
  * out serves several reports. cat resolves names and gives sizes (a catalog

@@ -17,8 +17,8 @@
  * read-only, a lock wait ends at the configured lock_timeout (plan must not
  * queue behind an ACCESS EXCLUSIVE request and stall others behind itself),
  * and no query runs longer than the preflight timeout. */
-static struct session *plan_risk_connect(struct engine *e, const struct tenant *t,
-                                         int64_t timeout_ms, struct pgstep_error *err)
+struct session *plan_risk_session(const struct tenant *t, int64_t lock_timeout_ms,
+                                  int64_t statement_timeout_ms, struct pgstep_error *err)
 {
 	struct session *s = session_connect(t->conninfo, t->name, err);
 	if (!s)
@@ -26,7 +26,7 @@ static struct session *plan_risk_connect(struct engine *e, const struct tenant *
 	char *set = xasprintf("SET default_transaction_read_only = on; "
 	                      "SET standard_conforming_strings = on; "
 	                      "SET lock_timeout = %lld; SET statement_timeout = %lld",
-	                      (long long)e->cfg->lock_timeout_ms, (long long)timeout_ms);
+	                      (long long)lock_timeout_ms, (long long)statement_timeout_ms);
 	bool ok = session_exec(s, set, err);
 	free(set);
 	if (ok && t->schema)
@@ -36,6 +36,12 @@ static struct session *plan_risk_connect(struct engine *e, const struct tenant *
 		session_close(&s);
 	}
 	return s;
+}
+
+static struct session *plan_risk_connect(struct engine *e, const struct tenant *t,
+                                         int64_t timeout_ms, struct pgstep_error *err)
+{
+	return plan_risk_session(t, e->cfg->lock_timeout_ms, timeout_ms, err);
 }
 
 static bool utc_name(const char *tz)

@@ -21,23 +21,6 @@
 #define FACTS_LOCK_TIMEOUT_MS      1000
 #define FACTS_STATEMENT_TIMEOUT_MS 5000
 
-static struct session *facts_connect(const struct tenant *t, struct pgstep_error *err)
-{
-	struct session *s = session_connect(t->conninfo, t->name, err);
-	if (!s)
-		return NULL;
-	char *set = xasprintf("SET default_transaction_read_only = on; "
-	                      "SET lock_timeout = %d; SET statement_timeout = %d",
-	                      FACTS_LOCK_TIMEOUT_MS, FACTS_STATEMENT_TIMEOUT_MS);
-	bool ok = session_exec(s, set, err);
-	free(set);
-	if (ok && t->schema)
-		ok = session_use_schema(s, t->schema, false, err);
-	if (!ok)
-		session_close(&s);
-	return s;
-}
-
 void app_facts_clear(struct app *app)
 {
 	activity_facts_clear(&app->facts);
@@ -77,7 +60,8 @@ void app_facts_refresh(struct app *app)
 	app->facts_for = m;
 	app->facts_tenant = app->tenant_sel;
 	struct pgstep_error err = {0};
-	struct session *s = facts_connect(t, &err);
+	struct session *s =
+	    plan_risk_session(t, FACTS_LOCK_TIMEOUT_MS, FACTS_STATEMENT_TIMEOUT_MS, &err);
 	if (s) {
 		/* The Risk tab's analysis names unqualified relations "public.x"
 		 * (app_risk has no tenant): with "public" as the default schema the
