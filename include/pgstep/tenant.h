@@ -39,6 +39,11 @@ void tenant_list_clear(struct tenant_list *l);
 void tenant_list_add(struct tenant_list *l, struct tenant *t); /* takes ownership */
 struct tenant *tenant_list_find(const struct tenant_list *l, const char *name);
 
+struct strbuf;
+/* Append v as a conninfo value: as is when plain, else single-quoted with
+ * ' and \ escaped, as libpq reads it. */
+void conninfo_append_value(struct strbuf *sb, const char *v);
+
 /* The conninfo with any password replaced by "********", for messages. */
 char *conninfo_redact(const char *conninfo);
 /* text (e.g. a libpq error message about conninfo) with every occurrence of

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pgstep/cluster.h"
+#include "pgstep/tenant.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
 #include "pgstep/text.h"
@@ -447,30 +448,14 @@ fail:
 	return NULL;
 }
 
-/* A conninfo value, quoted when it holds anything but plain characters. */
-static void cluster_conninfo_value(struct strbuf *sb, const char *v)
-{
-	if (*v && !strpbrk(v, " \t\n'\\")) {
-		strbuf_adds(sb, v);
-		return;
-	}
-	strbuf_addc(sb, '\'');
-	for (const char *p = v; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			strbuf_addc(sb, '\\');
-		strbuf_addc(sb, *p);
-	}
-	strbuf_addc(sb, '\'');
-}
-
 char *cluster_conninfo(const struct cluster *c, const char *dbname)
 {
 	struct strbuf sb;
 	strbuf_init(&sb);
 	strbuf_adds(&sb, "host=");
-	cluster_conninfo_value(&sb, c->socket_dir);
+	conninfo_append_value(&sb, c->socket_dir);
 	strbuf_addf(&sb, " port=%d dbname=", c->port);
-	cluster_conninfo_value(&sb, dbname);
+	conninfo_append_value(&sb, dbname);
 	strbuf_adds(&sb, " user=postgres");
 	char *result = strbuf_detach(&sb);
 	strbuf_release(&sb); /* detach leaves a fresh buffer */

@@ -277,7 +277,7 @@ static bool mask_verified(const char *masked, const PQconninfoOption *orig)
 	return ok;
 }
 
-static void add_quoted(struct strbuf *sb, const char *v)
+void conninfo_append_value(struct strbuf *sb, const char *v)
 {
 	bool plain = v[0] != '\0';
 	for (const char *p = v; *p && plain; p++)
@@ -306,7 +306,7 @@ static char *rebuild_redacted(const PQconninfoOption *opts)
 		if (sb.len)
 			strbuf_addc(&sb, ' ');
 		strbuf_addf(&sb, "%s=", o->keyword);
-		add_quoted(&sb, is_secret_keyword(o->keyword) ? REDACTED : o->val);
+		conninfo_append_value(&sb, is_secret_keyword(o->keyword) ? REDACTED : o->val);
 	}
 	char *out = strbuf_detach(&sb);
 	strbuf_release(&sb); /* detach leaves sb initialised */
