@@ -5,6 +5,7 @@
 #ifndef PGSTEP_DEMO_H
 #define PGSTEP_DEMO_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "pgstep/cluster.h"
@@ -28,9 +29,11 @@ struct demo {
 	char *migrations_dir; /* owned: the embedded set written out */
 };
 
-/* Build the whole demo; progress lines go to log_fn. */
+/* Build the whole demo; progress lines go to log_fn. When *interrupted
+ * becomes set (a signal), the running migration is cancelled, everything
+ * made so far is removed, and NULL is returned with err saying so. */
 struct demo *demo_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
-			struct pgstep_error *err);
+			volatile sig_atomic_t *interrupted, struct pgstep_error *err);
 void demo_stop(struct demo **d, bool keep);
 
 #endif

@@ -26,8 +26,15 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 		return rc;
 	volatile sig_atomic_t *stop = cli_signals();
 	struct pgstep_error err = {0};
-	struct demo *d = demo_start(demo_progress, NULL, &err);
+	struct demo *d = demo_start(demo_progress, NULL, stop, &err);
 	if (!d) {
+		if (*stop) {
+			/* Everything made so far is already removed. */
+			fprintf(stderr, "pgstep: demo: interrupted while it was being built; "
+			                "nothing is kept\n");
+			error_clear(&err);
+			return PGSTEP_EXIT_FAILED;
+		}
 		rc = cli_fail(&err);
 		error_clear(&err);
 		return rc;

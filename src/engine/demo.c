@@ -97,6 +97,10 @@ static bool demo_rows(struct tenant *t, const struct embedded_file *f, struct pg
 static bool demo_up(struct engine *e, const char *tenant, const char *to, size_t interrupt_after,
                     struct pgstep_error *err)
 {
+	if (e->interrupted && *e->interrupted) {
+		error_set(err, PGSTEP_EXIT_FAILED, "interrupted: nothing is kept");
+		return false;
+	}
 	struct tenant *t = tenant_list_find(&e->tenants, tenant);
 	if (!t) {
 		error_set(err, PGSTEP_EXIT_FAILED, "demo: tenant %s missing", tenant);
@@ -106,8 +110,9 @@ static bool demo_up(struct engine *e, const char *tenant, const char *to, size_t
 	e->interrupt_after = interrupt_after;
 	enum pgstep_exit rc = ops_up(e, t, &uo, err);
 	e->interrupt_after = 0;
-	/* The interrupted migration is expected to end as a failure. */
-	if (interrupt_after && rc == PGSTEP_EXIT_FAILED) {
+	/* The interrupted migration is expected to end as a failure (unless
+	 * a real signal interrupted it). */
+	if (interrupt_after && rc == PGSTEP_EXIT_FAILED && !*e->interrupted) {
 		error_clear(err);
 		return true;
 	}
@@ -115,12 +120,14 @@ static bool demo_up(struct engine *e, const char *tenant, const char *to, size_t
 }
 
 static bool demo_populate(struct demo *d, void (*log_fn)(void *, const char *), void *ctx,
-                          struct pgstep_error *err)
+                          volatile sig_atomic_t *interrupted, struct pgstep_error *err)
 {
+	static volatile sig_atomic_t never;
 	struct engine e;
 	memset(&e, 0, sizeof e);
 	if (!engine_open(&e, d->config_path, err))
 		goto fail;
+	e.interrupted = interrupted ? interrupted : &never;
 	if (engine_set_has_errors(&e)) {
 		error_set(err, PGSTEP_EXIT_FAILED,
 		          "demo: the embedded migration set has errors: %s", e.diags.items[0].msg);
@@ -161,7 +168,7 @@ fail:
 }
 
 struct demo *demo_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
-                        struct pgstep_error *err)
+                        volatile sig_atomic_t *interrupted, struct pgstep_error *err)
 {
 	struct demo *d = xcalloc(1, sizeof *d);
 	d->cluster = cluster_start(log_fn, ctx, err);
@@ -208,7 +215,7 @@ struct demo *demo_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
 	free(postgres);
 	free(app);
 	free(initech);
-	if (!ok || !demo_populate(d, log_fn, ctx, err))
+	if (!ok || !demo_populate(d, log_fn, ctx, interrupted, err))
 		goto fail;
 	return d;
 fail:

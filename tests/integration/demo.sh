@@ -65,6 +65,24 @@ demo_stop
 is "$DEMO_STATUS" 0 "Ctrl-C stops the demo with exit 0"
 check "everything is removed" test ! -e "$DIR"
 
+# Ctrl-C while the demo is still being built: the running migration is
+# cancelled and everything made so far is removed, at once.
+out=$T/early.out
+(cd "$T" && exec "$PGSTEP" demo >"$out" 2>&1 </dev/null) &
+DEMO_PID=$!
+i=0
+while [ $i -lt 1200 ] && ! grep -q 'applying up to' "$out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+EARLY_DIR=$(sed -n 's|^demo: initdb \(.*\)/data .*|\1|p' "$out" | head -1)
+t0=$(date +%s)
+demo_stop
+is "$DEMO_STATUS" 1 "Ctrl-C during setup: exit 1"
+like "$(cat "$out")" 'demo: interrupted' "it says it was interrupted"
+if [ $(($(date +%s) - t0)) -le 5 ]; then pass "it stops within 5 s"; else fail "it stops within 5 s"; fi
+check "nothing is left of the half-built demo" test -n "$EARLY_DIR" -a ! -e "$EARLY_DIR"
+
 DEMO_ARGS=--keep
 demo_start keep
 demo_stop
