@@ -33,6 +33,9 @@ enum run_event_kind {
 	RUN_EV_FAILED,         /* migration failed; message and sqlstate set */
 	RUN_EV_CANCELLED,      /* interrupted; what was open rolled back and recorded */
 	RUN_EV_NOTICE,         /* server notice; message set */
+	RUN_EV_STATEMENT_FAILED, /* step mode: a statement failed or was cancelled,
+	                          * was rolled back to its savepoint; paused */
+	RUN_EV_UNDONE,         /* step mode: statement `index` was undone */
 };
 
 struct run_event {
@@ -75,12 +78,40 @@ struct run_options {
 	/* Stop after this many statements as if interrupted (demo and tests
 	 * only; 0: never). */
 	size_t interrupt_after;
+	/* Step mode (the interface): pause before every statement and before
+	 * each commit. Inside a transaction each statement runs under its own
+	 * savepoint, so it can be undone; one that fails or is cancelled is
+	 * rolled back to its savepoint and the run pauses instead of ending. */
+	bool step;
 };
 
 enum run_status {
 	RUN_WAIT_SOCKET, /* a query is in flight: wait for session socket readability */
 	RUN_WAIT_TIMER,  /* backing off: call again after runner_timeout_ms() */
+	RUN_PAUSED,      /* step mode: waiting for runner_next, _undo or _discard */
 	RUN_FINISHED,    /* done; see runner_result() */
+};
+
+/* Where a step-mode run stands (runner_position). */
+enum run_pause {
+	RUN_PAUSE_NONE,      /* not paused */
+	RUN_PAUSE_STATEMENT, /* before statement `index` */
+	RUN_PAUSE_COMMIT,    /* the open transaction's statements all ran */
+	RUN_PAUSE_FAILED,    /* statement `index` failed or was cancelled and was
+	                      * rolled back to its savepoint; `error` says why */
+};
+
+struct run_position {
+	enum run_pause pause;
+	size_t index;        /* the statement the run is at (done: total) */
+	size_t total;
+	bool in_flight;      /* a statement is running */
+	bool backing_off;    /* waiting to retry after lock_timeout */
+	int attempt;         /* 1-based attempt of the current statement */
+	int64_t elapsed_ms;  /* of the running statement, or of the backoff */
+	bool in_transaction; /* our transaction is open */
+	bool can_undo;       /* runner_undo would roll a statement back */
+	const struct pgstep_error *error; /* RUN_PAUSE_FAILED */
 };
 
 struct runner;
@@ -97,6 +128,28 @@ int runner_timeout_ms(const struct runner *r);
  * rolls back what is open, records it and finishes. Safe from the main loop;
  * from a signal handler use session_cancel_handle() plus runner_step later. */
 void runner_cancel(struct runner *r);
+/* Step mode. runner_next runs the statement the run is paused before (or
+ * retries the failed one, or commits at RUN_PAUSE_COMMIT). runner_undo rolls
+ * the last statement back to its savepoint (at RUN_PAUSE_FAILED: gives up
+ * the failed statement, which already was); false with err when there is
+ * nothing to undo or the rollback failed. runner_discard rolls back the
+ * whole open transaction and records it (a running statement is cancelled
+ * first); a segmented migration stays dirty where it is. Each is recorded in
+ * the event log, inside the transaction when it commits, after it when not. */
+void runner_next(struct runner *r);
+bool runner_undo(struct runner *r, struct pgstep_error *err);
+void runner_discard(struct runner *r);
+/* Record an event about this run (action, detail JSON) with the same rule:
+ * the interface's confirmations. */
+bool runner_journal(struct runner *r, const char *action, const char *detail,
+                    struct pgstep_error *err);
+void runner_position(const struct runner *r, struct run_position *out);
+/* The statements being run (the section's, or the stored down's). */
+const struct statement_list *runner_statements(const struct runner *r);
+/* Whether statement i runs inside a transaction (so it can be undone). */
+bool runner_statement_in_transaction(const struct runner *r, size_t i);
+struct migration *runner_migration(const struct runner *r);
+enum run_direction runner_direction(const struct runner *r);
 /* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);
 /* Blocking driver: poll the socket and timers until finished. *interrupted

@@ -91,7 +91,9 @@ static void cli_on_event(void *ctx, const struct run_event *ev)
 		print_short_sql(ev->sql ? ev->sql : "");
 		printf("\n");
 		break;
-	case RUN_EV_STATEMENT_DONE: break;
+	case RUN_EV_STATEMENT_DONE:
+	case RUN_EV_STATEMENT_FAILED: /* step mode only: the interface's */
+	case RUN_EV_UNDONE: break;
 	case RUN_EV_LOCK_WAIT:
 		printf("%s:   %s: lock not available; retry %d in %lld ms\n", t, label,
 		       ev->attempt - 1, (long long)ev->backoff_ms);

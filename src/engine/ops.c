@@ -1,10 +1,12 @@
-/* ops: project loading, tenant selection, and the operations up, down,
- * repair and verify, one tenant at a time under its advisory lock. */
+/* ops: project loading, tenant selection, the plans of up and down, and
+ * repair, verify and history, one tenant at a time under its advisory lock
+ * (up and down themselves run as jobs: job.c). */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops_int.h"
 #include "pgstep/json.h"
 #include "pgstep/ops.h"
 #include "pgstep/session.h"
@@ -123,7 +125,7 @@ fail:
 	return false;
 }
 
-static void ops_notice(struct engine *e, struct tenant *t, const char *msg)
+void ops_notice(struct engine *e, struct tenant *t, const char *msg)
 {
 	if (!e->obs.event)
 		return;
@@ -133,7 +135,7 @@ static void ops_notice(struct engine *e, struct tenant *t, const char *msg)
 
 /* Connect, set the tenant's schema, create the pgstep schema on first use
  * and take the tenant's lock. */
-static struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
+struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
                                        struct pgstep_error *err)
 {
 	struct session *s = session_connect(t->conninfo, t->name, err);
@@ -158,14 +160,14 @@ fail:
 	return NULL;
 }
 
-static void ops_close_tenant(struct session **s, struct tenant *t)
+void ops_close_tenant(struct session **s, struct tenant *t)
 {
 	if (*s)
 		state_unlock_tenant(*s, t->name);
 	session_close(s);
 }
 
-static bool ops_load_status(struct engine *e, struct session *s, struct tenant *t, bool with_sql,
+bool ops_load_status(struct engine *e, struct session *s, struct tenant *t, bool with_sql,
                             struct tenant_status *ts, struct pgstep_error *err)
 {
 	memset(ts, 0, sizeof *ts);
@@ -177,7 +179,7 @@ static bool ops_load_status(struct engine *e, struct session *s, struct tenant *
 	return true;
 }
 
-static void ops_status_release(struct tenant_status *ts)
+void ops_status_release(struct tenant_status *ts)
 {
 	free(ts->items);
 	free(ts->error);
@@ -278,168 +280,6 @@ fail:
 	return false;
 }
 
-static struct run_options ops_run_options(const struct engine *e, const struct migration *m)
-{
-	struct run_options ro = {
-	    .lock_timeout_ms =
-	        m && m->lock_timeout_ms > 0 ? m->lock_timeout_ms : e->cfg->lock_timeout_ms,
-	    .lock_retries = e->cfg->lock_retries,
-	    .retry_backoff_ms = e->cfg->retry_backoff_ms,
-	    .statement_timeout_ms = e->cfg->statement_timeout_ms,
-	    .interrupt_after = e->interrupt_after,
-	};
-	return ro;
-}
-
-static enum pgstep_exit ops_run(struct engine *e, struct session *s, struct tenant *t,
-                                struct migration *m, enum run_direction dir,
-                                const struct run_options *ro, struct pgstep_error *err)
-{
-	struct runner *r = runner_new(s, &e->actor, t, m, dir, ro, &e->obs, err);
-	if (!r)
-		return err->code ? err->code : PGSTEP_EXIT_FAILED;
-	enum pgstep_exit rc = runner_run(r, e->interrupted, err);
-	runner_free(&r);
-	return rc;
-}
-
-/* A migration left dirty by an interrupted `down` counts statements_done in
- * down statements: `up --resume` would run the up from that index, skipping
- * up statements that never ran, and record the migration applied. The row
- * does not say which direction left it dirty; the event log does (the last
- * start, resume or rollback-start of the version). Such a migration is
- * refused before anything runs and the message points to repair, as the
- * failed `down` itself does. */
-static bool ops_refuse_dirty_rollback(struct engine *e, struct session *s,
-                                      const struct tenant_status *ts, const struct up_options *o,
-                                      struct pgstep_error *err)
-{
-	struct migration *target = o->to ? migset_find(e->set, o->to) : NULL;
-	for (size_t i = 0; i < ts->n; i++) {
-		const struct mig_status *ms = &ts->items[i];
-		if (!ms->m || ms->m->archived)
-			continue;
-		if (target && version_cmp(&ms->m->version, &target->version) > 0)
-			break;
-		if (ms->state != MSTATE_DIRTY)
-			continue;
-		struct event_rows ev = {0};
-		if (!state_load_events(s, ts->tenant->name, ms->row->version, &ev, err)) {
-			error_prefix(err, "tenant %s", ts->tenant->name);
-			return false;
-		}
-		bool rollback = false;
-		for (size_t k = ev.n; k-- > 0;) {
-			const char *a = ev.items[k].action;
-			if (strcmp(a, "start") == 0 || strcmp(a, "resume") == 0)
-				break;
-			if (strcmp(a, "rollback-start") == 0) {
-				rollback = true;
-				break;
-			}
-		}
-		event_rows_clear(&ev);
-		if (rollback) {
-			error_set(
-			    err, PGSTEP_EXIT_FAILED,
-			    "tenant %s: %s is dirty from an interrupted rollback: %d of %d down "
-			    "statements done%s%s. `pgstep up --resume` cannot continue a rollback. "
-			    "Check the database, then record how you resolved it with `pgstep "
-			    "repair --tenant %s --version %s --mark applied|rolled_back --reason "
-			    "\"...\"`",
-			    ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
-			    ms->row->statements_total,
-			    ms->row->error_message ? "; last error: " : "",
-			    ms->row->error_message ? ms->row->error_message : "", ts->tenant->name,
-			    ms->m->version.text);
-			return false;
-		}
-	}
-	return true;
-}
-
-enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
-                        struct pgstep_error *err)
-{
-	if (engine_set_has_errors(e)) {
-		error_set(err, PGSTEP_EXIT_USAGE, "the migration set has errors: nothing applied");
-		return PGSTEP_EXIT_USAGE;
-	}
-	/* Parse everything before touching the database: a syntax error in the
-	 * fifth migration must not be found after the first four were applied. */
-	for (size_t i = 0; i < e->set->n; i++)
-		if (!migration_split(e->set->items[i], err))
-			return PGSTEP_EXIT_USAGE;
-	struct session *s = ops_open_tenant(e, t, true, err);
-	if (!s)
-		return err->code;
-	struct tenant_status ts;
-	struct migration **plan = NULL;
-	size_t n = 0;
-	enum pgstep_exit rc = PGSTEP_EXIT_OK;
-	if (!ops_load_status(e, s, t, false, &ts, err) ||
-	    !ops_refuse_dirty_rollback(e, s, &ts, o, err) ||
-	    !ops_plan_up(e, &ts, o, &plan, &n, err)) {
-		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
-		goto out;
-	}
-	for (size_t i = 0; i < n && rc == PGSTEP_EXIT_OK; i++) {
-		struct run_options ro = ops_run_options(e, plan[i]);
-		ro.phase = plan[i]->phase;
-		ro.async_commit = i + 1 < n;
-		for (size_t k = 0; k < ts.n; k++) {
-			if (ts.items[k].m == plan[i] && ts.items[k].state == MSTATE_DIRTY) {
-				ro.resume = true;
-				ro.resume_from = (size_t)ts.items[k].row->statements_done;
-			}
-		}
-		rc = ops_run(e, s, t, plan[i], RUN_UP, &ro, err);
-		if (e->interrupted && *e->interrupted && rc == PGSTEP_EXIT_OK && i + 1 < n) {
-			/* Stopped between migrations: record it. This synchronous
-			 * commit also makes the asynchronous ones before it durable. */
-			char *detail = xasprintf("{\"stopped_after\":\"%s\",\"not_applied\":%zu}",
-			                         plan[i]->version.key, n - i - 1);
-			struct pgstep_error ignore = {0};
-			state_event(s, &e->actor, t->name, NULL, "cancel", detail, &ignore);
-			error_clear(&ignore);
-			free(detail);
-			error_set(err, PGSTEP_EXIT_FAILED,
-			          "tenant %s: interrupted after %s; %zu not applied", t->name,
-			          migration_label(plan[i]), n - i - 1);
-			rc = PGSTEP_EXIT_FAILED;
-			break;
-		}
-	}
-out:
-	free(plan);
-	ops_status_release(&ts);
-	ops_close_tenant(&s, t);
-	return rc;
-}
-
-/* A migration standing for a row whose file is gone, or whose down must come
- * from the text stored at apply time. */
-static struct migration *ops_stored_migration(const struct state_row *row, const char *what)
-{
-	struct migration *m = xcalloc(1, sizeof *m);
-	if (!version_parse(row->version_text ? row->version_text : row->version, &m->version))
-		version_parse("0", &m->version);
-	m->name = xstrdup(row->name ? row->name : "");
-	m->phase = xstrdup(row->phase ? row->phase : "");
-	m->lock_timeout_ms = -1;
-	strvec_init(&m->requires);
-	snprintf(m->checksum, sizeof m->checksum, "%s", row->checksum ? row->checksum : "");
-	m->up.path = xasprintf("%s (%s)", row->name ? row->name : row->version, what);
-	m->up.text = xstrdup(row->up_sql ? row->up_sql : "");
-	m->up.first_line = 1;
-	m->down.path = xstrdup(m->up.path);
-	m->down.text = row->down_sql ? xstrdup(row->down_sql) : NULL;
-	m->down.first_line = 1;
-	statement_list_init(&m->up.stmts);
-	statement_list_init(&m->down.stmts);
-	return m;
-}
-
 bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
                    const struct mig_status ***out, size_t *n, struct pgstep_error *err)
 {
@@ -483,65 +323,6 @@ fail:
 	*out = NULL;
 	*n = 0;
 	return false;
-}
-
-enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
-                          struct pgstep_error *err)
-{
-	struct session *s = ops_open_tenant(e, t, true, err);
-	if (!s)
-		return err->code;
-	struct tenant_status ts;
-	const struct mig_status **plan = NULL;
-	size_t n = 0;
-	enum pgstep_exit rc = PGSTEP_EXIT_OK;
-	if (!ops_load_status(e, s, t, true, &ts, err) ||
-	    !ops_plan_down(e, &ts, o, &plan, &n, err)) {
-		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
-		goto out;
-	}
-	if (n == 0)
-		ops_notice(e, t, "nothing to roll back");
-	for (size_t i = 0; i < n && rc == PGSTEP_EXIT_OK; i++) {
-		const struct mig_status *ms = plan[i];
-		struct migration *stored = NULL, *m = ms->m;
-		if (!m) {
-			m = stored =
-			    ops_stored_migration(ms->row, "file missing, stored at apply time");
-			ops_notice(e, t,
-			           "the file is gone: using the down SQL stored at apply time");
-		} else if (!ms->checksum_ok && !o->use_file && ms->row->down_sql) {
-			m = stored = ops_stored_migration(ms->row, "stored at apply time");
-			char *msg =
-			    xasprintf("%s changed since it was applied: running the down SQL "
-			              "stored at apply time (use --use-file for the file's)",
-			              migration_label(ms->m));
-			ops_notice(e, t, msg);
-			free(msg);
-		}
-		if (!m->down.text) {
-			error_set(
-			    err, PGSTEP_EXIT_FAILED,
-			    "tenant %s: %s is irreversible: it has no down migration; nothing "
-			    "was rolled back",
-			    t->name, migration_label(m));
-			rc = PGSTEP_EXIT_FAILED;
-		} else {
-			struct run_options ro = ops_run_options(e, ms->m);
-			ro.phase = m->phase;
-			rc = ops_run(e, s, t, m, RUN_DOWN, &ro, err);
-		}
-		migration_free(&stored);
-		if (rc == PGSTEP_EXIT_OK && e->interrupted && *e->interrupted && i + 1 < n) {
-			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: interrupted", t->name);
-			rc = PGSTEP_EXIT_FAILED;
-		}
-	}
-out:
-	free(plan);
-	ops_status_release(&ts);
-	ops_close_tenant(&s, t);
-	return rc;
 }
 
 enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,

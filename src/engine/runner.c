@@ -35,7 +35,15 @@ enum phase {
 	PH_STATEMENT,  /* next: send statement `cur` */
 	PH_IN_FLIGHT,  /* a statement is running */
 	PH_BACKOFF,    /* waiting before a retry */
+	PH_ADVANCE,    /* next: decide what follows statement `cur - 1` */
+	PH_PAUSED,     /* step mode: waiting for the caller */
 	PH_DONE,
+};
+
+/* An event about the run written when its transaction ends (see
+ * runner_journal). */
+struct journal_entry {
+	char *action, *detail;
 };
 
 struct runner {
@@ -61,6 +69,7 @@ struct runner {
 	struct timespec started, stmt_started, backoff_until;
 	char started_at[40];
 	bool cancel_requested;
+	bool discard_requested;
 	bool announced; /* RUN_EV_START sent and, when segmented, the dirty row written */
 
 	enum pgstep_exit result;
@@ -70,6 +79,13 @@ struct runner {
 	 * that sees the query finish: it must outlive those calls, or a failed
 	 * statement reads as a success. */
 	struct pgstep_error stmt_err;
+
+	/* Step mode */
+	bool pass;                    /* the caller let the run past this pause */
+	enum run_pause pause;
+	struct pgstep_error pause_err; /* RUN_PAUSE_FAILED: why */
+	struct journal_entry *journal; /* events waiting for the transaction's end */
+	size_t n_journal, cap_journal;
 };
 
 static int64_t ms_since(const struct timespec *t)
@@ -269,6 +285,12 @@ void runner_free(struct runner **rp)
 	free(r->units);
 	error_clear(&r->err);
 	error_clear(&r->stmt_err);
+	error_clear(&r->pause_err);
+	for (size_t i = 0; i < r->n_journal; i++) {
+		free(r->journal[i].action);
+		free(r->journal[i].detail);
+	}
+	free(r->journal);
 	free(r);
 	*rp = NULL;
 }
@@ -343,6 +365,52 @@ static bool runner_record(struct runner *r, enum row_state st, const char *actio
 	return ok;
 }
 
+/* Events about a step-mode run wait for its transaction's end: written
+ * inside it when it commits (with the migration they describe), after it
+ * when it rolls back, so that neither outcome loses them. */
+bool runner_journal(struct runner *r, const char *action, const char *detail,
+                    struct pgstep_error *err)
+{
+	if (!r->in_txn)
+		return state_event(r->s, r->actor, r->tenant->name, r->m->version.key, action,
+		                   detail, err);
+	char when[40];
+	iso_now(when, sizeof when);
+	XGROW(r->journal, r->cap_journal, r->n_journal + 1);
+	struct journal_entry *j = &r->journal[r->n_journal++];
+	j->action = xstrdup(action);
+	/* The event's own time is when it is written: keep when it happened. */
+	j->detail = detail && detail[0] == '{' && detail[1] != '}'
+	                ? xasprintf("{\"when\":\"%s\",%s", when, detail + 1)
+	                : xasprintf("{\"when\":\"%s\"}", when);
+	return true;
+}
+
+static bool runner_flush_journal(struct runner *r, struct pgstep_error *err)
+{
+	bool ok = true;
+	for (size_t i = 0; i < r->n_journal; i++) {
+		if (ok)
+			ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
+			                 r->journal[i].action, r->journal[i].detail, err);
+		free(r->journal[i].action);
+		free(r->journal[i].detail);
+	}
+	r->n_journal = 0;
+	return ok;
+}
+
+/* ROLLBACK of our transaction, then what the journal holds. */
+static bool runner_rollback_txn(struct runner *r, struct pgstep_error *err)
+{
+	if (r->in_txn) {
+		r->in_txn = false;
+		if (!session_exec(r->s, "ROLLBACK", err))
+			return false;
+	}
+	return runner_flush_journal(r, err);
+}
+
 static void runner_finish(struct runner *r, enum pgstep_exit code)
 {
 	r->result = code;
@@ -352,12 +420,9 @@ static void runner_finish(struct runner *r, enum pgstep_exit code)
 /* A bookkeeping step failed: nothing more can be trusted on this session. */
 static void runner_internal_failure(struct runner *r, struct pgstep_error *e)
 {
-	if (r->in_txn) {
-		struct pgstep_error ignore = {0};
-		session_exec(r->s, "ROLLBACK", &ignore);
-		error_clear(&ignore);
-		r->in_txn = false;
-	}
+	struct pgstep_error ignore = {0};
+	runner_rollback_txn(r, &ignore);
+	error_clear(&ignore);
 	error_prefix(e, "tenant %s: %s", r->tenant->name, migration_label(r->m));
 	error_set(&r->err, e->code ? e->code : PGSTEP_EXIT_FAILED, "%s", e->msg);
 	memcpy(r->err.sqlstate, e->sqlstate, sizeof r->err.sqlstate);
@@ -388,10 +453,12 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 	if (u->transaction) {
 		sql = xasprintf(
 		    "BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = "
-		    "%lld%s",
+		    "%lld%s%s",
 		    (long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms,
 		    r->opt.async_commit && !r->segmented ? "; SET LOCAL synchronous_commit = off"
-		                                         : "");
+		                                         : "",
+		    /* A DBA reading the next statement is idle in transaction. */
+		    r->opt.step ? "; SET LOCAL idle_in_transaction_session_timeout = 0" : "");
 		r->in_txn = true;
 	} else {
 		sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = %lld",
@@ -421,6 +488,8 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 	const struct unit *u = &r->units[r->unit];
 	bool last = r->unit + 1 == r->n_units;
 	r->done = u->last + 1;
+	if (!runner_flush_journal(r, e))
+		return false;
 	if (last) {
 		enum row_state st = r->dir == RUN_UP ? ROW_APPLIED : ROW_ROLLED_BACK;
 		if (!runner_record(r, st, runner_action(r), NULL, e))
@@ -447,15 +516,14 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 	return true;
 }
 
-/* The statement failed (or was cancelled): roll back and record it. */
-static void runner_fail(struct runner *r, struct pgstep_error *failure, bool cancelled)
+/* The statement failed, or the run was stopped (stop: "cancel", or
+ * "discard" when rolled back on request): roll back and record it. */
+static void runner_fail(struct runner *r, struct pgstep_error *failure, const char *stop)
 {
 	struct pgstep_error e = {0};
-	if (r->in_txn) {
-		r->in_txn = false;
-		if (!session_exec(r->s, "ROLLBACK", &e))
-			goto internal;
-	}
+	bool cancelled = stop != NULL;
+	if (!runner_rollback_txn(r, &e))
+		goto internal;
 	/* Nothing of a single-transaction migration remains, so its row (if it
 	 * had none) records a failure; a segmented one stays dirty at the exact
 	 * statement. A cancel is an event, not a failed migration. */
@@ -464,17 +532,19 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, bool can
 	 * still describes the state exactly, so only the cancel is recorded. */
 	if (cancelled && (!r->segmented || !r->announced)) {
 		char *detail = runner_detail(r, "statement", r->stmts->items[r->cur].sql);
-		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "cancel",
+		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, stop,
 		                      detail, &e);
 		free(detail);
 		if (!ok)
 			goto internal;
-	} else if (!runner_record(r, st, cancelled ? "cancel" : "fail", failure, &e)) {
+	} else if (!runner_record(r, st, cancelled ? stop : "fail", failure, &e)) {
 		goto internal;
 	}
 	error_set(&r->err, PGSTEP_EXIT_FAILED, "tenant %s: %s: statement %zu (%s:%d) %s: %s%s",
 	          r->tenant->name, migration_label(r->m), r->cur + 1, runner_section(r)->path,
-	          r->stmts->items[r->cur].line, cancelled ? "cancelled" : "failed", failure->msg,
+	          r->stmts->items[r->cur].line,
+	          !cancelled ? "failed" : strcmp(stop, "discard") == 0 ? "stopped" : "cancelled",
+	          failure->msg,
 	          r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
 	                                             "`pgstep up --resume` or `pgstep repair`"
 	                                           : "; state is dirty: see `pgstep repair`")
@@ -487,24 +557,15 @@ internal:
 	runner_internal_failure(r, &e);
 }
 
-static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
+/* Record the wait and back off before the next attempt. */
+static void runner_backoff(struct runner *r, struct pgstep_error *failure)
 {
 	struct pgstep_error e = {0};
-	if (r->in_txn) {
-		/* Retry the whole unit: holding earlier statements' locks during the
-		 * backoff would stall the application behind them. */
-		r->in_txn = false;
-		if (!session_exec(r->s, "ROLLBACK", &e)) {
-			runner_internal_failure(r, &e);
-			return;
-		}
-	}
 	r->attempt++;
 	int64_t backoff = r->opt.retry_backoff_ms << (r->attempt - 2);
 	char *detail = xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld}",
 	                         r->cur + 1, r->attempt, (long long)backoff);
-	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, "lock-wait",
-	                      detail, &e);
+	bool ok = runner_journal(r, "lock-wait", detail, &e);
 	free(detail);
 	if (!ok) {
 		runner_internal_failure(r, &e);
@@ -521,23 +582,115 @@ static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
 	r->phase = PH_BACKOFF;
 }
 
+static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
+{
+	struct pgstep_error e = {0};
+	/* Retry the whole unit: holding earlier statements' locks during the
+	 * backoff would stall the application behind them. */
+	if (!runner_rollback_txn(r, &e)) {
+		runner_internal_failure(r, &e);
+		return;
+	}
+	runner_backoff(r, failure);
+}
+
+static bool runner_stopping(const struct runner *r)
+{
+	return r->cancel_requested || r->discard_requested;
+}
+
+static const char *runner_stop_action(const struct runner *r)
+{
+	return r->discard_requested ? "discard" : "cancel";
+}
+
+static void runner_pause(struct runner *r, enum run_pause why)
+{
+	r->phase = PH_PAUSED;
+	r->pause = why;
+}
+
+static void runner_savepoint(struct runner *r, const char *verb, size_t i, struct pgstep_error *e)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "%s pgstep_%zu", verb, i);
+	session_exec(r->s, sql, e);
+}
+
+/* Step mode, inside a transaction: a statement failed or was cancelled.
+ * Only it is rolled back; lock waits retry it alone (the earlier
+ * statements' locks stay: the DBA chose to hold them), anything else
+ * pauses for the DBA to retry, undo or roll back. */
+static void runner_step_failure(struct runner *r, struct pgstep_error *failure, bool cancelled)
+{
+	struct pgstep_error e = {0};
+	runner_savepoint(r, "ROLLBACK TO SAVEPOINT", r->cur, &e);
+	if (error_isset(&e)) {
+		runner_internal_failure(r, &e);
+		return;
+	}
+	bool lock = strcmp(failure->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
+	if (!cancelled && lock && r->attempt <= r->opt.lock_retries) {
+		r->pass = true; /* the retry needs no new go-ahead */
+		runner_backoff(r, failure);
+		return;
+	}
+	r->cancel_requested = false;
+	error_clear(&r->pause_err);
+	if (!cancelled && lock)
+		error_set(&r->pause_err, PGSTEP_EXIT_FAILED,
+		          "%s (gave up after %d attempts with lock_timeout %lldms)", failure->msg,
+		          r->attempt, (long long)r->opt.lock_timeout_ms);
+	else
+		error_set(&r->pause_err, PGSTEP_EXIT_FAILED, "%s", failure->msg);
+	memcpy(r->pause_err.sqlstate, failure->sqlstate, sizeof r->pause_err.sqlstate);
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_int(&j, "statement", (int64_t)r->cur + 1);
+	json_kv_string(&j, "sql", r->stmts->items[r->cur].sql);
+	json_kv_string(&j, "error", r->pause_err.msg);
+	if (failure->sqlstate[0])
+		json_kv_string(&j, "sqlstate", failure->sqlstate);
+	json_end_object(&j);
+	char *detail = strbuf_detach(&sb);
+	bool ok = runner_journal(r, cancelled ? "cancel" : "statement-error", detail, &e);
+	free(detail);
+	if (!ok) {
+		runner_internal_failure(r, &e);
+		return;
+	}
+	r->attempt = 1;
+	runner_emit(r, RUN_EV_STATEMENT_FAILED, r->pause_err.msg, r->pause_err.sqlstate);
+	runner_pause(r, RUN_PAUSE_FAILED);
+}
+
 /* Move to the next statement to send, closing units as they complete. */
 static void runner_advance(struct runner *r)
 {
 	struct pgstep_error e = {0};
 	runner_skip_control(r);
-	if (r->cur <= r->units[r->unit].last && !r->cancel_requested) {
+	if (r->cur <= r->units[r->unit].last && !runner_stopping(r)) {
 		r->phase = PH_STATEMENT;
 		return;
 	}
-	if (r->cancel_requested) {
-		error_set(&e, PGSTEP_EXIT_FAILED, "cancelled before statement %zu", r->cur + 1);
+	if (runner_stopping(r)) {
+		error_set(&e, PGSTEP_EXIT_FAILED, "%s before statement %zu",
+		          r->discard_requested ? "rolled back on request" : "cancelled",
+		          r->cur + 1);
 		if (r->cur >= r->stmts->n)
 			r->cur = r->stmts->n - 1;
-		runner_fail(r, &e, true);
+		runner_fail(r, &e, runner_stop_action(r));
 		error_clear(&e);
 		return;
 	}
+	if (r->opt.step && r->units[r->unit].transaction && !r->pass) {
+		runner_pause(r, RUN_PAUSE_COMMIT);
+		return;
+	}
+	r->pass = false;
 	if (!runner_close_unit(r, &e)) {
 		runner_internal_failure(r, &e);
 		return;
@@ -550,7 +703,7 @@ static void runner_advance(struct runner *r)
 	if (r->opt.interrupt_after && r->done >= r->opt.interrupt_after) {
 		r->cur = r->done;
 		error_set(&e, PGSTEP_EXIT_FAILED, "interrupted before statement %zu", r->done + 1);
-		runner_fail(r, &e, true);
+		runner_fail(r, &e, "cancel");
 		error_clear(&e);
 		return;
 	}
@@ -559,14 +712,25 @@ static void runner_advance(struct runner *r)
 
 static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_err)
 {
-	if (!error_isset(stmt_err)) {
+	if (!error_isset(stmt_err) && !r->discard_requested) {
 		runner_emit(r, RUN_EV_STATEMENT_DONE, NULL, NULL);
 		r->cur++;
 		runner_advance(r);
 		return;
 	}
+	if (r->discard_requested) {
+		struct pgstep_error e = {0};
+		error_set(&e, PGSTEP_EXIT_FAILED, "rolled back on request");
+		runner_fail(r, &e, "discard");
+		error_clear(&e);
+		return;
+	}
 	bool cancelled =
 	    r->cancel_requested || strcmp(stmt_err->sqlstate, SQLSTATE_QUERY_CANCELED) == 0;
+	if (r->opt.step && r->in_txn) {
+		runner_step_failure(r, stmt_err, cancelled);
+		return;
+	}
 	if (!cancelled && strcmp(stmt_err->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0 &&
 	    r->attempt <= r->opt.lock_retries) {
 		runner_lock_wait(r, stmt_err);
@@ -578,7 +742,7 @@ static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_
 		free(stmt_err->msg);
 		stmt_err->msg = msg;
 	}
-	runner_fail(r, stmt_err, cancelled && r->cancel_requested);
+	runner_fail(r, stmt_err, cancelled && r->cancel_requested ? "cancel" : NULL);
 }
 
 enum run_status runner_step(struct runner *r)
@@ -601,11 +765,13 @@ enum run_status runner_step(struct runner *r)
 			}
 			if (!r->announced)
 				runner_emit(r, RUN_EV_START, NULL, NULL);
-			if (r->cancel_requested) {
-				error_set(&e, PGSTEP_EXIT_FAILED, "cancelled before statement %zu",
+			if (runner_stopping(r)) {
+				error_set(&e, PGSTEP_EXIT_FAILED, "%s before statement %zu",
+				          r->discard_requested ? "rolled back on request"
+				                               : "cancelled",
 				          r->units[r->unit].first + 1);
 				r->cur = r->units[r->unit].first;
-				runner_fail(r, &e, true);
+				runner_fail(r, &e, runner_stop_action(r));
 				error_clear(&e);
 				continue;
 			}
@@ -616,6 +782,18 @@ enum run_status runner_step(struct runner *r)
 			runner_advance(r);
 			continue;
 		case PH_STATEMENT:
+			if (r->opt.step && !r->pass) {
+				runner_pause(r, RUN_PAUSE_STATEMENT);
+				continue;
+			}
+			r->pass = false;
+			if (r->opt.step && r->in_txn) {
+				runner_savepoint(r, "SAVEPOINT", r->cur, &e);
+				if (error_isset(&e)) {
+					runner_internal_failure(r, &e);
+					continue;
+				}
+			}
 			runner_emit(r, RUN_EV_STATEMENT, NULL, NULL);
 			clock_gettime(CLOCK_MONOTONIC, &r->stmt_started);
 			error_clear(&r->stmt_err);
@@ -633,17 +811,36 @@ enum run_status runner_step(struct runner *r)
 			error_clear(&r->stmt_err);
 			continue;
 		case PH_BACKOFF:
-			if (r->cancel_requested) {
-				error_set(&e, PGSTEP_EXIT_FAILED,
-				          "cancelled while waiting to retry");
-				runner_fail(r, &e, true);
+			if (runner_stopping(r)) {
+				error_set(&e, PGSTEP_EXIT_FAILED, "%s while waiting to retry",
+				          r->discard_requested ? "rolled back on request"
+				                               : "cancelled");
+				if (r->opt.step && r->in_txn && !r->discard_requested)
+					runner_step_failure(r, &e, true);
+				else
+					runner_fail(r, &e, runner_stop_action(r));
 				error_clear(&e);
 				continue;
 			}
 			if (runner_timeout_ms(r) > 0)
 				return RUN_WAIT_TIMER;
-			r->phase = PH_UNIT_START;
+			/* Step mode retries the statement in its open transaction. */
+			r->phase = r->opt.step && r->in_txn ? PH_STATEMENT : PH_UNIT_START;
 			continue;
+		case PH_ADVANCE: runner_advance(r); continue;
+		case PH_PAUSED:
+			if (runner_stopping(r)) {
+				error_set(&e, PGSTEP_EXIT_FAILED, "%s before statement %zu",
+				          r->discard_requested ? "rolled back on request"
+				                               : "cancelled",
+				          r->cur + 1);
+				if (r->cur >= r->stmts->n)
+					r->cur = r->stmts->n - 1;
+				runner_fail(r, &e, runner_stop_action(r));
+				error_clear(&e);
+				continue;
+			}
+			return RUN_PAUSED;
 		}
 	}
 }
@@ -666,6 +863,128 @@ void runner_cancel(struct runner *r)
 		session_cancel(r->s);
 }
 
+/* The statement before cur in the open transaction, which has a savepoint. */
+static bool runner_prev_done(const struct runner *r, size_t *out)
+{
+	if (!r->in_txn || r->unit >= r->n_units)
+		return false;
+	size_t first = r->units[r->unit].first;
+	for (size_t p = r->cur; p-- > first;)
+		if (r->stmts->items[p].txn != STMT_TXN_BEGIN &&
+		    r->stmts->items[p].txn != STMT_TXN_COMMIT) {
+			*out = p;
+			return true;
+		}
+	return false;
+}
+
+void runner_next(struct runner *r)
+{
+	if (r->phase != PH_PAUSED)
+		return;
+	r->pass = true;
+	r->phase = r->pause == RUN_PAUSE_COMMIT ? PH_ADVANCE : PH_STATEMENT;
+	r->pause = RUN_PAUSE_NONE;
+	error_clear(&r->pause_err);
+}
+
+bool runner_undo(struct runner *r, struct pgstep_error *err)
+{
+	if (r->phase != PH_PAUSED) {
+		error_set(err, PGSTEP_EXIT_USAGE, "a statement is running: cancel it first");
+		return false;
+	}
+	if (r->pause == RUN_PAUSE_FAILED) {
+		/* The failed statement was rolled back already: leave it unrun. */
+		error_clear(&r->pause_err);
+		r->pause = RUN_PAUSE_STATEMENT;
+		return true;
+	}
+	size_t p;
+	if (!runner_prev_done(r, &p)) {
+		if (r->unit < r->n_units && !r->units[r->unit].transaction)
+			error_set(err, PGSTEP_EXIT_USAGE,
+			          "statement %zu ran outside a transaction: it cannot be undone",
+			          r->cur);
+		else
+			error_set(err, PGSTEP_EXIT_USAGE,
+			          "nothing to undo: no statement of the open transaction has run");
+		return false;
+	}
+	struct pgstep_error e = {0};
+	runner_savepoint(r, "ROLLBACK TO SAVEPOINT", p, &e);
+	if (error_isset(&e)) {
+		error_set(err, PGSTEP_EXIT_FAILED, "undo of statement %zu: %s", p + 1, e.msg);
+		runner_internal_failure(r, &e);
+		return false;
+	}
+	char *detail = runner_detail(r, "sql", r->stmts->items[p].sql);
+	bool ok = runner_journal(r, "undo", detail, &e);
+	free(detail);
+	if (!ok) {
+		error_set(err, PGSTEP_EXIT_FAILED, "%s", e.msg);
+		runner_internal_failure(r, &e);
+		return false;
+	}
+	r->cur = p;
+	r->pause = RUN_PAUSE_STATEMENT;
+	r->pass = false;
+	runner_emit(r, RUN_EV_UNDONE, NULL, NULL);
+	return true;
+}
+
+void runner_discard(struct runner *r)
+{
+	if (r->phase == PH_DONE)
+		return;
+	r->discard_requested = true;
+	if (r->phase == PH_IN_FLIGHT)
+		session_cancel(r->s);
+}
+
+void runner_position(const struct runner *r, struct run_position *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t p;
+	out->pause = r->phase == PH_PAUSED ? r->pause : RUN_PAUSE_NONE;
+	out->index = r->phase == PH_DONE && r->result == PGSTEP_EXIT_OK ? r->stmts->n : r->cur;
+	out->total = r->stmts->n;
+	out->in_flight = r->phase == PH_IN_FLIGHT;
+	out->backing_off = r->phase == PH_BACKOFF;
+	out->attempt = r->attempt;
+	if (out->in_flight)
+		out->elapsed_ms = ms_since(&r->stmt_started);
+	else if (out->backing_off)
+		out->elapsed_ms = runner_timeout_ms(r);
+	out->in_transaction = r->in_txn;
+	out->can_undo = r->phase == PH_PAUSED &&
+	                (r->pause == RUN_PAUSE_FAILED || runner_prev_done(r, &p));
+	out->error = out->pause == RUN_PAUSE_FAILED ? &r->pause_err : NULL;
+}
+
+const struct statement_list *runner_statements(const struct runner *r)
+{
+	return r->stmts;
+}
+
+bool runner_statement_in_transaction(const struct runner *r, size_t i)
+{
+	for (size_t u = 0; u < r->n_units; u++)
+		if (i >= r->units[u].first && i <= r->units[u].last)
+			return r->units[u].transaction;
+	return false;
+}
+
+struct migration *runner_migration(const struct runner *r)
+{
+	return r->m;
+}
+
+enum run_direction runner_direction(const struct runner *r)
+{
+	return r->dir;
+}
+
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
 {
 	if (r->result != PGSTEP_EXIT_OK && err && r->err.msg) {
@@ -684,6 +1003,10 @@ enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted
 		enum run_status st = runner_step(r);
 		if (st == RUN_FINISHED)
 			return runner_result(r, err);
+		if (st == RUN_PAUSED) { /* this driver does not stop at pauses */
+			runner_next(r);
+			continue;
+		}
 		struct pollfd pfd = {.fd = session_socket(r->s), .events = POLLIN};
 		/* Wake up regularly so a signal that arrived between the flag check
 		 * and poll() is seen within 100 ms. */
