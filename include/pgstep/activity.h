@@ -88,6 +88,16 @@ bool activity_relation_load(struct session *s, uint32_t oid, struct activity_rel
 bool activity_long_running_load(struct session *s, int64_t min_age_s, struct activity_facts *out,
                                 struct pgstep_error *err);
 
+/* The sessions blocking backend pid's lock request, through
+ * pg_blocking_pids, for a live display of a statement that waits: send
+ * activity_blockers_sql with the pid as $1 (without blocking: the
+ * interface's poll loop), then read its result. */
+extern const char activity_blockers_sql[];
+struct pg_result;
+void activity_blockers_read(const struct pg_result *res, struct activity_session **out,
+                            size_t *n);
+void activity_sessions_free(struct activity_session **a, size_t *n);
+
 /* Whether the session's lock (held, or queued ahead) conflicts with a
  * request for mode: then the statement waits for it. */
 bool activity_session_blocks(const struct activity_session *a, enum risk_lock mode);

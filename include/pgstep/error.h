@@ -22,6 +22,9 @@ struct pgstep_error {
 	enum pgstep_exit code; /* PGSTEP_EXIT_OK when no error is set */
 	char *msg;             /* owned; NULL when no error is set */
 	char sqlstate[6];      /* "" unless the error came from the server */
+	/* Where in the statement the server found the error: 1-based
+	 * character index (PG_DIAG_STATEMENT_POSITION), 0 when not known. */
+	int position;
 };
 
 /* Set the error (replacing an earlier one). fmt is printf-style. */

@@ -76,6 +76,12 @@ struct session *plan_risk_session(const struct tenant *t, int64_t lock_timeout_m
 bool plan_risk_facts(struct session *s, struct catalog *cat, const struct risk_report *rep,
                      struct activity_facts *out, struct pgstep_error *err);
 
+/* The risk options plan_risk_tenant analyses t's migrations with: the
+ * runner's timeouts, t's schema for unqualified names, and with a session
+ * (may be NULL) and its catalog, the server's facts. */
+void plan_risk_options(const struct engine *e, const struct tenant *t, struct session *s,
+                       struct catalog *cat, struct risk_options *ro);
+
 /* Worst severity over the items' findings (not allowed ones), problems and
  * checks that found rows; -1 when there is none. */
 int plan_risk_worst(const struct plan_risk *r);

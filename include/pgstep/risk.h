@@ -274,6 +274,31 @@ struct migration;
 bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out);
 
+/* Whether a statement must be confirmed before the step runner runs it, and
+ * why: it takes a lock stronger than ROW EXCLUSIVE on a relation that existed
+ * before the migration, or it has an error-level finding (not allowed), or
+ * it can lose data (a rule flagged RISK_RULE_CONFIRM, allowed or not: the
+ * author's reason is no excuse at 3 a.m.), which asks for the relation's
+ * name to be typed. */
+enum risk_confirm_kind {
+	RISK_CONFIRM_NONE,
+	RISK_CONFIRM_LOCK,  /* a strong lock on an existing relation */
+	RISK_CONFIRM_ERROR, /* an error-level finding */
+	RISK_CONFIRM_TYPED, /* can lose data: type the relation's name */
+};
+struct risk_confirm {
+	enum risk_confirm_kind kind; /* the strongest reason */
+	/* The strongest lock on an existing relation (NULL, NONE: none); borrowed. */
+	const char *lock_relation;
+	enum risk_lock lock_mode;
+	/* The finding behind ERROR or TYPED; borrowed. */
+	const struct risk_finding *finding;
+	/* TYPED: the name to type, without its schema; borrowed from the
+	 * statement (points into a "schema.name"). */
+	const char *typed_name;
+};
+void risk_stmt_confirm(const struct risk_stmt *st, struct risk_confirm *out);
+
 /* Highest severity of the non-allowed findings and problems (problems count
  * as errors); -1 when there are none. */
 int risk_report_worst(const struct risk_report *r);

@@ -52,6 +52,7 @@ struct run_event {
 	int64_t elapsed_ms;
 	const char *message;
 	const char *sqlstate;
+	int position; /* FAILED, STATEMENT_FAILED: the error's character in sql, 0 unknown */
 };
 
 struct run_observer {

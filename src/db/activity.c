@@ -273,3 +273,26 @@ bool activity_long_running_load(struct session *s, int64_t min_age_s, struct act
 	PQclear(res);
 	return true;
 }
+
+/* The oldest transaction first: it is the one to look at. */
+const char activity_blockers_sql[] =
+    "SELECT " SESSION_COLUMNS("a") " FROM pg_stat_activity a"
+    " WHERE a.pid = ANY (pg_blocking_pids($1::int))"
+    " ORDER BY a.xact_start NULLS LAST, a.pid";
+
+void activity_blockers_read(const struct pg_result *res, struct activity_session **out, size_t *n)
+{
+	*n = (size_t)PQntuples(res);
+	*out = xcalloc(*n ? *n : 1, sizeof **out);
+	for (size_t i = 0; i < *n; i++)
+		session_row_read(res, (int)i, &(*out)[i]);
+}
+
+void activity_sessions_free(struct activity_session **a, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		session_row_clear(&(*a)[i]);
+	free(*a);
+	*a = NULL;
+	*n = 0;
+}

@@ -275,6 +275,8 @@ void session_error_from_result(struct pgstep_error *err, const PGresult *res, co
 	strbuf_release(&sb);
 	if (state && strlen(state) == 5)
 		memcpy(err->sqlstate, state, 6);
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	err->position = pos ? atoi(pos) : 0;
 }
 
 /* Like session_error_from_result, but knows the connection: a NULL result

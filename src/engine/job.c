@@ -369,6 +369,7 @@ enum pgstep_exit job_result(const struct job *j, struct pgstep_error *err)
 	if (j->result != PGSTEP_EXIT_OK && err && j->err.msg) {
 		error_set(err, j->result, "%s", j->err.msg);
 		memcpy(err->sqlstate, j->err.sqlstate, sizeof err->sqlstate);
+		err->position = j->err.position;
 	}
 	return j->result;
 }

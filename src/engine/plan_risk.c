@@ -69,6 +69,19 @@ static void plan_risk_server(struct session *s, struct risk_options *o)
 	error_clear(&err);
 }
 
+void plan_risk_options(const struct engine *e, const struct tenant *t, struct session *s,
+                       struct catalog *cat, struct risk_options *ro)
+{
+	risk_options_init(ro);
+	ro->lock_timeout_ms = e->cfg->lock_timeout_ms;
+	ro->statement_timeout_ms = e->cfg->statement_timeout_ms;
+	ro->default_schema = t->schema;
+	if (cat)
+		ro->catalog = catalog_risk(cat);
+	if (s)
+		plan_risk_server(s, ro);
+}
+
 static void note_facts_error(struct plan_risk *r, const char *msg)
 {
 	if (!r->facts_error && msg)
@@ -264,16 +277,8 @@ bool plan_risk_tenant(struct engine *e, const struct tenant_status *ts,
 
 	const char *schema = ts->tenant->schema;
 	struct risk_options ro;
-	risk_options_init(&ro);
-	ro.lock_timeout_ms = e->cfg->lock_timeout_ms;
-	ro.statement_timeout_ms = e->cfg->statement_timeout_ms;
-	ro.default_schema = schema;
-	struct catalog *cat = NULL;
-	if (s) {
-		cat = catalog_new(s, schema);
-		ro.catalog = catalog_risk(cat);
-		plan_risk_server(s, &ro);
-	}
+	struct catalog *cat = s ? catalog_new(s, schema) : NULL;
+	plan_risk_options(e, ts->tenant, s, cat, &ro);
 
 	out->items = xcalloc(n ? n : 1, sizeof *out->items);
 	out->n = n;

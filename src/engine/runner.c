@@ -133,6 +133,10 @@ static void runner_emit(struct runner *r, enum run_event_kind kind, const char *
 	}
 	if (kind == RUN_EV_STATEMENT_DONE)
 		ev.elapsed_ms = ms_since(&r->stmt_started);
+	if (kind == RUN_EV_FAILED || kind == RUN_EV_CANCELLED)
+		ev.position = r->err.position;
+	else if (kind == RUN_EV_STATEMENT_FAILED)
+		ev.position = r->pause_err.position;
 	if (kind == RUN_EV_LOCK_WAIT)
 		ev.backoff_ms = r->opt.retry_backoff_ms << (r->attempt > 1 ? r->attempt - 2 : 0);
 	r->obs.event(r->obs.ctx, &ev);
@@ -550,6 +554,7 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, const ch
 	                                           : "; state is dirty: see `pgstep repair`")
 	                       : "; nothing was applied");
 	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
+	r->err.position = failure->position;
 	runner_emit(r, cancelled ? RUN_EV_CANCELLED : RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
 	runner_finish(r, PGSTEP_EXIT_FAILED);
 	return;
@@ -644,6 +649,7 @@ static void runner_step_failure(struct runner *r, struct pgstep_error *failure, 
 	else
 		error_set(&r->pause_err, PGSTEP_EXIT_FAILED, "%s", failure->msg);
 	memcpy(r->pause_err.sqlstate, failure->sqlstate, sizeof r->pause_err.sqlstate);
+	r->pause_err.position = failure->position;
 	struct strbuf sb;
 	struct json j;
 	strbuf_init(&sb);
@@ -990,6 +996,7 @@ enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
 	if (r->result != PGSTEP_EXIT_OK && err && r->err.msg) {
 		error_set(err, r->result, "%s", r->err.msg);
 		memcpy(err->sqlstate, r->err.sqlstate, sizeof err->sqlstate);
+		err->position = r->err.position;
 	}
 	return r->result;
 }

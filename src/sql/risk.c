@@ -786,3 +786,37 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	free_ctx(c);
 	return true;
 }
+
+void risk_stmt_confirm(const struct risk_stmt *st, struct risk_confirm *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < st->n_locks; i++) {
+		const struct risk_lock_claim *c = &st->locks[i];
+		if (!c->new_relation && c->mode > RISK_LOCK_ROW_EXCLUSIVE &&
+		    c->mode > out->lock_mode) {
+			out->lock_mode = c->mode;
+			out->lock_relation = c->relation;
+		}
+	}
+	if (out->lock_relation)
+		out->kind = RISK_CONFIRM_LOCK;
+	for (size_t i = 0; i < st->n_findings; i++) {
+		const struct risk_finding *f = &st->findings[i];
+		if (f->rule && (f->rule->flags & RISK_RULE_CONFIRM)) {
+			const char *rel = f->relation ? f->relation : out->lock_relation;
+			if (!rel && st->n_locks)
+				rel = st->locks[0].relation;
+			out->kind = RISK_CONFIRM_TYPED;
+			out->finding = f;
+			if (rel) {
+				const char *dot = strrchr(rel, '.');
+				out->typed_name = dot ? dot + 1 : rel;
+			}
+			return;
+		}
+		if (!f->allowed && f->severity == RISK_ERROR && out->kind != RISK_CONFIRM_ERROR) {
+			out->kind = RISK_CONFIRM_ERROR;
+			out->finding = f;
+		}
+	}
+}

@@ -20,6 +20,7 @@ void error_set(struct pgstep_error *e, enum pgstep_exit code, const char *fmt, .
 	e->msg = msg;
 	e->code = code;
 	e->sqlstate[0] = '\0';
+	e->position = 0;
 }
 
 void error_prefix(struct pgstep_error *e, const char *fmt, ...)
@@ -44,6 +45,7 @@ void error_clear(struct pgstep_error *e)
 	e->msg = NULL;
 	e->code = PGSTEP_EXIT_OK;
 	e->sqlstate[0] = '\0';
+	e->position = 0;
 }
 
 bool error_isset(const struct pgstep_error *e)
