@@ -57,6 +57,7 @@ const char *action_key_name(int key)
 	case '\t': return "Tab";
 	case ' ': return "Space";
 	case KEY_F(1): return "F1";
+	case 27: return "Esc";
 	}
 	if (key > 0 && key < 32) {
 		snprintf(buf, sizeof buf, "C-%c", key + 'a' - 1);
@@ -112,7 +113,10 @@ void tui_keys_roff(FILE *f)
 		}
 		fputs(any ? "   \\fB:" : "\\fB:", f);
 		roff_text(f, ai->command);
-		fputs(ai->flags & TAKES_ARG ? "\\fR \\fIARG\\fR\n" : "\\fR\n", f);
+		fputs(ai->flags & TAKES_ARG  ? "\\fR \\fIARG\\fR\n"
+		      : ai->flags & OPT_ARG ? "\\fR [\\fIARG\\fR]\n"
+		                            : "\\fR\n",
+		      f);
 		roff_text(f, ai->help);
 		fputs("\n", f);
 	}

@@ -136,6 +136,10 @@ static bool app_allowed(struct app *app, enum action a)
 		app_message(app, true, ":%s needs a tenant (none configured)", ai->command);
 		return false;
 	}
+	if ((ai->flags & NEEDS_RUN) && !app->run) {
+		app_message(app, true, ":%s needs a run: a applies, s opens step mode", ai->command);
+		return false;
+	}
 	if ((ai->flags & NEEDS_MIGRATION) && !app_selected_migration(app)) {
 		app_message(app, true, ":%s needs a migration: select one in the migrations pane",
 		            ai->command);
@@ -165,7 +169,7 @@ static void app_focus(struct app *app, int delta)
 		app->panes[i].dirty = true;
 }
 
-static void app_reload(struct app *app)
+void app_reload_status(struct app *app)
 {
 	status_async_free(&app->status);
 	app->status =
@@ -190,10 +194,7 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 	}
 	struct pane *p = &app->panes[app->focus];
 	switch (a) {
-	case ACT_QUIT:
-		app->quit = true;
-		app->exit_code = 0;
-		return;
+	case ACT_QUIT: run_quit(app); return;
 	case ACT_HELP:
 		app->mode = MODE_HELP;
 		app->help_top = 0;
@@ -264,12 +265,29 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		app_message(app, false, "%s", migration_label(m));
 		return;
 	}
-	case ACT_RELOAD: app_reload(app); return;
+	case ACT_RELOAD: app_reload_status(app); return;
 	case ACT_FACTS: app_facts_refresh(app); return;
 	case ACT_REDRAW:
 		app->full_redraw = true;
 		screen_mark_all(app);
 		return;
+	case ACT_APPLY:
+	case ACT_APPLY_TO:
+	case ACT_STEP:
+	case ACT_RUN_NEXT:
+	case ACT_RUN_ALL:
+	case ACT_UNDO:
+	case ACT_ROLLBACK:
+	case ACT_COMMIT:
+	case ACT_CANCEL:
+	case ACT_DOWN_ONE:
+	case ACT_DOWN_TO:
+	case ACT_RESUME:
+	case ACT_REPAIR:
+	case ACT_MARK:
+	case ACT_GROUP_APPLY:
+	case ACT_VIEW:
+	case ACT_CLOSE: run_dispatch(app, a, arg); return;
 	case ACT_COUNT:
 	case ACT_NONE: return;
 	}
@@ -370,6 +388,10 @@ static void app_read_keys(struct app *app)
 			app_help_key(app, key);
 			continue;
 		}
+		if (app->mode == MODE_DIALOG) {
+			dialog_key(app, rc, wch);
+			continue;
+		}
 		if (app->too_small) {
 			if (key == 'q')
 				app_dispatch(app, ACT_QUIT, NULL);
@@ -410,8 +432,10 @@ static void app_fetch_arrived(struct app *app)
 	app_invalidate_detail(app);
 }
 
-/* Poll entries set aside for tenant fetches (as many as are kept). */
+/* Poll entries set aside for tenant fetches (as many as are kept), and for
+ * a run (its job and its watch session). */
 #define APP_FETCH_FDS 8
+#define APP_RUN_FDS   2
 
 static void app_loop(struct app *app)
 {
@@ -426,12 +450,19 @@ static void app_loop(struct app *app)
 		int timeout = -1;
 		size_t n_status = 0;
 		if (app->status && !status_async_done(app->status)) {
-			n_status = status_async_fds(app->status, fds + 1, cap - 1 - APP_FETCH_FDS);
+			n_status = status_async_fds(app->status, fds + 1,
+			                            cap - 1 - APP_FETCH_FDS - APP_RUN_FDS);
 			timeout = status_async_timeout_ms(app->status);
 		}
 		size_t n_fetch = app_fetch_fds(app, fds + 1 + n_status, APP_FETCH_FDS, &timeout);
-		nfds += n_status + n_fetch;
+		size_t n_run = run_fds(app, fds + 1 + n_status + n_fetch, APP_RUN_FDS, &timeout);
+		nfds += n_status + n_fetch + n_run;
 		int rc = poll(fds, nfds, timeout);
+		if (got_quit == SIGINT && run_busy(app)) {
+			/* Ctrl-C cancels the running statement, never the open run. */
+			got_quit = 0;
+			run_interrupt(app);
+		}
 		if (got_quit) {
 			app->quit = true;
 			app->exit_code = got_quit == SIGINT ? 130 : 128 + got_quit;
@@ -450,6 +481,7 @@ static void app_loop(struct app *app)
 		}
 		if (app_fetch_step(app, fds + 1 + n_status, rc > 0 ? n_fetch : 0))
 			app_fetch_arrived(app);
+		run_poll(app, fds + 1 + n_status + n_fetch, rc > 0 ? n_run : 0);
 		if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (fds[0].revents & (POLLHUP | POLLERR) && !(fds[0].revents & POLLIN)) {
 				app->quit = true; /* the terminal went away */
@@ -495,6 +527,9 @@ int tui_run(const struct tui_options *o)
 		app_message(app, false, "%s", "? for help, : for commands, / to search, q to quit");
 	app_loop(app);
 	int rc = app->exit_code;
+	run_free(app); /* rolls back what is open and records it */
+	dialog_close(app);
+	free(app->marked);
 	rline_done(app);
 	screen_close(app);
 	status_async_free(&app->status);

@@ -57,9 +57,18 @@ void bars_draw_hints(struct app *app)
 			         app->cols, role_attr(ROLE_HINT_LABEL));
 		return;
 	}
-	for (int i = 0; i < ACT_COUNT; i++) {
+	/* With the run view shown its keys come first; otherwise they are
+	 * left out (they only answer with "needs a run"). */
+	bool in_run = app->run && app->show_run;
+	for (int k = 0; k < 2 * ACT_COUNT; k++) {
+		int i = k % ACT_COUNT;
 		const struct action_info *ai = action_info((enum action)i);
-		if (!ai->hint || !ai->keys[0])
+		bool run_key = ai->flags & IN_RUN;
+		if (!ai->hint || !ai->keys[0] || (k < ACT_COUNT) != (in_run && run_key) ||
+		    (!in_run && run_key))
+			continue;
+		/* An ended run only closes. */
+		if (run_key && !run_busy(app) && i != ACT_CLOSE)
 			continue;
 		const char *key = action_key_name(ai->keys[0]);
 		int need = text_width(key) + text_width(ai->hint) + 2;
@@ -110,7 +119,8 @@ static void help_text(struct strbuf *sb, size_t line, bool *have)
 			strbuf_addf(&keys, "%s%s", keys.len ? " " : "",
 			            action_key_name(ai->keys[k]));
 	char cmd[40];
-	snprintf(cmd, sizeof cmd, ":%s%s", ai->command, ai->flags & TAKES_ARG ? " ARG" : "");
+	snprintf(cmd, sizeof cmd, ":%s%s", ai->command,
+	         ai->flags & TAKES_ARG ? " ARG" : ai->flags & OPT_ARG ? " [ARG]" : "");
 	strbuf_addf(sb, "%-14s %-16s %s", keys.len ? keys.buf : "-", cmd, ai->help);
 	strbuf_release(&keys);
 }

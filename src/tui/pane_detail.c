@@ -7,8 +7,35 @@
 
 #include "tui_int.h"
 
+/* The run view: built at each draw (it moves while statements run), kept
+ * so that the current statement stays in sight. */
+static void detail_draw_run(struct app *app, struct pane *p)
+{
+	struct doc d = {0};
+	char title[256];
+	size_t anchor = 0;
+	run_view_build(app, &d, title, sizeof title, &anchor);
+	pane_frame(app, p, title);
+	int width = p->w - 2, rows = pane_rows(p);
+	long top = (long)(anchor > 3 ? anchor - 3 : 0) + app->run_scroll;
+	long max = d.n > (size_t)rows ? (long)(d.n - (size_t)rows) : 0;
+	if (top > max)
+		top = max;
+	if (top < 0)
+		top = 0;
+	for (int r = 0; r < rows && (size_t)top + (size_t)r < d.n; r++) {
+		wmove(p->win, r + 1, 1);
+		doc_draw_line(p->win, &d.lines[(size_t)top + (size_t)r], width);
+	}
+	doc_clear(&d);
+}
+
 static void detail_draw(struct app *app, struct pane *p)
 {
+	if (app->run && app->show_run) {
+		detail_draw_run(app, p);
+		return;
+	}
 	struct migration *m = app_selected_migration(app);
 	if (!app->doc_valid || app->doc_for != m || app->doc_tab != app->tab) {
 		doc_clear(&app->doc);
@@ -62,6 +89,20 @@ static void detail_draw(struct app *app, struct pane *p)
 
 static bool detail_act(struct app *app, struct pane *p, enum action a)
 {
+	if (app->run && app->show_run) {
+		long page = pane_rows(p);
+		switch (a) {
+		case ACT_UP: app->run_scroll--; break;
+		case ACT_DOWN: app->run_scroll++; break;
+		case ACT_PAGE_UP: app->run_scroll -= page; break;
+		case ACT_PAGE_DOWN: app->run_scroll += page; break;
+		case ACT_FIRST: app->run_scroll = -100000; break;
+		case ACT_LAST: app->run_scroll = 0; break;
+		default: return false;
+		}
+		p->dirty = true;
+		return true;
+	}
 	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top, n = app->doc.n;
 	size_t max = n > body ? n - body : 0;
 	switch (a) {

@@ -65,6 +65,9 @@ static void tenants_draw(struct app *app, struct pane *p)
 		wmove(p->win, r + 1, 1);
 		int bw = text_width(badge);
 		int used = draw_str(p->win, sel ? ">" : " ", 1, base);
+		/* Marked for a group apply: a glyph, not colour alone. */
+		used += draw_str(p->win, app->marked && app->marked[i] ? "*" : " ", 1,
+		                 base | A_BOLD);
 		used += draw_str(p->win, t->name, width - bw - 2 - used, base | A_BOLD);
 		struct strbuf lb;
 		strbuf_init(&lb);

@@ -162,6 +162,8 @@ void screen_refresh(struct app *app)
 		wnoutrefresh(app->msg_win);
 		app->msg_dirty = false;
 	}
+	if (app->mode == MODE_DIALOG)
+		dialog_draw(app);
 	if (app->mode == MODE_HELP && (any || !app->help_win || app->help_win)) {
 		help_draw(app);
 		if (app->help_win)

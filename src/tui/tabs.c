@@ -27,7 +27,7 @@ static enum role hl_to_role(enum hl_role r)
 	return ROLE_NORMAL;
 }
 
-static void add_sql(struct doc *d, const char *text, int first_line)
+void doc_add_sql(struct doc *d, const char *text, int first_line)
 {
 	size_t len = strlen(text ? text : "");
 	enum role *roles = xcalloc(len + 1, sizeof *roles);
@@ -45,18 +45,18 @@ static void tab_sql(struct app *app, struct migration *m, struct doc *d)
 {
 	(void)app;
 	doc_add(d, ROLE_HEADING, "-- up: %s", m->up.path ? m->up.path : "(no file)");
-	add_sql(d, m->up.text, m->up.first_line);
+	doc_add_sql(d, m->up.text, m->up.first_line);
 	doc_add(d, ROLE_NORMAL, "%s", "");
 	if (m->down.text) {
 		doc_add(d, ROLE_HEADING, "-- down: %s", m->down.path ? m->down.path : "");
-		add_sql(d, m->down.text, m->down.first_line);
+		doc_add_sql(d, m->down.text, m->down.first_line);
 	} else {
 		doc_add(d, ROLE_RISK_HIGH, "%s irreversible: this migration has no down section",
 		        glyph->irreversible);
 	}
 }
 
-static char *facts_bytes(int64_t b)
+char *facts_bytes(int64_t b)
 {
 	if (b < 0)
 		return xstrdup("size unknown");
@@ -118,6 +118,44 @@ static void risk_claim_facts(struct doc *d, const struct risk_lock_claim *c,
 		        a->invalid[i].building ? " (being built right now)" : "");
 }
 
+/* A statement's locks (with the live facts under each, when given), effects,
+ * plain-language sentence and findings with their safer alternatives. */
+void doc_add_stmt_risk(struct doc *d, const struct risk_stmt *s, const struct activity_facts *facts)
+{
+	for (size_t k = 0; k < s->n_locks; k++) {
+		struct doc_line *l = doc_add(
+		    d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
+		    risk_lock_sql_name(s->locks[k].mode), risk_lock_name(s->locks[k].mode),
+		    s->locks[k].relation, s->locks[k].new_relation ? " (new)" : "");
+		enum role lr =
+		    s->locks[k].mode >= RISK_LOCK_SHARE && !s->locks[k].new_relation
+		        ? ROLE_RISK_MEDIUM
+		        : ROLE_NORMAL;
+		doc_span(l, 8, 8 + strlen(risk_lock_sql_name(s->locks[k].mode)), lr);
+		risk_claim_facts(d, &s->locks[k], facts);
+	}
+	if (s->effects) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		risk_effects_describe(s->effects, &sb);
+		doc_add(d, ROLE_NORMAL, "   effects: %s", sb.buf);
+		strbuf_release(&sb);
+	}
+	if (s->explain)
+		doc_add(d, ROLE_DIM, "   %s", s->explain);
+	for (size_t k = 0; k < s->n_findings; k++) {
+		const struct risk_finding *f = &s->findings[k];
+		enum role fr = f->allowed ? ROLE_DIM : risk_role((int)f->severity);
+		struct doc_line *l =
+		    doc_add(d, ROLE_NORMAL, "   [%s] %s: %s%s", risk_word((int)f->severity),
+		            f->rule->id, f->message ? f->message : f->rule->title,
+		            f->allowed ? " (allowed)" : "");
+		doc_span(l, 3, 5 + strlen(risk_word((int)f->severity)), fr);
+		if (f->rule->alternative && *f->rule->alternative)
+			doc_add(d, ROLE_OK, "     instead: %s", f->rule->alternative);
+	}
+}
+
 static void risk_section(struct doc *d, const char *what, const struct risk_report *r,
                          const struct activity_facts *facts)
 {
@@ -135,38 +173,7 @@ static void risk_section(struct doc *d, const char *what, const struct risk_repo
 			*nl = '\0';
 		doc_add(d, ROLE_HEADING, "%zu. line %d, %s: %s", i + 1, s->line, s->kind, first);
 		free(first);
-		for (size_t k = 0; k < s->n_locks; k++) {
-			struct doc_line *l = doc_add(
-			    d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
-			    risk_lock_sql_name(s->locks[k].mode), risk_lock_name(s->locks[k].mode),
-			    s->locks[k].relation, s->locks[k].new_relation ? " (new)" : "");
-			enum role lr =
-			    s->locks[k].mode >= RISK_LOCK_SHARE && !s->locks[k].new_relation
-			        ? ROLE_RISK_MEDIUM
-			        : ROLE_NORMAL;
-			doc_span(l, 8, 8 + strlen(risk_lock_sql_name(s->locks[k].mode)), lr);
-			risk_claim_facts(d, &s->locks[k], facts);
-		}
-		if (s->effects) {
-			struct strbuf sb;
-			strbuf_init(&sb);
-			risk_effects_describe(s->effects, &sb);
-			doc_add(d, ROLE_NORMAL, "   effects: %s", sb.buf);
-			strbuf_release(&sb);
-		}
-		if (s->explain)
-			doc_add(d, ROLE_DIM, "   %s", s->explain);
-		for (size_t k = 0; k < s->n_findings; k++) {
-			const struct risk_finding *f = &s->findings[k];
-			enum role fr = f->allowed ? ROLE_DIM : risk_role((int)f->severity);
-			struct doc_line *l =
-			    doc_add(d, ROLE_NORMAL, "   [%s] %s: %s%s", risk_word((int)f->severity),
-			            f->rule->id, f->message ? f->message : f->rule->title,
-			            f->allowed ? " (allowed)" : "");
-			doc_span(l, 3, 5 + strlen(risk_word((int)f->severity)), fr);
-			if (f->rule->alternative && *f->rule->alternative)
-				doc_add(d, ROLE_OK, "     instead: %s", f->rule->alternative);
-		}
+		doc_add_stmt_risk(d, s, facts);
 	}
 }
 
@@ -255,7 +262,7 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 			for (size_t i = 0; i < m->up.stmts.n; i++) {
 				doc_add(d, ROLE_HEADING, "-- statement %zu (line %d)", i + 1,
 				        m->up.stmts.items[i].line);
-				add_sql(d, m->up.stmts.items[i].sql, m->up.stmts.items[i].line);
+				doc_add_sql(d, m->up.stmts.items[i].sql, m->up.stmts.items[i].line);
 			}
 		} else {
 			doc_add(d, ROLE_MSG_ERROR, "%s", err.msg ? err.msg : "cannot split");

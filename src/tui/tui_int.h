@@ -82,6 +82,9 @@ enum action_flag {
 	NEEDS_MIGRATION = 1u << 1,
 	NEEDS_CONNECTION = 1u << 2,
 	TAKES_ARG = 1u << 3,
+	OPT_ARG = 1u << 4,   /* an argument that may be left out */
+	NEEDS_RUN = 1u << 5, /* a run view is open */
+	IN_RUN = 1u << 6,    /* hinted while the run view is shown */
 };
 enum action {
 #define ACTION(id, cmd, hint, help, flags, k1, k2, k3) ACT_##id,
@@ -177,7 +180,31 @@ void pane_frame(struct app *app, struct pane *p, const char *title);
 void pane_scroll_to(struct pane *p, size_t sel);
 int pane_rows(const struct pane *p);
 
-enum mode { MODE_NORMAL, MODE_COMMAND, MODE_SEARCH, MODE_HELP };
+enum mode { MODE_NORMAL, MODE_COMMAND, MODE_SEARCH, MODE_HELP, MODE_DIALOG };
+
+/* ---- dialogs (dialog.c) ---------------------------------------------- */
+/* A modal box over the panes: a body, buttons (focus starts on the first,
+ * always the harmless one) and optionally a field where a name must be
+ * typed before the last button does anything. */
+enum dialog_kind {
+	DLG_CONFIRM_STATEMENT, /* run a statement that needs confirming */
+	DLG_CONFIRM_PLAN,      /* apply / down-to: the list of migrations */
+	DLG_CHOOSE_DOWN,       /* the file's down or the one stored at apply time */
+	DLG_GROUP,             /* a group apply: stop at the first failure or go on */
+	DLG_QUIT,              /* quit with a migration open */
+};
+#define DIALOG_MAX_BUTTONS 3
+struct dialog {
+	enum dialog_kind kind;
+	char *title;
+	struct doc body;
+	const char *buttons[DIALOG_MAX_BUTTONS];
+	int n_buttons, focus;
+	char *expect; /* the name to type (NULL: no field) */
+	char typed[128];
+	size_t body_top;
+	WINDOW *win;
+};
 
 struct app {
 	struct engine eng;
@@ -240,6 +267,13 @@ struct app {
 	char *search;
 	bool search_tenants;
 
+	/* The run view (run.c): a job on one tenant, or a group of them. */
+	struct run *run;
+	bool show_run; /* the detail pane shows the run (else the tabs) */
+	long run_scroll; /* lines scrolled from where the run view keeps itself */
+	struct dialog *dialog;
+	bool *marked; /* per tenant: marked for a group apply */
+
 	volatile sig_atomic_t *quit_signal, *winch;
 	bool quit;
 	int exit_code;
@@ -282,6 +316,12 @@ void app_facts_clear(struct app *app);
 
 /* detail tabs (tabs.c): build the document of a tab */
 void detail_build(struct app *app, struct doc *d);
+/* SQL highlighted by libpg_query's scanner, with line numbers from first_line. */
+void doc_add_sql(struct doc *d, const char *text, int first_line);
+void doc_add_stmt_risk(struct doc *d, const struct risk_stmt *s,
+                       const struct activity_facts *facts);
+/* "12.5 MB": a size for people. */
+char *facts_bytes(int64_t b);
 
 /* screen.c: the terminal's one owner */
 void screen_open(struct app *app);
@@ -301,8 +341,39 @@ size_t help_lines(void);
 
 /* app.c */
 void app_dispatch(struct app *app, enum action a, const char *arg);
+/* Read every tenant's status again (after a run changed one). */
+void app_reload_status(struct app *app);
 void app_run_command(struct app *app, const char *line);
 void app_search(struct app *app, const char *text, int direction, bool from_next);
+
+/* dialog.c */
+struct dialog *dialog_open(struct app *app, enum dialog_kind kind, const char *title,
+                           const char *const *buttons, int n_buttons, const char *expect);
+void dialog_close(struct app *app);
+void dialog_draw(struct app *app);
+/* A key while the dialog is up; calls run_dialog_done when it is answered. */
+void dialog_key(struct app *app, int rc, wint_t wch);
+
+/* run.c: the step runner. The actions of actions.def that start, drive and
+ * end runs; the poll loop's part (sockets, timers); the run view's data. */
+void run_dispatch(struct app *app, enum action a, const char *arg);
+/* An answer to a dialog: button index (0 is always the harmless one) and
+ * what was typed in its field. */
+void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const char *typed);
+size_t run_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout);
+void run_poll(struct app *app, const struct pollfd *fds, size_t nfds);
+/* Ctrl-C: cancel the running statement. False when nothing runs. */
+bool run_interrupt(struct app *app);
+/* A migration is open (quitting would roll it back). */
+bool run_busy(const struct app *app);
+/* q: quit now, or ask first when a migration is open. */
+void run_quit(struct app *app);
+/* Roll back what is open, record it, disconnect (quitting, SIGHUP). */
+void run_free(struct app *app);
+/* run_view.c: the run view's document and title; *anchor is the line of
+ * the current statement (kept in sight). */
+void run_view_build(struct app *app, struct doc *d, char *title, size_t title_len,
+                    size_t *anchor);
 
 /* rline.c: readline in callback mode, in the message line's window */
 void rline_init(struct app *app);

@@ -1,0 +1,87 @@
+/* run_int.h: the step runner's state, shared by run.c (driving) and
+ * run_view.c (what the run view shows). */
+#ifndef PGSTEP_RUN_INT_H
+#define PGSTEP_RUN_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgstep/activity.h"
+#include "pgstep/job.h"
+#include "pgstep/risk.h"
+#include "pgstep/strvec.h"
+
+struct app;
+struct session;
+struct catalog;
+
+/* One tenant of a group apply. */
+struct run_result {
+	size_t tenant;
+	enum pgstep_exit rc;
+	char *msg; /* owned */
+	size_t done, planned;
+	bool ran; /* false: skipped after a failure */
+};
+
+struct run {
+	char *title;            /* owned: "apply", "step", "down", ... */
+	struct job *job;        /* NULL once ended */
+	size_t tenant;          /* index in the engine's tenants */
+	struct job_options jo;  /* jo.to points to `to` */
+	char *to;
+	enum run_status st;     /* the job's last job_step */
+	bool auto_run;          /* run to the end: pass the pauses that need nobody */
+	bool finished;
+	enum pgstep_exit rc;
+	char *outcome;          /* owned: how the last job ended */
+	struct strvec done;     /* "applied 004 ... in 12 ms" of this job */
+
+	/* The current migration's analysis (the tenant's schema, the catalogue). */
+	struct migration *risk_for;
+	struct risk_file_report risk;
+
+	/* The statement being confirmed, and the one confirmed. */
+	size_t confirm_index;
+	bool confirmed;
+	struct migration *confirmed_for;
+	size_t confirmed_index;
+
+	/* The last failure: its statement (a copy: the migration may be gone). */
+	char *failed_msg, *failed_sql;
+	int failed_line, failed_position;
+	size_t failed_index;
+	struct migration *failed_for;
+	int retries;
+
+	/* The watch session: a read-only look at the tenant while the job runs. */
+	struct session *watch;
+	struct catalog *cat;
+	bool watch_busy;
+	int64_t watch_next_ms;
+	struct activity_session *blockers; /* who the running statement waits for */
+	size_t n_blockers;
+	struct activity_facts facts;       /* the confirmation's relation */
+	char *facts_error;
+	int64_t facts_next_ms;
+
+	struct strvec log;
+
+	/* A group apply: tenants in order, and what became of each. */
+	bool group, go_on;
+	size_t *queue, n_queue, qpos;
+	struct run_result *results;
+	size_t n_results, cap_results;
+};
+
+int64_t run_now_ms(void);
+void run_log(struct run *rn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct migration *run_migration(const struct run *rn);
+const struct migration_section *run_section(const struct run *rn, const struct migration *m);
+const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migration *m, size_t i);
+size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel);
+void run_drive(struct app *app);
+
+#endif
