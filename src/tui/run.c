@@ -365,6 +365,7 @@ static bool run_open_job(struct app *app, size_t ti)
 	rn->jo.step = true;
 	rn->job = job_open(&app->eng, t, &rn->jo, &obs, &err);
 	rn->finished = false;
+	rn->discarded = false;
 	free(rn->outcome);
 	rn->outcome = NULL;
 	strvec_clear(&rn->done);
@@ -413,12 +414,18 @@ static void run_job_done(struct app *app)
 	size_t ran = job_current(rn->job), planned = job_count(rn->job);
 	struct tenant *t = run_tenant(app);
 	free(rn->outcome);
+	struct migration *m = run_migration(rn);
 	if (rn->rc == PGSTEP_EXIT_OK)
 		rn->outcome = xasprintf("%s: %zu migration%s %s", t->name, ran, ran == 1 ? "" : "s",
 		                        rn->jo.kind == JOB_UP ? "applied" : "rolled back");
+	else if (rn->discarded && m)
+		rn->outcome = xasprintf("%s on %s: rolled back on request; nothing of its %s stays",
+		                        migration_label(m), t->name,
+		                        rn->jo.kind == JOB_UP ? "up" : "down");
 	else
 		rn->outcome = xstrdup(err.msg ? err.msg : "failed");
-	run_log(rn, "%s", rn->outcome);
+	if (!rn->failed_msg || strcmp(rn->failed_msg, rn->outcome) != 0)
+		run_log(rn, "%s", rn->outcome);
 	if (rn->group) {
 		XGROW(rn->results, rn->cap_results, rn->n_results + 1);
 		rn->results[rn->n_results++] = (struct run_result){
@@ -432,7 +439,7 @@ static void run_job_done(struct app *app)
 	rn->finished = true;
 	app->hint_dirty = true;
 	app_reload_status(app);
-	app_message(app, rn->rc != PGSTEP_EXIT_OK, "%s", rn->outcome);
+	app_message(app, rn->rc != PGSTEP_EXIT_OK && !rn->discarded, "%s", rn->outcome);
 	if (rn->group)
 		run_group_next(app);
 }
@@ -460,6 +467,7 @@ void run_drive(struct app *app)
 	for (int guard = 0; rn && rn->job && guard < 10000; guard++) {
 		rn->st = job_step(rn->job);
 		app->panes[PANE_DETAIL].dirty = true;
+		app->hint_dirty = true;
 		if (rn->st == RUN_FINISHED) {
 			run_job_done(app);
 			return;
@@ -1145,6 +1153,7 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 		return;
 	case ACT_ROLLBACK:
 		rn->auto_run = false;
+		rn->discarded = true;
 		runner_discard(r);
 		run_drive(app);
 		return;

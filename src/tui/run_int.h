@@ -35,6 +35,7 @@ struct run {
 	enum run_status st;     /* the job's last job_step */
 	bool auto_run;          /* run to the end: pass the pauses that need nobody */
 	bool finished;
+	bool discarded;         /* the DBA rolled it back (not a failure) */
 	enum pgstep_exit rc;
 	char *outcome;          /* owned: how the last job ended */
 	struct strvec done;     /* "applied 004 ... in 12 ms" of this job */
