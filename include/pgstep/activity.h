@@ -97,6 +97,7 @@ struct pg_result;
 void activity_blockers_read(const struct pg_result *res, struct activity_session **out,
                             size_t *n);
 void activity_sessions_free(struct activity_session **a, size_t *n);
+void activity_session_clear(struct activity_session *a);
 
 /* Whether the session's lock (held, or queued ahead) conflicts with a
  * request for mode: then the statement waits for it. */

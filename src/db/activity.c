@@ -15,7 +15,7 @@ void activity_facts_init(struct activity_facts *f)
 	memset(f, 0, sizeof *f);
 }
 
-static void session_row_clear(struct activity_session *a)
+void activity_session_clear(struct activity_session *a)
 {
 	free(a->user);
 	free(a->application);
@@ -30,7 +30,7 @@ static void relation_clear(struct activity_relation *r)
 {
 	free(r->relation);
 	for (size_t i = 0; i < r->n_sessions; i++)
-		session_row_clear(&r->sessions[i]);
+		activity_session_clear(&r->sessions[i]);
 	free(r->sessions);
 	for (size_t i = 0; i < r->n_invalid; i++) {
 		free(r->invalid[i].name);
@@ -45,7 +45,7 @@ void activity_facts_clear(struct activity_facts *f)
 		relation_clear(&f->rels[i]);
 	free(f->rels);
 	for (size_t i = 0; i < f->n_long; i++)
-		session_row_clear(&f->long_running[i]);
+		activity_session_clear(&f->long_running[i]);
 	free(f->long_running);
 	memset(f, 0, sizeof *f);
 }
@@ -291,7 +291,7 @@ void activity_blockers_read(const struct pg_result *res, struct activity_session
 void activity_sessions_free(struct activity_session **a, size_t *n)
 {
 	for (size_t i = 0; i < *n; i++)
-		session_row_clear(&(*a)[i]);
+		activity_session_clear(&(*a)[i]);
 	free(*a);
 	*a = NULL;
 	*n = 0;

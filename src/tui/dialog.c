@@ -1,7 +1,7 @@
 /* dialog: the modal box of the step runner's confirmations. Focus starts on
  * the first button, which is always the harmless one (Cancel), so a stray
  * Enter never runs anything; a statement that can lose data also wants its
- * relation's name typed before the last button does anything. */
+ * relation's name typed before any other button does anything. */
 #include "config.h"
 
 #include <limits.h>
@@ -88,7 +88,7 @@ void dialog_draw(struct app *app)
 		wmove(win, h - 4, 2);
 		int used = draw_str(win, "Type ", w - 4, 0);
 		used += draw_str(win, d->expect, w - 4 - used, A_BOLD);
-		used += draw_str(win, " to enable the last button: ", w - 4 - used, 0);
+		used += draw_str(win, " to run it: ", w - 4 - used, 0);
 		wmove(win, h - 3, 2);
 		used = draw_str(win, "> ", w - 4, role_attr(ROLE_PROMPT));
 		used += draw_str(win, d->typed, w - 6, A_UNDERLINE);
@@ -123,7 +123,7 @@ static bool dialog_typed_ok(const struct dialog *d)
 static void dialog_answer(struct app *app, int button)
 {
 	struct dialog *d = app->dialog;
-	if (button == d->n_buttons - 1 && button > 0 && !dialog_typed_ok(d)) {
+	if (button > 0 && !dialog_typed_ok(d)) {
 		app_message(app, true, "type %s exactly to run it (Esc cancels)", d->expect);
 		return;
 	}

@@ -221,6 +221,20 @@ static void run_facts_refresh(struct app *app, const char *rel)
 	if (!activity_relation_load(rn->watch, oid, a, &err))
 		rn->facts_error = xstrdup(err.msg);
 	error_clear(&err);
+	/* The job's own session is not someone in the way: say it apart. */
+	rn->facts_own = RISK_LOCK_NONE;
+	int self = rn->job ? job_backend_pid(rn->job) : 0;
+	size_t k = 0;
+	for (size_t i = 0; i < a->n_sessions; i++) {
+		if (a->sessions[i].pid == self && self) {
+			if (a->sessions[i].mode > rn->facts_own)
+				rn->facts_own = a->sessions[i].mode;
+			activity_session_clear(&a->sessions[i]);
+			continue;
+		}
+		a->sessions[k++] = a->sessions[i];
+	}
+	a->n_sessions = k;
 }
 
 /* ---- observing the job ---------------------------------------------------------- */
@@ -329,6 +343,8 @@ void run_free(struct app *app)
 	run_release(rn);
 	strvec_clear(&rn->log);
 	strvec_clear(&rn->done);
+	strvec_clear(&rn->group_ok);
+	strvec_clear(&rn->group_typed);
 	for (size_t i = 0; i < rn->n_results; i++)
 		free(rn->results[i].msg);
 	free(rn->results);
@@ -390,6 +406,8 @@ static struct run *run_new(struct app *app, enum job_kind kind, const char *to, 
 	struct run *rn = xcalloc(1, sizeof *rn);
 	strvec_init(&rn->log);
 	strvec_init(&rn->done);
+	strvec_init(&rn->group_ok);
+	strvec_init(&rn->group_typed);
 	risk_file_report_init(&rn->risk);
 	activity_facts_init(&rn->facts);
 	rn->jo.kind = kind;
@@ -459,6 +477,29 @@ static bool run_needs_confirm(const struct run *rn, struct migration *m, size_t 
 	return c->kind != RISK_CONFIRM_NONE;
 }
 
+/* Group applies: a statement confirmed "on the other tenants too" is known
+ * by its migration's version and its index. */
+static char *run_group_key(const struct migration *m, size_t i)
+{
+	return xasprintf("%s#%zu", m->version.key, i);
+}
+
+static bool run_group_confirmed(const struct run *rn, const struct migration *m, size_t i,
+                                const char **typed)
+{
+	char *key = run_group_key(m, i);
+	bool found = false;
+	for (size_t k = 0; k < rn->group_ok.n && !found; k++)
+		if (strcmp(rn->group_ok.items[k], key) == 0) {
+			found = true;
+			*typed = rn->group_typed.items[k];
+		}
+	free(key);
+	return found;
+}
+
+static void run_journal_answer(struct app *app, bool yes, const char *typed);
+
 /* Step the job as far as it goes; in "run to the end", pass the pauses
  * that need nobody. */
 void run_drive(struct app *app)
@@ -487,11 +528,19 @@ void run_drive(struct app *app)
 			return;
 		if (pos.pause == RUN_PAUSE_STATEMENT) {
 			struct risk_confirm c;
+			const char *typed = NULL;
 			if (!(rn->confirmed && rn->confirmed_for == m &&
 			      rn->confirmed_index == pos.index) &&
 			    run_needs_confirm(rn, m, pos.index, &c)) {
-				run_confirm_open(app, pos.index);
-				return;
+				if (!run_group_confirmed(rn, m, pos.index, &typed)) {
+					run_confirm_open(app, pos.index);
+					return;
+				}
+				/* Confirmed for the whole group: recorded on this tenant too. */
+				rn->confirm_index = pos.index;
+				run_journal_answer(app, true, typed);
+				run_log(rn, "statement %zu confirmed for every tenant of the group",
+				        pos.index + 1);
 			}
 		}
 		runner_next(r);
@@ -558,6 +607,9 @@ static void run_confirm_body(struct app *app)
 			doc_add(&d->body, ROLE_NORMAL, "  %s: %s, rows unknown (not analyzed)", rel,
 			        bytes);
 		free(bytes);
+		if (rn->facts_own)
+			doc_add(&d->body, ROLE_DIM, "  this migration already holds %s on it",
+			        risk_lock_name(rn->facts_own));
 		if (!a->n_sessions)
 			doc_add(&d->body, ROLE_OK, "%s",
 			        "  no other session holds or waits for a lock on it");
@@ -613,11 +665,13 @@ static void run_confirm_open(struct app *app, size_t index)
 	struct risk_confirm c;
 	risk_stmt_confirm(run_risk_stmt(rn, m, index), &c);
 	rn->confirm_index = index;
-	static const char *const buttons[] = {"Cancel", "Run it"};
+	static const char *const buttons[] = {"Cancel", "Run it",
+	                                      "Run it here and on the other tenants"};
+	bool others = rn->group && rn->qpos < rn->n_queue;
 	char title[200];
 	snprintf(title, sizeof title, "Confirm statement %zu on %s", index + 1,
 	         run_tenant(app)->name);
-	dialog_open(app, DLG_CONFIRM_STATEMENT, title, buttons, 2,
+	dialog_open(app, DLG_CONFIRM_STATEMENT, title, buttons, others ? 3 : 2,
 	            c.kind == RISK_CONFIRM_TYPED ? c.typed_name : NULL);
 	run_facts_refresh(app, run_confirm_relation(rn, m, index));
 	run_confirm_body(app);
@@ -670,8 +724,13 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 	case DLG_CONFIRM_STATEMENT:
 		if (!rn || !rn->job)
 			return;
-		run_journal_answer(app, button == 1, typed);
-		if (button != 1) {
+		run_journal_answer(app, button >= 1, typed);
+		if (button == 2) {
+			strvec_push_owned(&rn->group_ok,
+			                  run_group_key(run_migration(rn), rn->confirm_index));
+			strvec_push(&rn->group_typed, typed);
+		}
+		if (button == 0) {
 			rn->auto_run = false;
 			run_log(rn, "statement %zu not run: cancelled at the confirmation",
 			        rn->confirm_index + 1);
@@ -1042,7 +1101,7 @@ static void run_mark(struct app *app, const char *arg)
 	app->panes[PANE_TENANTS].dirty = true;
 }
 
-static void run_group(struct app *app)
+static void run_group(struct app *app, const char *arg)
 {
 	if (!run_may_start(app))
 		return;
@@ -1053,7 +1112,9 @@ static void run_group(struct app *app)
 		app_message(app, true, "%s", "no tenant is marked: m marks the selected one");
 		return;
 	}
-	struct migration *m = app_selected_migration(app);
+	struct migration *m = NULL;
+	if (arg && *arg && !(m = run_target(app, arg)))
+		return;
 	struct run *rn = run_new(app, JOB_UP, m ? m->version.text : NULL, "group apply");
 	rn->queue = xcalloc(k, sizeof *rn->queue);
 	for (size_t i = 0; i < n; i++)
@@ -1090,7 +1151,7 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 	case ACT_RESUME: run_resume(app); return;
 	case ACT_REPAIR: run_repair(app, arg); return;
 	case ACT_MARK: run_mark(app, arg); return;
-	case ACT_GROUP_APPLY: run_group(app); return;
+	case ACT_GROUP_APPLY: run_group(app, arg); return;
 	case ACT_VIEW:
 		app->show_run = !app->show_run;
 		app_invalidate_detail(app);

@@ -66,6 +66,7 @@ struct run {
 	size_t n_blockers;
 	struct activity_facts facts;       /* the confirmation's relation */
 	char *facts_error;
+	enum risk_lock facts_own; /* what the job's own session holds on it */
 	int64_t facts_next_ms;
 
 	struct strvec log;
@@ -75,6 +76,9 @@ struct run {
 	size_t *queue, n_queue, qpos;
 	struct run_result *results;
 	size_t n_results, cap_results;
+	/* Statements confirmed for every tenant ("version#index"), and what
+	 * was typed for each. */
+	struct strvec group_ok, group_typed;
 };
 
 int64_t run_now_ms(void);

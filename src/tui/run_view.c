@@ -86,9 +86,14 @@ static void view_blockers(struct doc *d, const struct run *rn)
 }
 
 /* Where the run stands, and what the keys do from here. */
-static void view_position(struct app *app, struct doc *d, const struct run_position *pos)
+static void view_position(struct app *app, struct doc *d, struct runner *r,
+                          const struct run_position *pos)
 {
 	struct run *rn = app->run;
+	/* Outside a transaction nothing can be rolled back: B only stops. */
+	const char *stop = pos->in_transaction || runner_statement_in_transaction(r, pos->index)
+	                       ? "B rolls back"
+	                       : "B stops here (what ran stays: the migration is dirty)";
 	if (pos->in_flight) {
 		doc_add(d, ROLE_HEADING, "Running statement %zu: %lld.%01lld s", pos->index + 1,
 		        (long long)pos->elapsed_ms / 1000, (long long)(pos->elapsed_ms % 1000) / 100);
@@ -109,8 +114,8 @@ static void view_position(struct app *app, struct doc *d, const struct run_posit
 	switch (pos->pause) {
 	case RUN_PAUSE_STATEMENT:
 		doc_add(d, ROLE_HEADING, "Next: statement %zu of %zu", pos->index + 1, pos->total);
-		doc_add(d, ROLE_DIM, "x runs it  R runs to the end%s  B rolls back",
-		        pos->can_undo ? "  u undoes the last one" : "");
+		doc_add(d, ROLE_DIM, "x runs it  R runs to the end%s  %s",
+		        pos->can_undo ? "  u undoes the last one" : "", stop);
 		break;
 	case RUN_PAUSE_COMMIT:
 		doc_add(d, ROLE_HEADING, "All statements of the open transaction ran (%zu of %zu)",
@@ -247,7 +252,7 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 		if (pos.index < sec->stmts.n)
 			*anchor += pos.index;
 		doc_add(d, ROLE_NORMAL, "%s", "");
-		view_position(app, d, &pos);
+		view_position(app, d, r, &pos);
 		view_next(d, rn, m, &pos);
 	} else if (rn->job) {
 		doc_add(d, ROLE_LOADING, "%s starting%s", glyph->loading, glyph->ellipsis);

@@ -185,7 +185,7 @@ enum mode { MODE_NORMAL, MODE_COMMAND, MODE_SEARCH, MODE_HELP, MODE_DIALOG };
 /* ---- dialogs (dialog.c) ---------------------------------------------- */
 /* A modal box over the panes: a body, buttons (focus starts on the first,
  * always the harmless one) and optionally a field where a name must be
- * typed before the last button does anything. */
+ * typed before any other button does anything. */
 enum dialog_kind {
 	DLG_CONFIRM_STATEMENT, /* run a statement that needs confirming */
 	DLG_CONFIRM_PLAN,      /* apply / down-to: the list of migrations */
