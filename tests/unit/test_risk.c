@@ -677,6 +677,47 @@ static void test_pbtree(void)
 	arena_release(&a);
 }
 
+/* Which statements the step runner asks about, and what must be typed. */
+static void test_confirm(void)
+{
+	static const struct {
+		const char *sql;      /* a section; the last statement is judged */
+		enum risk_confirm_kind kind;
+		const char *relation; /* the locked relation, or NULL */
+		const char *typed;    /* the name to type, or NULL */
+	} cases[] = {
+	    {"SELECT 1", RISK_CONFIRM_NONE, NULL, NULL},
+	    {"INSERT INTO items VALUES (1)", RISK_CONFIRM_NONE, NULL, NULL},
+	    {"ALTER TABLE items ADD COLUMN flag boolean", RISK_CONFIRM_LOCK, "public.items", NULL},
+	    {"CREATE INDEX items_name ON items (name)", RISK_CONFIRM_LOCK, "public.items", NULL},
+	    {"CREATE TABLE a (id int); ALTER TABLE a ADD COLUMN b int", RISK_CONFIRM_NONE, NULL,
+	     NULL},
+	    {"ALTER TABLE items DROP COLUMN note", RISK_CONFIRM_TYPED, "public.items", "items"},
+	    {"DROP TABLE app.orders", RISK_CONFIRM_TYPED, "app.orders", "orders"},
+	    {"TRUNCATE items", RISK_CONFIRM_TYPED, "public.items", "items"},
+	    {"DELETE FROM items", RISK_CONFIRM_TYPED, NULL, "items"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct risk_options o;
+		risk_options_init(&o);
+		o.lock_timeout_ms = 3000;
+		struct risk_report r;
+		risk_report_init(&r);
+		risk_analyze(cases[i].sql, &o, &r);
+		struct risk_confirm c = {0};
+		if (r.n_stmts)
+			risk_stmt_confirm(&r.stmts[r.n_stmts - 1], &c);
+		ok(c.kind == cases[i].kind, "confirm kind %d of: %s", (int)c.kind, cases[i].sql);
+		if (cases[i].relation)
+			is_str(c.lock_relation ? c.lock_relation : "(none)", cases[i].relation,
+			       "the strong lock of: %s", cases[i].sql);
+		if (cases[i].typed)
+			is_str(c.typed_name ? c.typed_name : "(none)", cases[i].typed,
+			       "the name to type for: %s", cases[i].sql);
+		risk_report_clear(&r);
+	}
+}
+
 int main(void)
 {
 	struct strvec risky, info;
@@ -689,6 +730,7 @@ int main(void)
 	test_coverage(&risky, &info, n_files);
 	test_locks();
 	test_details();
+	test_confirm();
 	test_migrations();
 	test_catalog();
 	test_pbtree();
