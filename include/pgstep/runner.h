@@ -153,8 +153,5 @@ struct migration *runner_migration(const struct runner *r);
 enum run_direction runner_direction(const struct runner *r);
 /* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);
-/* Blocking driver: poll the socket and timers until finished. *interrupted
- * (a signal flag) is checked between waits and cancels the run. */
-enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted, struct pgstep_error *err);
 
 #endif

@@ -230,8 +230,10 @@ void job_close(struct job **jp)
 	if (j->r) {
 		/* Whatever is open is rolled back and recorded before we go. */
 		runner_discard(j->r);
-		runner_run(j->r, NULL, &j->err);
-		runner_free(&j->r);
+		j->cancel_requested = true;
+		struct pgstep_error ignore = {0};
+		job_run(j, NULL, &ignore);
+		error_clear(&ignore);
 	}
 	for (size_t i = 0; i < j->n; i++)
 		migration_free(&j->items[i].stored);
@@ -404,11 +406,11 @@ enum pgstep_exit job_run(struct job *j, volatile sig_atomic_t *interrupted,
 	}
 }
 
-enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
-                        struct pgstep_error *err)
+/* The command line's way: open, run to the end (a signal cancels), close. */
+static enum pgstep_exit ops_job(struct engine *e, struct tenant *t, const struct job_options *jo,
+                                struct pgstep_error *err)
 {
-	struct job_options jo = {.kind = JOB_UP, .to = o->to, .resume = o->resume};
-	struct job *j = job_open(e, t, &jo, &e->obs, err);
+	struct job *j = job_open(e, t, jo, &e->obs, err);
 	if (!j)
 		return err->code ? err->code : PGSTEP_EXIT_FAILED;
 	enum pgstep_exit rc = job_run(j, e->interrupted, err);
@@ -416,15 +418,17 @@ enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_opti
 	return rc;
 }
 
+enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
+                        struct pgstep_error *err)
+{
+	struct job_options jo = {.kind = JOB_UP, .to = o->to, .resume = o->resume};
+	return ops_job(e, t, &jo, err);
+}
+
 enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
                           struct pgstep_error *err)
 {
 	struct job_options jo = {
 	    .kind = JOB_DOWN, .to = o->to, .steps = o->steps, .use_file = o->use_file};
-	struct job *j = job_open(e, t, &jo, &e->obs, err);
-	if (!j)
-		return err->code ? err->code : PGSTEP_EXIT_FAILED;
-	enum pgstep_exit rc = job_run(j, e->interrupted, err);
-	job_close(&j);
-	return rc;
+	return ops_job(e, t, &jo, err);
 }

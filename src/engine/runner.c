@@ -10,8 +10,6 @@
  * between them. */
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -999,34 +997,4 @@ enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
 		err->position = r->err.position;
 	}
 	return r->result;
-}
-
-enum pgstep_exit runner_run(struct runner *r, volatile sig_atomic_t *interrupted,
-                            struct pgstep_error *err)
-{
-	for (;;) {
-		if (interrupted && *interrupted && !r->cancel_requested)
-			runner_cancel(r);
-		enum run_status st = runner_step(r);
-		if (st == RUN_FINISHED)
-			return runner_result(r, err);
-		if (st == RUN_PAUSED) { /* this driver does not stop at pauses */
-			runner_next(r);
-			continue;
-		}
-		struct pollfd pfd = {.fd = session_socket(r->s), .events = POLLIN};
-		/* Wake up regularly so a signal that arrived between the flag check
-		 * and poll() is seen within 100 ms. */
-		int timeout = 100;
-		if (st == RUN_WAIT_TIMER) {
-			int t = runner_timeout_ms(r);
-			timeout = t < timeout ? t : timeout;
-		}
-		int n = poll(st == RUN_WAIT_SOCKET ? &pfd : NULL, st == RUN_WAIT_SOCKET ? 1 : 0,
-		             timeout);
-		if (n < 0 && errno != EINTR) {
-			error_set(err, PGSTEP_EXIT_FAILED, "poll: %s", strerror(errno));
-			return PGSTEP_EXIT_FAILED;
-		}
-	}
 }

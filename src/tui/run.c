@@ -423,6 +423,14 @@ static struct run *run_new(struct app *app, enum job_kind kind, const char *to, 
 
 static void run_group_next(struct app *app);
 
+/* A tenant's line in a group's summary (msg is copied). */
+static void run_add_result(struct run *rn, struct run_result res)
+{
+	XGROW(rn->results, rn->cap_results, rn->n_results + 1);
+	res.msg = xstrdup(res.msg ? res.msg : "");
+	rn->results[rn->n_results++] = res;
+}
+
 /* The job ended: say how, record it for a group, and let go of the tenant. */
 static void run_job_done(struct app *app)
 {
@@ -444,12 +452,10 @@ static void run_job_done(struct app *app)
 		rn->outcome = xstrdup(err.msg ? err.msg : "failed");
 	if (!rn->failed_msg || strcmp(rn->failed_msg, rn->outcome) != 0)
 		run_log(rn, "%s", rn->outcome);
-	if (rn->group) {
-		XGROW(rn->results, rn->cap_results, rn->n_results + 1);
-		rn->results[rn->n_results++] = (struct run_result){
-		    .tenant = rn->tenant, .rc = rn->rc, .msg = xstrdup(rn->outcome),
-		    .done = ran, .planned = planned, .ran = true};
-	}
+	if (rn->group)
+		run_add_result(rn, (struct run_result){.tenant = rn->tenant, .rc = rn->rc,
+		                                       .msg = rn->outcome, .done = ran,
+		                                       .planned = planned, .ran = true});
 	error_clear(&err);
 	job_close(&rn->job);
 	run_release(rn);
@@ -808,16 +814,14 @@ static void run_group_next(struct app *app)
 	while (rn->qpos < rn->n_queue) {
 		size_t ti = rn->queue[rn->qpos++];
 		if (stop) {
-			XGROW(rn->results, rn->cap_results, rn->n_results + 1);
-			rn->results[rn->n_results++] = (struct run_result){
-			    .tenant = ti, .rc = PGSTEP_EXIT_FAILED,
-			    .msg = xstrdup("not run: stopped at the first failure")};
+			run_add_result(rn, (struct run_result){
+			                       .tenant = ti, .rc = PGSTEP_EXIT_FAILED,
+			                       .msg = "not run: stopped at the first failure"});
 			continue;
 		}
 		if (!run_open_job(app, ti)) {
-			XGROW(rn->results, rn->cap_results, rn->n_results + 1);
-			rn->results[rn->n_results++] = (struct run_result){
-			    .tenant = ti, .rc = rn->rc, .msg = xstrdup(rn->outcome), .ran = true};
+			run_add_result(rn, (struct run_result){
+			                       .tenant = ti, .rc = rn->rc, .msg = rn->outcome, .ran = true});
 			stop = !rn->go_on;
 			continue;
 		}

@@ -15,48 +15,49 @@
 
 /* The statement's text with the character the server pointed at (1-based,
  * in characters) marked, and a caret line under it. */
+/* Characters (not bytes) in s[0..len). */
+static size_t count_chars(const char *s, size_t len)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t chars = 0;
+	for (size_t i = 0; i < len; chars++) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s + i, len - i, &st);
+		i += n == (size_t)-1 || n == (size_t)-2 || n == 0 ? 1 : n;
+	}
+	return chars;
+}
+
+/* The statement's text with the character the server pointed at (1-based,
+ * in characters) marked, and a caret line under it. */
 static void view_error_sql(struct doc *d, const char *sql, int first_line, int position)
 {
 	int line = 0;
-	size_t col_bytes = 0, col_chars = 0;
+	size_t col_bytes = 0, col_chars = 0, len = strlen(sql);
 	bool found = false;
 	if (position > 0) {
 		mbstate_t st;
 		memset(&st, 0, sizeof st);
-		int chars = 0;
-		size_t i = 0, line_start = 0, len = strlen(sql);
-		while (i < len && chars < position - 1) {
+		size_t i = 0, line_start = 0;
+		for (int chars = 0; i < len && chars < position - 1; chars++) {
 			if (sql[i] == '\n') {
 				line++;
 				line_start = i + 1;
 			}
 			wchar_t wc;
 			size_t n = mbrtowc(&wc, sql + i, len - i, &st);
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
-				n = 1;
-			i += n;
-			chars++;
+			i += n == (size_t)-1 || n == (size_t)-2 || n == 0 ? 1 : n;
 		}
 		col_bytes = i - line_start;
+		col_chars = count_chars(sql + line_start, col_bytes);
 		found = i < len;
-		/* Columns to the caret: characters before it on its line. */
-		mbstate_t st2;
-		memset(&st2, 0, sizeof st2);
-		for (size_t k = line_start; k < i;) {
-			wchar_t wc;
-			size_t n = mbrtowc(&wc, sql + k, i - k, &st2);
-			if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
-				n = 1;
-			k += n;
-			col_chars++;
-		}
 	}
 	const char *p = sql;
 	for (int ln = 0; *p || ln == 0; ln++) {
 		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		struct doc_line *l =
-		    doc_add(d, ROLE_NORMAL, "%5d  %.*s", first_line + ln, (int)len, p);
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		struct doc_line *l = doc_add(d, ROLE_NORMAL, "%5d  %.*s", first_line + ln, (int)n, p);
 		if (found && ln == line) {
 			doc_span(l, 7 + col_bytes, 8 + col_bytes, ROLE_MSG_ERROR);
 			doc_add(d, ROLE_MSG_ERROR, "%*s^ the error is here (character %d)",
