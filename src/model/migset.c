@@ -1111,6 +1111,7 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 		const char *ph = set->items[i]->phase;
 		if (*ph && strvec_find(&set->phases, ph) < 0)
 			strvec_push(&set->phases, ph);
+		set->has_baseline |= set->items[i]->baseline;
 	}
 	note_gaps(&ld, set);
 	return set;
@@ -1146,6 +1147,30 @@ struct migration *migset_find_key(const struct migset *set, const char *key)
 		else
 			hi = mid;
 	}
+	return NULL;
+}
+
+struct migration *migset_find_key_from(const struct migset *set, const char *key, size_t *pos)
+{
+	/* Gallop from *pos to a bound, then search between the last two steps. */
+	size_t lo = *pos, hi = *pos, step = 1;
+	while (hi < set->n && version_key_cmp(set->items[hi]->version.key, key) < 0) {
+		lo = hi + 1;
+		hi += step;
+		step *= 2;
+	}
+	if (hi > set->n)
+		hi = set->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (version_key_cmp(set->items[mid]->version.key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	if (lo < set->n && version_key_cmp(set->items[lo]->version.key, key) == 0)
+		return set->items[lo];
 	return NULL;
 }
 

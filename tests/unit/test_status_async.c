@@ -88,12 +88,14 @@ static void summarize_cases(struct migset *set)
 	summarize_case(set, "unsorted rows", (const char *[]){v3, v0, v2},
 	               (enum row_state[]){ROW_APPLIED, ROW_APPLIED, ROW_ROLLED_BACK}, 3);
 	set->items[2]->baseline = true;
+	set->has_baseline = true;
 	summarize_case(set, "a baseline on an empty tenant", NULL, NULL, 0);
 	summarize_case(set, "a baseline, later ones applied", (const char *[]){v2, v3},
 	               (enum row_state[]){ROW_APPLIED, ROW_APPLIED}, 2);
 	summarize_case(set, "a baseline skipped on a non-empty tenant", (const char *[]){v0},
 	               (enum row_state[]){ROW_APPLIED}, 1);
 	set->items[2]->baseline = false;
+	set->has_baseline = false;
 	/* Every version applied. */
 	const char **all = calloc(set->n, sizeof *all);
 	enum row_state *st = calloc(set->n, sizeof *st);
