@@ -211,6 +211,39 @@ int main(void)
 		   tenant_fetch_error(f) ? tenant_fetch_error(f) : "none");
 		tenant_fetch_free(&f);
 	}
+	/* Started while the set loads (the interface does): the answers wait,
+	 * uncounted, for the set, then give what status_collect gives. */
+	struct status_async *late = status_async_start(NULL, ts, n, 2);
+	t0 = time(NULL);
+	size_t nfds;
+	while ((nfds = status_async_fds(late, fds, 8)) > 0 && time(NULL) - t0 < 30) {
+		int rc = poll(fds, nfds, status_async_timeout_ms(late));
+		if (rc < 0)
+			break;
+		status_async_step(late, fds, rc > 0 ? nfds : 0);
+	}
+	size_t early = 0;
+	bool only_unreachable = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant_status *st = status_async_get(late, i);
+		early += st != NULL;
+		only_unreachable &= !st || st->state == TSTATE_UNREACHABLE;
+	}
+	ok(nfds == 0 && !status_async_done(late) && early == 1 && only_unreachable,
+	   "without the set every database answers, only the unreachable tenant is known");
+	is_int(status_async_set_migset(late, e.set), n - early,
+	       "given the set, the other tenants become known");
+	ok(status_async_done(late), "then every tenant is known");
+	bool same = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant_status *x = status_async_get(late, i);
+		const struct tenant_status *y = find(&sync, ts[i]->name);
+		same &= x && y && x->state == y->state && x->applied == y->applied &&
+		        x->pending == y->pending;
+	}
+	ok(same, "the same states and counts as status_collect");
+	status_async_free(&late);
+
 	summarize_cases(e.set);
 	status_report_clear(&sync);
 	status_async_free(&sa);
