@@ -36,6 +36,7 @@ struct migset {
 	struct migration **archived; /* owned, archive/ contents in version order */
 	size_t n_archived, cap_archived;
 	struct strvec phases;        /* phase names in order of first appearance */
+	bool has_baseline;           /* an active migration is a baseline */
 };
 
 /* Read dir. Problems go to diags; returns NULL only when the directory cannot
@@ -48,6 +49,10 @@ void migset_free(struct migset **set);
 /* Find an active migration by version as a user wrote it ("4" finds "004"). */
 struct migration *migset_find(const struct migset *set, const char *version_text);
 struct migration *migset_find_key(const struct migset *set, const char *key);
+/* migset_find_key for keys looked up in ascending order: *pos (0 at first)
+ * is where the previous search ended and the next starts, so walking sorted
+ * keys costs the gaps between them rather than a full search each. */
+struct migration *migset_find_key_from(const struct migset *set, const char *key, size_t *pos);
 
 /* Split the up and down sections into statements with libpg_query if not yet
  * done; a parse error becomes err naming file, line and column. */

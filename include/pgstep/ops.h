@@ -17,6 +17,8 @@
 #include "pgstep/status.h"
 #include "pgstep/tenant.h"
 
+struct set_loader;
+
 struct engine {
 	struct config *cfg;         /* owned */
 	struct migset *set;         /* owned */
@@ -26,12 +28,23 @@ struct engine {
 	struct run_observer obs;    /* progress; may be empty */
 	volatile sig_atomic_t *interrupted; /* set by the front end's signal handler */
 	size_t interrupt_after;     /* demo/tests: see run_options */
+	struct set_loader *loader;  /* owned: while the set loads (engine_open_start) */
 };
 
 /* Load config (path NULL: ./pgstep.conf), the migration set and the tenants
  * (running the tenant query when configured). Set problems are in e->diags;
  * err is set for what makes the project unusable (exit code in err->code). */
 bool engine_open(struct engine *e, const char *config_path, struct pgstep_error *err);
+/* engine_open in two halves, for a front end with work to do while the set
+ * loads (reading the tenants' status). engine_open_start reads the config,
+ * starts loading the set on a thread and runs the tenant query meanwhile;
+ * e->tenants is then complete, but e->set and e->diags must not be touched
+ * until engine_open_finish, which waits for the set. engine_set_fd is
+ * readable once the set is loaded (-1: nothing to wait for). On failure
+ * of either half, engine_close still cleans up. */
+bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_error *err);
+int engine_set_fd(const struct engine *e);
+bool engine_open_finish(struct engine *e, struct pgstep_error *err);
 void engine_close(struct engine *e);
 /* True when the set has DIAG_ERROR entries (nothing may be applied). */
 bool engine_set_has_errors(const struct engine *e);

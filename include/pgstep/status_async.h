@@ -18,9 +18,14 @@
 struct status_async;
 
 /* Start reading tenants[0..n) (not owned; they must outlive the reader),
- * with at most max_conns connections open at once (0: a default of 16). */
+ * with at most max_conns connections open at once (0: a default of 16).
+ * set may be NULL while it loads: answers are then kept, unsummarized,
+ * until status_async_set_migset. */
 struct status_async *status_async_start(const struct migset *set, struct tenant *const *tenants,
                                         size_t n, size_t max_conns);
+/* Give the set (not owned) to a reader started without one; the answers
+ * kept so far are summarized. Returns how many tenants became known. */
+size_t status_async_set_migset(struct status_async *sa, const struct migset *set);
 void status_async_free(struct status_async **sa);
 
 /* The sockets to watch: fills up to cap entries (fd and events) and returns

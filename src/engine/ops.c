@@ -3,8 +3,12 @@
  * (up and down themselves run as jobs: job.c). */
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ops_int.h"
 #include "pgstep/json.h"
@@ -13,7 +17,88 @@
 #include "pgstep/tenant_source.h"
 #include "pgstep/xalloc.h"
 
-bool engine_open(struct engine *e, const char *config_path, struct pgstep_error *err)
+/* The set loads on a thread of its own while the caller goes on: on a large
+ * set the files and libpg_query's scanner take a while, and the servers can
+ * answer the tenant and status queries in that time. */
+struct set_loader {
+	pthread_t thread;
+	bool threaded;
+	int done[2]; /* a pipe; the thread closes the write end when the set is in */
+	char *dir;
+	struct migset_options mo;
+	struct migset *set;
+	struct diag_list *diags; /* the engine's; nobody else's until the join */
+	struct pgstep_error err;
+};
+
+static void set_loader_load(struct set_loader *l)
+{
+	l->set = migset_load(l->dir, &l->mo, l->diags, &l->err);
+	if (!l->set && !l->err.code)
+		l->err.code = PGSTEP_EXIT_USAGE;
+}
+
+static void *set_loader_run(void *arg)
+{
+	struct set_loader *l = arg;
+	set_loader_load(l);
+	close(l->done[1]); /* the read end becomes readable */
+	return NULL;
+}
+
+static void set_loader_start(struct engine *e)
+{
+	struct set_loader *l = xcalloc(1, sizeof *l);
+	l->dir = xstrdup(e->cfg->migrations_dir);
+	l->mo = (struct migset_options){
+	    .phases = e->cfg->phases,
+	    .n_phases = e->cfg->n_phases,
+	    .split_statements = false,
+	};
+	l->diags = &e->diags;
+	if (pipe(l->done) == 0) {
+		/* Signals stay with the caller's thread, where the front end waits. */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		l->threaded = pthread_create(&l->thread, NULL, set_loader_run, l) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!l->threaded) {
+			close(l->done[0]);
+			close(l->done[1]);
+		}
+	}
+	if (!l->threaded) {
+		/* No pipe or no thread: load here and now. */
+		l->done[0] = -1;
+		set_loader_load(l);
+	}
+	e->loader = l;
+}
+
+/* Wait for the set; it becomes e->set, or its error goes to err. */
+static bool set_loader_finish(struct engine *e, struct pgstep_error *err)
+{
+	struct set_loader *l = e->loader;
+	if (!l)
+		return e->set != NULL;
+	if (l->threaded) {
+		pthread_join(l->thread, NULL);
+		close(l->done[0]);
+	}
+	e->set = l->set;
+	bool ok = l->set != NULL;
+	if (!ok) {
+		error_clear(err);
+		*err = l->err;
+	}
+	free(l->dir);
+	free(l);
+	e->loader = NULL;
+	return ok;
+}
+
+bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_error *err)
 {
 	diag_list_init(&e->diags);
 	tenant_list_init(&e->tenants);
@@ -26,25 +111,41 @@ bool engine_open(struct engine *e, const char *config_path, struct pgstep_error 
 		tenant_list_add(&e->tenants, e->cfg->tenants.items[i]);
 	e->cfg->tenants.n = 0;
 
-	struct migset_options mo = {
-	    .phases = e->cfg->phases,
-	    .n_phases = e->cfg->n_phases,
-	    .split_statements = false,
-	};
-	e->set = migset_load(e->cfg->migrations_dir, &mo, &e->diags, err);
-	if (!e->set) {
-		if (!err->code)
-			err->code = PGSTEP_EXIT_USAGE;
+	set_loader_start(e);
+	if (e->cfg->tenants_query &&
+	    !tenant_source_query(e->cfg->tenants_control, e->cfg->tenants_query, &e->tenants,
+	                         err)) {
+		/* An unusable set is said first, as when the set loaded first. */
+		struct pgstep_error set_err = {0};
+		if (!set_loader_finish(e, &set_err)) {
+			error_clear(err);
+			*err = set_err;
+		}
 		return false;
 	}
-	if (e->cfg->tenants_query &&
-	    !tenant_source_query(e->cfg->tenants_control, e->cfg->tenants_query, &e->tenants, err))
-		return false;
 	return true;
+}
+
+int engine_set_fd(const struct engine *e)
+{
+	return e->loader ? e->loader->done[0] : -1;
+}
+
+bool engine_open_finish(struct engine *e, struct pgstep_error *err)
+{
+	return set_loader_finish(e, err);
+}
+
+bool engine_open(struct engine *e, const char *config_path, struct pgstep_error *err)
+{
+	return engine_open_start(e, config_path, err) && engine_open_finish(e, err);
 }
 
 void engine_close(struct engine *e)
 {
+	struct pgstep_error ignored = {0};
+	set_loader_finish(e, &ignored);
+	error_clear(&ignored);
 	migset_free(&e->set);
 	config_free(&e->cfg);
 	tenant_list_clear(&e->tenants);

@@ -170,27 +170,19 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 	status_set_overall(ts, dirty, failed);
 }
 
-static bool migset_has_baseline(const struct migset *set)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (set->items[i]->baseline)
-			return true;
-	return false;
-}
-
 /* The counts status_merge would give, from the rows alone: every active
  * migration is pending until a row says otherwise, so only the rows are
- * walked (each found by binary search), never the whole set. A row that
- * repeats the previous one's version, or names no active migration, is
- * what status_merge calls missing. Baselines change other migrations'
- * states, so a set holding one takes status_merge's way and drops the
- * items. */
+ * walked (each found by a search onward from the previous one's), never the
+ * whole set. A row that repeats the previous one's version, or names no
+ * active migration, is what status_merge calls missing. Baselines change
+ * other migrations' states, so a set holding one takes status_merge's way
+ * and drops the items. */
 void status_summarize(const struct migset *set, struct tenant_status *ts)
 {
 	free(ts->items);
 	ts->items = NULL;
 	ts->n = 0;
-	if (migset_has_baseline(set)) {
+	if (set->has_baseline) {
 		status_merge(set, ts);
 		free(ts->items);
 		ts->items = NULL;
@@ -201,11 +193,12 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 	int applied = 0;
 	size_t pending = set->n;
 	bool dirty = false, failed = false;
+	size_t pos = 0;
 	for (size_t i = 0; i < ts->rows.n; i++) {
 		const struct state_row *row = &ts->rows.items[i];
 		bool repeat =
 		    i > 0 && version_key_cmp(ts->rows.items[i - 1].version, row->version) == 0;
-		if (repeat || !migset_find_key(set, row->version)) {
+		if (repeat || !migset_find_key_from(set, row->version, &pos)) {
 			if (row->state == ROW_APPLIED)
 				applied++;
 			else if (row->state == ROW_DIRTY)

@@ -1,11 +1,13 @@
 /* status_async: one job per database (tenants sharing a conninfo), each a
- * small state machine: waiting -> connecting -> querying -> done. Only the
- * summary is kept (the badge: state, applied, pending), computed by
- * status_summarize in status.c from a lean query (state_brief_query): the
- * rows are read straight from the result, one tenant at a time, and never
- * kept. Merging every tenant with the set (status_collect's way) costs
- * tenants x migrations entries: ten million, 300 MB, at 1,000 x 10,000. A
- * front end reads the selected tenant's rows itself (tenant_fetch). */
+ * small state machine: waiting -> connecting -> querying -> answered ->
+ * done. Only the summary is kept (the badge: state, applied, pending),
+ * computed by status_summarize in status.c from a lean query
+ * (state_brief_query): the rows are indexed in the result as soon as it is
+ * in, counted against the set once there is one (the set may still be
+ * loading when the answers come), and never copied. Merging every tenant
+ * with the set (status_collect's way) costs tenants x migrations entries:
+ * ten million, 300 MB, at 1,000 x 10,000. A front end reads the selected
+ * tenant's rows itself (tenant_fetch). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -19,7 +21,15 @@
 
 #define STATUS_ASYNC_DEFAULT_CONNS 16
 
-enum job_state { JOB_WAITING, JOB_CONNECTING, JOB_QUERYING, JOB_DONE };
+/* JOB_ANSWERED: the result is in and indexed, the connection closed; the
+ * set is awaited to count it against. */
+enum job_state { JOB_WAITING, JOB_CONNECTING, JOB_QUERYING, JOB_ANSWERED, JOB_DONE };
+
+/* A row of an answer as status_summarize needs it. */
+struct job_row {
+	const char *version; /* borrowed from the job's result */
+	enum row_state state;
+};
 
 struct status_job {
 	enum job_state state;
@@ -28,10 +38,16 @@ struct status_job {
 	struct session *s;
 	enum session_wait wait; /* while connecting */
 	int64_t deadline_ms;    /* connect deadline; 0 none */
+	/* JOB_ANSWERED: the result (NULL: nothing applied) and its rows
+	 * grouped by tenant, group[t]'s in version order at
+	 * rows[start[t]..start[t + 1]). All owned. */
+	PGresult *res;
+	struct job_row *rows;
+	size_t *start;
 };
 
 struct status_async {
-	const struct migset *set;
+	const struct migset *set;    /* NULL until status_async_set_migset */
 	struct status_report report; /* owned; items in the caller's order */
 	bool *known;                 /* per item */
 	size_t n_known;
@@ -55,11 +71,16 @@ static int status_async_conninfo_cmp(const void *a, const void *b)
 	return strcmp((*x)->tenant->conninfo, (*y)->tenant->conninfo);
 }
 
-static void job_finish(struct status_async *sa, struct status_job *j)
+/* The connection is done with: another job may have its place. */
+static void job_close(struct status_async *sa, struct status_job *j)
 {
 	session_close(&j->s);
-	j->state = JOB_DONE;
 	sa->active--;
+}
+
+static void job_known(struct status_async *sa, struct status_job *j)
+{
+	j->state = JOB_DONE;
 	for (size_t i = 0; i < j->n; i++) {
 		size_t idx = (size_t)(j->group[i] - sa->report.items);
 		if (!sa->known[idx]) {
@@ -73,7 +94,8 @@ static void job_fail(struct status_async *sa, struct status_job *j, struct pgste
 {
 	status_fail_group(j->group, j->n, err);
 	error_clear(err);
-	job_finish(sa, j);
+	job_close(sa, j);
+	job_known(sa, j);
 }
 
 static void job_send(struct status_async *sa, struct status_job *j)
@@ -134,36 +156,61 @@ static int job_key_cmp(const void *key, const void *elem)
 	return strcmp(key, (*y)->tenant->name);
 }
 
-/* Summarize every tenant of j from res (NULL: no pgstep schema, nothing
- * applied): the rows are bucketed by tenant as indexes, then each tenant's
- * rows are borrowed from res into one reused array for status_summarize. */
-static void job_summarize(struct status_async *sa, struct status_job *j, const PGresult *res)
+static int job_row_cmp(const void *a, const void *b)
+{
+	const struct job_row *x = a, *y = b;
+	return version_key_cmp(x->version, y->version);
+}
+
+/* Group the answer's rows by tenant and sort each tenant's by version: all
+ * of summarizing that needs no set, done when the answer comes in (while
+ * the set may still be loading). */
+static void job_index(struct status_job *j)
 {
 	size_t n = j->n;
 	qsort(j->group, n, sizeof *j->group, job_name_cmp);
-	int nrows = res ? PQntuples(res) : 0;
-	size_t *start = xcalloc(n + 1, sizeof *start);
+	int nrows = j->res ? PQntuples(j->res) : 0;
+	struct job_row *flat = xcalloc(nrows ? (size_t)nrows : 1, sizeof *flat);
 	int *owner = xcalloc(nrows ? (size_t)nrows : 1, sizeof *owner);
+	j->start = xcalloc(n + 1, sizeof *j->start);
 	for (int i = 0; i < nrows; i++) {
-		struct tenant_status **hit = bsearch(PQgetvalue(res, i, 0), j->group, n,
-		                                     sizeof *j->group, job_key_cmp);
+		struct state_row r;
+		state_brief_row(j->res, i, &r);
+		flat[i] = (struct job_row){.version = r.version, .state = r.state};
+		struct tenant_status **hit =
+		    bsearch(r.tenant, j->group, n, sizeof *j->group, job_key_cmp);
 		owner[i] = hit ? (int)(hit - j->group) : -1;
 		if (hit)
-			start[owner[i] + 1]++;
+			j->start[owner[i] + 1]++;
 	}
 	for (size_t t = 0; t < n; t++)
-		start[t + 1] += start[t];
-	int *by_tenant = xcalloc(start[n] ? start[n] : 1, sizeof *by_tenant);
+		j->start[t + 1] += j->start[t];
+	j->rows = xcalloc(j->start[n] ? j->start[n] : 1, sizeof *j->rows);
 	size_t *fill = xcalloc(n ? n : 1, sizeof *fill);
 	for (int i = 0; i < nrows; i++)
 		if (owner[i] >= 0)
-			by_tenant[start[owner[i]] + fill[owner[i]]++] = i;
+			j->rows[j->start[owner[i]] + fill[owner[i]]++] = flat[i];
+	for (size_t t = 0; t < n; t++)
+		qsort(j->rows + j->start[t], j->start[t + 1] - j->start[t], sizeof *j->rows,
+		      job_row_cmp);
+	free(fill);
+	free(owner);
+	free(flat);
+}
+
+/* Count every tenant of an answered job against the set: each tenant's
+ * rows go, borrowed, into one reused array for status_summarize. */
+static void job_count(struct status_async *sa, struct status_job *j)
+{
 	struct state_rows tmp = {0};
-	for (size_t t = 0; t < n; t++) {
-		size_t k = start[t + 1] - start[t];
+	for (size_t t = 0; t < j->n; t++) {
+		size_t k = j->start[t + 1] - j->start[t];
 		XGROW(tmp.items, tmp.cap, k);
-		for (size_t r = 0; r < k; r++)
-			state_brief_row(res, by_tenant[start[t] + r], &tmp.items[r]);
+		for (size_t r = 0; r < k; r++) {
+			const struct job_row *jr = &j->rows[j->start[t] + r];
+			tmp.items[r] =
+			    (struct state_row){.version = (char *)jr->version, .state = jr->state};
+		}
 		tmp.n = k;
 		/* Borrowed strings: the rows are handed back, never released. */
 		j->group[t]->rows = tmp;
@@ -172,10 +219,13 @@ static void job_summarize(struct status_async *sa, struct status_job *j, const P
 		j->group[t]->rows = (struct state_rows){0};
 	}
 	free(tmp.items);
-	free(fill);
-	free(by_tenant);
-	free(owner);
-	free(start);
+	PQclear(j->res);
+	j->res = NULL;
+	free(j->rows);
+	j->rows = NULL;
+	free(j->start);
+	j->start = NULL;
+	job_known(sa, j);
 }
 
 static void job_read(struct status_async *sa, struct status_job *j)
@@ -191,9 +241,12 @@ static void job_read(struct status_async *sa, struct status_job *j)
 	}
 	/* Else (no result) no pgstep schema yet: nothing applied. */
 	error_clear(&err);
-	job_summarize(sa, j, res);
-	PQclear(res);
-	job_finish(sa, j);
+	job_close(sa, j);
+	j->res = res;
+	job_index(j);
+	j->state = JOB_ANSWERED;
+	if (sa->set)
+		job_count(sa, j);
 }
 
 static void status_async_fill(struct status_async *sa)
@@ -236,8 +289,12 @@ void status_async_free(struct status_async **sap)
 	if (!sap || !*sap)
 		return;
 	struct status_async *sa = *sap;
-	for (size_t i = 0; i < sa->n_jobs; i++)
+	for (size_t i = 0; i < sa->n_jobs; i++) {
 		session_close(&sa->jobs[i].s);
+		PQclear(sa->jobs[i].res);
+		free(sa->jobs[i].rows);
+		free(sa->jobs[i].start);
+	}
 	status_report_clear(&sa->report);
 	free(sa->known);
 	free(sa->order);
@@ -303,6 +360,18 @@ size_t status_async_step(struct status_async *sa, const struct pollfd *fds, size
 		}
 	}
 	status_async_fill(sa);
+	return sa->n_known - before;
+}
+
+size_t status_async_set_migset(struct status_async *sa, const struct migset *set)
+{
+	size_t before = sa->n_known;
+	sa->set = set;
+	for (size_t i = 0; i < sa->n_jobs; i++) {
+		struct status_job *j = &sa->jobs[i];
+		if (j->state == JOB_ANSWERED)
+			job_count(sa, j);
+	}
 	return sa->n_known - before;
 }
 

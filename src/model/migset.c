@@ -89,27 +89,65 @@ static char *path_join(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-static int name_cmp(const void *a, const void *b)
+struct dir_entry {
+	char *name;  /* owned */
+	mode_t type; /* S_IFREG, S_IFDIR, or 0: not known from readdir */
+};
+
+struct dir_listing {
+	struct dir_entry *items;
+	size_t n, cap;
+};
+
+static int entry_cmp(const void *a, const void *b)
 {
-	return text_natural_cmp(*(char *const *)a, *(char *const *)b);
+	const struct dir_entry *x = a, *y = b;
+	return text_natural_cmp(x->name, y->name);
 }
 
 /* Entries of path except "." and "..", in natural order so that messages
  * and phases come out in the order a person reads the directory. */
-static int dir_list(const char *path, struct strvec *names)
+static int dir_list(const char *path, struct dir_listing *out)
 {
 	DIR *d = opendir(path);
 	if (!d)
 		return errno;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			strvec_push(names, e->d_name);
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		XGROW(out->items, out->cap, out->n + 1);
+		struct dir_entry *de = &out->items[out->n++];
+		de->name = xstrdup(e->d_name);
+		de->type = 0;
+#ifdef DT_UNKNOWN
+		/* Most file systems say; a link or an unknown type is left to stat. */
+		de->type = e->d_type == DT_REG ? S_IFREG : e->d_type == DT_DIR ? S_IFDIR : 0;
+#endif
 	}
 	closedir(d);
-	if (names->n > 1)
-		qsort(names->items, names->n, sizeof *names->items, name_cmp);
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof *out->items, entry_cmp);
 	return 0;
+}
+
+static void dir_listing_clear(struct dir_listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].name);
+	free(l->items);
+	*l = (struct dir_listing){0};
+}
+
+/* The entry's file type (S_IFMT bits), 0 when it cannot be had: readdir's
+ * when it gave one, saving a stat per migration file, else stat's, which
+ * follows links. */
+static mode_t entry_type(const char *path, const struct dir_entry *e)
+{
+	struct stat st;
+	if (e->type)
+		return e->type;
+	return stat(path, &st) == 0 ? st.st_mode & S_IFMT : 0;
 }
 
 static bool is_dir(const char *path)
@@ -667,12 +705,11 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 	load_up_file(ld, p, up_path, name, phase, FORMAT_DIESEL);
 	free(up_path);
 
-	struct strvec names;
-	strvec_init(&names);
+	struct dir_listing names = {0};
 	dir_list(dir, &names);
 	bool no_txn = false;
 	for (size_t i = 0; i < names.n; i++) {
-		const char *f = names.items[i];
+		const char *f = names.items[i].name;
 		char *path = path_join(dir, f);
 		if (strcmp(f, "up.sql") == 0 || is_documentation(f)) {
 			/* read above, or documentation */
@@ -694,7 +731,7 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 		}
 		free(path);
 	}
-	strvec_clear(&names);
+	dir_listing_clear(&names);
 	if (no_txn && p->m) {
 		p->m->no_transaction = p->m->up.no_transaction = true;
 		p->m->down.no_transaction = p->m->down.text != NULL;
@@ -721,22 +758,19 @@ static void job_add(struct loader *ld, bool diesel, const char *path, const char
 static void scan_dir(struct loader *ld, const char *dir, const char *phase, int depth,
                      bool archived)
 {
-	struct strvec names;
-	strvec_init(&names);
+	struct dir_listing names = {0};
 	int e = dir_list(dir, &names);
 	if (e) {
 		diag_add(ld->diags, DIAG_ERROR, dir, 0, "cannot read directory: %s", strerror(e));
 		return;
 	}
 	for (size_t i = 0; i < names.n; i++) {
-		const char *f = names.items[i];
+		const char *f = names.items[i].name;
 		char *path = path_join(dir, f);
-		/* One stat per entry: 10,000 files are 10,000 stats. */
-		struct stat st;
-		bool got = f[0] != '.' && stat(path, &st) == 0;
+		mode_t type = f[0] == '.' ? 0 : entry_type(path, &names.items[i]);
 		if (f[0] == '.') {
 			/* dotfiles: editor and VCS droppings, never migrations */
-		} else if (got && S_ISDIR(st.st_mode)) {
+		} else if (S_ISDIR(type)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
 			if (is_file(up)) {
 				job_add(ld, true, path, f, phase, depth == 0, archived);
@@ -758,7 +792,7 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 			}
 			free(up);
 			free(down);
-		} else if (!got || !S_ISREG(st.st_mode)) {
+		} else if (!S_ISREG(type)) {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a regular file");
 		} else if (is_documentation(f)) {
 			/* README.md, notes.txt */
@@ -769,7 +803,7 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		}
 		free(path);
 	}
-	strvec_clear(&names);
+	dir_listing_clear(&names);
 }
 
 static void job_run(const struct loader *main, struct job *j)
@@ -1111,6 +1145,7 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 		const char *ph = set->items[i]->phase;
 		if (*ph && strvec_find(&set->phases, ph) < 0)
 			strvec_push(&set->phases, ph);
+		set->has_baseline |= set->items[i]->baseline;
 	}
 	note_gaps(&ld, set);
 	return set;
@@ -1146,6 +1181,30 @@ struct migration *migset_find_key(const struct migset *set, const char *key)
 		else
 			hi = mid;
 	}
+	return NULL;
+}
+
+struct migration *migset_find_key_from(const struct migset *set, const char *key, size_t *pos)
+{
+	/* Gallop from *pos to a bound, then search between the last two steps. */
+	size_t lo = *pos, hi = *pos, step = 1;
+	while (hi < set->n && version_key_cmp(set->items[hi]->version.key, key) < 0) {
+		lo = hi + 1;
+		hi += step;
+		step *= 2;
+	}
+	if (hi > set->n)
+		hi = set->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (version_key_cmp(set->items[mid]->version.key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	if (lo < set->n && version_key_cmp(set->items[lo]->version.key, key) == 0)
+		return set->items[lo];
 	return NULL;
 }
 

@@ -494,15 +494,40 @@ static void app_loop(struct app *app)
 	free(fds);
 }
 
+/* Read the tenants' status while the migration set loads: the servers
+ * answer in the time the files take, and the answers wait for the set. */
+static bool app_open(struct app *app, const char *config_path, struct pgstep_error *err)
+{
+	if (!engine_open_start(&app->eng, config_path, err))
+		return false;
+	app->status = status_async_start(NULL, app->eng.tenants.items, app->eng.tenants.n, 0);
+	struct pollfd fds[64];
+	while (engine_set_fd(&app->eng) >= 0) {
+		fds[0] = (struct pollfd){.fd = engine_set_fd(&app->eng), .events = POLLIN};
+		size_t n = status_async_fds(app->status, fds + 1, sizeof fds / sizeof *fds - 1);
+		int rc = poll(fds, 1 + n, status_async_timeout_ms(app->status));
+		if (rc < 0 && errno != EINTR)
+			break;
+		status_async_step(app->status, fds + 1, rc > 0 ? n : 0);
+		if (rc > 0 && fds[0].revents)
+			break;
+	}
+	if (!engine_open_finish(&app->eng, err))
+		return false;
+	status_async_set_migset(app->status, app->eng.set);
+	return true;
+}
+
 int tui_run(const struct tui_options *o)
 {
 	struct app *app = xcalloc(1, sizeof *app);
 	struct pgstep_error err = {0};
 	setlocale(LC_ALL, "");
-	if (!engine_open(&app->eng, o->config_path, &err)) {
+	if (!app_open(app, o->config_path, &err)) {
 		fprintf(stderr, "pgstep: %s\n", err.msg);
 		int rc = err.code;
 		error_clear(&err);
+		status_async_free(&app->status);
 		engine_close(&app->eng);
 		free(app);
 		return rc;
@@ -515,8 +540,6 @@ int tui_run(const struct tui_options *o)
 	screen_open(app);
 	roles_init(o->color);
 	rline_init(app);
-	app->status =
-	    status_async_start(app->eng.set, app->eng.tenants.items, app->eng.tenants.n, 0);
 	app_rebuild_rows(app);
 	app->focus = PANE_TENANTS;
 	if (app->eng.diags.n)
@@ -525,6 +548,8 @@ int tui_run(const struct tui_options *o)
 		            app->eng.diags.n, app->eng.diags.n == 1 ? "" : "s");
 	else
 		app_message(app, false, "%s", "? for help, : for commands, / to search, q to quit");
+	if (status_async_known(app->status))
+		app_status_arrived(app); /* answers that came while the set loaded */
 	app_loop(app);
 	int rc = app->exit_code;
 	run_free(app); /* rolls back what is open and records it */

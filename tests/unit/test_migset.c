@@ -247,6 +247,7 @@ static void test_formats(void)
 	has_diag(&d, "formats", DIAG_WARNING, "seed.csv", 0, "ignored: not a migration");
 	is_int(s->phases.n, 0, "no phases");
 	is_int(s->n_archived, 0, "nothing archived");
+	ok(s->has_baseline, "the diesel baseline marks the set");
 	test_dbmate(s);
 	test_pair(s);
 	test_plain_and_others(s);
@@ -270,6 +271,15 @@ static void test_flyway(void)
 	ok(m && m->up.stmts.n == 0 && !m->up.split_done, "not split unless asked");
 	ok(migset_find(s, "1.9") && !migration_reversible(migset_find(s, "1.9")),
 	   "V without U is irreversible");
+	ok(!s->has_baseline, "no baseline");
+	/* Ascending keys, present and absent, before, between and after. */
+	static const char *const keys[] = {"0.5", "1",    "1.1",    "1.2.3", "1.2.3",
+	                                   "1.9", "1.10", "1.10.1", "1.11",  "2"};
+	size_t pos = 0;
+	bool same = true;
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		same &= migset_find_key_from(s, keys[i], &pos) == migset_find_key(s, keys[i]);
+	ok(same, "migset_find_key_from over ascending keys = migset_find_key");
 	migset_free(&s);
 	diag_list_clear(&d);
 }

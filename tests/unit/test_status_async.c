@@ -88,12 +88,14 @@ static void summarize_cases(struct migset *set)
 	summarize_case(set, "unsorted rows", (const char *[]){v3, v0, v2},
 	               (enum row_state[]){ROW_APPLIED, ROW_APPLIED, ROW_ROLLED_BACK}, 3);
 	set->items[2]->baseline = true;
+	set->has_baseline = true;
 	summarize_case(set, "a baseline on an empty tenant", NULL, NULL, 0);
 	summarize_case(set, "a baseline, later ones applied", (const char *[]){v2, v3},
 	               (enum row_state[]){ROW_APPLIED, ROW_APPLIED}, 2);
 	summarize_case(set, "a baseline skipped on a non-empty tenant", (const char *[]){v0},
 	               (enum row_state[]){ROW_APPLIED}, 1);
 	set->items[2]->baseline = false;
+	set->has_baseline = false;
 	/* Every version applied. */
 	const char **all = calloc(set->n, sizeof *all);
 	enum row_state *st = calloc(set->n, sizeof *st);
@@ -209,6 +211,39 @@ int main(void)
 		   tenant_fetch_error(f) ? tenant_fetch_error(f) : "none");
 		tenant_fetch_free(&f);
 	}
+	/* Started while the set loads (the interface does): the answers wait,
+	 * uncounted, for the set, then give what status_collect gives. */
+	struct status_async *late = status_async_start(NULL, ts, n, 2);
+	t0 = time(NULL);
+	size_t nfds;
+	while ((nfds = status_async_fds(late, fds, 8)) > 0 && time(NULL) - t0 < 30) {
+		int rc = poll(fds, nfds, status_async_timeout_ms(late));
+		if (rc < 0)
+			break;
+		status_async_step(late, fds, rc > 0 ? nfds : 0);
+	}
+	size_t early = 0;
+	bool only_unreachable = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant_status *st = status_async_get(late, i);
+		early += st != NULL;
+		only_unreachable &= !st || st->state == TSTATE_UNREACHABLE;
+	}
+	ok(nfds == 0 && !status_async_done(late) && early == 1 && only_unreachable,
+	   "without the set every database answers, only the unreachable tenant is known");
+	is_int(status_async_set_migset(late, e.set), n - early,
+	       "given the set, the other tenants become known");
+	ok(status_async_done(late), "then every tenant is known");
+	bool same = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant_status *x = status_async_get(late, i);
+		const struct tenant_status *y = find(&sync, ts[i]->name);
+		same &= x && y && x->state == y->state && x->applied == y->applied &&
+		        x->pending == y->pending;
+	}
+	ok(same, "the same states and counts as status_collect");
+	status_async_free(&late);
+
 	summarize_cases(e.set);
 	status_report_clear(&sync);
 	status_async_free(&sa);
