@@ -594,6 +594,7 @@ static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
 		runner_internal_failure(r, &e);
 		return;
 	}
+	r->pass = true; /* step mode: the retry needs no new go-ahead */
 	runner_backoff(r, failure);
 }
 
