@@ -127,6 +127,8 @@ static void dialog_answer(struct app *app, int button)
 		app_message(app, true, "type %s exactly to run it (Esc cancels)", d->expect);
 		return;
 	}
+	if (app->msg_error) /* "type X exactly" is answered */
+		app_message(app, false, "%s", "");
 	enum dialog_kind kind = d->kind;
 	char typed[sizeof d->typed];
 	memcpy(typed, d->typed, sizeof typed);

@@ -351,6 +351,7 @@ void run_free(struct app *app)
 	free(rn->queue);
 	free(rn->to);
 	free(rn->outcome);
+	free(rn->abandoned);
 	free(rn->failed_msg);
 	free(rn->failed_sql);
 	free(rn->facts_error);
@@ -382,6 +383,8 @@ static bool run_open_job(struct app *app, size_t ti)
 	rn->job = job_open(&app->eng, t, &rn->jo, &obs, &err);
 	rn->finished = false;
 	rn->discarded = false;
+	free(rn->abandoned);
+	rn->abandoned = NULL;
 	free(rn->outcome);
 	rn->outcome = NULL;
 	strvec_clear(&rn->done);
@@ -444,6 +447,8 @@ static void run_job_done(struct app *app)
 	if (rn->rc == PGSTEP_EXIT_OK)
 		rn->outcome = xasprintf("%s: %zu migration%s %s", t->name, ran, ran == 1 ? "" : "s",
 		                        rn->jo.kind == JOB_UP ? "applied" : "rolled back");
+	else if (rn->abandoned)
+		rn->outcome = xstrdup(rn->abandoned);
 	else if (rn->discarded && m)
 		rn->outcome = xasprintf("%s on %s: rolled back on request; nothing of its %s stays",
 		                        migration_label(m), t->name,
@@ -526,6 +531,17 @@ void run_drive(struct app *app)
 		run_analyse(app, m);
 		struct run_position pos;
 		runner_position(r, &pos);
+		if (pos.pause == RUN_PAUSE_FAILED && rn->group && rn->auto_run) {
+			/* A group does not wait on one tenant: its failure is rolled
+			 * back and recorded, and the group stops or goes on as chosen. */
+			free(rn->abandoned);
+			rn->abandoned = xasprintf(
+			    "%s: %s: statement %zu failed: %s; rolled back", run_tenant(app)->name,
+			    migration_label(m), pos.index + 1,
+			    pos.error && pos.error->msg ? pos.error->msg : "");
+			runner_discard(r);
+			continue;
+		}
 		if (pos.pause == RUN_PAUSE_FAILED) {
 			rn->auto_run = false;
 			return;
@@ -835,6 +851,8 @@ static void run_group_next(struct app *app)
 	free(rn->outcome);
 	rn->outcome = xasprintf("group apply: %zu of %zu tenants succeeded", ok, rn->n_results);
 	rn->finished = true;
+	rn->rc = ok == rn->n_results ? PGSTEP_EXIT_OK : PGSTEP_EXIT_FAILED;
+	rn->discarded = false;
 	app_message(app, ok < rn->n_results, "%s", rn->outcome);
 	run_log(rn, "%s", rn->outcome);
 	app->panes[PANE_DETAIL].dirty = true;

@@ -260,7 +260,7 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 	} else if (rn->outcome) {
 		doc_add(d, rn->rc == 0 ? ROLE_OK : rn->discarded ? ROLE_HEADING : ROLE_MSG_ERROR, "%s %s",
 		        rn->rc == 0 || rn->discarded ? glyph->ok : glyph->failed, rn->outcome);
-		if (rn->rc != 0 && !rn->discarded && rn->failed_sql) {
+		if (rn->rc != 0 && !rn->discarded && !rn->group && rn->failed_sql) {
 			doc_add(d, ROLE_NORMAL, "Statement %zu (line %d):", rn->failed_index + 1,
 			        rn->failed_line);
 			view_error_sql(d, rn->failed_sql, rn->failed_line, rn->failed_position);
