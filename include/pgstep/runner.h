@@ -150,6 +150,9 @@ const struct statement_list *runner_statements(const struct runner *r);
 /* Whether statement i runs inside a transaction (so it can be undone). */
 bool runner_statement_in_transaction(const struct runner *r, size_t i);
 struct migration *runner_migration(const struct runner *r);
+/* Runs in more than one unit (or outside a transaction): what committed
+ * stays when the rest is rolled back, and the state row says dirty. */
+bool runner_segmented(const struct runner *r);
 enum run_direction runner_direction(const struct runner *r);
 /* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);

@@ -980,6 +980,11 @@ bool runner_statement_in_transaction(const struct runner *r, size_t i)
 	return false;
 }
 
+bool runner_segmented(const struct runner *r)
+{
+	return r->segmented;
+}
+
 struct migration *runner_migration(const struct runner *r)
 {
 	return r->m;

@@ -449,6 +449,11 @@ static void run_job_done(struct app *app)
 		                        rn->jo.kind == JOB_UP ? "applied" : "rolled back");
 	else if (rn->abandoned)
 		rn->outcome = xstrdup(rn->abandoned);
+	else if (rn->discarded && m && rn->discarded_dirty)
+		rn->outcome = xasprintf("%s on %s: stopped on request; what ran outside a "
+		                        "transaction stays and the migration is dirty (e resumes "
+		                        "it, :repair records how it was resolved)",
+		                        migration_label(m), t->name);
 	else if (rn->discarded && m)
 		rn->outcome = xasprintf("%s on %s: rolled back on request; nothing of its %s stays",
 		                        migration_label(m), t->name,
@@ -1237,6 +1242,7 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 	case ACT_ROLLBACK:
 		rn->auto_run = false;
 		rn->discarded = true;
+		rn->discarded_dirty = runner_segmented(r) && pos.index > 0;
 		runner_discard(r);
 		run_drive(app);
 		return;

@@ -36,6 +36,7 @@ struct run {
 	bool auto_run;          /* run to the end: pass the pauses that need nobody */
 	bool finished;
 	bool discarded;         /* the DBA rolled it back (not a failure) */
+	bool discarded_dirty;   /* ... but what ran outside a transaction stays */
 	char *abandoned;        /* owned: a group's failed tenant, rolled back: why */
 	enum pgstep_exit rc;
 	char *outcome;          /* owned: how the last job ended */
