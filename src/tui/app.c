@@ -430,6 +430,14 @@ static void app_fetch_arrived(struct app *app)
 {
 	app_rebuild_rows(app);
 	app_invalidate_detail(app);
+	if (app->deferred != ACT_NONE) {
+		enum action a = app->deferred;
+		char *arg = app->deferred_arg;
+		app->deferred = ACT_NONE;
+		app->deferred_arg = NULL;
+		app_dispatch(app, a, arg);
+		free(arg);
+	}
 }
 
 /* Poll entries set aside for tenant fetches (as many as are kept), and for
@@ -542,6 +550,7 @@ int tui_run(const struct tui_options *o)
 	rline_init(app);
 	app_rebuild_rows(app);
 	app->focus = PANE_TENANTS;
+	app->deferred = ACT_NONE;
 	if (app->eng.diags.n)
 		app_message(app, engine_set_has_errors(&app->eng),
 		            "%zu problem%s in the migration set (see pgstep lint)",
@@ -555,6 +564,7 @@ int tui_run(const struct tui_options *o)
 	run_free(app); /* rolls back what is open and records it */
 	dialog_close(app);
 	free(app->marked);
+	free(app->deferred_arg);
 	rline_done(app);
 	screen_close(app);
 	status_async_free(&app->status);

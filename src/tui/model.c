@@ -327,6 +327,7 @@ void app_invalidate_detail(struct app *app)
 
 void app_select_tenant(struct app *app, size_t i)
 {
+	app->deferred = ACT_NONE; /* it was for the tenant selected before */
 	if (i >= app->eng.tenants.n)
 		return;
 	app->tenant_sel = i;

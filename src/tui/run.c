@@ -865,14 +865,24 @@ static void run_group_next(struct app *app)
 
 /* ---- actions ------------------------------------------------------------------------- */
 
-/* The selected tenant's entry for each migration is known (fetched). */
-static bool run_status_known(struct app *app)
+/* The selected tenant's entry for each migration is known (fetched). While
+ * it is being read (just after start, or after a run) the action waits for
+ * it and runs when it is in, rather than asking to be pressed again. */
+static bool run_status_known(struct app *app, enum action a, const char *arg)
 {
 	const char *why = NULL;
 	if (app_fetched(app, &why))
 		return true;
-	app_message(app, true, "the state of %s is %s; try again in a moment", app_tenant(app)->name,
-	            why ? why : "loading");
+	if (why && strcmp(why, "loading") == 0) {
+		app->deferred = a;
+		free(app->deferred_arg);
+		app->deferred_arg = arg ? xstrdup(arg) : NULL;
+		app_message(app, false, "reading the state of %s%s", app_tenant(app)->name,
+		            glyph->ellipsis);
+		return false;
+	}
+	app_message(app, true, "the state of %s cannot be read: %s", app_tenant(app)->name,
+	            why ? why : "unknown");
 	return false;
 }
 
@@ -957,7 +967,7 @@ static void run_plan_dialog(struct app *app, const char *verb)
 
 static void run_apply(struct app *app, enum action a, const char *arg)
 {
-	if (!run_may_start(app) || !run_status_known(app))
+	if (!run_may_start(app) || !run_status_known(app, a, arg))
 		return;
 	struct migration *target = NULL;
 	if (a == ACT_APPLY) {
@@ -997,7 +1007,7 @@ static void run_apply(struct app *app, enum action a, const char *arg)
 
 static void run_down(struct app *app, enum action a, const char *arg)
 {
-	if (!run_may_start(app) || !run_status_known(app))
+	if (!run_may_start(app) || !run_status_known(app, a, arg))
 		return;
 	struct migration *m = run_target(app, arg);
 	if (!m) {
@@ -1053,7 +1063,7 @@ static void run_down(struct app *app, enum action a, const char *arg)
 
 static void run_resume(struct app *app)
 {
-	if (!run_may_start(app) || !run_status_known(app))
+	if (!run_may_start(app) || !run_status_known(app, ACT_RESUME, NULL))
 		return;
 	struct migration *dirty = NULL;
 	for (size_t i = 0; i < app->n_lookup && !dirty; i++)

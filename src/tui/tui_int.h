@@ -273,6 +273,9 @@ struct app {
 	long run_scroll; /* lines scrolled from where the run view keeps itself */
 	struct dialog *dialog;
 	bool *marked; /* per tenant: marked for a group apply */
+	/* A run action waiting for the selected tenant's state (being read). */
+	enum action deferred;
+	char *deferred_arg;
 
 	volatile sig_atomic_t *quit_signal, *winch;
 	bool quit;

@@ -61,19 +61,12 @@ matches() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
 cli() {
 	ps "$@" >"$T/screen" 2>&1
 }
-# run_key KEY REGEX: press a key that opens a run (or its dialog) and wait
-# for REGEX. While the selected tenant's state is still being read (just
-# after a start or a run) the interface refuses with "try again in a
-# moment": press it again then.
+# run_key KEY REGEX: press a key that opens a run (or its dialog) once and
+# wait for REGEX. Pressed while the selected tenant's state is still being
+# read (just after a start or a run), the action waits for it and runs.
 run_key() {
 	keys "$1"
-	rk_i=0
-	while [ $rk_i -lt 15 ]; do
-		wait_for "$2" 1 && return 0
-		grep -q 'try again in a moment' "$T/screen" && keys "$1"
-		rk_i=$((rk_i + 1))
-	done
-	return 1
+	wait_for "$2" 15
 }
 # The step runner's session, between statements.
 RUNNER="SELECT pid FROM pg_stat_activity WHERE application_name = 'pgstep' AND state LIKE 'idle in transaction%'"
