@@ -85,13 +85,6 @@ db_is() {
 	printf '%s\n' "query: $3" "got:  $got" "want: $2" >"$T/screen"
 	check "$1" test "$got" = "$2"
 }
-# run_key KEY REGEX: press a key that opens a run (or its dialog) once and
-# wait for REGEX. Pressed while the selected tenant's state is still being
-# read (just after a start or a run), the action waits for it and runs.
-run_key() {
-	keys "$1"
-	wait_for "$2" 15
-}
 # The step runner's session (the watch session stays idle out of a transaction).
 RUNNER="SELECT pid FROM pg_stat_activity WHERE application_name = 'pgstep' AND state LIKE 'idle in transaction%'"
 # Relation locks of mode $1 the runner holds.

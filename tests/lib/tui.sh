@@ -99,6 +99,13 @@ command_line() {
 	type_text "$1"
 	keys Enter
 }
+# run_key KEY REGEX: press a key that opens a run (or its dialog) once and
+# wait for REGEX. Pressed while the selected tenant's state is still being
+# read (just after a start or a run), the action waits for it and runs.
+run_key() {
+	keys "$1"
+	wait_for "$2" 15
+}
 wait_exit() { # wait_exit STATUS [SECONDS] [SESSION]
 	f=$T/status.${3:-$S} i=$((${2:-10} * 20))
 	while [ "$i" -gt 0 ] && [ ! -s "$f" ]; do
