@@ -17,6 +17,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "pgstep/error.h"
+#include "pgstep/inflight.h"
 #include "pgstep/risk.h"
 #include "pgstep/strvec.h"
 
@@ -55,5 +57,15 @@ char *catalog_constraint_def(struct catalog *c, const char *rel, const char *nam
 /* The first query that failed ("SQLSTATE: message"), or NULL. Lookups that
  * fail answer "unknown", so the analysis goes on; front ends show this once. */
 const char *catalog_error(const struct catalog *c);
+
+/* Whether an index exists and is valid, uncached (it is asked after the
+ * statement that builds it). With a table, the index is looked up among that
+ * table's indexes (an unqualified index lives in its table's schema);
+ * without, through the search_path. */
+enum index_validity { INDEX_ABSENT, INDEX_VALID, INDEX_INVALID };
+bool catalog_index_validity(struct session *s, const struct rel_name *index,
+                            const struct rel_name *table, enum index_validity *out,
+                            struct pgstep_error *err);
+const char *index_validity_name(enum index_validity v);
 
 #endif

@@ -23,6 +23,10 @@ struct job_options {
 	bool resume;    /* UP: continue a dirty migration after its last done statement */
 	bool use_file;  /* DOWN: the file's down even when it changed since apply */
 	bool step;      /* run every migration in step mode (see runner.h) */
+	/* UP resume: drop an index that an interrupted CREATE INDEX
+	 * CONCURRENTLY left INVALID, and build it again (else job_open
+	 * refuses, saying so). */
+	bool rebuild_invalid;
 };
 
 struct job;

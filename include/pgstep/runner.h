@@ -24,6 +24,13 @@
 
 enum run_direction { RUN_UP, RUN_DOWN };
 
+/* Event actions around a statement that runs outside a transaction: the
+ * first is written (and committed) before it is sent, the second after it
+ * succeeded, with the progress. An in-flight event with no statement event
+ * after it means the statement may or may not have completed. */
+#define RUN_EVENT_IN_FLIGHT "in-flight"
+#define RUN_EVENT_STATEMENT "statement"
+
 enum run_event_kind {
 	RUN_EV_START,          /* migration begins */
 	RUN_EV_STATEMENT,      /* a statement is sent */
@@ -67,6 +74,9 @@ struct run_options {
 	int64_t statement_timeout_ms; /* 0: none */
 	bool resume;                  /* continue a dirty migration ... */
 	size_t resume_from;           /* ... after this many statements (may be 0) */
+	/* Resume: the checksum the run began with, when the file changed since
+	 * (only in statements not yet run); recorded with the new one. */
+	const char *previous_checksum;
 	/* Commit without waiting for the disk (synchronous_commit off). Only
 	 * for a migration that a later synchronous commit in the same run
 	 * follows: that commit makes this one durable too, and a crash before

@@ -519,3 +519,34 @@ void catalog_free(struct catalog **cp)
 	free(c);
 	*cp = NULL;
 }
+
+/* --- index validity ----------------------------------------------------- */
+
+const char *index_validity_name(enum index_validity v)
+{
+	return v == INDEX_VALID ? "valid" : v == INDEX_INVALID ? "INVALID" : "absent";
+}
+
+bool catalog_index_validity(struct session *s, const struct rel_name *index,
+                            const struct rel_name *table, enum index_validity *out,
+                            struct pgstep_error *err)
+{
+	const char *params[] = {index->schema, index->name, table ? table->name : NULL,
+	                        table ? table->schema : NULL};
+	PGresult *res = session_query(
+	    s,
+	    "SELECT i.indisvalid FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+	    " WHERE CASE WHEN $3::text IS NOT NULL"
+	    " THEN i.indrelid = to_regclass(CASE WHEN $4::text IS NULL THEN quote_ident($3)"
+	    " ELSE quote_ident($4) || '.' || quote_ident($3) END) AND ic.relname = $2"
+	    " ELSE i.indexrelid = to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2)"
+	    " ELSE quote_ident($1) || '.' || quote_ident($2) END) END",
+	    4, params, err);
+	if (!res)
+		return false;
+	*out = PQntuples(res) == 0                        ? INDEX_ABSENT
+	       : strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? INDEX_VALID
+	                                                 : INDEX_INVALID;
+	PQclear(res);
+	return true;
+}

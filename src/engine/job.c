@@ -8,7 +8,11 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "pgstep/catalog.h"
+#include "pgstep/diff.h"
+#include "pgstep/inflight.h"
 #include "pgstep/job.h"
+#include "pgstep/json.h"
 #include "pgstep/xalloc.h"
 
 struct job_item {
@@ -100,29 +104,6 @@ static bool job_refuse_dirty_rollback(struct job *j, struct pgstep_error *err)
 	return true;
 }
 
-static bool job_plan_up(struct job *j, struct pgstep_error *err)
-{
-	struct up_options uo = {.to = j->o.to, .resume = j->o.resume};
-	struct migration **plan = NULL;
-	size_t n = 0;
-	if (!job_refuse_dirty_rollback(j, err) || !ops_plan_up(j->e, &j->ts, &uo, &plan, &n, err))
-		return false;
-	j->items = xcalloc(n + 1, sizeof *j->items);
-	for (size_t i = 0; i < n; i++) {
-		struct job_item *it = &j->items[j->n++];
-		it->m = plan[i];
-		it->ro = job_run_options(j->e, plan[i]);
-		it->ro.async_commit = i + 1 < n && !j->o.step;
-		for (size_t k = 0; k < j->ts.n; k++)
-			if (j->ts.items[k].m == plan[i] && j->ts.items[k].state == MSTATE_DIRTY) {
-				it->ro.resume = true;
-				it->ro.resume_from = (size_t)j->ts.items[k].row->statements_done;
-			}
-	}
-	free(plan);
-	return true;
-}
-
 /* A migration standing for a row whose file is gone, or whose down must come
  * from the text stored at apply time. */
 static struct migration *job_stored_migration(const struct state_row *row, const char *what)
@@ -144,6 +125,222 @@ static struct migration *job_stored_migration(const struct state_row *row, const
 	statement_list_init(&m->up.stmts);
 	statement_list_init(&m->down.stmts);
 	return m;
+}
+
+/* --- where a dirty migration resumes ------------------------------------ */
+
+/* The last event of the version is an in-flight one: the statement after
+ * the last one done was sent outside a transaction and nothing was heard of
+ * it since (a failure or a cancel writes its own event). */
+static bool job_in_flight(struct job *j, const char *version, bool *in_flight,
+                          struct pgstep_error *err)
+{
+	struct event_rows ev = {0};
+	if (!state_load_events(j->s, j->t->name, version, &ev, err)) {
+		error_prefix(err, "tenant %s", j->t->name);
+		return false;
+	}
+	*in_flight = ev.n > 0 && strcmp(ev.items[ev.n - 1].action, RUN_EVENT_IN_FLIGHT) == 0;
+	event_rows_clear(&ev);
+	return true;
+}
+
+/* The file changed since the run began: resuming by statement index is
+ * only sound when the statements that already ran (or may have) are the
+ * same in the stored text and in the file. */
+static bool job_same_run_part(struct job *j, struct migration *m, const struct state_row *row,
+                              size_t ran, struct pgstep_error *err)
+{
+	if (!row->checksum || strcmp(row->checksum, m->checksum) == 0)
+		return true;
+	if (!row->up_sql) {
+		error_set(err, PGSTEP_EXIT_FAILED,
+		          "tenant %s: %s changed since its run began and the text it began with "
+		          "was not stored: cannot tell which statements already ran. Check the "
+		          "database, then `pgstep repair`",
+		          j->t->name, migration_label(m));
+		return false;
+	}
+	struct migration *old = job_stored_migration(row, "stored when the run began");
+	bool ok = migration_split(old, err);
+	size_t differs = 0;
+	const struct statement_list *a = &old->up.stmts, *b = &m->up.stmts;
+	for (; ok && differs < ran; differs++)
+		if (differs >= a->n || differs >= b->n ||
+		    strcmp(a->items[differs].sql, b->items[differs].sql) != 0)
+			break;
+	if (ok && differs < ran) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		const char *was = differs < a->n ? a->items[differs].sql : "(none)";
+		const char *now = differs < b->n ? b->items[differs].sql : "(none)";
+		diff_unified(was, now, "when the run began", "the file now", 1, &sb);
+		error_set(err, PGSTEP_EXIT_FAILED,
+		          "tenant %s: %s changed since its run began, in a statement that already "
+		          "ran: statement %zu of the %zu that ran differs:\n%sResuming by position "
+		          "would run a statement twice or skip one. Restore the file as it was, "
+		          "or check the database and record what you did with `pgstep repair`",
+		          j->t->name, migration_label(m), differs + 1, ran, sb.buf);
+		strbuf_release(&sb);
+		ok = false;
+	}
+	migration_free(&old);
+	return ok;
+}
+
+/* Drop the INVALID index an interrupted CREATE INDEX CONCURRENTLY left, so
+ * the statement can build it again. */
+static bool job_drop_invalid(struct job *j, const struct inflight_check *c,
+                             struct pgstep_error *err)
+{
+	char *name = session_quote_ident(j->s, c->index.name);
+	char *schema = c->index.schema ? session_quote_ident(j->s, c->index.schema) : NULL;
+	/* Two queries: a multi-statement query is one transaction block. */
+	char *set = xasprintf("SET lock_timeout = %lld", (long long)j->e->cfg->lock_timeout_ms);
+	char *sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s%s%s", schema ? schema : "",
+	                      schema ? "." : "", name);
+	bool ok = session_exec(j->s, set, err) && session_exec(j->s, sql, err);
+	free(set);
+	free(sql);
+	free(schema);
+	free(name);
+	if (!ok)
+		error_prefix(err, "tenant %s: dropping the INVALID index %s", j->t->name,
+		             c->index.name);
+	return ok;
+}
+
+static bool job_record_resolution(struct job *j, struct migration *m, size_t k,
+                                  const char *decision, const char *evidence,
+                                  struct pgstep_error *err)
+{
+	struct strbuf sb;
+	struct json js;
+	strbuf_init(&sb);
+	json_init(&js, &sb);
+	json_begin_object(&js);
+	json_kv_int(&js, "statement", (int64_t)k + 1);
+	json_kv_string(&js, "decision", decision);
+	json_kv_string(&js, "evidence", evidence);
+	json_end_object(&js);
+	bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key, "resolve",
+	                      sb.buf, err);
+	strbuf_release(&sb);
+	return ok;
+}
+
+/* A dirty migration resumes after its last done statement; when the next
+ * one ran outside a transaction and may have completed, or left an INVALID
+ * index, the catalogue decides: done (skip it), run it, or drop what it
+ * left and run it. Says which, and records it. */
+static bool job_resume_point(struct job *j, struct job_item *it, const struct state_row *row,
+                             struct pgstep_error *err)
+{
+	struct migration *m = it->m;
+	size_t k = (size_t)row->statements_done;
+	bool in_flight;
+	if (!job_in_flight(j, row->version, &in_flight, err) ||
+	    !job_same_run_part(j, m, row, k + (in_flight ? 1 : 0), err))
+		return false;
+	it->ro.resume_from = k;
+	if (row->checksum && strcmp(row->checksum, m->checksum) != 0)
+		it->ro.previous_checksum = row->checksum;
+	if (k >= m->up.stmts.n || m->up.stmts.items[k].txn != STMT_TXN_FORBIDDEN)
+		return true; /* it ran in a transaction: it did not happen */
+
+	const char *label = migration_label(m);
+	struct inflight_check c;
+	inflight_classify(m->up.stmts.items[k].sql, &c);
+	enum index_validity v = INDEX_ABSENT;
+	bool ok = true;
+	char *evidence = NULL, *say = NULL;
+	const char *decision = "run";
+	if (c.kind == INFLIGHT_CREATE_INDEX || c.kind == INFLIGHT_DROP_INDEX) {
+		ok = catalog_index_validity(j->s, &c.index,
+		                            c.kind == INFLIGHT_CREATE_INDEX ? &c.table : NULL, &v,
+		                            err);
+		if (ok)
+			evidence = xasprintf("index %s is %s", c.index.name, index_validity_name(v));
+	}
+	if (!ok) {
+		error_prefix(err, "tenant %s: %s", j->t->name, label);
+	} else if (c.kind == INFLIGHT_CREATE_INDEX && v == INDEX_INVALID) {
+		if (!j->o.rebuild_invalid) {
+			error_set(err, PGSTEP_EXIT_FAILED,
+			          "tenant %s: %s: statement %zu (%s) left index %s INVALID: it must be "
+			          "dropped and built again before the migration can go on",
+			          j->t->name, label, k + 1, c.what, c.index.name);
+			ok = false;
+		} else {
+			decision = "drop-and-rebuild";
+			say = xasprintf("statement %zu (%s %s) %s: index %s was left INVALID; "
+			                "dropping it and building it again",
+			                k + 1, c.what, c.index.name,
+			                in_flight ? "was in flight when the run stopped" : "failed",
+			                c.index.name);
+			ok = job_drop_invalid(j, &c, err);
+		}
+	} else if (!in_flight) {
+		decision = NULL; /* it failed and was recorded: simply run it again */
+	} else if ((c.kind == INFLIGHT_CREATE_INDEX && v == INDEX_VALID) ||
+	           (c.kind == INFLIGHT_DROP_INDEX && v == INDEX_ABSENT)) {
+		decision = "done";
+		say = xasprintf("statement %zu (%s %s) was in flight when the run stopped and "
+		                "completed: %s; going on with statement %zu",
+		                k + 1, c.what, c.index.name, evidence, k + 2);
+		it->ro.resume_from = k + 1;
+		ok = state_set_progress(j->s, j->t->name, row->version, (int)k + 1, err);
+	} else if (c.kind == INFLIGHT_UNKNOWN) {
+		error_set(err, PGSTEP_EXIT_FAILED,
+		          "tenant %s: %s: statement %zu (line %d, %s) was in flight when the run "
+		          "stopped, outside a transaction, and pgstep cannot tell from the catalogue "
+		          "whether it completed. Check the database, then record what you find with "
+		          "`pgstep repair --tenant %s --version %s --mark applied|rolled_back "
+		          "--reason \"...\"`",
+		          j->t->name, label, k + 1, m->up.stmts.items[k].line, c.what, j->t->name,
+		          m->version.text);
+		ok = false;
+	} else {
+		say = xasprintf("statement %zu (%s) was in flight when the run stopped: %s; "
+		                "running it again",
+		                k + 1, c.what,
+		                evidence ? evidence : "repeating it is harmless");
+	}
+	if (ok && decision)
+		ok = job_record_resolution(j, m, k, decision,
+		                           evidence ? evidence : "repeating it is harmless", err);
+	if (ok && say)
+		ops_notice(j->e, j->t, say);
+	free(say);
+	free(evidence);
+	inflight_check_clear(&c);
+	return ok;
+}
+
+static bool job_plan_up(struct job *j, struct pgstep_error *err)
+{
+	struct up_options uo = {.to = j->o.to, .resume = j->o.resume};
+	struct migration **plan = NULL;
+	size_t n = 0;
+	if (!job_refuse_dirty_rollback(j, err) || !ops_plan_up(j->e, &j->ts, &uo, &plan, &n, err))
+		return false;
+	j->items = xcalloc(n + 1, sizeof *j->items);
+	for (size_t i = 0; i < n; i++) {
+		struct job_item *it = &j->items[j->n++];
+		it->m = plan[i];
+		it->ro = job_run_options(j->e, plan[i]);
+		it->ro.async_commit = i + 1 < n && !j->o.step;
+		for (size_t k = 0; k < j->ts.n; k++)
+			if (j->ts.items[k].m == plan[i] && j->ts.items[k].state == MSTATE_DIRTY) {
+				it->ro.resume = true;
+				if (!job_resume_point(j, it, j->ts.items[k].row, err)) {
+					free(plan);
+					return false;
+				}
+			}
+	}
+	free(plan);
+	return true;
 }
 
 static bool job_plan_down(struct job *j, struct pgstep_error *err)
@@ -212,7 +409,8 @@ struct job *job_open(struct engine *e, struct tenant *t, const struct job_option
 		j->obs = *obs;
 	j->s = ops_open_tenant(e, t, true, err);
 	if (!j->s ||
-	    !ops_load_status(e, j->s, t, o->kind == JOB_DOWN, &j->ts, err) ||
+	    /* the texts: a down may run the stored one, a resume compares */
+	    !ops_load_status(e, j->s, t, o->kind == JOB_DOWN || o->resume, &j->ts, err) ||
 	    !(o->kind == JOB_UP ? job_plan_up(j, err) : job_plan_down(j, err))) {
 		if (!err->code)
 			err->code = PGSTEP_EXIT_FAILED;
@@ -421,7 +619,10 @@ static enum pgstep_exit ops_job(struct engine *e, struct tenant *t, const struct
 enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
                         struct pgstep_error *err)
 {
-	struct job_options jo = {.kind = JOB_UP, .to = o->to, .resume = o->resume};
+	/* Asking `up --resume` is the go-ahead to rebuild an index that an
+	 * interrupted build left INVALID; the interface asks on its own. */
+	struct job_options jo = {
+	    .kind = JOB_UP, .to = o->to, .resume = o->resume, .rebuild_invalid = true};
 	return ops_job(e, t, &jo, err);
 }
 

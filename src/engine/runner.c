@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgstep/catalog.h"
+#include "pgstep/inflight.h"
 #include "pgstep/json.h"
 #include "pgstep/migset.h"
 #include "pgstep/runner.h"
@@ -26,6 +28,13 @@
 struct unit {
 	size_t first, last; /* statement indices, inclusive */
 	bool transaction;
+};
+
+/* The index a statement of a segmented migration builds, checked after it:
+ * CREATE INDEX ... IF NOT EXISTS skips an INVALID one with a mere notice. */
+struct built_index {
+	bool has;
+	struct rel_name index, table;
 };
 
 enum phase {
@@ -54,6 +63,7 @@ struct runner {
 	struct run_observer obs;
 
 	const struct statement_list *stmts;
+	struct built_index *built; /* per statement; segmented up runs only */
 	struct unit *units;
 	size_t n_units;
 	size_t unit;    /* current unit */
@@ -209,9 +219,17 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 			error_set(err, PGSTEP_EXIT_USAGE, "%s:%d: COMMIT without a BEGIN",
 			          runner_section(r)->path, l->items[i].line);
 			return false;
-		} else if (l->items[i].txn == STMT_TXN_FORBIDDEN || no_transaction) {
+		} else if (l->items[i].txn == STMT_TXN_FORBIDDEN) {
 			u->last = i;
 			u->transaction = false;
+			i++;
+		} else if (no_transaction) {
+			/* A no-transaction file needs autocommit only for what cannot
+			 * run in a transaction: anything else commits together with
+			 * its progress, so no interruption can leave it done but
+			 * unrecorded. */
+			u->last = i;
+			u->transaction = true;
 			i++;
 		} else {
 			/* Plain statements between blocks share one implicit transaction. */
@@ -270,6 +288,12 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 		r->done = r->opt.resume_from;
 		r->segmented = true;
 	}
+	if (r->segmented && dir == RUN_UP) {
+		r->built = xcalloc(r->stmts->n ? r->stmts->n : 1, sizeof *r->built);
+		for (size_t i = 0; i < r->stmts->n; i++)
+			r->built[i].has = inflight_built_index(r->stmts->items[i].sql,
+			                                       &r->built[i].index, &r->built[i].table);
+	}
 	r->phase = PH_UNIT_START;
 	r->attempt = 1;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
@@ -284,6 +308,11 @@ void runner_free(struct runner **rp)
 	if (!r)
 		return;
 	session_set_notice_handler(r->s, NULL, NULL);
+	for (size_t i = 0; r->built && i < r->stmts->n; i++) {
+		rel_name_clear(&r->built[i].index);
+		rel_name_clear(&r->built[i].table);
+	}
+	free(r->built);
 	free(r->units);
 	error_clear(&r->err);
 	error_clear(&r->stmt_err);
@@ -338,8 +367,27 @@ static char *runner_detail(struct runner *r, const char *extra_key, const char *
 	json_kv_int(&j, "statements_done", (int64_t)r->done);
 	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
 	json_kv_int(&j, "duration_ms", ms_since(&r->started));
+	if (r->opt.previous_checksum)
+		json_kv_string(&j, "previous_checksum", r->opt.previous_checksum);
 	if (extra_key)
 		json_kv_string(&j, extra_key, extra);
+	json_end_object(&j);
+	return strbuf_detach(&sb);
+}
+
+/* A statement's event detail: which one (1-based) and its text. */
+static char *runner_statement_detail(struct runner *r, size_t i)
+{
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_string(&j, "direction", r->dir == RUN_UP ? "up" : "down");
+	json_kv_string(&j, "checksum", r->m->checksum);
+	json_kv_int(&j, "statement", (int64_t)i + 1);
+	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
+	json_kv_string(&j, "sql", r->stmts->items[i].sql);
 	json_end_object(&j);
 	return strbuf_detach(&sb);
 }
@@ -472,7 +520,16 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 	if (!ok)
 		return false;
 	r->cur = u->first;
-	return true;
+	if (!u->transaction) {
+		/* It commits on its own, and may do so after we are gone: say
+		 * first that it is in flight, so a resume knows to look at the
+		 * evidence instead of running it twice. */
+		char *detail = runner_statement_detail(r, u->first);
+		ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
+		                 RUN_EVENT_IN_FLIGHT, detail, e);
+		free(detail);
+	}
+	return ok;
 }
 
 /* Skip statements the runner does not send itself (the file's BEGIN/COMMIT). */
@@ -500,9 +557,9 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 		if (!state_set_progress(r->s, r->tenant->name, r->m->version.key, (int)r->done, e))
 			return false;
 		if (!u->transaction) {
-			char *detail = runner_detail(r, "sql", r->stmts->items[u->first].sql);
+			char *detail = runner_statement_detail(r, u->first);
 			bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
-			                      "statement", detail, e);
+			                      RUN_EVENT_STATEMENT, detail, e);
 			free(detail);
 			if (!ok)
 				return false;
@@ -715,8 +772,32 @@ static void runner_advance(struct runner *r)
 	r->phase = PH_UNIT_START;
 }
 
+/* A statement that built an index succeeded: an INVALID index (left by an
+ * earlier interrupted CREATE INDEX CONCURRENTLY and skipped by IF NOT
+ * EXISTS) makes it a failure, never an applied migration. */
+static void runner_check_built_index(struct runner *r, struct pgstep_error *stmt_err)
+{
+	if (!r->built || !r->built[r->cur].has)
+		return;
+	const struct built_index *b = &r->built[r->cur];
+	enum index_validity v;
+	if (!catalog_index_validity(r->s, &b->index, b->table.name ? &b->table : NULL, &v,
+	                            stmt_err)) {
+		error_prefix(stmt_err, "checking index %s", b->index.name);
+		return;
+	}
+	if (v == INDEX_INVALID)
+		error_set(stmt_err, PGSTEP_EXIT_FAILED,
+		          "index %s is INVALID after this statement (an interrupted CREATE INDEX "
+		          "CONCURRENTLY leaves one behind): it must be dropped and built again; "
+		          "`pgstep up --resume` does that",
+		          b->index.name);
+}
+
 static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_err)
 {
+	if (!error_isset(stmt_err) && !r->discard_requested)
+		runner_check_built_index(r, stmt_err);
 	if (!error_isset(stmt_err) && !r->discard_requested) {
 		runner_emit(r, RUN_EV_STATEMENT_DONE, NULL, NULL);
 		r->cur++;
