@@ -30,9 +30,13 @@ struct pgstep_error {
 /* Set the error (replacing an earlier one). fmt is printf-style. */
 void error_set(struct pgstep_error *e, enum pgstep_exit code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Prefix the existing message: "prefix: old message". */
+/* Prefix the existing message: "prefix: old message" (unless it already
+ * begins with that prefix). */
 void error_prefix(struct pgstep_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_clear(struct pgstep_error *e);
+/* msg without a leading "prefix: ", for a message that will be given a
+ * fuller one. */
+const char *error_unprefixed(const char *msg, const char *prefix);
 bool error_isset(const struct pgstep_error *e);
 
 enum diag_level { DIAG_NOTE, DIAG_WARNING, DIAG_ERROR };

@@ -164,6 +164,12 @@ struct migration *runner_migration(const struct runner *r);
  * stays when the rest is rolled back, and the state row says dirty. */
 bool runner_segmented(const struct runner *r);
 enum run_direction runner_direction(const struct runner *r);
+/* After RUN_FINISHED: the connection died under a statement, so nothing of
+ * the failure could be recorded. runner_record_lost writes it (the row and
+ * a fail event with the statement's own error) on s, a new connection that
+ * holds the tenant's lock. */
+bool runner_lost_connection(const struct runner *r);
+bool runner_record_lost(struct runner *r, struct session *s, struct pgstep_error *err);
 /* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);
 

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ops_int.h"
 #include "pgstep/catalog.h"
@@ -129,18 +130,24 @@ static struct migration *job_stored_migration(const struct state_row *row, const
 
 /* --- where a dirty migration resumes ------------------------------------ */
 
-/* The last event of the version is an in-flight one: the statement after
- * the last one done was sent outside a transaction and nothing was heard of
- * it since (a failure or a cancel writes its own event). */
-static bool job_in_flight(struct job *j, const char *version, bool *in_flight,
-                          struct pgstep_error *err)
+/* How the last run of a dirty migration ended, from its last event. A
+ * failure or a cancel writes its own event; a run that died silently
+ * (kill -9, a lost connection that could not be recorded) ends on its
+ * progress. in_flight: that last event is an in-flight one, so the
+ * statement after the last one done was sent outside a transaction and
+ * nothing was heard of it since. */
+static bool job_last_run(struct job *j, const char *version, bool *in_flight, bool *silent,
+                         struct pgstep_error *err)
 {
 	struct event_rows ev = {0};
 	if (!state_load_events(j->s, j->t->name, version, &ev, err)) {
 		error_prefix(err, "tenant %s", j->t->name);
 		return false;
 	}
-	*in_flight = ev.n > 0 && strcmp(ev.items[ev.n - 1].action, RUN_EVENT_IN_FLIGHT) == 0;
+	const char *last = ev.n > 0 ? ev.items[ev.n - 1].action : "";
+	*in_flight = strcmp(last, RUN_EVENT_IN_FLIGHT) == 0;
+	*silent = *in_flight || strcmp(last, RUN_EVENT_STATEMENT) == 0 ||
+	          strcmp(last, "start") == 0 || strcmp(last, "resume") == 0;
 	event_rows_clear(&ev);
 	return true;
 }
@@ -238,10 +245,21 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 {
 	struct migration *m = it->m;
 	size_t k = (size_t)row->statements_done;
-	bool in_flight;
-	if (!job_in_flight(j, row->version, &in_flight, err) ||
+	bool in_flight, silent;
+	if (!job_last_run(j, row->version, &in_flight, &silent, err) ||
 	    !job_same_run_part(j, m, row, k + (in_flight ? 1 : 0), err))
 		return false;
+	if (silent) {
+		char *detail = xasprintf("{\"statements_done\":%zu,\"in_flight\":%s,\"note\":"
+		                         "\"the last run stopped without recording why (killed, or "
+		                         "its connection lost)\"}",
+		                         k, in_flight ? "true" : "false");
+		bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key,
+		                      "interrupted", detail, err);
+		free(detail);
+		if (!ok)
+			return false;
+	}
 	it->ro.resume_from = k;
 	if (row->checksum && strcmp(row->checksum, m->checksum) != 0)
 		it->ro.previous_checksum = row->checksum;
@@ -506,6 +524,43 @@ static void job_stopped_between(struct job *j)
 	job_finish(j, PGSTEP_EXIT_FAILED);
 }
 
+/* The connection died under a statement: connect again (the tenant's lock
+ * died with it, so take it again) and record the failure with the
+ * statement's own error. A server that is restarting gets a few seconds. */
+static void job_record_lost(struct job *j)
+{
+	struct pgstep_error e = {0};
+	struct session *s = NULL;
+	for (int attempt = 0; attempt < 4 && !s; attempt++) {
+		if (attempt) { /* 250 ms, 500 ms, 1 s */
+			long ms = 250L << (attempt - 1);
+			struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L};
+			nanosleep(&pause, NULL);
+		}
+		error_clear(&e);
+		s = ops_open_tenant(j->e, j->t, true, &e);
+		if (!s && e.code == PGSTEP_EXIT_LOCKED)
+			break;
+	}
+	char *prefix = xasprintf("tenant %s", j->t->name);
+	char *msg;
+	if (s && runner_record_lost(j->r, s, &e)) {
+		msg = xasprintf("%s (recorded after connecting again)", j->err.msg);
+		session_close(&j->s); /* dead, and its lock with it */
+		j->s = s;
+	} else {
+		msg = xasprintf("%s; it could not be recorded (%s): the next `pgstep up --resume` "
+		                "records it",
+		                j->err.msg, error_unprefixed(e.msg ? e.msg : "no connection", prefix));
+		if (s)
+			ops_close_tenant(&s, j->t);
+	}
+	free(j->err.msg);
+	j->err.msg = msg;
+	free(prefix);
+	error_clear(&e);
+}
+
 enum run_status job_step(struct job *j)
 {
 	while (!j->finished) {
@@ -537,6 +592,8 @@ enum run_status job_step(struct job *j)
 		if (st != RUN_FINISHED)
 			return st;
 		enum pgstep_exit rc = runner_result(j->r, &j->err);
+		if (rc != PGSTEP_EXIT_OK && runner_lost_connection(j->r))
+			job_record_lost(j);
 		runner_free(&j->r);
 		if (rc != PGSTEP_EXIT_OK) {
 			job_finish(j, rc);

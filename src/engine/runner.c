@@ -28,6 +28,8 @@
 struct unit {
 	size_t first, last; /* statement indices, inclusive */
 	bool transaction;
+	bool single; /* one statement of a no-transaction file, or outside any
+	              * transaction: its own event records it */
 };
 
 /* The index a statement of a segmented migration builds, checked after it:
@@ -87,6 +89,12 @@ struct runner {
 	 * that sees the query finish: it must outlive those calls, or a failed
 	 * statement reads as a success. */
 	struct pgstep_error stmt_err;
+	/* The connection died under a statement: its error (the server's
+	 * 57P01, or libpq's) and the row state it leaves, for whoever can
+	 * record it on a new connection (runner_record_lost). */
+	bool lost;
+	struct pgstep_error lost_err;
+	enum row_state lost_state;
 
 	/* Step mode */
 	bool pass;                    /* the caller let the run past this pause */
@@ -188,7 +196,7 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 	while (i < l->n) {
 		XGROW(r->units, cap, r->n_units + 1);
 		struct unit *u = &r->units[r->n_units++];
-		u->first = i;
+		*u = (struct unit){.first = i};
 		if (l->items[i].txn == STMT_TXN_BEGIN) {
 			size_t j = i + 1;
 			while (j < l->n && l->items[j].txn != STMT_TXN_COMMIT) {
@@ -222,6 +230,7 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 		} else if (l->items[i].txn == STMT_TXN_FORBIDDEN) {
 			u->last = i;
 			u->transaction = false;
+			u->single = true;
 			i++;
 		} else if (no_transaction) {
 			/* A no-transaction file needs autocommit only for what cannot
@@ -230,6 +239,7 @@ static bool runner_plan_units(struct runner *r, bool no_transaction, struct pgst
 			 * unrecorded. */
 			u->last = i;
 			u->transaction = true;
+			u->single = true;
 			i++;
 		} else {
 			/* Plain statements between blocks share one implicit transaction. */
@@ -317,6 +327,7 @@ void runner_free(struct runner **rp)
 	error_clear(&r->err);
 	error_clear(&r->stmt_err);
 	error_clear(&r->pause_err);
+	error_clear(&r->lost_err);
 	for (size_t i = 0; i < r->n_journal; i++) {
 		free(r->journal[i].action);
 		free(r->journal[i].detail);
@@ -556,7 +567,7 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 	} else if (r->segmented) {
 		if (!state_set_progress(r->s, r->tenant->name, r->m->version.key, (int)r->done, e))
 			return false;
-		if (!u->transaction) {
+		if (u->single) {
 			char *detail = runner_statement_detail(r, u->first);
 			bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
 			                      RUN_EVENT_STATEMENT, detail, e);
@@ -577,10 +588,61 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 
 /* The statement failed, or the run was stopped (stop: "cancel", or
  * "discard" when rolled back on request): roll back and record it. */
+/* The connection is gone: the server rolled back what was open, nothing
+ * can be recorded here, and the statement's own error is what the DBA must
+ * read (not the "no connection" of the bookkeeping after it). */
+static void runner_fail_lost(struct runner *r, const struct pgstep_error *failure)
+{
+	r->in_txn = false;
+	for (size_t i = 0; i < r->n_journal; i++) {
+		free(r->journal[i].action);
+		free(r->journal[i].detail);
+	}
+	r->n_journal = 0;
+	r->lost = true;
+	r->lost_state = r->segmented ? ROW_DIRTY : ROW_FAILED;
+	char *prefix = xasprintf("tenant %s", r->tenant->name);
+	const char *why = error_unprefixed(failure->msg, prefix);
+	error_set(&r->lost_err, PGSTEP_EXIT_FAILED, "connection lost during statement %zu: %s",
+	          r->cur + 1, why);
+	free(prefix);
+	memcpy(r->lost_err.sqlstate, failure->sqlstate, sizeof r->lost_err.sqlstate);
+	char state[120];
+	if (r->segmented)
+		snprintf(state, sizeof state, "state is dirty at %zu of %zu statements done", r->done,
+		         r->stmts->n);
+	else
+		snprintf(state, sizeof state, "its transaction was rolled back: nothing was applied");
+	error_set(&r->err, PGSTEP_EXIT_FAILED, "tenant %s: %s: %s (%s:%d); %s",
+	          r->tenant->name, migration_label(r->m), r->lost_err.msg, runner_section(r)->path,
+	          r->stmts->items[r->cur].line, state);
+	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
+	runner_emit(r, RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
+	runner_finish(r, PGSTEP_EXIT_FAILED);
+}
+
+bool runner_lost_connection(const struct runner *r)
+{
+	return r->lost;
+}
+
+bool runner_record_lost(struct runner *r, struct session *s, struct pgstep_error *err)
+{
+	r->s = s;
+	size_t cur = r->cur;
+	bool ok = runner_record(r, r->lost_state, "fail", &r->lost_err, err);
+	r->cur = cur;
+	return ok;
+}
+
 static void runner_fail(struct runner *r, struct pgstep_error *failure, const char *stop)
 {
 	struct pgstep_error e = {0};
 	bool cancelled = stop != NULL;
+	if (PQstatus(session_conn(r->s)) == CONNECTION_BAD) {
+		runner_fail_lost(r, failure);
+		return;
+	}
 	if (!runner_rollback_txn(r, &e))
 		goto internal;
 	/* Nothing of a single-transaction migration remains, so its row (if it

@@ -31,10 +31,24 @@ void error_prefix(struct pgstep_error *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *prefix = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* Layers that each name the tenant must not make it read twice. */
+	size_t n = strlen(prefix);
+	if (strncmp(e->msg, prefix, n) == 0 && e->msg[n] == ':' && e->msg[n + 1] == ' ') {
+		free(prefix);
+		return;
+	}
 	char *msg = xasprintf("%s: %s", prefix, e->msg);
 	free(prefix);
 	free(e->msg);
 	e->msg = msg;
+}
+
+const char *error_unprefixed(const char *msg, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (msg && strncmp(msg, prefix, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
 }
 
 void error_clear(struct pgstep_error *e)

@@ -134,8 +134,8 @@ is "$(row nt 'state, statements_done, error_statement, sqlstate')" "applied|3||"
 is "$(q f2 "SELECT count(*) FROM nt_missing")" 1 "statement 2 ran once"
 is "$(q f2 "SELECT indisvalid FROM pg_index WHERE indexrelid = 'nt_items_id'::regclass")" t \
 	"statement 3 built a valid index"
-is "$(events nt)" "start,statement,fail,resume,statement,apply" \
-	"events: start, statement 1, fail, resume, statement 2, apply"
+is "$(events nt)" "start,statement,fail,resume,statement,in-flight,apply" \
+	"events: start, statement 1, fail, resume, statement 2, CIC in flight, apply"
 check_exit 0 "history --json" ps history --json
 like "$TAP_OUT" '"action":"resume","version":"2"' "history shows the resume"
 check_exit 0 "verify: the chain holds across the interruption" ps verify
@@ -154,8 +154,8 @@ like "$ERR" 'tenant t2: 002_nt is dirty from an interrupted rollback: 1 of 2 dow
 like "$ERR" 'pgstep repair --tenant t2 --version 002 --mark applied\|rolled_back' "points to repair"
 is "$(row nt 'state, statements_done')" "dirty|1" "nothing changed"
 is "$(q f2 "SELECT count(*) FROM nt_missing")" 1 "no up statement ran"
-is "$(events nt)" "start,statement,fail,resume,statement,apply,rollback-start,statement,fail" \
-	"events: the rollback's start, statement 1, fail; nothing after"
+is "$(events nt)" "start,statement,fail,resume,statement,in-flight,apply,rollback-start,in-flight,statement,fail" \
+	"events: the rollback's start, statement 1 (in flight, done), fail; nothing after"
 run up --yes
 is "$RC" 1 "up without --resume refuses it too"
 like "$ERR" 'dirty from an interrupted rollback' "with the same explanation"
@@ -251,7 +251,7 @@ like "$ERR" '002_mix\.sql:6.*23505.*state is dirty' "names file, line of the CIC
 is "$(row mix 'state, statements_done, statements_total, error_statement, sqlstate')" "dirty|4|5|5|23505" \
 	"dirty with statements_done counting the block (4 of 5)"
 is "$(q f4 "SELECT count(*) FROM mix_a")" 2 "the block was committed"
-is "$(events mix)" "start,fail" "events: start, fail"
+is "$(events mix)" "start,in-flight,fail" "events: start, the CIC in flight, its failure"
 # The DBA cleans up what the failed CIC left and resumes after the block.
 q f4 "DROP INDEX IF EXISTS mix_a_uq; DELETE FROM mix_a WHERE ctid <> (SELECT min(ctid) FROM mix_a)" >/dev/null
 run up --resume --yes
