@@ -157,7 +157,9 @@ bool runner_journal(struct runner *r, const char *action, const char *detail,
 void runner_position(const struct runner *r, struct run_position *out);
 /* The statements being run (the section's, or the stored down's). */
 const struct statement_list *runner_statements(const struct runner *r);
-/* Whether statement i runs inside a transaction (so it can be undone). */
+/* Whether statement i runs inside a transaction held open across step-mode
+ * pauses (so it can be undone). A statement of a no-transaction file runs
+ * in a transaction of its own with its progress, but commits at once: no. */
 bool runner_statement_in_transaction(const struct runner *r, size_t i);
 struct migration *runner_migration(const struct runner *r);
 /* Runs in more than one unit (or outside a transaction): what committed

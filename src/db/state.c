@@ -247,16 +247,20 @@ bool state_ensure(struct session *s, struct pgstep_error *err)
 		          session_label(s));
 		return false;
 	}
-	/* Inside the caller's transaction the lock and the DDL commit with
-	 * it; otherwise this is a transaction of its own. */
-	bool own = ts == PQTRANS_IDLE;
-	if (own && !session_exec(s, "BEGIN", err))
-		return false;
 	/* Two first runs at once would both try CREATE SCHEMA and one would
-	 * fail on the catalog's unique index; the lock serialises them, and
-	 * the second one then finds everything there. */
-	bool ok = session_exec(s, "SELECT pg_advisory_xact_lock(hashtext('pgstep.schema'))", err) &&
-	          state_version(s, &version, err) && state_check_version(version, err);
+	 * fail on the catalog's unique index; the lock serialises them. It is
+	 * taken before our transaction begins: a transaction that waited for it
+	 * inside would still read the catalogue through caches from before the
+	 * wait (an advisory lock does not refresh them), miss the schema the
+	 * first run just committed, and fail the same way. Inside the caller's
+	 * transaction the lock and the DDL commit with it. */
+	bool own = ts == PQTRANS_IDLE;
+	static const char lock_sql[] = "SELECT pg_advisory_lock(hashtext('pgstep.schema'))";
+	static const char unlock_sql[] = "SELECT pg_advisory_unlock(hashtext('pgstep.schema'))";
+	bool ok = own ? session_exec(s, lock_sql, err) && session_exec(s, "BEGIN", err)
+	              : session_exec(s, "SELECT pg_advisory_xact_lock(hashtext('pgstep.schema'))",
+	                             err);
+	ok = ok && state_version(s, &version, err) && state_check_version(version, err);
 	if (ok && version != STATE_SCHEMA_VERSION)
 		ok = session_exec(s, state_ddl, err);
 	if (own) {
@@ -264,6 +268,7 @@ bool state_ensure(struct session *s, struct pgstep_error *err)
 			ok = session_exec(s, "COMMIT", err);
 		else
 			session_exec(s, "ROLLBACK", NULL);
+		session_exec(s, unlock_sql, NULL);
 	}
 	if (!ok)
 		error_prefix(err, "tenant %s: creating the pgstep schema", session_label(s));

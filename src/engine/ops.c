@@ -242,8 +242,6 @@ struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
 	struct session *s = session_connect(t->conninfo, t->name, err);
 	if (!s)
 		return NULL;
-	if (t->schema && !session_use_schema(s, t->schema, write, err))
-		goto fail;
 	/* If pgstep dies (kill -9, lost SSH), the server notices within a second
 	 * and rolls back, instead of finishing a long statement and holding
 	 * its locks and the tenant's advisory lock until then. */
@@ -251,7 +249,11 @@ struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
 		goto fail;
 	if (write && !state_ensure(s, err))
 		goto fail;
+	/* The tenant's lock comes before its schema is created: two first runs
+	 * would otherwise race on CREATE SCHEMA. */
 	if (write && !state_lock_tenant(s, t->name, err))
+		goto fail;
+	if (t->schema && !session_use_schema(s, t->schema, write, err))
 		goto fail;
 	return s;
 fail:

@@ -531,15 +531,20 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 	if (!ok)
 		return false;
 	r->cur = u->first;
-	if (!u->transaction) {
-		/* It commits on its own, and may do so after we are gone: say
-		 * first that it is in flight, so a resume knows to look at the
-		 * evidence instead of running it twice. */
-		char *detail = runner_statement_detail(r, u->first);
-		ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
-		                 RUN_EVENT_IN_FLIGHT, detail, e);
-		free(detail);
-	}
+	return ok;
+}
+
+/* A statement outside any transaction commits on its own, and may do so
+ * after we are gone: say first that it is in flight, so that a resume looks
+ * at the evidence instead of running it twice. */
+static bool runner_announce_in_flight(struct runner *r, struct pgstep_error *e)
+{
+	if (r->in_txn)
+		return true;
+	char *detail = runner_statement_detail(r, r->cur);
+	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
+	                      RUN_EVENT_IN_FLIGHT, detail, e);
+	free(detail);
 	return ok;
 }
 
@@ -717,6 +722,15 @@ static void runner_lock_wait(struct runner *r, struct pgstep_error *failure)
 	runner_backoff(r, failure);
 }
 
+/* Step mode holds this unit's transaction open across pauses, with a
+ * savepoint per statement. A single statement of a no-transaction file is
+ * not held: it commits with its progress as soon as it ran, as the file
+ * asked (nothing of it can be undone). */
+static bool runner_stepped_txn(const struct runner *r)
+{
+	return r->opt.step && r->in_txn && r->unit < r->n_units && !r->units[r->unit].single;
+}
+
 static bool runner_stopping(const struct runner *r)
 {
 	return r->cancel_requested || r->discard_requested;
@@ -810,7 +824,8 @@ static void runner_advance(struct runner *r)
 		error_clear(&e);
 		return;
 	}
-	if (r->opt.step && r->units[r->unit].transaction && !r->pass) {
+	if (r->opt.step && r->units[r->unit].transaction && !r->units[r->unit].single &&
+	    !r->pass) {
 		runner_pause(r, RUN_PAUSE_COMMIT);
 		return;
 	}
@@ -875,7 +890,7 @@ static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_
 	}
 	bool cancelled =
 	    r->cancel_requested || strcmp(stmt_err->sqlstate, SQLSTATE_QUERY_CANCELED) == 0;
-	if (r->opt.step && r->in_txn) {
+	if (runner_stepped_txn(r)) {
 		runner_step_failure(r, stmt_err, cancelled);
 		return;
 	}
@@ -935,12 +950,16 @@ enum run_status runner_step(struct runner *r)
 				continue;
 			}
 			r->pass = false;
-			if (r->opt.step && r->in_txn) {
+			if (runner_stepped_txn(r)) {
 				runner_savepoint(r, "SAVEPOINT", r->cur, &e);
 				if (error_isset(&e)) {
 					runner_internal_failure(r, &e);
 					continue;
 				}
+			}
+			if (!runner_announce_in_flight(r, &e)) {
+				runner_internal_failure(r, &e);
+				continue;
 			}
 			runner_emit(r, RUN_EV_STATEMENT, NULL, NULL);
 			clock_gettime(CLOCK_MONOTONIC, &r->stmt_started);
@@ -963,7 +982,7 @@ enum run_status runner_step(struct runner *r)
 				error_set(&e, PGSTEP_EXIT_FAILED, "%s while waiting to retry",
 				          r->discard_requested ? "rolled back on request"
 				                               : "cancelled");
-				if (r->opt.step && r->in_txn && !r->discard_requested)
+				if (runner_stepped_txn(r) && !r->discard_requested)
 					runner_step_failure(r, &e, true);
 				else
 					runner_fail(r, &e, runner_stop_action(r));
@@ -973,7 +992,7 @@ enum run_status runner_step(struct runner *r)
 			if (runner_timeout_ms(r) > 0)
 				return RUN_WAIT_TIMER;
 			/* Step mode retries the statement in its open transaction. */
-			r->phase = r->opt.step && r->in_txn ? PH_STATEMENT : PH_UNIT_START;
+			r->phase = runner_stepped_txn(r) ? PH_STATEMENT : PH_UNIT_START;
 			continue;
 		case PH_ADVANCE: runner_advance(r); continue;
 		case PH_PAUSED:
@@ -1119,7 +1138,7 @@ bool runner_statement_in_transaction(const struct runner *r, size_t i)
 {
 	for (size_t u = 0; u < r->n_units; u++)
 		if (i >= r->units[u].first && i <= r->units[u].last)
-			return r->units[u].transaction;
+			return r->units[u].transaction && !r->units[u].single;
 	return false;
 }
 

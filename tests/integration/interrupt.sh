@@ -189,7 +189,8 @@ q i4 "UPDATE nap SET s = 0" >/dev/null
 check_exit 0 "up --resume completes it" ps up --resume --yes
 is "$(q i4 "SELECT state || '|' || statements_done FROM pgstep.migrations")" "applied|3" "applied"
 is "$(exists nt_c)" t "statement 3 ran"
-is "$(events)" "start,statement,resume,statement,apply" "events: start, statement, resume, statement, apply"
+is "$(events)" "start,statement,interrupted,resume,statement,apply" \
+	"events: start, statement, the silent stop (recorded by the resume), resume, statement, apply"
 check_exit 0 "verify: the history holds" ps verify
 
 done_testing
