@@ -897,7 +897,9 @@ static void state_lock_keys(const char *tenant, char cls[16], char obj[16])
 	snprintf(obj, 16, "%" PRId32, (int32_t)state_lock_objid(tenant));
 }
 
-static void state_describe_holder(struct session *s, const char *tenant, struct pgstep_error *err)
+/* False when no holder is visible: it let go between the two queries. */
+static bool state_describe_holder(struct session *s, const char *tenant,
+                                  struct pgstep_error *err)
 {
 	char cls[16], obj[16];
 	snprintf(cls, sizeof cls, "%" PRIu32, (uint32_t)STATE_LOCK_CLASSID);
@@ -926,12 +928,13 @@ static void state_describe_holder(struct session *s, const char *tenant, struct 
 		          "tenant %s is locked by another pgstep: pid %s, user %s, client %s, "
 		          "since %s",
 		          tenant, PQgetvalue(res, 0, 0), user, client, since);
-	} else {
-		/* It may have been released between the two queries. */
-		error_set(err, PGSTEP_EXIT_LOCKED,
-		          "tenant %s is locked by another pgstep (holder not visible)", tenant);
+		PQclear(res);
+		return true;
 	}
+	error_set(err, PGSTEP_EXIT_LOCKED,
+	          "tenant %s is locked by another pgstep (holder not visible)", tenant);
 	PQclear(res);
+	return false;
 }
 
 bool state_lock_tenant(struct session *s, const char *tenant, struct pgstep_error *err)
@@ -939,17 +942,25 @@ bool state_lock_tenant(struct session *s, const char *tenant, struct pgstep_erro
 	char cls[16], obj[16];
 	state_lock_keys(tenant, cls, obj);
 	const char *params[] = {cls, obj};
-	PGresult *res =
-	    session_query(s, "SELECT pg_try_advisory_lock($1::int4, $2::int4)", 2, params, err);
-	if (!res) {
-		error_prefix(err, "tenant %s: taking the pgstep lock", tenant);
-		return false;
+	/* A holder that is gone by the time we look for it has let go: try
+	 * again rather than refuse without naming anyone. */
+	for (int attempt = 0; attempt < 5; attempt++) {
+		PGresult *res = session_query(s, "SELECT pg_try_advisory_lock($1::int4, $2::int4)",
+		                              2, params, err);
+		if (!res) {
+			error_prefix(err, "tenant %s: taking the pgstep lock", tenant);
+			return false;
+		}
+		bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (got) {
+			error_clear(err);
+			return true;
+		}
+		if (state_describe_holder(s, tenant, err))
+			return false;
 	}
-	bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (!got)
-		state_describe_holder(s, tenant, err);
-	return got;
+	return false;
 }
 
 void state_unlock_tenant(struct session *s, const char *tenant)
