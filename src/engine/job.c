@@ -9,6 +9,7 @@
 
 #include "ops_int.h"
 #include "pgstep/job.h"
+#include "pgstep/settings.h"
 #include "pgstep/xalloc.h"
 
 struct job_item {
@@ -34,12 +35,13 @@ struct job {
 
 static struct run_options job_run_options(const struct engine *e, const struct migration *m)
 {
+	struct settings s;
+	settings_of(e->cfg, m, false, &s); /* the timeouts are the same both ways */
 	struct run_options ro = {
-	    .lock_timeout_ms =
-	        m && m->lock_timeout_ms > 0 ? m->lock_timeout_ms : e->cfg->lock_timeout_ms,
-	    .lock_retries = e->cfg->lock_retries,
-	    .retry_backoff_ms = e->cfg->retry_backoff_ms,
-	    .statement_timeout_ms = e->cfg->statement_timeout_ms,
+	    .lock_timeout_ms = s.lock_timeout_ms,
+	    .lock_retries = s.lock_retries,
+	    .retry_backoff_ms = s.retry_backoff_ms,
+	    .statement_timeout_ms = s.statement_timeout_ms,
 	    .interrupt_after = e->interrupt_after,
 	    .phase = m ? m->phase : NULL,
 	};

@@ -11,6 +11,7 @@
 
 #include "pgstep/migration.h"
 #include "pgstep/migset.h"
+#include "pgstep/settings.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/text.h"
@@ -198,7 +199,15 @@ static void directive_lock_timeout(struct directive_ctx *d, const char *arg)
 		                arg);
 		return;
 	}
+	/* The rule pgstep.conf follows: a 0 taken as "the default" by one
+	 * reader and as "no timeout" by another is how they came to disagree. */
+	const char *refusal = settings_lock_timeout_refusal(ms);
+	if (refusal) {
+		directive_error(d, "pgstep:lock-timeout %s: %s", arg, refusal);
+		return;
+	}
 	d->m->lock_timeout_ms = ms;
+	d->m->lock_timeout_line = d->line;
 }
 
 static void directive_allow(struct directive_ctx *d, const char *arg)
@@ -241,9 +250,11 @@ static void directive_apply(struct directive_ctx *d, const char *body, size_t le
 		directive_note(d, arg);
 	else if (strcmp(n, "requires") == 0)
 		directive_requires(d, arg);
-	else if (strcmp(n, "no-transaction") == 0)
+	else if (strcmp(n, "no-transaction") == 0) {
 		directive_flag(d, n, arg, &d->m->no_transaction);
-	else if (strcmp(n, "lock-timeout") == 0)
+		if (d->m->no_transaction && !d->m->no_transaction_line)
+			d->m->no_transaction_line = d->line;
+	} else if (strcmp(n, "lock-timeout") == 0)
 		directive_lock_timeout(d, arg);
 	else if (strcmp(n, "allow") == 0)
 		directive_allow(d, arg);

@@ -10,6 +10,7 @@
 
 #include "pgstep/diff.h"
 #include "pgstep/highlight.h"
+#include "pgstep/settings.h"
 #include "pgstep/xalloc.h"
 #include "tui_int.h"
 
@@ -255,10 +256,17 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 	}
 	if (st->state == MSTATE_PENDING || st->state == MSTATE_ROLLED_BACK ||
 	    st->state == MSTATE_FAILED) {
-		doc_add(d, ROLE_HEADING, "Pending on %s: `up` will run %s", t ? t->name : "?",
-		        m->no_transaction ? "statement by statement" : "in one transaction");
 		struct pgstep_error err = {0};
-		if (migration_split(m, &err)) {
+		bool split = migration_split(m, &err);
+		struct settings set;
+		settings_of(app->eng.cfg, m, false, &set);
+		struct strbuf how;
+		strbuf_init(&how);
+		settings_txn_text(&how, &set);
+		doc_add(d, ROLE_HEADING, "Pending on %s: `up` will run in %s", t ? t->name : "?",
+		        how.buf);
+		strbuf_release(&how);
+		if (split) {
 			for (size_t i = 0; i < m->up.stmts.n; i++) {
 				doc_add(d, ROLE_HEADING, "-- statement %zu (line %d)", i + 1,
 				        m->up.stmts.items[i].line);
