@@ -17,7 +17,7 @@ struct config {
 
 	/* [defaults], SETTINGS_DEFAULT_* when not given (settings.h); what
 	 * applies to a migration is settings_of()'s to say. */
-	int64_t lock_timeout_ms;      /* never 0 (lock_timeout is always set) */
+	int64_t lock_timeout_ms; /* never 0 (lock_timeout is always set) */
 	int lock_retries;
 	int64_t statement_timeout_ms; /* 0: none */
 	int64_t retry_backoff_ms;     /* first backoff, doubled each retry */

@@ -31,7 +31,7 @@ enum setting_source {
  * migration or static text: valid while those live. */
 struct setting_origin {
 	enum setting_source source;
-	const char *what; /* "pgstep:lock-timeout", "transaction:false", ...; NULL for config/default */
+	const char *what; /* "pgstep:lock-timeout", ...; NULL: config or default */
 	const char *path; /* file, or NULL */
 	int line;         /* 0: not known */
 };

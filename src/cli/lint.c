@@ -62,8 +62,8 @@ struct lint_file {
 	/* The migration reader's view of the file's directives (lint_directives);
 	 * freed with rep. */
 	struct migration *dirs;
-	struct diag_list refusals; /* directives the loader refuses */
-	struct settings set;       /* what applies when it runs */
+	struct diag_list refusals;   /* directives the loader refuses */
+	struct settings set;         /* what applies when it runs */
 	struct strbuf out;           /* what it prints */
 	bool failed;                 /* a finding reaches --fail-on */
 	bool refused;                /* the loader refuses a directive */

@@ -32,7 +32,8 @@ static void txn_of(const struct migration *m, const struct migration_section *se
 	out->txn_from = (struct setting_origin){.source = SETTING_DEFAULT};
 	if (m->no_transaction_line > 0 && (sec->no_transaction || sec == &m->up)) {
 		out->txn = SETTINGS_TXN_NONE;
-		out->txn_from = from_file("pgstep:no-transaction", m->up.path, m->no_transaction_line);
+		out->txn_from =
+		    from_file("pgstep:no-transaction", m->up.path, m->no_transaction_line);
 		return;
 	}
 	if (sec->no_transaction || (sec == &m->up && m->no_transaction)) {
@@ -49,10 +50,11 @@ static void txn_of(const struct migration *m, const struct migration_section *se
 		const struct statement *st = &sec->stmts.items[i];
 		if (st->txn == STMT_TXN_FORBIDDEN) {
 			out->txn = SETTINGS_TXN_NONE;
-			out->txn_from = (struct setting_origin){.source = SETTING_STATEMENT,
-			                                        .what = "cannot run in a transaction",
-			                                        .path = sec->path,
-			                                        .line = st->line};
+			out->txn_from =
+			    (struct setting_origin){.source = SETTING_STATEMENT,
+			                            .what = "cannot run in a transaction",
+			                            .path = sec->path,
+			                            .line = st->line};
 			return;
 		}
 		if (st->txn == STMT_TXN_BEGIN && !begin)
@@ -60,8 +62,10 @@ static void txn_of(const struct migration *m, const struct migration_section *se
 	}
 	if (begin) {
 		out->txn = SETTINGS_TXN_FILE;
-		out->txn_from = (struct setting_origin){
-		    .source = SETTING_STATEMENT, .what = "BEGIN", .path = sec->path, .line = begin->line};
+		out->txn_from = (struct setting_origin){.source = SETTING_STATEMENT,
+		                                        .what = "BEGIN",
+		                                        .path = sec->path,
+		                                        .line = begin->line};
 	}
 }
 

@@ -440,7 +440,8 @@ static void check_timeouts(struct risk_ctx *c)
 		risk_find(c, RULE_MISSING_STATEMENT_TIMEOUT, lk->relation, -1,
 		          "no statement_timeout bounds how long the %s lock on %s is held%s%s%s",
 		          risk_lock_sql_name(lk->mode), lk->relation,
-		          from ? " (statement_timeout off: " : "", from ? from : "", from ? ")" : "");
+		          from ? " (statement_timeout off: " : "", from ? from : "",
+		          from ? ")" : "");
 		c->reported_missing_st = true;
 	}
 }

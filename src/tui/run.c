@@ -666,7 +666,8 @@ static void run_confirm_body(struct app *app)
 	doc_add(&d->body, ROLE_NORMAL, "%s,", sb.buf);
 	strbuf_reset(&sb);
 	settings_origin_text(&sb, &set.lock_retries_from);
-	doc_add(&d->body, ROLE_NORMAL, "  then retried up to %d times (%s)", set.lock_retries, sb.buf);
+	doc_add(&d->body, ROLE_NORMAL, "  then retried up to %d times (%s)", set.lock_retries,
+	        sb.buf);
 	strbuf_release(&sb);
 	if (rs && c.finding) {
 		doc_add(&d->body, ROLE_NORMAL, "%s", "");

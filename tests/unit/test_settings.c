@@ -57,8 +57,8 @@ static void test_sources(void)
 	diag_list_init(&d);
 	struct migration *plain = load("migrations/001_plain.sql", "SELECT 1;\n", &d);
 	struct migration *dir =
-	    load("migrations/012_x.sql", "-- pgstep:note x\n-- pgstep:lock-timeout 500ms\nSELECT 1;\n",
-	         &d);
+	    load("migrations/012_x.sql",
+	         "-- pgstep:note x\n-- pgstep:lock-timeout 500ms\nSELECT 1;\n", &d);
 	is_int(d.n, 0, "no diagnostics");
 
 	struct settings s;
@@ -116,9 +116,9 @@ static void test_zero(void)
 		if (d.n == 1) {
 			is_int(d.items[0].level, DIAG_ERROR, "an error, not a warning");
 			is_int(d.items[0].line, 1, "at the directive's line");
-			char *want = xasprintf(
-			    "pgstep:lock-timeout %s: lock_timeout must be > 0: pgstep always sets one",
-			    zeros[i]);
+			char *want = xasprintf("pgstep:lock-timeout %s: lock_timeout must be > 0: "
+			                       "pgstep always sets one",
+			                       zeros[i]);
 			is_str(d.items[0].msg, want, "the rule pgstep.conf follows");
 			free(want);
 		}
@@ -135,8 +135,8 @@ static void add_stmt(struct migration_section *sec, int line, enum stmt_txn txn)
 {
 	struct statement_list *l = &sec->stmts;
 	XGROW(l->items, l->cap, l->n + 1);
-	l->items[l->n++] = (struct statement){
-	    .sql = xstrdup("x"), .line = line, .txn = txn, .kind = xstrdup("x")};
+	l->items[l->n++] =
+	    (struct statement){.sql = xstrdup("x"), .line = line, .txn = txn, .kind = xstrdup("x")};
 }
 
 static char *txn_text(const struct settings *s)
@@ -200,9 +200,9 @@ static void test_durations(void)
 	static const struct {
 		int64_t ms;
 		const char *text;
-	} cases[] = {{0, "off"},      {1, "1ms"},       {500, "500ms"}, {1000, "1s"},
-	             {1500, "1.5s"},  {1250, "1250ms"}, {3000, "3s"},   {60000, "1min"},
-	             {90000, "90s"},  {3600000, "60min"}};
+	} cases[] = {{0, "off"},     {1, "1ms"},        {500, "500ms"}, {1000, "1s"},
+	             {1500, "1.5s"}, {1250, "1250ms"},  {3000, "3s"},   {60000, "1min"},
+	             {90000, "90s"}, {3600000, "60min"}};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct strbuf sb;
 		strbuf_init(&sb);
