@@ -5,8 +5,9 @@
  * diesel up.sql / down.sql, Flyway V / U files. Output is one line per
  * finding (file:line:col: severity rule: message) or the JSON of doc/pgstep.1.
  * Exit: 2 when a file cannot be read or has a directive the loader refuses
- * (`up` would not run it either), 1 when a finding reaches --fail-on (error
- * by default) or a file does not parse, else 0.
+ * (`up` would not run it either) that the risk engine does not report as a
+ * problem itself, 1 when a finding reaches --fail-on (error by default), a
+ * file does not parse or has a problem, else 0.
  *
  * Files are analysed on --jobs threads (libpg_query keeps its memory per
  * thread; the risk engine has no shared state) while the main thread prints
@@ -360,13 +361,21 @@ static bool has_problem_on(const struct risk_report *r, int line)
 	return false;
 }
 
+/* Whether the loader's diagnostic d is an error lint reports itself: the
+ * risk engine's own problem on that line (e.g. an allow without a reason)
+ * already says it, with lint's verdict. */
+static bool refusal_shown(const struct lint_file *f, const struct diag *d)
+{
+	return d->level == DIAG_ERROR && !has_problem_on(&f->rep.up, d->line);
+}
+
 /* The loader's refusals, as errors of the file. */
 static void report_refusals(struct strbuf *out, const struct cli_globals *g,
                             const struct lint_file *f)
 {
 	for (size_t i = 0; i < f->refusals.n; i++) {
 		const struct diag *d = &f->refusals.items[i];
-		if (d->level != DIAG_ERROR || has_problem_on(&f->rep.up, d->line))
+		if (!refusal_shown(f, d))
 			continue;
 		strbuf_addf(out, "%s:%d:1: %serror%s: %s\n", f->path, d->line,
 		            cli_severity_color(g, RISK_ERROR), cli_reset(g), d->msg);
@@ -441,7 +450,7 @@ static void report_json(struct strbuf *out, const struct lint_file *f, bool firs
 	}
 	for (size_t i = 0; i < f->refusals.n; i++) {
 		const struct diag *d = &f->refusals.items[i];
-		if (d->level != DIAG_ERROR || has_problem_on(&f->rep.up, d->line))
+		if (!refusal_shown(f, d))
 			continue;
 		json_begin_object(&j);
 		json_kv_int(&j, "line", d->line);
@@ -479,7 +488,8 @@ static void lint_file_run(const struct lint_job *job, struct lint_file *f, size_
 			report_text(&f->out, job->g, job->lo, f->path, &f->rep.up);
 			report_text(&f->out, job->g, job->lo, f->path, &f->rep.down);
 		}
-		f->refused = diag_count(&f->refusals, DIAG_ERROR) > 0;
+		for (size_t k = 0; k < f->refusals.n; k++)
+			f->refused |= refusal_shown(f, &f->refusals.items[k]);
 		f->failed = report_fails(&f->rep.up, job->lo->fail_on) ||
 		            report_fails(&f->rep.down, job->lo->fail_on);
 	}

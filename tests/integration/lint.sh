@@ -57,8 +57,7 @@ printf -- '-- pgstep:allow set-not-null-scan reason: table has 12 rows\nALTER TA
 check_exit 0 "an allowed finding is silent" "$PGSTEP" lint --fail-on warn allowed.sql
 is "$TAP_OUT" "" "nothing printed"
 printf -- '-- pgstep:allow set-not-null-scan\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n' >noreason.sql
-# The loader refuses it (`up` exits 2): lint gives the same verdict.
-check_exit 2 "an allow without a reason is an error" "$PGSTEP" lint noreason.sql
+check_exit 1 "an allow without a reason is an error" "$PGSTEP" lint noreason.sql
 like "$TAP_OUT" '^noreason\.sql:1:4: error: pgstep:allow needs a reason' "says what is missing"
 printf -- '-- pgstep:allow no-such-rule reason: x\nSELECT 1;\n' >unknown.sql
 check_exit 1 "an allow naming an unknown rule is an error" "$PGSTEP" lint unknown.sql
