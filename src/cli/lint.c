@@ -272,7 +272,6 @@ static void lint_directives(struct lint_file *f, const struct lint_job *job, enu
 	struct migration *m = f->dirs = xcalloc(1, sizeof *m);
 	strvec_init(&m->requires);
 	m->lock_timeout_ms = -1;
-	diag_list_init(&f->refusals);
 	struct strbuf up;
 	strbuf_init(&up);
 	char *why = NULL;
