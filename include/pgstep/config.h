@@ -9,19 +9,20 @@
 #include "pgstep/migset.h"
 #include "pgstep/tenant.h"
 
-#define CONFIG_DEFAULT_LOCK_TIMEOUT_MS 3000
-#define CONFIG_DEFAULT_LOCK_RETRIES 5
-
 struct config {
 	char *path;            /* owned: the file read */
 	char *migrations_dir;  /* owned: resolved against the config file's directory */
 	struct phase_range *phases;
 	size_t n_phases, cap_phases;
 
-	int64_t lock_timeout_ms;      /* default 3000; never 0 (lock_timeout is always set) */
-	int lock_retries;             /* default 5 */
-	int64_t statement_timeout_ms; /* default 0: none */
-	int64_t retry_backoff_ms;     /* first backoff, doubled each retry; default 500 */
+	/* [defaults], SETTINGS_DEFAULT_* when not given (settings.h); what
+	 * applies to a migration is settings_of()'s to say. */
+	int64_t lock_timeout_ms; /* never 0 (lock_timeout is always set) */
+	int lock_retries;
+	int64_t statement_timeout_ms; /* 0: none */
+	int64_t retry_backoff_ms;     /* first backoff, doubled each retry */
+	/* Lines of those keys in path; 0 when not given. */
+	int lock_timeout_line, lock_retries_line, statement_timeout_line, retry_backoff_line;
 
 	struct tenant_list tenants;   /* [tenant NAME] sections */
 	char *tenants_control;        /* owned: [tenants] control conninfo, or NULL */

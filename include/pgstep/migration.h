@@ -71,11 +71,14 @@ struct migration {
 
 	char checksum[SHA256_HEX_LEN + 1]; /* SHA-256 of up.text */
 
-	/* directives (leading comment block of the up file) */
+	/* directives (leading comment block of the up file); what applies when
+	 * it runs is settings_of()'s to say (settings.h) */
 	char *note;                 /* owned, may be NULL */
 	struct strvec requires;     /* canonical version keys */
 	bool no_transaction;        /* pgstep:no-transaction (or transaction:false) */
-	int64_t lock_timeout_ms;    /* -1: use the configured default */
+	int no_transaction_line;    /* line of pgstep:no-transaction in up.path; 0: none */
+	int64_t lock_timeout_ms;    /* -1: none (never 0: the loader refuses it) */
+	int lock_timeout_line;      /* line of pgstep:lock-timeout in up.path */
 	struct allow_directive *allows;
 	size_t n_allows;
 	bool baseline;

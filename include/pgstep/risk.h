@@ -150,13 +150,22 @@ enum risk_txn_mode {
 #define RISK_DEFAULT_LOCK_TIMEOUT_CEILING_MS 60000
 
 struct risk_report;
+struct config;
 
 struct risk_options {
 	enum risk_txn_mode txn;
 	/* lock_timeout / statement_timeout the runner sets before the section;
-	 * 0 = none. pgstep's runner always sets lock_timeout. */
+	 * 0 = none. pgstep's runner always sets lock_timeout. For
+	 * risk_analyze_migration they come from settings_of(config, m). */
 	int64_t lock_timeout_ms;
 	int64_t statement_timeout_ms;
+	/* Where those came from (settings_origin_text), named in the timeout
+	 * findings; NULL: not said. Borrowed. */
+	const char *lock_timeout_from;
+	const char *statement_timeout_from;
+	/* risk_analyze_migration: the pgstep.conf whose settings apply (NULL:
+	 * the built-in defaults). */
+	const struct config *config;
 	/* A SET lock_timeout above this counts as disabling it; 0 = no ceiling. */
 	int64_t lock_timeout_ceiling_ms;
 	/* Schema of unqualified names in the report; NULL means "public". */
@@ -165,7 +174,7 @@ struct risk_options {
 	int base_line; /* line of the text's first byte (1 when 0) */
 	size_t base_offset;
 	/* Text whose leading comment block holds the file's directives
-	 * (pgstep:allow, pgstep:no-transaction, pgstep:lock-timeout); NULL means
+	 * (pgstep:allow, pgstep:no-transaction); NULL means
 	 * the analysed text itself. A dbmate file passes the whole file here. */
 	const char *directive_text;
 	/* Down section: the analysis of its up section (what the up created),
@@ -269,8 +278,8 @@ bool risk_analyze_file(const char *text, const struct risk_options *base,
 
 struct migration;
 /* One migration of a set (pgstep plan, the interface): its up and down
- * sections with the directives the migration reader found (no-transaction,
- * lock-timeout); a dbmate file is re-read for its leading comment block. */
+ * sections under what settings_of(base->config, m) says applies (timeouts,
+ * no-transaction); a dbmate file is re-read for its leading comment block. */
 bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out);
 

@@ -86,9 +86,6 @@ void cli_command_close(struct cli_command *c);
 /* When tenants end differently: the first of failed, locked, connection,
  * drift, usage that happened. */
 int cli_worst_exit(int a, int b);
-/* How up runs m: "single" transaction, "file" (its own BEGIN/COMMIT) or
- * "none" (statement by statement). */
-const char *cli_transaction_mode(const struct migration *m);
 
 struct plan_risk_options;
 /* Print the plan of c's tenants (pending migrations, their locks, facts and
@@ -140,5 +137,16 @@ typedef void (*cli_stmt_json_fn)(struct json *j, const struct risk_stmt *st, voi
 void cli_stmt_json(struct json *j, const struct risk_stmt *st, cli_stmt_json_fn extra, void *ctx);
 /* The report's problems as {"line","column","message"} objects. */
 void cli_problems_json(struct json *j, const struct risk_report *r);
+
+/* ---- effective settings (report.c): plan and lint show them alike ---- */
+
+struct settings;
+/* "lock_timeout 5s (pgstep:lock-timeout, 012_x.sql:3), statement_timeout
+ * off (built-in default)"; with_rest adds lock_retries and the transaction
+ * mode. */
+void cli_settings_text(struct strbuf *out, const struct settings *s, bool with_rest);
+/* "settings": {"lock_timeout": {"ms", "source", "from", "file", "line"}, ...};
+ * with_rest adds "lock_retries" {"count", ...} and "transaction" {"mode", ...}. */
+void cli_settings_json(struct json *j, const struct settings *s, bool with_rest);
 
 #endif

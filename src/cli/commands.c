@@ -242,18 +242,6 @@ int cli_status(const struct cli_globals *g, int argc, char **argv)
 	return rc;
 }
 
-const char *cli_transaction_mode(const struct migration *m)
-{
-	bool forbidden = false, blocks = false;
-	for (size_t i = 0; i < m->up.stmts.n; i++) {
-		forbidden |= m->up.stmts.items[i].txn == STMT_TXN_FORBIDDEN;
-		blocks |= m->up.stmts.items[i].txn == STMT_TXN_BEGIN;
-	}
-	if (m->no_transaction || m->up.no_transaction || forbidden)
-		return "none";
-	return blocks ? "file" : "single";
-}
-
 struct outcome {
 	const char *tenant;
 	int rc;

@@ -4,8 +4,10 @@
  * migration has a down: dbmate markers, NNN.up.sql / NNN.down.sql pairs,
  * diesel up.sql / down.sql, Flyway V / U files. Output is one line per
  * finding (file:line:col: severity rule: message) or the JSON of doc/pgstep.1.
- * Exit: 2 when a file cannot be read, 1 when a finding reaches --fail-on
- * (error by default) or a file does not parse, else 0.
+ * Exit: 2 when a file cannot be read or has a directive the loader refuses
+ * (`up` would not run it either) that the risk engine does not report as a
+ * problem itself, 1 when a finding reaches --fail-on (error by default), a
+ * file does not parse or has a problem, else 0.
  *
  * Files are analysed on --jobs threads (libpg_query keeps its memory per
  * thread; the risk engine has no shared state) while the main thread prints
@@ -26,7 +28,9 @@
 #include "cli.h"
 #include "pgstep/config.h"
 #include "pgstep/json.h"
+#include "pgstep/migset.h"
 #include "pgstep/risk.h"
+#include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
 #include "pgstep/text.h"
@@ -56,8 +60,14 @@ struct lint_file {
 	bool unreadable;
 	char *read_error;
 	struct risk_file_report rep; /* freed once out is rendered */
+	/* The migration reader's view of the file's directives (lint_directives);
+	 * freed with rep. */
+	struct migration *dirs;
+	struct diag_list refusals;   /* directives the loader refuses */
+	struct settings set;         /* what applies when it runs */
 	struct strbuf out;           /* what it prints */
 	bool failed;                 /* a finding reaches --fail-on */
+	bool refused;                /* the loader refuses a directive */
 	bool done;                   /* out is ready (under the pool's mutex with threads) */
 };
 
@@ -224,6 +234,15 @@ static enum role file_role(const char *path, char **partner)
 	return ROLE_FILE;
 }
 
+/* What every file is analysed and shown with (read-only, shared by the
+ * threads). */
+struct lint_job {
+	const struct cli_globals *g;
+	const struct lint_opts *lo;
+	const struct risk_options *base;
+	const struct config *cfg; /* NULL: no pgstep.conf */
+};
+
 static bool read_text(const char *path, struct strbuf *sb, char **why)
 {
 	int rc = strbuf_read_file(sb, path);
@@ -243,11 +262,53 @@ static bool read_text(const char *path, struct strbuf *sb, char **why)
 	return true;
 }
 
-static void lint_one(struct lint_file *f, const struct risk_options *base)
+/* What applies when the file runs, read as the loader reads it: its
+ * directives through the migration reader (a down file's are its up's),
+ * then settings_of(). The loader's refusals are the file's errors. */
+static void lint_directives(struct lint_file *f, const struct lint_job *job, enum role role,
+                            const char *partner, const char *text, struct risk_options *o,
+                            struct strbuf *lt_from, struct strbuf *st_from)
 {
+	struct migration *m = f->dirs = xcalloc(1, sizeof *m);
+	strvec_init(&m->requires);
+	m->lock_timeout_ms = -1;
+	struct strbuf up;
+	strbuf_init(&up);
+	char *why = NULL;
+	if (role != ROLE_DOWN) {
+		m->up.path = xstrdup(f->path);
+		migration_parse_directives(m, f->path, text, &f->refusals);
+	} else if (partner && file_exists(partner) && read_text(partner, &up, &why)) {
+		struct diag_list ignored; /* reported when the up file is linted */
+		diag_list_init(&ignored);
+		m->up.path = xstrdup(partner);
+		migration_parse_directives(m, partner, up.buf, &ignored);
+		diag_list_clear(&ignored);
+	}
+	free(why);
+	strbuf_release(&up);
+	settings_of(job->cfg, m, role == ROLE_DOWN, &f->set);
+	if (job->lo->no_timeouts) {
+		static const struct setting_origin opt = {.source = SETTING_OPTION,
+		                                          .what = "--assume-no-timeouts"};
+		f->set.lock_timeout_ms = f->set.statement_timeout_ms = 0;
+		f->set.lock_timeout_from = f->set.statement_timeout_from = opt;
+	}
+	o->lock_timeout_ms = f->set.lock_timeout_ms;
+	o->statement_timeout_ms = f->set.statement_timeout_ms;
+	settings_origin_text(lt_from, &f->set.lock_timeout_from);
+	settings_origin_text(st_from, &f->set.statement_timeout_from);
+	o->lock_timeout_from = lt_from->buf;
+	o->statement_timeout_from = st_from->buf;
+}
+
+static void lint_one(struct lint_file *f, const struct lint_job *job)
+{
+	const struct risk_options *base = job->base;
 	struct strbuf text;
 	strbuf_init(&text);
 	risk_file_report_init(&f->rep);
+	diag_list_init(&f->refusals);
 	if (!read_text(f->path, &text, &f->read_error)) {
 		f->unreadable = true;
 		strbuf_release(&text);
@@ -256,6 +317,10 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 	char *partner = NULL;
 	enum role role = file_role(f->path, &partner);
 	struct risk_options o = *base;
+	struct strbuf lt_from, st_from;
+	strbuf_init(&lt_from);
+	strbuf_init(&st_from);
+	lint_directives(f, job, role, partner, text.buf, &o, &lt_from, &st_from);
 	if (role == ROLE_UP) {
 		o.no_down = !(partner && *partner && file_exists(partner));
 		risk_analyze(text.buf, &o, &f->rep.up);
@@ -267,7 +332,7 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 		strbuf_init(&ut);
 		char *why = NULL;
 		if (partner && read_text(partner, &ut, &why))
-			risk_analyze(ut.buf, base, &up);
+			risk_analyze(ut.buf, &o, &up);
 		free(why);
 		strbuf_release(&ut);
 		o.up = &up;
@@ -279,9 +344,54 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 	}
 	free(partner);
 	strbuf_release(&text);
+	strbuf_release(&lt_from);
+	strbuf_release(&st_from);
 }
 
 /* ---- output ---------------------------------------------------------------------- */
+
+/* Whether r has a problem on line (the loader's refusal of the same
+ * directive is not said twice). */
+static bool has_problem_on(const struct risk_report *r, int line)
+{
+	for (size_t i = 0; i < r->n_problems; i++)
+		if (r->problems[i].line == line)
+			return true;
+	return false;
+}
+
+/* Whether the loader's diagnostic d is an error lint reports itself: the
+ * risk engine's own problem on that line (e.g. an allow without a reason)
+ * already says it, with lint's verdict. */
+static bool refusal_shown(const struct lint_file *f, const struct diag *d)
+{
+	return d->level == DIAG_ERROR && !has_problem_on(&f->rep.up, d->line);
+}
+
+/* The loader's refusals, as errors of the file. */
+static void report_refusals(struct strbuf *out, const struct cli_globals *g,
+                            const struct lint_file *f)
+{
+	for (size_t i = 0; i < f->refusals.n; i++) {
+		const struct diag *d = &f->refusals.items[i];
+		if (!refusal_shown(f, d))
+			continue;
+		strbuf_addf(out, "%s:%d:1: %serror%s: %s\n", f->path, d->line,
+		            cli_severity_color(g, RISK_ERROR), cli_reset(g), d->msg);
+	}
+}
+
+/* --verbose: what applies when the file runs, and where it comes from. */
+static void report_settings(struct strbuf *out, const struct cli_globals *g,
+                            const struct lint_file *f)
+{
+	const struct setting_origin *o = &f->set.lock_timeout_from;
+	strbuf_addf(out, "%s:%d:1: %sinfo%s settings: ", f->path,
+	            o->source == SETTING_DIRECTIVE && o->line > 0 ? o->line : 1,
+	            cli_severity_color(g, RISK_INFO), cli_reset(g));
+	cli_settings_text(out, &f->set, false);
+	strbuf_addc(out, '\n');
+}
 
 static void report_text(struct strbuf *out, const struct cli_globals *g, const struct lint_opts *lo,
                         const char *path, const struct risk_report *r)
@@ -337,9 +447,21 @@ static void report_json(struct strbuf *out, const struct lint_file *f, bool firs
 		json_kv_string(&j, "message", f->read_error);
 		json_end_object(&j);
 	}
+	for (size_t i = 0; i < f->refusals.n; i++) {
+		const struct diag *d = &f->refusals.items[i];
+		if (!refusal_shown(f, d))
+			continue;
+		json_begin_object(&j);
+		json_kv_int(&j, "line", d->line);
+		json_kv_int(&j, "column", 1);
+		json_kv_string(&j, "message", d->msg);
+		json_end_object(&j);
+	}
 	cli_problems_json(&j, &f->rep.up);
 	cli_problems_json(&j, &f->rep.down);
 	json_end_array(&j);
+	if (f->dirs)
+		cli_settings_json(&j, &f->set, false);
 	json_end_object(&j);
 }
 
@@ -349,31 +471,30 @@ static bool report_fails(const struct risk_report *r, enum risk_severity fail_on
 	return worst >= 0 && worst >= (int)fail_on;
 }
 
-/* What every file is analysed and shown with (read-only, shared by the
- * threads). */
-struct lint_job {
-	const struct cli_globals *g;
-	const struct lint_opts *lo;
-	const struct risk_options *base;
-};
-
 /* Analyse file index i and render what it prints; the report is freed
  * right away, only the text is kept until the file's turn to be printed. */
 static void lint_file_run(const struct lint_job *job, struct lint_file *f, size_t i)
 {
-	lint_one(f, job->base);
+	lint_one(f, job);
 	strbuf_init(&f->out);
 	if (job->g->json)
 		report_json(&f->out, f, i == 0);
 	if (!f->unreadable) {
 		if (!job->g->json) {
+			if (job->lo->verbose)
+				report_settings(&f->out, job->g, f);
+			report_refusals(&f->out, job->g, f);
 			report_text(&f->out, job->g, job->lo, f->path, &f->rep.up);
 			report_text(&f->out, job->g, job->lo, f->path, &f->rep.down);
 		}
+		for (size_t k = 0; k < f->refusals.n; k++)
+			f->refused |= refusal_shown(f, &f->refusals.items[k]);
 		f->failed = report_fails(&f->rep.up, job->lo->fail_on) ||
 		            report_fails(&f->rep.down, job->lo->fail_on);
 	}
 	risk_file_report_clear(&f->rep);
+	diag_list_clear(&f->refusals);
+	migration_free(&f->dirs);
 }
 
 /* ---- analysing on several threads ----------------------------------------------- */
@@ -573,19 +694,28 @@ static int parse_opts(int argc, char **argv, struct lint_opts *lo)
 	return -1;
 }
 
+/* pgstep.conf (-c, else ./pgstep.conf when there is one): its settings are
+ * what the runner would use. -1 when read or absent, else the exit code. */
+static int lint_config(const struct cli_globals *g, struct config **cfg)
+{
+	if (!g->config_path && access("pgstep.conf", F_OK) != 0)
+		return -1;
+	struct pgstep_error err = {0};
+	*cfg = config_load(g->config_path, &err);
+	if (*cfg)
+		return -1;
+	int rc = cli_fail(&err);
+	error_clear(&err);
+	return rc;
+}
+
 /* The configured set: pgstep.conf's migrations directory, else
  * ./migrations. */
-static int default_inputs(const struct cli_globals *g, struct strvec *inputs, struct config **cfg)
+static int default_inputs(const struct cli_globals *g, struct strvec *inputs,
+                          const struct config *cfg)
 {
-	if (g->config_path || access("pgstep.conf", F_OK) == 0) {
-		struct pgstep_error err = {0};
-		*cfg = config_load(g->config_path, &err);
-		if (!*cfg) {
-			int rc = cli_fail(&err);
-			error_clear(&err);
-			return rc;
-		}
-		strvec_push(inputs, (*cfg)->migrations_dir);
+	if (cfg) {
+		strvec_push(inputs, cfg->migrations_dir);
 		return -1;
 	}
 	struct stat st;
@@ -610,23 +740,22 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 		return explain(&lo);
 
 	struct config *cfg = NULL;
+	if ((rc = lint_config(g, &cfg)) >= 0)
+		return rc;
 	struct strvec inputs;
 	strvec_init(&inputs);
 	for (int i = optind; i < argc; i++)
 		strvec_push(&inputs, argv[i]);
-	if (inputs.n == 0 && (rc = default_inputs(g, &inputs, &cfg)) >= 0) {
+	if (inputs.n == 0 && (rc = default_inputs(g, &inputs, cfg)) >= 0) {
 		strvec_clear(&inputs);
+		config_free(&cfg);
 		return rc;
 	}
 
+	/* The timeouts pgstep's runner sets are each file's (lint_directives). */
 	struct risk_options base;
 	risk_options_init(&base);
 	base.txn = lo.in_txn ? RISK_TXN_WRAPPED : RISK_TXN_AUTO;
-	if (!lo.no_timeouts) {
-		/* pgstep's runner sets these before every migration. */
-		base.lock_timeout_ms = cfg ? cfg->lock_timeout_ms : CONFIG_DEFAULT_LOCK_TIMEOUT_MS;
-		base.statement_timeout_ms = cfg ? cfg->statement_timeout_ms : 0;
-	}
 
 	struct strvec paths;
 	strvec_init(&paths);
@@ -641,12 +770,12 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 	struct lint_file *files = xcalloc(paths.n ? paths.n : 1, sizeof *files);
 	for (size_t i = 0; i < paths.n; i++)
 		files[i].path = paths.items[i];
-	struct lint_job job = {.g = g, .lo = &lo, .base = &base};
+	struct lint_job job = {.g = g, .lo = &lo, .base = &base, .cfg = cfg};
 	struct lint_pool pool = {.job = &job, .files = files, .n = paths.n};
 	pool_start(&pool, lint_jobs(&lo, paths.n));
 
 	rc = PGSTEP_EXIT_OK;
-	bool unreadable = false;
+	bool unreadable = false, refused = false;
 	if (g->json)
 		fputs("{\"files\":[", stdout);
 	for (size_t i = 0; i < paths.n; i++) {
@@ -660,11 +789,12 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 		}
 		if (f->failed)
 			rc = PGSTEP_EXIT_FAILED;
+		refused |= f->refused;
 	}
 	if (g->json)
 		fputs("]}\n", stdout);
 	pool_finish(&pool);
-	if (unreadable)
+	if (unreadable || refused)
 		rc = PGSTEP_EXIT_USAGE;
 
 	for (size_t i = 0; i < paths.n; i++)

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "pgstep/json.h"
 #include "pgstep/plan_risk.h"
+#include "pgstep/settings.h"
 #include "pgstep/status.h"
 #include "pgstep/xalloc.h"
 
@@ -109,6 +110,7 @@ static char *fmt_state(const struct activity_session *s)
 
 struct plan_text {
 	const struct cli_globals *g;
+	const struct config *cfg;
 	bool verbose;
 };
 
@@ -250,9 +252,16 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct plan_risk_item *it = &r->items[i];
 		struct migration *m = it->m;
+		struct settings set;
+		settings_of(pt->cfg, m, false, &set);
 		printf("  %-28s %2zu stmt  %-6s %s%s\n", migration_label(m), m->up.stmts.n,
-		       cli_transaction_mode(m), migration_reversible(m) ? "" : "irreversible  ",
+		       settings_txn_name(set.txn), migration_reversible(m) ? "" : "irreversible  ",
 		       pt->verbose && m->note ? m->note : "");
+		struct strbuf sb;
+		strbuf_init(&sb);
+		cli_settings_text(&sb, &set, true);
+		printf("    %s\n", sb.buf);
+		strbuf_release(&sb);
 		struct strvec shown_invalid;
 		strvec_init(&shown_invalid);
 		for (size_t k = 0; k < it->rep.up.n_problems; k++) {
@@ -391,7 +400,8 @@ static void json_check(struct json *j, const struct preflight_check *c)
 	json_end_object(j);
 }
 
-static void json_tenant(struct json *j, const struct plan_risk *r, const char *error)
+static void json_tenant(struct json *j, const struct config *cfg, const struct plan_risk *r,
+                        const char *error)
 {
 	json_begin_object(j);
 	json_kv_string(j, "name", r->tenant->name);
@@ -412,7 +422,10 @@ static void json_tenant(struct json *j, const struct plan_risk *r, const char *e
 		json_kv_string(j, "file", m->up.path);
 		json_kv_string(j, "note", m->note);
 		json_kv_int(j, "statement_count", (int64_t)m->up.stmts.n);
-		json_kv_string(j, "transaction", cli_transaction_mode(m));
+		struct settings set;
+		settings_of(cfg, m, false, &set);
+		json_kv_string(j, "transaction", settings_txn_name(set.txn));
+		cli_settings_json(j, &set, true);
 		json_kv_bool(j, "reversible", migration_reversible(m));
 		json_key(j, "statements");
 		json_begin_array(j);
@@ -446,7 +459,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 {
 	struct status_report st;
 	status_collect(c->e.set, c->ts, c->n, &st);
-	struct plan_text pt = {.g = g, .verbose = verbose};
+	struct plan_text pt = {.g = g, .cfg = c->e.cfg, .verbose = verbose};
 	struct strbuf sb;
 	struct json j;
 	cli_json_tenants_begin(&j, &sb);
@@ -460,10 +473,10 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 			if (!g->json)
 				fprintf(stderr, "pgstep: %s\n", err.msg);
 			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
-			json_tenant(&j, &r, err.msg);
+			json_tenant(&j, c->e.cfg, &r, err.msg);
 		} else {
 			if (g->json)
-				json_tenant(&j, &r, NULL);
+				json_tenant(&j, c->e.cfg, &r, NULL);
 			else
 				text_tenant(&pt, &r);
 			if (r.offline_reason)

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "pgstep/json.h"
+#include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 
 const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s)
@@ -97,4 +98,66 @@ void cli_problems_json(struct json *j, const struct risk_report *r)
 		json_kv_string(j, "message", r->problems[i].message);
 		json_end_object(j);
 	}
+}
+
+void cli_settings_text(struct strbuf *out, const struct settings *s, bool with_rest)
+{
+	settings_lock_timeout_text(out, s);
+	strbuf_adds(out, ", ");
+	settings_statement_timeout_text(out, s);
+	if (!with_rest)
+		return;
+	strbuf_adds(out, ", ");
+	settings_lock_retries_text(out, s);
+	strbuf_adds(out, ", ");
+	settings_txn_text(out, s);
+}
+
+static void origin_json(struct json *j, const struct setting_origin *o)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	settings_origin_text(&sb, o);
+	json_kv_string(j, "source", settings_source_name(o->source));
+	json_kv_string(j, "from", sb.buf);
+	json_key(j, "file");
+	if (o->path)
+		json_string(j, o->path);
+	else
+		json_null(j);
+	json_key(j, "line");
+	if (o->line > 0)
+		json_int(j, o->line);
+	else
+		json_null(j);
+	strbuf_release(&sb);
+}
+
+void cli_settings_json(struct json *j, const struct settings *s, bool with_rest)
+{
+	json_key(j, "settings");
+	json_begin_object(j);
+	json_key(j, "lock_timeout");
+	json_begin_object(j);
+	json_kv_int(j, "ms", s->lock_timeout_ms);
+	origin_json(j, &s->lock_timeout_from);
+	json_end_object(j);
+	json_key(j, "statement_timeout");
+	json_begin_object(j);
+	json_kv_int(j, "ms", s->statement_timeout_ms);
+	origin_json(j, &s->statement_timeout_from);
+	json_end_object(j);
+	if (with_rest) {
+		json_key(j, "lock_retries");
+		json_begin_object(j);
+		json_kv_int(j, "count", s->lock_retries);
+		origin_json(j, &s->lock_retries_from);
+		json_end_object(j);
+		json_key(j, "transaction");
+		json_begin_object(j);
+		json_kv_string(j, "mode", settings_txn_name(s->txn));
+		origin_json(j, &s->txn_from);
+		json_end_object(j);
+	}
+	json_end_object(j);
 }

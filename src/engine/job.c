@@ -14,6 +14,7 @@
 #include "pgstep/inflight.h"
 #include "pgstep/job.h"
 #include "pgstep/json.h"
+#include "pgstep/settings.h"
 #include "pgstep/xalloc.h"
 
 struct job_item {
@@ -39,12 +40,13 @@ struct job {
 
 static struct run_options job_run_options(const struct engine *e, const struct migration *m)
 {
+	struct settings s;
+	settings_of(e->cfg, m, false, &s); /* the timeouts are the same both ways */
 	struct run_options ro = {
-	    .lock_timeout_ms =
-	        m && m->lock_timeout_ms > 0 ? m->lock_timeout_ms : e->cfg->lock_timeout_ms,
-	    .lock_retries = e->cfg->lock_retries,
-	    .retry_backoff_ms = e->cfg->retry_backoff_ms,
-	    .statement_timeout_ms = e->cfg->statement_timeout_ms,
+	    .lock_timeout_ms = s.lock_timeout_ms,
+	    .lock_retries = s.lock_retries,
+	    .retry_backoff_ms = s.retry_backoff_ms,
+	    .statement_timeout_ms = s.statement_timeout_ms,
 	    .interrupt_after = e->interrupt_after,
 	    .phase = m ? m->phase : NULL,
 	};
@@ -197,13 +199,13 @@ static bool job_same_run_part(struct job *j, struct migration *m, const struct s
 
 /* Drop the INVALID index an interrupted CREATE INDEX CONCURRENTLY left, so
  * the statement can build it again. */
-static bool job_drop_invalid(struct job *j, const struct inflight_check *c,
-                             struct pgstep_error *err)
+static bool job_drop_invalid(struct job *j, const struct job_item *it,
+                             const struct inflight_check *c, struct pgstep_error *err)
 {
 	char *name = session_quote_ident(j->s, c->index.name);
 	char *schema = c->index.schema ? session_quote_ident(j->s, c->index.schema) : NULL;
 	/* Two queries: a multi-statement query is one transaction block. */
-	char *set = xasprintf("SET lock_timeout = %lld", (long long)j->e->cfg->lock_timeout_ms);
+	char *set = xasprintf("SET lock_timeout = %lld", (long long)it->ro.lock_timeout_ms);
 	char *sql = xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s%s%s", schema ? schema : "",
 	                      schema ? "." : "", name);
 	bool ok = session_exec(j->s, set, err) && session_exec(j->s, sql, err);
@@ -296,7 +298,7 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 			                k + 1, c.what, c.index.name,
 			                in_flight ? "was in flight when the run stopped" : "failed",
 			                c.index.name);
-			ok = job_drop_invalid(j, &c, err);
+			ok = job_drop_invalid(j, it, &c, err);
 		}
 	} else if (!in_flight) {
 		decision = NULL; /* it failed and was recorded: simply run it again */

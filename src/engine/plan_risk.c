@@ -73,8 +73,7 @@ void plan_risk_options(const struct engine *e, const struct tenant *t, struct se
                        struct catalog *cat, struct risk_options *ro)
 {
 	risk_options_init(ro);
-	ro->lock_timeout_ms = e->cfg->lock_timeout_ms;
-	ro->statement_timeout_ms = e->cfg->statement_timeout_ms;
+	ro->config = e->cfg; /* each migration's timeouts: settings_of() */
 	ro->default_schema = t->schema;
 	if (cat)
 		ro->catalog = catalog_risk(cat);

@@ -15,13 +15,13 @@
 
 #include "pgstep/config.h"
 #include "pgstep/ini.h"
+#include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
 #define DEFAULT_CONFIG_FILE      "pgstep.conf"
 #define DEFAULT_MIGRATIONS_DIR   "migrations"
-#define DEFAULT_RETRY_BACKOFF_MS 500
 #define MAX_LOCK_RETRIES         1000
 
 enum section_kind {
@@ -297,11 +297,11 @@ static bool set_lock_timeout(struct load_ctx *c, const char *value, int line,
 	int64_t ms;
 	if (!parse_duration(c, "lock_timeout", value, line, &ms, err))
 		return false;
-	/* lock_timeout 0 means "wait forever" to PostgreSQL: exactly the
-	 * stall behind a lock queue that pgstep exists to prevent */
-	if (ms == 0)
-		return fail(err, c->path, line, "lock_timeout must be > 0: pgstep always sets one");
+	const char *refusal = settings_lock_timeout_refusal(ms);
+	if (refusal)
+		return fail(err, c->path, line, "%s", refusal);
 	c->cfg->lock_timeout_ms = ms;
+	c->cfg->lock_timeout_line = line;
 	return true;
 }
 
@@ -316,20 +316,27 @@ static bool set_lock_retries(struct load_ctx *c, const char *value, int line,
 		            "bad number '%s' for lock_retries in [%s]: expected 0 to %d", value,
 		            c->section, MAX_LOCK_RETRIES);
 	c->cfg->lock_retries = (int)n;
+	c->cfg->lock_retries_line = line;
 	return true;
 }
 
 static bool set_statement_timeout(struct load_ctx *c, const char *value, int line,
                                   struct pgstep_error *err)
 {
-	return parse_duration(c, "statement_timeout", value, line, &c->cfg->statement_timeout_ms,
-	                      err);
+	if (!parse_duration(c, "statement_timeout", value, line, &c->cfg->statement_timeout_ms,
+	                    err))
+		return false;
+	c->cfg->statement_timeout_line = line;
+	return true;
 }
 
 static bool set_retry_backoff(struct load_ctx *c, const char *value, int line,
                               struct pgstep_error *err)
 {
-	return parse_duration(c, "retry_backoff", value, line, &c->cfg->retry_backoff_ms, err);
+	if (!parse_duration(c, "retry_backoff", value, line, &c->cfg->retry_backoff_ms, err))
+		return false;
+	c->cfg->retry_backoff_line = line;
+	return true;
 }
 
 static bool set_tenant_conninfo(struct load_ctx *c, const char *value, int line,
@@ -447,10 +454,10 @@ static struct config *config_new(const char *path, const char *base_dir)
 	struct config *cfg = xcalloc(1, sizeof *cfg);
 	cfg->path = xstrdup(path);
 	cfg->migrations_dir = resolve_dir(base_dir, DEFAULT_MIGRATIONS_DIR);
-	cfg->lock_timeout_ms = CONFIG_DEFAULT_LOCK_TIMEOUT_MS;
-	cfg->lock_retries = CONFIG_DEFAULT_LOCK_RETRIES;
-	cfg->statement_timeout_ms = 0;
-	cfg->retry_backoff_ms = DEFAULT_RETRY_BACKOFF_MS;
+	cfg->lock_timeout_ms = SETTINGS_DEFAULT_LOCK_TIMEOUT_MS;
+	cfg->lock_retries = SETTINGS_DEFAULT_LOCK_RETRIES;
+	cfg->statement_timeout_ms = SETTINGS_DEFAULT_STATEMENT_TIMEOUT_MS;
+	cfg->retry_backoff_ms = SETTINGS_DEFAULT_RETRY_BACKOFF_MS;
 	tenant_list_init(&cfg->tenants);
 	return cfg;
 }

@@ -11,6 +11,7 @@
 
 #include "pgstep/migration.h"
 #include "pgstep/migset.h"
+#include "pgstep/settings.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/text.h"
@@ -198,30 +199,44 @@ static void directive_lock_timeout(struct directive_ctx *d, const char *arg)
 		                arg);
 		return;
 	}
+	/* The rule pgstep.conf follows: a 0 taken as "the default" by one
+	 * reader and as "no timeout" by another is how they came to disagree. */
+	const char *refusal = settings_lock_timeout_refusal(ms);
+	if (refusal) {
+		directive_error(d, "pgstep:lock-timeout %s: %s", arg, refusal);
+		return;
+	}
 	d->m->lock_timeout_ms = ms;
+	d->m->lock_timeout_line = d->line;
 }
 
+/* "RULE[, RULE...] reason: TEXT", the form the risk engine reads: a
+ * narrower reading here made `up` refuse files lint accepted. */
 static void directive_allow(struct directive_ctx *d, const char *arg)
 {
-	char *rule, *rest;
-	split_word(arg, strlen(arg), &rule, &rest);
-	if (!*rule) {
+	const char *reason = strstr(arg, "reason:");
+	char *rules = text_trim(xstrndup(arg, reason ? (size_t)(reason - arg) : strlen(arg)));
+	char *why = reason ? text_trim(xstrdup(reason + strlen("reason:"))) : NULL;
+	if (!*rules) {
 		directive_error(d, "pgstep:allow needs a rule and 'reason: TEXT'");
-	} else if (!text_starts_with(rest, "reason:") || !*text_trim(rest + strlen("reason:"))) {
+	} else if (!why || !*why) {
 		/* An exception to a risk rule without a written reason teaches
 		 * nothing to the next reader: refuse it. */
-		directive_error(d, "pgstep:allow %s needs 'reason: TEXT'", rule);
+		directive_error(d, "pgstep:allow %s needs 'reason: TEXT'", rules);
 	} else {
 		struct migration *m = d->m;
-		m->allows = xrealloc(m->allows, (m->n_allows + 1) * sizeof *m->allows);
-		m->allows[m->n_allows++] = (struct allow_directive){
-		    .rule = xstrdup(rule),
-		    .reason = xstrdup(text_trim(rest + strlen("reason:"))),
-		    .line = d->line,
-		};
+		for (char *save = NULL, *tok = strtok_r(rules, ", \t", &save); tok;
+		     tok = strtok_r(NULL, ", \t", &save)) {
+			m->allows = xrealloc(m->allows, (m->n_allows + 1) * sizeof *m->allows);
+			m->allows[m->n_allows++] = (struct allow_directive){
+			    .rule = xstrdup(tok),
+			    .reason = xstrdup(why),
+			    .line = d->line,
+			};
+		}
 	}
-	free(rule);
-	free(rest);
+	free(rules);
+	free(why);
 }
 
 static void directive_flag(struct directive_ctx *d, const char *name, const char *arg, bool *flag)
@@ -241,9 +256,11 @@ static void directive_apply(struct directive_ctx *d, const char *body, size_t le
 		directive_note(d, arg);
 	else if (strcmp(n, "requires") == 0)
 		directive_requires(d, arg);
-	else if (strcmp(n, "no-transaction") == 0)
+	else if (strcmp(n, "no-transaction") == 0) {
 		directive_flag(d, n, arg, &d->m->no_transaction);
-	else if (strcmp(n, "lock-timeout") == 0)
+		if (d->m->no_transaction && !d->m->no_transaction_line)
+			d->m->no_transaction_line = d->line;
+	} else if (strcmp(n, "lock-timeout") == 0)
 		directive_lock_timeout(d, arg);
 	else if (strcmp(n, "allow") == 0)
 		directive_allow(d, arg);

@@ -424,18 +424,24 @@ static void check_timeouts(struct risk_ctx *c)
 				c->reported_lt_off = true;
 			}
 		} else if (!c->reported_missing_lt) {
+			const char *from = c->opt->lock_timeout_from;
 			risk_find(c, RULE_MISSING_LOCK_TIMEOUT, lk->relation, -1,
-			          "%s lock on %s is requested with no lock_timeout: while it "
+			          "%s lock on %s is requested with no lock_timeout%s%s%s: while it "
 			          "waits, every "
 			          "later query on %s queues behind it",
-			          risk_lock_sql_name(lk->mode), lk->relation, lk->relation);
+			          risk_lock_sql_name(lk->mode), lk->relation, from ? " (" : "",
+			          from ? from : "", from ? ")" : "", lk->relation);
 			c->reported_missing_lt = true;
 		}
 	}
 	if (c->stmt_timeout_ms == 0 && !c->reported_missing_st) {
+		/* Say where "none" comes from: the place to change it. */
+		const char *from = c->opt->statement_timeout_from;
 		risk_find(c, RULE_MISSING_STATEMENT_TIMEOUT, lk->relation, -1,
-		          "no statement_timeout bounds how long the %s lock on %s is held",
-		          risk_lock_sql_name(lk->mode), lk->relation);
+		          "no statement_timeout bounds how long the %s lock on %s is held%s%s%s",
+		          risk_lock_sql_name(lk->mode), lk->relation,
+		          from ? " (statement_timeout off: " : "", from ? from : "",
+		          from ? ")" : "");
 		c->reported_missing_st = true;
 	}
 }
@@ -686,7 +692,7 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	out->runs_in_transaction = c->wrapped;
 	c->in_txn = c->wrapped;
 	c->txn = 1;
-	c->lock_timeout_ms = dir.has_lock_timeout ? dir.lock_timeout_ms : opt->lock_timeout_ms;
+	c->lock_timeout_ms = opt->lock_timeout_ms;
 	c->stmt_timeout_ms = opt->statement_timeout_ms;
 
 	size_t prev_end = lead_end;

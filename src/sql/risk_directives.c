@@ -1,6 +1,6 @@
 /* risk_directives: the comments of a section. pgstep:allow directives
  * (right before a statement, or in the leading comment block for the whole
- * file), pgstep:no-transaction and pgstep:lock-timeout; an unknown rule id or
+ * file) and pgstep:no-transaction; an unknown rule id or
  * a missing reason is a problem of the section, never silently ignored. The
  * comment scanner follows PostgreSQL's lexing of comments (block comments
  * nest); string and dollar-quoted constants are never scanned, because only
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
@@ -189,19 +188,9 @@ void risk_on_comment(void *arg, size_t start, size_t end)
 		parse_allow(d, p + 5, e, line, col);
 	} else if (d->file_level && word_at(p, e, "no-transaction")) {
 		d->no_txn = true;
-	} else if (d->file_level && word_at(p, e, "lock-timeout")) {
-		const char *v = skip_ws(p + 12, e);
-		const char *ve = e;
-		while (ve > v && isspace((unsigned char)ve[-1]))
-			ve--;
-		char *val = xstrndup(v, (size_t)(ve - v));
-		int64_t ms;
-		if (text_parse_duration_ms(val, &ms)) {
-			d->has_lock_timeout = true;
-			d->lock_timeout_ms = ms;
-		}
-		free(val);
 	}
+	/* pgstep:lock-timeout is the migration reader's: the value the caller
+	 * passes in opt->lock_timeout_ms is settings_of()'s verdict. */
 }
 
 void risk_apply_allows(struct risk_ctx *c)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pgstep/migration.h"
+#include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
@@ -127,12 +128,32 @@ bool risk_analyze_file(const char *text, const struct risk_options *base,
 	return ok;
 }
 
+/* base with what applies to one section of m (settings_of), the origins
+ * rendered into lt and st. */
+static void section_options(const struct migration *m, bool down, const struct risk_options *base,
+                            struct risk_options *o, struct strbuf *lt, struct strbuf *st)
+{
+	struct settings s;
+	settings_of(base->config, m, down, &s);
+	*o = *base;
+	o->lock_timeout_ms = s.lock_timeout_ms;
+	o->statement_timeout_ms = s.statement_timeout_ms;
+	settings_origin_text(lt, &s.lock_timeout_from);
+	settings_origin_text(st, &s.statement_timeout_from);
+	o->lock_timeout_from = lt->buf;
+	o->statement_timeout_from = st->buf;
+	/* A statement that cannot run in a transaction, or the file's BEGIN,
+	 * the engine sees itself (RISK_TXN_AUTO). */
+	if (s.txn == SETTINGS_TXN_NONE && s.txn_from.source == SETTING_DIRECTIVE)
+		o->txn = RISK_TXN_NONE;
+}
+
 bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out)
 {
-	struct risk_options o = *base;
-	if (m->lock_timeout_ms >= 0)
-		o.lock_timeout_ms = m->lock_timeout_ms;
+	struct strbuf lt, st;
+	strbuf_init(&lt);
+	strbuf_init(&st);
 	/* A dbmate file's directives stand before its up marker, outside the
 	 * section's text. */
 	struct strbuf file;
@@ -141,30 +162,31 @@ bool risk_analyze_migration(const struct migration *m, const struct risk_options
 	    m->format == FORMAT_DBMATE && m->up.path && strbuf_read_file(&file, m->up.path) == 0;
 	bool ok = true;
 	if (m->up.text) {
+		struct risk_options o;
+		section_options(m, false, base, &o, &lt, &st);
 		o.directive_text = same_file ? file.buf : NULL;
 		o.base_line = m->up.first_line;
 		o.base_offset = m->up.file_offset;
 		o.no_down = m->down.text == NULL;
-		if (m->up.no_transaction)
-			o.txn = RISK_TXN_NONE;
 		ok = risk_analyze(m->up.text, &o, &out->up);
 	}
 	if (m->down.text) {
-		struct risk_options d = *base;
-		if (m->lock_timeout_ms >= 0)
-			d.lock_timeout_ms = m->lock_timeout_ms;
+		struct risk_options d;
+		strbuf_reset(&lt);
+		strbuf_reset(&st);
+		section_options(m, true, base, &d, &lt, &st);
 		d.directive_text = same_file ? file.buf : NULL;
 		d.base_line = m->down.first_line;
 		d.base_offset = m->down.file_offset;
 		d.no_down = false;
 		d.up = &out->up;
-		if (m->down.no_transaction)
-			d.txn = RISK_TXN_NONE;
 		out->has_down_section = true;
 		ok = risk_analyze(m->down.text, &d, &out->down) && ok;
 		if (same_file)
 			drop_leading_problems(&out->down, m->down.first_line - 1);
 	}
 	strbuf_release(&file);
+	strbuf_release(&lt);
+	strbuf_release(&st);
 	return ok;
 }

@@ -394,8 +394,6 @@ struct risk_dirscan {
 	size_t stmt;
 	/* file-level settings found */
 	bool no_txn;
-	bool has_lock_timeout;
-	int64_t lock_timeout_ms;
 };
 
 typedef void (*risk_comment_fn)(void *arg, size_t start, size_t end);

@@ -166,8 +166,7 @@ const struct mig_status *app_selected_status(const struct app *app)
 static void app_risk_options(const struct app *app, struct risk_options *o)
 {
 	risk_options_init(o);
-	o->lock_timeout_ms = app->eng.cfg->lock_timeout_ms;
-	o->statement_timeout_ms = app->eng.cfg->statement_timeout_ms;
+	o->config = app->eng.cfg; /* each migration's timeouts: settings_of() */
 }
 
 const struct risk_file_report *app_risk(struct app *app, struct migration *m)

@@ -20,6 +20,7 @@
 #include "pgstep/json.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/session.h"
+#include "pgstep/settings.h"
 #include "pgstep/strvec.h"
 #include "pgstep/xalloc.h"
 #include "run_int.h"
@@ -657,10 +658,17 @@ static void run_confirm_body(struct app *app)
 	} else if (rel && !rn->watch) {
 		doc_add(&d->body, ROLE_DIM, "  no live facts (no second session)");
 	}
-	doc_add(&d->body, ROLE_NORMAL, "lock_timeout %lld ms, then retried up to %d times",
-	        (long long)(m->lock_timeout_ms > 0 ? m->lock_timeout_ms
-	                                           : app->eng.cfg->lock_timeout_ms),
-	        app->eng.cfg->lock_retries);
+	struct settings set;
+	settings_of(app->eng.cfg, m, rn->jo.kind != JOB_UP, &set);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	settings_lock_timeout_text(&sb, &set);
+	doc_add(&d->body, ROLE_NORMAL, "%s,", sb.buf);
+	strbuf_reset(&sb);
+	settings_origin_text(&sb, &set.lock_retries_from);
+	doc_add(&d->body, ROLE_NORMAL, "  then retried up to %d times (%s)", set.lock_retries,
+	        sb.buf);
+	strbuf_release(&sb);
 	if (rs && c.finding) {
 		doc_add(&d->body, ROLE_NORMAL, "%s", "");
 		struct doc_line *l =

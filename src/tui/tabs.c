@@ -10,6 +10,7 @@
 
 #include "pgstep/diff.h"
 #include "pgstep/highlight.h"
+#include "pgstep/settings.h"
 #include "pgstep/xalloc.h"
 #include "tui_int.h"
 
@@ -156,12 +157,22 @@ void doc_add_stmt_risk(struct doc *d, const struct risk_stmt *s, const struct ac
 	}
 }
 
-static void risk_section(struct doc *d, const char *what, const struct risk_report *r,
-                         const struct activity_facts *facts)
+static void risk_section(struct app *app, struct migration *m, bool down, struct doc *d,
+                         const struct risk_report *r, const struct activity_facts *facts)
 {
-	doc_add(d, ROLE_HEADING, "%s: %zu statement%s, %s", what, r->n_stmts,
-	        r->n_stmts == 1 ? "" : "s",
-	        r->runs_in_transaction ? "in one transaction" : "statement by statement");
+	/* How it runs is settings_of()'s to say, as for the runner; the split
+	 * gives it the statements (an error shows as the report's problem). */
+	struct pgstep_error err = {0};
+	migration_split(m, &err);
+	error_clear(&err);
+	struct settings set;
+	settings_of(app->eng.cfg, m, down, &set);
+	struct strbuf how;
+	strbuf_init(&how);
+	settings_txn_text(&how, &set);
+	doc_add(d, ROLE_HEADING, "%s: %zu statement%s, %s", down ? "down" : "up", r->n_stmts,
+	        r->n_stmts == 1 ? "" : "s", how.buf);
+	strbuf_release(&how);
 	for (size_t i = 0; i < r->n_problems; i++)
 		doc_add(d, ROLE_MSG_ERROR, "  problem at line %d: %s", r->problems[i].line,
 		        r->problems[i].message);
@@ -205,10 +216,10 @@ static void tab_risk(struct app *app, struct migration *m, struct doc *d)
 	else
 		doc_add(d, ROLE_DIM, "%s", "Offline analysis of the SQL text.");
 	doc_add(d, ROLE_NORMAL, "%s", "");
-	risk_section(d, "up", &r->up, facts);
+	risk_section(app, m, false, d, &r->up, facts);
 	if (r->has_down_section || m->down.text) {
 		doc_add(d, ROLE_NORMAL, "%s", "");
-		risk_section(d, "down", &r->down, NULL);
+		risk_section(app, m, true, d, &r->down, NULL);
 	}
 }
 
@@ -255,10 +266,17 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 	}
 	if (st->state == MSTATE_PENDING || st->state == MSTATE_ROLLED_BACK ||
 	    st->state == MSTATE_FAILED) {
-		doc_add(d, ROLE_HEADING, "Pending on %s: `up` will run %s", t ? t->name : "?",
-		        m->no_transaction ? "statement by statement" : "in one transaction");
 		struct pgstep_error err = {0};
-		if (migration_split(m, &err)) {
+		bool split = migration_split(m, &err);
+		struct settings set;
+		settings_of(app->eng.cfg, m, false, &set);
+		struct strbuf how;
+		strbuf_init(&how);
+		settings_txn_text(&how, &set);
+		doc_add(d, ROLE_HEADING, "Pending on %s: `up` will run in %s", t ? t->name : "?",
+		        how.buf);
+		strbuf_release(&how);
+		if (split) {
 			for (size_t i = 0; i < m->up.stmts.n; i++) {
 				doc_add(d, ROLE_HEADING, "-- statement %zu (line %d)", i + 1,
 				        m->up.stmts.items[i].line);

@@ -178,7 +178,9 @@ check "the lock and what it blocks" \
 	wait_for 'Lock ACCESS EXCLUSIVE on acme.items: blocks every read and write of it'
 check "the table's size and rows" wait_for 'acme.items: [0-9.]+ kB, about 5000 rows'
 check "no session holds a lock on it" wait_for 'no other session holds or waits for a lock on it'
-check "the lock_timeout and retries in force" wait_for 'lock_timeout 1000 ms, then retried up to 2 times'
+check "the lock_timeout in force, from pgstep.conf's line" wait_for 'lock_timeout 1s \(from pgstep\.conf:4\),'
+check "the retries in force, from pgstep.conf's line" \
+	wait_for '  then retried up to 2 times \(from pgstep\.conf:5\)'
 check "the focus starts on Cancel" wait_for '\[ Cancel \] +Run it'
 keys Enter
 check "Enter (on Cancel) closes the dialog" wait_gone 'Confirm statement 1 on acme'

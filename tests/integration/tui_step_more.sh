@@ -76,6 +76,7 @@ conf_tenant acme lockwait acme
 q lockwait "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);
 INSERT INTO acme.items SELECT g, 'item ' || g FROM generate_series(1, 100) g; ANALYZE acme.items;" >/dev/null
 cat >"$P/migrations/001_flag.sql" <<'SQL'
+-- pgstep:lock-timeout 1s
 -- migrate:up
 ALTER TABLE items ADD COLUMN flag boolean;
 -- migrate:down
@@ -89,7 +90,9 @@ check "s opens 001_flag" run_key s 'Run: step on acme, 001_flag \(1 of 1\)'
 keys x
 check "the confirmation is open" wait_for 'Confirm statement 1 on acme'
 check "no session is in the way yet" wait_for 'no other session holds or waits for a lock on it'
-check "the retries in force" wait_for 'lock_timeout 1000 ms, then retried up to 4 times'
+check "the lock_timeout in force, from the file's directive" \
+	wait_for 'lock_timeout 1s \(pgstep:lock-timeout, 001_flag\.sql:1\),'
+check "the retries in force, from pgstep.conf" wait_for '  then retried up to 4 times \(from pgstep\.conf:5\)'
 
 # A session that read the table and stays in its transaction, as an
 # application's forgotten one would (started after tmux, which must not

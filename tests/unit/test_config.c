@@ -10,6 +10,7 @@
 
 #include "pgstep/config.h"
 #include "pgstep/ini.h"
+#include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 #include "tap.h"
 
@@ -116,9 +117,9 @@ static void test_defaults_and_bom(void)
 	ok(cfg != NULL, "empty config loads");
 	if (cfg) {
 		is_str(cfg->migrations_dir, "migrations", "default migrations dir");
-		is_int(cfg->lock_timeout_ms, CONFIG_DEFAULT_LOCK_TIMEOUT_MS,
+		is_int(cfg->lock_timeout_ms, SETTINGS_DEFAULT_LOCK_TIMEOUT_MS,
 		       "default lock_timeout");
-		is_int(cfg->lock_retries, CONFIG_DEFAULT_LOCK_RETRIES, "default lock_retries");
+		is_int(cfg->lock_retries, SETTINGS_DEFAULT_LOCK_RETRIES, "default lock_retries");
 		is_int(cfg->statement_timeout_ms, 0, "default statement_timeout");
 		is_int(cfg->retry_backoff_ms, 500, "default retry_backoff");
 		is_int(cfg->tenants.n, 0, "no tenants");

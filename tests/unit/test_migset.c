@@ -685,6 +685,22 @@ static void test_directives_api(void)
 	ok(m == NULL, "migration_free clears the pointer");
 	diag_list_clear(&d);
 
+	/* The form the risk engine reads (tests/risk/corpus/181): the loader
+	 * refused it, so `up` refused a set lint passed. */
+	m = blank_migration();
+	ok(migration_parse_directives(
+	       m, "t.sql",
+	       "-- pgstep:allow truncate-table, truncate-cascade reason: cache tables\nSELECT 1;\n",
+	       &d),
+	   "allow with several rules parses");
+	is_int(d.n, 0, "no diagnostics");
+	ok(m->n_allows == 2 && strcmp(m->allows[0].rule, "truncate-table") == 0 &&
+	       strcmp(m->allows[1].rule, "truncate-cascade") == 0 &&
+	       strcmp(m->allows[1].reason, "cache tables") == 0 && m->allows[1].line == 1,
+	   "one allow per rule, each with the reason and line");
+	migration_free(&m);
+	diag_list_clear(&d);
+
 	m = blank_migration();
 	ok(!migration_parse_directives(m, "t.sql",
 	                               "-- pgstep:allow lock-table reason:\n"
