@@ -7,7 +7,6 @@
  * why in a diagnostic. */
 #include "config.h"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <ctype.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "pgstep/migset.h"
+#include "pgstep/pool.h"
 #include "pgstep/sha256.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
@@ -818,20 +818,10 @@ static void job_run(const struct loader *main, struct job *j)
 	j->n = ld.n;
 }
 
-struct job_pool {
-	const struct loader *ld;
-	size_t next; /* taken atomically */
-};
-
-static void *job_worker(void *arg)
+static void job_worker(void *arg, size_t i)
 {
-	struct job_pool *pool = arg;
-	for (;;) {
-		size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
-		if (i >= pool->ld->n_jobs)
-			return NULL;
-		job_run(pool->ld, &pool->ld->jobs[i]);
-	}
+	const struct loader *ld = arg;
+	job_run(ld, &ld->jobs[i]);
 }
 
 /* Reading and scanning is most of loading a large set (libpg_query's
@@ -849,15 +839,9 @@ static void load_jobs(struct loader *ld)
 		threads = JOBS_MAX;
 	if ((size_t)threads > ld->n_jobs)
 		threads = ld->n_jobs ? (int)ld->n_jobs : 1;
-	struct job_pool pool = {.ld = ld};
-	pthread_t tid[JOBS_MAX];
-	int started = 0;
-	for (int t = 1; t < threads; t++)
-		if (pthread_create(&tid[started], NULL, job_worker, &pool) == 0)
-			started++;
-	job_worker(&pool);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	/* The caller is one of the threads (pool_finish). */
+	struct pool *pool = pool_start(ld->n_jobs, threads - 1, job_worker, ld);
+	pool_finish(&pool);
 
 	for (size_t i = 0; i < ld->n_jobs; i++) {
 		struct job *j = &ld->jobs[i];
