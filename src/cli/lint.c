@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/json.h"
 #include "pgstep/pool.h"
 #include "pgstep/risk.h"
