@@ -225,6 +225,13 @@ struct risk_problem {
 	char *message; /* owned */
 };
 
+/* A foreign key a section added (all names "schema.name"). */
+struct risk_foreign_key {
+	char *rel;     /* owned: the referencing table */
+	char *name;    /* owned */
+	char *ref_rel; /* owned: the referenced table */
+};
+
 struct risk_report {
 	struct risk_stmt *stmts;
 	size_t n_stmts, cap_stmts;
@@ -238,7 +245,8 @@ struct risk_report {
 	struct strvec created_relations; /* "schema.name" */
 	struct strvec created_columns;   /* "schema.table.column" on existing tables */
 	struct strvec retyped_columns;   /* "schema.table.column" */
-	struct strvec foreign_keys;      /* "schema.table name schema.referenced" */
+	struct risk_foreign_key *foreign_keys;
+	size_t n_foreign_keys, cap_foreign_keys;
 };
 
 void risk_options_init(struct risk_options *o);
