@@ -43,7 +43,6 @@ struct migration *job_migration(const struct job *j, size_t i, bool *stored);
 size_t job_current(const struct job *j);
 /* The running migration's runner; NULL before the first step and after. */
 struct runner *job_runner(struct job *j);
-struct tenant *job_tenant(const struct job *j);
 enum job_kind job_kind(const struct job *j);
 /* The backend pid of the job's session (who the server sees running it). */
 int job_backend_pid(const struct job *j);

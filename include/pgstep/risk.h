@@ -88,7 +88,6 @@ const struct risk_rule *risk_rule_at(size_t i);
 const struct risk_rule *risk_rule_find(const char *id);
 const char *risk_severity_name(enum risk_severity s); /* "info", "warn", "error" */
 bool risk_severity_parse(const char *s, enum risk_severity *out);
-const char *risk_section_title(enum risk_section s);
 /* pg_locks.mode spelling: "AccessExclusiveLock"; "" for RISK_LOCK_NONE. */
 const char *risk_lock_name(enum risk_lock m);
 /* SQL spelling: "ACCESS EXCLUSIVE". */

@@ -145,15 +145,11 @@ void runner_discard(struct runner *r);
 bool runner_journal(struct runner *r, const char *action, const char *detail,
                     struct pgstep_error *err);
 void runner_position(const struct runner *r, struct run_position *out);
-/* The statements being run (the section's, or the stored down's). */
-const struct statement_list *runner_statements(const struct runner *r);
 /* Whether statement i runs inside a transaction (so it can be undone). */
 bool runner_statement_in_transaction(const struct runner *r, size_t i);
-struct migration *runner_migration(const struct runner *r);
 /* Runs in more than one unit (or outside a transaction): what committed
  * stays when the rest is rolled back, and the state row says dirty. */
 bool runner_segmented(const struct runner *r);
-enum run_direction runner_direction(const struct runner *r);
 /* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);
 

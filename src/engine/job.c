@@ -269,11 +269,6 @@ struct runner *job_runner(struct job *j)
 	return j->r;
 }
 
-struct tenant *job_tenant(const struct job *j)
-{
-	return j->t;
-}
-
 enum job_kind job_kind(const struct job *j)
 {
 	return j->o.kind;
