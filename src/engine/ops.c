@@ -1,6 +1,7 @@
-/* ops: project loading, tenant selection, the plans of up and down, and
- * repair, verify and history, one tenant at a time under its advisory lock
- * (up and down themselves run as jobs: job.c). */
+/* ops: project loading, tenant selection, the plans of up and down, up and
+ * down driven to their end for the command line (they run as jobs: job.c),
+ * and repair, verify and history, one tenant at a time under its advisory
+ * lock. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "pgstep/job.h"
 #include "pgstep/json.h"
 #include "pgstep/ops.h"
 #include "pgstep/pool.h"
@@ -397,6 +399,33 @@ fail:
 	*out = NULL;
 	*n = 0;
 	return false;
+}
+
+/* The command line's way: open, run to the end (a signal cancels), close. */
+static enum pgstep_exit ops_job(struct engine *e, struct tenant *t, const struct job_options *jo,
+                                struct pgstep_error *err)
+{
+	struct job *j = job_open(e, t, jo, &e->obs, err);
+	if (!j)
+		return err->code ? err->code : PGSTEP_EXIT_FAILED;
+	enum pgstep_exit rc = job_run(j, e->interrupted, err);
+	job_close(&j);
+	return rc;
+}
+
+enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
+                        struct pgstep_error *err)
+{
+	struct job_options jo = {.kind = JOB_UP, .to = o->to, .resume = o->resume};
+	return ops_job(e, t, &jo, err);
+}
+
+enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
+                          struct pgstep_error *err)
+{
+	struct job_options jo = {
+	    .kind = JOB_DOWN, .to = o->to, .steps = o->steps, .use_file = o->use_file};
+	return ops_job(e, t, &jo, err);
 }
 
 enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,
