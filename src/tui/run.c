@@ -811,7 +811,7 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 	case DLG_QUIT:
 		if (button == 1) {
 			app->quit = true;
-			app->exit_code = 0;
+			app->exit_code = PGSTEP_EXIT_OK;
 		}
 		return;
 	}
@@ -1287,7 +1287,7 @@ void run_quit(struct app *app)
 {
 	if (!run_busy(app)) {
 		app->quit = true;
-		app->exit_code = 0;
+		app->exit_code = PGSTEP_EXIT_OK;
 		return;
 	}
 	struct run *rn = app->run;
