@@ -1,9 +1,11 @@
 /* runner: runs one migration (up or down) on one tenant's session as a state
- * machine that never blocks, so the command line and the interface's poll
- * loop drive the same code. The migration's statements are grouped into
- * units: a transaction (the whole migration by default, or a BEGIN ... COMMIT
- * block written in the file) or a single statement that must run outside a
- * transaction. The state row is written inside the last unit's transaction,
+ * machine, so the command line and the interface's poll loop drive the same
+ * code. It never waits on a user statement (those are sent asynchronously:
+ * they may wait on locks or run long); the bookkeeping between them (BEGIN,
+ * COMMIT, savepoints, state rows and events) is short and blocks. The
+ * migration's statements are grouped into units: a transaction (the whole
+ * migration by default, or a BEGIN ... COMMIT block written in the file) or
+ * a single statement that must run outside a transaction. The state row is written inside the last unit's transaction,
  * so a transactional migration is applied and recorded, or neither; between
  * units progress (statements_done) is committed, so an interruption leaves
  * state dirty at the exact statement. lock_timeout is always set; on SQLSTATE
@@ -122,7 +124,8 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 			  struct migration *m, enum run_direction dir, const struct run_options *opts,
 			  const struct run_observer *obs, struct pgstep_error *err);
 void runner_free(struct runner **r);
-/* Advance as far as possible without blocking. */
+/* Advance as far as possible without waiting on a user statement (the
+ * bookkeeping round trips between statements block). */
 enum run_status runner_step(struct runner *r);
 int runner_timeout_ms(const struct runner *r);
 /* Request cancellation (PQcancel on the running statement); the runner then

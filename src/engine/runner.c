@@ -1,4 +1,5 @@
-/* runner: one migration on one tenant, as a non-blocking state machine.
+/* runner: one migration on one tenant, as a state machine that never waits
+ * on a user statement.
  *
  * A migration's statements are grouped into units. A transaction unit runs
  * between our own BEGIN and COMMIT (the whole migration, or one BEGIN ...
