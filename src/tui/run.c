@@ -84,10 +84,10 @@ static void run_analyse(struct app *app, struct migration *m)
 	risk_file_report_clear(&rn->risk);
 	risk_file_report_init(&rn->risk);
 	struct risk_options ro;
-	plan_risk_options(&app->eng, run_tenant(app), rn->watch, rn->cat, &ro);
+	plan_risk_options(&app->eng, run_tenant(app), rn->watch.session, rn->watch.cat, &ro);
 	risk_analyze_migration(m, &ro, &rn->risk);
 	rn->risk_for = m;
-	rn->confirmed = false;
+	rn->confirm.given = false;
 }
 
 const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migration *m, size_t i)
@@ -131,10 +131,10 @@ static void run_watch_open(struct app *app)
 {
 	struct run *rn = app->run;
 	struct pgstep_error err = {0};
-	rn->watch = plan_risk_session(run_tenant(app), WATCH_LOCK_TIMEOUT_MS,
+	rn->watch.session = plan_risk_session(run_tenant(app), WATCH_LOCK_TIMEOUT_MS,
 	                              WATCH_STATEMENT_TIMEOUT_MS, &err);
-	if (rn->watch)
-		rn->cat = catalog_new(rn->watch, run_tenant(app)->schema);
+	if (rn->watch.session)
+		rn->watch.cat = catalog_new(rn->watch.session, run_tenant(app)->schema);
 	else
 		run_log(rn, "no second session for live facts: %s", err.msg);
 	error_clear(&err);
@@ -143,14 +143,14 @@ static void run_watch_open(struct app *app)
 /* Wait for the watch session's query in flight (short: it has timeouts). */
 static void run_watch_drain(struct run *rn)
 {
-	while (rn->watch && rn->watch_busy) {
+	while (rn->watch.session && rn->watch.busy) {
 		PGresult *res = NULL;
 		struct pgstep_error err = {0};
-		if (session_consume_result(rn->watch, &res, &err)) {
+		if (session_consume_result(rn->watch.session, &res, &err)) {
 			PQclear(res);
-			rn->watch_busy = false;
+			rn->watch.busy = false;
 		} else {
-			struct pollfd p = {.fd = session_socket(rn->watch), .events = POLLIN};
+			struct pollfd p = {.fd = session_socket(rn->watch.session), .events = POLLIN};
 			poll(&p, 1, 100);
 		}
 		error_clear(&err);
@@ -159,23 +159,23 @@ static void run_watch_drain(struct run *rn)
 
 static void run_blockers_clear(struct run *rn)
 {
-	activity_sessions_free(&rn->blockers, &rn->n_blockers);
+	activity_sessions_free(&rn->watch.blockers, &rn->watch.n_blockers);
 }
 
 /* While a statement runs: ask every so often who it waits for. */
 static void run_watch_tick(struct run *rn, const struct run_position *pos)
 {
-	if (!rn->watch || rn->watch_busy || !pos->in_flight || pos->elapsed_ms < RUN_WAIT_SHOWN_MS ||
-	    run_now_ms() < rn->watch_next_ms)
+	if (!rn->watch.session || rn->watch.busy || !pos->in_flight || pos->elapsed_ms < RUN_WAIT_SHOWN_MS ||
+	    run_now_ms() < rn->watch.next_ms)
 		return;
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", job_backend_pid(rn->job));
 	const char *params[1] = {pid};
 	struct pgstep_error err = {0};
-	if (session_send_params(rn->watch, activity_blockers_sql, 1, params, &err))
-		rn->watch_busy = true;
+	if (session_send_params(rn->watch.session, activity_blockers_sql, 1, params, &err))
+		rn->watch.busy = true;
 	error_clear(&err);
-	rn->watch_next_ms = run_now_ms() + WATCH_BLOCKERS_EVERY_MS;
+	rn->watch.next_ms = run_now_ms() + WATCH_BLOCKERS_EVERY_MS;
 }
 
 static void run_watch_read(struct app *app)
@@ -183,14 +183,14 @@ static void run_watch_read(struct app *app)
 	struct run *rn = app->run;
 	PGresult *res = NULL;
 	struct pgstep_error err = {0};
-	if (!session_consume_result(rn->watch, &res, &err)) {
+	if (!session_consume_result(rn->watch.session, &res, &err)) {
 		error_clear(&err);
 		return;
 	}
-	rn->watch_busy = false;
+	rn->watch.busy = false;
 	run_blockers_clear(rn);
 	if (res) {
-		activity_blockers_read(res, &rn->blockers, &rn->n_blockers);
+		activity_blockers_read(res, &rn->watch.blockers, &rn->watch.n_blockers);
 		PQclear(res);
 	}
 	error_clear(&err);
@@ -202,33 +202,33 @@ static void run_watch_read(struct app *app)
 static void run_facts_refresh(struct app *app, const char *rel)
 {
 	struct run *rn = app->run;
-	activity_facts_clear(&rn->facts);
-	activity_facts_init(&rn->facts);
-	free(rn->facts_error);
-	rn->facts_error = NULL;
-	rn->facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
-	if (!rn->watch || !rel)
+	activity_facts_clear(&rn->watch.facts);
+	activity_facts_init(&rn->watch.facts);
+	free(rn->watch.facts_error);
+	rn->watch.facts_error = NULL;
+	rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
+	if (!rn->watch.session || !rel)
 		return;
 	run_watch_drain(rn);
-	struct activity_relation *a = activity_add(&rn->facts, rel);
+	struct activity_relation *a = activity_add(&rn->watch.facts, rel);
 	uint32_t oid = 0;
 	struct pgstep_error err = {0};
-	if (!catalog_relation(rn->cat, rel, &a->size) || !catalog_oid(rn->cat, rel, &oid)) {
-		if (catalog_error(rn->cat))
-			rn->facts_error = xstrdup(catalog_error(rn->cat));
+	if (!catalog_relation(rn->watch.cat, rel, &a->size) || !catalog_oid(rn->watch.cat, rel, &oid)) {
+		if (catalog_error(rn->watch.cat))
+			rn->watch.facts_error = xstrdup(catalog_error(rn->watch.cat));
 		return;
 	}
-	if (!activity_relation_load(rn->watch, oid, a, &err))
-		rn->facts_error = xstrdup(err.msg);
+	if (!activity_relation_load(rn->watch.session, oid, a, &err))
+		rn->watch.facts_error = xstrdup(err.msg);
 	error_clear(&err);
 	/* The job's own session is not someone in the way: say it apart. */
-	rn->facts_own = RISK_LOCK_NONE;
+	rn->watch.facts_own = RISK_LOCK_NONE;
 	int self = rn->job ? job_backend_pid(rn->job) : 0;
 	size_t k = 0;
 	for (size_t i = 0; i < a->n_sessions; i++) {
 		if (a->sessions[i].pid == self && self) {
-			if (a->sessions[i].mode > rn->facts_own)
-				rn->facts_own = a->sessions[i].mode;
+			if (a->sessions[i].mode > rn->watch.facts_own)
+				rn->watch.facts_own = a->sessions[i].mode;
 			activity_session_clear(&a->sessions[i]);
 			continue;
 		}
@@ -241,14 +241,14 @@ static void run_facts_refresh(struct app *app, const char *rel)
 
 static void run_note_failure(struct run *rn, const struct run_event *ev)
 {
-	free(rn->failed_msg);
-	free(rn->failed_sql);
-	rn->failed_msg = xstrdup(ev->message ? ev->message : "failed");
-	rn->failed_sql = ev->sql ? xstrdup(ev->sql) : NULL;
-	rn->failed_line = ev->line;
-	rn->failed_index = ev->index;
-	rn->failed_position = ev->position;
-	rn->failed_for = (struct migration *)ev->migration;
+	free(rn->failed.msg);
+	free(rn->failed.sql);
+	rn->failed.msg = xstrdup(ev->message ? ev->message : "failed");
+	rn->failed.sql = ev->sql ? xstrdup(ev->sql) : NULL;
+	rn->failed.line = ev->line;
+	rn->failed.index = ev->index;
+	rn->failed.position = ev->position;
+	rn->failed.migration = (struct migration *)ev->migration;
 }
 
 static void run_on_event(void *ctx, const struct run_event *ev)
@@ -274,7 +274,7 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		run_log(rn, "statement %zu done in %lld ms", ev->index + 1,
 		        (long long)ev->elapsed_ms);
 		run_blockers_clear(rn);
-		rn->confirmed = false;
+		rn->confirm.given = false;
 		break;
 	case RUN_EV_LOCK_WAIT:
 		rn->retries = ev->attempt - 1;
@@ -289,8 +289,8 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		                  xasprintf("%s %s %s in %lld ms", glyph->applied, label,
 		                            ev->direction == RUN_UP ? "applied" : "rolled back",
 		                            (long long)ev->elapsed_ms));
-		free(rn->failed_msg);
-		rn->failed_msg = NULL;
+		free(rn->failed.msg);
+		rn->failed.msg = NULL;
 		break;
 	case RUN_EV_FAILED:
 	case RUN_EV_CANCELLED:
@@ -306,7 +306,7 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		break;
 	case RUN_EV_UNDONE:
 		run_log(rn, "statement %zu undone (rolled back to its savepoint)", ev->index + 1);
-		rn->confirmed = false;
+		rn->confirm.given = false;
 		break;
 	case RUN_EV_NOTICE:
 		run_log(rn, "%s", ev->message ? ev->message : "");
@@ -321,13 +321,13 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 
 static void run_release(struct run *rn)
 {
-	if (rn->watch)
+	if (rn->watch.session)
 		run_watch_drain(rn);
 	run_blockers_clear(rn);
 	risk_file_report_clear(&rn->risk);
-	activity_facts_clear(&rn->facts);
-	catalog_free(&rn->cat);
-	session_close(&rn->watch);
+	activity_facts_clear(&rn->watch.facts);
+	catalog_free(&rn->watch.cat);
+	session_close(&rn->watch.session);
 	rn->risk_for = NULL;
 }
 
@@ -343,18 +343,18 @@ void run_free(struct app *app)
 	run_release(rn);
 	strvec_clear(&rn->log);
 	strvec_clear(&rn->done);
-	strvec_clear(&rn->group_ok);
-	strvec_clear(&rn->group_typed);
-	for (size_t i = 0; i < rn->n_results; i++)
-		free(rn->results[i].msg);
-	free(rn->results);
-	free(rn->queue);
+	strvec_clear(&rn->group.ok);
+	strvec_clear(&rn->group.typed);
+	for (size_t i = 0; i < rn->group.n_results; i++)
+		free(rn->group.results[i].msg);
+	free(rn->group.results);
+	free(rn->group.queue);
 	free(rn->to);
 	free(rn->outcome);
 	free(rn->abandoned);
-	free(rn->failed_msg);
-	free(rn->failed_sql);
-	free(rn->facts_error);
+	free(rn->failed.msg);
+	free(rn->failed.sql);
+	free(rn->watch.facts_error);
 	free(rn->title);
 	free(rn);
 	app->run = NULL;
@@ -409,10 +409,10 @@ static struct run *run_new(struct app *app, enum job_kind kind, const char *to, 
 	struct run *rn = xcalloc(1, sizeof *rn);
 	strvec_init(&rn->log);
 	strvec_init(&rn->done);
-	strvec_init(&rn->group_ok);
-	strvec_init(&rn->group_typed);
+	strvec_init(&rn->group.ok);
+	strvec_init(&rn->group.typed);
 	risk_file_report_init(&rn->risk);
-	activity_facts_init(&rn->facts);
+	activity_facts_init(&rn->watch.facts);
 	rn->jo.kind = kind;
 	rn->to = to ? xstrdup(to) : NULL;
 	rn->title = xstrdup(title);
@@ -429,9 +429,9 @@ static void run_group_next(struct app *app);
 /* A tenant's line in a group's summary (msg is copied). */
 static void run_add_result(struct run *rn, struct run_result res)
 {
-	XGROW(rn->results, rn->cap_results, rn->n_results + 1);
+	XGROW(rn->group.results, rn->group.cap_results, rn->group.n_results + 1);
 	res.msg = xstrdup(res.msg ? res.msg : "");
-	rn->results[rn->n_results++] = res;
+	rn->group.results[rn->group.n_results++] = res;
 }
 
 /* The job ended: say how, record it for a group, and let go of the tenant. */
@@ -460,9 +460,9 @@ static void run_job_done(struct app *app)
 		                        rn->jo.kind == JOB_UP ? "up" : "down");
 	else
 		rn->outcome = xstrdup(err.msg ? err.msg : "failed");
-	if (!rn->failed_msg || strcmp(rn->failed_msg, rn->outcome) != 0)
+	if (!rn->failed.msg || strcmp(rn->failed.msg, rn->outcome) != 0)
 		run_log(rn, "%s", rn->outcome);
-	if (rn->group)
+	if (rn->group.active)
 		run_add_result(rn, (struct run_result){.tenant = rn->tenant, .rc = rn->rc,
 		                                       .msg = rn->outcome, .done = ran,
 		                                       .planned = planned, .ran = true});
@@ -474,7 +474,7 @@ static void run_job_done(struct app *app)
 	app->hint_dirty = true;
 	app_reload_status(app);
 	app_message(app, rn->rc != PGSTEP_EXIT_OK && !rn->discarded, "%s", rn->outcome);
-	if (rn->group)
+	if (rn->group.active)
 		run_group_next(app);
 }
 
@@ -505,10 +505,10 @@ static bool run_group_confirmed(const struct run *rn, const struct migration *m,
 {
 	char *key = run_group_key(m, i);
 	bool found = false;
-	for (size_t k = 0; k < rn->group_ok.n && !found; k++)
-		if (strcmp(rn->group_ok.items[k], key) == 0) {
+	for (size_t k = 0; k < rn->group.ok.n && !found; k++)
+		if (strcmp(rn->group.ok.items[k], key) == 0) {
 			found = true;
-			*typed = rn->group_typed.items[k];
+			*typed = rn->group.typed.items[k];
 		}
 	free(key);
 	return found;
@@ -536,7 +536,7 @@ void run_drive(struct app *app)
 		run_analyse(app, m);
 		struct run_position pos;
 		runner_position(r, &pos);
-		if (pos.pause == RUN_PAUSE_FAILED && rn->group && rn->auto_run) {
+		if (pos.pause == RUN_PAUSE_FAILED && rn->group.active && rn->auto_run) {
 			/* A group does not wait on one tenant: its failure is rolled
 			 * back and recorded, and the group stops or goes on as chosen. */
 			free(rn->abandoned);
@@ -556,15 +556,15 @@ void run_drive(struct app *app)
 		if (pos.pause == RUN_PAUSE_STATEMENT) {
 			struct risk_confirm c;
 			const char *typed = NULL;
-			if (!(rn->confirmed && rn->confirmed_for == m &&
-			      rn->confirmed_index == pos.index) &&
+			if (!(rn->confirm.given && rn->confirm.given_for == m &&
+			      rn->confirm.given_index == pos.index) &&
 			    run_needs_confirm(rn, m, pos.index, &c)) {
 				if (!run_group_confirmed(rn, m, pos.index, &typed)) {
 					run_confirm_open(app, pos.index);
 					return;
 				}
 				/* Confirmed for the whole group: recorded on this tenant too. */
-				rn->confirm_index = pos.index;
+				rn->confirm.index = pos.index;
 				run_journal_answer(app, true, typed);
 				run_log(rn, "statement %zu confirmed for every tenant of the group",
 				        pos.index + 1);
@@ -599,7 +599,7 @@ static void run_confirm_body(struct app *app)
 	if (!d || d->kind != DLG_CONFIRM_STATEMENT || !m)
 		return;
 	const struct migration_section *sec = run_section(rn, m);
-	size_t i = rn->confirm_index;
+	size_t i = rn->confirm.index;
 	const struct statement *st = &sec->stmts.items[i];
 	const struct risk_stmt *rs = run_risk_stmt(rn, m, i);
 	struct risk_confirm c;
@@ -619,7 +619,7 @@ static void run_confirm_body(struct app *app)
 	if (!rel && c.finding && c.finding->relation)
 		rel = c.finding->relation;
 	size_t own = rel ? run_own_lock(rn, m, i, rel) : 0;
-	const struct activity_relation *a = rel ? activity_find(&rn->facts, rel) : NULL;
+	const struct activity_relation *a = rel ? activity_find(&rn->watch.facts, rel) : NULL;
 	if (own) {
 		doc_add(&d->body, ROLE_DIM,
 		        "  this migration holds ACCESS EXCLUSIVE on it since statement %zu: no one "
@@ -634,9 +634,9 @@ static void run_confirm_body(struct app *app)
 			doc_add(&d->body, ROLE_NORMAL, "  %s: %s, rows unknown (not analyzed)", rel,
 			        bytes);
 		free(bytes);
-		if (rn->facts_own)
+		if (rn->watch.facts_own)
 			doc_add(&d->body, ROLE_DIM, "  this migration already holds %s on it",
-			        risk_lock_name(rn->facts_own));
+			        risk_lock_name(rn->watch.facts_own));
 		if (!a->n_sessions)
 			doc_add(&d->body, ROLE_OK, "%s",
 			        "  no other session holds or waits for a lock on it");
@@ -652,9 +652,9 @@ static void run_confirm_body(struct app *app)
 			if (blocks)
 				doc_span(l, 2, 8, ROLE_RISK_HIGH);
 		}
-	} else if (rel && rn->facts_error) {
-		doc_add(&d->body, ROLE_MSG_ERROR, "  facts of %s: %s", rel, rn->facts_error);
-	} else if (rel && !rn->watch) {
+	} else if (rel && rn->watch.facts_error) {
+		doc_add(&d->body, ROLE_MSG_ERROR, "  facts of %s: %s", rel, rn->watch.facts_error);
+	} else if (rel && !rn->watch.session) {
 		doc_add(&d->body, ROLE_DIM, "  no live facts (no second session)");
 	}
 	doc_add(&d->body, ROLE_NORMAL, "lock_timeout %lld ms, then retried up to %d times",
@@ -691,10 +691,10 @@ static void run_confirm_open(struct app *app, size_t index)
 	struct migration *m = run_migration(rn);
 	struct risk_confirm c;
 	risk_stmt_confirm(run_risk_stmt(rn, m, index), &c);
-	rn->confirm_index = index;
+	rn->confirm.index = index;
 	static const char *const buttons[] = {"Cancel", "Run it",
 	                                      "Run it here and on the other tenants"};
-	bool others = rn->group && rn->qpos < rn->n_queue;
+	bool others = rn->group.active && rn->group.qpos < rn->group.n_queue;
 	char title[200];
 	snprintf(title, sizeof title, "Confirm statement %zu on %s", index + 1,
 	         run_tenant(app)->name);
@@ -715,14 +715,14 @@ static void run_journal_answer(struct app *app, bool yes, const char *typed)
 		return;
 	const struct migration_section *sec = run_section(rn, m);
 	struct risk_confirm c;
-	risk_stmt_confirm(run_risk_stmt(rn, m, rn->confirm_index), &c);
+	risk_stmt_confirm(run_risk_stmt(rn, m, rn->confirm.index), &c);
 	struct strbuf sb;
 	struct json j;
 	strbuf_init(&sb);
 	json_init(&j, &sb);
 	json_begin_object(&j);
-	json_kv_int(&j, "statement", (int64_t)rn->confirm_index + 1);
-	json_kv_string(&j, "sql", sec->stmts.items[rn->confirm_index].sql);
+	json_kv_int(&j, "statement", (int64_t)rn->confirm.index + 1);
+	json_kv_string(&j, "sql", sec->stmts.items[rn->confirm.index].sql);
 	if (c.lock_relation) {
 		json_kv_string(&j, "lock", risk_lock_sql_name(c.lock_mode));
 		json_kv_string(&j, "relation", c.lock_relation);
@@ -753,24 +753,24 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 			return;
 		run_journal_answer(app, button >= 1, typed);
 		if (button == 2) {
-			strvec_push_owned(&rn->group_ok,
-			                  run_group_key(run_migration(rn), rn->confirm_index));
-			strvec_push(&rn->group_typed, typed);
+			strvec_push_owned(&rn->group.ok,
+			                  run_group_key(run_migration(rn), rn->confirm.index));
+			strvec_push(&rn->group.typed, typed);
 		}
 		if (button == 0) {
 			rn->auto_run = false;
 			run_log(rn, "statement %zu not run: cancelled at the confirmation",
-			        rn->confirm_index + 1);
+			        rn->confirm.index + 1);
 			app_message(app, false,
 			            "statement %zu not run; x asks again, B rolls back the migration",
-			            rn->confirm_index + 1);
+			            rn->confirm.index + 1);
 			app->panes[PANE_DETAIL].dirty = true;
 			return;
 		}
-		rn->confirmed = true;
-		rn->confirmed_for = run_migration(rn);
-		rn->confirmed_index = rn->confirm_index;
-		run_log(rn, "statement %zu confirmed%s%s", rn->confirm_index + 1,
+		rn->confirm.given = true;
+		rn->confirm.given_for = run_migration(rn);
+		rn->confirm.given_index = rn->confirm.index;
+		run_log(rn, "statement %zu confirmed%s%s", rn->confirm.index + 1,
 		        *typed ? " by typing " : "", typed);
 		runner_next(job_runner(rn->job));
 		run_drive(app);
@@ -822,18 +822,18 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 static void run_start_group(struct app *app, bool go_on)
 {
 	struct run *rn = app->run;
-	rn->group = true;
-	rn->go_on = go_on;
-	rn->qpos = 0;
+	rn->group.active = true;
+	rn->group.go_on = go_on;
+	rn->group.qpos = 0;
 	run_group_next(app);
 }
 
 static void run_group_next(struct app *app)
 {
 	struct run *rn = app->run;
-	bool stop = !rn->go_on && rn->n_results && rn->results[rn->n_results - 1].rc != 0;
-	while (rn->qpos < rn->n_queue) {
-		size_t ti = rn->queue[rn->qpos++];
+	bool stop = !rn->group.go_on && rn->group.n_results && rn->group.results[rn->group.n_results - 1].rc != 0;
+	while (rn->group.qpos < rn->group.n_queue) {
+		size_t ti = rn->group.queue[rn->group.qpos++];
 		if (stop) {
 			run_add_result(rn, (struct run_result){
 			                       .tenant = ti, .rc = PGSTEP_EXIT_FAILED,
@@ -843,7 +843,7 @@ static void run_group_next(struct app *app)
 		if (!run_open_job(app, ti)) {
 			run_add_result(rn, (struct run_result){
 			                       .tenant = ti, .rc = rn->rc, .msg = rn->outcome, .ran = true});
-			stop = !rn->go_on;
+			stop = !rn->group.go_on;
 			continue;
 		}
 		rn->auto_run = true;
@@ -851,14 +851,14 @@ static void run_group_next(struct app *app)
 		return;
 	}
 	size_t ok = 0;
-	for (size_t i = 0; i < rn->n_results; i++)
-		ok += rn->results[i].rc == 0;
+	for (size_t i = 0; i < rn->group.n_results; i++)
+		ok += rn->group.results[i].rc == 0;
 	free(rn->outcome);
-	rn->outcome = xasprintf("group apply: %zu of %zu tenants succeeded", ok, rn->n_results);
+	rn->outcome = xasprintf("group apply: %zu of %zu tenants succeeded", ok, rn->group.n_results);
 	rn->finished = true;
-	rn->rc = ok == rn->n_results ? PGSTEP_EXIT_OK : PGSTEP_EXIT_FAILED;
+	rn->rc = ok == rn->group.n_results ? PGSTEP_EXIT_OK : PGSTEP_EXIT_FAILED;
 	rn->discarded = false;
-	app_message(app, ok < rn->n_results, "%s", rn->outcome);
+	app_message(app, ok < rn->group.n_results, "%s", rn->outcome);
 	run_log(rn, "%s", rn->outcome);
 	app->panes[PANE_DETAIL].dirty = true;
 }
@@ -1153,10 +1153,10 @@ static void run_group(struct app *app, const char *arg)
 	if (arg && *arg && !(m = run_target(app, arg)))
 		return;
 	struct run *rn = run_new(app, JOB_UP, m ? m->version.text : NULL, "group apply");
-	rn->queue = xcalloc(k, sizeof *rn->queue);
+	rn->group.queue = xcalloc(k, sizeof *rn->group.queue);
 	for (size_t i = 0; i < n; i++)
 		if (app->marked[i])
-			rn->queue[rn->n_queue++] = i;
+			rn->group.queue[rn->group.n_queue++] = i;
 	char title[200];
 	snprintf(title, sizeof title, "Apply %s%s to %zu tenant%s, one after another?",
 	         m ? "up to " : "every pending migration", m ? migration_label(m) : "", k,
@@ -1164,9 +1164,9 @@ static void run_group(struct app *app, const char *arg)
 	static const char *const buttons[] = {"Cancel", "Stop at the first failure",
 	                                      "Go on after a failure"};
 	struct dialog *d = dialog_open(app, DLG_GROUP, title, buttons, 3, NULL);
-	for (size_t i = 0; i < rn->n_queue; i++) {
-		const struct tenant_status *ts = app_tenant_status(app, rn->queue[i]);
-		doc_add(&d->body, ROLE_NORMAL, "  %s  %s", app->eng.tenants.items[rn->queue[i]]->name,
+	for (size_t i = 0; i < rn->group.n_queue; i++) {
+		const struct tenant_status *ts = app_tenant_status(app, rn->group.queue[i]);
+		doc_add(&d->body, ROLE_NORMAL, "  %s  %s", app->eng.tenants.items[rn->group.queue[i]]->name,
 		        ts ? tstate_name(ts->state) : "loading");
 	}
 }
@@ -1223,7 +1223,7 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 		if (pos.pause == RUN_PAUSE_STATEMENT || pos.pause == RUN_PAUSE_FAILED) {
 			struct migration *m = run_migration(rn);
 			struct risk_confirm c;
-			if (!(rn->confirmed && rn->confirmed_for == m && rn->confirmed_index == pos.index) &&
+			if (!(rn->confirm.given && rn->confirm.given_for == m && rn->confirm.given_index == pos.index) &&
 			    run_needs_confirm(rn, m, pos.index, &c)) {
 				run_confirm_open(app, pos.index);
 				return;
@@ -1323,10 +1323,10 @@ size_t run_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout)
 		if (t > 200 || t < 0)
 			t = 200;
 	}
-	if (rn->watch && rn->watch_busy && n < cap)
-		fds[n++] = (struct pollfd){.fd = session_socket(rn->watch), .events = POLLIN};
+	if (rn->watch.session && rn->watch.busy && n < cap)
+		fds[n++] = (struct pollfd){.fd = session_socket(rn->watch.session), .events = POLLIN};
 	if (app->dialog && app->dialog->kind == DLG_CONFIRM_STATEMENT) {
-		int64_t left = rn->facts_next_ms - run_now_ms();
+		int64_t left = rn->watch.facts_next_ms - run_now_ms();
 		int ft = left > 0 ? (int)left : 0;
 		t = t < 0 || ft < t ? ft : t;
 	}
@@ -1341,7 +1341,7 @@ void run_poll(struct app *app, const struct pollfd *fds, size_t nfds)
 	if (!rn || !rn->job)
 		return;
 	for (size_t i = 0; i < nfds; i++)
-		if (rn->watch && rn->watch_busy && fds[i].fd == session_socket(rn->watch) &&
+		if (rn->watch.session && rn->watch.busy && fds[i].fd == session_socket(rn->watch.session) &&
 		    fds[i].revents)
 			run_watch_read(app);
 	if (rn->st == RUN_WAIT_SOCKET || rn->st == RUN_WAIT_TIMER)
@@ -1357,13 +1357,13 @@ void run_poll(struct app *app, const struct pollfd *fds, size_t nfds)
 			app->panes[PANE_DETAIL].dirty = true;
 	}
 	if (app->dialog && app->dialog->kind == DLG_CONFIRM_STATEMENT &&
-	    run_now_ms() >= rn->facts_next_ms) {
+	    run_now_ms() >= rn->watch.facts_next_ms) {
 		struct migration *m = run_migration(rn);
-		const char *rel = m ? run_confirm_relation(rn, m, rn->confirm_index) : NULL;
-		if (rel && !run_own_lock(rn, m, rn->confirm_index, rel))
+		const char *rel = m ? run_confirm_relation(rn, m, rn->confirm.index) : NULL;
+		if (rel && !run_own_lock(rn, m, rn->confirm.index, rel))
 			run_facts_refresh(app, rel);
 		else
-			rn->facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
+			rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
 		run_confirm_body(app);
 	}
 }

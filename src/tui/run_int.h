@@ -26,6 +26,48 @@ struct run_result {
 	bool ran; /* false: skipped after a failure */
 };
 
+/* The watch session: a read-only look at the tenant while the job runs
+ * (run_watch.c). */
+struct run_watch {
+	struct session *session;
+	struct catalog *cat;
+	bool busy;
+	int64_t next_ms;
+	struct activity_session *blockers; /* who the running statement waits for */
+	size_t n_blockers;
+	struct activity_facts facts;       /* the confirmation's relation */
+	char *facts_error;
+	enum risk_lock facts_own; /* what the job's own session holds on it */
+	int64_t facts_next_ms;
+};
+
+/* The statement being confirmed, and the one confirmed (run_confirm.c). */
+struct run_confirm {
+	size_t index;
+	bool given;
+	struct migration *given_for;
+	size_t given_index;
+};
+
+/* The last failure: its statement (a copy: the migration may be gone). */
+struct run_failure {
+	char *msg, *sql;
+	int line, position;
+	size_t index;
+	struct migration *migration;
+};
+
+/* A group apply: tenants in order, and what became of each. */
+struct run_group {
+	bool active, go_on;
+	size_t *queue, n_queue, qpos;
+	struct run_result *results;
+	size_t n_results, cap_results;
+	/* Statements confirmed for every tenant ("version#index"), and what
+	 * was typed for each. */
+	struct strvec ok, typed;
+};
+
 struct run {
 	char *title;            /* owned: "apply", "step", "down", ... */
 	struct job *job;        /* NULL once ended */
@@ -41,46 +83,17 @@ struct run {
 	enum pgstep_exit rc;
 	char *outcome;          /* owned: how the last job ended */
 	struct strvec done;     /* "applied 004 ... in 12 ms" of this job */
+	int retries;            /* lock retries of the running migration */
+	struct strvec log;
 
 	/* The current migration's analysis (the tenant's schema, the catalogue). */
 	struct migration *risk_for;
 	struct risk_file_report risk;
 
-	/* The statement being confirmed, and the one confirmed. */
-	size_t confirm_index;
-	bool confirmed;
-	struct migration *confirmed_for;
-	size_t confirmed_index;
-
-	/* The last failure: its statement (a copy: the migration may be gone). */
-	char *failed_msg, *failed_sql;
-	int failed_line, failed_position;
-	size_t failed_index;
-	struct migration *failed_for;
-	int retries;
-
-	/* The watch session: a read-only look at the tenant while the job runs. */
-	struct session *watch;
-	struct catalog *cat;
-	bool watch_busy;
-	int64_t watch_next_ms;
-	struct activity_session *blockers; /* who the running statement waits for */
-	size_t n_blockers;
-	struct activity_facts facts;       /* the confirmation's relation */
-	char *facts_error;
-	enum risk_lock facts_own; /* what the job's own session holds on it */
-	int64_t facts_next_ms;
-
-	struct strvec log;
-
-	/* A group apply: tenants in order, and what became of each. */
-	bool group, go_on;
-	size_t *queue, n_queue, qpos;
-	struct run_result *results;
-	size_t n_results, cap_results;
-	/* Statements confirmed for every tenant ("version#index"), and what
-	 * was typed for each. */
-	struct strvec group_ok, group_typed;
+	struct run_confirm confirm;
+	struct run_failure failed;
+	struct run_watch watch;
+	struct run_group group;
 };
 
 int64_t run_now_ms(void);
