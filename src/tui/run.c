@@ -7,7 +7,9 @@
  * relation that existed before the migration, that has an error-level
  * finding or that can lose data waits for a confirmation (dialog.c), whose
  * facts come from a second, read-only session ("watch"), which also shows
- * who a waiting statement waits for. */
+ * who a waiting statement waits for. This file starts, drives and ends
+ * runs; run_watch.c is the second session, run_confirm.c the confirmation
+ * and the run's dialogs, run_actions.c the actions, run_view.c the view. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,7 +19,6 @@
 
 #include "pgstep/catalog.h"
 #include "pgstep/job.h"
-#include "pgstep/json.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/session.h"
 #include "pgstep/strvec.h"
@@ -25,14 +26,7 @@
 #include "run_int.h"
 #include "tui_int.h"
 
-/* The watch session looks; it never queues behind a lock for long. */
-#define WATCH_LOCK_TIMEOUT_MS      300
-#define WATCH_STATEMENT_TIMEOUT_MS 3000
-#define WATCH_BLOCKERS_EVERY_MS    500
-#define WATCH_FACTS_EVERY_MS       1000
-/* A statement shorter than this never shows a wait. */
-#define RUN_WAIT_SHOWN_MS 200
-#define RUN_LOG_KEEP      200
+#define RUN_LOG_KEEP 200
 
 int64_t run_now_ms(void)
 {
@@ -55,7 +49,7 @@ void run_log(struct run *rn, const char *fmt, ...)
 	strvec_push_owned(&rn->log, line);
 }
 
-static struct tenant *run_tenant(const struct app *app)
+struct tenant *run_tenant(const struct app *app)
 {
 	return app->eng.tenants.items[app->run->tenant];
 }
@@ -123,118 +117,6 @@ size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto
 				return i + 1;
 	}
 	return 0;
-}
-
-/* ---- the watch session -------------------------------------------------------- */
-
-static void run_watch_open(struct app *app)
-{
-	struct run *rn = app->run;
-	struct pgstep_error err = {0};
-	rn->watch.session = plan_risk_session(run_tenant(app), WATCH_LOCK_TIMEOUT_MS,
-	                              WATCH_STATEMENT_TIMEOUT_MS, &err);
-	if (rn->watch.session)
-		rn->watch.cat = catalog_new(rn->watch.session, run_tenant(app)->schema);
-	else
-		run_log(rn, "no second session for live facts: %s", err.msg);
-	error_clear(&err);
-}
-
-/* Wait for the watch session's query in flight (short: it has timeouts). */
-static void run_watch_drain(struct run *rn)
-{
-	while (rn->watch.session && rn->watch.busy) {
-		PGresult *res = NULL;
-		struct pgstep_error err = {0};
-		if (session_consume_result(rn->watch.session, &res, &err)) {
-			PQclear(res);
-			rn->watch.busy = false;
-		} else {
-			struct pollfd p = {.fd = session_socket(rn->watch.session), .events = POLLIN};
-			poll(&p, 1, 100);
-		}
-		error_clear(&err);
-	}
-}
-
-static void run_blockers_clear(struct run *rn)
-{
-	activity_sessions_free(&rn->watch.blockers, &rn->watch.n_blockers);
-}
-
-/* While a statement runs: ask every so often who it waits for. */
-static void run_watch_tick(struct run *rn, const struct run_position *pos)
-{
-	if (!rn->watch.session || rn->watch.busy || !pos->in_flight || pos->elapsed_ms < RUN_WAIT_SHOWN_MS ||
-	    run_now_ms() < rn->watch.next_ms)
-		return;
-	char pid[16];
-	snprintf(pid, sizeof pid, "%d", job_backend_pid(rn->job));
-	const char *params[1] = {pid};
-	struct pgstep_error err = {0};
-	if (session_send_params(rn->watch.session, activity_blockers_sql, 1, params, &err))
-		rn->watch.busy = true;
-	error_clear(&err);
-	rn->watch.next_ms = run_now_ms() + WATCH_BLOCKERS_EVERY_MS;
-}
-
-static void run_watch_read(struct app *app)
-{
-	struct run *rn = app->run;
-	PGresult *res = NULL;
-	struct pgstep_error err = {0};
-	if (!session_consume_result(rn->watch.session, &res, &err)) {
-		error_clear(&err);
-		return;
-	}
-	rn->watch.busy = false;
-	run_blockers_clear(rn);
-	if (res) {
-		activity_blockers_read(res, &rn->watch.blockers, &rn->watch.n_blockers);
-		PQclear(res);
-	}
-	error_clear(&err);
-	app->panes[PANE_DETAIL].dirty = true;
-}
-
-/* The dialog's facts about rel: size and rows, and who holds or waits for a
- * lock on it. Blocking, but short (the watch session's timeouts). */
-static void run_facts_refresh(struct app *app, const char *rel)
-{
-	struct run *rn = app->run;
-	activity_facts_clear(&rn->watch.facts);
-	activity_facts_init(&rn->watch.facts);
-	free(rn->watch.facts_error);
-	rn->watch.facts_error = NULL;
-	rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
-	if (!rn->watch.session || !rel)
-		return;
-	run_watch_drain(rn);
-	struct activity_relation *a = activity_add(&rn->watch.facts, rel);
-	uint32_t oid = 0;
-	struct pgstep_error err = {0};
-	if (!catalog_relation(rn->watch.cat, rel, &a->size) || !catalog_oid(rn->watch.cat, rel, &oid)) {
-		if (catalog_error(rn->watch.cat))
-			rn->watch.facts_error = xstrdup(catalog_error(rn->watch.cat));
-		return;
-	}
-	if (!activity_relation_load(rn->watch.session, oid, a, &err))
-		rn->watch.facts_error = xstrdup(err.msg);
-	error_clear(&err);
-	/* The job's own session is not someone in the way: say it apart. */
-	rn->watch.facts_own = RISK_LOCK_NONE;
-	int self = rn->job ? job_backend_pid(rn->job) : 0;
-	size_t k = 0;
-	for (size_t i = 0; i < a->n_sessions; i++) {
-		if (a->sessions[i].pid == self && self) {
-			if (a->sessions[i].mode > rn->watch.facts_own)
-				rn->watch.facts_own = a->sessions[i].mode;
-			activity_session_clear(&a->sessions[i]);
-			continue;
-		}
-		a->sessions[k++] = a->sessions[i];
-	}
-	a->n_sessions = k;
 }
 
 /* ---- observing the job ---------------------------------------------------------- */
@@ -368,7 +250,7 @@ bool run_busy(const struct app *app)
 }
 
 /* Open a job on tenant ti (blocking: connect, lock, plan). */
-static bool run_open_job(struct app *app, size_t ti)
+bool run_open_job(struct app *app, size_t ti)
 {
 	struct run *rn = app->run;
 	struct tenant *t = app->eng.tenants.items[ti];
@@ -403,7 +285,7 @@ static bool run_open_job(struct app *app, size_t ti)
 	return true;
 }
 
-static struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title)
+struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title)
 {
 	run_free(app);
 	struct run *rn = xcalloc(1, sizeof *rn);
@@ -480,11 +362,10 @@ static void run_job_done(struct app *app)
 
 /* ---- driving ---------------------------------------------------------------------- */
 
-static void run_confirm_open(struct app *app, size_t index);
 
 /* Whether statement i of the current migration must be confirmed. */
-static bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i,
-                              struct risk_confirm *c)
+bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i,
+                       struct risk_confirm *c)
 {
 	const struct risk_stmt *s = run_risk_stmt(rn, m, i);
 	if (!s)
@@ -495,7 +376,7 @@ static bool run_needs_confirm(const struct run *rn, struct migration *m, size_t 
 
 /* Group applies: a statement confirmed "on the other tenants too" is known
  * by its migration's version and its index. */
-static char *run_group_key(const struct migration *m, size_t i)
+char *run_group_key(const struct migration *m, size_t i)
 {
 	return xasprintf("%s#%zu", m->version.key, i);
 }
@@ -514,7 +395,6 @@ static bool run_group_confirmed(const struct run *rn, const struct migration *m,
 	return found;
 }
 
-static void run_journal_answer(struct app *app, bool yes, const char *typed);
 
 /* Step the job as far as it goes; in "run to the end", pass the pauses
  * that need nobody. */
@@ -574,252 +454,9 @@ void run_drive(struct app *app)
 	}
 }
 
-/* ---- the confirmation dialog ---------------------------------------------------- */
-
-static const char *lock_consequence(enum risk_lock mode)
-{
-	switch (mode) {
-	case RISK_LOCK_ACCESS_EXCLUSIVE:
-		return "blocks every read and write of it until the transaction ends";
-	case RISK_LOCK_EXCLUSIVE: return "blocks writes and locking reads; plain reads go on";
-	case RISK_LOCK_SHARE_ROW_EXCLUSIVE:
-	case RISK_LOCK_SHARE: return "blocks every write until the transaction ends; reads go on";
-	case RISK_LOCK_SHARE_UPDATE_EXCLUSIVE:
-		return "blocks other schema changes and VACUUM; reads and writes go on";
-	default: return "";
-	}
-}
-
-/* The dialog's text, built again whenever its facts are refreshed. */
-static void run_confirm_body(struct app *app)
-{
-	struct run *rn = app->run;
-	struct dialog *d = app->dialog;
-	struct migration *m = run_migration(rn);
-	if (!d || d->kind != DLG_CONFIRM_STATEMENT || !m)
-		return;
-	const struct migration_section *sec = run_section(rn, m);
-	size_t i = rn->confirm.index;
-	const struct statement *st = &sec->stmts.items[i];
-	const struct risk_stmt *rs = run_risk_stmt(rn, m, i);
-	struct risk_confirm c;
-	risk_stmt_confirm(rs, &c);
-	doc_clear(&d->body);
-	doc_add(&d->body, ROLE_NORMAL, "Statement %zu of %zu (line %d) of %s on %s:", i + 1,
-	        sec->stmts.n, st->line, migration_label(m), run_tenant(app)->name);
-	doc_add_sql(&d->body, st->sql, st->line);
-	doc_add(&d->body, ROLE_NORMAL, "%s", "");
-	if (c.lock_relation) {
-		struct doc_line *l =
-		    doc_add(&d->body, ROLE_NORMAL, "Lock %s on %s: %s", risk_lock_sql_name(c.lock_mode),
-		            c.lock_relation, lock_consequence(c.lock_mode));
-		doc_span(l, 5, 5 + strlen(risk_lock_sql_name(c.lock_mode)), ROLE_RISK_HIGH);
-	}
-	const char *rel = c.lock_relation;
-	if (!rel && c.finding && c.finding->relation)
-		rel = c.finding->relation;
-	size_t own = rel ? run_own_lock(rn, m, i, rel) : 0;
-	const struct activity_relation *a = rel ? activity_find(&rn->watch.facts, rel) : NULL;
-	if (own) {
-		doc_add(&d->body, ROLE_DIM,
-		        "  this migration holds ACCESS EXCLUSIVE on it since statement %zu: no one "
-		        "else can use it",
-		        own);
-	} else if (rel && a && a->size.exists) {
-		char *bytes = facts_bytes(a->size.bytes);
-		if (a->size.rows >= 0)
-			doc_add(&d->body, ROLE_NORMAL, "  %s: %s, about %lld rows", rel, bytes,
-			        (long long)a->size.rows);
-		else
-			doc_add(&d->body, ROLE_NORMAL, "  %s: %s, rows unknown (not analyzed)", rel,
-			        bytes);
-		free(bytes);
-		if (rn->watch.facts_own)
-			doc_add(&d->body, ROLE_DIM, "  this migration already holds %s on it",
-			        risk_lock_name(rn->watch.facts_own));
-		if (!a->n_sessions)
-			doc_add(&d->body, ROLE_OK, "%s",
-			        "  no other session holds or waits for a lock on it");
-		for (size_t k = 0; k < a->n_sessions; k++) {
-			const struct activity_session *s = &a->sessions[k];
-			bool blocks = c.lock_mode && activity_session_blocks(s, c.lock_mode);
-			struct doc_line *l = doc_add(
-			    &d->body, ROLE_NORMAL, "  %s pid %d %s %s %s, %s, transaction %llds: %s",
-			    blocks ? "BLOCKS" : "also", s->pid, s->user ? s->user : "?",
-			    s->granted ? "holds" : "waits for", risk_lock_name(s->mode),
-			    s->state ? s->state : "?", (long long)s->xact_age_s,
-			    s->query && *s->query ? s->query : "(no query)");
-			if (blocks)
-				doc_span(l, 2, 8, ROLE_RISK_HIGH);
-		}
-	} else if (rel && rn->watch.facts_error) {
-		doc_add(&d->body, ROLE_MSG_ERROR, "  facts of %s: %s", rel, rn->watch.facts_error);
-	} else if (rel && !rn->watch.session) {
-		doc_add(&d->body, ROLE_DIM, "  no live facts (no second session)");
-	}
-	doc_add(&d->body, ROLE_NORMAL, "lock_timeout %lld ms, then retried up to %d times",
-	        (long long)(m->lock_timeout_ms > 0 ? m->lock_timeout_ms
-	                                           : app->eng.cfg->lock_timeout_ms),
-	        app->eng.cfg->lock_retries);
-	if (rs && c.finding) {
-		doc_add(&d->body, ROLE_NORMAL, "%s", "");
-		struct doc_line *l =
-		    doc_add(&d->body, ROLE_NORMAL, "[%s] %s: %s",
-		            risk_word((int)c.finding->severity), c.finding->rule->id,
-		            c.finding->message ? c.finding->message : c.finding->rule->title);
-		doc_span(l, 1, 1 + strlen(risk_word((int)c.finding->severity)),
-		         risk_role((int)c.finding->severity));
-		if (c.finding->rule->alternative && *c.finding->rule->alternative)
-			doc_add(&d->body, ROLE_OK, "  instead: %s", c.finding->rule->alternative);
-	}
-	if (c.kind == RISK_CONFIRM_TYPED)
-		doc_add(&d->body, ROLE_RISK_HIGH, "%s", "This statement can lose data.");
-}
-
-static const char *run_confirm_relation(const struct run *rn, struct migration *m, size_t i)
-{
-	struct risk_confirm c;
-	risk_stmt_confirm(run_risk_stmt(rn, m, i), &c);
-	if (c.lock_relation)
-		return c.lock_relation;
-	return c.finding ? c.finding->relation : NULL;
-}
-
-static void run_confirm_open(struct app *app, size_t index)
-{
-	struct run *rn = app->run;
-	struct migration *m = run_migration(rn);
-	struct risk_confirm c;
-	risk_stmt_confirm(run_risk_stmt(rn, m, index), &c);
-	rn->confirm.index = index;
-	static const char *const buttons[] = {"Cancel", "Run it",
-	                                      "Run it here and on the other tenants"};
-	bool others = rn->group.active && rn->group.qpos < rn->group.n_queue;
-	char title[200];
-	snprintf(title, sizeof title, "Confirm statement %zu on %s", index + 1,
-	         run_tenant(app)->name);
-	dialog_open(app, DLG_CONFIRM_STATEMENT, title, buttons, others ? 3 : 2,
-	            c.kind == RISK_CONFIRM_TYPED ? c.typed_name : NULL);
-	run_facts_refresh(app, run_confirm_relation(rn, m, index));
-	run_confirm_body(app);
-}
-
-/* Record the answer in the event log (inside the open transaction: with the
- * migration when it commits, after it when not). */
-static void run_journal_answer(struct app *app, bool yes, const char *typed)
-{
-	struct run *rn = app->run;
-	struct runner *r = job_runner(rn->job);
-	struct migration *m = run_migration(rn);
-	if (!r || !m)
-		return;
-	const struct migration_section *sec = run_section(rn, m);
-	struct risk_confirm c;
-	risk_stmt_confirm(run_risk_stmt(rn, m, rn->confirm.index), &c);
-	struct strbuf sb;
-	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_kv_int(&j, "statement", (int64_t)rn->confirm.index + 1);
-	json_kv_string(&j, "sql", sec->stmts.items[rn->confirm.index].sql);
-	if (c.lock_relation) {
-		json_kv_string(&j, "lock", risk_lock_sql_name(c.lock_mode));
-		json_kv_string(&j, "relation", c.lock_relation);
-	}
-	if (c.finding)
-		json_kv_string(&j, "rule", c.finding->rule->id);
-	if (c.kind == RISK_CONFIRM_TYPED)
-		json_kv_string(&j, "typed", typed);
-	json_end_object(&j);
-	char *detail = strbuf_detach(&sb);
-	struct pgstep_error err = {0};
-	if (!runner_journal(r, yes ? "confirm" : "decline", detail, &err))
-		app_message(app, true, "%s", err.msg);
-	error_clear(&err);
-	free(detail);
-}
-
-/* ---- dialogs answered --------------------------------------------------------------- */
-
-static void run_start_group(struct app *app, bool go_on);
-
-void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const char *typed)
-{
-	struct run *rn = app->run;
-	switch (kind) {
-	case DLG_CONFIRM_STATEMENT:
-		if (!rn || !rn->job)
-			return;
-		run_journal_answer(app, button >= 1, typed);
-		if (button == 2) {
-			strvec_push_owned(&rn->group.ok,
-			                  run_group_key(run_migration(rn), rn->confirm.index));
-			strvec_push(&rn->group.typed, typed);
-		}
-		if (button == 0) {
-			rn->auto_run = false;
-			run_log(rn, "statement %zu not run: cancelled at the confirmation",
-			        rn->confirm.index + 1);
-			app_message(app, false,
-			            "statement %zu not run; x asks again, B rolls back the migration",
-			            rn->confirm.index + 1);
-			app->panes[PANE_DETAIL].dirty = true;
-			return;
-		}
-		rn->confirm.given = true;
-		rn->confirm.given_for = run_migration(rn);
-		rn->confirm.given_index = rn->confirm.index;
-		run_log(rn, "statement %zu confirmed%s%s", rn->confirm.index + 1,
-		        *typed ? " by typing " : "", typed);
-		runner_next(job_runner(rn->job));
-		run_drive(app);
-		return;
-	case DLG_CONFIRM_PLAN:
-		if (!rn || !rn->job)
-			return;
-		if (button != 1) {
-			run_log(rn, "%s", "not started");
-			app_message(app, false, "%s", "nothing was run");
-			run_free(app);
-			screen_mark_all(app);
-			return;
-		}
-		rn->auto_run = true;
-		run_drive(app);
-		return;
-	case DLG_CHOOSE_DOWN:
-		if (button == 0 || !rn) {
-			run_free(app);
-			app_message(app, false, "%s", "nothing was rolled back");
-			screen_mark_all(app);
-			return;
-		}
-		rn->jo.use_file = button == 2;
-		if (run_open_job(app, app->tenant_sel))
-			run_drive(app);
-		return;
-	case DLG_GROUP:
-		if (button == 0 || !rn) {
-			run_free(app);
-			app_message(app, false, "%s", "nothing was run");
-			screen_mark_all(app);
-			return;
-		}
-		run_start_group(app, button == 2);
-		return;
-	case DLG_QUIT:
-		if (button == 1) {
-			app->quit = true;
-			app->exit_code = PGSTEP_EXIT_OK;
-		}
-		return;
-	}
-}
-
 /* ---- group apply --------------------------------------------------------------------- */
 
-static void run_start_group(struct app *app, bool go_on)
+void run_start_group(struct app *app, bool go_on)
 {
 	struct run *rn = app->run;
 	rn->group.active = true;
@@ -861,449 +498,6 @@ static void run_group_next(struct app *app)
 	app_message(app, ok < rn->group.n_results, "%s", rn->outcome);
 	run_log(rn, "%s", rn->outcome);
 	app->panes[PANE_DETAIL].dirty = true;
-}
-
-/* ---- actions ------------------------------------------------------------------------- */
-
-/* The selected tenant's entry for each migration is known (fetched). While
- * it is being read (just after start, or after a run) the action waits for
- * it and runs when it is in, rather than asking to be pressed again. */
-static bool run_status_known(struct app *app, enum action a, const char *arg)
-{
-	const char *why = NULL;
-	if (app_fetched(app, &why))
-		return true;
-	if (why && strcmp(why, "loading") == 0) {
-		app->deferred = a;
-		free(app->deferred_arg);
-		app->deferred_arg = arg ? xstrdup(arg) : NULL;
-		app_message(app, false, "reading the state of %s%s", app_tenant(app)->name,
-		            glyph->ellipsis);
-		return false;
-	}
-	app_message(app, true, "the state of %s cannot be read: %s", app_tenant(app)->name,
-	            why ? why : "unknown");
-	return false;
-}
-
-static const struct mig_status *run_status_of(struct app *app, const struct migration *m)
-{
-	for (size_t i = 0; i < app->n_lookup; i++)
-		if (app_set_item(app, i) == m)
-			return app->lookup[i];
-	return NULL;
-}
-
-static bool pending_state(enum mstate s)
-{
-	return s == MSTATE_PENDING || s == MSTATE_FAILED || s == MSTATE_ROLLED_BACK;
-}
-
-/* The first pending migration of the selected tenant, or NULL. */
-static struct migration *run_next_pending(struct app *app)
-{
-	for (size_t i = 0; i < app->n_lookup; i++) {
-		struct migration *m = app_set_item(app, i);
-		if (!m->archived && app->lookup[i] && pending_state(app->lookup[i]->state))
-			return m;
-	}
-	return NULL;
-}
-
-static struct migration *run_target(struct app *app, const char *arg)
-{
-	if (arg && *arg) {
-		struct migration *m = migset_find(app->eng.set, arg);
-		if (!m)
-			app_message(app, true, "no migration %s", arg);
-		return m;
-	}
-	return app_selected_migration(app);
-}
-
-static bool run_may_start(struct app *app)
-{
-	if (run_busy(app)) {
-		app_message(app, true, "a run is open on %s: finish it first (B rolls it back)",
-		            run_tenant(app)->name);
-		return false;
-	}
-	return true;
-}
-
-/* The plan of the job just opened, for the one confirm of apply and down-to. */
-static void run_plan_dialog(struct app *app, const char *verb)
-{
-	struct run *rn = app->run;
-	size_t n = job_count(rn->job);
-	char title[200];
-	snprintf(title, sizeof title, "%s %zu migration%s %s %s?", verb, n, n == 1 ? "" : "s",
-	         rn->jo.kind == JOB_UP ? "to" : "of", run_tenant(app)->name);
-	static const char *const apply[] = {"Cancel", "Apply"};
-	static const char *const back[] = {"Cancel", "Roll back"};
-	struct dialog *d = dialog_open(app, DLG_CONFIRM_PLAN, title,
-	                               rn->jo.kind == JOB_UP ? apply : back, 2, NULL);
-	for (size_t i = 0; i < n; i++) {
-		bool stored = false;
-		struct migration *m = job_migration(rn->job, i, &stored);
-		struct risk_file_report rep;
-		risk_file_report_init(&rep);
-		struct risk_options ro;
-		plan_risk_options(&app->eng, run_tenant(app), NULL, NULL, &ro);
-		risk_analyze_migration(m, &ro, &rep);
-		int worst = risk_report_worst(rn->jo.kind == JOB_UP ? &rep.up : &rep.down);
-		const struct migration_section *sec = run_section(rn, m);
-		struct doc_line *l =
-		    doc_add(&d->body, ROLE_NORMAL, "%2zu. %-40s %-6s %zu statement%s%s", i + 1,
-		            migration_label(m), risk_word(worst), sec->stmts.n,
-		            sec->stmts.n == 1 ? "" : "s", stored ? ", down stored at apply time" : "");
-		doc_span(l, 45, 51, risk_role(worst));
-		risk_file_report_clear(&rep);
-	}
-	doc_add(&d->body, ROLE_NORMAL, "%s", "");
-	doc_add(&d->body, ROLE_DIM, "%s",
-	        "Statements that lock existing tables, or can lose data, are confirmed one by one.");
-}
-
-static void run_apply(struct app *app, enum action a, const char *arg)
-{
-	if (!run_may_start(app) || !run_status_known(app, a, arg))
-		return;
-	struct migration *target = NULL;
-	if (a == ACT_APPLY) {
-		target = run_next_pending(app);
-		if (!target) {
-			app_message(app, false, "%s has nothing pending", app_tenant(app)->name);
-			return;
-		}
-	} else if (!(target = run_target(app, arg))) {
-		if (!arg || !*arg)
-			app_message(app, true, "%s", "select a migration (or :apply-to VERSION)");
-		return;
-	}
-	if (a == ACT_STEP && !(arg && *arg)) {
-		const struct mig_status *ms = run_status_of(app, target);
-		if (!ms || !pending_state(ms->state))
-			target = run_next_pending(app);
-		if (!target) {
-			app_message(app, false, "%s has nothing pending", app_tenant(app)->name);
-			return;
-		}
-	}
-	struct run *rn = run_new(app, JOB_UP, target->version.text,
-	                         a == ACT_STEP ? "step" : "apply");
-	if (!run_open_job(app, app->tenant_sel))
-		return;
-	if (job_count(rn->job) == 0) {
-		app_message(app, false, "nothing to apply up to %s", migration_label(target));
-		run_free(app);
-		return;
-	}
-	if (a == ACT_STEP)
-		run_drive(app);
-	else
-		run_plan_dialog(app, "Apply");
-}
-
-static void run_down(struct app *app, enum action a, const char *arg)
-{
-	if (!run_may_start(app) || !run_status_known(app, a, arg))
-		return;
-	struct migration *m = run_target(app, arg);
-	if (!m) {
-		if (!arg || !*arg)
-			app_message(app, true, "%s", "select a migration (or :down-to VERSION)");
-		return;
-	}
-	if (a == ACT_DOWN_TO) {
-		struct run *rn = run_new(app, JOB_DOWN, m->version.text, "down-to");
-		if (!run_open_job(app, app->tenant_sel))
-			return;
-		if (job_count(rn->job) == 0) {
-			app_message(app, false, "nothing applied after %s", migration_label(m));
-			run_free(app);
-			return;
-		}
-		run_plan_dialog(app, "Roll back");
-		return;
-	}
-	const struct mig_status *ms = run_status_of(app, m);
-	if (!ms || ms->state != MSTATE_APPLIED) {
-		app_message(app, true, "%s is not applied on %s", migration_label(m),
-		            app_tenant(app)->name);
-		return;
-	}
-	/* The selected one and every one applied after it, newest first. */
-	int steps = 0;
-	for (size_t i = 0; i < app->n_lookup; i++)
-		if (app->lookup[i] && app->lookup[i]->state == MSTATE_APPLIED &&
-		    version_cmp(&app_set_item(app, i)->version, &m->version) >= 0)
-			steps++;
-	struct run *rn = run_new(app, JOB_DOWN, NULL, "down");
-	rn->jo.steps = steps;
-	if (!ms->checksum_ok && ms->row && ms->row->down_sql) {
-		static const char *const buttons[] = {"Cancel", "Stored at apply time", "The file's"};
-		char title[200];
-		snprintf(title, sizeof title, "%s changed since it was applied: which down?",
-		         migration_label(m));
-		struct dialog *d = dialog_open(app, DLG_CHOOSE_DOWN, title, buttons, 3, NULL);
-		doc_add(&d->body, ROLE_HEADING, "%s", "-- down stored at apply time:");
-		doc_add_sql(&d->body, ms->row->down_sql, 1);
-		doc_add(&d->body, ROLE_HEADING, "-- down in the file (%s):",
-		        m->down.path ? m->down.path : "");
-		if (m->down.text)
-			doc_add_sql(&d->body, m->down.text, m->down.first_line);
-		else
-			doc_add(&d->body, ROLE_RISK_HIGH, "%s", "   (none)");
-		return;
-	}
-	if (run_open_job(app, app->tenant_sel))
-		run_drive(app);
-}
-
-static void run_resume(struct app *app)
-{
-	if (!run_may_start(app) || !run_status_known(app, ACT_RESUME, NULL))
-		return;
-	struct migration *dirty = NULL;
-	for (size_t i = 0; i < app->n_lookup && !dirty; i++)
-		if (app->lookup[i] && app->lookup[i]->state == MSTATE_DIRTY)
-			dirty = app_set_item(app, i);
-	if (!dirty) {
-		app_message(app, false, "%s has no dirty migration", app_tenant(app)->name);
-		return;
-	}
-	struct run *rn = run_new(app, JOB_UP, dirty->version.text, "resume");
-	rn->jo.resume = true;
-	if (run_open_job(app, app->tenant_sel))
-		run_drive(app);
-}
-
-static void run_repair(struct app *app, const char *arg)
-{
-	struct migration *m = app_selected_migration(app);
-	size_t n = strcspn(arg, " ");
-	bool applied = n == 7 && strncmp(arg, "applied", 7) == 0;
-	bool back = n == 11 && strncmp(arg, "rolled_back", 11) == 0;
-	const char *reason = arg + n;
-	while (*reason == ' ')
-		reason++;
-	if ((!applied && !back) || !*reason) {
-		app_message(app, true, "%s",
-		            "usage: :repair applied|rolled_back REASON (the reason is recorded)");
-		return;
-	}
-	if (!run_may_start(app))
-		return;
-	struct pgstep_error err = {0};
-	enum pgstep_exit rc =
-	    ops_repair(&app->eng, app_tenant(app), m->version.text, reason, applied, &err);
-	if (rc == PGSTEP_EXIT_OK)
-		app_message(app, false, "%s on %s marked %s: %s", migration_label(m),
-		            app_tenant(app)->name, applied ? "applied" : "rolled back", reason);
-	else
-		app_message(app, true, "%s", err.msg);
-	error_clear(&err);
-	app_reload_status(app);
-}
-
-static void run_mark(struct app *app, const char *arg)
-{
-	size_t n = app->eng.tenants.n;
-	if (!app->marked)
-		app->marked = xcalloc(n ? n : 1, sizeof *app->marked);
-	if (!arg || !*arg) {
-		app->marked[app->tenant_sel] = !app->marked[app->tenant_sel];
-	} else if (strcmp(arg, "none") == 0) {
-		memset(app->marked, 0, n * sizeof *app->marked);
-	} else {
-		const char *eq = strchr(arg, '=');
-		if (!eq || eq == arg) {
-			app_message(app, true, "%s", "usage: :mark [key=value | none]");
-			return;
-		}
-		char *key = xstrndup(arg, (size_t)(eq - arg));
-		for (size_t i = 0; i < n; i++) {
-			const char *v = tenant_label(app->eng.tenants.items[i], key);
-			if (v && strcmp(v, eq + 1) == 0)
-				app->marked[i] = true;
-		}
-		free(key);
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += app->marked[i];
-	app_message(app, false, "%zu tenant%s marked for a group apply (M applies)", k,
-	            k == 1 ? "" : "s");
-	app->panes[PANE_TENANTS].dirty = true;
-}
-
-static void run_group(struct app *app, const char *arg)
-{
-	if (!run_may_start(app))
-		return;
-	size_t n = app->eng.tenants.n, k = 0;
-	for (size_t i = 0; app->marked && i < n; i++)
-		k += app->marked[i];
-	if (!k) {
-		app_message(app, true, "%s", "no tenant is marked: m marks the selected one");
-		return;
-	}
-	struct migration *m = NULL;
-	if (arg && *arg && !(m = run_target(app, arg)))
-		return;
-	struct run *rn = run_new(app, JOB_UP, m ? m->version.text : NULL, "group apply");
-	rn->group.queue = xcalloc(k, sizeof *rn->group.queue);
-	for (size_t i = 0; i < n; i++)
-		if (app->marked[i])
-			rn->group.queue[rn->group.n_queue++] = i;
-	char title[200];
-	snprintf(title, sizeof title, "Apply %s%s to %zu tenant%s, one after another?",
-	         m ? "up to " : "every pending migration", m ? migration_label(m) : "", k,
-	         k == 1 ? "" : "s");
-	static const char *const buttons[] = {"Cancel", "Stop at the first failure",
-	                                      "Go on after a failure"};
-	struct dialog *d = dialog_open(app, DLG_GROUP, title, buttons, 3, NULL);
-	for (size_t i = 0; i < rn->group.n_queue; i++) {
-		const struct tenant_status *ts = app_tenant_status(app, rn->group.queue[i]);
-		doc_add(&d->body, ROLE_NORMAL, "  %s  %s", app->eng.tenants.items[rn->group.queue[i]]->name,
-		        ts ? tstate_name(ts->state) : "loading");
-	}
-}
-
-void run_dispatch(struct app *app, enum action a, const char *arg)
-{
-	struct run *rn = app->run;
-	struct runner *r = rn && rn->job ? job_runner(rn->job) : NULL;
-	struct run_position pos = {0};
-	if (r)
-		runner_position(r, &pos);
-	struct pgstep_error err = {0};
-	switch (a) {
-	case ACT_APPLY:
-	case ACT_APPLY_TO:
-	case ACT_STEP: run_apply(app, a, arg); return;
-	case ACT_DOWN_ONE:
-	case ACT_DOWN_TO: run_down(app, a, arg); return;
-	case ACT_RESUME: run_resume(app); return;
-	case ACT_REPAIR: run_repair(app, arg); return;
-	case ACT_MARK: run_mark(app, arg); return;
-	case ACT_GROUP_APPLY: run_group(app, arg); return;
-	case ACT_VIEW:
-		app->show_run = !app->show_run;
-		app_invalidate_detail(app);
-		app->hint_dirty = true;
-		return;
-	case ACT_CLOSE:
-		if (run_busy(app)) {
-			app_message(app, true, "%s", "the run is still open: B rolls it back");
-			return;
-		}
-		run_free(app);
-		app_invalidate_detail(app);
-		screen_mark_all(app);
-		return;
-	default: break;
-	}
-	app->show_run = true;
-	app->panes[PANE_DETAIL].dirty = true;
-	if (!r) {
-		app_message(app, true, "%s", rn && rn->finished ? "the run has ended (Esc closes it)"
-		                                                : "nothing is running");
-		return;
-	}
-	switch (a) {
-	case ACT_RUN_NEXT:
-	case ACT_RUN_ALL:
-		if (pos.pause == RUN_PAUSE_NONE) {
-			app_message(app, true, "%s", "a statement is running (C cancels it)");
-			return;
-		}
-		rn->auto_run = a == ACT_RUN_ALL;
-		if (pos.pause == RUN_PAUSE_STATEMENT || pos.pause == RUN_PAUSE_FAILED) {
-			struct migration *m = run_migration(rn);
-			struct risk_confirm c;
-			if (!(rn->confirm.given && rn->confirm.given_for == m && rn->confirm.given_index == pos.index) &&
-			    run_needs_confirm(rn, m, pos.index, &c)) {
-				run_confirm_open(app, pos.index);
-				return;
-			}
-		}
-		runner_next(r);
-		run_drive(app);
-		return;
-	case ACT_COMMIT:
-		if (pos.pause != RUN_PAUSE_COMMIT) {
-			app_message(app, true, "%s",
-			            pos.pause == RUN_PAUSE_NONE
-			                ? "a statement is running"
-			                : "statements are left: x runs the next, R runs them all and commits");
-			return;
-		}
-		runner_next(r);
-		run_drive(app);
-		return;
-	case ACT_UNDO:
-		if (!runner_undo(r, &err))
-			app_message(app, true, "%s", err.msg);
-		error_clear(&err);
-		run_drive(app);
-		return;
-	case ACT_ROLLBACK:
-		rn->auto_run = false;
-		rn->discarded = true;
-		rn->discarded_dirty = runner_segmented(r) && pos.index > 0;
-		runner_discard(r);
-		run_drive(app);
-		return;
-	case ACT_CANCEL:
-		if (!run_interrupt(app))
-			app_message(app, true, "%s", "no statement is running");
-		return;
-	default: return;
-	}
-}
-
-bool run_interrupt(struct app *app)
-{
-	struct run *rn = app->run;
-	struct runner *r = rn && rn->job ? job_runner(rn->job) : NULL;
-	if (!r)
-		return false;
-	struct run_position pos;
-	runner_position(r, &pos);
-	if (!pos.in_flight && !pos.backing_off) {
-		app_message(app, false, "%s",
-		            "nothing is running: x runs the next statement, B rolls back");
-		return true;
-	}
-	rn->auto_run = false;
-	runner_cancel(r);
-	app_message(app, false, "cancelling statement %zu%s", pos.index + 1, glyph->ellipsis);
-	return true;
-}
-
-void run_quit(struct app *app)
-{
-	if (!run_busy(app)) {
-		app->quit = true;
-		app->exit_code = PGSTEP_EXIT_OK;
-		return;
-	}
-	struct run *rn = app->run;
-	static const char *const buttons[] = {"Cancel", "Roll back and quit"};
-	struct dialog *d =
-	    dialog_open(app, DLG_QUIT, "A migration is open: quit?", buttons, 2, NULL);
-	struct runner *r = job_runner(rn->job);
-	struct run_position pos = {0};
-	if (r)
-		runner_position(r, &pos);
-	struct migration *m = run_migration(rn);
-	doc_add(&d->body, ROLE_NORMAL, "%s on %s: statement %zu of %zu%s.",
-	        m ? migration_label(m) : "", run_tenant(app)->name, pos.index + (pos.index < pos.total),
-	        pos.total, pos.in_transaction ? ", its transaction is open" : "");
-	doc_add(&d->body, ROLE_NORMAL, "%s",
-	        "Quitting rolls back what is open and records it in the event log.");
 }
 
 /* ---- the poll loop ------------------------------------------------------------------ */
@@ -1356,14 +550,5 @@ void run_poll(struct app *app, const struct pollfd *fds, size_t nfds)
 		if (pos.in_flight || pos.backing_off)
 			app->panes[PANE_DETAIL].dirty = true;
 	}
-	if (app->dialog && app->dialog->kind == DLG_CONFIRM_STATEMENT &&
-	    run_now_ms() >= rn->watch.facts_next_ms) {
-		struct migration *m = run_migration(rn);
-		const char *rel = m ? run_confirm_relation(rn, m, rn->confirm.index) : NULL;
-		if (rel && !run_own_lock(rn, m, rn->confirm.index, rel))
-			run_facts_refresh(app, rel);
-		else
-			rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
-		run_confirm_body(app);
-	}
+	run_confirm_tick(app);
 }

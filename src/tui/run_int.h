@@ -1,5 +1,7 @@
-/* run_int.h: the step runner's state, shared by run.c (driving) and
- * run_view.c (what the run view shows). */
+/* run_int.h: the step runner's state, shared by run.c (driving),
+ * run_watch.c (the second session), run_confirm.c (confirmations and
+ * dialogs), run_actions.c (the actions) and run_view.c (what the run view
+ * shows). */
 #ifndef PGSTEP_RUN_INT_H
 #define PGSTEP_RUN_INT_H
 
@@ -96,12 +98,34 @@ struct run {
 	struct run_group group;
 };
 
+/* run.c: starting, driving and ending runs. */
 int64_t run_now_ms(void);
 void run_log(struct run *rn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct tenant *run_tenant(const struct app *app);
 struct migration *run_migration(const struct run *rn);
 const struct migration_section *run_section(const struct run *rn, const struct migration *m);
 const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migration *m, size_t i);
 size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel);
+struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title);
+bool run_open_job(struct app *app, size_t ti);
+bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i,
+                       struct risk_confirm *c);
+char *run_group_key(const struct migration *m, size_t i);
+void run_start_group(struct app *app, bool go_on);
 void run_drive(struct app *app);
+
+/* run_watch.c: the second session. */
+#define WATCH_FACTS_EVERY_MS 1000 /* the confirmation's facts, refreshed */
+void run_watch_open(struct app *app);
+void run_watch_drain(struct run *rn);
+void run_blockers_clear(struct run *rn);
+void run_watch_tick(struct run *rn, const struct run_position *pos);
+void run_watch_read(struct app *app);
+void run_facts_refresh(struct app *app, const char *rel);
+
+/* run_confirm.c: the confirmation dialog. */
+void run_confirm_open(struct app *app, size_t index);
+void run_confirm_tick(struct app *app);
+void run_journal_answer(struct app *app, bool yes, const char *typed);
 
 #endif
