@@ -42,8 +42,6 @@ const struct risk_catalog *catalog_risk(struct catalog *c);
 bool catalog_relation(struct catalog *c, const char *rel, struct risk_rel_facts *out);
 /* pg_class oid of rel, 0 when it does not exist. */
 bool catalog_oid(struct catalog *c, const char *rel, uint32_t *oid);
-/* The "schema.name" rel resolves to (xmalloc'd), NULL when it does not exist. */
-char *catalog_resolved_name(struct catalog *c, const char *rel);
 bool catalog_column(struct catalog *c, const char *rel, const char *col,
                     struct risk_col_facts *out);
 /* Labels of enum type ("schema.name" or a bare name), in their order. False

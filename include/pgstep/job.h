@@ -1,10 +1,11 @@
 /* job: one operation on one tenant (up to a version, down to a version, a
- * dirty migration resumed) as a sequence of runs that never blocks once
- * open, so the interface's poll loop drives it like a runner and the command
- * line drives the same code with job_run. Opening connects, takes the
- * tenant's advisory lock, reads its state and plans, all before anything
- * changes; the plan (with each down's text: the file's, or the one stored at
- * apply time) can be shown before the first job_step. */
+ * dirty migration resumed) as a sequence of runs that, once open, waits on
+ * no user statement (see runner.h), so the interface's poll loop drives it
+ * like a runner and the command line drives the same code with job_run.
+ * Opening connects, takes the tenant's advisory lock, reads its state and
+ * plans, all before anything changes; the plan (with each down's text: the
+ * file's, or the one stored at apply time) can be shown before the first
+ * job_step. */
 #ifndef PGSTEP_JOB_H
 #define PGSTEP_JOB_H
 
@@ -47,12 +48,12 @@ struct migration *job_migration(const struct job *j, size_t i, bool *stored);
 size_t job_current(const struct job *j);
 /* The running migration's runner; NULL before the first step and after. */
 struct runner *job_runner(struct job *j);
-struct tenant *job_tenant(const struct job *j);
 enum job_kind job_kind(const struct job *j);
 /* The backend pid of the job's session (who the server sees running it). */
 int job_backend_pid(const struct job *j);
 
-/* Advance as far as possible without blocking; RUN_PAUSED only in step mode. */
+/* Advance as far as possible without waiting on a user statement (see
+ * runner_step); RUN_PAUSED only in step mode. */
 enum run_status job_step(struct job *j);
 int job_socket(const struct job *j);
 int job_timeout_ms(const struct job *j);

@@ -89,7 +89,6 @@ struct migration {
 /* Display label "001_tenancy" (owned by the migration). */
 const char *migration_label(struct migration *m);
 bool migration_reversible(const struct migration *m);
-const char *migration_format_name(enum migration_format f);
 void migration_free(struct migration **m);
 
 #endif

@@ -1,5 +1,5 @@
 /* migset: a migration set read from a directory: every file format of
- * product.md, phases from sub-directories or configured version ranges,
+ * doc/formats.md, phases from sub-directories or configured version ranges,
  * archive/, pairing by version, numeric ordering, directives and statement
  * splitting. Problems (duplicates, unpairable files, bad directives, invalid
  * UTF-8, empty files, unparsable SQL) are collected as diagnostics naming the

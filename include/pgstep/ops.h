@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/error.h"
 #include "pgstep/migset.h"
 #include "pgstep/runner.h"

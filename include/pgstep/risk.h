@@ -88,7 +88,6 @@ const struct risk_rule *risk_rule_at(size_t i);
 const struct risk_rule *risk_rule_find(const char *id);
 const char *risk_severity_name(enum risk_severity s); /* "info", "warn", "error" */
 bool risk_severity_parse(const char *s, enum risk_severity *out);
-const char *risk_section_title(enum risk_section s);
 /* pg_locks.mode spelling: "AccessExclusiveLock"; "" for RISK_LOCK_NONE. */
 const char *risk_lock_name(enum risk_lock m);
 /* SQL spelling: "ACCESS EXCLUSIVE". */
@@ -234,6 +233,13 @@ struct risk_problem {
 	char *message; /* owned */
 };
 
+/* A foreign key a section added (all names "schema.name"). */
+struct risk_foreign_key {
+	char *rel;     /* owned: the referencing table */
+	char *name;    /* owned */
+	char *ref_rel; /* owned: the referenced table */
+};
+
 struct risk_report {
 	struct risk_stmt *stmts;
 	size_t n_stmts, cap_stmts;
@@ -247,7 +253,8 @@ struct risk_report {
 	struct strvec created_relations; /* "schema.name" */
 	struct strvec created_columns;   /* "schema.table.column" on existing tables */
 	struct strvec retyped_columns;   /* "schema.table.column" */
-	struct strvec foreign_keys;      /* "schema.table name schema.referenced" */
+	struct risk_foreign_key *foreign_keys;
+	size_t n_foreign_keys, cap_foreign_keys;
 };
 
 void risk_options_init(struct risk_options *o);

@@ -1,9 +1,11 @@
 /* runner: runs one migration (up or down) on one tenant's session as a state
- * machine that never blocks, so the command line and the interface's poll
- * loop drive the same code. The migration's statements are grouped into
- * units: a transaction (the whole migration by default, or a BEGIN ... COMMIT
- * block written in the file) or a single statement that must run outside a
- * transaction. The state row is written inside the last unit's transaction,
+ * machine, so the command line and the interface's poll loop drive the same
+ * code. It never waits on a user statement (those are sent asynchronously:
+ * they may wait on locks or run long); the bookkeeping between them (BEGIN,
+ * COMMIT, savepoints, state rows and events) is short and blocks. The
+ * migration's statements are grouped into units: a transaction (the whole
+ * migration by default, or a BEGIN ... COMMIT block written in the file) or
+ * a single statement that must run outside a transaction. The state row is written inside the last unit's transaction,
  * so a transactional migration is applied and recorded, or neither; between
  * units progress (statements_done) is committed, so an interruption leaves
  * state dirty at the exact statement. lock_timeout is always set; on SQLSTATE
@@ -132,7 +134,8 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 			  struct migration *m, enum run_direction dir, const struct run_options *opts,
 			  const struct run_observer *obs, struct pgstep_error *err);
 void runner_free(struct runner **r);
-/* Advance as far as possible without blocking. */
+/* Advance as far as possible without waiting on a user statement (the
+ * bookkeeping round trips between statements block). */
 enum run_status runner_step(struct runner *r);
 int runner_timeout_ms(const struct runner *r);
 /* Request cancellation (PQcancel on the running statement); the runner then
@@ -155,17 +158,13 @@ void runner_discard(struct runner *r);
 bool runner_journal(struct runner *r, const char *action, const char *detail,
                     struct pgstep_error *err);
 void runner_position(const struct runner *r, struct run_position *out);
-/* The statements being run (the section's, or the stored down's). */
-const struct statement_list *runner_statements(const struct runner *r);
 /* Whether statement i runs inside a transaction held open across step-mode
  * pauses (so it can be undone). A statement of a no-transaction file runs
  * in a transaction of its own with its progress, but commits at once: no. */
 bool runner_statement_in_transaction(const struct runner *r, size_t i);
-struct migration *runner_migration(const struct runner *r);
 /* Runs in more than one unit (or outside a transaction): what committed
  * stays when the rest is rolled back, and the state row says dirty. */
 bool runner_segmented(const struct runner *r);
-enum run_direction runner_direction(const struct runner *r);
 /* After RUN_FINISHED: the connection died under a statement, so nothing of
  * the failure could be recorded. runner_record_lost writes it (the row and
  * a fail event with the statement's own error) on s, a new connection that

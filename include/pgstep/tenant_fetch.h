@@ -36,6 +36,5 @@ const struct event_rows *tenant_fetch_events(const struct tenant_fetch *f);
 const char *tenant_fetch_error(const struct tenant_fetch *f);
 /* The server's notices and warnings so far ("NOTICE: text"), in order. */
 const struct strvec *tenant_fetch_notices(const struct tenant_fetch *f);
-struct tenant *tenant_fetch_tenant(const struct tenant_fetch *f);
 
 #endif

@@ -66,7 +66,8 @@ struct cli_opts {
 };
 
 /* Parse argv (argv[0] is the command). Returns -1 when parsing succeeded,
- * 0 after printing --help, or 2 after printing a usage error. */
+ * PGSTEP_EXIT_OK after printing --help, or PGSTEP_EXIT_USAGE after printing
+ * a usage error. */
 int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct cli_opts *o);
 
 /* What most commands work on: their options, the project, the tenants

@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +25,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/json.h"
 #include "pgstep/migset.h"
+#include "pgstep/pool.h"
 #include "pgstep/risk.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
@@ -68,7 +68,6 @@ struct lint_file {
 	struct strbuf out;           /* what it prints */
 	bool failed;                 /* a finding reaches --fail-on */
 	bool refused;                /* the loader refuses a directive */
-	bool done;                   /* out is ready (under the pool's mutex with threads) */
 };
 
 /* ---- collecting files -------------------------------------------------------- */
@@ -241,6 +240,7 @@ struct lint_job {
 	const struct lint_opts *lo;
 	const struct risk_options *base;
 	const struct config *cfg; /* NULL: no pgstep.conf */
+	struct lint_file *files;
 };
 
 static bool read_text(const char *path, struct strbuf *sb, char **why)
@@ -503,36 +503,10 @@ static void lint_file_run(const struct lint_job *job, struct lint_file *f, size_
  * files in order, waiting for the next one when it is not done yet (and
  * analysing it itself when no worker has taken it). With one job there are
  * no threads: each file is analysed when its turn comes. */
-struct lint_pool {
-	const struct lint_job *job;
-	struct lint_file *files;
-	size_t n;
-	pthread_mutex_t mu;
-	pthread_cond_t done; /* a file became done */
-	size_t next;         /* the next file to analyse, under mu */
-	pthread_t threads[LINT_JOBS_MAX];
-	int n_threads;
-};
-
-static void *pool_worker(void *arg)
+static void lint_file_work(void *arg, size_t i)
 {
-	struct lint_pool *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		size_t i = p->next < p->n ? p->next++ : p->n;
-		pthread_mutex_unlock(&p->mu);
-		if (i == p->n)
-			break;
-		lint_file_run(p->job, &p->files[i], i);
-		pthread_mutex_lock(&p->mu);
-		p->files[i].done = true;
-		pthread_cond_broadcast(&p->done);
-		pthread_mutex_unlock(&p->mu);
-	}
-	/* No pg_query_exit(): libpg_query frees a thread's parser memory when
-	 * the thread ends (a pthread key destructor); calling it as well frees
-	 * that memory twice (ASan). */
-	return NULL;
+	const struct lint_job *job = arg;
+	lint_file_run(job, &job->files[i], i);
 }
 
 /* --jobs, or the online CPUs up to LINT_DEFAULT_JOBS_MAX; never more than
@@ -550,53 +524,6 @@ static int lint_jobs(const struct lint_opts *lo, size_t n_files)
 	if ((size_t)jobs > n_files)
 		jobs = n_files ? (long)n_files : 1;
 	return (int)jobs;
-}
-
-static void pool_start(struct lint_pool *p, int jobs)
-{
-	p->n_threads = 0;
-	if (jobs < 2)
-		return;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->done, NULL);
-	for (int k = 0; k < jobs; k++) {
-		if (pthread_create(&p->threads[k], NULL, pool_worker, p) != 0)
-			break; /* fewer threads: the main thread helps (pool_wait) */
-		p->n_threads++;
-	}
-	if (p->n_threads == 0) {
-		pthread_cond_destroy(&p->done);
-		pthread_mutex_destroy(&p->mu);
-	}
-}
-
-/* Return when file i is analysed. */
-static void pool_wait(struct lint_pool *p, size_t i)
-{
-	bool mine = p->n_threads == 0;
-	if (!mine) {
-		pthread_mutex_lock(&p->mu);
-		mine = p->next <= i;
-		if (mine)
-			p->next = i + 1;
-		while (!mine && !p->files[i].done)
-			pthread_cond_wait(&p->done, &p->mu);
-		pthread_mutex_unlock(&p->mu);
-	}
-	if (mine) {
-		lint_file_run(p->job, &p->files[i], i);
-		p->files[i].done = true;
-	}
-}
-
-static void pool_finish(struct lint_pool *p)
-{
-	if (p->n_threads == 0)
-		return;
-	for (int k = 0; k < p->n_threads; k++)
-		pthread_join(p->threads[k], NULL);
-	pthread_cond_destroy(&p->done);
-	pthread_mutex_destroy(&p->mu);
 }
 
 /* ---- --explain ------------------------------------------------------------------- */
@@ -770,9 +697,9 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 	struct lint_file *files = xcalloc(paths.n ? paths.n : 1, sizeof *files);
 	for (size_t i = 0; i < paths.n; i++)
 		files[i].path = paths.items[i];
-	struct lint_job job = {.g = g, .lo = &lo, .base = &base, .cfg = cfg};
-	struct lint_pool pool = {.job = &job, .files = files, .n = paths.n};
-	pool_start(&pool, lint_jobs(&lo, paths.n));
+	struct lint_job job = {.g = g, .lo = &lo, .base = &base, .cfg = cfg, .files = files};
+	int jobs = lint_jobs(&lo, paths.n);
+	struct pool *pool = pool_start(paths.n, jobs < 2 ? 0 : jobs, lint_file_work, &job);
 
 	rc = PGSTEP_EXIT_OK;
 	bool unreadable = false, refused = false;
@@ -780,7 +707,7 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 		fputs("{\"files\":[", stdout);
 	for (size_t i = 0; i < paths.n; i++) {
 		struct lint_file *f = &files[i];
-		pool_wait(&pool, i);
+		pool_wait(pool, i);
 		fwrite(f->out.buf, 1, f->out.len, stdout);
 		strbuf_release(&f->out);
 		if (f->unreadable) {

@@ -51,7 +51,7 @@ static int take_globals(int argc, char **argv, struct cli_globals *g, int *rc)
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "pgstep: %s needs a file name\n", a);
-				*rc = 2;
+				*rc = PGSTEP_EXIT_USAGE;
 				return -1;
 			}
 			g->config_path = argv[++i];
@@ -74,7 +74,7 @@ static int take_globals(int argc, char **argv, struct cli_globals *g, int *rc)
 int main(int argc, char **argv)
 {
 	struct cli_globals g = {.color = true};
-	int rc = 0;
+	int rc = PGSTEP_EXIT_OK;
 	const char *no_color = getenv("NO_COLOR");
 	if ((no_color && *no_color) || !isatty(STDOUT_FILENO))
 		g.color = false;
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	/* Hidden: the man page's key table, generated from actions.def. */
 	if (argc == 2 && strcmp(argv[1], "--keys-roff") == 0) {
 		tui_keys_roff(stdout);
-		return 0;
+		return PGSTEP_EXIT_OK;
 	}
 	argc = take_globals(argc, argv, &g, &rc);
 	if (argc < 0)
@@ -95,21 +95,21 @@ int main(int argc, char **argv)
 			return tui_run(&t);
 		}
 		usage(stderr);
-		return 2;
+		return PGSTEP_EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);
-		return 0;
+		return PGSTEP_EXIT_OK;
 	}
 	if (strcmp(cmd, "--version") == 0) {
 		printf("pgstep %s\n", PACKAGE_VERSION);
-		return 0;
+		return PGSTEP_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].fn(&g, argc - 1, argv + 1);
 	fprintf(stderr, "pgstep: unknown command '%s'\n", cmd);
 	usage(stderr);
-	return 2;
+	return PGSTEP_EXIT_USAGE;
 }

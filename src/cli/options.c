@@ -48,18 +48,18 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'h': printf("usage: pgstep %s\n", usage); return 0;
+		case 'h': printf("usage: pgstep %s\n", usage); return PGSTEP_EXIT_OK;
 		case 't':
 			if (o->n_tenants == sizeof o->tenants / sizeof *o->tenants) {
 				fprintf(stderr, "pgstep %s: too many --tenant options\n", argv[0]);
-				return 2;
+				return PGSTEP_EXIT_USAGE;
 			}
 			o->tenants[o->n_tenants++] = optarg;
 			break;
 		case 'g':
 			if (o->n_groups == sizeof o->groups / sizeof *o->groups) {
 				fprintf(stderr, "pgstep %s: too many --group options\n", argv[0]);
-				return 2;
+				return PGSTEP_EXIT_USAGE;
 			}
 			o->groups[o->n_groups++] = optarg;
 			break;
@@ -72,7 +72,7 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 				fprintf(stderr,
 				        "pgstep %s: --steps %s: expected a positive number\n",
 				        argv[0], optarg);
-				return 2;
+				return PGSTEP_EXIT_USAGE;
 			}
 			o->steps = (int)v;
 			break;
@@ -92,11 +92,11 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 		case ':':
 			fprintf(stderr, "pgstep %s: option %s needs a value\nusage: pgstep %s\n",
 			        argv[0], argv[optind - 1], usage);
-			return 2;
+			return PGSTEP_EXIT_USAGE;
 		default:
 			fprintf(stderr, "pgstep %s: unknown option %s\nusage: pgstep %s\n", argv[0],
 			        argv[optind - 1], usage);
-			return 2;
+			return PGSTEP_EXIT_USAGE;
 		}
 	}
 	o->n_args = argc - optind;

@@ -206,12 +206,6 @@ bool catalog_oid(struct catalog *c, const char *rel, uint32_t *oid)
 	return e->ok;
 }
 
-char *catalog_resolved_name(struct catalog *c, const char *rel)
-{
-	const struct cat_entry *e = catalog_rel_entry(c, rel);
-	return e->resolved ? xstrdup(e->resolved) : NULL;
-}
-
 /* ---- columns ---------------------------------------------------------------- */
 
 /* Dependents are what makes DROP COLUMN fail without CASCADE: normal

@@ -1,5 +1,4 @@
-/* job: up and down on one tenant as a sequence of runners (see job.h), and
- * the command line's ops_up and ops_down, which drive a job to its end. */
+/* job: up and down on one tenant as a sequence of runners (see job.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -487,11 +486,6 @@ struct runner *job_runner(struct job *j)
 	return j->r;
 }
 
-struct tenant *job_tenant(const struct job *j)
-{
-	return j->t;
-}
-
 enum job_kind job_kind(const struct job *j)
 {
 	return j->o.kind;
@@ -661,34 +655,4 @@ enum pgstep_exit job_run(struct job *j, volatile sig_atomic_t *interrupted,
 			return PGSTEP_EXIT_FAILED;
 		}
 	}
-}
-
-/* The command line's way: open, run to the end (a signal cancels), close. */
-static enum pgstep_exit ops_job(struct engine *e, struct tenant *t, const struct job_options *jo,
-                                struct pgstep_error *err)
-{
-	struct job *j = job_open(e, t, jo, &e->obs, err);
-	if (!j)
-		return err->code ? err->code : PGSTEP_EXIT_FAILED;
-	enum pgstep_exit rc = job_run(j, e->interrupted, err);
-	job_close(&j);
-	return rc;
-}
-
-enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
-                        struct pgstep_error *err)
-{
-	/* Asking `up --resume` is the go-ahead to rebuild an index that an
-	 * interrupted build left INVALID; the interface asks on its own. */
-	struct job_options jo = {
-	    .kind = JOB_UP, .to = o->to, .resume = o->resume, .rebuild_invalid = true};
-	return ops_job(e, t, &jo, err);
-}
-
-enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
-                          struct pgstep_error *err)
-{
-	struct job_options jo = {
-	    .kind = JOB_DOWN, .to = o->to, .steps = o->steps, .use_file = o->use_file};
-	return ops_job(e, t, &jo, err);
 }

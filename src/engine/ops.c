@@ -1,18 +1,18 @@
-/* ops: project loading, tenant selection, the plans of up and down, and
- * repair, verify and history, one tenant at a time under its advisory lock
- * (up and down themselves run as jobs: job.c). */
+/* ops: project loading, tenant selection, the plans of up and down, up and
+ * down driven to their end for the command line (they run as jobs: job.c),
+ * and repair, verify and history, one tenant at a time under its advisory
+ * lock. */
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ops_int.h"
+#include "pgstep/job.h"
 #include "pgstep/json.h"
 #include "pgstep/ops.h"
+#include "pgstep/pool.h"
 #include "pgstep/session.h"
 #include "pgstep/tenant_source.h"
 #include "pgstep/xalloc.h"
@@ -21,9 +21,7 @@
  * set the files and libpg_query's scanner take a while, and the servers can
  * answer the tenant and status queries in that time. */
 struct set_loader {
-	pthread_t thread;
-	bool threaded;
-	int done[2]; /* a pipe; the thread closes the write end when the set is in */
+	struct pool *pool; /* one item, one worker: the load; NULL once joined */
 	char *dir;
 	struct migset_options mo;
 	struct migset *set;
@@ -31,19 +29,13 @@ struct set_loader {
 	struct pgstep_error err;
 };
 
-static void set_loader_load(struct set_loader *l)
+static void set_loader_load(void *arg, size_t i)
 {
+	struct set_loader *l = arg;
+	(void)i;
 	l->set = migset_load(l->dir, &l->mo, l->diags, &l->err);
 	if (!l->set && !l->err.code)
 		l->err.code = PGSTEP_EXIT_USAGE;
-}
-
-static void *set_loader_run(void *arg)
-{
-	struct set_loader *l = arg;
-	set_loader_load(l);
-	close(l->done[1]); /* the read end becomes readable */
-	return NULL;
 }
 
 static void set_loader_start(struct engine *e)
@@ -56,23 +48,9 @@ static void set_loader_start(struct engine *e)
 	    .split_statements = false,
 	};
 	l->diags = &e->diags;
-	if (pipe(l->done) == 0) {
-		/* Signals stay with the caller's thread, where the front end waits. */
-		sigset_t all, old;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		l->threaded = pthread_create(&l->thread, NULL, set_loader_run, l) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!l->threaded) {
-			close(l->done[0]);
-			close(l->done[1]);
-		}
-	}
-	if (!l->threaded) {
-		/* No pipe or no thread: load here and now. */
-		l->done[0] = -1;
-		set_loader_load(l);
-	}
+	l->pool = pool_start(1, 1, set_loader_load, l);
+	if (pool_workers(l->pool) == 0 || pool_fd(l->pool) < 0)
+		pool_finish(&l->pool); /* no thread or no pipe: load here and now */
 	e->loader = l;
 }
 
@@ -82,10 +60,7 @@ static bool set_loader_finish(struct engine *e, struct pgstep_error *err)
 	struct set_loader *l = e->loader;
 	if (!l)
 		return e->set != NULL;
-	if (l->threaded) {
-		pthread_join(l->thread, NULL);
-		close(l->done[0]);
-	}
+	pool_finish(&l->pool);
 	e->set = l->set;
 	bool ok = l->set != NULL;
 	if (!ok) {
@@ -128,7 +103,7 @@ bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_
 
 int engine_set_fd(const struct engine *e)
 {
-	return e->loader ? e->loader->done[0] : -1;
+	return e->loader && e->loader->pool ? pool_fd(e->loader->pool) : -1;
 }
 
 bool engine_open_finish(struct engine *e, struct pgstep_error *err)
@@ -426,6 +401,36 @@ fail:
 	*out = NULL;
 	*n = 0;
 	return false;
+}
+
+/* The command line's way: open, run to the end (a signal cancels), close. */
+static enum pgstep_exit ops_job(struct engine *e, struct tenant *t, const struct job_options *jo,
+                                struct pgstep_error *err)
+{
+	struct job *j = job_open(e, t, jo, &e->obs, err);
+	if (!j)
+		return err->code ? err->code : PGSTEP_EXIT_FAILED;
+	enum pgstep_exit rc = job_run(j, e->interrupted, err);
+	job_close(&j);
+	return rc;
+}
+
+enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
+                        struct pgstep_error *err)
+{
+	/* Asking `up --resume` is the go-ahead to rebuild an index that an
+	 * interrupted build left INVALID; the interface asks on its own. */
+	struct job_options jo = {
+	    .kind = JOB_UP, .to = o->to, .resume = o->resume, .rebuild_invalid = true};
+	return ops_job(e, t, &jo, err);
+}
+
+enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
+                          struct pgstep_error *err)
+{
+	struct job_options jo = {
+	    .kind = JOB_DOWN, .to = o->to, .steps = o->steps, .use_file = o->use_file};
+	return ops_job(e, t, &jo, err);
 }
 
 enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,

@@ -1,4 +1,5 @@
-/* runner: one migration on one tenant, as a non-blocking state machine.
+/* runner: one migration on one tenant, as a state machine that never waits
+ * on a user statement.
  *
  * A migration's statements are grouped into units. A transaction unit runs
  * between our own BEGIN and COMMIT (the whole migration, or one BEGIN ...
@@ -1129,11 +1130,6 @@ void runner_position(const struct runner *r, struct run_position *out)
 	out->error = out->pause == RUN_PAUSE_FAILED ? &r->pause_err : NULL;
 }
 
-const struct statement_list *runner_statements(const struct runner *r)
-{
-	return r->stmts;
-}
-
 bool runner_statement_in_transaction(const struct runner *r, size_t i)
 {
 	for (size_t u = 0; u < r->n_units; u++)
@@ -1145,16 +1141,6 @@ bool runner_statement_in_transaction(const struct runner *r, size_t i)
 bool runner_segmented(const struct runner *r)
 {
 	return r->segmented;
-}
-
-struct migration *runner_migration(const struct runner *r)
-{
-	return r->m;
-}
-
-enum run_direction runner_direction(const struct runner *r)
-{
-	return r->dir;
 }
 
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)

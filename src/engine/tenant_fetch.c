@@ -218,8 +218,3 @@ const char *tenant_fetch_error(const struct tenant_fetch *f)
 {
 	return f->error;
 }
-
-struct tenant *tenant_fetch_tenant(const struct tenant_fetch *f)
-{
-	return f->tenant;
-}

@@ -34,18 +34,6 @@ bool migration_reversible(const struct migration *m)
 	return m->down.text != NULL;
 }
 
-const char *migration_format_name(enum migration_format f)
-{
-	switch (f) {
-	case FORMAT_DBMATE: return "dbmate";
-	case FORMAT_PAIR: return "up/down pair";
-	case FORMAT_DIESEL: return "diesel";
-	case FORMAT_FLYWAY: return "flyway";
-	case FORMAT_PLAIN: return "plain";
-	}
-	return "unknown";
-}
-
 static void section_release(struct migration_section *s)
 {
 	free(s->path);

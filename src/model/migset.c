@@ -7,7 +7,6 @@
  * why in a diagnostic. */
 #include "config.h"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <ctype.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "pgstep/migset.h"
+#include "pgstep/pool.h"
 #include "pgstep/sha256.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
@@ -45,7 +45,7 @@ struct piece {
  * files are read in parallel, each with a loader of its own, and merged in
  * walking order so that diagnostics come out the same with any number of
  * threads. */
-struct job {
+struct file_job {
 	bool diesel;
 	char *path, *fname, *phase;
 	bool from_root, archived;
@@ -59,7 +59,7 @@ struct loader {
 	struct diag_list *diags;
 	struct piece **pieces;
 	size_t n, cap;
-	struct job *jobs; /* found by scan_dir, read by load_jobs */
+	struct file_job *jobs; /* found by scan_dir, read by load_jobs */
 	size_t n_jobs, cap_jobs;
 	char *ranges_text; /* "foundation 001-099, ..." for messages */
 	/* The comments find_markers scanned from the up file being loaded,
@@ -738,11 +738,11 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 	}
 }
 
-static void job_add(struct loader *ld, bool diesel, const char *path, const char *fname,
-                    const char *phase, bool from_root, bool archived)
+static void file_job_add(struct loader *ld, bool diesel, const char *path, const char *fname,
+                         const char *phase, bool from_root, bool archived)
 {
 	XGROW(ld->jobs, ld->cap_jobs, ld->n_jobs + 1);
-	struct job *j = &ld->jobs[ld->n_jobs++];
+	struct file_job *j = &ld->jobs[ld->n_jobs++];
 	memset(j, 0, sizeof *j);
 	j->diesel = diesel;
 	j->path = xstrdup(path);
@@ -773,7 +773,7 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		} else if (S_ISDIR(type)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
 			if (is_file(up)) {
-				job_add(ld, true, path, f, phase, depth == 0, archived);
+				file_job_add(ld, true, path, f, phase, depth == 0, archived);
 			} else if (is_file(down)) {
 				diag_add(ld->diags, archived ? DIAG_WARNING : DIAG_ERROR, path, 0,
 				         "unpairable: down.sql without up.sql");
@@ -797,7 +797,7 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		} else if (is_documentation(f)) {
 			/* README.md, notes.txt */
 		} else if (text_ends_with(f, ".sql")) {
-			job_add(ld, false, path, f, phase, depth == 0, archived);
+			file_job_add(ld, false, path, f, phase, depth == 0, archived);
 		} else {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a migration");
 		}
@@ -806,7 +806,7 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 	dir_listing_clear(&names);
 }
 
-static void job_run(const struct loader *main, struct job *j)
+static void file_job_read(const struct loader *main, struct file_job *j)
 {
 	struct loader ld = {.opts = main->opts, .diags = &j->diags};
 	if (j->diesel)
@@ -818,20 +818,10 @@ static void job_run(const struct loader *main, struct job *j)
 	j->n = ld.n;
 }
 
-struct job_pool {
-	const struct loader *ld;
-	size_t next; /* taken atomically */
-};
-
-static void *job_worker(void *arg)
+static void file_job_work(void *arg, size_t i)
 {
-	struct job_pool *pool = arg;
-	for (;;) {
-		size_t i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
-		if (i >= pool->ld->n_jobs)
-			return NULL;
-		job_run(pool->ld, &pool->ld->jobs[i]);
-	}
+	const struct loader *ld = arg;
+	file_job_read(ld, &ld->jobs[i]);
 }
 
 /* Reading and scanning is most of loading a large set (libpg_query's
@@ -849,18 +839,12 @@ static void load_jobs(struct loader *ld)
 		threads = JOBS_MAX;
 	if ((size_t)threads > ld->n_jobs)
 		threads = ld->n_jobs ? (int)ld->n_jobs : 1;
-	struct job_pool pool = {.ld = ld};
-	pthread_t tid[JOBS_MAX];
-	int started = 0;
-	for (int t = 1; t < threads; t++)
-		if (pthread_create(&tid[started], NULL, job_worker, &pool) == 0)
-			started++;
-	job_worker(&pool);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	/* The caller is one of the threads (pool_finish). */
+	struct pool *pool = pool_start(ld->n_jobs, threads - 1, file_job_work, ld);
+	pool_finish(&pool);
 
 	for (size_t i = 0; i < ld->n_jobs; i++) {
-		struct job *j = &ld->jobs[i];
+		struct file_job *j = &ld->jobs[i];
 		for (size_t k = 0; k < j->diags.n; k++) {
 			XGROW(ld->diags->items, ld->diags->cap, ld->diags->n + 1);
 			ld->diags->items[ld->diags->n++] = j->diags.items[k];

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/migration.h"
 #include "pgstep/settings.h"
 

@@ -1,21 +1,19 @@
 /* preflight: the data checks of a plan's migrations, written as SQL from
  * each statement's parse tree. It owns the plan's state (tables created or
  * renamed, columns added, rows changed, enum labels, constraints added NOT
- * VALID) and the queries; running them is the engine's job. */
+ * VALID) and the queries; running them is the engine's job. This file
+ * holds the lists, the plan's state and the reading of statements; the
+ * checks are written in preflight_checks.c. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <pg_query.h>
-#include <pg_query/pg_query.pb-c.h>
-
 #include "pgstep/deparse.h"
 #include "pgstep/preflight.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
-
-typedef PgQuery__Node Node;
+#include "preflight_int.h"
 
 /* ---- lists --------------------------------------------------------------------- */
 
@@ -65,85 +63,7 @@ const char *preflight_status_name(enum preflight_status s)
 	return "?";
 }
 
-/* ---- helpers ------------------------------------------------------------------- */
-
-static const char *str_of(const Node *n)
-{
-	return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
-}
-
-static bool has_text(const char *s)
-{
-	return s && *s;
-}
-
-/* A string literal (the plan's session has standard_conforming_strings on). */
-static void add_literal(struct strbuf *sb, const char *s)
-{
-	strbuf_addc(sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addc(sb, '\'');
-		strbuf_addc(sb, *s);
-	}
-	strbuf_addc(sb, '\'');
-}
-
 /* ---- the plan's state ---------------------------------------------------------- */
-
-struct pf_table {
-	char *name;    /* "schema.name" */
-	char *created; /* "012_x line 4": created (or renamed into) there; NULL: exists now */
-	char *created_label;
-	char *changed;          /* first statement of the plan that changes its rows */
-	struct strvec new_cols; /* columns added or renamed into: "col\x1f012_x line 4" */
-};
-
-struct pf_enum {
-	char *name;           /* "schema.name" */
-	struct strvec labels; /* as known: from the file, or the catalog plus ADD VALUEs */
-};
-
-/* What a check reads, for deciding whether it can run now. */
-struct pf_ref {
-	char *table;
-	char *column; /* NULL: the table as a whole */
-};
-
-/* A check being built. */
-struct pf_gen {
-	enum preflight_kind kind;
-	char *relation;
-	char *what;
-	char *sql; /* NULL: cannot be written (note says why) */
-	char *note;
-	enum risk_severity severity;
-	struct pf_ref *refs;
-	size_t n_refs, cap_refs;
-};
-
-/* A constraint added NOT VALID: its check waits for VALIDATE CONSTRAINT. */
-struct pf_deferred {
-	char *table;
-	char *name;
-	struct pf_gen gen;
-};
-
-struct preflight_plan {
-	char *schema;
-	const struct preflight_lookup *lookup;
-	struct pf_table *tables;
-	size_t n_tables, cap_tables;
-	struct pf_enum *enums;
-	size_t n_enums, cap_enums;
-	struct pf_deferred *deferred;
-	size_t n_deferred, cap_deferred;
-	/* the statement being read */
-	const char *label;
-	int line;
-	size_t stmt;
-	struct preflight_list *out;
-};
 
 struct preflight_plan *preflight_plan_new(const char *default_schema,
                                           const struct preflight_lookup *lookup)
@@ -198,7 +118,7 @@ void preflight_plan_free(struct preflight_plan **pp)
 }
 
 /* "schema.name" as the risk report writes it. */
-static char *rv_key(const struct preflight_plan *p, const PgQuery__RangeVar *rv)
+char *pf_rv_key(const struct preflight_plan *p, const PgQuery__RangeVar *rv)
 {
 	return xasprintf("%s.%s", has_text(rv->schemaname) ? rv->schemaname : p->schema,
 	                 rv->relname);
@@ -207,7 +127,7 @@ static char *rv_key(const struct preflight_plan *p, const PgQuery__RangeVar *rv)
 /* The relation as written in the statement, for the check's SQL: an
  * unqualified name stays unqualified, resolved through the tenant's
  * search_path as the migration's is. */
-static char *rv_sql(const PgQuery__RangeVar *rv)
+char *pf_rv_sql(const PgQuery__RangeVar *rv)
 {
 	return deparse_name(has_text(rv->schemaname) ? rv->schemaname : NULL, rv->relname);
 }
@@ -232,7 +152,7 @@ static char *names_key(const struct preflight_plan *p, Node *const *items, size_
 	return xasprintf("%s.%s", first, last);
 }
 
-static struct pf_table *plan_table(struct preflight_plan *p, const char *name, bool create)
+struct pf_table *pf_plan_table(struct preflight_plan *p, const char *name, bool create)
 {
 	for (size_t i = 0; i < p->n_tables; i++)
 		if (strcmp(p->tables[i].name, name) == 0)
@@ -254,7 +174,7 @@ static char *where_now(const struct preflight_plan *p)
 
 static void table_created(struct preflight_plan *p, const char *name)
 {
-	struct pf_table *t = plan_table(p, name, true);
+	struct pf_table *t = pf_plan_table(p, name, true);
 	free(t->created);
 	free(t->created_label);
 	t->created = where_now(p);
@@ -263,23 +183,23 @@ static void table_created(struct preflight_plan *p, const char *name)
 
 static void table_changed(struct preflight_plan *p, const char *name)
 {
-	struct pf_table *t = plan_table(p, name, true);
+	struct pf_table *t = pf_plan_table(p, name, true);
 	if (!t->changed)
 		t->changed = where_now(p);
 }
 
 static void column_added(struct preflight_plan *p, const char *table, const char *col)
 {
-	struct pf_table *t = plan_table(p, table, true);
+	struct pf_table *t = pf_plan_table(p, table, true);
 	char *w = where_now(p);
 	strvec_push_owned(&t->new_cols, xasprintf("%s\x1f%s", col, w));
 	free(w);
 }
 
 /* Where col of table was added or renamed into earlier in the plan, or NULL. */
-static const char *column_new_at(const struct preflight_plan *p, const char *table, const char *col)
+const char *pf_column_new_at(const struct preflight_plan *p, const char *table, const char *col)
 {
-	const struct pf_table *t = plan_table((struct preflight_plan *)p, table, false);
+	const struct pf_table *t = pf_plan_table((struct preflight_plan *)p, table, false);
 	size_t n = strlen(col);
 	for (size_t i = 0; t && i < t->new_cols.n; i++) {
 		const char *e = t->new_cols.items[i];
@@ -322,562 +242,11 @@ static struct pf_enum *enum_known(struct preflight_plan *p, const char *name)
 	return e;
 }
 
-/* ---- building checks ----------------------------------------------------------- */
-
-static void gen_ref(struct pf_gen *g, const char *table, const char *column)
-{
-	XGROW(g->refs, g->cap_refs, g->n_refs + 1);
-	g->refs[g->n_refs].table = xstrdup(table);
-	g->refs[g->n_refs].column = column ? xstrdup(column) : NULL;
-	g->n_refs++;
-}
-
-static void gen_init(struct pf_gen *g, enum preflight_kind kind, const char *relation)
-{
-	memset(g, 0, sizeof *g);
-	g->kind = kind;
-	g->relation = xstrdup(relation);
-	g->severity = kind == PREFLIGHT_CASE_ELSE ? RISK_WARN : RISK_ERROR;
-	gen_ref(g, relation, NULL);
-}
-
-static void gen_cannot(struct pf_gen *g, const char *why)
-{
-	free(g->sql);
-	g->sql = NULL;
-	if (!g->note)
-		g->note = xstrdup(why);
-}
-
-struct colrefs {
-	struct pf_gen *g;
-	const char *table;
-	struct strvec names;
-};
-
-static void collect_colref(ProtobufCMessage *m, void *arg)
-{
-	struct colrefs *cr = arg;
-	if (m->descriptor != &pg_query__column_ref__descriptor)
-		return;
-	const PgQuery__ColumnRef *c = (const PgQuery__ColumnRef *)m;
-	const char *last = NULL;
-	for (size_t i = 0; i < c->n_fields; i++)
-		if (str_of(c->fields[i]))
-			last = str_of(c->fields[i]);
-	if (!last)
-		return;
-	if (strvec_find(&cr->names, last) < 0)
-		strvec_push(&cr->names, last);
-	gen_ref(cr->g, cr->table, last);
-}
-
-/* Record the columns expr reads (as columns of table); names receives them. */
-static void expr_refs(struct pf_gen *g, const char *table, const Node *expr, struct strvec *names)
-{
-	struct colrefs cr = {.g = g, .table = table};
-	strvec_init(&cr.names);
-	deparse_walk((ProtobufCMessage *)&expr->base, collect_colref, &cr);
-	if (names)
-		*names = cr.names;
-	else
-		strvec_clear(&cr.names);
-}
-
-/* "(expr)" appended, or false when it cannot be written faithfully. */
-static bool add_expr(struct strbuf *sb, const Node *expr)
-{
-	char *t = deparse_expr(expr);
-	if (!t)
-		return false;
-	strbuf_addf(sb, "(%s)", t);
-	free(t);
-	return true;
-}
-
-/* The sample of a row: its primary key when known, else its ctid (which a
- * DBA can look up with WHERE ctid = '(0,1)'). */
-static void add_row_id(struct preflight_plan *p, struct strbuf *sb, const char *table,
-                       const char *alias)
-{
-	struct strvec pk;
-	strvec_init(&pk);
-	if (p->lookup && p->lookup->primary_key &&
-	    p->lookup->primary_key(p->lookup->ctx, table, &pk) && pk.n > 0) {
-		if (pk.n > 1)
-			strbuf_adds(sb, "ROW(");
-		for (size_t i = 0; i < pk.n; i++) {
-			char *c = deparse_name(alias, pk.items[i]);
-			strbuf_addf(sb, "%s%s", i ? ", " : "", c);
-			free(c);
-		}
-		strbuf_adds(sb, pk.n > 1 ? ")::text" : "::text");
-	} else {
-		char *c = deparse_name(alias, "ctid");
-		strbuf_addf(sb, "%s::text", c);
-		free(c);
-	}
-	strvec_clear(&pk);
-}
-
-/* Sample of a list of columns: "c::text" or "ROW(a, b)::text". */
-static void add_cols_sample(struct strbuf *sb, const char *alias, const struct strvec *cols)
-{
-	if (cols->n > 1)
-		strbuf_adds(sb, "ROW(");
-	for (size_t i = 0; i < cols->n; i++) {
-		char *c = deparse_name(alias, cols->items[i]);
-		strbuf_addf(sb, "%s%s", i ? ", " : "", c);
-		free(c);
-	}
-	strbuf_adds(sb, cols->n > 1 ? ")::text" : "::text");
-}
-
-static void names_of(Node *const *items, size_t n, struct strvec *out)
-{
-	strvec_init(out);
-	for (size_t i = 0; i < n; i++)
-		if (str_of(items[i]))
-			strvec_push(out, str_of(items[i]));
-}
-
-static char *join_names(const struct strvec *v)
-{
-	struct strbuf sb;
-	strbuf_init(&sb);
-	for (size_t i = 0; i < v->n; i++)
-		strbuf_addf(&sb, "%s%s", i ? ", " : "", v->items[i]);
-	return strbuf_detach(&sb);
-}
-
-/* Decide whether g can run now, and append it. */
-static void emit(struct preflight_plan *p, struct pf_gen *g)
-{
-	struct preflight_list *l = p->out;
-	XGROW(l->items, l->cap, l->n + 1);
-	struct preflight_check *c = &l->items[l->n++];
-	memset(c, 0, sizeof *c);
-	strvec_init(&c->samples);
-	c->kind = g->kind;
-	c->stmt = p->stmt;
-	c->line = p->line;
-	c->relation = xstrdup(g->relation);
-	c->what = xstrdup(g->what ? g->what : "");
-	c->severity = g->severity;
-	c->status = PREFLIGHT_PENDING;
-	char *skip = g->sql ? NULL : xstrdup(g->note ? g->note : "cannot be written as a query");
-	const char *approx = NULL, *approx_table = NULL;
-	for (size_t i = 0; i < g->n_refs && !skip; i++) {
-		const struct pf_ref *r = &g->refs[i];
-		const struct pf_table *t = plan_table(p, r->table, false);
-		if (t && t->created) {
-			skip =
-			    strcmp(t->created_label, p->label) == 0
-			        ? xasprintf("%s is created earlier in this migration (%s): it is "
-			                    "empty, there is nothing to check",
-			                    r->table, t->created)
-			        : xasprintf("%s is created by a migration earlier in this plan "
-			                    "(%s): it does not exist yet",
-			                    r->table, t->created);
-		} else if (r->column && column_new_at(p, r->table, r->column)) {
-			skip =
-			    xasprintf("%s.%s is added or renamed earlier in the plan (%s): it "
-			              "cannot be checked before that runs",
-			              r->table, r->column, column_new_at(p, r->table, r->column));
-		} else if (t && t->changed && !approx) {
-			approx = t->changed;
-			approx_table = r->table;
-		}
-	}
-	if (skip) {
-		c->status = PREFLIGHT_SKIPPED;
-		c->note = skip;
-		return;
-	}
-	c->sql = xstrdup(g->sql);
-	if (approx)
-		c->note = xasprintf("approximate: %s changes the rows of %s before this statement "
-		                    "runs",
-		                    approx, approx_table);
-	else if (g->note)
-		c->note = xstrdup(g->note);
-}
-
-/* ---- the checks ---------------------------------------------------------------- */
-
-/* Orphans of a foreign key: child rows whose key is complete (MATCH SIMPLE;
- * MATCH FULL also fails on a partly NULL key) and has no parent row. */
-static void gen_fk(struct preflight_plan *p, struct pf_gen *g, const PgQuery__RangeVar *child,
-                   const PgQuery__Constraint *k)
-{
-	char *ckey = rv_key(p, child);
-	char *pkey = k->pktable ? rv_key(p, k->pktable) : xstrdup("?");
-	gen_init(g, PREFLIGHT_FK_ORPHANS, ckey);
-	gen_ref(g, pkey, NULL);
-	struct strvec fk, pk;
-	names_of(k->fk_attrs, k->n_fk_attrs, &fk);
-	names_of(k->pk_attrs, k->n_pk_attrs, &pk);
-	if (pk.n == 0 && p->lookup && p->lookup->primary_key)
-		p->lookup->primary_key(p->lookup->ctx, pkey, &pk);
-	char *fks = join_names(&fk), *pks = join_names(&pk);
-	g->what = xasprintf("foreign key %s: rows of %s whose (%s) has no row in %s (%s)",
-	                    has_text(k->conname) ? k->conname : "(unnamed)", ckey, fks, pkey,
-	                    pk.n ? pks : "its primary key");
-	free(fks);
-	free(pks);
-	for (size_t i = 0; i < fk.n; i++)
-		gen_ref(g, ckey, fk.items[i]);
-	for (size_t i = 0; i < pk.n; i++)
-		gen_ref(g, pkey, pk.items[i]);
-	if (!k->pktable || fk.n == 0 || pk.n != fk.n) {
-		gen_cannot(g, pk.n == 0 ? "the referenced table's primary key is not known"
-		                        : "the key columns could not be read");
-		goto out;
-	}
-	struct strbuf sb;
-	strbuf_init(&sb);
-	char *ct = rv_sql(child), *pt = rv_sql(k->pktable);
-	strbuf_adds(&sb, "SELECT sum(count(*)) OVER () AS total, ");
-	add_cols_sample(&sb, "c", &fk);
-	strbuf_addf(&sb, " AS sample, count(*) AS n FROM %s c WHERE ", ct);
-	bool full = has_text(k->fk_matchtype) && k->fk_matchtype[0] == 'f' && fk.n > 1;
-	if (full)
-		strbuf_adds(&sb, "(");
-	for (size_t i = 0; i < fk.n; i++) {
-		char *c = deparse_name("c", fk.items[i]);
-		strbuf_addf(&sb, "%s IS NOT NULL AND ", c);
-		free(c);
-	}
-	strbuf_addf(&sb, "NOT EXISTS (SELECT FROM %s p WHERE ", pt);
-	for (size_t i = 0; i < fk.n; i++) {
-		char *c = deparse_name("c", fk.items[i]), *q = deparse_name("p", pk.items[i]);
-		strbuf_addf(&sb, "%s%s = %s", i ? " AND " : "", q, c);
-		free(c);
-		free(q);
-	}
-	strbuf_adds(&sb, ")");
-	if (full) {
-		strbuf_adds(&sb, ") OR num_nulls(");
-		for (size_t i = 0; i < fk.n; i++) {
-			char *c = deparse_name("c", fk.items[i]);
-			strbuf_addf(&sb, "%s%s", i ? ", " : "", c);
-			free(c);
-		}
-		strbuf_addf(&sb, ") NOT IN (0, %zu)", fk.n);
-	}
-	strbuf_adds(&sb, " GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5");
-	g->sql = strbuf_detach(&sb);
-	free(ct);
-	free(pt);
-out:
-	strvec_clear(&fk);
-	strvec_clear(&pk);
-	free(ckey);
-	free(pkey);
-}
-
-/* Key values held by more than one row: a unique index or constraint over
- * columns (names) and expressions (exprs[i] when names[i] is NULL). */
-static void gen_unique(struct preflight_plan *p, struct pf_gen *g, const PgQuery__RangeVar *rv,
-                       const char *name, const char *const *names, Node *const *exprs, size_t n,
-                       const Node *where, bool nulls_not_distinct, bool primary)
-{
-	char *key = rv_key(p, rv);
-	gen_init(g, PREFLIGHT_DUPLICATES, key);
-	struct strbuf keys, sb, cols;
-	strbuf_init(&keys);
-	strbuf_init(&sb);
-	strbuf_init(&cols);
-	bool ok = n > 0;
-	for (size_t i = 0; i < n && ok; i++) {
-		if (i)
-			strbuf_adds(&keys, ", ");
-		if (names[i]) {
-			char *c = deparse_name(NULL, names[i]);
-			strbuf_adds(&keys, c);
-			strbuf_addf(&cols, "%s%s", i ? ", " : "", names[i]);
-			free(c);
-			gen_ref(g, key, names[i]);
-		} else {
-			ok = add_expr(&keys, exprs[i]);
-			char *t = ok ? deparse_expr(exprs[i]) : NULL;
-			strbuf_addf(&cols, "%s%s", i ? ", " : "", t ? t : "?");
-			free(t);
-			expr_refs(g, key, exprs[i], NULL);
-		}
-	}
-	g->what = xasprintf("%s %s on %s (%s): key values held by more than one row",
-	                    primary ? "primary key" : "unique", has_text(name) ? name : "(unnamed)",
-	                    key, cols.buf);
-	if (where)
-		expr_refs(g, key, where, NULL);
-	if (!ok) {
-		gen_cannot(g, "a key expression cannot be written back as SQL faithfully");
-		goto out;
-	}
-	char *t = rv_sql(rv);
-	strbuf_addf(
-	    &sb, "SELECT sum(count(*)) OVER () AS total, %s%s%s AS sample, count(*) AS n FROM %s",
-	    n > 1 ? "ROW(" : "", keys.buf, n > 1 ? ")::text" : "::text", t);
-	free(t);
-	const char *sep = " WHERE ";
-	if (!nulls_not_distinct) {
-		/* NULLs are distinct: rows with a NULL in the key never clash. */
-		for (size_t i = 0; i < n; i++) {
-			strbuf_adds(&sb, sep);
-			sep = " AND ";
-			if (names[i]) {
-				char *c = deparse_name(NULL, names[i]);
-				strbuf_addf(&sb, "%s IS NOT NULL", c);
-				free(c);
-			} else {
-				add_expr(&sb, exprs[i]);
-				strbuf_adds(&sb, " IS NOT NULL");
-			}
-		}
-	}
-	if (where) {
-		strbuf_adds(&sb, sep);
-		if (!add_expr(&sb, where)) {
-			gen_cannot(g,
-			           "the index predicate cannot be written back as SQL faithfully");
-			goto out;
-		}
-	}
-	strbuf_addf(&sb, " GROUP BY %s HAVING count(*) > 1 ORDER BY 3 DESC, 2 LIMIT 5", keys.buf);
-	g->sql = strbuf_detach(&sb);
-out:
-	strbuf_release(&keys);
-	strbuf_release(&sb);
-	strbuf_release(&cols);
-	free(key);
-}
-
-/* NULLs in a column that becomes NOT NULL. */
-static void gen_nulls(struct preflight_plan *p, struct pf_gen *g, const PgQuery__RangeVar *rv,
-                      const char *col, const char *why)
-{
-	char *key = rv_key(p, rv);
-	gen_init(g, PREFLIGHT_NULLS, key);
-	gen_ref(g, key, col);
-	g->what = xasprintf("%s.%s %s: rows where it is NULL", key, col, why);
-	struct strbuf sb;
-	strbuf_init(&sb);
-	char *t = rv_sql(rv), *c = deparse_name(NULL, col);
-	strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
-	add_row_id(p, &sb, key, NULL);
-	strbuf_addf(&sb, " AS sample FROM %s WHERE %s IS NULL LIMIT 5", t, c);
-	g->sql = strbuf_detach(&sb);
-	free(t);
-	free(c);
-	free(key);
-}
-
-/* A CHECK is violated where its expression is false (NULL passes). */
-static void gen_check(struct preflight_plan *p, struct pf_gen *g, const PgQuery__RangeVar *rv,
-                      const PgQuery__Constraint *k)
-{
-	char *key = rv_key(p, rv);
-	gen_init(g, PREFLIGHT_CHECK, key);
-	struct strvec cols;
-	expr_refs(g, key, k->raw_expr, &cols);
-	char *text = k->raw_expr ? deparse_expr(k->raw_expr) : NULL;
-	g->what =
-	    xasprintf("CHECK %s on %s: rows where (%s) is false",
-	              has_text(k->conname) ? k->conname : "(unnamed)", key, text ? text : "?");
-	if (!text) {
-		gen_cannot(g, "the CHECK expression cannot be written back as SQL faithfully");
-	} else {
-		struct strbuf sb;
-		strbuf_init(&sb);
-		char *t = rv_sql(rv);
-		if (cols.n) {
-			strbuf_adds(&sb, "SELECT sum(count(*)) OVER () AS total, ");
-			add_cols_sample(&sb, NULL, &cols);
-			strbuf_addf(
-			    &sb,
-			    " AS sample, count(*) AS n FROM %s WHERE (%s) IS FALSE GROUP BY 2 "
-			    "ORDER BY 3 DESC, 2 LIMIT 5",
-			    t, text);
-		} else {
-			strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
-			add_row_id(p, &sb, key, NULL);
-			strbuf_addf(&sb, " AS sample FROM %s WHERE (%s) IS FALSE LIMIT 5", t, text);
-		}
-		free(t);
-		g->sql = strbuf_detach(&sb);
-	}
-	free(text);
-	strvec_clear(&cols);
-	free(key);
-}
-
-/* The value an UPDATE's CASE (or a USING CASE) looks at, for samples: the
- * simple CASE's argument, or the one column all conditions read. */
-static char *case_sample(struct pf_gen *g, const char *table, const PgQuery__CaseExpr *ce,
-                         const char *alias)
-{
-	if (ce->arg)
-		return deparse_expr(ce->arg);
-	struct strvec all;
-	strvec_init(&all);
-	for (size_t i = 0; i < ce->n_args; i++) {
-		const Node *w = ce->args[i];
-		if (w->node_case != PG_QUERY__NODE__NODE_CASE_WHEN)
-			continue;
-		struct strvec names;
-		expr_refs(g, table, w->case_when->expr, &names);
-		for (size_t k = 0; k < names.n; k++)
-			if (strvec_find(&all, names.items[k]) < 0)
-				strvec_push(&all, names.items[k]);
-		strvec_clear(&names);
-	}
-	char *out = all.n == 1 ? deparse_name(alias, all.items[0]) : NULL;
-	strvec_clear(&all);
-	return out;
-}
-
-/* Rows no WHEN of ce matches: a WHEN matches only when its condition is
- * true, so the ELSE takes every row where each is false or NULL. */
-static bool case_else_where(struct strbuf *sb, const PgQuery__CaseExpr *ce)
-{
-	for (size_t i = 0; i < ce->n_args; i++) {
-		const Node *w = ce->args[i];
-		if (w->node_case != PG_QUERY__NODE__NODE_CASE_WHEN)
-			return false;
-		if (i)
-			strbuf_adds(sb, " AND ");
-		if (ce->arg) {
-			/* CASE x WHEN v: the WHEN is x = v. */
-			strbuf_adds(sb, "(");
-			if (!add_expr(sb, ce->arg))
-				return false;
-			strbuf_adds(sb, " = ");
-		}
-		if (!add_expr(sb, w->case_when->expr))
-			return false;
-		strbuf_adds(sb, ce->arg ? ") IS NOT TRUE" : " IS NOT TRUE");
-	}
-	return ce->n_args > 0;
-}
-
-static const PgQuery__CaseExpr *as_case(const Node *n)
-{
-	if (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-		n = n->type_cast->arg;
-	return n && n->node_case == PG_QUERY__NODE__NODE_CASE_EXPR ? n->case_expr : NULL;
-}
-
-/* An ELSE that keeps the column's own value changes nothing. */
-static bool else_keeps(const PgQuery__CaseExpr *ce, const char *target)
-{
-	const Node *d = ce->defresult;
-	if (d && d->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-		d = d->type_cast->arg;
-	if (!d || d->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
-		return false;
-	const PgQuery__ColumnRef *c = d->column_ref;
-	const char *last = c->n_fields ? str_of(c->fields[c->n_fields - 1]) : NULL;
-	return last && target && strcmp(last, target) == 0;
-}
-
-static void gen_case_else(struct preflight_plan *p, struct pf_gen *g, const PgQuery__RangeVar *rv,
-                          const PgQuery__CaseExpr *ce, const Node *where, const char *context)
-{
-	char *key = rv_key(p, rv);
-	gen_init(g, PREFLIGHT_CASE_ELSE, key);
-	const char *alias =
-	    rv->alias && has_text(rv->alias->aliasname) ? rv->alias->aliasname : NULL;
-	char *els = ce->defresult ? deparse_expr(ce->defresult) : xstrdup("NULL");
-	g->what = xasprintf("%s: values of %s that no WHEN matches are set to %s", context, key,
-	                    els ? els : "its ELSE value");
-	free(els);
-	char *sample = case_sample(g, key, ce, alias);
-	if (where)
-		expr_refs(g, key, where, NULL);
-	struct strbuf sb, cond;
-	strbuf_init(&sb);
-	strbuf_init(&cond);
-	bool ok = case_else_where(&cond, ce);
-	if (ok && where) {
-		strbuf_adds(&cond, " AND ");
-		ok = add_expr(&cond, where);
-	}
-	if (!ok) {
-		gen_cannot(g, "a condition cannot be written back as SQL faithfully");
-	} else {
-		char *t = rv_sql(rv);
-		char *a = alias ? deparse_name(NULL, alias) : NULL;
-		if (sample) {
-			strbuf_addf(&sb,
-			            "SELECT sum(count(*)) OVER () AS total, (%s)::text AS sample, "
-			            "count(*) AS n "
-			            "FROM %s%s%s WHERE %s GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5",
-			            sample, t, a ? " " : "", a ? a : "", cond.buf);
-		} else {
-			strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
-			add_row_id(p, &sb, key, alias);
-			strbuf_addf(&sb, " AS sample FROM %s%s%s WHERE %s LIMIT 5", t, a ? " " : "",
-			            a ? a : "", cond.buf);
-		}
-		free(t);
-		free(a);
-		g->sql = strbuf_detach(&sb);
-	}
-	free(sample);
-	strbuf_release(&sb);
-	strbuf_release(&cond);
-	free(key);
-}
-
-/* ALTER COLUMN TYPE <enum> [USING expr]: the text of each value must be a
- * label, or the conversion fails. */
-static void gen_enum_using(struct preflight_plan *p, struct pf_gen *g, const PgQuery__RangeVar *rv,
-                           const char *col, const char *type, const struct pf_enum *e,
-                           const Node *using_expr)
-{
-	char *key = rv_key(p, rv);
-	gen_init(g, PREFLIGHT_ENUM_UNMAPPED, key);
-	gen_ref(g, key, col);
-	g->what = xasprintf("%s.%s becomes enum %s: values that are not one of its %zu labels", key,
-	                    col, type, e->labels.n);
-	/* USING x::enum converts x: the values to look at are x's. */
-	const Node *value = using_expr;
-	if (value && value->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
-		value = value->type_cast->arg;
-	char *v = value ? deparse_expr(value) : deparse_name(NULL, col);
-	if (value)
-		expr_refs(g, key, value, NULL);
-	if (!v) {
-		gen_cannot(g, "the USING expression cannot be written back as SQL faithfully");
-		free(key);
-		return;
-	}
-	struct strbuf sb;
-	strbuf_init(&sb);
-	char *t = rv_sql(rv);
-	strbuf_addf(&sb,
-	            "SELECT sum(count(*)) OVER () AS total, (%s)::text AS sample, count(*) AS n "
-	            "FROM %s WHERE "
-	            "(%s)::text NOT IN (",
-	            v, t, v);
-	for (size_t i = 0; i < e->labels.n; i++) {
-		if (i)
-			strbuf_adds(&sb, ", ");
-		add_literal(&sb, e->labels.items[i]);
-	}
-	strbuf_adds(&sb, ") GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 5");
-	g->sql = strbuf_detach(&sb);
-	free(t);
-	free(v);
-	free(key);
-}
-
 /* ---- statements ---------------------------------------------------------------- */
 
 static void emit_gen(struct preflight_plan *p, struct pf_gen *g)
 {
-	emit(p, g);
+	pf_emit(p, g);
 	gen_clear(g);
 }
 
@@ -888,8 +257,8 @@ static void on_constraint(struct preflight_plan *p, const PgQuery__RangeVar *rv,
 {
 	struct pf_gen g;
 	switch (k->contype) {
-	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: gen_fk(p, &g, rv, k); break;
-	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK: gen_check(p, &g, rv, k); break;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: pf_gen_fk(p, &g, rv, k); break;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK: pf_gen_check(p, &g, rv, k); break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY: {
 		if (has_text(k->indexname) || k->n_keys == 0)
@@ -898,14 +267,14 @@ static void on_constraint(struct preflight_plan *p, const PgQuery__RangeVar *rv,
 		const char **names = xcalloc(k->n_keys, sizeof *names);
 		for (size_t i = 0; i < k->n_keys; i++)
 			names[i] = str_of(k->keys[i]);
-		gen_unique(p, &g, rv, k->conname, names, k->keys, k->n_keys, k->where_clause,
-		           k->nulls_not_distinct, pk);
+		pf_gen_unique(p, &g, rv, k->conname, names, k->keys, k->n_keys, k->where_clause,
+		              k->nulls_not_distinct, pk);
 		emit_gen(p, &g);
 		/* A primary key makes its columns NOT NULL too. */
 		for (size_t i = 0; pk && i < k->n_keys; i++) {
 			if (!names[i])
 				continue;
-			gen_nulls(p, &g, rv, names[i], "becomes part of a primary key");
+			pf_gen_nulls(p, &g, rv, names[i], "becomes part of a primary key");
 			emit_gen(p, &g);
 		}
 		free(names);
@@ -918,7 +287,7 @@ static void on_constraint(struct preflight_plan *p, const PgQuery__RangeVar *rv,
 		 * CONSTRAINT will check them. */
 		XGROW(p->deferred, p->cap_deferred, p->n_deferred + 1);
 		struct pf_deferred *d = &p->deferred[p->n_deferred++];
-		d->table = rv_key(p, rv);
+		d->table = pf_rv_key(p, rv);
 		d->name = xstrdup(has_text(k->conname) ? k->conname : "");
 		d->gen = g;
 		return;
@@ -930,12 +299,12 @@ static void on_constraint(struct preflight_plan *p, const PgQuery__RangeVar *rv,
  * else from the database. */
 static void on_validate(struct preflight_plan *p, const PgQuery__RangeVar *rv, const char *name)
 {
-	char *table = rv_key(p, rv);
+	char *table = pf_rv_key(p, rv);
 	for (size_t i = p->n_deferred; i-- > 0;) {
 		struct pf_deferred *d = &p->deferred[i];
 		if (strcmp(d->table, table) == 0 && strcmp(d->name, name) == 0) {
 			struct pf_gen g = d->gen;
-			emit(p, &g); /* the definition stays for a second VALIDATE */
+			pf_emit(p, &g); /* the definition stays for a second VALIDATE */
 			free(table);
 			return;
 		}
@@ -947,7 +316,7 @@ static void on_validate(struct preflight_plan *p, const PgQuery__RangeVar *rv, c
 	if (!def)
 		return;
 	/* Read the definition back as the ALTER TABLE that would add it. */
-	char *t = rv_sql(rv), *n = deparse_name(NULL, name);
+	char *t = pf_rv_sql(rv), *n = deparse_name(NULL, name);
 	char *sql = xasprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", t, n, def);
 	free(t);
 	free(n);
@@ -995,19 +364,19 @@ static void on_add_column(struct preflight_plan *p, const PgQuery__RangeVar *rv,
 		default: break;
 		}
 	}
-	char *key = rv_key(p, rv);
+	char *key = pf_rv_key(p, rv);
 	if (not_null && !has_default) {
 		struct pf_gen g;
-		gen_init(&g, PREFLIGHT_REQUIRED_COLUMN, key);
+		pf_gen_init(&g, PREFLIGHT_REQUIRED_COLUMN, key);
 		g.what =
 		    xasprintf("%s gets NOT NULL column %s without a default: every existing row "
 		              "would hold NULL in it",
 		              key, cd->colname);
 		struct strbuf sb;
 		strbuf_init(&sb);
-		char *t = rv_sql(rv);
+		char *t = pf_rv_sql(rv);
 		strbuf_adds(&sb, "SELECT count(*) OVER () AS total, ");
-		add_row_id(p, &sb, key, NULL);
+		pf_add_row_id(p, &sb, key, NULL);
 		strbuf_addf(&sb, " AS sample FROM %s LIMIT 5", t);
 		free(t);
 		g.sql = strbuf_detach(&sb);
@@ -1021,7 +390,7 @@ static void on_alter_type(struct preflight_plan *p, const PgQuery__RangeVar *rv,
                           const PgQuery__AlterTableCmd *cmd)
 {
 	const PgQuery__ColumnDef *cd = coldef_of(cmd->def);
-	char *key = rv_key(p, rv);
+	char *key = pf_rv_key(p, rv);
 	const char *first =
 	    cd && cd->type_name && cd->type_name->n_names ? str_of(cd->type_name->names[0]) : NULL;
 	bool builtin = first && strcmp(first, "pg_catalog") == 0;
@@ -1030,16 +399,16 @@ static void on_alter_type(struct preflight_plan *p, const PgQuery__RangeVar *rv,
 		const PgQuery__CaseExpr *ce = as_case(cd->raw_default);
 		struct pf_enum *e = NULL;
 		struct pf_gen g;
-		if (ce && !else_keeps(ce, cmd->name)) {
+		if (ce && !pf_else_keeps(ce, cmd->name)) {
 			char *ctx =
 			    xasprintf("ALTER COLUMN %s TYPE %s USING CASE", cmd->name, type);
-			gen_case_else(p, &g, rv, ce, NULL, ctx);
+			pf_gen_case_else(p, &g, rv, ce, NULL, ctx);
 			free(ctx);
-			gen_ref(&g, key, cmd->name);
+			pf_gen_ref(&g, key, cmd->name);
 			emit_gen(p, &g);
 		} else if (!ce && !builtin && cd->type_name->n_array_bounds == 0 &&
 		           (e = enum_known(p, type)) != NULL) {
-			gen_enum_using(p, &g, rv, cmd->name, type, e, cd->raw_default);
+			pf_gen_enum_using(p, &g, rv, cmd->name, type, e, cd->raw_default);
 			emit_gen(p, &g);
 		}
 		free(type);
@@ -1069,7 +438,7 @@ static void on_alter_table(struct preflight_plan *p, const PgQuery__AlterTableSt
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull: {
 			struct pf_gen g;
-			gen_nulls(p, &g, rv, cmd->name, "becomes NOT NULL");
+			pf_gen_nulls(p, &g, rv, cmd->name, "becomes NOT NULL");
 			emit_gen(p, &g);
 			break;
 		}
@@ -1105,8 +474,8 @@ static void on_index(struct preflight_plan *p, const PgQuery__IndexStmt *s)
 	}
 	if (ok) {
 		struct pf_gen g;
-		gen_unique(p, &g, s->relation, s->idxname, names, exprs, s->n_index_params,
-		           s->where_clause, s->nulls_not_distinct, s->primary);
+		pf_gen_unique(p, &g, s->relation, s->idxname, names, exprs, s->n_index_params,
+		              s->where_clause, s->nulls_not_distinct, s->primary);
 		emit_gen(p, &g);
 	}
 	free(names);
@@ -1117,7 +486,7 @@ static void on_update(struct preflight_plan *p, const PgQuery__UpdateStmt *s)
 {
 	if (!s->relation)
 		return;
-	char *key = rv_key(p, s->relation);
+	char *key = pf_rv_key(p, s->relation);
 	/* With FROM or WITH, the conditions may read other relations: the
 	 * query would have to be the whole UPDATE turned into a SELECT. */
 	bool simple = s->n_from_clause == 0 && !s->with_clause;
@@ -1127,11 +496,11 @@ static void on_update(struct preflight_plan *p, const PgQuery__UpdateStmt *s)
 			continue;
 		const PgQuery__ResTarget *rt = t->res_target;
 		const PgQuery__CaseExpr *ce = as_case(rt->val);
-		if (!ce || else_keeps(ce, rt->name))
+		if (!ce || pf_else_keeps(ce, rt->name))
 			continue;
 		char *ctx = xasprintf("UPDATE %s SET %s = CASE", s->relation->relname, rt->name);
 		struct pf_gen g;
-		gen_case_else(p, &g, s->relation, ce, s->where_clause, ctx);
+		pf_gen_case_else(p, &g, s->relation, ce, s->where_clause, ctx);
 		free(ctx);
 		emit_gen(p, &g);
 	}
@@ -1143,7 +512,7 @@ static void on_rename(struct preflight_plan *p, const PgQuery__RenameStmt *s)
 {
 	if (!s->relation)
 		return;
-	char *key = rv_key(p, s->relation);
+	char *key = pf_rv_key(p, s->relation);
 	if (s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN && has_text(s->newname)) {
 		column_added(p, key, s->newname);
 	} else if (s->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && has_text(s->newname)) {
@@ -1165,7 +534,7 @@ static void on_stmt(struct preflight_plan *p, const Node *n)
 		/* IF NOT EXISTS may name a table that is there: the run-time
 		 * existence test decides for those. */
 		if (s->relation && !s->if_not_exists) {
-			char *key = rv_key(p, s->relation);
+			char *key = pf_rv_key(p, s->relation);
 			table_created(p, key);
 			free(key);
 		}
@@ -1174,7 +543,7 @@ static void on_stmt(struct preflight_plan *p, const Node *n)
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
 		const PgQuery__CreateTableAsStmt *s = n->create_table_as_stmt;
 		if (s->into && s->into->rel && !s->if_not_exists) {
-			char *key = rv_key(p, s->into->rel);
+			char *key = pf_rv_key(p, s->into->rel);
 			table_created(p, key);
 			free(key);
 		}
@@ -1224,7 +593,7 @@ static void on_stmt(struct preflight_plan *p, const Node *n)
 		    : n->copy_stmt->is_from                            ? n->copy_stmt->relation
 		                                                       : NULL;
 		if (rv) {
-			char *key = rv_key(p, rv);
+			char *key = pf_rv_key(p, rv);
 			table_changed(p, key);
 			free(key);
 		}
@@ -1235,7 +604,7 @@ static void on_stmt(struct preflight_plan *p, const Node *n)
 		for (size_t i = 0; i < s->n_relations; i++) {
 			if (s->relations[i]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
 				continue;
-			char *key = rv_key(p, s->relations[i]->range_var);
+			char *key = pf_rv_key(p, s->relations[i]->range_var);
 			table_changed(p, key);
 			free(key);
 		}

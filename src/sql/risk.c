@@ -112,7 +112,6 @@ void risk_report_init(struct risk_report *r)
 	strvec_init(&r->created_relations);
 	strvec_init(&r->created_columns);
 	strvec_init(&r->retyped_columns);
-	strvec_init(&r->foreign_keys);
 }
 
 void risk_report_clear(struct risk_report *r)
@@ -143,7 +142,12 @@ void risk_report_clear(struct risk_report *r)
 	strvec_clear(&r->created_relations);
 	strvec_clear(&r->created_columns);
 	strvec_clear(&r->retyped_columns);
-	strvec_clear(&r->foreign_keys);
+	for (size_t i = 0; i < r->n_foreign_keys; i++) {
+		free(r->foreign_keys[i].rel);
+		free(r->foreign_keys[i].name);
+		free(r->foreign_keys[i].ref_rel);
+	}
+	free(r->foreign_keys);
 	risk_report_init(r);
 }
 
@@ -529,9 +533,14 @@ static void post_section(struct risk_ctx *c)
 	for (size_t i = 0; i < c->n_cons; i++) {
 		const struct rk_con *k = &c->cons[i];
 		if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN && !k->dropped &&
-		    k->ref_rel)
-			strvec_push_owned(&r->foreign_keys,
-			                  xasprintf("%s %s %s", k->rel, k->name, k->ref_rel));
+		    k->ref_rel) {
+			XGROW(r->foreign_keys, r->cap_foreign_keys, r->n_foreign_keys + 1);
+			r->foreign_keys[r->n_foreign_keys++] = (struct risk_foreign_key){
+			    .rel = xstrdup(k->rel),
+			    .name = xstrdup(k->name),
+			    .ref_rel = xstrdup(k->ref_rel),
+			};
+		}
 	}
 	if (c->opt->no_down && !c->opt->up && r->n_stmts)
 		risk_find_at(
@@ -663,16 +672,13 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 
 	/* A down section knows the foreign keys its up section added. */
 	if (opt->up) {
-		for (size_t i = 0; i < opt->up->foreign_keys.n; i++) {
-			char rel[256], name[256], ref[256];
-			if (sscanf(opt->up->foreign_keys.items[i], "%255s %255s %255s", rel, name,
-			           ref) != 3)
-				continue;
-			struct rk_con *k = risk_con(c, rel, name, true);
+		for (size_t i = 0; i < opt->up->n_foreign_keys; i++) {
+			const struct risk_foreign_key *fk = &opt->up->foreign_keys[i];
+			struct rk_con *k = risk_con(c, fk->rel, fk->name, true);
 			k->contype = PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
 			k->validated = true;
 			k->txn = -1;
-			k->ref_rel = xstrdup(ref);
+			k->ref_rel = xstrdup(fk->ref_rel);
 		}
 	}
 

@@ -71,11 +71,6 @@ static const char *const section_titles[RISK_SEC_COUNT] = {
     [RISK_SEC_DBA] = "Maintenance-window rules",
 };
 
-const char *risk_section_title(enum risk_section s)
-{
-	return (unsigned)s < RISK_SEC_COUNT ? section_titles[s] : "?";
-}
-
 static const struct {
 	const char *pg;  /* pg_locks.mode */
 	const char *sql; /* LOCK TABLE ... IN <sql> MODE */

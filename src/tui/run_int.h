@@ -1,5 +1,7 @@
-/* run_int.h: the step runner's state, shared by run.c (driving) and
- * run_view.c (what the run view shows). */
+/* run_int.h: the step runner's state, shared by run.c (driving),
+ * run_watch.c (the second session), run_confirm.c (confirmations and
+ * dialogs), run_actions.c (the actions) and run_view.c (what the run view
+ * shows). */
 #ifndef PGSTEP_RUN_INT_H
 #define PGSTEP_RUN_INT_H
 
@@ -26,6 +28,48 @@ struct run_result {
 	bool ran; /* false: skipped after a failure */
 };
 
+/* The watch session: a read-only look at the tenant while the job runs
+ * (run_watch.c). */
+struct run_watch {
+	struct session *session;
+	struct catalog *cat;
+	bool busy;
+	int64_t next_ms;
+	struct activity_session *blockers; /* who the running statement waits for */
+	size_t n_blockers;
+	struct activity_facts facts;       /* the confirmation's relation */
+	char *facts_error;
+	enum risk_lock facts_own; /* what the job's own session holds on it */
+	int64_t facts_next_ms;
+};
+
+/* The statement being confirmed, and the one confirmed (run_confirm.c). */
+struct run_confirm {
+	size_t index;
+	bool given;
+	struct migration *given_for;
+	size_t given_index;
+};
+
+/* The last failure: its statement (a copy: the migration may be gone). */
+struct run_failure {
+	char *msg, *sql;
+	int line, position;
+	size_t index;
+	struct migration *migration;
+};
+
+/* A group apply: tenants in order, and what became of each. */
+struct run_group {
+	bool active, go_on;
+	size_t *queue, n_queue, qpos;
+	struct run_result *results;
+	size_t n_results, cap_results;
+	/* Statements confirmed for every tenant ("version#index"), and what
+	 * was typed for each. */
+	struct strvec ok, typed;
+};
+
 struct run {
 	char *title;            /* owned: "apply", "step", "down", ... */
 	struct job *job;        /* NULL once ended */
@@ -41,54 +85,47 @@ struct run {
 	enum pgstep_exit rc;
 	char *outcome;          /* owned: how the last job ended */
 	struct strvec done;     /* "applied 004 ... in 12 ms" of this job */
+	int retries;            /* lock retries of the running migration */
+	struct strvec log;
 
 	/* The current migration's analysis (the tenant's schema, the catalogue). */
 	struct migration *risk_for;
 	struct risk_file_report risk;
 
-	/* The statement being confirmed, and the one confirmed. */
-	size_t confirm_index;
-	bool confirmed;
-	struct migration *confirmed_for;
-	size_t confirmed_index;
-
-	/* The last failure: its statement (a copy: the migration may be gone). */
-	char *failed_msg, *failed_sql;
-	int failed_line, failed_position;
-	size_t failed_index;
-	struct migration *failed_for;
-	int retries;
-
-	/* The watch session: a read-only look at the tenant while the job runs. */
-	struct session *watch;
-	struct catalog *cat;
-	bool watch_busy;
-	int64_t watch_next_ms;
-	struct activity_session *blockers; /* who the running statement waits for */
-	size_t n_blockers;
-	struct activity_facts facts;       /* the confirmation's relation */
-	char *facts_error;
-	enum risk_lock facts_own; /* what the job's own session holds on it */
-	int64_t facts_next_ms;
-
-	struct strvec log;
-
-	/* A group apply: tenants in order, and what became of each. */
-	bool group, go_on;
-	size_t *queue, n_queue, qpos;
-	struct run_result *results;
-	size_t n_results, cap_results;
-	/* Statements confirmed for every tenant ("version#index"), and what
-	 * was typed for each. */
-	struct strvec group_ok, group_typed;
+	struct run_confirm confirm;
+	struct run_failure failed;
+	struct run_watch watch;
+	struct run_group group;
 };
 
+/* run.c: starting, driving and ending runs. */
 int64_t run_now_ms(void);
 void run_log(struct run *rn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct tenant *run_tenant(const struct app *app);
 struct migration *run_migration(const struct run *rn);
 const struct migration_section *run_section(const struct run *rn, const struct migration *m);
 const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migration *m, size_t i);
 size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel);
+struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title);
+bool run_open_job(struct app *app, size_t ti);
+bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i,
+                       struct risk_confirm *c);
+char *run_group_key(const struct migration *m, size_t i);
+void run_start_group(struct app *app, bool go_on);
 void run_drive(struct app *app);
+
+/* run_watch.c: the second session. */
+#define WATCH_FACTS_EVERY_MS 1000 /* the confirmation's facts, refreshed */
+void run_watch_open(struct app *app);
+void run_watch_drain(struct run *rn);
+void run_blockers_clear(struct run *rn);
+void run_watch_tick(struct run *rn, const struct run_position *pos);
+void run_watch_read(struct app *app);
+void run_facts_refresh(struct app *app, const char *rel);
+
+/* run_confirm.c: the confirmation dialog. */
+void run_confirm_open(struct app *app, size_t index);
+void run_confirm_tick(struct app *app);
+void run_journal_answer(struct app *app, bool yes, const char *typed);
 
 #endif

@@ -71,11 +71,11 @@ static void view_error_sql(struct doc *d, const char *sql, int first_line, int p
 
 static void view_blockers(struct doc *d, const struct run *rn)
 {
-	if (!rn->n_blockers)
+	if (!rn->watch.n_blockers)
 		return;
 	doc_add(d, ROLE_RISK_HIGH, "%s", "Waiting for a lock held or requested first by:");
-	for (size_t i = 0; i < rn->n_blockers; i++) {
-		const struct activity_session *s = &rn->blockers[i];
+	for (size_t i = 0; i < rn->watch.n_blockers; i++) {
+		const struct activity_session *s = &rn->watch.blockers[i];
 		char age[40] = "no transaction";
 		if (s->xact_age_s >= 0)
 			snprintf(age, sizeof age, "transaction %llds", (long long)s->xact_age_s);
@@ -176,7 +176,7 @@ static void view_next(struct doc *d, const struct run *rn, struct migration *m,
 		return;
 	const struct statement *st = &sec->stmts.items[pos->index];
 	doc_add(d, ROLE_NORMAL, "%s", "");
-	if (pos->pause == RUN_PAUSE_FAILED && rn->failed_sql && pos->error)
+	if (pos->pause == RUN_PAUSE_FAILED && rn->failed.sql && pos->error)
 		view_error_sql(d, st->sql, st->line, pos->error->position);
 	else
 		doc_add_sql(d, st->sql, st->line);
@@ -199,11 +199,11 @@ static void view_next(struct doc *d, const struct run *rn, struct migration *m,
 static void view_summary(struct app *app, struct doc *d)
 {
 	struct run *rn = app->run;
-	if (!rn->group)
+	if (!rn->group.active)
 		return;
-	doc_add(d, ROLE_HEADING, "Group apply: %zu of %zu tenants done", rn->n_results, rn->n_queue);
-	for (size_t i = 0; i < rn->n_results; i++) {
-		const struct run_result *res = &rn->results[i];
+	doc_add(d, ROLE_HEADING, "Group apply: %zu of %zu tenants done", rn->group.n_results, rn->group.n_queue);
+	for (size_t i = 0; i < rn->group.n_results; i++) {
+		const struct run_result *res = &rn->group.results[i];
 		struct doc_line *l =
 		    doc_add(d, ROLE_NORMAL, "  %s %-20s %s",
 		            res->rc == 0 ? glyph->ok : res->ran ? glyph->failed : glyph->skipped,
@@ -260,10 +260,10 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 	} else if (rn->outcome) {
 		doc_add(d, rn->rc == 0 ? ROLE_OK : rn->discarded ? ROLE_HEADING : ROLE_MSG_ERROR, "%s %s",
 		        rn->rc == 0 || rn->discarded ? glyph->ok : glyph->failed, rn->outcome);
-		if (rn->rc != 0 && !rn->discarded && !rn->group && rn->failed_sql) {
-			doc_add(d, ROLE_NORMAL, "Statement %zu (line %d):", rn->failed_index + 1,
-			        rn->failed_line);
-			view_error_sql(d, rn->failed_sql, rn->failed_line, rn->failed_position);
+		if (rn->rc != 0 && !rn->discarded && !rn->group.active && rn->failed.sql) {
+			doc_add(d, ROLE_NORMAL, "Statement %zu (line %d):", rn->failed.index + 1,
+			        rn->failed.line);
+			view_error_sql(d, rn->failed.sql, rn->failed.line, rn->failed.position);
 		}
 		doc_add(d, ROLE_DIM, "%s", "Esc closes this view");
 	}

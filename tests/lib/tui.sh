@@ -1,8 +1,7 @@
 # tui.sh: sourced by the interface tests (tests/integration/tui_*.sh); drives
-# the real program in a private tmux server and prints TAP. Adapted from
-# shared/examples/tui-test-lib.sh: private server and HOME, fixed terminal,
-# polling waits (never a blind sleep), the screen dumped on failure, and the
-# exit status written to a file.
+# the real program in a private tmux server and prints TAP: private server
+# and HOME, fixed terminal, polling waits (never a blind sleep), the screen
+# dumped on failure, and the exit status written to a file.
 #   PGSTEP   the built binary (required)
 : "${PGSTEP:?PGSTEP must point at the built binary}"
 command -v tmux >/dev/null || { echo "1..0 # SKIP tmux not installed"; exit 0; }

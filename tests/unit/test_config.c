@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/ini.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"

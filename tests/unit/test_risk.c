@@ -619,6 +619,51 @@ static void test_migrations(void)
 	free(bd);
 }
 
+/* The foreign keys an up section adds reach its down section whole, even
+ * when a table name holds a space (they were once "rel name ref" strings
+ * read back with sscanf). */
+static void test_down_foreign_keys(void)
+{
+	static const char *const texts[] = {
+	    /* the referencing table's name has a space */
+	    "-- migrate:up\n"
+	    "CREATE TABLE parent (id bigint PRIMARY KEY);\n"
+	    "CREATE TABLE \"my tab\" (id bigint, parent_id bigint);\n"
+	    "ALTER TABLE \"my tab\" ADD CONSTRAINT my_fk FOREIGN KEY (parent_id)\n"
+	    "  REFERENCES parent (id);\n"
+	    "-- migrate:down\n"
+	    "ALTER TABLE \"my tab\" DROP CONSTRAINT my_fk;\n",
+	    /* the referenced table's name has a space */
+	    "-- migrate:up\n"
+	    "CREATE TABLE \"my tab\" (id bigint PRIMARY KEY);\n"
+	    "CREATE TABLE child (id bigint, tab_id bigint);\n"
+	    "ALTER TABLE child ADD CONSTRAINT my_fk FOREIGN KEY (tab_id)\n"
+	    "  REFERENCES \"my tab\" (id);\n"
+	    "-- migrate:down\n"
+	    "ALTER TABLE child DROP CONSTRAINT my_fk;\n",
+	};
+	static const char *const what[] = {"referencing", "referenced"};
+	for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+		struct risk_options o;
+		risk_options_init(&o);
+		o.lock_timeout_ms = 3000;
+		struct risk_file_report r;
+		risk_file_report_init(&r);
+		ok(risk_analyze_file(texts[t], &o, &r) && r.has_down_section && r.down.n_stmts == 1,
+		   "%s table \"my tab\": the file analyses", what[t]);
+		const struct risk_finding *fk = NULL;
+		for (size_t j = 0; r.down.n_stmts && j < r.down.stmts[0].n_findings; j++)
+			if (strcmp(r.down.stmts[0].findings[j].rule->id, "drop-foreign-key") == 0)
+				fk = &r.down.stmts[0].findings[j];
+		ok(fk != NULL && !has_rule(&r.down, "drop-constraint"),
+		   "%s table \"my tab\": the down drops a foreign key, not a constraint", what[t]);
+		ok(fk && strstr(fk->message, t == 0 ? " and public.parent " : "my tab ACCESS"),
+		   "%s table \"my tab\": the message names the other table (%s)", what[t],
+		   fk ? fk->message : "no finding");
+		risk_file_report_clear(&r);
+	}
+}
+
 /* pbtree decodes libpg_query's parse tree into the same structs as
  * protobuf-c: packing the result again gives the input bytes, for every
  * corpus file. A truncated or damaged encoding is refused, not misread. */
@@ -732,6 +777,7 @@ int main(void)
 	test_details();
 	test_confirm();
 	test_migrations();
+	test_down_foreign_keys();
 	test_catalog();
 	test_pbtree();
 	strvec_clear(&risky);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/migset.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"

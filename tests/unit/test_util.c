@@ -1,10 +1,13 @@
-/* test_util: strings, SHA-256, the JSON writer, UTF-8, durations, errors. */
+/* test_util: strings, SHA-256, the JSON writer, UTF-8, durations, errors, the
+ * thread pool. */
 #include "config.h"
 
+#include <poll.h>
 #include <stdlib.h>
 
 #include "pgstep/error.h"
 #include "pgstep/json.h"
+#include "pgstep/pool.h"
 #include "pgstep/sha256.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
@@ -138,6 +141,49 @@ static void test_errors(void)
 	diag_list_clear(&d);
 }
 
+static void count_item(void *arg, size_t i)
+{
+	int *runs = arg;
+	__atomic_fetch_add(&runs[i], 1, __ATOMIC_RELAXED);
+}
+
+static void test_pool(void)
+{
+	enum { N = 200 };
+	int runs[N] = {0};
+	for (int workers = 0; workers <= 4; workers += 2) {
+		for (size_t i = 0; i < N; i++)
+			runs[i] = 0;
+		struct pool *p = pool_start(N, workers, count_item, runs);
+		is_int(pool_workers(p), workers, "%d workers started", workers);
+		bool ordered = true;
+		for (size_t i = 0; i < N / 2; i++) {
+			pool_wait(p, i);
+			ordered &= __atomic_load_n(&runs[i], __ATOMIC_RELAXED) == 1;
+		}
+		ok(ordered, "pool_wait returns once its item has run (%d workers)", workers);
+		pool_finish(&p);
+		ok(p == NULL, "pool_finish NULLs the pool");
+		int once = 0;
+		for (size_t i = 0; i < N; i++)
+			once += runs[i] == 1;
+		is_int(once, N, "every item runs exactly once (%d workers)", workers);
+	}
+
+	int one[1] = {0};
+	struct pool *p = pool_start(1, 1, count_item, one);
+	int fd = pool_fd(p);
+	ok(fd >= 0, "a pool with a worker has a descriptor");
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	ok(poll(&pfd, 1, 10000) == 1, "it becomes readable when the items have run");
+	is_int(one[0], 1, "the item ran on the worker");
+	pool_finish(&p);
+
+	struct pool *none = pool_start(3, 0, count_item, runs);
+	is_int(pool_fd(none), -1, "without workers there is nothing to poll");
+	pool_finish(&none);
+}
+
 int main(void)
 {
 	test_strbuf();
@@ -145,5 +191,6 @@ int main(void)
 	test_json();
 	test_text();
 	test_errors();
+	test_pool();
 	return done_testing();
 }

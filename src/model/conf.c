@@ -1,4 +1,4 @@
-/* config: pgstep.conf. The ini module reads the syntax; this module knows
+/* conf: pgstep.conf. The ini module reads the syntax; this module knows
  * the sections and keys and checks every value where it is written, so a
  * mistake is reported with the file and line that hold it instead of
  * surfacing later as a strange migration run. Nothing unknown is ignored: a
@@ -13,7 +13,7 @@
 
 #include <libpq-fe.h>
 
-#include "pgstep/config.h"
+#include "pgstep/conf.h"
 #include "pgstep/ini.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"

@@ -1,7 +1,7 @@
-/* config: pgstep.conf, read with the ini module and checked key by key:
+/* conf: pgstep.conf, read with the ini module and checked key by key:
  * an unknown section or key is an error naming file and line. */
-#ifndef PGSTEP_CONFIG_H
-#define PGSTEP_CONFIG_H
+#ifndef PGSTEP_CONF_H
+#define PGSTEP_CONF_H
 
 #include <stdbool.h>
 #include <stdint.h>

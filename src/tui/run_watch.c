@@ -1,0 +1,133 @@
+/* run_watch: the run's second, read-only session on the tenant ("watch"):
+ * who a waiting statement waits for, and the confirmation's facts about a
+ * relation (size, rows, who holds or waits for a lock on it). It looks and
+ * never queues behind a lock for long. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/catalog.h"
+#include "pgstep/plan_risk.h"
+#include "pgstep/session.h"
+#include "pgstep/xalloc.h"
+#include "run_int.h"
+#include "tui_int.h"
+
+#define WATCH_LOCK_TIMEOUT_MS      300
+#define WATCH_STATEMENT_TIMEOUT_MS 3000
+#define WATCH_BLOCKERS_EVERY_MS    500
+/* A statement shorter than this never shows a wait. */
+#define RUN_WAIT_SHOWN_MS 200
+
+void run_watch_open(struct app *app)
+{
+	struct run *rn = app->run;
+	struct pgstep_error err = {0};
+	rn->watch.session = plan_risk_session(run_tenant(app), WATCH_LOCK_TIMEOUT_MS,
+	                                      WATCH_STATEMENT_TIMEOUT_MS, &err);
+	if (rn->watch.session)
+		rn->watch.cat = catalog_new(rn->watch.session, run_tenant(app)->schema);
+	else
+		run_log(rn, "no second session for live facts: %s", err.msg);
+	error_clear(&err);
+}
+
+/* Wait for the watch session's query in flight (short: it has timeouts). */
+void run_watch_drain(struct run *rn)
+{
+	while (rn->watch.session && rn->watch.busy) {
+		PGresult *res = NULL;
+		struct pgstep_error err = {0};
+		if (session_consume_result(rn->watch.session, &res, &err)) {
+			PQclear(res);
+			rn->watch.busy = false;
+		} else {
+			struct pollfd p = {.fd = session_socket(rn->watch.session),
+			                   .events = POLLIN};
+			poll(&p, 1, 100);
+		}
+		error_clear(&err);
+	}
+}
+
+void run_blockers_clear(struct run *rn)
+{
+	activity_sessions_free(&rn->watch.blockers, &rn->watch.n_blockers);
+}
+
+/* While a statement runs: ask every so often who it waits for. */
+void run_watch_tick(struct run *rn, const struct run_position *pos)
+{
+	if (!rn->watch.session || rn->watch.busy || !pos->in_flight ||
+	    pos->elapsed_ms < RUN_WAIT_SHOWN_MS || run_now_ms() < rn->watch.next_ms)
+		return;
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", job_backend_pid(rn->job));
+	const char *params[1] = {pid};
+	struct pgstep_error err = {0};
+	if (session_send_params(rn->watch.session, activity_blockers_sql, 1, params, &err))
+		rn->watch.busy = true;
+	error_clear(&err);
+	rn->watch.next_ms = run_now_ms() + WATCH_BLOCKERS_EVERY_MS;
+}
+
+void run_watch_read(struct app *app)
+{
+	struct run *rn = app->run;
+	PGresult *res = NULL;
+	struct pgstep_error err = {0};
+	if (!session_consume_result(rn->watch.session, &res, &err)) {
+		error_clear(&err);
+		return;
+	}
+	rn->watch.busy = false;
+	run_blockers_clear(rn);
+	if (res) {
+		activity_blockers_read(res, &rn->watch.blockers, &rn->watch.n_blockers);
+		PQclear(res);
+	}
+	error_clear(&err);
+	app->panes[PANE_DETAIL].dirty = true;
+}
+
+/* The dialog's facts about rel: size and rows, and who holds or waits for a
+ * lock on it. Blocking, but short (the watch session's timeouts). */
+void run_facts_refresh(struct app *app, const char *rel)
+{
+	struct run *rn = app->run;
+	activity_facts_clear(&rn->watch.facts);
+	activity_facts_init(&rn->watch.facts);
+	free(rn->watch.facts_error);
+	rn->watch.facts_error = NULL;
+	rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
+	if (!rn->watch.session || !rel)
+		return;
+	run_watch_drain(rn);
+	struct activity_relation *a = activity_add(&rn->watch.facts, rel);
+	uint32_t oid = 0;
+	struct pgstep_error err = {0};
+	if (!catalog_relation(rn->watch.cat, rel, &a->size) ||
+	    !catalog_oid(rn->watch.cat, rel, &oid)) {
+		if (catalog_error(rn->watch.cat))
+			rn->watch.facts_error = xstrdup(catalog_error(rn->watch.cat));
+		return;
+	}
+	if (!activity_relation_load(rn->watch.session, oid, a, &err))
+		rn->watch.facts_error = xstrdup(err.msg);
+	error_clear(&err);
+	/* The job's own session is not someone in the way: say it apart. */
+	rn->watch.facts_own = RISK_LOCK_NONE;
+	int self = rn->job ? job_backend_pid(rn->job) : 0;
+	size_t k = 0;
+	for (size_t i = 0; i < a->n_sessions; i++) {
+		if (a->sessions[i].pid == self && self) {
+			if (a->sessions[i].mode > rn->watch.facts_own)
+				rn->watch.facts_own = a->sessions[i].mode;
+			activity_session_clear(&a->sessions[i]);
+			continue;
+		}
+		a->sessions[k++] = a->sessions[i];
+	}
+	a->n_sessions = k;
+}
