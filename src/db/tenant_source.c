@@ -77,7 +77,7 @@ static bool tenant_source_rows(const PGresult *res, const char *conninfo,
 			int twin = schema_twin(res, i, schema);
 			char *also = twin < 0
 			                 ? xstrdup("")
-			                 : xasprintf("; tenant %s (row %d) has the same first %d",
+			                 : xasprintf("; tenant %s (row %d) has the same first %d bytes",
 			                             PQgetvalue(res, twin, 0), twin + 1,
 			                             TENANT_MAX_SCHEMA_BYTES);
 			error_set(err, PGSTEP_EXIT_USAGE, "tenants query: row %d: tenant %s: %s%s",
