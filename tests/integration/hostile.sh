@@ -148,6 +148,19 @@ check_exit 0 "history" ps history
 no_raw "$TAP_OUT" "history: no raw control character"
 
 # --- a tenants query that hangs --------------------------------------------------
+# ends_within SECONDS PID: wait for PID to end; kill -9 it after SECONDS (a
+# pgstep that did not stop must not hang the test).
+ends_within() {
+	ew_end=$(($(now_ms) + $1 * 1000))
+	while kill -0 "$2" 2>/dev/null; do
+		if [ "$(now_ms)" -ge "$ew_end" ]; then
+			kill -KILL "$2" 2>/dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 tenants_query "SELECT 'a', 's1' FROM pg_sleep(600)" "timeout = 2s"
 T0=$(now_ms)
 check_exit 5 "a tenants query past its timeout exits 5" ps status
@@ -172,6 +185,7 @@ for sig in INT TERM; do
 	fi
 	T0=$(now_ms)
 	kill -"$sig" "$PID"
+	ends_within 5 "$PID"
 	wait "$PID" 2>/dev/null
 	RC=$?
 	MS=$(($(now_ms) - T0))
@@ -186,5 +200,22 @@ for sig in INT TERM; do
 		diag "$(q ctl "SELECT pid, state, query FROM pg_stat_activity")"
 	fi
 done
+
+# kill -9 leaves no one to cancel: client_connection_check_interval makes the
+# server notice the lost client.
+(cd "$P" && exec "$PGSTEP" status) >"$P/bg.out" 2>"$P/bg.err" </dev/null &
+PID=$!
+if wait_sql ctl 10 "SELECT count(*) = 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()"; then
+	pass "kill -9: the tenants query runs"
+else
+	fail "kill -9: the tenants query runs"
+fi
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+if wait_sql ctl 5 "SELECT count(*) = 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()"; then
+	pass "kill -9: the server ends the query by itself"
+else
+	fail "kill -9: the server ends the query by itself"
+fi
 
 done_testing
