@@ -130,6 +130,9 @@ static void ts_signals_catch(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = ts_on_signal;
 	sigemptyset(&sa.sa_mask);
+	/* one handler at a time: a second signal waits for the first PQcancel */
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&sa.sa_mask, ts_signals[i]);
 	/* No SA_RESTART: poll() returns at once. Installed even over SIG_IGN,
 	 * as cli_signals and the interface do (a shell's background job has
 	 * SIGINT ignored). */
