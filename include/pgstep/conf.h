@@ -9,6 +9,8 @@
 #include "pgstep/migset.h"
 #include "pgstep/tenant.h"
 
+#define CONFIG_DEFAULT_TENANTS_TIMEOUT_MS 30000
+
 struct config {
 	char *path;            /* owned: the file read */
 	char *migrations_dir;  /* owned: resolved against the config file's directory */
@@ -27,6 +29,8 @@ struct config {
 	struct tenant_list tenants;   /* [tenant NAME] sections */
 	char *tenants_control;        /* owned: [tenants] control conninfo, or NULL */
 	char *tenants_query;          /* owned: [tenants] query, or NULL */
+	int64_t tenants_timeout_ms;   /* [tenants] timeout: the query's statement_timeout;
+	                                 default 30 s, never 0 */
 	int tenants_line;             /* line of [tenants], for messages */
 };
 

@@ -1,5 +1,6 @@
 /* text: small helpers over byte strings that the parsers of files and
- * settings share: UTF-8 validation, line numbers, durations, trimming. */
+ * settings share: UTF-8 validation, line numbers, durations, trimming, and
+ * the one definition of a control character that every output escapes. */
 #ifndef PGSTEP_TEXT_H
 #define PGSTEP_TEXT_H
 
@@ -10,6 +11,19 @@
 /* True when s[0..n) is valid UTF-8 (no NUL bytes either). Otherwise, when
  * bad_offset is given, it receives the offset of the first bad byte. */
 bool text_utf8_valid(const char *s, size_t n, size_t *bad_offset);
+/* Length in bytes of the control character at s: 1 for C0 (below 0x20,
+ * NUL excluded) and DEL, 2 for a C1 control (U+0080..U+009F in UTF-8), 0
+ * for anything else. A terminal acts on these (ESC starts a sequence, CSI
+ * is C1 U+009B), so text from a server or a file never reaches one raw. */
+size_t text_control_len(const char *s);
+/* True when s holds a control character (text_control_len) or is not
+ * valid UTF-8; *at (when given) gets the offset of the first one. */
+bool text_has_control(const char *s, size_t *at);
+struct strbuf;
+/* Append s to out with control characters and bytes that are not UTF-8
+ * escaped, C style: \n \r \t, \xHH for other C0, DEL and stray bytes,
+ * \u00HH for C1. Printable text (UTF-8 included) is copied as is. */
+void text_escape_controls(struct strbuf *out, const char *s);
 /* 1-based line and column (in bytes) of offset within s. */
 void text_line_col(const char *s, size_t offset, int *line, int *col);
 /* Parse "3s", "500ms", "2min", "1h", "0" or a bare number of milliseconds. */

@@ -101,7 +101,17 @@ struct json;
 void cli_json_tenants_begin(struct json *j, struct strbuf *sb);
 void cli_json_tenants_end(struct json *j);
 
-/* Print "pgstep: message" to stderr and return err's exit code. */
+/* s with control characters escaped (text_escape_controls) for a text
+ * line: every string that did not come from pgstep itself (names, SQL,
+ * server messages, values from the database) goes through it, so nothing
+ * can move the cursor, recolour or retitle the terminal, or forge a line.
+ * Returns s itself when nothing needs escaping; otherwise a copy that stays
+ * valid for the next CLI_SAFE_SLOTS - 1 escaped strings of this thread
+ * (enough for one printf). NULL stays NULL. */
+#define CLI_SAFE_SLOTS 16
+const char *cli_safe(const char *s);
+
+/* Print "pgstep: message" (escaped) to stderr and return err's exit code. */
 int cli_fail(const struct pgstep_error *err);
 void cli_diags(const struct cli_globals *g, const struct diag_list *d);
 

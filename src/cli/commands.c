@@ -30,8 +30,8 @@ int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool de
 	}
 	cli_diags(g, &e->diags);
 	if (engine_set_has_errors(e)) {
-		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n", e->set->dir,
-		        diag_count(&e->diags, DIAG_ERROR));
+		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n",
+		        cli_safe(e->set->dir), diag_count(&e->diags, DIAG_ERROR));
 		rc = PGSTEP_EXIT_USAGE;
 		goto fail;
 	}
@@ -69,16 +69,28 @@ int cli_worst_exit(int a, int b)
 	return a ? a : b;
 }
 
-static const char *version_text(const struct mig_status *ms)
+/* Both may come from a row of the tenant's database: escaped for text
+ * (cli_safe), raw for JSON (which escapes its own way). */
+static const char *version_raw(const struct mig_status *ms)
 {
 	if (ms->m)
 		return ms->m->version.text;
 	return ms->row->version_text ? ms->row->version_text : ms->row->version;
 }
 
-static const char *status_name_of(const struct mig_status *ms)
+static const char *name_raw(const struct mig_status *ms)
 {
 	return ms->m ? ms->m->name : (ms->row->name ? ms->row->name : "");
+}
+
+static const char *version_text(const struct mig_status *ms)
+{
+	return cli_safe(version_raw(ms));
+}
+
+static const char *status_name_of(const struct mig_status *ms)
+{
+	return cli_safe(name_raw(ms));
 }
 
 /* Written out as it grows: 1,000 tenants x 100 migrations is megabytes. */
@@ -116,8 +128,8 @@ static void status_json(const struct status_report *r, struct strbuf *sb)
 		for (size_t k = 0; k < ts->n && ts->state != TSTATE_UNREACHABLE; k++) {
 			const struct mig_status *ms = &ts->items[k];
 			json_begin_object(&j);
-			json_kv_string(&j, "version", version_text(ms));
-			json_kv_string(&j, "name", status_name_of(ms));
+			json_kv_string(&j, "version", version_raw(ms));
+			json_kv_string(&j, "name", name_raw(ms));
 			json_kv_string(&j, "phase",
 			               ms->m ? ms->m->phase
 			                     : (ms->row->phase ? ms->row->phase : ""));
@@ -155,7 +167,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 		printf("%-*s  %s%-11s%s  ", (int)w, ts->tenant->name, cli_color(g, st), st,
 		       cli_reset(g));
 		if (ts->state == TSTATE_UNREACHABLE) {
-			printf("%7s  %7s  %s\n", "-", "-", ts->error);
+			printf("%7s  %7s  %s\n", "-", "-", cli_safe(ts->error));
 			continue;
 		}
 		printf("%7d  %7d  ", ts->applied, ts->pending);
@@ -169,7 +181,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 			else if (ms->state == MSTATE_FAILED)
 				printf("%s%s_%s failed (%s)", sep, version_text(ms),
 				       status_name_of(ms),
-				       ms->row->sqlstate ? ms->row->sqlstate : "error");
+				       ms->row->sqlstate ? cli_safe(ms->row->sqlstate) : "error");
 			else if (ms->state == MSTATE_APPLIED && !ms->checksum_ok)
 				printf("%s%s_%s changed since applied", sep, version_text(ms),
 				       status_name_of(ms));
@@ -193,7 +205,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 			    ms->m ? (ms->m->archived ? "archive" : ms->m->phase) : "(no file)";
 			if (!phase || strcmp(phase, ph) != 0) {
 				if (*ph)
-					printf("  %s\n", ph);
+					printf("  %s\n", cli_safe(ph));
 				phase = ph;
 			}
 			const char *st = mstate_name(ms->state);
@@ -308,7 +320,7 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 		                            : (int)ops_down(e, ts[i], dn, &err);
 		out[i].rc = r;
 		if (r != PGSTEP_EXIT_OK) {
-			fprintf(stderr, "pgstep: %s\n", err.msg ? err.msg : "failed");
+			fprintf(stderr, "pgstep: %s\n", err.msg ? cli_safe(err.msg) : "failed");
 			out[i].error = err.msg ? xstrdup(err.msg) : NULL;
 			rc = cli_worst_exit(rc, r);
 			/* A failed migration stops the run: it will likely fail on the
@@ -436,7 +448,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 		json_begin_array(&j);
 		if (r != PGSTEP_EXIT_OK) {
 			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", err.msg);
+				fprintf(stderr, "pgstep: %s\n", cli_safe(err.msg));
 			rc = cli_worst_exit(rc, r);
 		} else if (!g->json) {
 			printf("%s:\n", c.ts[i]->name);
@@ -457,11 +469,13 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 			json_end_object(&j);
 			if (!g->json)
 				printf("  %4lld  %s  %-14s %-8s %s/%s%s%s  %s\n", (long long)x->seq,
-				       x->at, x->action, x->version ? x->version : "-",
-				       x->db_user ? x->db_user : "?", x->os_user ? x->os_user : "?",
+				       cli_safe(x->at), cli_safe(x->action),
+				       x->version ? cli_safe(x->version) : "-",
+				       x->db_user ? cli_safe(x->db_user) : "?",
+				       x->os_user ? cli_safe(x->os_user) : "?",
 				       x->client_addr ? "@" : "",
-				       x->client_addr ? x->client_addr : "",
-				       x->detail ? x->detail : "");
+				       x->client_addr ? cli_safe(x->client_addr) : "",
+				       x->detail ? cli_safe(x->detail) : "");
 		}
 		json_end_array(&j);
 		json_end_object(&j);
@@ -512,7 +526,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 			drift = true;
 		else if (r != PGSTEP_EXIT_OK) {
 			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", err.msg);
+				fprintf(stderr, "pgstep: %s\n", cli_safe(err.msg));
 			rc = cli_worst_exit(rc, r);
 		} else if (!g->json) {
 			printf("%s: ok\n", c.ts[i]->name);
@@ -524,8 +538,9 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		printf("%s\n", sb.buf);
 	else
 		for (size_t k = 0; k < problems.n; k++)
-			printf("%s%s%s\n", problems.items[k].file ? problems.items[k].file : "",
-			       problems.items[k].file ? ": " : "", problems.items[k].msg);
+			printf("%s%s%s\n",
+			       problems.items[k].file ? cli_safe(problems.items[k].file) : "",
+			       problems.items[k].file ? ": " : "", cli_safe(problems.items[k].msg));
 	/* Found drift is the answer verify exists for: it outranks the rest. */
 	if (drift)
 		rc = PGSTEP_EXIT_DRIFT;
@@ -556,7 +571,7 @@ int cli_repair(const struct cli_globals *g, int argc, char **argv)
 		if (strcmp(c.o.mark, "rolled_back") != 0 && strcmp(c.o.mark, "rolled-back") != 0) {
 			fprintf(stderr,
 			        "pgstep repair: --mark %s: expected applied or rolled_back\n",
-			        c.o.mark);
+			        cli_safe(c.o.mark));
 			return PGSTEP_EXIT_USAGE;
 		}
 		applied = false;
@@ -569,7 +584,7 @@ int cli_repair(const struct cli_globals *g, int argc, char **argv)
 		cli_fail(&err);
 	else
 		printf("%s: version %s marked %s (recorded with your reason)\n", c.ts[0]->name,
-		       c.o.version, applied ? "applied" : "rolled_back");
+		       cli_safe(c.o.version), applied ? "applied" : "rolled_back");
 	error_clear(&err);
 	cli_command_close(&c);
 	return rc;

@@ -15,7 +15,7 @@
 static void demo_progress(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "demo: %s\n", line);
+	fprintf(stderr, "demo: %s\n", cli_safe(line));
 }
 
 int cli_demo(const struct cli_globals *g, int argc, char **argv)

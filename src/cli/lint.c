@@ -712,7 +712,8 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 		strbuf_release(&f->out);
 		if (f->unreadable) {
 			unreadable = true;
-			fprintf(stderr, "pgstep lint: %s: %s\n", f->path, f->read_error);
+			fprintf(stderr, "pgstep lint: %s: %s\n", cli_safe(f->path),
+			        cli_safe(f->read_error));
 		}
 		if (f->failed)
 			rc = PGSTEP_EXIT_FAILED;

@@ -10,6 +10,24 @@
 #include "cli.h"
 #include "pgstep/json.h"
 #include "pgstep/runner.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
+
+const char *cli_safe(const char *s)
+{
+	static _Thread_local struct strbuf ring[CLI_SAFE_SLOTS];
+	static _Thread_local size_t next;
+	if (!s || !text_has_control(s, NULL))
+		return s;
+	struct strbuf *sb = &ring[next];
+	next = (next + 1) % CLI_SAFE_SLOTS;
+	if (!sb->buf)
+		strbuf_init(sb);
+	strbuf_reset(sb);
+	text_escape_controls(sb, s);
+	return sb->buf;
+}
 
 void cli_json_tenants_begin(struct json *j, struct strbuf *sb)
 {
@@ -28,7 +46,7 @@ void cli_json_tenants_end(struct json *j)
 
 int cli_fail(const struct pgstep_error *err)
 {
-	fprintf(stderr, "pgstep: %s\n", err->msg ? err->msg : "failed");
+	fprintf(stderr, "pgstep: %s\n", err->msg ? cli_safe(err->msg) : "failed");
 	return err->code ? (int)err->code : PGSTEP_EXIT_FAILED;
 }
 
@@ -38,12 +56,14 @@ void cli_diags(const struct cli_globals *g, const struct diag_list *d)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *x = &d->items[i];
 		if (x->file && x->line)
-			fprintf(stderr, "%s:%d: %s: %s\n", x->file, x->line,
-			        diag_level_name(x->level), x->msg);
+			fprintf(stderr, "%s:%d: %s: %s\n", cli_safe(x->file), x->line,
+			        diag_level_name(x->level), cli_safe(x->msg));
 		else if (x->file)
-			fprintf(stderr, "%s: %s: %s\n", x->file, diag_level_name(x->level), x->msg);
+			fprintf(stderr, "%s: %s: %s\n", cli_safe(x->file),
+			        diag_level_name(x->level), cli_safe(x->msg));
 		else
-			fprintf(stderr, "pgstep: %s: %s\n", diag_level_name(x->level), x->msg);
+			fprintf(stderr, "pgstep: %s: %s\n", diag_level_name(x->level),
+			        cli_safe(x->msg));
 	}
 }
 
@@ -71,14 +91,17 @@ static void print_short_sql(const char *sql)
 	size_t n = strcspn(sql, "\n");
 	if (n > 60)
 		n = 57;
-	printf("%.*s%s", (int)n, sql, n < strlen(sql) ? " ..." : "");
+	char *first = xstrndup(sql, n);
+	printf("%s%s", cli_safe(first), n < strlen(sql) ? " ..." : "");
+	free(first);
 }
 
 static void cli_on_event(void *ctx, const struct run_event *ev)
 {
 	const struct cli_globals *g = ctx;
-	const char *t = ev->tenant ? ev->tenant->name : "";
-	const char *label = ev->migration ? migration_label((struct migration *)ev->migration) : "";
+	const char *t = ev->tenant ? cli_safe(ev->tenant->name) : "";
+	const char *label =
+	    ev->migration ? cli_safe(migration_label((struct migration *)ev->migration)) : "";
 	const char *verb = ev->direction == RUN_UP ? "apply" : "roll back";
 	switch (ev->kind) {
 	case RUN_EV_START:
@@ -108,7 +131,7 @@ static void cli_on_event(void *ctx, const struct run_event *ev)
 		printf("%s: %s%s%s: could not %s\n", t, cli_color(g, "failed"), label, cli_reset(g),
 		       verb);
 		break;
-	case RUN_EV_NOTICE: printf("%s: %s\n", t, ev->message ? ev->message : ""); break;
+	case RUN_EV_NOTICE: printf("%s: %s\n", t, ev->message ? cli_safe(ev->message) : ""); break;
 	}
 	fflush(stdout);
 }
@@ -145,10 +168,10 @@ bool cli_confirm(const char *question)
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
 		fprintf(stderr,
 		        "pgstep: %s\npgstep: no terminal to ask on: pass --yes to proceed\n",
-		        question);
+		        cli_safe(question));
 		return false;
 	}
-	fprintf(stderr, "%s [y/N] ", question);
+	fprintf(stderr, "%s [y/N] ", cli_safe(question));
 	fflush(stderr);
 	char line[32];
 	if (!fgets(line, sizeof line, stdin))

@@ -119,9 +119,10 @@ static void text_session(const struct plan_text *pt, const char *indent, const c
                          const struct activity_session *s, const char *what)
 {
 	char *who = fmt_who(s), *st = fmt_state(s);
-	printf("%s%s%s: %s%s%s%s%s%s%s\n", indent, lead, who, what ? what : "", what ? ", " : "",
-	       st, s->wait_event ? ", waiting on " : "", s->wait_event ? s->wait_event : "",
-	       s->query && *s->query ? ": " : "", s->query ? s->query : "");
+	printf("%s%s%s: %s%s%s%s%s%s%s\n", indent, lead, cli_safe(who), what ? what : "",
+	       what ? ", " : "", cli_safe(st), s->wait_event ? ", waiting on " : "",
+	       s->wait_event ? cli_safe(s->wait_event) : "", s->query && *s->query ? ": " : "",
+	       s->query ? cli_safe(s->query) : "");
 	if (s->n_blocked_by && pt->verbose) {
 		printf("%s  itself blocked by pid", indent);
 		for (size_t i = 0; i < s->n_blocked_by; i++)
@@ -141,8 +142,8 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 	const struct activity_relation *a =
 	    r->connected ? activity_find(&r->facts, l->relation) : NULL;
 	char *size = fmt_size(l, a);
-	printf("      %s on %s%s%s%s\n", risk_lock_name(l->mode), l->relation, size ? " (" : "",
-	       size ? size : "", size ? ")" : "");
+	printf("      %s on %s%s%s%s\n", risk_lock_name(l->mode), cli_safe(l->relation),
+	       size ? " (" : "", size ? size : "", size ? ")" : "");
 	free(size);
 	if (!a)
 		return;
@@ -172,16 +173,16 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 			printf(
 			    "        INVALID index %s: a CREATE INDEX CONCURRENTLY is building it "
 			    "now",
-			    x->name);
+			    cli_safe(x->name));
 		else
 			printf(
 			    "        INVALID index %s: left by a failed or cancelled CREATE INDEX "
 			    "CONCURRENTLY; writes maintain it, queries do not use it, and CREATE "
 			    "INDEX IF NOT EXISTS with its name skips it: DROP INDEX CONCURRENTLY "
 			    "it before building it again",
-			    x->name);
-		printf("%s%s%s\n", x->definition ? " (" : "", x->definition ? x->definition : "",
-		       x->definition ? ")" : "");
+			    cli_safe(x->name));
+		printf("%s%s%s\n", x->definition ? " (" : "",
+		       x->definition ? cli_safe(x->definition) : "", x->definition ? ")" : "");
 	}
 }
 
@@ -193,9 +194,9 @@ static void text_stmt(const struct plan_text *pt, const struct plan_risk *r,
 		shown += !st->findings[i].allowed;
 	if (!pt->verbose && st->n_locks == 0 && shown == 0)
 		return;
-	printf("    line %d: %s\n", st->line, st->kind);
+	printf("    line %d: %s\n", st->line, cli_safe(st->kind));
 	if (pt->verbose && st->explain)
-		printf("      %s\n", st->explain);
+		printf("      %s\n", cli_safe(st->explain));
 	for (size_t i = 0; i < st->n_locks; i++)
 		text_lock(pt, r, &st->locks[i], shown_invalid);
 	for (size_t i = 0; i < st->n_findings; i++) {
@@ -210,9 +211,9 @@ static void text_stmt(const struct plan_text *pt, const struct plan_risk *r,
 static void text_check(const struct plan_text *pt, const struct plan_risk *r,
                        const struct preflight_check *c)
 {
-	printf("      line %d  %s  %s\n", c->line, preflight_kind_name(c->kind), c->what);
+	printf("      line %d  %s  %s\n", c->line, preflight_kind_name(c->kind), cli_safe(c->what));
 	if (c->sql)
-		printf("        %s\n", c->sql);
+		printf("        %s\n", cli_safe(c->sql));
 	const char *red = cli_severity_color(pt->g, c->severity), *reset = cli_reset(pt->g);
 	switch (c->status) {
 	case PREFLIGHT_OK: printf("        => ok: no rows\n"); break;
@@ -221,32 +222,32 @@ static void text_check(const struct plan_text *pt, const struct plan_risk *r,
 		       reset, (long long)c->count, c->count == 1 ? "" : "s",
 		       c->severity == RISK_ERROR ? "(the migration fails)" : "(silently changed)");
 		for (size_t i = 0; i < c->samples.n; i++) {
-			printf("%s%s", i ? ", " : "; e.g. ", c->samples.items[i]);
+			printf("%s%s", i ? ", " : "; e.g. ", cli_safe(c->samples.items[i]));
 			if (c->sample_rows[i] > 1)
 				printf(" (%lld rows)", (long long)c->sample_rows[i]);
 		}
 		printf("\n");
 		break;
-	case PREFLIGHT_SKIPPED: printf("        => skipped: %s\n", c->note); break;
-	case PREFLIGHT_ERROR: printf("        => not checked: %s\n", c->error); break;
+	case PREFLIGHT_SKIPPED: printf("        => skipped: %s\n", cli_safe(c->note)); break;
+	case PREFLIGHT_ERROR: printf("        => not checked: %s\n", cli_safe(c->error)); break;
 	case PREFLIGHT_PENDING:
 		printf("        => not run: %s\n",
 		       r->connected ? "not attempted" : "the tenant could not be reached");
 		break;
 	}
 	if (c->note && c->status != PREFLIGHT_SKIPPED)
-		printf("           (%s)\n", c->note);
+		printf("           (%s)\n", cli_safe(c->note));
 }
 
 static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 {
-	const char *name = r->tenant->name;
+	const char *name = cli_safe(r->tenant->name);
 	if (!r->state_known)
 		printf("%s: unreachable (%s)\n  offline analysis of every migration in the set, "
 		       "applied or not: no sizes, sessions or preflight results\n",
-		       name, r->offline_reason);
+		       name, cli_safe(r->offline_reason));
 	else if (!r->connected)
-		printf("%s: %zu to apply (offline: %s)\n", name, r->n, r->offline_reason);
+		printf("%s: %zu to apply (offline: %s)\n", name, r->n, cli_safe(r->offline_reason));
 	else
 		printf("%s: %zu to apply\n", name, r->n);
 	for (size_t i = 0; i < r->n; i++) {
@@ -254,9 +255,9 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 		struct migration *m = it->m;
 		struct settings set;
 		settings_of(pt->cfg, m, false, &set);
-		printf("  %-28s %2zu stmt  %-6s %s%s\n", migration_label(m), m->up.stmts.n,
+		printf("  %-28s %2zu stmt  %-6s %s%s\n", cli_safe(migration_label(m)), m->up.stmts.n,
 		       settings_txn_name(set.txn), migration_reversible(m) ? "" : "irreversible  ",
-		       pt->verbose && m->note ? m->note : "");
+		       pt->verbose && m->note ? cli_safe(m->note) : "");
 		struct strbuf sb;
 		strbuf_init(&sb);
 		cli_settings_text(&sb, &set, true);
@@ -286,7 +287,7 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 			text_session(pt, "    ", "", &r->facts.long_running[i], NULL);
 	}
 	if (r->facts_error)
-		printf("  note: some facts are missing: %s\n", r->facts_error);
+		printf("  note: some facts are missing: %s\n", cli_safe(r->facts_error));
 }
 
 /* ---- JSON ----------------------------------------------------------------------- */
@@ -471,7 +472,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 		struct pgstep_error err = {0};
 		if (!plan_risk_tenant(&c->e, &st.items[i], po, &r, &err)) {
 			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", err.msg);
+				fprintf(stderr, "pgstep: %s\n", cli_safe(err.msg));
 			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
 			json_tenant(&j, c->e.cfg, &r, err.msg);
 		} else {
@@ -517,7 +518,7 @@ int cli_plan(const struct cli_globals *g, int argc, char **argv)
 	enum risk_severity fail_on = RISK_ERROR;
 	if (c.o.fail_on && !risk_severity_parse(c.o.fail_on, &fail_on)) {
 		fprintf(stderr, "pgstep plan: --fail-on takes error, warn or info, not \"%s\"\n",
-		        c.o.fail_on);
+		        cli_safe(c.o.fail_on));
 		return PGSTEP_EXIT_USAGE;
 	}
 	if ((rc = cli_command_open(g, &c, true)) >= 0)

@@ -9,6 +9,7 @@
 #include "pgstep/json.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
+#include "pgstep/text.h"
 
 const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s)
 {
@@ -17,11 +18,16 @@ const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s
 	return s == RISK_ERROR ? "\033[1;31m" : s == RISK_WARN ? "\033[33m" : "\033[36m";
 }
 
+/* Lint formats on its worker threads: escaped here into out, not with
+ * cli_safe's per-thread copies. The lead may hold a file name. */
 void cli_finding_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
                         const struct risk_finding *f, const char *safer_indent)
 {
-	strbuf_addf(out, "%s%s%s%s %s: %s\n", lead, cli_severity_color(g, f->severity),
-	            risk_severity_name(f->severity), cli_reset(g), f->rule->id, f->message);
+	text_escape_controls(out, lead);
+	strbuf_addf(out, "%s%s%s %s: ", cli_severity_color(g, f->severity),
+	            risk_severity_name(f->severity), cli_reset(g), f->rule->id);
+	text_escape_controls(out, f->message);
+	strbuf_addc(out, '\n');
 	if (safer_indent)
 		strbuf_addf(out, "%ssafer: %s\n", safer_indent, f->rule->alternative);
 }
@@ -39,8 +45,10 @@ void cli_finding_print(const struct cli_globals *g, const char *lead, const stru
 void cli_problem_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
                         const struct risk_problem *p)
 {
-	strbuf_addf(out, "%s%serror%s: %s\n", lead, cli_severity_color(g, RISK_ERROR), cli_reset(g),
-	            p->message);
+	text_escape_controls(out, lead);
+	strbuf_addf(out, "%serror%s: ", cli_severity_color(g, RISK_ERROR), cli_reset(g));
+	text_escape_controls(out, p->message);
+	strbuf_addc(out, '\n');
 }
 
 void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p)

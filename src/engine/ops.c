@@ -88,8 +88,8 @@ bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_
 
 	set_loader_start(e);
 	if (e->cfg->tenants_query &&
-	    !tenant_source_query(e->cfg->tenants_control, e->cfg->tenants_query, &e->tenants,
-	                         err)) {
+	    !tenant_source_query(e->cfg->tenants_control, e->cfg->tenants_query,
+	                         e->cfg->tenants_timeout_ms, &e->tenants, err)) {
 		/* An unusable set is said first, as when the set loaded first. */
 		struct pgstep_error set_err = {0};
 		if (!set_loader_finish(e, &set_err)) {

@@ -113,7 +113,13 @@ static bool begin_named(struct load_ctx *c, int line, struct pgstep_error *err)
 		c->phases[c->n_phase_headers++] = (struct seen_key){xstrdup(c->name), line};
 		return true;
 	}
-	/* SEC_TENANT */
+	/* SEC_TENANT: a name is printed everywhere, before any SQL runs for it */
+	char *why = tenant_name_problem(c->name);
+	if (why) {
+		fail(err, c->path, line, "%s", why);
+		free(why);
+		return false;
+	}
 	struct tenant *dup = tenant_list_find(&c->cfg->tenants, c->name);
 	if (dup)
 		return fail(err, c->path, line, "duplicate tenant '%s' (first at %s)", c->name,
@@ -351,6 +357,12 @@ static bool set_tenant_conninfo(struct load_ctx *c, const char *value, int line,
 static bool set_tenant_schema(struct load_ctx *c, const char *value, int line,
                               struct pgstep_error *err)
 {
+	char *why = tenant_schema_problem(value);
+	if (why) {
+		fail(err, c->path, line, "tenant %s: %s", c->name, why);
+		free(why);
+		return false;
+	}
 	c->tenant->schema = xstrdup(value);
 	return true;
 }
@@ -384,6 +396,20 @@ static bool set_tenants_query(struct load_ctx *c, const char *value, int line,
 	return true;
 }
 
+static bool set_tenants_timeout(struct load_ctx *c, const char *value, int line,
+                                struct pgstep_error *err)
+{
+	int64_t ms;
+	if (!parse_duration(c, "timeout", value, line, &ms, err))
+		return false;
+	/* a tenants query that hangs would hang every command */
+	if (ms == 0)
+		return fail(err, c->path, line,
+		            "timeout must be > 0: the tenants query always has one");
+	c->cfg->tenants_timeout_ms = ms;
+	return true;
+}
+
 /* Every key pgstep.conf knows, by section: the reader and the "known:" hint
  * of an unknown key come from this one table. */
 static const struct key_rule {
@@ -402,6 +428,7 @@ static const struct key_rule {
     {.kind = SEC_TENANT, .key = "labels", .set = set_tenant_labels},
     {.kind = SEC_TENANTS, .key = "control", .set = set_tenants_control},
     {.kind = SEC_TENANTS, .key = "query", .set = set_tenants_query},
+    {.kind = SEC_TENANTS, .key = "timeout", .set = set_tenants_timeout},
 };
 
 static bool unknown_key(struct load_ctx *c, const char *key, int line, struct pgstep_error *err)
@@ -458,6 +485,7 @@ static struct config *config_new(const char *path, const char *base_dir)
 	cfg->lock_retries = SETTINGS_DEFAULT_LOCK_RETRIES;
 	cfg->statement_timeout_ms = SETTINGS_DEFAULT_STATEMENT_TIMEOUT_MS;
 	cfg->retry_backoff_ms = SETTINGS_DEFAULT_RETRY_BACKOFF_MS;
+	cfg->tenants_timeout_ms = CONFIG_DEFAULT_TENANTS_TIMEOUT_MS;
 	tenant_list_init(&cfg->tenants);
 	return cfg;
 }
@@ -469,8 +497,8 @@ struct config *config_parse(const char *path, const char *text, const char *base
 		path = DEFAULT_CONFIG_FILE;
 	struct config *cfg = config_new(path, base_dir);
 	struct load_ctx c = {.cfg = cfg, .path = cfg->path, .base_dir = base_dir};
-	bool ok =
-	    ini_parse(cfg->path, text, on_section, on_key, &c, err) && finish_section(&c, err);
+	bool ok = ini_parse(cfg->path, text, on_section, on_key, &c, err) &&
+	          finish_section(&c, err) && tenant_list_check_distinct(NULL, &cfg->tenants, err);
 	free(c.section);
 	for (size_t i = 0; i < c.n_seen; i++)
 		free(c.seen[i].id);

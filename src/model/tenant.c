@@ -13,6 +13,7 @@
 
 #include "pgstep/strbuf.h"
 #include "pgstep/tenant.h"
+#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
 #define REDACTED "********"
@@ -94,6 +95,53 @@ bool tenant_parse_labels(struct tenant *t, const char *text, char **bad_word)
 	return true;
 }
 
+/* ---- checks of names and schemas ---------------------------------------- */
+
+static char *escaped(const char *s)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	text_escape_controls(&sb, s);
+	return strbuf_detach(&sb);
+}
+
+/* "holds a control character (\x1b at byte 4)", or NULL. */
+static char *control_problem(const char *what, const char *s)
+{
+	size_t at;
+	if (!text_has_control(s, &at))
+		return NULL;
+	char *shown = escaped(s);
+	size_t len = text_control_len(s + at);
+	char *one = escaped((char[]){s[at], len == 2 ? s[at + 1] : '\0', '\0'});
+	char *msg = len ? xasprintf("%s \"%s\" holds a control character (%s at byte %zu)", what,
+	                            shown, one, at + 1)
+	                : xasprintf("%s \"%s\" is not valid UTF-8 (byte %zu)", what, shown, at + 1);
+	free(one);
+	free(shown);
+	return msg;
+}
+
+char *tenant_name_problem(const char *name)
+{
+	return control_problem("tenant name", name);
+}
+
+char *tenant_schema_problem(const char *schema)
+{
+	char *msg = control_problem("schema", schema);
+	if (msg)
+		return msg;
+	size_t n = strlen(schema);
+	if (n > TENANT_MAX_SCHEMA_BYTES)
+		return xasprintf(
+		    "schema \"%s\" is %zu bytes: PostgreSQL keeps %d and cuts the rest", schema, n,
+		    TENANT_MAX_SCHEMA_BYTES);
+	if (strcmp(schema, TENANT_STATE_SCHEMA) == 0)
+		return xasprintf("schema \"%s\" is pgstep's own state schema", schema);
+	return NULL;
+}
+
 void tenant_list_init(struct tenant_list *l)
 {
 	l->items = NULL;
@@ -120,6 +168,128 @@ struct tenant *tenant_list_find(const struct tenant_list *l, const char *name)
 		if (strcmp(l->items[i]->name, name) == 0)
 			return l->items[i];
 	return NULL;
+}
+
+/* ---- one schema, one tenant ------------------------------------------- */
+
+static const char *conninfo_opt(const PQconninfoOption *opts, const char *kw)
+{
+	for (const PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, kw) == 0)
+			return o->val && o->val[0] ? o->val : NULL;
+	return NULL;
+}
+
+char *tenant_database_key(const char *conninfo)
+{
+	char *errmsg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &errmsg);
+	PQfreemem(errmsg);
+	if (!opts)
+		return NULL;
+	PQconninfoOption *defs = PQconndefaults();
+	const char *service = conninfo_opt(opts, "service");
+	if (!service)
+		service = conninfo_opt(defs, "service");
+	/* With a service, libpq reads what is missing from the service file
+	 * before the environment: unknown here, so left empty. */
+	const PQconninfoOption *fallback = service ? NULL : defs;
+	static const char *const kws[] = {"host", "hostaddr", "port", "dbname"};
+	const char *v[4];
+	for (size_t i = 0; i < 4; i++) {
+		v[i] = conninfo_opt(opts, kws[i]);
+		if (!v[i])
+			v[i] = conninfo_opt(fallback, kws[i]);
+	}
+	if (!v[3] && fallback) {
+		/* libpq's default database is the user's name */
+		v[3] = conninfo_opt(opts, "user");
+		if (!v[3])
+			v[3] = conninfo_opt(defs, "user");
+	}
+	struct strbuf sb;
+	strbuf_init(&sb);
+	if (service) {
+		strbuf_adds(&sb, "service=");
+		conninfo_append_value(&sb, service);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (!v[i])
+			continue;
+		strbuf_addf(&sb, "%s%s=", sb.len ? " " : "", kws[i]);
+		conninfo_append_value(&sb, v[i]);
+	}
+	PQconninfoFree(opts);
+	PQconninfoFree(defs);
+	return strbuf_detach(&sb);
+}
+
+struct schema_use {
+	char *db; /* owned: tenant_database_key of the tenant's conninfo */
+	const char *schema;
+	const struct tenant *t;
+	size_t order; /* existing first, then added, in list order */
+	bool added;
+};
+
+static int schema_use_cmp(const void *a, const void *b)
+{
+	const struct schema_use *x = a, *y = b;
+	int c = strcmp(x->schema, y->schema);
+	if (!c)
+		c = strcmp(x->db, y->db);
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+bool tenant_list_check_distinct(const struct tenant_list *existing, const struct tenant_list *added,
+                                struct pgstep_error *err)
+{
+	size_t n_old = existing ? existing->n : 0, n = n_old + added->n;
+	struct schema_use *u = xcalloc(n ? n : 1, sizeof *u);
+	const char *last_conninfo = NULL;
+	const char *last_db = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant *t = i < n_old ? existing->items[i] : added->items[i - n_old];
+		const char *ci = t->conninfo ? t->conninfo : "";
+		char *db;
+		if (last_conninfo && strcmp(last_conninfo, ci) == 0) {
+			db = xstrdup(last_db); /* the query's tenants share one conninfo */
+		} else {
+			db = tenant_database_key(ci);
+			if (!db) /* libpq says why when it connects */
+				db = xstrdup(ci);
+		}
+		last_conninfo = ci;
+		last_db = db;
+		u[i] = (struct schema_use){.db = db,
+		                           .schema = t->schema ? t->schema : "public",
+		                           .t = t,
+		                           .order = i,
+		                           .added = i >= n_old};
+	}
+	qsort(u, n, sizeof *u, schema_use_cmp);
+	bool ok = true;
+	for (size_t i = 1; i < n && ok; i++) {
+		bool same =
+		    strcmp(u[i - 1].schema, u[i].schema) == 0 && strcmp(u[i - 1].db, u[i].db) == 0;
+		if (!same || !(u[i - 1].added || u[i].added))
+			continue;
+		const struct tenant *a = u[i - 1].t, *b = u[i].t;
+		const char *db_tenant = !a->schema ? a->name : !b->schema ? b->name : NULL;
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "tenants %s (%s) and %s (%s) would migrate the same schema \"%s\" of "
+		          "one database (%s)%s%s%s",
+		          a->name, a->origin ? a->origin : "?", b->name,
+		          b->origin ? b->origin : "?", u[i].schema,
+		          u[i].db[0] ? u[i].db : "libpq's defaults", db_tenant ? ": " : "",
+		          db_tenant ? db_tenant : "",
+		          db_tenant ? " has no schema, so it uses public" : "");
+		ok = false;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(u[i].db);
+	free(u);
+	return ok;
 }
 
 /* ---- redaction ---------------------------------------------------------- */

@@ -16,6 +16,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "pgstep/strbuf.h"
+#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 #include "tui.h"
 #include "tui_int.h"
@@ -532,7 +534,11 @@ int tui_run(const struct tui_options *o)
 	struct pgstep_error err = {0};
 	setlocale(LC_ALL, "");
 	if (!app_open(app, o->config_path, &err)) {
-		fprintf(stderr, "pgstep: %s\n", err.msg);
+		struct strbuf msg; /* escaped: it may quote the server or the data */
+		strbuf_init(&msg);
+		text_escape_controls(&msg, err.msg ? err.msg : "failed");
+		fprintf(stderr, "pgstep: %s\n", msg.buf);
+		strbuf_release(&msg);
 		int rc = err.code;
 		error_clear(&err);
 		status_async_free(&app->status);

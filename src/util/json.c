@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pgstep/json.h"
+#include "pgstep/text.h"
 
 void json_init(struct json *j, struct strbuf *out)
 {
@@ -64,13 +65,25 @@ void json_escape(struct strbuf *sb, const char *s)
 	const char *run = s;
 	const unsigned char *p = (const unsigned char *)s;
 	for (;; p++) {
-		/* Most bytes need no escape: skip them in one tight test. */
-		while (*p >= 0x20 && *p != '"' && *p != '\\')
+		/* Most bytes need no escape: skip them in one tight test. DEL
+		 * and C1 controls (0xC2 0x80..0x9F) are text_control_len's
+		 * too: a terminal acts on them when the JSON is shown raw. */
+		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7F && *p != 0xC2)
 			p++;
 		if (!*p)
 			break;
 		char buf[8];
 		const char *rep;
+		if (*p == 0xC2 && !text_control_len((const char *)p))
+			continue; /* a printable character from U+00A0 on */
+		if (*p == 0xC2) {
+			snprintf(buf, sizeof buf, "\\u%04x", 0x80u | (p[1] & 0x3Fu));
+			strbuf_add(sb, run, (size_t)((const char *)p - run));
+			strbuf_adds(sb, buf);
+			p++;
+			run = (const char *)p + 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': rep = "\\\""; break;
 		case '\\': rep = "\\\\"; break;

@@ -1,11 +1,98 @@
-/* text: UTF-8 checks, line numbers, durations, natural order. */
+/* text: UTF-8 checks, control characters, line numbers, durations, natural
+ * order. */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgstep/strbuf.h"
 #include "pgstep/text.h"
+
+/* Length of the valid UTF-8 sequence at p (n bytes available), 0 when
+ * there is none (NUL included). */
+static size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len;
+	unsigned min;
+	if (n == 0 || c == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xE0) == 0xC0)
+		len = 2, min = 0x80, c &= 0x1F;
+	else if ((c & 0xF0) == 0xE0)
+		len = 3, min = 0x800, c &= 0x0F;
+	else if ((c & 0xF8) == 0xF0)
+		len = 4, min = 0x10000, c &= 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[k] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+size_t text_control_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if ((p[0] > 0 && p[0] < 0x20) || p[0] == 0x7F)
+		return 1;
+	if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		return 2;
+	return 0;
+}
+
+bool text_has_control(const char *s, size_t *at)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq_len((const unsigned char *)s + i, n - i);
+		if (!len || text_control_len(s + i)) {
+			if (at)
+				*at = i;
+			return true;
+		}
+		i += len;
+	}
+	return false;
+}
+
+void text_escape_controls(struct strbuf *out, const char *s)
+{
+	size_t n = strlen(s), run = 0, i = 0;
+	while (i < n) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t len = utf8_seq_len(p, n - i);
+		size_t ctl = len ? text_control_len(s + i) : 0;
+		if (len && !ctl) {
+			i += len;
+			continue;
+		}
+		strbuf_add(out, s + run, i - run);
+		if (ctl == 2)
+			strbuf_addf(out, "\\u%04x",
+			            (unsigned)(((p[0] & 0x1F) << 6) | (p[1] & 0x3F)));
+		else if (p[0] == '\n')
+			strbuf_adds(out, "\\n");
+		else if (p[0] == '\r')
+			strbuf_adds(out, "\\r");
+		else if (p[0] == '\t')
+			strbuf_adds(out, "\\t");
+		else
+			strbuf_addf(out, "\\x%02x", p[0]);
+		i += ctl ? ctl : 1;
+		run = i;
+	}
+	strbuf_add(out, s + run, n - run);
+}
 
 bool text_utf8_valid(const char *s, size_t n, size_t *bad_offset)
 {

@@ -495,6 +495,66 @@ static void test_ini(void)
 	error_clear(&err);
 }
 
+/* Tenants PostgreSQL would put in one schema, and names that would act on
+ * a terminal, are refused where they are written. */
+static void test_tenant_isolation(void)
+{
+	expect_error(
+	    "[tenant a]\nconninfo = dbname=app\n"
+	    "schema = tenant_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_acme\n",
+	    "t.conf:3: tenant a: schema "
+	    "\"tenant_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_acme\" is "
+	    "72 bytes: PostgreSQL keeps 63 and cuts the rest",
+	    "a schema over 63 bytes names file, line and tenant");
+	char *msg =
+	    parse_error("[tenant a]\nconninfo = dbname=app\nschema = "
+	                "s12345678901234567890123456789012345678901234567890123456789012\n");
+	ok(!msg, "a schema of exactly 63 bytes is fine");
+	free(msg);
+	expect_error("[tenant a]\nconninfo = dbname=app\nschema = pgstep\n",
+	             "t.conf:3: tenant a: schema \"pgstep\" is pgstep's own state schema",
+	             "the state schema is no tenant's");
+	/* ports given: PGPORT must not change the answer */
+	expect_error("[tenant a]\nconninfo = dbname=app host=/tmp port=5432\n\n"
+	             "[tenant b]\nconninfo = host=/tmp port=5432 dbname=app\nschema = public\n",
+	             "tenants a (t.conf:1) and b (t.conf:4) would migrate the same schema "
+	             "\"public\" of one database (host=/tmp port=5432 dbname=app): a has no "
+	             "schema, so it uses public",
+	             "a database tenant and a public schema tenant of one database");
+	expect_error("[tenant a]\nconninfo = dbname=app host=/tmp port=5432\nschema = s\n\n"
+	             "[tenant b]\nconninfo = postgresql://:5432/app?host=/tmp\nschema = s\n",
+	             "tenants a (t.conf:1) and b (t.conf:5) would migrate the same schema \"s\" "
+	             "of one database (host=/tmp port=5432 dbname=app)",
+	             "one database spelt as key=value and as a URI");
+	msg = parse_error("[tenant a]\nconninfo = dbname=app host=/tmp\nschema = s\n\n"
+	                  "[tenant b]\nconninfo = dbname=other host=/tmp\nschema = s\n\n"
+	                  "[tenant c]\nconninfo = dbname=app host=/tmp port=5433\nschema = s\n");
+	ok(!msg, "one schema name in other databases or on another port is fine: %s",
+	   msg ? msg : "");
+	free(msg);
+	expect_error("[tenant bad\x1b[31m\x07]\nconninfo = dbname=app\n",
+	             "t.conf:1: tenant name \"bad\\x1b[31m\\x07\" holds a control character "
+	             "(\\x1b at byte 4)",
+	             "a control character in a tenant name, shown escaped");
+	expect_error("[tenant a]\nconninfo = dbname=app\nschema = s\x7f\n",
+	             "t.conf:3: tenant a: schema \"s\\x7f\" holds a control character (\\x7f at "
+	             "byte 2)",
+	             "DEL in a schema");
+	expect_error("[tenants]\nquery = SELECT 1, 2\ntimeout = 0\n",
+	             "t.conf:3: timeout must be > 0: the tenants query always has one",
+	             "the tenants query always has a timeout");
+	struct pgstep_error err = {0};
+	struct config *cfg = config_parse("t.conf", "[tenants]\nquery = SELECT 1, 2\n", NULL, &err);
+	ok(cfg && cfg->tenants_timeout_ms == 30000,
+	   "the tenants query's timeout is 30 s by default");
+	config_free(&cfg);
+	cfg =
+	    config_parse("t.conf", "[tenants]\nquery = SELECT 1, 2\ntimeout = 2min\n", NULL, &err);
+	ok(cfg && cfg->tenants_timeout_ms == 120000, "[tenants] timeout = 2min");
+	config_free(&cfg);
+	error_clear(&err);
+}
+
 int main(void)
 {
 	test_full_example();
@@ -507,5 +567,6 @@ int main(void)
 	test_redact();
 	test_labels();
 	test_ini();
+	test_tenant_isolation();
 	return done_testing();
 }

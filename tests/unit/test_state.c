@@ -524,6 +524,8 @@ static void test_lock(void)
 	session_close(&b);
 }
 
+#define TS_TIMEOUT 30000 /* ms: the tenants query's statement_timeout */
+
 static void test_tenant_source(void)
 {
 	struct session *s = connect_or_bail("control");
@@ -539,53 +541,57 @@ static void test_tenant_source(void)
 	struct pgstep_error err = {0};
 	ok_err(tenant_source_query(
 	           conninfo, "SELECT slug, schema_name, region, tier FROM tenants ORDER BY slug",
-	           &l, &err),
+	           TS_TIMEOUT, &l, &err),
 	       &err, "tenants from a query");
 	is_int(l.n, 2, "two tenants");
 	struct tenant *t = tenant_list_find(&l, "acme");
 	ok(t && t->schema && strcmp(t->schema, "acme") == 0, "schema");
 	ok(t && strcmp(t->conninfo, conninfo) == 0, "conninfo is the control one");
-	ok(t && t->origin && strcmp(t->origin, "query") == 0, "origin query");
+	ok(t && t->origin && strcmp(t->origin, "tenants query, row 1") == 0,
+	   "origin: the tenants query and the row");
 	is_str(t ? tenant_label(t, "region") : NULL, "eu", "label from a column");
 	is_str(t ? tenant_label(t, "tier") : NULL, "gold", "second label");
 	t = tenant_list_find(&l, "globex");
 	ok(t && t->schema == NULL, "NULL schema: database tenant");
 	ok(t && tenant_label(t, "tier") == NULL, "NULL label skipped");
 
-	ok_err(!tenant_source_query(conninfo, "SELECT slug, schema_name FROM tenants", &l, &err) &&
+	ok_err(!tenant_source_query(conninfo, "SELECT slug, schema_name FROM tenants", TS_TIMEOUT,
+	                            &l, &err) &&
 	           contains(err.msg, "acme") && contains(err.msg, "already defined"),
 	       &err, "a tenant already defined is named");
 	is_int(l.n, 2, "list unchanged after an error");
 	error_clear(&err);
 	tenant_list_clear(&l);
 
-	ok(!tenant_source_query(conninfo, "SELECT slug, schema_name FROM no_tenants", &l, &err),
+	ok(!tenant_source_query(conninfo, "SELECT slug, schema_name FROM no_tenants", TS_TIMEOUT,
+	                        &l, &err),
 	   "failing tenants query");
 	is_int(err.code, PGSTEP_EXIT_USAGE, "usage exit code");
 	ok(text_starts_with(err.msg, "tenants query failed: 42P01: relation \"no_tenants\""),
 	   "its message: %s", err.msg);
 	error_clear(&err);
 
-	ok_err(!tenant_source_query(conninfo, "SELECT slug FROM tenants", &l, &err) &&
+	ok_err(!tenant_source_query(conninfo, "SELECT slug FROM tenants", TS_TIMEOUT, &l, &err) &&
 	           contains(err.msg, "at least two"),
 	       &err, "one column refused");
 	error_clear(&err);
-	ok_err(!tenant_source_query(conninfo, "SELECT NULL::text, NULL::text", &l, &err) &&
-	           contains(err.msg, "row 1") && contains(err.msg, "NULL"),
-	       &err, "NULL name refused");
+	ok_err(
+	    !tenant_source_query(conninfo, "SELECT NULL::text, NULL::text", TS_TIMEOUT, &l, &err) &&
+	        contains(err.msg, "row 1") && contains(err.msg, "NULL"),
+	    &err, "NULL name refused");
 	error_clear(&err);
-	ok_err(!tenant_source_query(conninfo, "SELECT 'a', NULL UNION ALL SELECT 'a', NULL", &l,
-	                            &err) &&
+	ok_err(!tenant_source_query(conninfo, "SELECT 'a', NULL UNION ALL SELECT 'a', NULL",
+	                            TS_TIMEOUT, &l, &err) &&
 	           contains(err.msg, "tenant a is already defined"),
 	       &err, "duplicate name refused");
 	error_clear(&err);
-	ok_err(!tenant_source_query(conninfo, "DELETE FROM tenants RETURNING slug, schema_name", &l,
-	                            &err) &&
+	ok_err(!tenant_source_query(conninfo, "DELETE FROM tenants RETURNING slug, schema_name",
+	                            TS_TIMEOUT, &l, &err) &&
 	           contains(err.msg, "25006"),
 	       &err, "the query cannot write");
 	error_clear(&err);
-	ok_err(!tenant_source_query("host=127.0.0.1 port=1 connect_timeout=3", "SELECT 1, 2", &l,
-	                            &err) &&
+	ok_err(!tenant_source_query("host=127.0.0.1 port=1 connect_timeout=3", "SELECT 1, 2",
+	                            TS_TIMEOUT, &l, &err) &&
 	           err.code == PGSTEP_EXIT_CONNECTION &&
 	           text_starts_with(err.msg, "tenants query: control database: "),
 	       &err, "control database unreachable");

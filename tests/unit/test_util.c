@@ -184,12 +184,40 @@ static void test_pool(void)
 	pool_finish(&none);
 }
 
+/* The one definition of a control character, shared by the command
+ * line's text and JSON. */
+static void test_controls(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	text_escape_controls(&sb, "a\x1b]0;pwned\x07 b\nFAKE: ok\tx\r\b\x7f");
+	is_str(sb.buf, "a\\x1b]0;pwned\\x07 b\\nFAKE: ok\\tx\\r\\x08\\x7f", "C0 and DEL escaped");
+	strbuf_reset(&sb);
+	text_escape_controls(&sb, "caf\xc3\xa9 \xc2\x9b"
+	                          "31m \xc2\xa0 \xe2\x82\xac \xff end");
+	is_str(sb.buf, "caf\xc3\xa9 \\u009b31m \xc2\xa0 \xe2\x82\xac \\xff end",
+	       "C1 CSI and a stray byte escaped; other UTF-8 (NBSP, euro) kept");
+	strbuf_reset(&sb);
+	text_escape_controls(&sb, "plain \\x1b text");
+	is_str(sb.buf, "plain \\x1b text", "printable text, backslashes included, as is");
+	size_t at = 0;
+	ok(!text_has_control("tenant_acme caf\xc3\xa9", NULL), "no control in plain UTF-8");
+	ok(text_has_control("ab\x1b", &at) && at == 2, "ESC found at its offset");
+	ok(text_has_control("a\xc2\x85", &at) && at == 1, "C1 NEL found");
+	ok(text_has_control("a\xe9", &at) && at == 1, "a byte that is not UTF-8 found");
+	strbuf_reset(&sb);
+	json_escape(&sb, "\x1b[31m \x7f \xc2\x9b \xc2\xa0");
+	is_str(sb.buf, "\"\\u001b[31m \\u007f \\u009b \xc2\xa0\"", "JSON escapes DEL and C1 too");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	test_strbuf();
 	test_sha256();
 	test_json();
 	test_text();
+	test_controls();
 	test_errors();
 	test_pool();
 	return done_testing();
