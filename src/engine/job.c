@@ -178,18 +178,27 @@ static bool job_same_run_part(struct job *j, struct migration *m, const struct s
 		    strcmp(a->items[differs].sql, b->items[differs].sql) != 0)
 			break;
 	if (ok && differs < ran) {
+		/* The difference goes out line by line as notices: an error is one
+		 * line, and its text is escaped as a whole. */
 		struct strbuf sb;
 		strbuf_init(&sb);
 		const char *was = differs < a->n ? a->items[differs].sql : "(none)";
 		const char *now = differs < b->n ? b->items[differs].sql : "(none)";
-		diff_unified(was, now, "when the run began", "the file now", 1, &sb);
+		diff_unified(was, now, "statement as it ran", "statement in the file now", 1, &sb);
+		for (char *line = sb.buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			ops_notice(j->e, j->t, line);
+		}
+		strbuf_release(&sb);
 		error_set(err, PGSTEP_EXIT_FAILED,
 		          "tenant %s: %s changed since its run began, in a statement that already "
-		          "ran: statement %zu of the %zu that ran differs:\n%sResuming by position "
-		          "would run a statement twice or skip one. Restore the file as it was, "
-		          "or check the database and record what you did with `pgstep repair`",
-		          j->t->name, migration_label(m), differs + 1, ran, sb.buf);
-		strbuf_release(&sb);
+		          "ran: statement %zu of the %zu that ran differs (shown above). Resuming "
+		          "by position would run a statement twice or skip one. Restore the file "
+		          "as it was, or check the database and record what you did with `pgstep "
+		          "repair`",
+		          j->t->name, migration_label(m), differs + 1, ran);
 		ok = false;
 	}
 	migration_free(&old);

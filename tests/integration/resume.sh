@@ -144,8 +144,8 @@ run up --resume --yes
 is "$RC" 1 "a statement that already ran changed: resume refuses"
 like "$ERR" 'changed since its run began, in a statement that already ran: statement 1 of the 1 that ran differs' \
 	"and says which"
-like "$ERR" '^-CREATE TABLE d1 \(id int\)$' "shows the text that ran"
-like "$ERR" '^\+CREATE TABLE d1 \(id bigint\)$' "and the file's"
+like "$OUT" '^t4: -CREATE TABLE d1 \(id int\)$' "shows the text that ran"
+like "$OUT" '^t4: \+CREATE TABLE d1 \(id bigint\)$' "and the file's"
 is "$(q r4 "SELECT to_regclass('d2') IS NULL AND to_regclass('d3') IS NULL")" t "nothing ran"
 sed -i 's/^CREATE TABLE d1 (id bigint);/CREATE TABLE d1 (id int);/' "$P/migrations/001_nt.sql"
 run up --resume --yes
