@@ -14,4 +14,4 @@ BEGIN
 END
 $$;
 INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 60000) g;
-INSERT INTO c SELECT g, '001' FROM generate_series(1, 1000) g, pg_sleep(0.1);
+INSERT INTO c SELECT g, '001' FROM generate_series(1, 1000) g, pg_sleep(0.05);
