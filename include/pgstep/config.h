@@ -27,6 +27,7 @@ struct config {
 	char *tenants_control;        /* owned: [tenants] control conninfo, or NULL */
 	char *tenants_query;          /* owned: [tenants] query, or NULL */
 	int tenants_line;             /* line of [tenants], for messages */
+	char *audit_key_file;         /* owned: [audit] key_file, resolved; or NULL */
 };
 
 /* Load path; when path is NULL, ./pgstep.conf. Errors have code

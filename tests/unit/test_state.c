@@ -258,7 +258,7 @@ static void test_ensure(void)
 	ok(state_ensure(s, &err), "ensure again: idempotent");
 	ok(state_exists(s, &exists, &err) && exists, "schema exists");
 	char *v = scalar(s, "SELECT value FROM pgstep.meta WHERE key = 'schema_version'");
-	is_str(v, "1", "schema_version 1");
+	is_str(v, "2", "schema_version 2");
 	free(v);
 
 	/* Two first runs at once: the second waits for the first's lock and
@@ -288,7 +288,7 @@ static void test_ensure(void)
 	ok_err(!state_ensure(s, &err) && contains(err.msg, "version 9"), &err,
 	       "newer schema refused");
 	error_clear(&err);
-	exec_or_note(s, "UPDATE pgstep.meta SET value = '1' WHERE key = 'schema_version'");
+	exec_or_note(s, "UPDATE pgstep.meta SET value = '2' WHERE key = 'schema_version'");
 	session_close(&s);
 }
 
@@ -297,6 +297,8 @@ static void test_rows(void)
 	struct session *s = connect_or_bail("acme");
 	struct pgstep_error err = {0};
 	const char *weird = "we\"ird\\name,{x}";
+	struct actor a;
+	actor_init(&a);
 
 	struct state_row r = {
 	    .tenant = "acme",
@@ -316,7 +318,7 @@ static void test_rows(void)
 	    .finished_at = "2026-11-21T10:00:02.000001Z",
 	    .duration_ms = 877,
 	};
-	ok_err(state_upsert(s, &r, &err), &err, "upsert");
+	ok_err(state_upsert(s, &a, &r, "apply", NULL, &err), &err, "upsert");
 	struct state_row r2 = r;
 	r2.tenant = (char *)weird;
 	r2.version = "10";
@@ -326,10 +328,10 @@ static void test_rows(void)
 	r2.error_statement = 2;
 	r2.started_at = NULL;
 	r2.finished_at = NULL;
-	ok(state_upsert(s, &r2, &err), "upsert a second tenant");
+	ok(state_upsert(s, &a, &r2, "fail", NULL, &err), "upsert a second tenant");
 	struct state_row r3 = r;
 	r3.tenant = "other";
-	ok(state_upsert(s, &r3, &err), "upsert a third tenant");
+	ok(state_upsert(s, &a, &r3, "apply", NULL, &err), "upsert a third tenant");
 
 	struct state_rows rows = {0};
 	const char *which[] = {"acme", weird};
@@ -373,7 +375,7 @@ static void test_rows(void)
 	/* Writing back a row loaded without texts keeps the stored texts. */
 	if (got) {
 		got->state = ROW_ROLLED_BACK;
-		ok(state_upsert(s, got, &err), "upsert a lean row");
+		ok(state_upsert(s, &a, got, "rollback", NULL, &err), "upsert a lean row");
 	}
 	state_rows_clear(&rows);
 	ok(state_load(s, (const char *[]){"other"}, 1, true, &rows, &err) && rows.n == 1 &&
@@ -382,12 +384,13 @@ static void test_rows(void)
 	   "state replaced, stored up_sql kept");
 	state_rows_clear(&rows);
 
-	ok(state_set_progress(s, "acme", "4", 2, &err), "set progress");
+	ok(state_set_progress(s, &a, "acme", "4", 2, "progress", NULL, &err), "set progress");
 	char *done = scalar(s, "SELECT statements_done FROM pgstep.migrations"
 	                       " WHERE tenant = 'acme' AND version = '4'");
 	is_str(done, "2", "progress stored");
 	free(done);
-	ok_err(!state_set_progress(s, "acme", "99", 1, &err) && contains(err.msg, "no state row"),
+	ok_err(!state_set_progress(s, &a, "acme", "99", 1, "progress", NULL, &err) &&
+	           contains(err.msg, "no state row"),
 	       &err, "progress of an unknown row fails");
 	error_clear(&err);
 
@@ -396,6 +399,7 @@ static void test_rows(void)
 	       strcmp(err.sqlstate, "23514") == 0,
 	   "state CHECK constraint");
 	error_clear(&err);
+	actor_release(&a);
 	session_close(&s);
 }
 
@@ -403,7 +407,7 @@ static size_t verify(struct session *s, const char *tenant, struct diag_list *d)
 {
 	struct pgstep_error err = {0};
 	diag_list_clear(d);
-	if (!state_verify_events(s, tenant, d, &err)) {
+	if (!state_verify_events(s, tenant, NULL, NULL, d, &err)) {
 		printf("# verify: %s\n", err.msg);
 		error_clear(&err);
 	}
@@ -421,6 +425,9 @@ static void test_events(void)
 	ok(a.os_user && *a.os_user, "actor has an OS user");
 	free(a.client_addr);
 	a.client_addr = xstrdup("10.1.2.3");
+	/* A log of plain events only: test_rows left rows bound to events. */
+	exec_or_note(s, "DELETE FROM pgstep.migrations; DELETE FROM pgstep.events;"
+	                " DELETE FROM pgstep.heads");
 
 	ok(state_event(s, &a, "acme", "004", "apply", "{\"statements\":3}", &err), "event 1");
 	ok(state_event(s, &a, "acme", "004", "statement", "{\"index\":1}", &err), "event 2");
