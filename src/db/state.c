@@ -1378,6 +1378,11 @@ static void verify_head(const struct verify_tenant *v, struct diag_list *problem
 		         "tenant %s: all %" PRId64 " events are missing (the head records event "
 		         "%" PRId64 ")",
 		         v->tenant, head, head);
+	else if (last->seq + 1 == head)
+		diag_add(problems, DIAG_ERROR, NULL, 0,
+		         "tenant %s: event %" PRId64 " is missing at the end of the chain (the "
+		         "head records it): the last event was deleted",
+		         v->tenant, head);
 	else if (last->seq < head)
 		diag_add(problems, DIAG_ERROR, NULL, 0,
 		         "tenant %s: events %" PRId64 "-%" PRId64
