@@ -81,7 +81,8 @@ bool anchor_load(struct anchor *a, const char *path, struct pgstep_error *err)
 			bool esc_ok = false;
 			char *tenant = NULL;
 			if (sp2 && num_end == sp1 && seq > 0 && sp2 > sp1 + 1 && sp2 + 1 < p + len)
-				tenant = anchor_unescape(sp2 + 1, len - (size_t)(sp2 + 1 - p), &esc_ok);
+				tenant =
+				    anchor_unescape(sp2 + 1, len - (size_t)(sp2 + 1 - p), &esc_ok);
 			if (!tenant || !esc_ok) {
 				free(tenant);
 				error_set(err, PGSTEP_EXIT_USAGE,
