@@ -309,13 +309,37 @@ static const char state_upgrade_2_ddl[] =
     "	seq bigint NOT NULL,\n"
     "	hash text NOT NULL\n"
     ");\n"
-    "INSERT INTO pgstep.heads (tenant, seq, hash)\n"
-    "	SELECT DISTINCT ON (tenant) tenant, seq, hash FROM pgstep.events\n"
-    "	ORDER BY tenant, seq DESC\n"
-    "	ON CONFLICT (tenant) DO NOTHING;\n"
     "UPDATE pgstep.meta SET value = '2' WHERE key = 'schema_version';\n";
 
 static bool state_adopt_rows(struct session *s, struct pgstep_error *err);
+
+static bool state_upgrade_2(struct session *s, struct pgstep_error *err)
+{
+	/* A schema that had version 2 before and says 1 now was set back by
+	 * hand: taking heads from the events and adopting unbound rows would
+	 * launder a truncation or an edited row, so only the version is
+	 * restored and verify keeps reporting what was done. */
+	PGresult *res = session_query(s,
+	                              "SELECT to_regclass('pgstep.heads') IS NOT NULL OR EXISTS ("
+	                              "SELECT 1 FROM pg_attribute"
+	                              " WHERE attrelid = 'pgstep.events'::regclass"
+	                              " AND attname = 'row_hash' AND NOT attisdropped)",
+	                              0, NULL, err);
+	if (!res)
+		return false;
+	bool was_2 = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!session_exec(s, state_upgrade_2_ddl, err))
+		return false;
+	if (was_2)
+		return true;
+	return session_exec(s,
+	                    "INSERT INTO pgstep.heads (tenant, seq, hash)"
+	                    " SELECT DISTINCT ON (tenant) tenant, seq, hash FROM pgstep.events"
+	                    " ORDER BY tenant, seq DESC",
+	                    err) &&
+	       state_adopt_rows(s, err);
+}
 
 static bool state_check_version(int version, struct pgstep_error *err)
 {
@@ -361,7 +385,7 @@ bool state_ensure(struct session *s, struct pgstep_error *err)
 	if (ok && version < 1)
 		ok = session_exec(s, state_ddl, err);
 	if (ok && version < 2)
-		ok = session_exec(s, state_upgrade_2_ddl, err) && state_adopt_rows(s, err);
+		ok = state_upgrade_2(s, err);
 	if (own) {
 		if (ok)
 			ok = session_exec(s, "COMMIT", err);

@@ -258,6 +258,20 @@ fresh
 q "$DB" "INSERT INTO pgstep.migrations (tenant, version, version_text, name, state) VALUES ('acme', '9', '009', 'forged', 'applied')" >/dev/null
 found "a row inserted by hand" "tenant acme: the migrations row of version 9 \(forged\) is bound to no event"
 
+# The schema version set back to 1 so that the upgrade would adopt an
+# edited, unbound row: it is not adopted.
+fresh
+q "$DB" "UPDATE pgstep.migrations SET down_sql = 'DROP TABLE users;', event_seq = NULL, event_hash = NULL WHERE tenant = 'acme' AND version = '2';
+	UPDATE pgstep.meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
+cat >"$P/migrations/004_more.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE more (id int);
+SQL
+run up --all --yes
+is "$(q "$DB" "SELECT value FROM pgstep.meta WHERE key = 'schema_version'")" 2 "a schema set back to version 1 is set to 2 again"
+found "an edited row laundered through a version set back to 1" "tenant acme: the migrations row of version 2 \(orders\) is bound to no event"
+is "$(q "$DB" "SELECT count(*) FROM pgstep.events WHERE action = 'adopt'")" 0 "nothing was adopted"
+
 # --- re-forged chains -----------------------------------------------------------
 fresh
 q "$DB" "UPDATE pgstep.migrations SET state = 'rolled_back' WHERE tenant = 'acme' AND version = '2'" >/dev/null
@@ -271,6 +285,18 @@ q "$DB" "UPDATE pgstep.migrations SET state = 'rolled_back' WHERE tenant = 'acme
 forge acme
 found "re-forged after an edit, with a key" "tenant acme: the last event [0-9]+ \(.*\) is not keyed with \[audit\] key_file: the chain was re-forged"
 case $OUT in *"tenant globex"*) fail "with a key: the other tenant is clean" ;; *) pass "with a key: the other tenant is clean" ;; esac
+
+fresh
+head -c 32 /dev/urandom >"$P/audit.key"
+chmod 600 "$P/audit.key"
+conf_add "[audit]" "key_file = audit.key"
+found "a key set after the chains were written" "tenant acme: the last event [0-9]+ \(.*\) is not keyed with \[audit\] key_file: .* or nothing was recorded since the key was set"
+cat >"$P/migrations/004_more.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE more (id int);
+SQL
+run up --all --yes
+clean "a key set later: clean once pgstep wrote to each chain with it"
 
 fresh key
 head -c 32 /dev/urandom >"$P/audit.key"

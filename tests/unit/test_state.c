@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -492,6 +493,130 @@ static void test_events(void)
 	session_close(&s);
 }
 
+/* write_file PATH MODE BYTES N */
+static void write_file(const char *path, mode_t mode, const char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fwrite(bytes, 1, n, f);
+		fclose(f);
+	}
+	chmod(path, mode);
+}
+
+static void test_binding(void)
+{
+	struct session *s = connect_or_bail("bind");
+	struct pgstep_error err = {0};
+	struct actor a;
+	actor_init(&a);
+	struct diag_list d;
+	diag_list_init(&d);
+
+	/* The canonical row text keeps every boundary and every NULL. */
+	struct state_row x = {.tenant = "t", .version = "1", .name = "ab", .phase = "c"};
+	struct state_row y = x;
+	y.name = "a";
+	y.phase = "bc";
+	char *cx = state_row_canon(&x), *cy = state_row_canon(&y);
+	ok(strcmp(cx, cy) != 0, "canonical text: field boundaries count");
+	free(cy);
+	y = x;
+	y.phase = NULL;
+	struct state_row z = x;
+	z.phase = "";
+	cy = state_row_canon(&y);
+	char *cz = state_row_canon(&z);
+	ok(strcmp(cy, cz) != 0, "canonical text: NULL is not empty");
+	free(cx);
+	free(cy);
+	free(cz);
+
+	/* In autocommit, the row, its event and the head commit together. */
+	struct state_row r = {
+	    .tenant = "bind",
+	    .version = "1",
+	    .name = "one",
+	    .checksum = "c1",
+	    .state = ROW_APPLIED,
+	    .statements_total = 1,
+	    .statements_done = 1,
+	    .up_sql = "CREATE TABLE one (id int);",
+	};
+	ok_err(state_upsert(s, &a, &r, "apply", "{}", &err), &err, "upsert in autocommit");
+	char *same = scalar(s, "SELECT m.xmin = e.xmin AND e.xmin = h.xmin"
+	                       " FROM pgstep.migrations m"
+	                       " JOIN pgstep.events e ON e.tenant = m.tenant AND e.seq = m.event_seq"
+	                       " JOIN pgstep.heads h ON h.tenant = m.tenant AND h.seq = e.seq"
+	                       " WHERE m.tenant = 'bind' AND m.version = '1'");
+	is_str(same, "t", "row, event and head written by one transaction");
+	free(same);
+	ok_err(state_set_progress(s, &a, "bind", "1", 0, "progress", NULL, &err), &err,
+	       "progress in autocommit");
+	is_int(verify(s, "bind", &d), 0, "an untouched bound row verifies");
+	exec_or_note(s, "UPDATE pgstep.migrations SET checksum = 'c2' WHERE tenant = 'bind'");
+	verify(s, "bind", &d);
+	ok(d.n == 1 && contains(d.items[0].msg, "tenant bind: the migrations row of version 1 "
+	                                        "(one) was altered after event 2 (progress 1)"),
+	   "an edited checksum is found");
+	exec_or_note(s, "UPDATE pgstep.migrations SET checksum = 'c1' WHERE tenant = 'bind'");
+
+	/* The key file. */
+	char dir[] = "/tmp/pgstep-key-XXXXXX";
+	ok(mkdtemp(dir) != NULL, "a directory for key files");
+	char *path = xasprintf("%s/key", dir);
+	ok(!state_audit_key_load(path, &err) && err.code == PGSTEP_EXIT_USAGE &&
+	       contains(err.msg, "[audit] key_file") && contains(err.msg, "No such file"),
+	   "a missing key file: %s", err.msg);
+	error_clear(&err);
+	char key[48];
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (char)(i * 37 + 11);
+	write_file(path, 0600, key, 31);
+	ok(!state_audit_key_load(path, &err) && contains(err.msg, "31 bytes") &&
+	       contains(err.msg, "at least 32"),
+	   "a 31-byte key is refused: %s", err.msg);
+	error_clear(&err);
+	write_file(path, 0604, key, sizeof key);
+	ok(!state_audit_key_load(path, &err) && contains(err.msg, "mode 604") &&
+	       contains(err.msg, "chmod 600"),
+	   "a world-readable key is refused: %s", err.msg);
+	error_clear(&err);
+	ok(!state_audit_keyed(), "no key after refusals");
+	write_file(path, 0600, key, sizeof key);
+	ok_err(state_audit_key_load(path, &err), &err, "a 48-byte key of mode 600 is loaded");
+	ok(state_audit_keyed(), "keyed");
+
+	r.tenant = "keyed";
+	ok_err(state_upsert(s, &a, &r, "apply", NULL, &err), &err, "upsert with a key");
+	ok(state_event(s, &a, "keyed", NULL, "confirm", NULL, &err), "an event with a key");
+	char *prefix = scalar(s, "SELECT string_agg(DISTINCT left(hash, 5), ',') FROM pgstep.events"
+	                         " WHERE tenant = 'keyed'");
+	is_str(prefix, "hmac:", "keyed events are marked hmac:");
+	free(prefix);
+	is_int(verify(s, "keyed", &d), 0, "a keyed chain verifies with its key");
+	key[0] ^= 1;
+	write_file(path, 0600, key, sizeof key);
+	ok(state_audit_key_load(path, &err), "another key");
+	verify(s, "keyed", &d);
+	ok(d.n == 2 && contains(d.items[0].msg, "tenant keyed: event 1 (apply 1) was altered: "
+	                                        "hash mismatch (keyed with a different key"),
+	   "another key finds every event wrong");
+	state_audit_key_clear();
+	is_int(verify(s, "keyed", &d), 0, "without the key: links, head and rows still check out");
+	exec_or_note(s, "DELETE FROM pgstep.events WHERE tenant = 'keyed' AND seq = 2");
+	verify(s, "keyed", &d);
+	ok(d.n == 1 && contains(d.items[0].msg, "tenant keyed: event 2 is missing at the end"),
+	   "without the key: a deleted last event is still found");
+	unlink(path);
+	rmdir(dir);
+	free(path);
+
+	diag_list_clear(&d);
+	actor_release(&a);
+	session_close(&s);
+}
+
 static void test_lock(void)
 {
 	struct session *a = connect_or_bail("acme");
@@ -672,6 +797,7 @@ int main(void)
 	test_ensure();
 	test_rows();
 	test_events();
+	test_binding();
 	test_lock();
 	test_tenant_source();
 	test_cluster();
