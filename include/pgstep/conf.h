@@ -32,6 +32,7 @@ struct config {
 	int64_t tenants_timeout_ms;   /* [tenants] timeout: the query's statement_timeout;
 	                                 default 30 s, never 0 */
 	int tenants_line;             /* line of [tenants], for messages */
+	char *audit_key_file;         /* owned: [audit] key_file, resolved; or NULL */
 };
 
 /* Load path; when path is NULL, ./pgstep.conf. Errors have code

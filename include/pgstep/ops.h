@@ -95,10 +95,13 @@ enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_
 enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,
 			    const char *reason, bool mark_applied, struct pgstep_error *err);
 
-/* Checksums of applied migrations against the files, and the event hash
- * chain; each problem names the tenant, file or event. Returns
- * PGSTEP_EXIT_DRIFT when something was found. */
-enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list *problems,
+/* Checksums of applied migrations against the files, the event hash chain,
+ * its head and the rows bound to it (state_verify_events); each problem
+ * names the tenant, file or event. anchor (may be NULL): a head recorded
+ * earlier that must still be in the chain; head (may be NULL) receives the
+ * chain's last event. Returns PGSTEP_EXIT_DRIFT when something was found. */
+enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, const struct chain_head *anchor,
+			    struct chain_head *head, struct diag_list *problems,
 			    struct pgstep_error *err);
 
 /* The tenant's events (version NULL: all), oldest first. */

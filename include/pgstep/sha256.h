@@ -1,4 +1,4 @@
-/* sha256: SHA-256 through OpenSSL's EVP interface, as lowercase hex. */
+/* sha256: SHA-256 (and HMAC-SHA256) through OpenSSL, as lowercase hex. */
 #ifndef PGSTEP_SHA256_H
 #define PGSTEP_SHA256_H
 
@@ -15,5 +15,8 @@ void sha256_update(struct sha256 *h, const void *data, size_t n);
 void sha256_finish(struct sha256 *h, char out[SHA256_HEX_LEN + 1]);
 void sha256_hex(const void *data, size_t n, char out[SHA256_HEX_LEN + 1]);
 void sha256_raw(const void *data, size_t n, uint8_t out[32]);
+/* HMAC-SHA256 of data under key, as 64 hex digits. */
+void sha256_hmac_hex(const void *key, size_t keylen, const void *data, size_t n,
+                     char out[SHA256_HEX_LEN + 1]);
 
 #endif

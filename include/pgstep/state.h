@@ -1,6 +1,9 @@
 /* state: the pgstep schema in each target database. pgstep.migrations holds
  * one row per tenant and version; pgstep.events is an append-only log whose
- * rows are chained by SHA-256 (computed here with libcrypto) per tenant;
+ * rows are chained by SHA-256 (HMAC-SHA256 with an audit key; computed here
+ * with libcrypto) per tenant; each migrations row is bound to the event that
+ * last wrote it (the event holds the hash of the row's canonical text);
+ * pgstep.heads keeps each chain's last event, so a truncation shows;
  * pgstep.meta holds the schema's own version for later upgrades. */
 #ifndef PGSTEP_STATE_H
 #define PGSTEP_STATE_H
@@ -11,7 +14,7 @@
 #include "pgstep/error.h"
 #include "pgstep/session.h"
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 enum row_state { ROW_APPLIED, ROW_ROLLED_BACK, ROW_FAILED, ROW_DIRTY };
 
@@ -39,6 +42,13 @@ struct state_row {
 	char *sqlstate;      /* failure details; NULL when none */
 	char *error_message;
 	int error_statement; /* 1-based statement index; 0 when none */
+	/* Read for verify only (state_verify_events): the SHA-256 of up_sql and
+	 * down_sql as stored (computed by the server), and the event that last
+	 * wrote the row (seq 0 and NULL hash when unbound). */
+	char *up_sha;
+	char *down_sha;
+	int64_t event_seq;
+	char *event_hash;
 	/* Rows read for status (without texts) keep their strings in one block
 	 * starting at tenant: read-only, released by state_row_release. */
 	bool packed;
@@ -87,11 +97,33 @@ void state_brief_query(const char *const *tenants, size_t n, struct state_query 
 void state_brief_row(const PGresult *res, int i, struct state_row *r);
 void state_load_result(const PGresult *res, bool with_sql, struct state_rows *out);
 
-/* Insert or replace the row (tenant, version) in whatever transaction is open. */
-bool state_upsert(struct session *s, const struct state_row *row, struct pgstep_error *err);
-/* Update progress of a running non-transactional migration. */
-bool state_set_progress(struct session *s, const char *tenant, const char *version,
-			int statements_done, struct pgstep_error *err);
+struct actor;
+
+/* Insert or replace the row (tenant, version) and append the event (action,
+ * detail as for state_event) that binds it, atomically: in the open
+ * transaction, or in one of their own when none is open. */
+bool state_upsert(struct session *s, const struct actor *actor, const struct state_row *row,
+		  const char *action, const char *detail, struct pgstep_error *err);
+/* Update progress of a running segmented migration, with its binding event,
+ * the same way. */
+bool state_set_progress(struct session *s, const struct actor *actor, const char *tenant,
+			const char *version, int statements_done, const char *action,
+			const char *detail, struct pgstep_error *err);
+
+/* The canonical text of a row that its binding event commits to: every
+ * column but the binding itself, up_sql and down_sql by their digests
+ * (up_sha, down_sha), each field length-prefixed. A new column of
+ * pgstep.migrations is added here and in the binding query in state.c (and
+ * needs no other change). Owned by the caller. */
+char *state_row_canon(const struct state_row *r);
+
+/* The audit key ([audit] key_file): a file of at least 32 bytes, not
+ * readable by group or others. Once loaded, every event written is keyed
+ * (HMAC-SHA256) and verify requires keyed chains. Process-wide; load it
+ * before any session writes. */
+bool state_audit_key_load(const char *path, struct pgstep_error *err);
+void state_audit_key_clear(void);
+bool state_audit_keyed(void);
 
 /* Who is running pgstep: database user is filled by the server; OS user from
  * the environment; client address from SSH_CLIENT. */
@@ -118,6 +150,7 @@ struct event_row {
 	int64_t seq;
 	char *tenant, *version, *action, *detail, *db_user, *os_user, *client_addr, *at;
 	char *prev_hash, *hash;
+	char *row_hash; /* hash of the migrations row this event wrote; NULL when none */
 };
 struct event_rows {
 	struct event_row *items;
@@ -131,9 +164,21 @@ bool state_load_events(struct session *s, const char *tenant, const char *versio
  * is no pgstep schema) and the parsing of its result, appended to out. */
 const char *state_events_query(void);
 void state_events_result(const PGresult *res, struct event_rows *out);
-/* Recompute the hash chain of tenant's events; each broken or missing event
- * is added to problems ("event 12 (apply 004): hash mismatch"). */
-bool state_verify_events(struct session *s, const char *tenant, struct diag_list *problems,
+/* A chain's last event: what `verify --anchor` keeps outside the database. */
+struct chain_head {
+	int64_t seq; /* 0: no events */
+	char *hash;  /* owned */
+};
+void chain_head_release(struct chain_head *h);
+
+/* Recompute the hash chain of tenant's events (every tenant's when NULL),
+ * check it against pgstep.heads and each migrations row against the event
+ * bound to it; each problem is added to problems ("tenant acme: event 12
+ * (apply 004) was altered: hash mismatch"). With anchor (one tenant only),
+ * the anchored head must be in the chain. head (may be NULL) receives the
+ * tenant's last event. */
+bool state_verify_events(struct session *s, const char *tenant, const struct chain_head *anchor,
+			 struct chain_head *head, struct diag_list *problems,
 			 struct pgstep_error *err);
 
 /* The per-tenant advisory lock. On contention, holder describes the session

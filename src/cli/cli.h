@@ -50,6 +50,7 @@ enum cli_opt {
 	OPT_PREFLIGHT = 1 << 14, /* --preflight */
 	OPT_FAIL_ON = 1 << 15,   /* --fail-on error|warn|info */
 	OPT_VERBOSE = 1 << 16,   /* --verbose */
+	OPT_ANCHOR = 1 << 17,    /* --anchor FILE */
 	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
 };
 
@@ -59,7 +60,7 @@ struct cli_opts {
 	const char *groups[16];
 	size_t n_groups;
 	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose;
-	const char *to, *version, *reason, *mark, *fail_on;
+	const char *to, *version, *reason, *mark, *fail_on, *anchor;
 	int steps;
 	int n_args;      /* arguments left after the options */
 	char **args;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pgstep/anchor.h"
 #include "pgstep/json.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/ops.h"
@@ -493,11 +494,24 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 int cli_verify(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
-	int rc = cli_parse(argc, argv, OPT_SELECT, "verify [--tenant T]... [--all] [--json]", &c.o);
+	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_ANCHOR,
+	                   "verify [--tenant T]... [--all] [--anchor FILE] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
-	if ((rc = cli_command_open(g, &c, true)) >= 0)
+	struct anchor anchor = {0};
+	if (c.o.anchor) {
+		struct pgstep_error err = {0};
+		if (!anchor_load(&anchor, c.o.anchor, &err)) {
+			cli_fail(&err);
+			rc = err.code;
+			error_clear(&err);
+			return rc;
+		}
+	}
+	if ((rc = cli_command_open(g, &c, true)) >= 0) {
+		anchor_release(&anchor);
 		return rc;
+	}
 	struct diag_list problems;
 	diag_list_init(&problems);
 	struct strbuf sb;
@@ -508,7 +522,14 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 	for (size_t i = 0; i < c.n; i++) {
 		struct pgstep_error err = {0};
 		size_t before = problems.n;
-		int r = ops_verify(&c.e, c.ts[i], &problems, &err);
+		struct chain_head head = {0};
+		int r = ops_verify(&c.e, c.ts[i],
+		                   c.o.anchor ? anchor_find(&anchor, c.ts[i]->name) : NULL, &head,
+		                   &problems, &err);
+		/* The anchor moves only over a chain found whole: it grew. */
+		if (c.o.anchor && r == PGSTEP_EXIT_OK && head.seq > 0)
+			anchor_set(&anchor, c.ts[i]->name, &head);
+		chain_head_release(&head);
 		json_begin_object(&j);
 		json_kv_string(&j, "name", c.ts[i]->name);
 		json_kv_string(&j, "error", err.msg);
@@ -541,6 +562,15 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 			printf("%s%s%s\n",
 			       problems.items[k].file ? cli_safe(problems.items[k].file) : "",
 			       problems.items[k].file ? ": " : "", cli_safe(problems.items[k].msg));
+	if (c.o.anchor) {
+		struct pgstep_error err = {0};
+		if (!anchor_save(&anchor, &err)) {
+			cli_fail(&err);
+			rc = cli_worst_exit(rc, err.code);
+		}
+		error_clear(&err);
+		anchor_release(&anchor);
+	}
 	/* Found drift is the answer verify exists for: it outranks the rest. */
 	if (drift)
 		rc = PGSTEP_EXIT_DRIFT;

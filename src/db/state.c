@@ -1,15 +1,18 @@
 /* state: the pgstep schema in each target database. This module owns its
- * DDL and version, the reading and writing of pgstep.migrations rows, the
- * hash-chained pgstep.events log (writing and verifying it), and the
- * per-tenant advisory lock. */
+ * DDL and version (and the upgrade of older ones), the reading and writing
+ * of pgstep.migrations rows, the hash-chained pgstep.events log and its
+ * heads (writing and verifying them, with or without the audit key), and
+ * the per-tenant advisory lock. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 #include "pgstep/state.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
+#include "state_int.h"
 
 /* 'pgst' in ASCII: the first key of every pgstep advisory lock, so pgstep's
  * locks are recognisable in pg_locks and unlikely to meet an application's. */
@@ -28,12 +32,15 @@
 #define STATE_SEP  '\x1f'
 #define STATE_NULL '\x1e'
 
-static const char zero_hash[SHA256_HEX_LEN + 1] =
+const char state_zero_hash[SHA256_HEX_LEN + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* Timestamps travel as text in one exact format so that what was hashed on
- * the client is what verify reads back. */
-#define STATE_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* The audit key, loaded once before any session writes. */
+static unsigned char *audit_key;
+static size_t audit_key_len;
+#define STATE_MIN_KEY_LEN 32
+
 
 static const char *const row_state_names[] = {
     [ROW_APPLIED] = "applied",
@@ -82,6 +89,9 @@ void state_row_release(struct state_row *r)
 	free(r->finished_at);
 	free(r->sqlstate);
 	free(r->error_message);
+	free(r->up_sha);
+	free(r->down_sha);
+	free(r->event_hash);
 	memset(r, 0, sizeof *r);
 }
 
@@ -133,6 +143,72 @@ struct state_row *state_rows_find(const struct state_rows *rows, const char *ten
 	return NULL;
 }
 
+/* --- the audit key ----------------------------------------------------- */
+
+bool state_audit_key_load(const char *path, struct pgstep_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		error_set(err, PGSTEP_EXIT_USAGE, "[audit] key_file %s: %s", path, strerror(errno));
+		return false;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		error_set(err, PGSTEP_EXIT_USAGE, "[audit] key_file %s: not a regular file", path);
+		close(fd);
+		return false;
+	}
+	/* A key that others can read (or replace) proves nothing. */
+	if (st.st_mode & (S_IRWXO | S_IWGRP)) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "[audit] key_file %s: mode %03o lets others read or change the key: "
+		          "chmod 600 it",
+		          path, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return false;
+	}
+	struct strbuf sb;
+	strbuf_init(&sb);
+	char buf[4096];
+	ssize_t got;
+	while ((got = read(fd, buf, sizeof buf)) > 0)
+		strbuf_add(&sb, buf, (size_t)got);
+	int read_errno = errno;
+	close(fd);
+	if (got < 0) {
+		error_set(err, PGSTEP_EXIT_USAGE, "[audit] key_file %s: %s", path,
+		          strerror(read_errno));
+		strbuf_release(&sb);
+		return false;
+	}
+	if (sb.len < STATE_MIN_KEY_LEN) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "[audit] key_file %s: %zu bytes; a key needs at least %d random bytes "
+		          "(e.g. head -c 32 /dev/urandom > FILE)",
+		          path, sb.len, STATE_MIN_KEY_LEN);
+		strbuf_release(&sb);
+		return false;
+	}
+	state_audit_key_clear();
+	audit_key_len = sb.len;
+	audit_key = (unsigned char *)strbuf_detach(&sb);
+	return true;
+}
+
+void state_audit_key_clear(void)
+{
+	if (audit_key)
+		memset(audit_key, 0, audit_key_len);
+	free(audit_key);
+	audit_key = NULL;
+	audit_key_len = 0;
+}
+
+bool state_audit_keyed(void)
+{
+	return audit_key != NULL;
+}
+
 /* --- the schema -------------------------------------------------------- */
 
 bool state_exists(struct session *s, bool *exists, struct pgstep_error *err)
@@ -151,7 +227,7 @@ bool state_exists(struct session *s, bool *exists, struct pgstep_error *err)
 }
 
 /* The schema's version, 0 when it does not exist yet. */
-static bool state_version(struct session *s, int *version, struct pgstep_error *err)
+bool state_version(struct session *s, int *version, struct pgstep_error *err)
 {
 	bool exists;
 	*version = 0;
@@ -218,6 +294,53 @@ static const char state_ddl[] =
     "INSERT INTO pgstep.meta (key, value) VALUES ('schema_version', '1')\n"
     "	ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;\n";
 
+/* Version 2: each migrations row is bound to the event that last wrote it
+ * (event_seq, event_hash; the event's row_hash commits to the row's
+ * content), and pgstep.heads keeps each chain's last event, so deleting
+ * trailing events or a row shows. Rows written before are bound by one
+ * "adopt" event each (state_adopt_rows). A column added to migrations in
+ * this version goes here, and into state_row_canon and STATE_CANON_COLS. */
+static const char state_upgrade_2_ddl[] =
+    "ALTER TABLE pgstep.migrations ADD COLUMN IF NOT EXISTS event_seq bigint,\n"
+    "	ADD COLUMN IF NOT EXISTS event_hash text;\n"
+    "ALTER TABLE pgstep.events ADD COLUMN IF NOT EXISTS row_hash text;\n"
+    "CREATE TABLE IF NOT EXISTS pgstep.heads (\n"
+    "	tenant text PRIMARY KEY,\n"
+    "	seq bigint NOT NULL,\n"
+    "	hash text NOT NULL\n"
+    ");\n"
+    "UPDATE pgstep.meta SET value = '2' WHERE key = 'schema_version';\n";
+
+static bool state_adopt_rows(struct session *s, struct pgstep_error *err);
+
+static bool state_upgrade_2(struct session *s, struct pgstep_error *err)
+{
+	/* A schema that had version 2 before and says 1 now was set back by
+	 * hand: taking heads from the events and adopting unbound rows would
+	 * launder a truncation or an edited row, so only the version is
+	 * restored and verify keeps reporting what was done. */
+	PGresult *res = session_query(s,
+	                              "SELECT to_regclass('pgstep.heads') IS NOT NULL OR EXISTS ("
+	                              "SELECT 1 FROM pg_attribute"
+	                              " WHERE attrelid = 'pgstep.events'::regclass"
+	                              " AND attname = 'row_hash' AND NOT attisdropped)",
+	                              0, NULL, err);
+	if (!res)
+		return false;
+	bool was_2 = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!session_exec(s, state_upgrade_2_ddl, err))
+		return false;
+	if (was_2)
+		return true;
+	return session_exec(s,
+	                    "INSERT INTO pgstep.heads (tenant, seq, hash)"
+	                    " SELECT DISTINCT ON (tenant) tenant, seq, hash FROM pgstep.events"
+	                    " ORDER BY tenant, seq DESC",
+	                    err) &&
+	       state_adopt_rows(s, err);
+}
+
 static bool state_check_version(int version, struct pgstep_error *err)
 {
 	if (version <= STATE_SCHEMA_VERSION)
@@ -261,8 +384,12 @@ bool state_ensure(struct session *s, struct pgstep_error *err)
 	              : session_exec(s, "SELECT pg_advisory_xact_lock(hashtext('pgstep.schema'))",
 	                             err);
 	ok = ok && state_version(s, &version, err) && state_check_version(version, err);
-	if (ok && version != STATE_SCHEMA_VERSION)
+	/* Each step upgrades one version, in place: a new database goes
+	 * through all of them. */
+	if (ok && version < 1)
 		ok = session_exec(s, state_ddl, err);
+	if (ok && version < 2)
+		ok = state_upgrade_2(s, err);
 	if (own) {
 		if (ok)
 			ok = session_exec(s, "COMMIT", err);
@@ -271,18 +398,19 @@ bool state_ensure(struct session *s, struct pgstep_error *err)
 		session_exec(s, unlock_sql, NULL);
 	}
 	if (!ok)
-		error_prefix(err, "tenant %s: creating the pgstep schema", session_label(s));
+		error_prefix(err, "tenant %s: %s the pgstep schema", session_label(s),
+		             version ? "upgrading" : "creating");
 	return ok;
 }
 
 /* --- migration rows ---------------------------------------------------- */
 
-static char *state_dup(const PGresult *res, int row, int col)
+char *state_dup(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
 }
 
-static int64_t state_int(const PGresult *res, int row, int col)
+int64_t state_int(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
@@ -492,8 +620,202 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 	return true;
 }
 
-bool state_upsert(struct session *s, const struct state_row *row, struct pgstep_error *err)
+/* --- binding rows to the chain ------------------------------------------ */
+
+/* clang-format off */
+/* Where the tenant's chain ends now: its head row and its last event. */
+#define STATE_LINK_COLS(tenant)                                                \
+	"(SELECT h.seq FROM pgstep.heads h WHERE h.tenant = " tenant "),"      \
+	" (SELECT h.hash FROM pgstep.heads h WHERE h.tenant = " tenant "),"    \
+	" (SELECT e.seq FROM pgstep.events e WHERE e.tenant = " tenant         \
+	" ORDER BY e.seq DESC LIMIT 1)"
+/* clang-format on */
+
+void state_canon_parse(const PGresult *res, int i, struct state_row *r)
 {
+	memset(r, 0, sizeof *r);
+	r->tenant = state_dup(res, i, 0);
+	r->version = state_dup(res, i, 1);
+	r->version_text = state_dup(res, i, 2);
+	r->name = state_dup(res, i, 3);
+	r->phase = state_dup(res, i, 4);
+	r->checksum = state_dup(res, i, 5);
+	if (!row_state_parse(PQgetvalue(res, i, 6), &r->state))
+		r->state = ROW_FAILED;
+	r->statements_total = (int)state_int(res, i, 7);
+	r->statements_done = (int)state_int(res, i, 8);
+	r->db_user = state_dup(res, i, 9);
+	r->os_user = state_dup(res, i, 10);
+	r->client_addr = state_dup(res, i, 11);
+	r->started_at = state_dup(res, i, 12);
+	r->finished_at = state_dup(res, i, 13);
+	r->duration_ms = state_int(res, i, 14);
+	r->sqlstate = state_dup(res, i, 15);
+	r->error_message = state_dup(res, i, 16);
+	r->error_statement = (int)state_int(res, i, 17);
+	r->up_sha = state_dup(res, i, 18);
+	r->down_sha = state_dup(res, i, 19);
+}
+
+/* Length-prefixed, so no field's content can imitate a boundary. */
+static void state_canon_add(struct strbuf *sb, const char *v)
+{
+	if (!v) {
+		strbuf_adds(sb, "-\n");
+		return;
+	}
+	size_t len = strlen(v);
+	strbuf_addf(sb, "%zu:", len);
+	strbuf_add(sb, v, len);
+	strbuf_addc(sb, '\n');
+}
+
+static void state_canon_int(struct strbuf *sb, int64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof num, "%" PRId64, v);
+	state_canon_add(sb, num);
+}
+
+char *state_row_canon(const struct state_row *r)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "pgstep row 2\n");
+	state_canon_add(&sb, r->tenant);
+	state_canon_add(&sb, r->version);
+	state_canon_add(&sb, r->version_text);
+	state_canon_add(&sb, r->name);
+	state_canon_add(&sb, r->phase);
+	state_canon_add(&sb, r->checksum);
+	state_canon_add(&sb, row_state_name(r->state));
+	state_canon_int(&sb, r->statements_total);
+	state_canon_int(&sb, r->statements_done);
+	state_canon_add(&sb, r->db_user);
+	state_canon_add(&sb, r->os_user);
+	state_canon_add(&sb, r->client_addr);
+	state_canon_add(&sb, r->started_at);
+	state_canon_add(&sb, r->finished_at);
+	state_canon_int(&sb, r->duration_ms);
+	state_canon_add(&sb, r->sqlstate);
+	state_canon_add(&sb, r->error_message);
+	state_canon_int(&sb, r->error_statement);
+	state_canon_add(&sb, r->up_sha);
+	state_canon_add(&sb, r->down_sha);
+	return strbuf_detach(&sb);
+}
+
+/* The row's hash: plain SHA-256, since the (keyed) event hash covers it. */
+void state_row_hash(const struct state_row *r, char out[SHA256_HEX_LEN + 1])
+{
+	char *canon = state_row_canon(r);
+	sha256_hex(canon, strlen(canon), out);
+	free(canon);
+}
+
+/* Where the next event of a tenant goes. */
+struct state_link {
+	int64_t seq;
+	char prev[STATE_HASH_MAX];
+};
+
+static bool state_link_from(const PGresult *res, int row, int col, const char *tenant,
+                            struct state_link *l, struct pgstep_error *err)
+{
+	bool has_head = !PQgetisnull(res, row, col);
+	bool has_events = !PQgetisnull(res, row, col + 2);
+	int64_t last = state_int(res, row, col + 2);
+	if (!has_head && has_events) {
+		/* Starting a new head here would hide whatever was deleted with
+		 * the old one. */
+		error_set(err, PGSTEP_EXIT_FAILED,
+		          "tenant %s: the event log has events (the last is %" PRId64
+		          ") but no head in pgstep.heads: it was altered outside pgstep; "
+		          "run `pgstep verify` and see pgstep(1), TAMPER EVIDENCE",
+		          tenant, last);
+		return false;
+	}
+	l->seq = 1;
+	snprintf(l->prev, sizeof l->prev, "%s", state_zero_hash);
+	if (has_head) {
+		int64_t head = state_int(res, row, col);
+		/* Continue after the head: events deleted behind it stay a gap
+		 * that verify reports. */
+		l->seq = (head > last ? head : last) + 1;
+		const char *h = PQgetvalue(res, row, col + 1);
+		if (strlen(h) >= sizeof l->prev) {
+			error_set(err, PGSTEP_EXIT_FAILED,
+			          "tenant %s: the head in pgstep.heads holds no hash pgstep wrote",
+			          tenant);
+			return false;
+		}
+		snprintf(l->prev, sizeof l->prev, "%s", h);
+	}
+	return true;
+}
+
+static bool state_read_link(struct session *s, const char *tenant, struct state_link *l,
+                            struct pgstep_error *err)
+{
+	const char *p[] = {tenant};
+	PGresult *res = session_query(s, "SELECT " STATE_LINK_COLS("$1"), 1, p, err);
+	if (!res) {
+		error_prefix(err, "tenant %s: reading the event log", tenant);
+		return false;
+	}
+	bool ok = state_link_from(res, 0, 0, tenant, l, err);
+	PQclear(res);
+	return ok;
+}
+
+static bool state_append(struct session *s, const struct actor *actor, const char *tenant,
+                         const char *version, const char *action, const char *detail,
+                         const char *row_hash, struct state_link *link,
+                         struct pgstep_error *err);
+static bool state_event_check(const struct actor *actor, const char *tenant,
+                              const char *version, const char *action, const char *detail,
+                              struct pgstep_error *err);
+
+/* The open transaction, or one of our own: a row and its event commit
+ * together or not at all. */
+static bool state_txn_begin(struct session *s, bool *own, struct pgstep_error *err)
+{
+	*own = PQtransactionStatus(session_conn(s)) == PQTRANS_IDLE;
+	return !*own || session_exec(s, "BEGIN", err);
+}
+
+static bool state_txn_end(struct session *s, bool own, bool ok, struct pgstep_error *err)
+{
+	if (!own)
+		return ok;
+	if (ok)
+		return session_exec(s, "COMMIT", err);
+	session_exec(s, "ROLLBACK", NULL);
+	return false;
+}
+
+/* res holds the row as written (STATE_CANON_COLS) and the tenant's link:
+ * append the event that binds it. */
+static bool state_bind(struct session *s, const struct actor *actor, const PGresult *res,
+                       const char *action, const char *detail, struct pgstep_error *err)
+{
+	struct state_row stored;
+	state_canon_parse(res, 0, &stored);
+	char row_hash[SHA256_HEX_LEN + 1];
+	state_row_hash(&stored, row_hash);
+	struct state_link link;
+	bool ok = state_link_from(res, 0, STATE_CANON_NCOLS, stored.tenant, &link, err) &&
+	          state_append(s, actor, stored.tenant, stored.version, action, detail, row_hash,
+	                       &link, err);
+	state_row_release(&stored);
+	return ok;
+}
+
+bool state_upsert(struct session *s, const struct actor *actor, const struct state_row *row,
+                  const char *action, const char *detail, struct pgstep_error *err)
+{
+	if (!state_event_check(actor, row->tenant, row->version, action, detail, err))
+		return false;
 	char total[16], done[16], duration[24], errstmt[16];
 	snprintf(total, sizeof total, "%d", row->statements_total);
 	snprintf(done, sizeof done, "%d", row->statements_done);
@@ -543,35 +865,91 @@ bool state_upsert(struct session *s, const struct state_row *row, struct pgstep_
 	    " client_addr = EXCLUDED.client_addr, started_at = EXCLUDED.started_at,"
 	    " finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms,"
 	    " sqlstate = EXCLUDED.sqlstate, error_message = EXCLUDED.error_message,"
-	    " error_statement = EXCLUDED.error_statement";
-	if (!session_command(s, sql, (int)(sizeof params / sizeof params[0]), params, err)) {
-		error_prefix(err, "tenant %s: recording version %s", row->tenant, row->version);
-		return false;
-	}
-	return true;
+	    " error_statement = EXCLUDED.error_statement"
+	    " RETURNING " STATE_CANON_COLS ", " STATE_LINK_COLS("m.tenant");
+	bool own;
+	if (!state_txn_begin(s, &own, err))
+		goto fail;
+	PGresult *res =
+	    session_query(s, sql, (int)(sizeof params / sizeof params[0]), params, err);
+	bool ok = res && state_bind(s, actor, res, action, detail, err);
+	PQclear(res);
+	if (state_txn_end(s, own, ok, err))
+		return true;
+fail:
+	error_prefix(err, "tenant %s: recording version %s", row->tenant, row->version);
+	return false;
 }
 
-bool state_set_progress(struct session *s, const char *tenant, const char *version,
-                        int statements_done, struct pgstep_error *err)
+bool state_set_progress(struct session *s, const struct actor *actor, const char *tenant,
+                        const char *version, int statements_done, const char *action,
+                        const char *detail, struct pgstep_error *err)
 {
+	if (!state_event_check(actor, tenant, version, action, detail, err))
+		return false;
 	char done[16];
 	snprintf(done, sizeof done, "%d", statements_done);
 	const char *params[] = {tenant, version, done};
+	bool own;
+	if (!state_txn_begin(s, &own, err))
+		goto fail;
 	PGresult *res = session_query(s,
-	                              "UPDATE pgstep.migrations SET statements_done = $3::int"
-	                              " WHERE tenant = $1 AND version = $2",
+	                              "UPDATE pgstep.migrations AS m SET statements_done = $3::int"
+	                              " WHERE tenant = $1 AND version = $2"
+	                              " RETURNING " STATE_CANON_COLS ", " STATE_LINK_COLS("$1"),
 	                              3, params, err);
-	if (!res) {
-		error_prefix(err, "tenant %s: recording progress of version %s", tenant, version);
-		return false;
-	}
-	bool found = strcmp(PQcmdTuples(res), "0") != 0;
-	PQclear(res);
-	if (!found)
+	bool found = res && PQntuples(res) == 1;
+	if (res && !found)
 		error_set(err, PGSTEP_EXIT_FAILED,
 		          "tenant %s: recording progress of version %s: no state row", tenant,
 		          version);
-	return found;
+	bool ok = found && state_bind(s, actor, res, action, detail, err);
+	bool had_res = res != NULL;
+	PQclear(res);
+	if (state_txn_end(s, own, ok, err))
+		return true;
+	if (!had_res || found)
+		error_prefix(err, "tenant %s: recording progress of version %s", tenant, version);
+	return false;
+fail:
+	error_prefix(err, "tenant %s: recording progress of version %s", tenant, version);
+	return false;
+}
+
+/* Rows written before version 2 (or by hand while it was being installed):
+ * one "adopt" event binds each, so verify can check them from now on. */
+static bool state_adopt_rows(struct session *s, struct pgstep_error *err)
+{
+	PGresult *res = session_query(s,
+	                              "SELECT " STATE_CANON_COLS ", " STATE_LINK_COLS("m.tenant")
+	                              " FROM pgstep.migrations m WHERE m.event_seq IS NULL"
+	                              " ORDER BY m.tenant, m.version",
+	                              0, NULL, err);
+	if (!res)
+		return false;
+	struct actor a;
+	actor_init(&a);
+	bool ok = true;
+	const char *last_tenant = NULL;
+	struct state_link link = {0};
+	for (int i = 0; ok && i < PQntuples(res); i++) {
+		struct state_row r;
+		state_canon_parse(res, i, &r);
+		char row_hash[SHA256_HEX_LEN + 1];
+		state_row_hash(&r, row_hash);
+		/* The link columns were read before any of these events. */
+		const char *tenant = PQgetvalue(res, i, 0);
+		if (!last_tenant || strcmp(last_tenant, tenant) != 0)
+			ok = state_link_from(res, i, STATE_CANON_NCOLS, tenant, &link, err);
+		last_tenant = tenant;
+		ok = ok && state_append(s, &a, r.tenant, r.version, "adopt",
+		                        "{\"reason\":\"state schema upgrade to version 2\"}",
+		                        row_hash, &link, err);
+		state_row_release(&r);
+	}
+	PQclear(res);
+	actor_release(&a);
+	return ok;
 }
 
 /* --- who and when ------------------------------------------------------- */
@@ -613,32 +991,51 @@ char *state_now(void)
 
 /* --- the event log ------------------------------------------------------ */
 
-static void state_canon_field(struct sha256 *h, const char *v, bool last)
+static void state_canon_field(struct strbuf *sb, const char *v, bool last)
 {
 	if (v)
-		sha256_update(h, v, strlen(v));
+		strbuf_adds(sb, v);
 	else
-		sha256_update(h, (const char[]){STATE_NULL}, 1);
+		strbuf_addc(sb, STATE_NULL);
 	if (!last)
-		sha256_update(h, (const char[]){STATE_SEP}, 1);
+		strbuf_addc(sb, STATE_SEP);
 }
 
-static void state_event_hash(const struct event_row *e, char out[SHA256_HEX_LEN + 1])
+bool state_hash_keyed(const char *hash)
+{
+	return hash && strncmp(hash, STATE_HMAC_PREFIX, strlen(STATE_HMAC_PREFIX)) == 0;
+}
+
+/* The event's hash: SHA-256 of its canonical text, or with keyed (and the
+ * key loaded) "hmac:" and its HMAC-SHA256. Events without a row_hash (all
+ * of schema version 1) hash exactly as version 1 did. */
+void state_event_hash(const struct event_row *e, bool keyed, char out[STATE_HASH_MAX])
 {
 	char seq[24];
 	snprintf(seq, sizeof seq, "%" PRId64, e->seq);
-	struct sha256 *h = sha256_new();
-	state_canon_field(h, seq, false);
-	state_canon_field(h, e->tenant, false);
-	state_canon_field(h, e->version, false);
-	state_canon_field(h, e->action, false);
-	state_canon_field(h, e->detail, false);
-	state_canon_field(h, e->db_user, false);
-	state_canon_field(h, e->os_user, false);
-	state_canon_field(h, e->client_addr, false);
-	state_canon_field(h, e->at, false);
-	state_canon_field(h, e->prev_hash, true);
-	sha256_finish(h, out);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	state_canon_field(&sb, seq, false);
+	state_canon_field(&sb, e->tenant, false);
+	state_canon_field(&sb, e->version, false);
+	state_canon_field(&sb, e->action, false);
+	state_canon_field(&sb, e->detail, false);
+	state_canon_field(&sb, e->db_user, false);
+	state_canon_field(&sb, e->os_user, false);
+	state_canon_field(&sb, e->client_addr, false);
+	state_canon_field(&sb, e->at, false);
+	state_canon_field(&sb, e->prev_hash, !e->row_hash);
+	if (e->row_hash)
+		state_canon_field(&sb, e->row_hash, true);
+	char hex[SHA256_HEX_LEN + 1];
+	if (keyed && audit_key) {
+		sha256_hmac_hex(audit_key, audit_key_len, sb.buf, sb.len, hex);
+		snprintf(out, STATE_HASH_MAX, "%s%s", STATE_HMAC_PREFIX, hex);
+	} else {
+		sha256_hex(sb.buf, sb.len, hex);
+		snprintf(out, STATE_HASH_MAX, "%s", hex);
+	}
+	strbuf_release(&sb);
 }
 
 static bool state_has_separator(const char *v)
@@ -648,18 +1045,18 @@ static bool state_has_separator(const char *v)
 
 /* True when some hashed field holds a separator byte, which would make the
  * canonical text ambiguous. */
-static bool state_event_ambiguous(const struct event_row *e)
+bool state_event_ambiguous(const struct event_row *e)
 {
 	return state_has_separator(e->tenant) || state_has_separator(e->version) ||
 	       state_has_separator(e->action) || state_has_separator(e->detail) ||
 	       state_has_separator(e->db_user) || state_has_separator(e->os_user) ||
 	       state_has_separator(e->client_addr) || state_has_separator(e->at) ||
-	       state_has_separator(e->prev_hash);
+	       state_has_separator(e->prev_hash) || state_has_separator(e->row_hash);
 }
 
-bool state_event(struct session *s, const struct actor *actor, const char *tenant,
-                 const char *version, const char *action, const char *detail,
-                 struct pgstep_error *err)
+static bool state_event_check(const struct actor *actor, const char *tenant,
+                              const char *version, const char *action, const char *detail,
+                              struct pgstep_error *err)
 {
 	struct event_row e = {
 	    .tenant = (char *)tenant,
@@ -669,55 +1066,77 @@ bool state_event(struct session *s, const struct actor *actor, const char *tenan
 	    .os_user = actor ? actor->os_user : NULL,
 	    .client_addr = actor ? actor->client_addr : NULL,
 	};
-	if (state_event_ambiguous(&e)) {
-		error_set(err, PGSTEP_EXIT_USAGE,
-		          "tenant %s: event %s holds a control character (0x1e or 0x1f)", tenant,
-		          action);
-		return false;
-	}
+	if (!state_event_ambiguous(&e))
+		return true;
+	error_set(err, PGSTEP_EXIT_USAGE,
+	          "tenant %s: event %s holds a control character (0x1e or 0x1f)", tenant, action);
+	return false;
+}
+
+/* Insert the event at link, move the head to it and, with row_hash, bind
+ * the row (tenant, version) to it: one statement. link then points after
+ * the new event. */
+static bool state_append(struct session *s, const struct actor *actor, const char *tenant,
+                         const char *version, const char *action, const char *detail,
+                         const char *row_hash, struct state_link *link,
+                         struct pgstep_error *err)
+{
 	const char *db_user = session_current_user(s, err);
 	if (!db_user)
 		return false;
-	e.db_user = (char *)db_user;
-
-	const char *p1[] = {tenant};
-	PGresult *res = session_query(s,
-	                              "SELECT seq, hash FROM pgstep.events WHERE tenant = $1"
-	                              " ORDER BY seq DESC LIMIT 1",
-	                              1, p1, err);
-	if (!res) {
-		error_prefix(err, "tenant %s: reading the event log", tenant);
-		return false;
-	}
-	char prev[SHA256_HEX_LEN + 1];
-	e.seq = 1;
-	memcpy(prev, zero_hash, sizeof prev);
-	if (PQntuples(res) == 1) {
-		e.seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10) + 1;
-		snprintf(prev, sizeof prev, "%s", PQgetvalue(res, 0, 1));
-	}
-	PQclear(res);
-
-	e.prev_hash = prev;
+	struct event_row e = {
+	    .seq = link->seq,
+	    .tenant = (char *)tenant,
+	    .version = (char *)version,
+	    .action = (char *)action,
+	    .detail = (char *)detail,
+	    .db_user = (char *)db_user,
+	    .os_user = actor ? actor->os_user : NULL,
+	    .client_addr = actor ? actor->client_addr : NULL,
+	    .prev_hash = link->prev,
+	    .row_hash = (char *)row_hash,
+	};
 	e.at = state_now();
-	char hash[SHA256_HEX_LEN + 1];
-	state_event_hash(&e, hash);
+	char hash[STATE_HASH_MAX];
+	state_event_hash(&e, true, hash);
 
 	char seq[24];
 	snprintf(seq, sizeof seq, "%" PRId64, e.seq);
-	const char *p2[] = {tenant,    seq,           version, action, detail, db_user,
-	                    e.os_user, e.client_addr, e.at,    prev,   hash};
-	bool ok =
-	    session_command(s,
-	                    "INSERT INTO pgstep.events (tenant, seq, version, action, detail,"
-	                    " db_user, os_user, client_addr, at, prev_hash, hash)"
-	                    " VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8, $9::timestamptz,"
-	                    " $10, $11)",
-	                    11, p2, err);
+	const char *p[] = {tenant,    seq,           version, action,     detail,  db_user,
+	                   e.os_user, e.client_addr, e.at,    link->prev, hash,    row_hash};
+	bool ok = session_command(
+	    s,
+	    "WITH head AS (INSERT INTO pgstep.heads AS h (tenant, seq, hash)"
+	    " VALUES ($1, $2::bigint, $11) ON CONFLICT (tenant) DO UPDATE"
+	    " SET seq = EXCLUDED.seq, hash = EXCLUDED.hash),"
+	    " bound AS (UPDATE pgstep.migrations SET event_seq = $2::bigint, event_hash = $11"
+	    " WHERE $12::text IS NOT NULL AND tenant = $1 AND version = $3)"
+	    " INSERT INTO pgstep.events (tenant, seq, version, action, detail,"
+	    " db_user, os_user, client_addr, at, prev_hash, hash, row_hash)"
+	    " VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8, $9::timestamptz,"
+	    " $10, $11, $12)",
+	    12, p, err);
 	free(e.at);
-	if (!ok)
+	if (!ok) {
 		error_prefix(err, "tenant %s: recording event %s", tenant, action);
-	return ok;
+		return false;
+	}
+	link->seq++;
+	snprintf(link->prev, sizeof link->prev, "%s", hash);
+	return true;
+}
+
+bool state_event(struct session *s, const struct actor *actor, const char *tenant,
+                 const char *version, const char *action, const char *detail,
+                 struct pgstep_error *err)
+{
+	if (!state_event_check(actor, tenant, version, action, detail, err))
+		return false;
+	struct state_link link;
+	/* One statement writes the event and its head: atomic even in
+	 * autocommit. */
+	return state_read_link(s, tenant, &link, err) &&
+	       state_append(s, actor, tenant, version, action, detail, NULL, &link, err);
 }
 
 void event_rows_clear(struct event_rows *rows)
@@ -734,6 +1153,7 @@ void event_rows_clear(struct event_rows *rows)
 		free(e->at);
 		free(e->prev_hash);
 		free(e->hash);
+		free(e->row_hash);
 	}
 	free(rows->items);
 	rows->items = NULL;
@@ -794,88 +1214,8 @@ void state_events_result(const PGresult *res, struct event_rows *out)
 		e->at = state_dup(res, i, 8);
 		e->prev_hash = state_dup(res, i, 9);
 		e->hash = state_dup(res, i, 10);
+		e->row_hash = PQnfields(res) > 11 ? state_dup(res, i, 11) : NULL;
 	}
-}
-
-/* "apply 004" or just "repair" when the event names no version. */
-static char *state_event_what(const struct event_row *e)
-{
-	return e->version ? xasprintf("%s %s", e->action, e->version) : xstrdup(e->action);
-}
-
-/* Checks one tenant's chain, items[from..to). */
-static void state_verify_chain(const struct event_row *items, size_t from, size_t to,
-                               struct diag_list *problems)
-{
-	const char *prev_hash = zero_hash;
-	int64_t expect = 1;
-	for (size_t i = from; i < to; i++) {
-		const struct event_row *e = &items[i];
-		char *what = state_event_what(e);
-		bool gap = e->seq != expect;
-		if (gap) {
-			/* The prev_hash of the event after a hole cannot link
-			 * either; one message says what happened. */
-			if (e->seq - expect == 1)
-				diag_add(problems, DIAG_ERROR, NULL, 0,
-				         "tenant %s: event %" PRId64
-				         " is missing (before event %" PRId64
-				         " (%s)): gap in the chain",
-				         e->tenant, expect, e->seq, what);
-			else
-				diag_add(problems, DIAG_ERROR, NULL, 0,
-				         "tenant %s: events %" PRId64 "-%" PRId64
-				         " are missing (before event %" PRId64
-				         " (%s)): gap in the chain",
-				         e->tenant, expect, e->seq - 1, e->seq, what);
-		}
-		char hash[SHA256_HEX_LEN + 1];
-		state_event_hash(e, hash);
-		if (state_event_ambiguous(e))
-			diag_add(problems, DIAG_ERROR, NULL, 0,
-			         "tenant %s: event %" PRId64
-			         " (%s) was altered: a field holds a separator byte",
-			         e->tenant, e->seq, what);
-		else if (!e->hash || strcmp(hash, e->hash) != 0)
-			diag_add(problems, DIAG_ERROR, NULL, 0,
-			         "tenant %s: event %" PRId64 " (%s) was altered: hash mismatch",
-			         e->tenant, e->seq, what);
-		if (!gap && (!e->prev_hash || strcmp(e->prev_hash, prev_hash) != 0)) {
-			if (e->seq == 1)
-				diag_add(problems, DIAG_ERROR, NULL, 0,
-				         "tenant %s: event 1 (%s) does not start the chain: "
-				         "prev_hash is not zero",
-				         e->tenant, what);
-			else
-				diag_add(problems, DIAG_ERROR, NULL, 0,
-				         "tenant %s: event %" PRId64
-				         " (%s) does not link to event %" PRId64
-				         ": prev_hash mismatch (an event was replaced)",
-				         e->tenant, e->seq, what, e->seq - 1);
-		}
-		/* Link to the stored hash: an altered row is reported once, a
-		 * re-hashed one breaks the link of the next. */
-		prev_hash = e->hash ? e->hash : "";
-		expect = e->seq + 1;
-		free(what);
-	}
-}
-
-bool state_verify_events(struct session *s, const char *tenant, struct diag_list *problems,
-                         struct pgstep_error *err)
-{
-	struct event_rows rows = {0};
-	if (!state_load_events(s, tenant, NULL, &rows, err))
-		return false;
-	size_t from = 0;
-	for (size_t i = 1; i <= rows.n; i++) {
-		if (i == rows.n || strcmp(rows.items[i].tenant, rows.items[from].tenant) != 0) {
-			state_verify_chain(rows.items, from, i, problems);
-			from = i;
-		}
-	}
-	event_rows_clear(&rows);
-	return true;
 }
 
 /* --- the per-tenant lock ------------------------------------------------ */

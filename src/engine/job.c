@@ -227,9 +227,7 @@ static bool job_drop_invalid(struct job *j, const struct job_item *it,
 	return ok;
 }
 
-static bool job_record_resolution(struct job *j, struct migration *m, size_t k,
-                                  const char *decision, const char *evidence,
-                                  struct pgstep_error *err)
+static char *job_resolution_detail(size_t k, const char *decision, const char *evidence)
 {
 	struct strbuf sb;
 	struct json js;
@@ -238,11 +236,19 @@ static bool job_record_resolution(struct job *j, struct migration *m, size_t k,
 	json_begin_object(&js);
 	json_kv_int(&js, "statement", (int64_t)k + 1);
 	json_kv_string(&js, "decision", decision);
-	json_kv_string(&js, "evidence", evidence);
+	json_kv_string(&js, "evidence", evidence ? evidence : "repeating it is harmless");
 	json_end_object(&js);
-	bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key, "resolve",
-	                      sb.buf, err);
-	strbuf_release(&sb);
+	return strbuf_detach(&sb);
+}
+
+static bool job_record_resolution(struct job *j, struct migration *m, size_t k,
+                                  const char *decision, const char *evidence,
+                                  struct pgstep_error *err)
+{
+	char *detail = job_resolution_detail(k, decision, evidence);
+	bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key, "resolve", detail,
+	                      err);
+	free(detail);
 	return ok;
 }
 
@@ -317,7 +323,12 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 		                "completed: %s; going on with statement %zu",
 		                k + 1, c.what, c.index.name, evidence, k + 2);
 		it->ro.resume_from = k + 1;
-		ok = state_set_progress(j->s, j->t->name, row->version, (int)k + 1, err);
+		/* the progress row and the event that explains it, together */
+		char *detail = job_resolution_detail(k, decision, evidence);
+		ok = state_set_progress(j->s, &j->e->actor, j->t->name, row->version, (int)k + 1,
+		                        "resolve", detail, err);
+		free(detail);
+		decision = NULL; /* recorded */
 	} else if (c.kind == INFLIGHT_UNKNOWN) {
 		error_set(err, PGSTEP_EXIT_FAILED,
 		          "tenant %s: %s: statement %zu (line %d, %s) was in flight when the run "
@@ -335,8 +346,7 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 		                evidence ? evidence : "repeating it is harmless");
 	}
 	if (ok && decision)
-		ok = job_record_resolution(j, m, k, decision,
-		                           evidence ? evidence : "repeating it is harmless", err);
+		ok = job_record_resolution(j, m, k, decision, evidence, err);
 	if (ok && say)
 		ops_notice(j->e, j->t, say);
 	free(say);

@@ -81,6 +81,9 @@ bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_
 	e->cfg = config_load(config_path, err);
 	if (!e->cfg)
 		return false;
+	/* Before any session: every event written from here on is keyed. */
+	if (e->cfg->audit_key_file && !state_audit_key_load(e->cfg->audit_key_file, err))
+		return false;
 	/* The engine owns the tenants from here on, whatever their source. */
 	for (size_t i = 0; i < e->cfg->tenants.n; i++)
 		tenant_list_add(&e->tenants, e->cfg->tenants.items[i]);
@@ -126,6 +129,7 @@ void engine_close(struct engine *e)
 	tenant_list_clear(&e->tenants);
 	diag_list_clear(&e->diags);
 	actor_release(&e->actor);
+	state_audit_key_clear();
 }
 
 bool engine_set_has_errors(const struct engine *e)
@@ -478,8 +482,6 @@ enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *vers
 	row->client_addr = e->actor.client_addr ? xstrdup(e->actor.client_addr) : NULL;
 	free(row->db_user);
 	row->db_user = NULL;
-	if (!state_upsert(s, row, err))
-		goto failed;
 	struct strbuf sb;
 	struct json j;
 	strbuf_init(&sb);
@@ -491,7 +493,7 @@ enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *vers
 	json_end_object(&j);
 	detail = strbuf_detach(&sb);
 	strbuf_release(&sb);
-	if (!state_event(s, &e->actor, t->name, key, "repair", detail, err) ||
+	if (!state_upsert(s, &e->actor, row, "repair", detail, err) ||
 	    !session_exec(s, "COMMIT", err))
 		goto failed;
 	free(detail);
@@ -512,7 +514,8 @@ out:
 	return rc;
 }
 
-enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list *problems,
+enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, const struct chain_head *anchor,
+                            struct chain_head *head, struct diag_list *problems,
                             struct pgstep_error *err)
 {
 	struct session *s = ops_open_tenant(e, t, false, err);
@@ -545,9 +548,7 @@ enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, struct diag_list
 			         migration_label(ms->m), ms->row->statements_done + 1,
 			         ms->row->statements_total);
 	}
-	bool exists = false;
-	if (state_exists(s, &exists, err) && exists)
-		state_verify_events(s, t->name, problems, err);
+	state_verify_events(s, t->name, anchor, head, problems, err);
 	if (error_isset(err))
 		rc = err->code ? err->code : PGSTEP_EXIT_FAILED;
 	else if (problems->n > before)

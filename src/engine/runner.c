@@ -418,11 +418,8 @@ static bool runner_record(struct runner *r, enum row_state st, const char *actio
 		row.error_message = failure->msg;
 		row.error_statement = (int)r->cur + 1;
 	}
-	if (!state_upsert(r->s, &row, err))
-		return false;
 	char *detail = runner_detail(r, failure ? "error" : NULL, failure ? failure->msg : NULL);
-	bool ok =
-	    state_event(r->s, r->actor, r->tenant->name, r->m->version.key, action, detail, err);
+	bool ok = state_upsert(r->s, r->actor, &row, action, detail, err);
 	free(detail);
 	return ok;
 }
@@ -571,16 +568,15 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 		if (!runner_record(r, st, runner_action(r), NULL, e))
 			return false;
 	} else if (r->segmented) {
-		if (!state_set_progress(r->s, r->tenant->name, r->m->version.key, (int)r->done, e))
+		/* The progress and the event that binds it, together. */
+		char *detail = u->single ? runner_statement_detail(r, u->first)
+		                         : runner_detail(r, NULL, NULL);
+		bool ok = state_set_progress(r->s, r->actor, r->tenant->name, r->m->version.key,
+		                             (int)r->done,
+		                             u->single ? RUN_EVENT_STATEMENT : "progress", detail, e);
+		free(detail);
+		if (!ok)
 			return false;
-		if (u->single) {
-			char *detail = runner_statement_detail(r, u->first);
-			bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
-			                      RUN_EVENT_STATEMENT, detail, e);
-			free(detail);
-			if (!ok)
-				return false;
-		}
 	}
 	if (u->transaction) {
 		r->in_txn = false;

@@ -30,6 +30,7 @@ enum section_kind {
 	SEC_DEFAULTS,
 	SEC_TENANT,
 	SEC_TENANTS,
+	SEC_AUDIT,
 };
 
 /* A key seen in the file, to refuse one given twice (the second would
@@ -152,7 +153,7 @@ static bool on_section(void *ctx, const char *section, int line, struct pgstep_e
 	} kinds[] = {
 	    {"migrations", SEC_MIGRATIONS, false}, {"phase", SEC_PHASE, true},
 	    {"defaults", SEC_DEFAULTS, false},     {"tenant", SEC_TENANT, true},
-	    {"tenants", SEC_TENANTS, false},
+	    {"tenants", SEC_TENANTS, false},       {"audit", SEC_AUDIT, false},
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strlen(kinds[i].word) != kind_len ||
@@ -175,7 +176,7 @@ static bool on_section(void *ctx, const char *section, int line, struct pgstep_e
 	c->in_section = false;
 	return fail(err, c->path, line,
 	            "unknown section [%s] (known: [migrations], [phase NAME], [defaults], "
-	            "[tenant NAME], [tenants])",
+	            "[tenant NAME], [tenants], [audit])",
 	            section);
 }
 
@@ -410,6 +411,16 @@ static bool set_tenants_timeout(struct load_ctx *c, const char *value, int line,
 	return true;
 }
 
+static bool set_audit_key_file(struct load_ctx *c, const char *value, int line,
+                               struct pgstep_error *err)
+{
+	/* Read (and its mode checked) when the engine opens, not here: the
+	 * config is also parsed where no key is needed. */
+	free(c->cfg->audit_key_file);
+	c->cfg->audit_key_file = resolve_dir(c->base_dir, value);
+	return true;
+}
+
 /* Every key pgstep.conf knows, by section: the reader and the "known:" hint
  * of an unknown key come from this one table. */
 static const struct key_rule {
@@ -429,6 +440,7 @@ static const struct key_rule {
     {.kind = SEC_TENANTS, .key = "control", .set = set_tenants_control},
     {.kind = SEC_TENANTS, .key = "query", .set = set_tenants_query},
     {.kind = SEC_TENANTS, .key = "timeout", .set = set_tenants_timeout},
+    {.kind = SEC_AUDIT, .key = "key_file", .set = set_audit_key_file},
 };
 
 static bool unknown_key(struct load_ctx *c, const char *key, int line, struct pgstep_error *err)
@@ -575,6 +587,7 @@ void config_free(struct config **cfgp)
 	tenant_list_clear(&cfg->tenants);
 	free(cfg->tenants_control);
 	free(cfg->tenants_query);
+	free(cfg->audit_key_file);
 	free(cfg);
 	*cfgp = NULL;
 }

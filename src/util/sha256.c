@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -66,4 +68,16 @@ void sha256_raw(const void *data, size_t n, uint8_t out[32])
 	unsigned len = 0;
 	if (EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
 		sha256_fail("digest");
+}
+
+void sha256_hmac_hex(const void *key, size_t keylen, const void *data, size_t n,
+                     char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	/* HMAC() with a NULL md buffer would use a static one: pass ours. */
+	if (keylen > INT32_MAX ||
+	    !HMAC(EVP_sha256(), key, (int)keylen, data, n, md, &len) || len != 32)
+		sha256_fail("HMAC");
+	to_hex(md, len, out);
 }

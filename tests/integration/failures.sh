@@ -251,7 +251,8 @@ like "$ERR" '002_mix\.sql:6.*23505.*state is dirty' "names file, line of the CIC
 is "$(row mix 'state, statements_done, statements_total, error_statement, sqlstate')" "dirty|4|5|5|23505" \
 	"dirty with statements_done counting the block (4 of 5)"
 is "$(q f4 "SELECT count(*) FROM mix_a")" 2 "the block was committed"
-is "$(events mix)" "start,in-flight,fail" "events: start, the CIC in flight, its failure"
+# The block's commit moved the row's progress: its event binds the row.
+is "$(events mix)" "start,progress,in-flight,fail" "events: start, progress (the block), the CIC in flight, its failure"
 # The DBA cleans up what the failed CIC left and resumes after the block.
 q f4 "DROP INDEX IF EXISTS mix_a_uq; DELETE FROM mix_a WHERE ctid <> (SELECT min(ctid) FROM mix_a)" >/dev/null
 run up --resume --yes

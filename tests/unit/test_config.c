@@ -134,6 +134,17 @@ static void test_defaults_and_bom(void)
 		is_str(cfg->migrations_dir, "/srv/sql", "absolute dir kept");
 	config_free(&cfg);
 
+	cfg = config_parse("t.conf", "", NULL, &err);
+	ok(cfg && cfg->audit_key_file == NULL, "no audit key by default");
+	config_free(&cfg);
+	cfg = config_parse("t.conf", "[audit]\nkey_file = keys/audit.key\n", "/etc/app", &err);
+	if (ok(cfg != NULL, "[audit] key_file"))
+		is_str(cfg->audit_key_file, "/etc/app/keys/audit.key",
+		       "key_file relative to the config file");
+	config_free(&cfg);
+	expect_error("[audit]\nkey = x\n", "t.conf:2: unknown key 'key' in [audit] (known: key_file)",
+	             "unknown key in [audit]");
+
 	char *path = NULL;
 	if (asprintf(&path, "%s/config/bom.conf", testdata()) < 0)
 		return;
@@ -217,11 +228,11 @@ static void test_errors(void)
 	             "unknown key in a named section");
 	expect_error("[migrations]\ndir = m\n\n[shadow]\nconninfo = dbname=s\n",
 	             "t.conf:4: unknown section [shadow] (known: [migrations], [phase NAME], "
-	             "[defaults], [tenant NAME], [tenants])",
+	             "[defaults], [tenant NAME], [tenants], [audit])",
 	             "unknown section");
 	expect_error("[defaults extra]\n",
 	             "t.conf:1: unknown section [defaults extra] (known: [migrations], [phase "
-	             "NAME], [defaults], [tenant NAME], [tenants])",
+	             "NAME], [defaults], [tenant NAME], [tenants], [audit])",
 	             "unnamed section given a name");
 	expect_error("[tenant]\nconninfo = x\n", "t.conf:1: [tenant] needs a name: [tenant NAME]",
 	             "tenant without a name");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -258,7 +259,7 @@ static void test_ensure(void)
 	ok(state_ensure(s, &err), "ensure again: idempotent");
 	ok(state_exists(s, &exists, &err) && exists, "schema exists");
 	char *v = scalar(s, "SELECT value FROM pgstep.meta WHERE key = 'schema_version'");
-	is_str(v, "1", "schema_version 1");
+	is_str(v, "2", "schema_version 2");
 	free(v);
 
 	/* Two first runs at once: the second waits for the first's lock and
@@ -288,7 +289,7 @@ static void test_ensure(void)
 	ok_err(!state_ensure(s, &err) && contains(err.msg, "version 9"), &err,
 	       "newer schema refused");
 	error_clear(&err);
-	exec_or_note(s, "UPDATE pgstep.meta SET value = '1' WHERE key = 'schema_version'");
+	exec_or_note(s, "UPDATE pgstep.meta SET value = '2' WHERE key = 'schema_version'");
 	session_close(&s);
 }
 
@@ -297,6 +298,8 @@ static void test_rows(void)
 	struct session *s = connect_or_bail("acme");
 	struct pgstep_error err = {0};
 	const char *weird = "we\"ird\\name,{x}";
+	struct actor a;
+	actor_init(&a);
 
 	struct state_row r = {
 	    .tenant = "acme",
@@ -316,7 +319,7 @@ static void test_rows(void)
 	    .finished_at = "2026-11-21T10:00:02.000001Z",
 	    .duration_ms = 877,
 	};
-	ok_err(state_upsert(s, &r, &err), &err, "upsert");
+	ok_err(state_upsert(s, &a, &r, "apply", NULL, &err), &err, "upsert");
 	struct state_row r2 = r;
 	r2.tenant = (char *)weird;
 	r2.version = "10";
@@ -326,10 +329,10 @@ static void test_rows(void)
 	r2.error_statement = 2;
 	r2.started_at = NULL;
 	r2.finished_at = NULL;
-	ok(state_upsert(s, &r2, &err), "upsert a second tenant");
+	ok(state_upsert(s, &a, &r2, "fail", NULL, &err), "upsert a second tenant");
 	struct state_row r3 = r;
 	r3.tenant = "other";
-	ok(state_upsert(s, &r3, &err), "upsert a third tenant");
+	ok(state_upsert(s, &a, &r3, "apply", NULL, &err), "upsert a third tenant");
 
 	struct state_rows rows = {0};
 	const char *which[] = {"acme", weird};
@@ -373,7 +376,7 @@ static void test_rows(void)
 	/* Writing back a row loaded without texts keeps the stored texts. */
 	if (got) {
 		got->state = ROW_ROLLED_BACK;
-		ok(state_upsert(s, got, &err), "upsert a lean row");
+		ok(state_upsert(s, &a, got, "rollback", NULL, &err), "upsert a lean row");
 	}
 	state_rows_clear(&rows);
 	ok(state_load(s, (const char *[]){"other"}, 1, true, &rows, &err) && rows.n == 1 &&
@@ -382,12 +385,13 @@ static void test_rows(void)
 	   "state replaced, stored up_sql kept");
 	state_rows_clear(&rows);
 
-	ok(state_set_progress(s, "acme", "4", 2, &err), "set progress");
+	ok(state_set_progress(s, &a, "acme", "4", 2, "progress", NULL, &err), "set progress");
 	char *done = scalar(s, "SELECT statements_done FROM pgstep.migrations"
 	                       " WHERE tenant = 'acme' AND version = '4'");
 	is_str(done, "2", "progress stored");
 	free(done);
-	ok_err(!state_set_progress(s, "acme", "99", 1, &err) && contains(err.msg, "no state row"),
+	ok_err(!state_set_progress(s, &a, "acme", "99", 1, "progress", NULL, &err) &&
+	           contains(err.msg, "no state row"),
 	       &err, "progress of an unknown row fails");
 	error_clear(&err);
 
@@ -396,6 +400,7 @@ static void test_rows(void)
 	       strcmp(err.sqlstate, "23514") == 0,
 	   "state CHECK constraint");
 	error_clear(&err);
+	actor_release(&a);
 	session_close(&s);
 }
 
@@ -403,7 +408,7 @@ static size_t verify(struct session *s, const char *tenant, struct diag_list *d)
 {
 	struct pgstep_error err = {0};
 	diag_list_clear(d);
-	if (!state_verify_events(s, tenant, d, &err)) {
+	if (!state_verify_events(s, tenant, NULL, NULL, d, &err)) {
 		printf("# verify: %s\n", err.msg);
 		error_clear(&err);
 	}
@@ -421,6 +426,9 @@ static void test_events(void)
 	ok(a.os_user && *a.os_user, "actor has an OS user");
 	free(a.client_addr);
 	a.client_addr = xstrdup("10.1.2.3");
+	/* A log of plain events only: test_rows left rows bound to events. */
+	exec_or_note(s, "DELETE FROM pgstep.migrations; DELETE FROM pgstep.events;"
+	                " DELETE FROM pgstep.heads");
 
 	ok(state_event(s, &a, "acme", "004", "apply", "{\"statements\":3}", &err), "event 1");
 	ok(state_event(s, &a, "acme", "004", "statement", "{\"index\":1}", &err), "event 2");
@@ -479,6 +487,130 @@ static void test_events(void)
 	exec_or_note(s, "DELETE FROM pgstep.events WHERE tenant = 'acme' AND seq = 1");
 	verify(s, "acme", &d);
 	ok(d.n && contains(d.items[0].msg, "events 1-2 are missing"), "a gap at the start");
+
+	diag_list_clear(&d);
+	actor_release(&a);
+	session_close(&s);
+}
+
+/* write_file PATH MODE BYTES N */
+static void write_file(const char *path, mode_t mode, const char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fwrite(bytes, 1, n, f);
+		fclose(f);
+	}
+	chmod(path, mode);
+}
+
+static void test_binding(void)
+{
+	struct session *s = connect_or_bail("bind");
+	struct pgstep_error err = {0};
+	struct actor a;
+	actor_init(&a);
+	struct diag_list d;
+	diag_list_init(&d);
+
+	/* The canonical row text keeps every boundary and every NULL. */
+	struct state_row x = {.tenant = "t", .version = "1", .name = "ab", .phase = "c"};
+	struct state_row y = x;
+	y.name = "a";
+	y.phase = "bc";
+	char *cx = state_row_canon(&x), *cy = state_row_canon(&y);
+	ok(strcmp(cx, cy) != 0, "canonical text: field boundaries count");
+	free(cy);
+	y = x;
+	y.phase = NULL;
+	struct state_row z = x;
+	z.phase = "";
+	cy = state_row_canon(&y);
+	char *cz = state_row_canon(&z);
+	ok(strcmp(cy, cz) != 0, "canonical text: NULL is not empty");
+	free(cx);
+	free(cy);
+	free(cz);
+
+	/* In autocommit, the row, its event and the head commit together. */
+	struct state_row r = {
+	    .tenant = "bind",
+	    .version = "1",
+	    .name = "one",
+	    .checksum = "c1",
+	    .state = ROW_APPLIED,
+	    .statements_total = 1,
+	    .statements_done = 1,
+	    .up_sql = "CREATE TABLE one (id int);",
+	};
+	ok_err(state_upsert(s, &a, &r, "apply", "{}", &err), &err, "upsert in autocommit");
+	char *same = scalar(s, "SELECT m.xmin = e.xmin AND e.xmin = h.xmin"
+	                       " FROM pgstep.migrations m"
+	                       " JOIN pgstep.events e ON e.tenant = m.tenant AND e.seq = m.event_seq"
+	                       " JOIN pgstep.heads h ON h.tenant = m.tenant AND h.seq = e.seq"
+	                       " WHERE m.tenant = 'bind' AND m.version = '1'");
+	is_str(same, "t", "row, event and head written by one transaction");
+	free(same);
+	ok_err(state_set_progress(s, &a, "bind", "1", 0, "progress", NULL, &err), &err,
+	       "progress in autocommit");
+	is_int(verify(s, "bind", &d), 0, "an untouched bound row verifies");
+	exec_or_note(s, "UPDATE pgstep.migrations SET checksum = 'c2' WHERE tenant = 'bind'");
+	verify(s, "bind", &d);
+	ok(d.n == 1 && contains(d.items[0].msg, "tenant bind: the migrations row of version 1 "
+	                                        "(one) was altered after event 2 (progress 1)"),
+	   "an edited checksum is found");
+	exec_or_note(s, "UPDATE pgstep.migrations SET checksum = 'c1' WHERE tenant = 'bind'");
+
+	/* The key file. */
+	char dir[] = "/tmp/pgstep-key-XXXXXX";
+	ok(mkdtemp(dir) != NULL, "a directory for key files");
+	char *path = xasprintf("%s/key", dir);
+	ok(!state_audit_key_load(path, &err) && err.code == PGSTEP_EXIT_USAGE &&
+	       contains(err.msg, "[audit] key_file") && contains(err.msg, "No such file"),
+	   "a missing key file: %s", err.msg);
+	error_clear(&err);
+	char key[48];
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (char)(i * 37 + 11);
+	write_file(path, 0600, key, 31);
+	ok(!state_audit_key_load(path, &err) && contains(err.msg, "31 bytes") &&
+	       contains(err.msg, "at least 32"),
+	   "a 31-byte key is refused: %s", err.msg);
+	error_clear(&err);
+	write_file(path, 0604, key, sizeof key);
+	ok(!state_audit_key_load(path, &err) && contains(err.msg, "mode 604") &&
+	       contains(err.msg, "chmod 600"),
+	   "a world-readable key is refused: %s", err.msg);
+	error_clear(&err);
+	ok(!state_audit_keyed(), "no key after refusals");
+	write_file(path, 0600, key, sizeof key);
+	ok_err(state_audit_key_load(path, &err), &err, "a 48-byte key of mode 600 is loaded");
+	ok(state_audit_keyed(), "keyed");
+
+	r.tenant = "keyed";
+	ok_err(state_upsert(s, &a, &r, "apply", NULL, &err), &err, "upsert with a key");
+	ok(state_event(s, &a, "keyed", NULL, "confirm", NULL, &err), "an event with a key");
+	char *prefix = scalar(s, "SELECT string_agg(DISTINCT left(hash, 5), ',') FROM pgstep.events"
+	                         " WHERE tenant = 'keyed'");
+	is_str(prefix, "hmac:", "keyed events are marked hmac:");
+	free(prefix);
+	is_int(verify(s, "keyed", &d), 0, "a keyed chain verifies with its key");
+	key[0] ^= 1;
+	write_file(path, 0600, key, sizeof key);
+	ok(state_audit_key_load(path, &err), "another key");
+	verify(s, "keyed", &d);
+	ok(d.n == 2 && contains(d.items[0].msg, "tenant keyed: event 1 (apply 1) was altered: "
+	                                        "hash mismatch (keyed with a different key"),
+	   "another key finds every event wrong");
+	state_audit_key_clear();
+	is_int(verify(s, "keyed", &d), 0, "without the key: links, head and rows still check out");
+	exec_or_note(s, "DELETE FROM pgstep.events WHERE tenant = 'keyed' AND seq = 2");
+	verify(s, "keyed", &d);
+	ok(d.n == 1 && contains(d.items[0].msg, "tenant keyed: event 2 is missing at the end"),
+	   "without the key: a deleted last event is still found");
+	unlink(path);
+	rmdir(dir);
+	free(path);
 
 	diag_list_clear(&d);
 	actor_release(&a);
@@ -671,6 +803,7 @@ int main(void)
 	test_ensure();
 	test_rows();
 	test_events();
+	test_binding();
 	test_lock();
 	test_tenant_source();
 	test_cluster();
