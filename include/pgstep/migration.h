@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pgstep/sha256.h"
+#include "pgstep/split.h"
 #include "pgstep/strvec.h"
 #include "pgstep/version.h"
 
@@ -17,31 +18,6 @@ enum migration_format {
 	FORMAT_FLYWAY,      /* V<ver>__desc.sql + optional U<ver>__desc.sql */
 	FORMAT_PLAIN,       /* NNN_name.sql, up only */
 };
-
-/* A statement's role in transaction handling, from its parse tree. */
-enum stmt_txn {
-	STMT_TXN_NORMAL,    /* runs inside a transaction */
-	STMT_TXN_BEGIN,     /* BEGIN / START TRANSACTION written in the file */
-	STMT_TXN_COMMIT,    /* COMMIT / END written in the file */
-	STMT_TXN_ROLLBACK,  /* ROLLBACK written in the file */
-	STMT_TXN_FORBIDDEN, /* cannot run in a transaction block (CONCURRENTLY, VACUUM, ...) */
-};
-
-struct statement {
-	char *sql;         /* owned: the statement text, trimmed, without the ';' */
-	size_t offset;     /* byte offset of the statement's first token in the file */
-	int line;          /* 1-based line of the first token in the file */
-	enum stmt_txn txn;
-	char *kind;        /* owned: short parse-tree node name, e.g. "AlterTableStmt" */
-};
-
-struct statement_list {
-	struct statement *items;
-	size_t n, cap;
-};
-
-void statement_list_init(struct statement_list *l);
-void statement_list_clear(struct statement_list *l);
 
 struct allow_directive {
 	char *rule;   /* owned */

@@ -11,14 +11,50 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "pgstep/error.h"
-#include "pgstep/migration.h"
+#include "pgstep/text.h"
 
-/* Split text into out. base_offset and base_line place text inside its file
- * (text begins at byte base_offset, on line base_line). On a parse error,
+/* A statement's role in transaction handling, from its parse tree. */
+enum stmt_txn {
+	STMT_TXN_NORMAL,    /* runs inside a transaction */
+	STMT_TXN_BEGIN,     /* BEGIN / START TRANSACTION written in the file */
+	STMT_TXN_COMMIT,    /* COMMIT / END written in the file */
+	STMT_TXN_ROLLBACK,  /* ROLLBACK written in the file */
+	STMT_TXN_FORBIDDEN, /* cannot run in a transaction block (CONCURRENTLY, VACUUM, ...) */
+};
+
+struct statement {
+	char *sql;         /* owned: the statement text, trimmed, without the ';' */
+	size_t offset;     /* byte offset of the statement's first token in the file */
+	int line;          /* 1-based line of the first token in the file */
+	int col;           /* 1-based column (characters, struct text_pos) */
+	enum stmt_txn txn;
+	char *kind;        /* owned: short parse-tree node name, e.g. "AlterTableStmt" */
+};
+
+struct statement_list {
+	struct statement *items;
+	size_t n, cap;
+};
+
+void statement_list_init(struct statement_list *l);
+void statement_list_clear(struct statement_list *l);
+
+/* Deepest expression nesting a statement may have. The parser, libpg_query's
+ * tree output and every walk of a tree recurse once per level; PostgreSQL
+ * itself refuses such statements ("stack depth limit exceeded"). */
+#define SQL_MAX_DEPTH 1000
+
+/* Split text into out. base places text inside its file (text begins at
+ * byte base.offset, on line base.line, column base.col). On a parse error,
  * err (code PGSTEP_EXIT_USAGE) reads "line L, column C: <parser message>",
- * with L and C counted in the file. */
-bool sql_split(const char *text, size_t base_offset, int base_line, struct statement_list *out,
+ * with L and C counted in the file; a statement nested deeper than
+ * SQL_MAX_DEPTH is refused the same way before it reaches the parser. */
+bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
 	       struct pgstep_error *err);
+/* The same check alone: false (err as above) when a statement of text nests
+ * deeper than SQL_MAX_DEPTH. Callers that hand text to the parser themselves
+ * (the risk engine, preflight) call it first. */
+bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error *err);
 
 /* A comment token found by the scanner: used for markers and directives. */
 struct sql_comment {

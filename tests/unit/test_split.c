@@ -14,7 +14,7 @@ static bool split(const char *text, struct statement_list *l)
 {
 	struct pgstep_error err = {0};
 	statement_list_init(l);
-	bool r = sql_split(text, 0, 1, l, &err);
+	bool r = sql_split(text, (struct text_pos){0, 1, 1}, l, &err);
 	if (!r)
 		printf("# unexpected error: %s\n", err.msg);
 	error_clear(&err);
@@ -59,7 +59,7 @@ static void test_positions(void)
 	/* base_offset and base_line place the text inside its file */
 	struct pgstep_error err = {0};
 	statement_list_init(&l);
-	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", 100, 10, &l, &err), "split with a base");
+	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", (struct text_pos){100, 10, 1}, &l, &err), "split with a base");
 	if (l.n == 2) {
 		is_int(l.items[0].line, 12, "line counted from base_line");
 		is_int(l.items[0].offset, 102, "offset counted from base_offset");
@@ -228,29 +228,29 @@ static void test_errors(void)
 	const char *text = "SELECT 1;\n"
 	                   "-- comment\n"
 	                   "CREATE TABLE t (a int,, b int);\n";
-	ok(!sql_split(text, 0, 1, &l, &err), "syntax error fails");
+	ok(!sql_split(text, (struct text_pos){0, 1, 1}, &l, &err), "syntax error fails");
 	is_str(err.msg, "line 3, column 23: syntax error at or near \",\"",
 	       "error names line and column in the text");
 	is_int(err.code, PGSTEP_EXIT_USAGE, "parse error is a usage error");
 	is_int(l.n, 0, "nothing appended on error");
 
 	/* placed at line 20 of a file; columns count characters, not bytes */
-	ok(!sql_split("\nSELECT 'é', ,1;", 50, 20, &l, &err), "error with a base line");
+	ok(!sql_split("\nSELECT 'é', ,1;", (struct text_pos){50, 20, 1}, &l, &err), "error with a base line");
 	is_str(err.msg, "line 21, column 13: syntax error at or near \",\"",
 	       "line from base_line, column in characters");
 
-	ok(!sql_split("SELECT 1;\nSELECT 'abc", 0, 5, &l, &err), "unterminated string fails");
+	ok(!sql_split("SELECT 1;\nSELECT 'abc", (struct text_pos){0, 5, 1}, &l, &err), "unterminated string fails");
 	is_str(err.msg, "line 6, column 8: unterminated quoted string at or near \"'abc\"",
 	       "unterminated string position");
 
-	ok(!sql_split("CREATE TABLE", 0, 1, &l, &err), "incomplete statement fails");
+	ok(!sql_split("CREATE TABLE", (struct text_pos){0, 1, 1}, &l, &err), "incomplete statement fails");
 	is_str(err.msg, "line 1, column 13: syntax error at end of input", "end of input position");
 	error_clear(&err);
 	statement_list_clear(&l);
 
-	ok(sql_split("", 0, 1, &l, &err), "empty text is fine");
+	ok(sql_split("", (struct text_pos){0, 1, 1}, &l, &err), "empty text is fine");
 	is_int(l.n, 0, "empty text: no statements");
-	ok(sql_split("-- only a comment\n/* and another */\n", 0, 1, &l, &err),
+	ok(sql_split("-- only a comment\n/* and another */\n", (struct text_pos){0, 1, 1}, &l, &err),
 	   "comment-only text is fine");
 	is_int(l.n, 0, "comment-only text: no statements");
 	ok(!error_isset(&err), "no error set");

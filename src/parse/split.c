@@ -19,6 +19,8 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "pgstep/arena.h"
+#include "pgstep/pbtree.h"
 #include "pgstep/split.h"
 #include "pgstep/xalloc.h"
 
@@ -53,35 +55,17 @@ static size_t char_pos_to_byte(const char *text, int cursorpos)
 	return i;
 }
 
-/* Line (counted from base_line) and 1-based character column of byte offset
- * pos in text. The column is counted from the start of text on its first
- * line: callers pass texts that begin at the start of a line. */
-static void text_position(const char *text, size_t pos, int base_line, int *line, int *col)
-{
-	int l = base_line, c = 1;
-	for (size_t i = 0; i < pos && text[i]; i++) {
-		if (text[i] == '\n') {
-			l++;
-			c = 1;
-		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-			c++;
-		}
-	}
-	*line = l;
-	*col = c;
-}
-
-static void set_parse_error(struct pgstep_error *err, const char *text, int base_line,
+static void set_parse_error(struct pgstep_error *err, const char *text, struct text_pos base,
                             const PgQueryError *pe)
 {
 	if (pe->cursorpos <= 0) {
 		/* A few grammar checks carry no position: name the text's first line. */
-		error_set(err, PGSTEP_EXIT_USAGE, "line %d: %s", base_line, pe->message);
+		error_set(err, PGSTEP_EXIT_USAGE, "line %d: %s", base.line, pe->message);
 		return;
 	}
-	int line, col;
-	text_position(text, char_pos_to_byte(text, pe->cursorpos), base_line, &line, &col);
-	error_set(err, PGSTEP_EXIT_USAGE, "line %d, column %d: %s", line, col, pe->message);
+	struct text_pos p = {0, base.line, base.col};
+	text_pos_advance(text, &p, char_pos_to_byte(text, pe->cursorpos));
+	error_set(err, PGSTEP_EXIT_USAGE, "line %d, column %d: %s", p.line, p.col, pe->message);
 }
 
 static bool token_is_comment(const PgQuery__ScanToken *t)
@@ -95,7 +79,7 @@ static bool scan_text(const char *text, PgQuery__ScanResult **out, struct pgstep
 {
 	PgQueryScanResult r = pg_query_scan(text);
 	if (r.error) {
-		set_parse_error(err, text, 1, r.error);
+		set_parse_error(err, text, TEXT_POS_START, r.error);
 		pg_query_free_scan_result(r);
 		return false;
 	}
@@ -288,37 +272,137 @@ static const char *node_kind(const PgQuery__Node *n)
 
 /* ---- splitting ---------------------------------------------------------- */
 
-bool sql_split(const char *text, size_t base_offset, int base_line, struct statement_list *out,
+/* ---- nesting depth ----------------------------------------------------- */
+
+/* An upper bound of the parse tree's depth from the tokens alone, so that a
+ * statement too deep for the recursive code after the parser is refused
+ * before any of it runs. Parentheses, brackets and CASE ... END open a level;
+ * within a level every operator may add one (a chain "1+1+...+1" is a tree
+ * as deep as it is long); a comma, AND or OR starts a new list element
+ * (PostgreSQL keeps AND and OR chains as flat lists). */
+struct depth_level {
+	int base, ops;
+	bool is_case;
+};
+
+static bool token_is_operator(int t)
+{
+	switch (t) {
+	case '+': case '-': case '*': case '/': case '%': case '^': case '<': case '>':
+	case '=':
+	case PG_QUERY__TOKEN__Op:
+	case PG_QUERY__TOKEN__TYPECAST:
+	case PG_QUERY__TOKEN__LESS_EQUALS:
+	case PG_QUERY__TOKEN__GREATER_EQUALS:
+	case PG_QUERY__TOKEN__NOT_EQUALS:
+	case PG_QUERY__TOKEN__NOT:
+	case PG_QUERY__TOKEN__IS:
+	case PG_QUERY__TOKEN__COLLATE:
+	case PG_QUERY__TOKEN__AT: return true;
+	default: return false;
+	}
+}
+
+/* Index of the first token deeper than SQL_MAX_DEPTH, or n. */
+static size_t too_deep_token(const PgQuery__ScanResult *scan)
+{
+	struct depth_level *lv = xmalloc(sizeof *lv);
+	size_t n_lv = 1, cap = 1, i;
+	lv[0] = (struct depth_level){0, 0, false};
+	for (i = 0; i < scan->n_tokens; i++) {
+		int t = scan->tokens[i]->token;
+		struct depth_level *top = &lv[n_lv - 1];
+		if (t == '(' || t == '[' || t == PG_QUERY__TOKEN__CASE) {
+			int base = top->base + top->ops + 1;
+			XGROW(lv, cap, n_lv + 1);
+			lv[n_lv++] = (struct depth_level){base, 0, t == PG_QUERY__TOKEN__CASE};
+		} else if (t == ')' || t == ']') {
+			if (n_lv > 1 && !top->is_case)
+				n_lv--;
+		} else if (t == PG_QUERY__TOKEN__END_P) {
+			if (n_lv > 1 && top->is_case)
+				n_lv--;
+		} else if (t == ';') {
+			n_lv = 1;
+			lv[0].ops = 0;
+		} else if (t == ',' || t == PG_QUERY__TOKEN__AND || t == PG_QUERY__TOKEN__OR) {
+			top->ops = 0;
+		} else if (token_is_operator(t)) {
+			top->ops++;
+		}
+		top = &lv[n_lv - 1];
+		if (top->base + top->ops > SQL_MAX_DEPTH)
+			break;
+	}
+	free(lv);
+	return i;
+}
+
+static bool depth_ok(const char *text, struct text_pos base, const PgQuery__ScanResult *scan,
+                     struct pgstep_error *err)
+{
+	size_t i = too_deep_token(scan);
+	if (i == scan->n_tokens)
+		return true;
+	struct text_pos p = {0, base.line, base.col};
+	text_pos_advance(text, &p, (size_t)scan->tokens[i]->start);
+	error_set(err, PGSTEP_EXIT_USAGE,
+	          "line %d, column %d: statement too deeply nested (more than %d levels of "
+	          "parentheses and operators)",
+	          p.line, p.col, SQL_MAX_DEPTH);
+	return false;
+}
+
+bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error *err)
+{
+	PgQuery__ScanResult *scan;
+	if (!scan_text(text, &scan, err))
+		return true; /* the parser reports the scanner's error itself */
+	bool ok = depth_ok(text, base, scan, err);
+	pg_query__scan_result__free_unpacked(scan, NULL);
+	return ok;
+}
+
+/* ---- splitting ---------------------------------------------------------- */
+
+bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
                struct pgstep_error *err)
 {
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
-	if (pr.error) {
-		set_parse_error(err, text, base_line, pr.error);
-		pg_query_free_protobuf_parse_result(pr);
+	/* Scan first: the tokens bound the tree's depth before the parser and
+	 * its recursive output run, and then trim each statement. */
+	PgQueryScanResult sr = pg_query_scan(text);
+	PgQuery__ScanResult *scan = NULL;
+	if (!sr.error)
+		scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
+	pg_query_free_scan_result(sr);
+	if (scan && !depth_ok(text, base, scan, err)) {
+		pg_query__scan_result__free_unpacked(scan, NULL);
 		return false;
-	}
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
-	    NULL, pr.parse_tree.len, (const uint8_t *)pr.parse_tree.data);
-	pg_query_free_protobuf_parse_result(pr);
-	if (!tree) {
-		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL parser's output");
-		return false;
-	}
-	if (tree->n_stmts == 0) {
-		pg_query__parse_result__free_unpacked(tree, NULL);
-		return true;
 	}
 
-	PgQuery__ScanResult *scan;
-	if (!scan_text(text, &scan, err)) {
-		pg_query__parse_result__free_unpacked(tree, NULL);
+	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
+	if (pr.error) {
+		set_parse_error(err, text, base, pr.error);
+		pg_query_free_protobuf_parse_result(pr);
+		if (scan)
+			pg_query__scan_result__free_unpacked(scan, NULL);
+		return false;
+	}
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *tree = pbtree_decode(&arena, pr.parse_tree.data, pr.parse_tree.len);
+	pg_query_free_protobuf_parse_result(pr);
+	if (!tree || !scan) {
+		arena_release(&arena);
+		if (scan)
+			pg_query__scan_result__free_unpacked(scan, NULL);
+		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL parser's output");
 		return false;
 	}
 
 	size_t text_len = strlen(text);
-	size_t tok = 0;       /* tokens before tok belong to earlier statements */
-	size_t counted = 0;   /* newlines counted in text[0, counted) ... */
-	int line = base_line; /* ... giving this line */
+	size_t tok = 0; /* tokens before tok belong to earlier statements */
+	struct text_pos pos = {0, base.line, base.col};
 	for (size_t i = 0; i < tree->n_stmts; i++) {
 		const PgQuery__RawStmt *rs = tree->stmts[i];
 		size_t start = (size_t)rs->stmt_location;
@@ -338,21 +422,19 @@ bool sql_split(const char *text, size_t base_offset, int base_line, struct state
 		}
 		if (first == text_len) /* cannot happen for a parsed statement */
 			first = start, last = end;
-
-		for (; counted < first; counted++)
-			if (text[counted] == '\n')
-				line++;
+		text_pos_advance(text, &pos, first);
 
 		XGROW(out->items, out->cap, out->n + 1);
 		struct statement *s = &out->items[out->n++];
 		s->sql = xstrndup(text + first, last - first);
-		s->offset = base_offset + first;
-		s->line = line;
+		s->offset = base.offset + first;
+		s->line = pos.line;
+		s->col = pos.col;
 		s->txn = classify(rs->stmt);
 		s->kind = xstrdup(node_kind(rs->stmt));
 	}
 	pg_query__scan_result__free_unpacked(scan, NULL);
-	pg_query__parse_result__free_unpacked(tree, NULL);
+	arena_release(&arena);
 	return true;
 }
 
