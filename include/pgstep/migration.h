@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pgstep/sha256.h"
+#include "pgstep/section.h"
 #include "pgstep/split.h"
 #include "pgstep/strvec.h"
 #include "pgstep/version.h"
@@ -17,6 +18,7 @@ enum migration_format {
 	FORMAT_DIESEL,      /* NNN_name/up.sql + NNN_name/down.sql */
 	FORMAT_FLYWAY,      /* V<ver>__desc.sql + optional U<ver>__desc.sql */
 	FORMAT_PLAIN,       /* NNN_name.sql, up only */
+	FORMAT_GOOSE,       /* NNN_name.sql with -- +goose Up / -- +goose Down */
 };
 
 struct allow_directive {
@@ -32,6 +34,10 @@ struct migration_section {
 	size_t file_offset;  /* byte offset in path where text begins */
 	bool no_transaction; /* transaction:false marker or directive */
 	struct statement_list stmts; /* filled by migration_split() */
+	/* Directives of the file holding the section (owned; for a dbmate
+	 * section, those of the whole file), with file offsets. */
+	struct sect_directive *dirs;
+	size_t n_dirs;
 	bool split_done;
 };
 
@@ -64,5 +70,7 @@ const char *migration_label(struct migration *m);
 bool migration_reversible(const struct migration *m);
 const char *migration_format_name(enum migration_format f);
 void migration_free(struct migration **m);
+/* Free what a section owns and empty it. */
+void migration_section_release(struct migration_section *s);
 
 #endif

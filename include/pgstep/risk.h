@@ -150,6 +150,7 @@ enum risk_txn_mode {
 #define RISK_DEFAULT_LOCK_TIMEOUT_CEILING_MS 60000
 
 struct risk_report;
+struct sect_directive;
 
 struct risk_options {
 	enum risk_txn_mode txn;
@@ -164,10 +165,15 @@ struct risk_options {
 	/* Where the text sits in its file, for line numbers and offsets. */
 	int base_line; /* line of the text's first byte (1 when 0) */
 	size_t base_offset;
-	/* Text whose leading comment block holds the file's directives
-	 * (pgstep:allow, pgstep:no-transaction, pgstep:lock-timeout); NULL means
-	 * the analysed text itself. A dbmate file passes the whole file here. */
-	const char *directive_text;
+	/* The directives of the file holding the text, as the section reader
+	 * found them (file offsets), when have_dirs; dirs_settings says whether
+	 * its leading ones give this section's pgstep:no-transaction and
+	 * pgstep:lock-timeout. Without have_dirs the engine reads the text's
+	 * own, with settings for an up section. */
+	const struct sect_directive *dirs;
+	size_t n_dirs;
+	bool have_dirs;
+	bool dirs_settings;
 	/* Down section: the analysis of its up section (what the up created),
 	 * for down-loses-data. NULL for an up section. */
 	const struct risk_report *up;
@@ -266,11 +272,17 @@ void risk_file_report_clear(struct risk_file_report *r);
  * false when a section does not parse. */
 bool risk_analyze_file(const char *text, const struct risk_options *base,
                        struct risk_file_report *out);
+/* The same with the section reader's flags: SECT_MARKERS for a file whose
+ * name allows markers (NNN_name.sql), 0 for an up or down file of a pair
+ * (with base->up set for a down: its own leading directives are then no
+ * settings). */
+bool risk_analyze_text(const char *text, unsigned flags, const struct risk_options *base,
+                       struct risk_file_report *out);
 
 struct migration;
 /* One migration of a set (pgstep plan, the interface): its up and down
- * sections with the directives the migration reader found (no-transaction,
- * lock-timeout); a dbmate file is re-read for its leading comment block. */
+ * sections with the settings the loader found (no-transaction,
+ * lock-timeout) and each section's directives (pgstep:allow). */
 bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out);
 

@@ -51,10 +51,23 @@ void statement_list_clear(struct statement_list *l);
  * SQL_MAX_DEPTH is refused the same way before it reaches the parser. */
 bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
 	       struct pgstep_error *err);
+/* sql_split that also keeps the parse tree, decoded into arena: statement
+ * i of out is (*tree)->stmts[i]. The trees live until arena_release. */
+struct arena;
+struct PgQuery__ParseResult;
+bool sql_split_tree(const char *text, struct text_pos base, struct statement_list *out,
+		    struct arena *arena, struct PgQuery__ParseResult **tree,
+		    struct pgstep_error *err);
 /* The same check alone: false (err as above) when a statement of text nests
  * deeper than SQL_MAX_DEPTH. Callers that hand text to the parser themselves
  * (the risk engine, preflight) call it first. */
 bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error *err);
+
+/* Scan text with libpg_query's scanner; on success *out is the unpacked
+ * token list, freed with pg_query__scan_result__free_unpacked. A scanner
+ * error (an unterminated string) fails with err naming line and column. */
+struct PgQuery__ScanResult;
+bool sql_scan(const char *text, struct PgQuery__ScanResult **out, struct pgstep_error *err);
 
 /* A comment token found by the scanner: used for markers and directives. */
 struct sql_comment {

@@ -258,21 +258,21 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 	struct risk_options o = *base;
 	if (role == ROLE_UP) {
 		o.no_down = !(partner && *partner && file_exists(partner));
-		risk_analyze(text.buf, &o, &f->rep.up);
+		risk_analyze_text(text.buf, 0, &o, &f->rep);
 	} else if (role == ROLE_DOWN) {
 		/* The down is judged against what its up created. */
-		struct risk_report up;
-		risk_report_init(&up);
+		struct risk_file_report up;
+		risk_file_report_init(&up);
 		struct strbuf ut;
 		strbuf_init(&ut);
 		char *why = NULL;
 		if (partner && read_text(partner, &ut, &why))
-			risk_analyze(ut.buf, base, &up);
+			risk_analyze_text(ut.buf, 0, base, &up);
 		free(why);
 		strbuf_release(&ut);
-		o.up = &up;
-		risk_analyze(text.buf, &o, &f->rep.up);
-		risk_report_clear(&up);
+		o.up = &up.up;
+		risk_analyze_text(text.buf, 0, &o, &f->rep);
+		risk_file_report_clear(&up);
 	} else {
 		o.no_down = true; /* unless the file has its own down section */
 		risk_analyze_file(text.buf, &o, &f->rep);

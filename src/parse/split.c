@@ -73,9 +73,7 @@ static bool token_is_comment(const PgQuery__ScanToken *t)
 	return t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT;
 }
 
-/* Scan text; on success *out is an unpacked result the caller frees with
- * pg_query__scan_result__free_unpacked. */
-static bool scan_text(const char *text, PgQuery__ScanResult **out, struct pgstep_error *err)
+bool sql_scan(const char *text, PgQuery__ScanResult **out, struct pgstep_error *err)
 {
 	PgQueryScanResult r = pg_query_scan(text);
 	if (r.error) {
@@ -356,7 +354,7 @@ static bool depth_ok(const char *text, struct text_pos base, const PgQuery__Scan
 bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error *err)
 {
 	PgQuery__ScanResult *scan;
-	if (!scan_text(text, &scan, err))
+	if (!sql_scan(text, &scan, err))
 		return true; /* the parser reports the scanner's error itself */
 	bool ok = depth_ok(text, base, scan, err);
 	pg_query__scan_result__free_unpacked(scan, NULL);
@@ -365,8 +363,9 @@ bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error
 
 /* ---- splitting ---------------------------------------------------------- */
 
-bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
-               struct pgstep_error *err)
+static bool split_text(const char *text, struct text_pos base, struct statement_list *out,
+                       struct arena *keep, PgQuery__ParseResult **tree_out,
+                       struct pgstep_error *err)
 {
 	/* Scan first: the tokens bound the tree's depth before the parser and
 	 * its recursive output run, and then trim each statement. */
@@ -388,12 +387,15 @@ bool sql_split(const char *text, struct text_pos base, struct statement_list *ou
 			pg_query__scan_result__free_unpacked(scan, NULL);
 		return false;
 	}
-	struct arena arena;
-	arena_init(&arena);
-	PgQuery__ParseResult *tree = pbtree_decode(&arena, pr.parse_tree.data, pr.parse_tree.len);
+	struct arena local;
+	struct arena *arena = keep ? keep : &local;
+	if (!keep)
+		arena_init(&local);
+	PgQuery__ParseResult *tree = pbtree_decode(arena, pr.parse_tree.data, pr.parse_tree.len);
 	pg_query_free_protobuf_parse_result(pr);
 	if (!tree || !scan) {
-		arena_release(&arena);
+		if (!keep)
+			arena_release(&local);
 		if (scan)
 			pg_query__scan_result__free_unpacked(scan, NULL);
 		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL parser's output");
@@ -434,8 +436,24 @@ bool sql_split(const char *text, struct text_pos base, struct statement_list *ou
 		s->kind = xstrdup(node_kind(rs->stmt));
 	}
 	pg_query__scan_result__free_unpacked(scan, NULL);
-	arena_release(&arena);
+	if (tree_out)
+		*tree_out = tree;
+	if (!keep)
+		arena_release(&local);
 	return true;
+}
+
+bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
+               struct pgstep_error *err)
+{
+	return split_text(text, base, out, NULL, NULL, err);
+}
+
+bool sql_split_tree(const char *text, struct text_pos base, struct statement_list *out,
+                    struct arena *arena, struct PgQuery__ParseResult **tree,
+                    struct pgstep_error *err)
+{
+	return split_text(text, base, out, arena, tree, err);
 }
 
 /* ---- comments ----------------------------------------------------------- */
@@ -446,7 +464,7 @@ static bool collect_comments(const char *text, bool leading_only, struct sql_com
 	*out = NULL;
 	*n = 0;
 	PgQuery__ScanResult *scan;
-	if (!scan_text(text, &scan, err))
+	if (!sql_scan(text, &scan, err))
 		return false;
 	size_t cap = 0, counted = 0;
 	int line = 1;
