@@ -26,7 +26,9 @@
 #include "cli.h"
 #include "pgstep/config.h"
 #include "pgstep/json.h"
+#include "pgstep/migfile.h"
 #include "pgstep/risk.h"
+#include "pgstep/section.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
 #include "pgstep/text.h"
@@ -121,6 +123,9 @@ static void walk_dir(const char *dir, struct strvec *out)
 
 /* ---- formats ------------------------------------------------------------------- */
 
+/* Names come from the loader's grammar (pgstep/migfile.h); lint only looks
+ * for a file's partner on disk. */
+
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -140,88 +145,59 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Flyway: "V1.2__desc.sql" / "U1.2__desc.sql". The version part, or NULL. */
-static char *flyway_version(const char *base, char prefix)
-{
-	if (base[0] != prefix)
-		return NULL;
-	const char *sep = strstr(base, "__");
-	if (!sep || sep == base + 1)
-		return NULL;
-	for (const char *p = base + 1; p < sep; p++)
-		if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '_'))
-			return NULL;
-	return xstrndup(base + 1, (size_t)(sep - base - 1));
-}
-
-/* The Flyway file with the other prefix and the same version, if any. */
-static char *flyway_partner(const char *path, char other)
+/* The Flyway file of the other role and the same version, if any. */
+static char *flyway_partner(const char *path, const struct migfile_name *fn)
 {
 	const char *b = base_name(path);
-	char *ver = flyway_version(b, other == 'U' ? 'V' : 'U');
-	if (!ver)
-		return NULL;
 	char *dir = xasprintf("%.*s", b == path ? 1 : (int)(b - path - 1), b == path ? "." : path);
 	char *found = NULL;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && !found && (e = readdir(d)) != NULL) {
-		char *v = flyway_version(e->d_name, other);
-		if (v && strcmp(v, ver) == 0 && has_suffix(e->d_name, ".sql"))
+		struct migfile_name o;
+		if (migfile_parse(e->d_name, &o) == MIGFILE_OK && o.format == FORMAT_FLYWAY &&
+		    o.role != fn->role && strcmp(o.version.key, fn->version.key) == 0 &&
+		    text_ends_with(e->d_name, ".sql"))
 			found = sibling(path, e->d_name);
-		free(v);
+		migfile_name_release(&o);
 	}
 	if (d)
 		closedir(d);
 	free(dir);
-	free(ver);
 	return found;
 }
 
-enum role { ROLE_FILE, ROLE_UP, ROLE_DOWN };
-
-/* What the file is in its migration: an up section whose down is elsewhere
- * (partner = the down file, NULL when there is none), a down section
- * (partner = its up file), or a file that holds its own sections. */
-static enum role file_role(const char *path, char **partner)
+/* The other file of path's migration (its down for an up, its up for a
+ * down) when it exists, else NULL. */
+static char *find_partner(const char *path, const struct migfile_name *fn)
 {
 	const char *b = base_name(path);
 	size_t n = strlen(b);
-	*partner = NULL;
-	if (has_suffix(b, ".down.sql")) {
-		char *up = xasprintf("%.*s.up.sql", (int)(n - 9), b);
-		*partner = sibling(path, up);
-		free(up);
-		return ROLE_DOWN;
+	char *p = NULL;
+	switch (fn->format) {
+	case FORMAT_FLYWAY: return flyway_partner(path, fn);
+	case FORMAT_DIESEL: p = sibling(path, fn->role == MIGFILE_UP ? "down.sql" : "up.sql"); break;
+	case FORMAT_PAIR: {
+		char *other = fn->role == MIGFILE_UP
+		                  ? xasprintf("%.*s.down.sql", (int)(n - 7), b)
+		                  : xasprintf("%.*s.up.sql", (int)(n - 9), b);
+		p = sibling(path, other);
+		free(other);
+		break;
 	}
-	if (has_suffix(b, ".up.sql")) {
-		char *down = xasprintf("%.*s.down.sql", (int)(n - 7), b);
-		*partner = sibling(path, down);
-		free(down);
-		return ROLE_UP;
+	default: {
+		/* NNN_name.sql with a NNN_name.down.sql beside it: a pair */
+		char *other = xasprintf("%.*s.down.sql", (int)(n - 4), b);
+		p = sibling(path, other);
+		free(other);
+		break;
 	}
-	if (strcmp(b, "down.sql") == 0) {
-		*partner = sibling(path, "up.sql");
-		return ROLE_DOWN;
 	}
-	if (strcmp(b, "up.sql") == 0) {
-		*partner = sibling(path, "down.sql");
-		return ROLE_UP;
+	if (!file_exists(p)) {
+		free(p);
+		return NULL;
 	}
-	char *v;
-	if ((v = flyway_version(b, 'U')) != NULL) {
-		free(v);
-		*partner = flyway_partner(path, 'V');
-		return ROLE_DOWN;
-	}
-	if ((v = flyway_version(b, 'V')) != NULL) {
-		free(v);
-		*partner = flyway_partner(path, 'U');
-		if (!*partner)
-			*partner = xstrdup("");
-		return ROLE_UP;
-	}
-	return ROLE_FILE;
+	return p;
 }
 
 static bool read_text(const char *path, struct strbuf *sb, char **why)
@@ -253,13 +229,16 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 		strbuf_release(&text);
 		return;
 	}
-	char *partner = NULL;
-	enum role role = file_role(f->path, &partner);
+	/* A file whose name has no version is still linted, as a plain file. */
+	struct migfile_name fn;
+	bool named = migfile_parse_path(f->path, &fn) == MIGFILE_OK;
+	unsigned flags = named ? migfile_sect_flags(&fn) : SECT_MARKERS;
+	char *partner = named ? find_partner(f->path, &fn) : NULL;
 	struct risk_options o = *base;
-	if (role == ROLE_UP) {
-		o.no_down = !(partner && *partner && file_exists(partner));
-		risk_analyze_text(text.buf, 0, &o, &f->rep);
-	} else if (role == ROLE_DOWN) {
+	if (!named || fn.role == MIGFILE_UP) {
+		o.no_down = partner == NULL; /* unless the file has its own down section */
+		risk_analyze_text(text.buf, flags, &o, &f->rep);
+	} else {
 		/* The down is judged against what its up created. */
 		struct risk_file_report up;
 		risk_file_report_init(&up);
@@ -273,10 +252,8 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 		o.up = &up.up;
 		risk_analyze_text(text.buf, 0, &o, &f->rep);
 		risk_file_report_clear(&up);
-	} else {
-		o.no_down = true; /* unless the file has its own down section */
-		risk_analyze_file(text.buf, &o, &f->rep);
 	}
+	migfile_name_release(&fn);
 	free(partner);
 	strbuf_release(&text);
 }

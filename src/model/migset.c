@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pgstep/migfile.h"
 #include "pgstep/migset.h"
 #include "pgstep/sha256.h"
 #include "pgstep/section.h"
@@ -203,50 +204,6 @@ static void warn_stray_directives(struct loader *ld, const char *path, const str
 
 /* ---- file names --------------------------------------------------------- */
 
-/* "<version><sep><name>": the version is digits (with '.' between parts)
- * or diesel's dashed timestamp; sep is '_' or '-'. */
-static bool parse_stem(const char *stem, struct version *v, char **name)
-{
-	size_t i = 0;
-	bool ok = false;
-	if (strlen(stem) >= 17 && (stem[17] == '\0' || stem[17] == '_' || stem[17] == '-')) {
-		char *stamp = xstrndup(stem, 17);
-		ok = version_parse(stamp, v);
-		free(stamp);
-		i = 17;
-	}
-	if (!ok) {
-		i = 0;
-		while (isdigit((unsigned char)stem[i]) ||
-		       (i > 0 && stem[i] == '.' && isdigit((unsigned char)stem[i + 1])))
-			i++;
-		if (i == 0 || (stem[i] && stem[i] != '_' && stem[i] != '-'))
-			return false;
-		char *vt = xstrndup(stem, i);
-		ok = version_parse(vt, v);
-		free(vt);
-		if (!ok)
-			return false;
-	}
-	*name = xstrdup(stem[i] ? stem + i + 1 : "");
-	return true;
-}
-
-/* Flyway: "V1_10__desc" (prefix already checked); '_' or '.' between
- * version parts, "__" before the description. */
-static bool parse_flyway(const char *stem, struct version *v, char **name)
-{
-	const char *sep = strstr(stem + 1, "__");
-	if (!sep)
-		return false;
-	char *vt = xstrndup(stem + 1, (size_t)(sep - stem - 1));
-	bool ok = version_parse(vt, v);
-	free(vt);
-	if (ok)
-		*name = xstrdup(sep + 2);
-	return ok;
-}
-
 /* ---- pieces ------------------------------------------------------------- */
 
 static struct piece *piece_add(struct loader *ld, enum piece_role role, struct version *v,
@@ -404,49 +361,18 @@ static void load_down_file(struct loader *ld, struct piece *p, const char *path)
 static void load_sql_file(struct loader *ld, const char *path, const char *fname, const char *phase,
                           bool from_root, bool archived)
 {
-	size_t flen = strlen(fname);
-	char *stem;
-	enum piece_role role = PIECE_UP;
-	enum migration_format format;
-	struct version v;
-	char *name = NULL;
-	bool ok;
-
-	if (text_starts_with(fname, "R__")) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0,
-		         "Flyway repeatable migrations (R__) are not supported");
+	struct migfile_name fn;
+	enum migfile_status st = migfile_parse(fname, &fn);
+	if (st != MIGFILE_OK) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0, "%s", migfile_status_message(st));
+		migfile_name_release(&fn);
 		return;
 	}
-	if ((fname[0] == 'V' || fname[0] == 'U') && isdigit((unsigned char)fname[1])) {
-		stem = xstrndup(fname, flen - 4);
-		role = fname[0] == 'V' ? PIECE_UP : PIECE_DOWN;
-		format = FORMAT_FLYWAY;
-		ok = parse_flyway(stem, &v, &name);
-	} else {
-		if (text_ends_with(fname, ".up.sql")) {
-			stem = xstrndup(fname, flen - 7);
-			format = FORMAT_PAIR;
-		} else if (text_ends_with(fname, ".down.sql")) {
-			stem = xstrndup(fname, flen - 9);
-			format = FORMAT_PAIR;
-			role = PIECE_DOWN;
-		} else {
-			stem = xstrndup(fname, flen - 4);
-			format = FORMAT_PLAIN; /* or dbmate, once markers are seen */
-		}
-		ok = parse_stem(stem, &v, &name);
-	}
-	free(stem);
-	if (!ok) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0,
-		         "no version in file name (expected NNN_name.sql, NNN_name.up.sql, "
-		         "NNN_name.down.sql or V<version>__name.sql)");
-		return;
-	}
-	struct piece *p = piece_add(ld, role, &v, path, from_root, archived);
-	p->name = name;
+	enum piece_role role = fn.role == MIGFILE_UP ? PIECE_UP : PIECE_DOWN;
+	struct piece *p = piece_add(ld, role, &fn.version, path, from_root, archived);
+	p->name = fn.name; /* moved, with the version */
 	if (role == PIECE_UP)
-		load_up_file(ld, p, path, name, phase, format);
+		load_up_file(ld, p, path, p->name, phase, fn.format);
 	else
 		load_down_file(ld, p, path);
 }
@@ -492,16 +418,17 @@ static bool diesel_metadata(struct loader *ld, const char *path)
 static void load_diesel(struct loader *ld, const char *dir, const char *dname, const char *phase,
                         bool from_root, bool archived)
 {
-	struct version v;
-	char *name;
-	if (!parse_stem(dname, &v, &name)) {
+	struct migfile_name fn;
+	if (migfile_parse_diesel(dname, &fn) != MIGFILE_OK) {
+		migfile_name_release(&fn);
 		diag_add(ld->diags, DIAG_ERROR, dir, 0,
 		         "no version in diesel directory name (expected "
 		         "YYYY-MM-DD-HHMMSS_name or NNN_name)");
 		return;
 	}
-	struct piece *p = piece_add(ld, PIECE_UP, &v, dir, from_root, archived);
-	p->name = name;
+	struct piece *p = piece_add(ld, PIECE_UP, &fn.version, dir, from_root, archived);
+	p->name = fn.name; /* moved, with the version */
+	const char *name = p->name;
 	char *up_path = path_join(dir, "up.sql");
 	load_up_file(ld, p, up_path, name, phase, FORMAT_DIESEL);
 	free(up_path);
