@@ -279,6 +279,14 @@ bool risk_analyze_file(const char *text, const struct risk_options *base,
 bool risk_analyze_text(const char *text, unsigned flags, const struct risk_options *base,
                        struct risk_file_report *out);
 
+/* A file as `pgstep lint FILE` sees it: its name (pgstep/migfile.h) says
+ * whether it is an up (analysed with its own sections, and no_down unless
+ * has_partner) or a down (analysed against its up, partner_text, which may
+ * be NULL when unreadable). */
+bool risk_analyze_named(const char *path, const char *text, bool has_partner,
+                        const char *partner_text, const struct risk_options *base,
+                        struct risk_file_report *out);
+
 struct migration;
 /* One migration of a set (pgstep plan, the interface): its up and down
  * sections with the settings the loader found (no-transaction,

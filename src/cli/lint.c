@@ -28,7 +28,6 @@
 #include "pgstep/json.h"
 #include "pgstep/migfile.h"
 #include "pgstep/risk.h"
-#include "pgstep/section.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
 #include "pgstep/text.h"
@@ -229,31 +228,23 @@ static void lint_one(struct lint_file *f, const struct risk_options *base)
 		strbuf_release(&text);
 		return;
 	}
-	/* A file whose name has no version is still linted, as a plain file. */
 	struct migfile_name fn;
-	bool named = migfile_parse_path(f->path, &fn) == MIGFILE_OK;
-	unsigned flags = named ? migfile_sect_flags(&fn) : SECT_MARKERS;
-	char *partner = named ? find_partner(f->path, &fn) : NULL;
-	struct risk_options o = *base;
-	if (!named || fn.role == MIGFILE_UP) {
-		o.no_down = partner == NULL; /* unless the file has its own down section */
-		risk_analyze_text(text.buf, flags, &o, &f->rep);
-	} else {
-		/* The down is judged against what its up created. */
-		struct risk_file_report up;
-		risk_file_report_init(&up);
-		struct strbuf ut;
-		strbuf_init(&ut);
-		char *why = NULL;
-		if (partner && read_text(partner, &ut, &why))
-			risk_analyze_text(ut.buf, 0, base, &up);
-		free(why);
-		strbuf_release(&ut);
-		o.up = &up.up;
-		risk_analyze_text(text.buf, 0, &o, &f->rep);
-		risk_file_report_clear(&up);
+	char *partner = NULL;
+	bool is_down = false;
+	if (migfile_parse_path(f->path, &fn) == MIGFILE_OK) {
+		partner = find_partner(f->path, &fn);
+		is_down = fn.role == MIGFILE_DOWN;
 	}
 	migfile_name_release(&fn);
+	/* A down is judged against its up: read it. */
+	struct strbuf pt;
+	strbuf_init(&pt);
+	char *why = NULL;
+	bool partner_read = is_down && partner && read_text(partner, &pt, &why);
+	free(why);
+	risk_analyze_named(f->path, text.buf, partner != NULL, partner_read ? pt.buf : NULL, base,
+	                   &f->rep);
+	strbuf_release(&pt);
 	free(partner);
 	strbuf_release(&text);
 }

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pgstep/migfile.h"
 #include "pgstep/migration.h"
 #include "pgstep/section.h"
 #include "pgstep/strbuf.h"
@@ -97,6 +98,32 @@ bool risk_analyze_file(const char *text, const struct risk_options *base,
                        struct risk_file_report *out)
 {
 	return risk_analyze_text(text, SECT_MARKERS, base, out);
+}
+
+bool risk_analyze_named(const char *path, const char *text, bool has_partner,
+                        const char *partner_text, const struct risk_options *base,
+                        struct risk_file_report *out)
+{
+	/* A file whose name has no version is still analysed, as a plain file. */
+	struct migfile_name fn;
+	bool named = migfile_parse_path(path, &fn) == MIGFILE_OK;
+	unsigned flags = named ? migfile_sect_flags(&fn) : SECT_MARKERS;
+	bool down = named && fn.role == MIGFILE_DOWN;
+	migfile_name_release(&fn);
+	struct risk_options o = *base;
+	if (!down) {
+		o.no_down = !has_partner; /* unless the file has its own down section */
+		return risk_analyze_text(text, flags, &o, out);
+	}
+	/* The down is judged against what its up created. */
+	struct risk_file_report up;
+	risk_file_report_init(&up);
+	if (partner_text)
+		risk_analyze_text(partner_text, 0, base, &up);
+	o.up = &up.up;
+	bool ok = risk_analyze_text(text, 0, &o, out);
+	risk_file_report_clear(&up);
+	return ok;
 }
 
 bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
