@@ -14,6 +14,7 @@
 #define PGSTEP_MIGFILE_H
 
 #include <stdbool.h>
+#include "pgstep/error.h"
 #include "pgstep/migration.h"
 #include "pgstep/version.h"
 
@@ -41,6 +42,10 @@ enum migfile_status migfile_parse_diesel(const char *dname, struct migfile_name 
  * directory holding them (diesel), other names from themselves. */
 enum migfile_status migfile_parse_path(const char *path, struct migfile_name *out);
 void migfile_name_release(struct migfile_name *n);
+/* diesel's metadata.toml at path: true when it says run_in_transaction =
+ * false (only that setting matters to us). Problems go to diags when not
+ * NULL (an unreadable file is an error, other settings warnings). */
+bool migfile_diesel_metadata(const char *path, struct diag_list *diags);
 /* The section reader's flags for such a file: markers only in NNN_name.sql. */
 unsigned migfile_sect_flags(const struct migfile_name *n);
 /* The message for a status other than MIGFILE_OK. */

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pgstep/migfile.h"
 #include "pgstep/section.h"
+#include "pgstep/strbuf.h"
 #include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
@@ -112,6 +115,45 @@ enum migfile_status migfile_parse_path(const char *path, struct migfile_name *ou
 	free(dname);
 	out->role = up ? MIGFILE_UP : MIGFILE_DOWN;
 	return st;
+}
+
+bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	bool no_txn = false;
+	int e = strbuf_read_file(&sb, path);
+	if (e) {
+		if (diags)
+			diag_add(diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
+		strbuf_release(&sb);
+		return false;
+	}
+	int line = 0;
+	for (char *l = sb.buf, *next; l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		text_trim(l);
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		if (eq) {
+			*eq = '\0';
+			char *key = text_trim(l), *val = text_trim(eq + 1);
+			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
+				no_txn = true;
+				continue;
+			}
+			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
+				continue;
+		}
+		if (diags)
+			diag_add(diags, DIAG_WARNING, path, line, "ignored: unknown diesel setting");
+	}
+	strbuf_release(&sb);
+	return no_txn;
 }
 
 void migfile_name_release(struct migfile_name *n)

@@ -377,44 +377,6 @@ static void load_sql_file(struct loader *ld, const char *path, const char *fname
 		load_down_file(ld, p, path);
 }
 
-/* diesel's metadata.toml: only run_in_transaction matters to us. */
-static bool diesel_metadata(struct loader *ld, const char *path)
-{
-	struct strbuf sb;
-	strbuf_init(&sb);
-	bool no_txn = false;
-	int e = strbuf_read_file(&sb, path);
-	if (e) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
-		strbuf_release(&sb);
-		return false;
-	}
-	int line = 0;
-	for (char *l = sb.buf, *next; l; l = next) {
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		line++;
-		text_trim(l);
-		if (!*l || *l == '#')
-			continue;
-		char *eq = strchr(l, '=');
-		if (eq) {
-			*eq = '\0';
-			char *key = text_trim(l), *val = text_trim(eq + 1);
-			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
-				no_txn = true;
-				continue;
-			}
-			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
-				continue;
-		}
-		diag_add(ld->diags, DIAG_WARNING, path, line, "ignored: unknown diesel setting");
-	}
-	strbuf_release(&sb);
-	return no_txn;
-}
-
 static void load_diesel(struct loader *ld, const char *dir, const char *dname, const char *phase,
                         bool from_root, bool archived)
 {
@@ -451,7 +413,7 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 				migration_section_release(&tmp.down);
 			}
 		} else if (strcmp(f, "metadata.toml") == 0) {
-			no_txn = diesel_metadata(ld, path);
+			no_txn = migfile_diesel_metadata(path, ld->diags);
 		} else {
 			diag_add(ld->diags, DIAG_WARNING, path, 0,
 			         "ignored: not part of a diesel migration");

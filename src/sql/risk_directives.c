@@ -105,13 +105,17 @@ void risk_directive(struct risk_dirscan *d, const struct sect_directive *dir, bo
 		if (!d->file_level || dir->header)
 			parse_allow(d, arg, end, dir->line, dir->col);
 	} else if (settings && d->file_level && strcmp(dir->name, "no-transaction") == 0) {
-		d->no_txn = true;
+		/* as the loader: an argument makes it an error, not a setting */
+		if (!*arg)
+			d->no_txn = true;
 	} else if (settings && d->file_level && strcmp(dir->name, "lock-timeout") == 0) {
 		int64_t ms;
-		if (text_parse_duration_ms(arg, &ms)) {
+		/* as the loader: the first one counts, a second is an error */
+		if (!d->seen_lock_timeout && text_parse_duration_ms(arg, &ms)) {
 			d->has_lock_timeout = true;
 			d->lock_timeout_ms = ms;
 		}
+		d->seen_lock_timeout = true;
 	}
 }
 

@@ -109,8 +109,16 @@ bool risk_analyze_named(const char *path, const char *text, bool has_partner,
 	bool named = migfile_parse_path(path, &fn) == MIGFILE_OK;
 	unsigned flags = named ? migfile_sect_flags(&fn) : SECT_MARKERS;
 	bool down = named && fn.role == MIGFILE_DOWN;
+	struct risk_options o = *base, ub = *base;
+	if (named && fn.format == FORMAT_DIESEL) {
+		/* diesel's metadata.toml covers both files, as in the loader */
+		const char *slash = strrchr(path, '/');
+		char *meta = xasprintf("%.*smetadata.toml", slash ? (int)(slash - path + 1) : 0, path);
+		if (migfile_diesel_metadata(meta, NULL))
+			o.txn = ub.txn = RISK_TXN_NONE;
+		free(meta);
+	}
 	migfile_name_release(&fn);
-	struct risk_options o = *base;
 	if (!down) {
 		o.no_down = !has_partner; /* unless the file has its own down section */
 		return risk_analyze_text(text, flags, &o, out);
@@ -119,7 +127,7 @@ bool risk_analyze_named(const char *path, const char *text, bool has_partner,
 	struct risk_file_report up;
 	risk_file_report_init(&up);
 	if (partner_text)
-		risk_analyze_text(partner_text, 0, base, &up);
+		risk_analyze_text(partner_text, 0, &ub, &up);
 	o.up = &up.up;
 	bool ok = risk_analyze_text(text, 0, &o, out);
 	risk_file_report_clear(&up);

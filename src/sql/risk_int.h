@@ -389,6 +389,7 @@ struct risk_dirscan {
 	/* file-level settings found */
 	bool no_txn;
 	bool has_lock_timeout;
+	bool seen_lock_timeout;
 	int64_t lock_timeout_ms;
 };
 
