@@ -51,7 +51,21 @@ void statement_list_clear(struct statement_list *l);
  * SQL_MAX_DEPTH is refused the same way before it reaches the parser. */
 bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
 	       struct pgstep_error *err);
-/* sql_split that also keeps the parse tree, decoded into arena: statement
+/* Texts longer than this are parsed a chunk at a time (sql_split_each), so
+ * memory holds one chunk's trees rather than the whole file's. */
+#define SQL_CHUNK_BYTES (1024 * 1024)
+
+/* Called for each statement with its tree (valid during the call only);
+ * s is the callee's to take (set its pointers to NULL when moved). False
+ * stops the split. */
+struct PgQuery__RawStmt;
+typedef bool (*sql_stmt_fn)(struct statement *s, const struct PgQuery__RawStmt *raw, void *arg);
+/* sql_split a chunk at a time: the same statements, in order. */
+bool sql_split_each(const char *text, struct text_pos base, sql_stmt_fn fn, void *arg,
+		    struct pgstep_error *err);
+
+/* sql_split that also keeps the parse tree (for texts of at most
+ * SQL_CHUNK_BYTES: a caller of longer ones walks them with sql_split_each), decoded into arena: statement
  * i of out is (*tree)->stmts[i]. The trees live until arena_release. */
 struct arena;
 struct PgQuery__ParseResult;

@@ -12,6 +12,8 @@
  * real token, so leading comments and blank lines never shift its line. */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -363,28 +365,94 @@ bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error
 
 /* ---- splitting ---------------------------------------------------------- */
 
+/* A cheap bound of depth_ok's measure from the bytes alone: every level
+ * needs an operator character, a bracket or one of the keywords below, so
+ * a text with fewer of them than SQL_MAX_DEPTH cannot be too deep and is
+ * not scanned for it. Quotes and comments are not told apart: that only
+ * counts more. */
+static bool surely_shallow(const char *text, size_t len)
+{
+	static const char *const words[] = {"not", "is", "case", "at", "collate"};
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (strchr("([+-*/%^<>=~!@#&|`?:", ch) && ch) {
+			n++;
+		} else if (isalpha(ch) && (i == 0 || !isalnum((unsigned char)text[i - 1]))) {
+			size_t w = i;
+			while (w < len && (isalnum((unsigned char)text[w]) || text[w] == '_'))
+				w++;
+			for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+				if (w - i == strlen(words[k]) && strncasecmp(text + i, words[k], w - i) == 0)
+					n++;
+			i = w - 1;
+		}
+		if (n > SQL_MAX_DEPTH)
+			return false;
+	}
+	return true;
+}
+
+/* First and last real token of the statement in text[start, end): after
+ * blanks and comments before it, before blanks and comments after it.
+ * When no comment can be there, blanks are all there is to skip; otherwise
+ * the scanner says where the comments are. */
+static void trim_statement(const char *text, size_t start, size_t end, size_t *first, size_t *last)
+{
+	size_t f = start, l = end;
+	while (f < l && isspace((unsigned char)text[f]))
+		f++;
+	while (l > f && isspace((unsigned char)text[l - 1]))
+		l--;
+	bool comments = false;
+	for (size_t i = f; i + 1 < l && !comments; i++)
+		comments = (text[i] == '-' && text[i + 1] == '-') || (text[i] == '/' && text[i + 1] == '*');
+	if (comments) {
+		char *piece = xstrndup(text + start, end - start);
+		PgQuery__ScanResult *scan;
+		struct pgstep_error err = {0};
+		if (sql_scan(piece, &scan, &err)) {
+			size_t tf = SIZE_MAX, tl = 0;
+			for (size_t i = 0; i < scan->n_tokens; i++) {
+				const PgQuery__ScanToken *t = scan->tokens[i];
+				if (token_is_comment(t))
+					continue;
+				if (tf == SIZE_MAX)
+					tf = (size_t)t->start;
+				tl = (size_t)t->end;
+			}
+			if (tf != SIZE_MAX)
+				f = start + tf, l = start + tl;
+			pg_query__scan_result__free_unpacked(scan, NULL);
+		}
+		error_clear(&err);
+		free(piece);
+	}
+	*first = f;
+	*last = l;
+}
+
+/* Parse text (one chunk) into out; with keep, the tree stays in that arena
+ * and *tree_out points at it. */
 static bool split_text(const char *text, struct text_pos base, struct statement_list *out,
                        struct arena *keep, PgQuery__ParseResult **tree_out,
-                       struct pgstep_error *err)
+                       struct pgstep_error *err, size_t *err_at)
 {
-	/* Scan first: the tokens bound the tree's depth before the parser and
-	 * its recursive output run, and then trim each statement. */
-	PgQueryScanResult sr = pg_query_scan(text);
-	PgQuery__ScanResult *scan = NULL;
-	if (!sr.error)
-		scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
-	pg_query_free_scan_result(sr);
-	if (scan && !depth_ok(text, base, scan, err)) {
-		pg_query__scan_result__free_unpacked(scan, NULL);
+	if (err_at)
+		*err_at = SIZE_MAX; /* not a parse error */
+	size_t text_len = strlen(text);
+	/* The tree's depth is bounded before the parser and its recursive
+	 * output run. */
+	if (!surely_shallow(text, text_len) && !sql_depth_check(text, base, err))
 		return false;
-	}
 
 	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
 	if (pr.error) {
 		set_parse_error(err, text, base, pr.error);
+		if (err_at)
+			*err_at = pr.error->cursorpos > 0 ? char_pos_to_byte(text, pr.error->cursorpos)
+			                                  : 0;
 		pg_query_free_protobuf_parse_result(pr);
-		if (scan)
-			pg_query__scan_result__free_unpacked(scan, NULL);
 		return false;
 	}
 	struct arena local;
@@ -393,37 +461,23 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 		arena_init(&local);
 	PgQuery__ParseResult *tree = pbtree_decode(arena, pr.parse_tree.data, pr.parse_tree.len);
 	pg_query_free_protobuf_parse_result(pr);
-	if (!tree || !scan) {
+	if (!tree) {
 		if (!keep)
 			arena_release(&local);
-		if (scan)
-			pg_query__scan_result__free_unpacked(scan, NULL);
 		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL parser's output");
 		return false;
 	}
 
-	size_t text_len = strlen(text);
-	size_t tok = 0; /* tokens before tok belong to earlier statements */
 	struct text_pos pos = {0, base.line, base.col};
 	for (size_t i = 0; i < tree->n_stmts; i++) {
 		const PgQuery__RawStmt *rs = tree->stmts[i];
 		size_t start = (size_t)rs->stmt_location;
 		/* stmt_len 0 means "to the end of the text" */
 		size_t end = rs->stmt_len ? start + (size_t)rs->stmt_len : text_len;
-
-		while (tok < scan->n_tokens && (size_t)scan->tokens[tok]->start < start)
-			tok++;
-		size_t first = text_len, last = start;
-		for (; tok < scan->n_tokens && (size_t)scan->tokens[tok]->start < end; tok++) {
-			const PgQuery__ScanToken *t = scan->tokens[tok];
-			if (token_is_comment(t))
-				continue;
-			if (first == text_len)
-				first = (size_t)t->start;
-			last = (size_t)t->end;
-		}
-		if (first == text_len) /* cannot happen for a parsed statement */
-			first = start, last = end;
+		if (end > text_len)
+			end = text_len;
+		size_t first, last;
+		trim_statement(text, start, end, &first, &last);
 		text_pos_advance(text, &pos, first);
 
 		XGROW(out->items, out->cap, out->n + 1);
@@ -435,7 +489,6 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 		s->txn = classify(rs->stmt);
 		s->kind = xstrdup(node_kind(rs->stmt));
 	}
-	pg_query__scan_result__free_unpacked(scan, NULL);
 	if (tree_out)
 		*tree_out = tree;
 	if (!keep)
@@ -443,17 +496,123 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 	return true;
 }
 
+/* ---- big texts, a chunk at a time ---------------------------------------- */
+
+/* Statements go to fn a chunk at a time, so memory holds one chunk's trees,
+ * never the whole text's. Chunks are cut where libpg_query's scanner-based
+ * splitter sees a statement begin; the real parser then parses each chunk.
+ * Where the scanner's split is wrong (a BEGIN ATOMIC body holding ';'), the
+ * chunk ends inside a statement and its parse fails near its end: the chunk
+ * then grows to the next cut and is parsed again. */
+static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn, void *arg,
+                         struct pgstep_error *err)
+{
+	size_t len = strlen(text);
+	PgQuerySplitResult sr = len > SQL_CHUNK_BYTES ? pg_query_split_with_scanner(text)
+	                                              : (PgQuerySplitResult){0};
+	size_t n_cuts = 0, *cuts = NULL;
+	if (len > SQL_CHUNK_BYTES && !sr.error) {
+		cuts = xmalloc(((size_t)sr.n_stmts + 1) * sizeof *cuts);
+		for (int i = 1; i < sr.n_stmts; i++)
+			cuts[n_cuts++] = (size_t)sr.stmts[i]->stmt_location;
+	}
+	if (len > SQL_CHUNK_BYTES)
+		pg_query_free_split_result(sr);
+
+	struct text_pos pos = {0, base.line, base.col};
+	size_t cs = 0, k = 0, prev_err = SIZE_MAX;
+	bool ok = true;
+	while (ok && (cs < len || (len == 0 && cs == 0))) {
+		/* the chunk runs to the first cut at least SQL_CHUNK_BYTES on */
+		while (k < n_cuts && (cuts[k] <= cs || cuts[k] - cs < SQL_CHUNK_BYTES))
+			k++;
+		size_t ce = k < n_cuts ? cuts[k] : len;
+		text_pos_advance(text, &pos, cs);
+		struct text_pos at = {base.offset + cs, pos.line, cs ? pos.col : base.col};
+		for (;;) {
+			char *chunk = xstrndup(text + cs, ce - cs);
+			struct statement_list l;
+			statement_list_init(&l);
+			struct arena arena;
+			arena_init(&arena);
+			PgQuery__ParseResult *tree = NULL;
+			struct pgstep_error e = {0};
+			size_t err_at;
+			bool parsed = split_text(chunk, at, &l, &arena, &tree, &e, &err_at);
+			free(chunk);
+			size_t last_cut = 0; /* the last cut inside the chunk, relative */
+			for (size_t c = k; c-- > 0 && cuts[c] > cs;)
+				if (cuts[c] < ce) {
+					last_cut = cuts[c] - cs;
+					break;
+				}
+			if (!parsed && ce < len && err_at != SIZE_MAX && err_at >= last_cut &&
+			    cs + err_at != prev_err) {
+				/* an error in the chunk's last statement may be the cut's:
+				 * take in the next cut, unless the error stays put */
+				prev_err = cs + err_at;
+				error_clear(&e);
+				statement_list_clear(&l);
+				arena_release(&arena);
+				k++;
+				ce = k < n_cuts ? cuts[k] : len;
+				continue;
+			}
+			if (!parsed) {
+				*err = e;
+				ok = false;
+			}
+			for (size_t i = 0; ok && i < l.n; i++)
+				ok = fn(&l.items[i], tree->stmts[i], arg);
+			statement_list_clear(&l);
+			arena_release(&arena);
+			break;
+		}
+		if (len == 0)
+			break;
+		cs = ce;
+	}
+	free(cuts);
+	return ok;
+}
+
+bool sql_split_each(const char *text, struct text_pos base, sql_stmt_fn fn, void *arg,
+                    struct pgstep_error *err)
+{
+	return split_chunks(text, base, fn, arg, err);
+}
+
+static bool collect(struct statement *s, const PgQuery__RawStmt *raw, void *arg)
+{
+	(void)raw;
+	struct statement_list *out = arg;
+	XGROW(out->items, out->cap, out->n + 1);
+	out->items[out->n++] = *s; /* moved */
+	s->sql = s->kind = NULL;
+	return true;
+}
+
 bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
                struct pgstep_error *err)
 {
-	return split_text(text, base, out, NULL, NULL, err);
+	if (strlen(text) <= SQL_CHUNK_BYTES)
+		return split_text(text, base, out, NULL, NULL, err, NULL);
+	size_t n0 = out->n;
+	if (split_chunks(text, base, collect, out, err))
+		return true;
+	while (out->n > n0) { /* nothing appended on error */
+		out->n--;
+		free(out->items[out->n].sql);
+		free(out->items[out->n].kind);
+	}
+	return false;
 }
 
 bool sql_split_tree(const char *text, struct text_pos base, struct statement_list *out,
                     struct arena *arena, struct PgQuery__ParseResult **tree,
                     struct pgstep_error *err)
 {
-	return split_text(text, base, out, arena, tree, err);
+	return split_text(text, base, out, arena, tree, err, NULL);
 }
 
 /* ---- comments ----------------------------------------------------------- */

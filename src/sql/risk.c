@@ -625,6 +625,12 @@ static void dirs_open(struct dir_source *ds, const char *text, const struct risk
 	ds->settings = opt->up == NULL;
 }
 
+static bool count_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *arg)
+{
+	(void)ls, (void)raw, (void)arg;
+	return true;
+}
+
 /* The parse error in err ("line L, column C: message") as a problem. */
 static void add_parse_problem(struct risk_report *out, int base_line, const char *msg)
 {
@@ -634,6 +640,111 @@ static void add_parse_problem(struct risk_report *out, int base_line, const char
 	else if (sscanf(msg, "line %d: %n", &line, &n) == 1 && n > 0)
 		msg += n, col = 1;
 	risk_add_problem(out, line, col, xstrdup(msg));
+}
+
+/* The walk over a section's statements, one at a time. */
+struct walk {
+	struct risk_ctx *c;
+	struct risk_report *out;
+	const struct dir_source *ds;
+	struct risk_dirscan *dir;
+};
+
+static void walk_one(struct walk *w, struct statement *ls, const Node *node)
+{
+	struct risk_ctx *c = w->c;
+	struct risk_report *out = w->out;
+	const struct dir_source *ds = w->ds;
+	struct risk_dirscan *dirp = w->dir;
+	XGROW(out->stmts, out->cap_stmts, out->n_stmts + 1);
+	/* Per-statement directives: those standing right before it. */
+	dirp->file_level = false;
+	dirp->stmt = out->n_stmts;
+	for (size_t k = 0; k < ds->n; k++)
+		if (!ds->dirs[k].header && ds->dirs[k].next_tok == ls->offset)
+			risk_directive(dirp, &ds->dirs[k], false);
+
+	struct risk_stmt *st = &out->stmts[out->n_stmts++];
+	memset(st, 0, sizeof *st);
+	st->sql = ls->sql; /* moved */
+	ls->sql = NULL;
+	st->offset = ls->offset;
+	st->line = ls->line;
+	st->col = ls->col;
+	st->kind = "other";
+
+	c->st = st;
+	c->si = out->n_stmts - 1;
+	c->slow = false;
+	free(c->slow_rel);
+	c->slow_rel = NULL;
+	for (size_t k = 0; k < c->phrases.n; k++)
+		free(c->phrases.items[k]);
+	c->phrases.n = 0;
+	if (c->phrases.items)
+		c->phrases.items[0] = NULL;
+
+	PgQuery__TransactionStmtKind tk;
+	const char *what = NULL;
+	if (!c->in_txn) {
+		/* Autocommit: the statement is its own transaction. */
+		c->txn++;
+		release_locks(c);
+	}
+	st->in_transaction = c->in_txn;
+	if (node_is_txn(node, &tk)) {
+		handle_txn_stmt(c, tk);
+		if (c->in_txn)
+			st->in_transaction = true;
+	} else {
+		if (node_is_nontx(node, &what)) {
+			risk_effect(c, RISK_FX_NO_TXN);
+			if (!c->saw_nontx) {
+				c->saw_nontx = true;
+				c->first_nontx = c->si;
+			}
+			if (c->in_txn) {
+				char buf[128];
+				risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL,
+				          -1,
+				          "%s cannot run inside %s: it fails with \"cannot "
+				          "run inside a "
+				          "transaction block\"",
+				          what, txn_origin(c, buf, sizeof buf));
+			}
+		}
+		risk_dispatch(c, node);
+		check_held(c);
+		check_timeouts(c);
+	}
+	st->explain = risk_explain_sentence(c);
+}
+
+static bool walk_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *arg)
+{
+	walk_one(arg, ls, raw->stmt);
+	return true;
+}
+
+struct txn_shape {
+	bool has_txn_stmts, has_nontx;
+};
+
+static void shape_one(struct txn_shape *sh, const Node *n)
+{
+	PgQuery__TransactionStmtKind k;
+	const char *what;
+	if (node_is_txn(n, &k))
+		sh->has_txn_stmts = true;
+	else if (node_is_nontx(n, &what))
+		sh->has_nontx = true;
+}
+
+static bool shape_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *arg)
+{
+	(void)ls;
+	shape_one(arg, raw->stmt);
+	return true;
 }
 
 bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out)
@@ -665,8 +776,14 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	arena_init(&arena);
 	PgQuery__ParseResult *tree = NULL;
 	struct pgstep_error err = {0};
-	if (!sql_split_tree(text, (struct text_pos){opt->base_offset, c->base_line, 1}, &list,
-	                    &arena, &tree, &err)) {
+	/* Trees are kept for a normal text; a big one is walked a chunk at a
+	 * time (parsed once to find its errors and shape, once for the walk),
+	 * so memory holds one chunk's trees. */
+	struct text_pos base = {opt->base_offset, c->base_line, 1};
+	bool parsed = strlen(text) <= SQL_CHUNK_BYTES
+	                  ? sql_split_tree(text, base, &list, &arena, &tree, &err)
+	                  : sql_split_each(text, base, count_cb, NULL, &err);
+	if (!parsed) {
 		add_parse_problem(out, c->base_line, err.msg);
 		error_clear(&err);
 		out->parse_failed = true;
@@ -693,15 +810,15 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	}
 
 	/* How will the runner execute this section? */
-	bool has_txn_stmts = false, has_nontx = false;
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		PgQuery__TransactionStmtKind k;
-		const char *what;
-		if (node_is_txn(tree->stmts[i]->stmt, &k))
-			has_txn_stmts = true;
-		else if (node_is_nontx(tree->stmts[i]->stmt, &what))
-			has_nontx = true;
-	}
+	struct txn_shape sh = {0};
+	if (tree)
+		for (size_t i = 0; i < tree->n_stmts; i++)
+			shape_one(&sh, tree->stmts[i]->stmt);
+	else
+		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, shape_cb,
+		               &sh, &err);
+	error_clear(&err);
+	bool has_txn_stmts = sh.has_txn_stmts, has_nontx = sh.has_nontx;
 	enum risk_txn_mode mode = dir.no_txn ? RISK_TXN_NONE : opt->txn;
 	c->wrapped =
 	    mode == RISK_TXN_WRAPPED || (mode == RISK_TXN_AUTO && !has_txn_stmts && !has_nontx);
@@ -711,73 +828,15 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->lock_timeout_ms = dir.has_lock_timeout ? dir.lock_timeout_ms : opt->lock_timeout_ms;
 	c->stmt_timeout_ms = opt->statement_timeout_ms;
 
-	XGROW(out->stmts, out->cap_stmts, tree->n_stmts ? tree->n_stmts : 1);
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		const PgQuery__RawStmt *raw = tree->stmts[i];
-		struct statement *ls = &list.items[i];
-
-		/* Per-statement directives: those standing right before it. */
-		dir.file_level = false;
-		dir.stmt = out->n_stmts;
-		for (size_t k = 0; k < ds.n; k++)
-			if (!ds.dirs[k].header && ds.dirs[k].next_tok == ls->offset)
-				risk_directive(&dir, &ds.dirs[k], false);
-
-		struct risk_stmt *st = &out->stmts[out->n_stmts++];
-		memset(st, 0, sizeof *st);
-		st->sql = ls->sql; /* moved */
-		ls->sql = NULL;
-		st->offset = ls->offset;
-		st->line = ls->line;
-		st->col = ls->col;
-		st->kind = "other";
-
-		c->st = st;
-		c->si = out->n_stmts - 1;
-		c->slow = false;
-		free(c->slow_rel);
-		c->slow_rel = NULL;
-		for (size_t k = 0; k < c->phrases.n; k++)
-			free(c->phrases.items[k]);
-		c->phrases.n = 0;
-		if (c->phrases.items)
-			c->phrases.items[0] = NULL;
-
-		const Node *node = raw->stmt;
-		PgQuery__TransactionStmtKind tk;
-		const char *what = NULL;
-		if (!c->in_txn) {
-			/* Autocommit: the statement is its own transaction. */
-			c->txn++;
-			release_locks(c);
-		}
-		st->in_transaction = c->in_txn;
-		if (node_is_txn(node, &tk)) {
-			handle_txn_stmt(c, tk);
-			if (c->in_txn)
-				st->in_transaction = true;
-		} else {
-			if (node_is_nontx(node, &what)) {
-				risk_effect(c, RISK_FX_NO_TXN);
-				if (!c->saw_nontx) {
-					c->saw_nontx = true;
-					c->first_nontx = c->si;
-				}
-				if (c->in_txn) {
-					char buf[128];
-					risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL,
-					          -1,
-					          "%s cannot run inside %s: it fails with \"cannot "
-					          "run inside a "
-					          "transaction block\"",
-					          what, txn_origin(c, buf, sizeof buf));
-				}
-			}
-			risk_dispatch(c, node);
-			check_held(c);
-			check_timeouts(c);
-		}
-		st->explain = risk_explain_sentence(c);
+	struct walk w = {c, out, &ds, &dir};
+	if (tree) {
+		for (size_t i = 0; i < tree->n_stmts; i++)
+			walk_one(&w, &list.items[i], tree->stmts[i]->stmt);
+	} else {
+		/* A big text: parsed again, a chunk at a time, for the walk. */
+		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, walk_cb, &w,
+		               &err);
+		error_clear(&err);
 	}
 	arena_release(&arena);
 	statement_list_clear(&list);

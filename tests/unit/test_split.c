@@ -2,10 +2,13 @@
  * from libpg_query, and comment tokens. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pgstep/split.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/xalloc.h"
 #include "tap.h"
 
 /* Split text placed at offset 0, line 1; aborts the checks of a case when
@@ -303,6 +306,100 @@ static void test_comments(void)
 	error_clear(&err);
 }
 
+/* Deep nesting is refused with its position, before the parser. */
+static void test_depth(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "SELECT 1;\nSELECT 1");
+	for (int i = 0; i < 4500; i++)
+		strbuf_addf(&sb, "+1");
+	strbuf_addf(&sb, ";\n");
+	struct statement_list l;
+	statement_list_init(&l);
+	struct pgstep_error err = {0};
+	ok(!sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "4,500 chained terms refused");
+	ok(err.msg && strstr(err.msg, "line 2, column ") && strstr(err.msg, "too deeply nested"),
+	   "names line 2: %s", err.msg ? err.msg : "");
+	is_int(err.code, PGSTEP_EXIT_USAGE, "a usage error");
+	error_clear(&err);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "SELECT 1");
+	for (int i = 0; i < 990; i++)
+		strbuf_addf(&sb, "+1");
+	strbuf_addf(&sb, ", (((1)))");
+	for (int i = 0; i < 990; i++)
+		strbuf_addf(&sb, "+1");
+	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err) && l.n == 1,
+	   "990 terms per list element is fine");
+	statement_list_clear(&l);
+	strbuf_release(&sb);
+}
+
+static bool count_stmt(struct statement *s, const struct PgQuery__RawStmt *raw, void *arg)
+{
+	(void)s;
+	*(size_t *)arg += raw != NULL;
+	return true;
+}
+
+/* A text past SQL_CHUNK_BYTES is parsed a chunk at a time and gives the
+ * same statements; a BEGIN ATOMIC body (where the scanner's split is
+ * wrong) at every chunk boundary stays whole. */
+static void test_chunks(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t n = 0, n_atomic = 0;
+	size_t *offsets = NULL, cap = 0;
+	int *lines = NULL, line = 1;
+	size_t cap_l = 0;
+	while (sb.len < 3 * SQL_CHUNK_BYTES) {
+		XGROW(offsets, cap, n + 1);
+		XGROW(lines, cap_l, n + 1);
+		offsets[n] = sb.len;
+		lines[n] = line;
+		if (n % 2 == 0) {
+			strbuf_addf(&sb, "CREATE FUNCTION f%zu() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
+			                 "  SELECT 1;\n  SELECT 2;\nEND;\n",
+			            n);
+			line += 5;
+			n_atomic++;
+		} else {
+			strbuf_addf(&sb, "INSERT INTO t VALUES (%zu, 'a;b -- c'); -- %zu\n", n, n);
+			line++;
+		}
+		n++;
+	}
+	struct statement_list l;
+	statement_list_init(&l);
+	struct pgstep_error err = {0};
+	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "a %zu-byte text splits", sb.len);
+	is_int(l.n, n, "every statement, %zu BEGIN ATOMIC bodies whole", n_atomic);
+	size_t bad = 0;
+	for (size_t i = 0; i < l.n && i < n; i++)
+		bad += l.items[i].offset != offsets[i] || l.items[i].line != lines[i] ||
+		       l.items[i].col != 1;
+	is_int(bad, 0, "offsets and lines as written");
+	statement_list_clear(&l);
+	size_t counted = 0;
+	ok(sql_split_each(sb.buf, (struct text_pos){0, 1, 1}, count_stmt, &counted, &err) &&
+	       counted == n,
+	   "sql_split_each hands every statement with its tree");
+	/* a syntax error near the end names its line */
+	strbuf_addf(&sb, "SELECT 1;\nSELEC 2;\n");
+	ok(!sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "a late syntax error fails");
+	char want[64];
+	snprintf(want, sizeof want, "line %d, column 1:", line + 1);
+	ok(err.msg && strstr(err.msg, want), "names line %d: %s", line + 1, err.msg ? err.msg : "");
+	ok(l.n == 0, "nothing appended");
+	statement_list_clear(&l);
+	error_clear(&err);
+	free(offsets);
+	free(lines);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	test_positions();
@@ -312,5 +409,7 @@ int main(void)
 	test_classification();
 	test_errors();
 	test_comments();
+	test_depth();
+	test_chunks();
 	return done_testing();
 }
