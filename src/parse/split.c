@@ -393,6 +393,39 @@ static bool surely_shallow(const char *text, size_t len)
 	return true;
 }
 
+/* The depth check, statement by statement: libpg_query's scanner-based
+ * split finds where statements begin (strings and comments are its own),
+ * and only a statement whose bytes may be too deep is scanned for tokens. A
+ * ';' that ends a statement is never inside an expression, so no chain is
+ * counted in two halves. */
+static bool depth_check_statements(const char *text, struct text_pos base,
+                                   struct pgstep_error *err)
+{
+	PgQuerySplitResult sr = pg_query_split_with_scanner(text);
+	if (sr.error) {
+		pg_query_free_split_result(sr);
+		return sql_depth_check(text, base, err);
+	}
+	size_t len = strlen(text);
+	bool ok = true;
+	struct text_pos pos = {0, base.line, base.col};
+	for (int i = 0; ok && i < sr.n_stmts; i++) {
+		size_t start = (size_t)sr.stmts[i]->stmt_location;
+		size_t end = sr.stmts[i]->stmt_len ? start + (size_t)sr.stmts[i]->stmt_len : len;
+		if (end > len)
+			end = len;
+		if (surely_shallow(text + start, end - start))
+			continue;
+		text_pos_advance(text, &pos, start);
+		char *piece = xstrndup(text + start, end - start);
+		ok = sql_depth_check(piece, (struct text_pos){base.offset + start, pos.line, pos.col},
+		                     err);
+		free(piece);
+	}
+	pg_query_free_split_result(sr);
+	return ok;
+}
+
 /* First and last real token of the statement in text[start, end): after
  * blanks and comments before it, before blanks and comments after it.
  * When no comment can be there, blanks are all there is to skip; otherwise
@@ -443,7 +476,7 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 	size_t text_len = strlen(text);
 	/* The tree's depth is bounded before the parser and its recursive
 	 * output run. */
-	if (!surely_shallow(text, text_len) && !sql_depth_check(text, base, err))
+	if (!surely_shallow(text, text_len) && !depth_check_statements(text, base, err))
 		return false;
 
 	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);

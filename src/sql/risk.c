@@ -625,12 +625,6 @@ static void dirs_open(struct dir_source *ds, const char *text, const struct risk
 	ds->settings = opt->up == NULL;
 }
 
-static bool count_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *arg)
-{
-	(void)ls, (void)raw, (void)arg;
-	return true;
-}
-
 /* The parse error in err ("line L, column C: message") as a problem. */
 static void add_parse_problem(struct risk_report *out, int base_line, const char *msg)
 {
@@ -780,9 +774,10 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	 * time (parsed once to find its errors and shape, once for the walk),
 	 * so memory holds one chunk's trees. */
 	struct text_pos base = {opt->base_offset, c->base_line, 1};
+	struct txn_shape sh = {0};
 	bool parsed = strlen(text) <= SQL_CHUNK_BYTES
 	                  ? sql_split_tree(text, base, &list, &arena, &tree, &err)
-	                  : sql_split_each(text, base, count_cb, NULL, &err);
+	                  : sql_split_each(text, base, shape_cb, &sh, &err);
 	if (!parsed) {
 		add_parse_problem(out, c->base_line, err.msg);
 		error_clear(&err);
@@ -810,14 +805,9 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	}
 
 	/* How will the runner execute this section? */
-	struct txn_shape sh = {0};
 	if (tree)
 		for (size_t i = 0; i < tree->n_stmts; i++)
 			shape_one(&sh, tree->stmts[i]->stmt);
-	else
-		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, shape_cb,
-		               &sh, &err);
-	error_clear(&err);
 	bool has_txn_stmts = sh.has_txn_stmts, has_nontx = sh.has_nontx;
 	enum risk_txn_mode mode = dir.no_txn ? RISK_TXN_NONE : opt->txn;
 	c->wrapped =
