@@ -8,6 +8,9 @@
  * engine and the runner all take a file's meaning from here, and statements
  * from sect_split over the same ranges, so they cannot disagree on it.
  *
+ * A file that cannot hold a marker or a directive (no "pgstep:", no
+ * "migrate:", no "+goose") is not scanned at all.
+ *
  * Markers are line comments that begin a line; directives are comments (line
  * or block) whose text starts with "pgstep:". Words inside strings, dollar
  * quotes and identifiers are never comments. A UTF-8 byte-order mark at the
@@ -101,6 +104,10 @@ struct sect_file {
 /* sect_read flags. */
 enum {
 	SECT_MARKERS = 1u << 0, /* look for dbmate and goose markers (NNN_name.sql files) */
+	SECT_BLANK = 1u << 1,   /* decide blank even when it takes a scan (the loader's
+	                           "empty migration"); without it, a file whose first
+	                           token is a comment and that has no marker or
+	                           directive is taken as not blank, unscanned */
 };
 
 /* Read text[0..len) (NUL-terminated at len). Problems (marker errors, a

@@ -295,7 +295,8 @@ static void load_up_file(struct loader *ld, struct piece *p, const char *path, c
 		return;
 	}
 	struct sect_file sf;
-	sect_read(text, strlen(text), &sf, format == FORMAT_PLAIN ? SECT_MARKERS : 0);
+	sect_read(text, strlen(text), &sf,
+	          SECT_BLANK | (format == FORMAT_PLAIN ? SECT_MARKERS : 0));
 	if (!report_problems(ld, path, &sf)) {
 		p->bad = true;
 		goto out;
@@ -343,7 +344,7 @@ static void load_down_file(struct loader *ld, struct piece *p, const char *path)
 		return;
 	}
 	struct sect_file sf;
-	sect_read(text, strlen(text), &sf, 0);
+	sect_read(text, strlen(text), &sf, SECT_BLANK);
 	if (!report_problems(ld, path, &sf)) {
 		p->bad = true;
 	} else if (sf.up.blank) {

@@ -235,14 +235,6 @@ static void find_sections(struct reader *rd, size_t body)
 	}
 }
 
-static bool bytes_blank(const char *text, size_t from, size_t to)
-{
-	for (size_t i = from; i < to; i++)
-		if (!isspace((unsigned char)text[i]) && text[i] != ';')
-			return false;
-	return true;
-}
-
 static bool token_is_comment(int t)
 {
 	return t == PG_QUERY__TOKEN__SQL_COMMENT || t == PG_QUERY__TOKEN__C_COMMENT;
@@ -338,11 +330,21 @@ bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned fla
 	struct reader rd = {.f = out};
 	size_t body = len >= 3 && memcmp(text, TEXT_BOM, 3) == 0 ? 3 : 0;
 
-	if (!strstr(text + body, "--") && !strstr(text + body, "/*")) {
+	/* Markers and directives need the comments; so does blankness when a
+	 * comment comes first. Any other file is taken whole, unscanned. */
+	bool keywords = strstr(text + body, "pgstep:") ||
+	                ((flags & SECT_MARKERS) &&
+	                 (strstr(text + body, "migrate:") || strstr(text + body, "+goose")));
+	size_t lead = body;
+	while (lead < len && (isspace((unsigned char)text[lead]) || text[lead] == ';'))
+		lead++;
+	bool comment_first = lead + 1 < len && ((text[lead] == '-' && text[lead + 1] == '-') ||
+	                                        (text[lead] == '/' && text[lead + 1] == '*'));
+	if (!keywords && !((flags & SECT_BLANK) && comment_first)) {
 		out->kind = SECT_PLAIN;
 		out->up = (struct sect_range){
 		    .present = true, .start = body, .end = len, .line = 1,
-		    .blank = bytes_blank(text, body, len)};
+		    .blank = lead == len};
 		return true;
 	}
 	struct pgstep_error err = {0};

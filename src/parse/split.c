@@ -426,36 +426,59 @@ static bool depth_check_statements(const char *text, struct text_pos base,
 	return ok;
 }
 
+/* Past blanks and comments from i, in a stretch the parser says holds
+ * nothing else (before a statement's first token): PostgreSQL's two comment
+ * forms, "--" to the end of the line and nesting block comments. */
+static size_t skip_gap(const char *text, size_t i, size_t end)
+{
+	while (i < end) {
+		if (isspace((unsigned char)text[i])) {
+			i++;
+		} else if (text[i] == '-' && i + 1 < end && text[i + 1] == '-') {
+			while (i < end && text[i] != '\n')
+				i++;
+		} else if (text[i] == '/' && i + 1 < end && text[i + 1] == '*') {
+			int depth = 0;
+			do {
+				if (text[i] == '/' && i + 1 < end && text[i + 1] == '*')
+					depth++, i += 2;
+				else if (text[i] == '*' && i + 1 < end && text[i + 1] == '/')
+					depth--, i += 2;
+				else
+					i++;
+			} while (i < end && depth > 0);
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
 /* First and last real token of the statement in text[start, end): after
- * blanks and comments before it, before blanks and comments after it.
- * When no comment can be there, blanks are all there is to skip; otherwise
- * the scanner says where the comments are. */
+ * blanks and comments before it, before blanks and comments after it. A
+ * comment after the last token sits on the statement's last line ("--") or
+ * ends it ("*\/"); only then does the scanner say where the tokens end. */
 static void trim_statement(const char *text, size_t start, size_t end, size_t *first, size_t *last)
 {
-	size_t f = start, l = end;
-	while (f < l && isspace((unsigned char)text[f]))
-		f++;
+	size_t f = skip_gap(text, start, end), l = end;
 	while (l > f && isspace((unsigned char)text[l - 1]))
 		l--;
-	bool comments = false;
-	for (size_t i = f; i + 1 < l && !comments; i++)
-		comments = (text[i] == '-' && text[i + 1] == '-') || (text[i] == '/' && text[i + 1] == '*');
-	if (comments) {
-		char *piece = xstrndup(text + start, end - start);
+	size_t line = l;
+	while (line > f && text[line - 1] != '\n')
+		line--;
+	bool comment = l - f >= 2 && text[l - 2] == '*' && text[l - 1] == '/';
+	for (size_t i = line; i + 1 < l && !comment; i++)
+		comment = text[i] == '-' && text[i + 1] == '-';
+	if (comment) {
+		char *piece = xstrndup(text + f, l - f);
 		PgQuery__ScanResult *scan;
 		struct pgstep_error err = {0};
 		if (sql_scan(piece, &scan, &err)) {
-			size_t tf = SIZE_MAX, tl = 0;
-			for (size_t i = 0; i < scan->n_tokens; i++) {
-				const PgQuery__ScanToken *t = scan->tokens[i];
-				if (token_is_comment(t))
-					continue;
-				if (tf == SIZE_MAX)
-					tf = (size_t)t->start;
-				tl = (size_t)t->end;
-			}
-			if (tf != SIZE_MAX)
-				f = start + tf, l = start + tl;
+			for (size_t i = scan->n_tokens; i-- > 0;)
+				if (!token_is_comment(scan->tokens[i])) {
+					l = f + (size_t)scan->tokens[i]->end;
+					break;
+				}
 			pg_query__scan_result__free_unpacked(scan, NULL);
 		}
 		error_clear(&err);
