@@ -492,14 +492,15 @@ static void trim_statement(const char *text, size_t start, size_t end, size_t *f
  * and *tree_out points at it. */
 static bool split_text(const char *text, struct text_pos base, struct statement_list *out,
                        struct arena *keep, PgQuery__ParseResult **tree_out,
-                       struct pgstep_error *err, size_t *err_at)
+                       struct pgstep_error *err, size_t *err_at, bool depth_checked)
 {
 	if (err_at)
 		*err_at = SIZE_MAX; /* not a parse error */
 	size_t text_len = strlen(text);
 	/* The tree's depth is bounded before the parser and its recursive
 	 * output run. */
-	if (!surely_shallow(text, text_len) && !depth_check_statements(text, base, err))
+	if (!depth_checked && !surely_shallow(text, text_len) &&
+	    !depth_check_statements(text, base, err))
 		return false;
 
 	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
@@ -574,6 +575,29 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
 	}
 	if (len > SQL_CHUNK_BYTES)
 		pg_query_free_split_result(sr);
+	/* The depth bound, once for the whole text, statement by statement
+	 * between the cuts (bytes first, tokens only where they may be deep). */
+	if (!cuts) {
+		if (!surely_shallow(text, len) && !depth_check_statements(text, base, err))
+			return false;
+	} else {
+		struct text_pos dp = {0, base.line, base.col};
+		for (size_t i = 0; i <= n_cuts; i++) {
+			size_t from = i ? cuts[i - 1] : 0, to = i < n_cuts ? cuts[i] : len;
+			if (to <= from || surely_shallow(text + from, to - from))
+				continue;
+			text_pos_advance(text, &dp, from);
+			char *piece = xstrndup(text + from, to - from);
+			bool ok = sql_depth_check(
+			    piece, (struct text_pos){base.offset + from, dp.line, from ? dp.col : base.col},
+			    err);
+			free(piece);
+			if (!ok) {
+				free(cuts);
+				return false;
+			}
+		}
+	}
 
 	struct text_pos pos = {0, base.line, base.col};
 	size_t cs = 0, k = 0, prev_err = SIZE_MAX;
@@ -594,7 +618,7 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
 			PgQuery__ParseResult *tree = NULL;
 			struct pgstep_error e = {0};
 			size_t err_at;
-			bool parsed = split_text(chunk, at, &l, &arena, &tree, &e, &err_at);
+			bool parsed = split_text(chunk, at, &l, &arena, &tree, &e, &err_at, true);
 			free(chunk);
 			size_t last_cut = 0; /* the last cut inside the chunk, relative */
 			for (size_t c = k; c-- > 0 && cuts[c] > cs;)
@@ -652,7 +676,7 @@ bool sql_split(const char *text, struct text_pos base, struct statement_list *ou
                struct pgstep_error *err)
 {
 	if (strlen(text) <= SQL_CHUNK_BYTES)
-		return split_text(text, base, out, NULL, NULL, err, NULL);
+		return split_text(text, base, out, NULL, NULL, err, NULL, false);
 	size_t n0 = out->n;
 	if (split_chunks(text, base, collect, out, err))
 		return true;
@@ -668,7 +692,7 @@ bool sql_split_tree(const char *text, struct text_pos base, struct statement_lis
                     struct arena *arena, struct PgQuery__ParseResult **tree,
                     struct pgstep_error *err)
 {
-	return split_text(text, base, out, arena, tree, err, NULL);
+	return split_text(text, base, out, arena, tree, err, NULL, false);
 }
 
 /* ---- comments ----------------------------------------------------------- */

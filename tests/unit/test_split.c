@@ -333,6 +333,24 @@ static void test_depth(void)
 	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err) && l.n == 1,
 	   "990 terms per list element is fine");
 	statement_list_clear(&l);
+	/* in a text parsed a chunk at a time */
+	strbuf_reset(&sb);
+	int lines = 0;
+	while (sb.len < SQL_CHUNK_BYTES + SQL_CHUNK_BYTES / 2) {
+		strbuf_addf(&sb, "SELECT 1 + 2 * (3 - 4);\n");
+		lines++;
+	}
+	strbuf_addf(&sb, "SELECT 1");
+	for (int i = 0; i < 4500; i++)
+		strbuf_addf(&sb, "+1");
+	strbuf_addf(&sb, ";\nSELECT 2;\n");
+	char want[64];
+	snprintf(want, sizeof want, "line %d, column ", lines + 1);
+	ok(!sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err) && err.msg &&
+	       strstr(err.msg, want) && strstr(err.msg, "too deeply nested"),
+	   "a deep statement in a big text: %s", err.msg ? err.msg : "");
+	error_clear(&err);
+	statement_list_clear(&l);
 	strbuf_release(&sb);
 }
 
