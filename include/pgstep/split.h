@@ -83,20 +83,4 @@ bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error
 struct PgQuery__ScanResult;
 bool sql_scan(const char *text, struct PgQuery__ScanResult **out, struct pgstep_error *err);
 
-/* A comment token found by the scanner: used for markers and directives. */
-struct sql_comment {
-	size_t offset; /* byte offset in the text */
-	size_t len;
-	int line;      /* 1-based line in the text */
-};
-
-/* Comments of text that come before its first non-comment token (the
- * leading comment block), in order. Returns false if the scanner fails
- * (e.g. an unterminated quoted string), with err naming line and column. */
-bool sql_leading_comments(const char *text, struct sql_comment **out, size_t *n,
-			  struct pgstep_error *err);
-/* Every comment of text, in order. */
-bool sql_all_comments(const char *text, struct sql_comment **out, size_t *n,
-		      struct pgstep_error *err);
-
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgstep/section.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
@@ -260,6 +261,8 @@ static void test_errors(void)
 	statement_list_clear(&l);
 }
 
+/* The section reader's comments, markers and directives (it replaced
+ * sql_leading_comments / sql_all_comments; the same cases). */
 static void test_comments(void)
 {
 	const char *text = "-- pgstep:note hello\n"
@@ -267,43 +270,47 @@ static void test_comments(void)
 	                   "-- migrate:up\n"
 	                   "SELECT 1; -- after\n"
 	                   "/* last */";
-	struct pgstep_error err = {0};
-	struct sql_comment *c = NULL;
-	size_t n = 0;
-	ok(sql_leading_comments(text, &c, &n, &err), "leading comments");
-	is_int(n, 3, "three leading comments");
-	if (n == 3) {
+	struct sect_file f;
+	ok(sect_read(text, strlen(text), &f, SECT_MARKERS), "comments read");
+	is_int(f.n_comments, 5, "five comments in all");
+	if (f.n_comments == 5) {
+		const struct sect_comment *c = f.comments;
 		is_int(c[0].offset, 0, "first at 0");
 		is_int(c[0].len, strlen("-- pgstep:note hello"), "first length");
 		is_int(c[0].line, 1, "first on line 1");
 		is_int(c[1].line, 2, "block on line 2");
 		is_int(c[1].len, strlen("/* block */"), "block length");
+		ok(c[1].block && !c[0].block, "block and line comments told apart");
 		is_int(c[2].line, 3, "marker on line 3");
 		is_int(c[2].offset, (size_t)(strstr(text, "-- migrate") - text), "marker offset");
-	}
-	free(c);
-
-	ok(sql_all_comments(text, &c, &n, &err), "all comments");
-	is_int(n, 5, "five comments in all");
-	if (n == 5) {
 		is_int(c[3].line, 4, "inline comment on line 4");
 		is_int(c[3].offset, (size_t)(strstr(text, "-- after") - text), "inline offset");
 		is_int(c[4].line, 5, "last comment on line 5");
 		is_int(c[4].len, strlen("/* last */"), "last comment length");
 	}
-	free(c);
+	ok(f.kind == SECT_DBMATE && f.n_markers == 1 && f.markers[0].line == 3, "the marker");
+	ok(f.up.start == (size_t)(strstr(text, "SELECT") - text) && f.up.line == 4 && !f.up.blank,
+	   "the up section starts on the line after it");
+	ok(f.n_dirs == 1 && strcmp(f.dirs[0].name, "note") == 0 &&
+	       strcmp(f.dirs[0].arg, "hello") == 0 && f.dirs[0].leading && f.dirs[0].header &&
+	       f.dirs[0].line == 1 && f.dirs[0].col == 4,
+	   "the directive, in the leading block, at 1:4");
+	sect_file_clear(&f);
 
 	/* dollar quotes and strings are not comments */
-	ok(sql_all_comments("SELECT $$ -- no $$, '/* no */';", &c, &n, &err), "quotes scanned");
-	is_int(n, 0, "no comment inside quotes");
-	free(c);
+	const char *q = "SELECT $$ -- pgstep:no $$, '/* pgstep:no */';";
+	ok(sect_read(q, strlen(q), &f, SECT_MARKERS), "quotes scanned");
+	is_int(f.n_comments + f.n_dirs, 0, "no comment inside quotes");
+	sect_file_clear(&f);
 
-	ok(!sql_leading_comments("-- x\nSELECT 'open", &c, &n, &err), "scanner error fails");
-	is_str(err.msg, "line 2, column 8: unterminated quoted string at or near \"'open\"",
-	       "scanner error position");
-	is_int(n, 0, "no comments on error");
-	free(c);
-	error_clear(&err);
+	const char *bad = "-- pgstep:x\nSELECT 'open";
+	ok(!sect_read(bad, strlen(bad), &f, 0), "scanner error fails");
+	ok(f.n_problems == 1 && f.problems[0].error &&
+	       strcmp(f.problems[0].msg,
+	              "line 2, column 8: unterminated quoted string at or near \"'open\"") == 0,
+	   "scanner error position");
+	is_int(f.n_comments, 0, "no comments on error");
+	sect_file_clear(&f);
 }
 
 /* Deep nesting is refused with its position, before the parser. */
