@@ -29,8 +29,8 @@ enum migfile_status {
 struct migfile_name {
 	enum migfile_role role;
 	enum migration_format format; /* FORMAT_PLAIN: markers may make it dbmate or goose */
-	struct version version;        /* owned */
-	char *name;                    /* owned: the description */
+	struct version version;       /* owned */
+	char *name;                   /* owned: the description */
 };
 
 /* Read a *.sql file's base name. */

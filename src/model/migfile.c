@@ -150,7 +150,8 @@ bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
 				continue;
 		}
 		if (diags)
-			diag_add(diags, DIAG_WARNING, path, line, "ignored: unknown diesel setting");
+			diag_add(diags, DIAG_WARNING, path, line,
+			         "ignored: unknown diesel setting");
 	}
 	strbuf_release(&sb);
 	return no_txn;

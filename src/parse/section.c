@@ -78,7 +78,8 @@ static int marker_kind(const char *body, size_t len, const char **opts, size_t *
 {
 	*opts = NULL;
 	*opts_len = 0;
-	if (body_word(body, len, "migrate:up", false) || body_word(body, len, "migrate:down", false)) {
+	if (body_word(body, len, "migrate:up", false) ||
+	    body_word(body, len, "migrate:down", false)) {
 		bool up = body[8] == 'u';
 		size_t wl = up ? 10 : 12;
 		*opts = body + wl;
@@ -136,8 +137,7 @@ static bool marker_opts(struct reader *rd, int line, const char *opts, size_t le
 }
 
 static void add_directive(struct reader *rd, const char *text, const struct sect_comment *c,
-                          const char *body, size_t len, bool leading, bool header,
-                          bool in_down)
+                          const char *body, size_t len, bool leading, bool header, bool in_down)
 {
 	struct sect_file *f = rd->f;
 	const char *p = body + 7, *end = body + len; /* after "pgstep:" */
@@ -207,7 +207,8 @@ static void find_sections(struct reader *rd, size_t body)
 		        down->kind == SECT_MARK_DBMATE_DOWN ? "migrate:up" : "+goose Up");
 	if (!up) {
 		f->kind = SECT_PLAIN;
-		f->up = (struct sect_range){.present = true, .start = body, .end = f->len, .line = 1};
+		f->up =
+		    (struct sect_range){.present = true, .start = body, .end = f->len, .line = 1};
 		return;
 	}
 	f->kind = up->kind == SECT_MARK_DBMATE_UP ? SECT_DBMATE : SECT_GOOSE;
@@ -223,7 +224,8 @@ static void find_sections(struct reader *rd, size_t body)
 	                            .marker_line = up->line};
 	if (down) {
 		size_t down_start = next_line(f->text, f->len, down->offset + down->len);
-		size_t down_end = down->offset < up->offset ? line_start(f->text, up->offset) : f->len;
+		size_t down_end =
+		    down->offset < up->offset ? line_start(f->text, up->offset) : f->len;
 		if (down_end < down_start)
 			down_end = down_start;
 		f->down = (struct sect_range){.present = true,
@@ -315,7 +317,8 @@ static void mark_blank(struct sect_file *f, const PgQuery__ScanResult *scan, siz
 	for (size_t i = 0; i < scan->n_tokens && r->blank; i++) {
 		const PgQuery__ScanToken *t = scan->tokens[i];
 		size_t off = body + (size_t)t->start;
-		if (off >= r->start && off < r->end && !token_is_comment(t->token) && t->token != ';')
+		if (off >= r->start && off < r->end && !token_is_comment(t->token) &&
+		    t->token != ';')
 			r->blank = false;
 	}
 	(void)f;
@@ -343,8 +346,7 @@ bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned fla
 	if (!keywords && !((flags & SECT_BLANK) && comment_first)) {
 		out->kind = SECT_PLAIN;
 		out->up = (struct sect_range){
-		    .present = true, .start = body, .end = len, .line = 1,
-		    .blank = lead == len};
+		    .present = true, .start = body, .end = len, .line = 1, .blank = lead == len};
 		return true;
 	}
 	struct pgstep_error err = {0};
@@ -352,12 +354,14 @@ bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned fla
 	if (!sql_scan(text + body, &scan, &err)) {
 		/* Only a file that may hold markers or directives needs its
 		 * comments; any other reports the error when it is parsed. */
-		if (((flags & SECT_MARKERS) && (strstr(text, "migrate:") || strstr(text, "+goose"))) ||
+		if (((flags & SECT_MARKERS) &&
+		     (strstr(text, "migrate:") || strstr(text, "+goose"))) ||
 		    strstr(text, "pgstep:"))
 			problem(&rd, true, 0, "%s", err.msg);
 		error_clear(&err);
 		out->kind = SECT_PLAIN;
-		out->up = (struct sect_range){.present = true, .start = body, .end = len, .line = 1};
+		out->up =
+		    (struct sect_range){.present = true, .start = body, .end = len, .line = 1};
 		return out->ok;
 	}
 	read_comments(&rd, scan, body, flags & SECT_MARKERS);

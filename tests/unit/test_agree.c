@@ -37,9 +37,10 @@ static char *stmts_differ(const struct statement_list *l, const struct risk_repo
 		const struct risk_stmt *b = &r->stmts[i];
 		if (a->offset != b->offset || a->line != b->line || a->col != b->col ||
 		    strcmp(a->sql, b->sql) != 0)
-			return xasprintf("statement %zu: offset %zu line %d col %d against offset %zu "
-			                 "line %d col %d",
-			                 i + 1, a->offset, a->line, a->col, b->offset, b->line, b->col);
+			return xasprintf(
+			    "statement %zu: offset %zu line %d col %d against offset %zu "
+			    "line %d col %d",
+			    i + 1, a->offset, a->line, a->col, b->offset, b->line, b->col);
 	}
 	return NULL;
 }
@@ -130,7 +131,8 @@ static void agree_on_set(const char *dir, size_t *n_checked, size_t *n_failed)
 		else if (m->down.text && (why = stmts_differ(&m->down.stmts, lint_down)))
 			what = "runner/lint down";
 		else if (!m->down.text && lint.has_down_section)
-			why = xstrdup("lint sees a down section the loader does not"), what = "sections";
+			why = xstrdup("lint sees a down section the loader does not"),
+			what = "sections";
 		else if (plan.up.runs_in_transaction != lint.up.runs_in_transaction)
 			why = xasprintf("plan %d, lint %d", plan.up.runs_in_transaction,
 			                lint.up.runs_in_transaction),
@@ -264,8 +266,8 @@ static const struct statement *stmt(const struct migration *m, bool down, size_t
 	return i < l->n ? &l->items[i] : NULL;
 }
 
-#define AT(m, down, i, ln, cl)                                                             \
-	ok(stmt(m, down, i) && stmt(m, down, i)->line == (ln) && stmt(m, down, i)->col == (cl), \
+#define AT(m, down, i, ln, cl)                                                                     \
+	ok(stmt(m, down, i) && stmt(m, down, i)->line == (ln) && stmt(m, down, i)->col == (cl),    \
 	   "%s %s statement %d at %d:%d", (m)->up.path, (down) ? "down" : "up", (i) + 1, ln, cl)
 
 static void test_awkward(void)
