@@ -126,6 +126,16 @@ bool sect_split(const struct sect_file *f, const struct sect_range *r, struct st
  * trimmed; *len receives its length. */
 const char *sect_comment_body(const char *text, const struct sect_comment *c, size_t *len);
 
+/* The argument of pgstep:allow, "RULE[, RULE...] reason: TEXT": the rule
+ * ids (owned, in order) and the reason (owned, NULL when missing or empty). */
+struct sect_allow {
+	char **rules;
+	size_t n_rules;
+	char *reason;
+};
+void sect_allow_parse(const char *arg, struct sect_allow *out);
+void sect_allow_clear(struct sect_allow *a);
+
 /* Copy n directives (deep). */
 struct sect_directive *sect_directives_copy(const struct sect_directive *d, size_t n);
 void sect_directives_free(struct sect_directive *d, size_t n);

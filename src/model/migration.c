@@ -103,17 +103,6 @@ bool migration_split(struct migration *m, struct pgstep_error *err)
 
 /* ---- directives --------------------------------------------------------- */
 
-/* Split "name rest" at the first blank: the directive's name and its
- * trimmed argument (both owned by the caller). */
-static void split_word(const char *s, size_t len, char **word, char **rest)
-{
-	size_t i = 0;
-	while (i < len && !isspace((unsigned char)s[i]))
-		i++;
-	*word = xstrndup(s, i);
-	*rest = text_trim(xstrndup(s + i, len - i));
-}
-
 struct directive_ctx {
 	struct migration *m;
 	const char *path;
@@ -186,25 +175,26 @@ static void directive_lock_timeout(struct directive_ctx *d, const char *arg)
 
 static void directive_allow(struct directive_ctx *d, const char *arg)
 {
-	char *rule, *rest;
-	split_word(arg, strlen(arg), &rule, &rest);
-	if (!*rule) {
+	struct sect_allow al;
+	sect_allow_parse(arg, &al);
+	if (al.n_rules == 0) {
 		directive_error(d, "pgstep:allow needs a rule and 'reason: TEXT'");
-	} else if (!text_starts_with(rest, "reason:") || !*text_trim(rest + strlen("reason:"))) {
+	} else if (!al.reason) {
 		/* An exception to a risk rule without a written reason teaches
 		 * nothing to the next reader: refuse it. */
-		directive_error(d, "pgstep:allow %s needs 'reason: TEXT'", rule);
+		directive_error(d, "pgstep:allow %s needs 'reason: TEXT'", al.rules[0]);
 	} else {
 		struct migration *m = d->m;
-		m->allows = xrealloc(m->allows, (m->n_allows + 1) * sizeof *m->allows);
-		m->allows[m->n_allows++] = (struct allow_directive){
-		    .rule = xstrdup(rule),
-		    .reason = xstrdup(text_trim(rest + strlen("reason:"))),
-		    .line = d->line,
-		};
+		for (size_t i = 0; i < al.n_rules; i++) {
+			m->allows = xrealloc(m->allows, (m->n_allows + 1) * sizeof *m->allows);
+			m->allows[m->n_allows++] = (struct allow_directive){
+			    .rule = xstrdup(al.rules[i]),
+			    .reason = xstrdup(al.reason),
+			    .line = d->line,
+			};
+		}
 	}
-	free(rule);
-	free(rest);
+	sect_allow_clear(&al);
 }
 
 static void directive_flag(struct directive_ctx *d, const char *name, const char *arg, bool *flag)

@@ -36,7 +36,6 @@ struct piece {
 	bool from_root; /* directly in the set's directory: ranges give its phase */
 	bool archived;
 	bool bad;        /* reported already; takes part in pairing only */
-	char *file_text; /* owned: whole up file, to locate requires lines */
 	bool directive_no_txn;
 	struct migration *m;           /* PIECE_UP: owned until moved to the set */
 	struct migration_section down; /* PIECE_DOWN: owned until moved */
@@ -226,7 +225,6 @@ static void piece_free(struct piece *p)
 	version_release(&p->version);
 	free(p->name);
 	free(p->path);
-	free(p->file_text);
 	migration_free(&p->m);
 	migration_section_release(&p->down);
 	free(p);
@@ -263,9 +261,9 @@ static void section_set(struct migration_section *s, const char *path, const cha
 
 /* ---- loading one migration ---------------------------------------------- */
 
-/* Finish an up piece: directives, transaction flags and checksum. text is
- * the file holding the directives (the whole dbmate file, or the up file). */
-static void up_finish(struct loader *ld, struct piece *p, const char *path, char *text,
+/* Finish an up piece: directives (of the whole dbmate file, or the up
+ * file), transaction flags and checksum. */
+static void up_finish(struct loader *ld, struct piece *p, const char *path,
                       const struct sect_file *sf)
 {
 	struct migration *m = p->m;
@@ -278,7 +276,6 @@ static void up_finish(struct loader *ld, struct piece *p, const char *path, char
 		m->down.no_transaction = m->down.no_transaction || m->no_transaction;
 	m->no_transaction = m->up.no_transaction;
 	sha256_hex(m->up.text, strlen(m->up.text), m->checksum);
-	p->file_text = text;
 }
 
 static const char *up_marker_name(const struct sect_file *sf)
@@ -328,8 +325,7 @@ static void load_up_file(struct loader *ld, struct piece *p, const char *path, c
 		}
 		section_set(&p->m->up, path, text, &sf.up, &sf);
 	}
-	up_finish(ld, p, path, text, &sf);
-	text = NULL; /* kept by the piece */
+	up_finish(ld, p, path, &sf);
 out:
 	sect_file_clear(&sf);
 	free(text);
@@ -677,13 +673,16 @@ static void group_resolve(struct loader *ld, struct migset *set, struct piece **
 /* ---- set-wide checks ---------------------------------------------------- */
 
 /* Where the pgstep:requires directive naming key is, and how the version
- * was written there, so the message quotes the file. */
-static int requires_where(const char *text, const char *key, char **written)
+ * was written there, so the message quotes the file: from the directives
+ * the section reader found. */
+static int requires_where(const struct migration *m, const char *key, char **written)
 {
 	*written = NULL;
-	for (const char *p = text; text && (p = strstr(p, "pgstep:requires")); p++) {
-		size_t eol = strcspn(p, "\n");
-		char *rest = xstrndup(p + 15, eol > 15 ? eol - 15 : 0);
+	for (size_t i = 0; i < m->up.n_dirs && !*written; i++) {
+		const struct sect_directive *d = &m->up.dirs[i];
+		if (!d->leading || strcmp(d->name, "requires") != 0)
+			continue;
+		char *rest = xstrdup(d->arg);
 		for (char *save = NULL, *tok = strtok_r(rest, ", \t\r", &save); tok && !*written;
 		     tok = strtok_r(NULL, ", \t\r", &save)) {
 			char *k = version_key_of(tok);
@@ -692,11 +691,8 @@ static int requires_where(const char *text, const char *key, char **written)
 			free(k);
 		}
 		free(rest);
-		if (*written) {
-			int line;
-			text_line_col(text, (size_t)(p - text), &line, NULL);
-			return line;
-		}
+		if (*written)
+			return d->line;
 	}
 	*written = xstrdup(key);
 	return 0;
@@ -716,7 +712,7 @@ static void check_requires(struct loader *ld, const struct piece *p)
 	for (size_t i = 0; i < m->requires.n; i++) {
 		const char *key = m->requires.items[i];
 		char *written;
-		int line = requires_where(p->file_text, key, &written);
+		int line = requires_where(m, key, &written);
 		if (!key_known(ld, key))
 			diag_add(ld->diags, DIAG_ERROR, m->up.path, line,
 			         "pgstep:requires %s: no migration of that version in the set",

@@ -372,6 +372,46 @@ bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned fla
 	return out->ok;
 }
 
+void sect_allow_parse(const char *arg, struct sect_allow *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *end = arg + strlen(arg), *reason = NULL;
+	for (const char *q = arg; q + 7 <= end && !reason; q++)
+		if (strncasecmp(q, "reason:", 7) == 0)
+			reason = q;
+	const char *ids_end = reason ? reason : end;
+	if (reason) {
+		const char *w = reason + 7, *we = end;
+		while (w < we && isspace((unsigned char)*w))
+			w++;
+		while (we > w && isspace((unsigned char)we[-1]))
+			we--;
+		if (we > w)
+			out->reason = xstrndup(w, (size_t)(we - w));
+	}
+	size_t cap = 0;
+	for (const char *q = arg; q < ids_end;) {
+		while (q < ids_end && (isspace((unsigned char)*q) || *q == ','))
+			q++;
+		const char *w = q;
+		while (q < ids_end && !isspace((unsigned char)*q) && *q != ',')
+			q++;
+		if (q == w)
+			continue;
+		XGROW(out->rules, cap, out->n_rules + 1);
+		out->rules[out->n_rules++] = xstrndup(w, (size_t)(q - w));
+	}
+}
+
+void sect_allow_clear(struct sect_allow *a)
+{
+	for (size_t i = 0; i < a->n_rules; i++)
+		free(a->rules[i]);
+	free(a->rules);
+	free(a->reason);
+	memset(a, 0, sizeof *a);
+}
+
 void sect_directives_free(struct sect_directive *d, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

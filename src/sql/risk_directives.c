@@ -16,13 +16,6 @@
 
 /* ---- directives ---------------------------------------------------------------- */
 
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
 static void add_allow(struct risk_dirscan *d, int line, const char *rule, const char *reason)
 {
 	struct risk_report *r = d->c->rep;
@@ -41,39 +34,15 @@ static void add_allow(struct risk_dirscan *d, int line, const char *rule, const 
 	r->n_allows++;
 }
 
-/* "pgstep:allow RULE[, RULE...] reason: TEXT" (p..end: after "allow") */
-static void parse_allow(struct risk_dirscan *d, const char *p, const char *end, int line, int col)
+/* "pgstep:allow RULE[, RULE...] reason: TEXT", read by the section reader's
+ * grammar (sect_allow_parse); the rule ids are checked here. */
+static void parse_allow(struct risk_dirscan *d, const char *arg, int line, int col)
 {
 	struct risk_report *r = d->c->rep;
-	const char *reason = NULL;
-	for (const char *q = p; q + 7 <= end; q++) {
-		if (strncasecmp(q, "reason:", 7) == 0) {
-			reason = q;
-			break;
-		}
-	}
-	const char *ids_end = reason ? reason : end;
-	char *why = NULL;
-	if (reason) {
-		const char *w = skip_ws(reason + 7, end);
-		const char *we = end;
-		while (we > w && isspace((unsigned char)we[-1]))
-			we--;
-		if (we > w)
-			why = xstrndup(w, (size_t)(we - w));
-	}
-	size_t n_ids = 0;
-	const char *q = p;
-	while (q < ids_end) {
-		while (q < ids_end && (isspace((unsigned char)*q) || *q == ','))
-			q++;
-		const char *s = q;
-		while (q < ids_end && !isspace((unsigned char)*q) && *q != ',')
-			q++;
-		if (q == s)
-			continue;
-		char *id = xstrndup(s, (size_t)(q - s));
-		n_ids++;
+	struct sect_allow al;
+	sect_allow_parse(arg, &al);
+	for (size_t i = 0; i < al.n_rules; i++) {
+		const char *id = al.rules[i];
 		if (!risk_rule_find(id))
 			risk_add_problem(
 			    r, line, col,
@@ -81,29 +50,28 @@ static void parse_allow(struct risk_dirscan *d, const char *p, const char *end, 
 			        "pgstep:allow names unknown rule \"%s\" (pgstep lint --explain "
 			        "lists the rules)",
 			        id));
-		else if (why)
-			add_allow(d, line, id, why);
-		free(id);
+		else if (al.reason)
+			add_allow(d, line, id, al.reason);
 	}
-	if (n_ids == 0)
+	if (al.n_rules == 0)
 		risk_add_problem(
 		    r, line, col,
 		    xstrdup("pgstep:allow needs a rule id: pgstep:allow RULE reason: ..."));
-	else if (!why)
+	else if (!al.reason)
 		risk_add_problem(
 		    r, line, col,
 		    xstrdup("pgstep:allow needs a reason: pgstep:allow RULE reason: why it "
 		            "is safe here"));
-	free(why);
+	sect_allow_clear(&al);
 }
 
 void risk_directive(struct risk_dirscan *d, const struct sect_directive *dir, bool settings)
 {
-	const char *arg = dir->arg, *end = arg + strlen(arg);
+	const char *arg = dir->arg;
 	if (strcmp(dir->name, "allow") == 0) {
 		/* a leading allow after the header is the first statement's */
 		if (!d->file_level || dir->header)
-			parse_allow(d, arg, end, dir->line, dir->col);
+			parse_allow(d, arg, dir->line, dir->col);
 	} else if (settings && d->file_level && strcmp(dir->name, "no-transaction") == 0) {
 		/* as the loader: an argument makes it an error, not a setting */
 		if (!*arg)

@@ -243,8 +243,13 @@ static const struct awkward awkward[] = {
                       "\n"
                       "-- +goose Down\n"
                       "DROP TABLE g;\n"},
+    /* two rules in one allow: the loader took "drop-column," for a rule and
+       refused the file, the risk engine read both */
+    {"009_allow2.sql", "-- pgstep:allow drop-column, drop-table reason: cleanup\n"
+                       "ALTER TABLE users DROP COLUMN a;\n"
+                       "DROP TABLE old;\n"},
     /* the loader's pgstep:no-transaction, read once */
-    {"008_notx.sql", "-- pgstep:no-transaction\n"
+    {"010_notx.sql", "-- pgstep:no-transaction\n"
                      "CREATE TABLE h (id int);\n"
                      "CREATE INDEX CONCURRENTLY h_id ON h (id);\n"},
 };
@@ -325,8 +330,11 @@ static void test_awkward(void)
 	ok(m->format == FORMAT_GOOSE && m->up.stmts.n == 1 && m->down.stmts.n == 1,
 	   "goose: both sections");
 	AT(m, true, 0, 7, 1);
-	m = s->items[7]; /* 008_notx */
+	m = s->items[8]; /* 010_notx */
 	ok(m->no_transaction, "pgstep:no-transaction read by the loader");
+	m = s->items[7]; /* 009_allow2 */
+	ok(m->n_allows == 2 && strcmp(m->allows[1].rule, "drop-table") == 0,
+	   "one allow, two rules, as the risk engine reads it");
 
 	/* lint on the $$ file sees the down's DROP TABLE (the bug) */
 	struct risk_file_report r;
