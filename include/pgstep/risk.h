@@ -151,6 +151,7 @@ enum risk_txn_mode {
 
 struct risk_report;
 struct sect_directive;
+struct arena;
 
 struct risk_options {
 	enum risk_txn_mode txn;
@@ -202,8 +203,14 @@ struct risk_finding {
 	char *allow_reason;          /* owned when allowed */
 };
 
+struct PgQuery__Node;
+
 struct risk_stmt {
 	char *sql;        /* owned: statement text without the ';' */
+	/* Its parse tree, kept in the report's arena for the consumers after
+	 * the risk engine (preflight), so the text is not parsed again; NULL
+	 * for a text past SQL_CHUNK_BYTES, whose trees are not kept. */
+	const struct PgQuery__Node *node;
 	size_t offset;    /* byte offset of its first token in the file */
 	int line, col;    /* of its first token, in the file (col in characters) */
 	const char *kind; /* static short name: "alter table", "create index", ... */
@@ -239,6 +246,7 @@ struct risk_report {
 	struct risk_allow *allows;
 	size_t n_allows, cap_allows;
 	bool parse_failed;        /* the text did not parse: no statements */
+	struct arena *trees;      /* owned: where the statements' trees live */
 	bool runs_in_transaction; /* how pgstep runs it (false: statement by statement) */
 	/* What the section created, for the analysis of its down section. */
 	struct strvec created_relations; /* "schema.name" */

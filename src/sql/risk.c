@@ -144,6 +144,10 @@ void risk_report_clear(struct risk_report *r)
 	strvec_clear(&r->created_columns);
 	strvec_clear(&r->retyped_columns);
 	strvec_clear(&r->foreign_keys);
+	if (r->trees) {
+		arena_release(r->trees);
+		free(r->trees);
+	}
 	risk_report_init(r);
 }
 
@@ -819,16 +823,26 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->stmt_timeout_ms = opt->statement_timeout_ms;
 
 	struct walk w = {c, out, &ds, &dir};
+	bool keep = tree && !out->trees; /* one arena per report */
 	if (tree) {
-		for (size_t i = 0; i < tree->n_stmts; i++)
+		for (size_t i = 0; i < tree->n_stmts; i++) {
 			walk_one(&w, &list.items[i], tree->stmts[i]->stmt);
+			if (keep)
+				out->stmts[out->n_stmts - 1].node = tree->stmts[i]->stmt;
+		}
 	} else {
 		/* A big text: parsed again, a chunk at a time, for the walk. */
 		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, walk_cb, &w,
 		               &err);
 		error_clear(&err);
 	}
-	arena_release(&arena);
+	/* The trees stay with the report, for preflight. */
+	if (keep) {
+		out->trees = xmalloc(sizeof *out->trees);
+		*out->trees = arena;
+	} else {
+		arena_release(&arena);
+	}
 	statement_list_clear(&list);
 	if (ds.read)
 		sect_file_clear(&ds.own);
