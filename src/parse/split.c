@@ -373,18 +373,28 @@ bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error
 static bool surely_shallow(const char *text, size_t len)
 {
 	static const char *const words[] = {"not", "is", "case", "at", "collate"};
+	/* one step for the bytes that can open a level or be an operator, one
+	 * for a letter starting a word */
+	static const char *const ops = "([+-*/%^<>=~!@#&|`?:";
+	if (len <= SQL_MAX_DEPTH)
+		return true; /* each level takes a byte at least */
+	unsigned char kind[256] = {0};
+	for (const char *o = ops; *o; o++)
+		kind[(unsigned char)*o] = 1;
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)text[i];
-		if (strchr("([+-*/%^<>=~!@#&|`?:", ch) && ch) {
+		if (kind[ch]) {
 			n++;
 		} else if (isalpha(ch) && (i == 0 || !isalnum((unsigned char)text[i - 1]))) {
 			size_t w = i;
 			while (w < len && (isalnum((unsigned char)text[w]) || text[w] == '_'))
 				w++;
-			for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-				if (w - i == strlen(words[k]) && strncasecmp(text + i, words[k], w - i) == 0)
-					n++;
+			if (w - i <= 7)
+				for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+					if (w - i == strlen(words[k]) &&
+					    strncasecmp(text + i, words[k], w - i) == 0)
+						n++;
 			i = w - 1;
 		}
 		if (n > SQL_MAX_DEPTH)
