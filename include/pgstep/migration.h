@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pgstep/sha256.h"
+#include "pgstep/section.h"
+#include "pgstep/split.h"
 #include "pgstep/strvec.h"
 #include "pgstep/version.h"
 
@@ -16,32 +18,8 @@ enum migration_format {
 	FORMAT_DIESEL,      /* NNN_name/up.sql + NNN_name/down.sql */
 	FORMAT_FLYWAY,      /* V<ver>__desc.sql + optional U<ver>__desc.sql */
 	FORMAT_PLAIN,       /* NNN_name.sql, up only */
+	FORMAT_GOOSE,       /* NNN_name.sql with -- +goose Up / -- +goose Down */
 };
-
-/* A statement's role in transaction handling, from its parse tree. */
-enum stmt_txn {
-	STMT_TXN_NORMAL,    /* runs inside a transaction */
-	STMT_TXN_BEGIN,     /* BEGIN / START TRANSACTION written in the file */
-	STMT_TXN_COMMIT,    /* COMMIT / END written in the file */
-	STMT_TXN_ROLLBACK,  /* ROLLBACK written in the file */
-	STMT_TXN_FORBIDDEN, /* cannot run in a transaction block (CONCURRENTLY, VACUUM, ...) */
-};
-
-struct statement {
-	char *sql;         /* owned: the statement text, trimmed, without the ';' */
-	size_t offset;     /* byte offset of the statement's first token in the file */
-	int line;          /* 1-based line of the first token in the file */
-	enum stmt_txn txn;
-	char *kind;        /* owned: short parse-tree node name, e.g. "AlterTableStmt" */
-};
-
-struct statement_list {
-	struct statement *items;
-	size_t n, cap;
-};
-
-void statement_list_init(struct statement_list *l);
-void statement_list_clear(struct statement_list *l);
 
 struct allow_directive {
 	char *rule;   /* owned */
@@ -56,6 +34,10 @@ struct migration_section {
 	size_t file_offset;  /* byte offset in path where text begins */
 	bool no_transaction; /* transaction:false marker or directive */
 	struct statement_list stmts; /* filled by migration_split() */
+	/* Directives of the file holding the section (owned; for a dbmate
+	 * section, those of the whole file), with file offsets. */
+	struct sect_directive *dirs;
+	size_t n_dirs;
 	bool split_done;
 };
 
@@ -90,5 +72,7 @@ struct migration {
 const char *migration_label(struct migration *m);
 bool migration_reversible(const struct migration *m);
 void migration_free(struct migration **m);
+/* Free what a section owns and empty it. */
+void migration_section_release(struct migration_section *s);
 
 #endif

@@ -12,7 +12,7 @@
 #include "pgstep/error.h"
 #include "pgstep/migration.h"
 
-struct sql_comment;
+struct sect_file;
 
 struct phase_range {
 	char *name;          /* owned */
@@ -62,9 +62,10 @@ bool migration_split(struct migration *m, struct pgstep_error *err);
  * path is used in messages only. */
 bool migration_parse_directives(struct migration *m, const char *path, const char *text,
 				struct diag_list *diags);
-/* The same over text's comments already scanned (sql_all_comments). */
-bool migration_parse_directives_scanned(struct migration *m, const char *path, const char *text,
-					const struct sql_comment *all, size_t n,
-					struct diag_list *diags);
+/* The same over a file the section reader has read: leading directives
+ * apply, a pgstep:allow before a statement is the risk engine's, any other
+ * directive is a warning. */
+bool migration_apply_directives(struct migration *m, const char *path, const struct sect_file *sf,
+				struct diag_list *diags);
 
 #endif

@@ -150,6 +150,8 @@ enum risk_txn_mode {
 
 struct risk_report;
 struct config;
+struct sect_directive;
+struct arena;
 
 struct risk_options {
 	enum risk_txn_mode txn;
@@ -172,10 +174,15 @@ struct risk_options {
 	/* Where the text sits in its file, for line numbers and offsets. */
 	int base_line; /* line of the text's first byte (1 when 0) */
 	size_t base_offset;
-	/* Text whose leading comment block holds the file's directives
-	 * (pgstep:allow, pgstep:no-transaction); NULL means
-	 * the analysed text itself. A dbmate file passes the whole file here. */
-	const char *directive_text;
+	/* The directives of the file holding the text, as the section reader
+	 * found them (file offsets), when have_dirs; dirs_settings says whether
+	 * its leading pgstep:no-transaction applies to this section (the
+	 * timeouts are always the caller's, from settings_of). Without have_dirs
+	 * the engine reads the text's own, with settings for an up section. */
+	const struct sect_directive *dirs;
+	size_t n_dirs;
+	bool have_dirs;
+	bool dirs_settings;
 	/* Down section: the analysis of its up section (what the up created),
 	 * for down-loses-data. NULL for an up section. */
 	const struct risk_report *up;
@@ -204,8 +211,14 @@ struct risk_finding {
 	char *allow_reason;          /* owned when allowed */
 };
 
+struct PgQuery__Node;
+
 struct risk_stmt {
 	char *sql;        /* owned: statement text without the ';' */
+	/* Its parse tree, kept in the report's arena for the consumers after
+	 * the risk engine (preflight), so the text is not parsed again; NULL
+	 * for a text past SQL_CHUNK_BYTES, whose trees are not kept. */
+	const struct PgQuery__Node *node;
 	size_t offset;    /* byte offset of its first token in the file */
 	int line, col;    /* of its first token, in the file (col in characters) */
 	const char *kind; /* static short name: "alter table", "create index", ... */
@@ -248,6 +261,7 @@ struct risk_report {
 	struct risk_allow *allows;
 	size_t n_allows, cap_allows;
 	bool parse_failed;        /* the text did not parse: no statements */
+	struct arena *trees;      /* owned: where the statements' trees live */
 	bool runs_in_transaction; /* how pgstep runs it (false: statement by statement) */
 	/* What the section created, for the analysis of its down section. */
 	struct strvec created_relations; /* "schema.name" */
@@ -282,11 +296,25 @@ void risk_file_report_clear(struct risk_file_report *r);
  * false when a section does not parse. */
 bool risk_analyze_file(const char *text, const struct risk_options *base,
                        struct risk_file_report *out);
+/* The same with the section reader's flags: SECT_MARKERS for a file whose
+ * name allows markers (NNN_name.sql), 0 for an up or down file of a pair
+ * (with base->up set for a down: its own leading directives are then no
+ * settings). */
+bool risk_analyze_text(const char *text, unsigned flags, const struct risk_options *base,
+                       struct risk_file_report *out);
+
+/* A file as `pgstep lint FILE` sees it: its name (pgstep/migfile.h) says
+ * whether it is an up (analysed with its own sections, and no_down unless
+ * has_partner) or a down (analysed against its up, partner_text, which may
+ * be NULL when unreadable). */
+bool risk_analyze_named(const char *path, const char *text, bool has_partner,
+                        const char *partner_text, const struct risk_options *base,
+                        struct risk_file_report *out);
 
 struct migration;
 /* One migration of a set (pgstep plan, the interface): its up and down
- * sections under what settings_of(base->config, m) says applies (timeouts,
- * no-transaction); a dbmate file is re-read for its leading comment block. */
+ * sections with the settings settings_of(base->config, m) says apply
+ * (timeouts, no-transaction) and each section's directives (pgstep:allow). */
 bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out);
 

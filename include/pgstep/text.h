@@ -24,7 +24,20 @@ struct strbuf;
  * escaped, C style: \n \r \t, \xHH for other C0, DEL and stray bytes,
  * \u00HH for C1. Printable text (UTF-8 included) is copied as is. */
 void text_escape_controls(struct strbuf *out, const char *s);
-/* 1-based line and column (in bytes) of offset within s. */
+/* A position in a text: byte offset, 1-based line, and 1-based column in
+ * characters (UTF-8 sequences count once, a tab counts once, a UTF-8
+ * byte-order mark at the start counts as nothing). This is the one rule every line:column pgstep shows
+ * comes from. */
+struct text_pos {
+	size_t offset;
+	int line, col;
+};
+#define TEXT_BOM "\xEF\xBB\xBF"
+#define TEXT_POS_START ((struct text_pos){0, 1, 1})
+/* Move p forward to byte offset to (not past the end of s). Walking
+ * positions in ascending order costs one pass over the text. */
+void text_pos_advance(const char *s, struct text_pos *p, size_t to);
+/* Line and column (struct text_pos's rule) of offset within s. */
 void text_line_col(const char *s, size_t offset, int *line, int *col);
 /* Parse "3s", "500ms", "2min", "1h", "0" or a bare number of milliseconds. */
 bool text_parse_duration_ms(const char *s, int64_t *ms);

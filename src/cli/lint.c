@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "pgstep/conf.h"
 #include "pgstep/json.h"
+#include "pgstep/migfile.h"
 #include "pgstep/migset.h"
 #include "pgstep/pool.h"
 #include "pgstep/risk.h"
@@ -130,6 +131,9 @@ static void walk_dir(const char *dir, struct strvec *out)
 
 /* ---- formats ------------------------------------------------------------------- */
 
+/* Names come from the loader's grammar (pgstep/migfile.h); lint only looks
+ * for a file's partner on disk. */
+
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -149,88 +153,59 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Flyway: "V1.2__desc.sql" / "U1.2__desc.sql". The version part, or NULL. */
-static char *flyway_version(const char *base, char prefix)
-{
-	if (base[0] != prefix)
-		return NULL;
-	const char *sep = strstr(base, "__");
-	if (!sep || sep == base + 1)
-		return NULL;
-	for (const char *p = base + 1; p < sep; p++)
-		if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '_'))
-			return NULL;
-	return xstrndup(base + 1, (size_t)(sep - base - 1));
-}
-
-/* The Flyway file with the other prefix and the same version, if any. */
-static char *flyway_partner(const char *path, char other)
+/* The Flyway file of the other role and the same version, if any. */
+static char *flyway_partner(const char *path, const struct migfile_name *fn)
 {
 	const char *b = base_name(path);
-	char *ver = flyway_version(b, other == 'U' ? 'V' : 'U');
-	if (!ver)
-		return NULL;
 	char *dir = xasprintf("%.*s", b == path ? 1 : (int)(b - path - 1), b == path ? "." : path);
 	char *found = NULL;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && !found && (e = readdir(d)) != NULL) {
-		char *v = flyway_version(e->d_name, other);
-		if (v && strcmp(v, ver) == 0 && has_suffix(e->d_name, ".sql"))
+		struct migfile_name o;
+		if (migfile_parse(e->d_name, &o) == MIGFILE_OK && o.format == FORMAT_FLYWAY &&
+		    o.role != fn->role && strcmp(o.version.key, fn->version.key) == 0 &&
+		    text_ends_with(e->d_name, ".sql"))
 			found = sibling(path, e->d_name);
-		free(v);
+		migfile_name_release(&o);
 	}
 	if (d)
 		closedir(d);
 	free(dir);
-	free(ver);
 	return found;
 }
 
-enum role { ROLE_FILE, ROLE_UP, ROLE_DOWN };
-
-/* What the file is in its migration: an up section whose down is elsewhere
- * (partner = the down file, NULL when there is none), a down section
- * (partner = its up file), or a file that holds its own sections. */
-static enum role file_role(const char *path, char **partner)
+/* The other file of path's migration (its down for an up, its up for a
+ * down) when it exists, else NULL. */
+static char *find_partner(const char *path, const struct migfile_name *fn)
 {
 	const char *b = base_name(path);
 	size_t n = strlen(b);
-	*partner = NULL;
-	if (has_suffix(b, ".down.sql")) {
-		char *up = xasprintf("%.*s.up.sql", (int)(n - 9), b);
-		*partner = sibling(path, up);
-		free(up);
-		return ROLE_DOWN;
+	char *p = NULL;
+	switch (fn->format) {
+	case FORMAT_FLYWAY: return flyway_partner(path, fn);
+	case FORMAT_DIESEL: p = sibling(path, fn->role == MIGFILE_UP ? "down.sql" : "up.sql"); break;
+	case FORMAT_PAIR: {
+		char *other = fn->role == MIGFILE_UP
+		                  ? xasprintf("%.*s.down.sql", (int)(n - 7), b)
+		                  : xasprintf("%.*s.up.sql", (int)(n - 9), b);
+		p = sibling(path, other);
+		free(other);
+		break;
 	}
-	if (has_suffix(b, ".up.sql")) {
-		char *down = xasprintf("%.*s.down.sql", (int)(n - 7), b);
-		*partner = sibling(path, down);
-		free(down);
-		return ROLE_UP;
+	default: {
+		/* NNN_name.sql with a NNN_name.down.sql beside it: a pair */
+		char *other = xasprintf("%.*s.down.sql", (int)(n - 4), b);
+		p = sibling(path, other);
+		free(other);
+		break;
 	}
-	if (strcmp(b, "down.sql") == 0) {
-		*partner = sibling(path, "up.sql");
-		return ROLE_DOWN;
 	}
-	if (strcmp(b, "up.sql") == 0) {
-		*partner = sibling(path, "down.sql");
-		return ROLE_UP;
+	if (!file_exists(p)) {
+		free(p);
+		return NULL;
 	}
-	char *v;
-	if ((v = flyway_version(b, 'U')) != NULL) {
-		free(v);
-		*partner = flyway_partner(path, 'V');
-		return ROLE_DOWN;
-	}
-	if ((v = flyway_version(b, 'V')) != NULL) {
-		free(v);
-		*partner = flyway_partner(path, 'U');
-		if (!*partner)
-			*partner = xstrdup("");
-		return ROLE_UP;
-	}
-	return ROLE_FILE;
+	return p;
 }
 
 /* What every file is analysed and shown with (read-only, shared by the
@@ -262,32 +237,28 @@ static bool read_text(const char *path, struct strbuf *sb, char **why)
 	return true;
 }
 
-/* What applies when the file runs, read as the loader reads it: its
- * directives through the migration reader (a down file's are its up's),
- * then settings_of(). The loader's refusals are the file's errors. */
-static void lint_directives(struct lint_file *f, const struct lint_job *job, enum role role,
-                            const char *partner, const char *text, struct risk_options *o,
+/* What applies when the file runs, read as the loader reads it: the
+ * directives of its up file (for a down file, its partner's, in text) through
+ * the migration reader, then settings_of(). The loader's refusals of the
+ * file's own directives are the file's errors. */
+static void lint_directives(struct lint_file *f, const struct lint_job *job, bool is_down,
+                            const char *up_path, const char *text, struct risk_options *o,
                             struct strbuf *lt_from, struct strbuf *st_from)
 {
 	struct migration *m = f->dirs = xcalloc(1, sizeof *m);
 	strvec_init(&m->requires);
 	m->lock_timeout_ms = -1;
-	struct strbuf up;
-	strbuf_init(&up);
-	char *why = NULL;
-	if (role != ROLE_DOWN) {
+	if (!is_down) {
 		m->up.path = xstrdup(f->path);
 		migration_parse_directives(m, f->path, text, &f->refusals);
-	} else if (partner && file_exists(partner) && read_text(partner, &up, &why)) {
+	} else if (up_path) {
 		struct diag_list ignored; /* reported when the up file is linted */
 		diag_list_init(&ignored);
-		m->up.path = xstrdup(partner);
-		migration_parse_directives(m, partner, up.buf, &ignored);
+		m->up.path = xstrdup(up_path);
+		migration_parse_directives(m, up_path, text, &ignored);
 		diag_list_clear(&ignored);
 	}
-	free(why);
-	strbuf_release(&up);
-	settings_of(job->cfg, m, role == ROLE_DOWN, &f->set);
+	settings_of(job->cfg, m, is_down, &f->set);
 	if (job->lo->no_timeouts) {
 		static const struct setting_origin opt = {.source = SETTING_OPTION,
 		                                          .what = "--assume-no-timeouts"};
@@ -314,34 +285,29 @@ static void lint_one(struct lint_file *f, const struct lint_job *job)
 		strbuf_release(&text);
 		return;
 	}
+	struct migfile_name fn;
 	char *partner = NULL;
-	enum role role = file_role(f->path, &partner);
+	bool is_down = false;
+	if (migfile_parse_path(f->path, &fn) == MIGFILE_OK) {
+		partner = find_partner(f->path, &fn);
+		is_down = fn.role == MIGFILE_DOWN;
+	}
+	migfile_name_release(&fn);
+	/* A down is judged against its up: read it. */
+	struct strbuf pt;
+	strbuf_init(&pt);
+	char *why = NULL;
+	bool partner_read = is_down && partner && read_text(partner, &pt, &why);
+	free(why);
 	struct risk_options o = *base;
 	struct strbuf lt_from, st_from;
 	strbuf_init(&lt_from);
 	strbuf_init(&st_from);
-	lint_directives(f, job, role, partner, text.buf, &o, &lt_from, &st_from);
-	if (role == ROLE_UP) {
-		o.no_down = !(partner && *partner && file_exists(partner));
-		risk_analyze(text.buf, &o, &f->rep.up);
-	} else if (role == ROLE_DOWN) {
-		/* The down is judged against what its up created. */
-		struct risk_report up;
-		risk_report_init(&up);
-		struct strbuf ut;
-		strbuf_init(&ut);
-		char *why = NULL;
-		if (partner && read_text(partner, &ut, &why))
-			risk_analyze(ut.buf, &o, &up);
-		free(why);
-		strbuf_release(&ut);
-		o.up = &up;
-		risk_analyze(text.buf, &o, &f->rep.up);
-		risk_report_clear(&up);
-	} else {
-		o.no_down = true; /* unless the file has its own down section */
-		risk_analyze_file(text.buf, &o, &f->rep);
-	}
+	lint_directives(f, job, is_down, partner_read ? partner : NULL,
+	                is_down ? pt.buf : text.buf, &o, &lt_from, &st_from);
+	risk_analyze_named(f->path, text.buf, partner != NULL, partner_read ? pt.buf : NULL, &o,
+	                   &f->rep);
+	strbuf_release(&pt);
 	free(partner);
 	strbuf_release(&text);
 	strbuf_release(&lt_from);

@@ -11,13 +11,14 @@
 
 #include "pgstep/migration.h"
 #include "pgstep/migset.h"
+#include "pgstep/section.h"
 #include "pgstep/settings.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
-/* statement_list_init() and statement_list_clear() live in src/sql/split.c,
+/* statement_list_init() and statement_list_clear() live in src/parse/split.c,
  * beside the code that fills the list. */
 
 const char *migration_label(struct migration *m)
@@ -34,13 +35,16 @@ bool migration_reversible(const struct migration *m)
 	return m->down.text != NULL;
 }
 
-static void section_release(struct migration_section *s)
+void migration_section_release(struct migration_section *s)
 {
 	free(s->path);
 	free(s->text);
 	s->path = s->text = NULL;
 	statement_list_clear(&s->stmts);
 	s->split_done = false;
+	sect_directives_free(s->dirs, s->n_dirs);
+	s->dirs = NULL;
+	s->n_dirs = 0;
 }
 
 void migration_free(struct migration **mp)
@@ -51,8 +55,8 @@ void migration_free(struct migration **mp)
 	version_release(&m->version);
 	free(m->name);
 	free(m->phase);
-	section_release(&m->up);
-	section_release(&m->down);
+	migration_section_release(&m->up);
+	migration_section_release(&m->down);
 	free(m->note);
 	strvec_clear(&m->requires);
 	for (size_t i = 0; i < m->n_allows; i++) {
@@ -71,7 +75,7 @@ static bool split_section(struct migration_section *s, struct pgstep_error *err)
 {
 	if (s->split_done || !s->text)
 		return true;
-	if (!sql_split(s->text, s->file_offset, s->first_line, &s->stmts, err)) {
+	if (!sql_split(s->text, (struct text_pos){s->file_offset, s->first_line, 1}, &s->stmts, err)) {
 		statement_list_clear(&s->stmts);
 		error_prefix(err, "%s", s->path ? s->path : "(no file)");
 		return false;
@@ -86,39 +90,6 @@ bool migration_split(struct migration *m, struct pgstep_error *err)
 }
 
 /* ---- directives --------------------------------------------------------- */
-
-/* The text of a line comment after "--" and blanks, or NULL for a block
- * comment: directives and markers are line comments only. */
-static const char *comment_body(const char *text, const struct sql_comment *c, size_t *len)
-{
-	const char *p = text + c->offset, *end = p + c->len;
-	if (c->len < 2 || p[0] != '-' || p[1] != '-')
-		return NULL;
-	p += 2;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	while (end > p && isspace((unsigned char)end[-1]))
-		end--;
-	*len = (size_t)(end - p);
-	return p;
-}
-
-static bool body_starts(const char *body, size_t len, const char *word)
-{
-	size_t n = strlen(word);
-	return len >= n && memcmp(body, word, n) == 0;
-}
-
-/* Split "name rest" at the first blank: the directive's name and its
- * trimmed argument (both owned by the caller). */
-static void split_word(const char *s, size_t len, char **word, char **rest)
-{
-	size_t i = 0;
-	while (i < len && !isspace((unsigned char)s[i]))
-		i++;
-	*word = xstrndup(s, i);
-	*rest = text_trim(xstrndup(s + i, len - i));
-}
 
 struct directive_ctx {
 	struct migration *m;
@@ -198,33 +169,28 @@ static void directive_lock_timeout(struct directive_ctx *d, const char *arg)
 	d->m->lock_timeout_line = d->line;
 }
 
-/* "RULE[, RULE...] reason: TEXT", the form the risk engine reads: a
- * narrower reading here made `up` refuse files lint accepted. */
 static void directive_allow(struct directive_ctx *d, const char *arg)
 {
-	const char *reason = strstr(arg, "reason:");
-	char *rules = text_trim(xstrndup(arg, reason ? (size_t)(reason - arg) : strlen(arg)));
-	char *why = reason ? text_trim(xstrdup(reason + strlen("reason:"))) : NULL;
-	if (!*rules) {
+	struct sect_allow al;
+	sect_allow_parse(arg, &al);
+	if (al.n_rules == 0) {
 		directive_error(d, "pgstep:allow needs a rule and 'reason: TEXT'");
-	} else if (!why || !*why) {
+	} else if (!al.reason) {
 		/* An exception to a risk rule without a written reason teaches
 		 * nothing to the next reader: refuse it. */
-		directive_error(d, "pgstep:allow %s needs 'reason: TEXT'", rules);
+		directive_error(d, "pgstep:allow %s needs 'reason: TEXT'", al.rules[0]);
 	} else {
 		struct migration *m = d->m;
-		for (char *save = NULL, *tok = strtok_r(rules, ", \t", &save); tok;
-		     tok = strtok_r(NULL, ", \t", &save)) {
+		for (size_t i = 0; i < al.n_rules; i++) {
 			m->allows = xrealloc(m->allows, (m->n_allows + 1) * sizeof *m->allows);
 			m->allows[m->n_allows++] = (struct allow_directive){
-			    .rule = xstrdup(tok),
-			    .reason = xstrdup(why),
+			    .rule = xstrdup(al.rules[i]),
+			    .reason = xstrdup(al.reason),
 			    .line = d->line,
 			};
 		}
 	}
-	free(rules);
-	free(why);
+	sect_allow_clear(&al);
 }
 
 static void directive_flag(struct directive_ctx *d, const char *name, const char *arg, bool *flag)
@@ -235,11 +201,10 @@ static void directive_flag(struct directive_ctx *d, const char *name, const char
 		*flag = true;
 }
 
-static void directive_apply(struct directive_ctx *d, const char *body, size_t len)
+static void directive_apply(struct directive_ctx *d, const struct sect_directive *dir)
 {
-	char *name, *arg;
-	split_word(body, len, &name, &arg);
-	const char *n = name + strlen("pgstep:");
+	const char *n = dir->name;
+	char *arg = xstrdup(dir->arg);
 	if (strcmp(n, "note") == 0)
 		directive_note(d, arg);
 	else if (strcmp(n, "requires") == 0)
@@ -255,65 +220,47 @@ static void directive_apply(struct directive_ctx *d, const char *body, size_t le
 	else if (strcmp(n, "baseline") == 0)
 		directive_flag(d, n, arg, &d->m->baseline);
 	else
-		directive_error(d, "unknown directive '%s'", name);
-	free(name);
+		directive_error(d, "unknown directive 'pgstep:%s'", n);
 	free(arg);
 }
 
-/* Directives are read from the leading comment block only (for a dbmate
- * file, the block runs through the migrate:up marker into the up section).
- * One written further down would silently do nothing, so it is reported. */
-bool migration_parse_directives(struct migration *m, const char *path, const char *text,
-                                struct diag_list *diags)
+/* Does directive i stand right before a statement (a pgstep:allow for that
+ * statement, which the risk engine honours)? */
+static bool before_statement(const struct sect_directive *dir)
 {
-	if (!strstr(text, "pgstep:"))
-		return true; /* the common case: no scan needed */
-
-	struct pgstep_error err = {0};
-	struct sql_comment *all;
-	size_t n;
-	if (!sql_all_comments(text, &all, &n, &err)) {
-		diag_add(diags, DIAG_ERROR, path, 0, "%s", err.msg);
-		error_clear(&err);
-		return false;
-	}
-	bool ok = migration_parse_directives_scanned(m, path, text, all, n, diags);
-	free(all);
-	return ok;
+	return strcmp(dir->name, "allow") == 0 && !dir->leading;
 }
 
-bool migration_parse_directives_scanned(struct migration *m, const char *path, const char *text,
-                                        const struct sql_comment *all, size_t n,
-                                        struct diag_list *diags)
+bool migration_apply_directives(struct migration *m, const char *path, const struct sect_file *sf,
+                                struct diag_list *diags)
 {
 	struct directive_ctx d = {.m = m, .path = path, .diags = diags, .ok = true};
-	if (!strstr(text, "pgstep:"))
-		return true;
-	/* The leading block: comments up to the first other token, i.e. while
-	 * only blanks separate one comment from the next. */
-	size_t pos = 0;
-	bool leading = true;
-	for (size_t i = 0; i < n; i++) {
-		const struct sql_comment *c = &all[i];
-		while (leading && pos < c->offset)
-			if (!isspace((unsigned char)text[pos++]))
-				leading = false;
-		pos = c->offset + c->len;
-		size_t len;
-		const char *body = comment_body(text, c, &len);
-		if (!body)
-			continue;
-		if (body_starts(body, len, "migrate:down"))
-			leading = false; /* the down section is not the up's block */
-		if (!body_starts(body, len, "pgstep:"))
-			continue;
-		d.line = c->line;
-		if (leading)
-			directive_apply(&d, body, len);
-		else
-			diag_add(diags, DIAG_WARNING, path, c->line,
+	for (size_t i = 0; i < sf->n_dirs; i++) {
+		const struct sect_directive *dir = &sf->dirs[i];
+		d.line = dir->line;
+		if (dir->leading)
+			directive_apply(&d, dir);
+		else if (!before_statement(dir))
+			diag_add(diags, DIAG_WARNING, path, dir->line,
 			         "directive ignored: pgstep: directives belong in the leading "
 			         "comment block of the up migration");
 	}
 	return d.ok;
+}
+
+bool migration_parse_directives(struct migration *m, const char *path, const char *text,
+                                struct diag_list *diags)
+{
+	struct sect_file sf;
+	sect_read(text, strlen(text), &sf, SECT_MARKERS);
+	bool ok = true;
+	for (size_t i = 0; i < sf.n_problems; i++) {
+		if (sf.problems[i].line != 0)
+			continue; /* marker problems are the loader's to report */
+		diag_add(diags, DIAG_ERROR, path, 0, "%s", sf.problems[i].msg);
+		ok = false;
+	}
+	ok = migration_apply_directives(m, path, &sf, diags) && ok;
+	sect_file_clear(&sf);
+	return ok;
 }

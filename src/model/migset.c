@@ -17,10 +17,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pgstep/migfile.h"
 #include "pgstep/migset.h"
 #include "pgstep/pool.h"
 #include "pgstep/sha256.h"
-#include "pgstep/split.h"
+#include "pgstep/section.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/text.h"
 #include "pgstep/xalloc.h"
@@ -35,7 +36,6 @@ struct piece {
 	bool from_root; /* directly in the set's directory: ranges give its phase */
 	bool archived;
 	bool bad;        /* reported already; takes part in pairing only */
-	char *file_text; /* owned: whole up file, to locate requires lines */
 	bool directive_no_txn;
 	struct migration *m;           /* PIECE_UP: owned until moved to the set */
 	struct migration_section down; /* PIECE_DOWN: owned until moved */
@@ -62,20 +62,7 @@ struct loader {
 	struct file_job *jobs; /* found by scan_dir, read by load_jobs */
 	size_t n_jobs, cap_jobs;
 	char *ranges_text; /* "foundation 001-099, ..." for messages */
-	/* The comments find_markers scanned from the up file being loaded,
-	 * kept for its directives: scanning is most of loading a small file. */
-	struct sql_comment *comments;
-	size_t n_comments;
-	bool have_comments;
 };
-
-static void loader_drop_comments(struct loader *ld)
-{
-	free(ld->comments);
-	ld->comments = NULL;
-	ld->n_comments = 0;
-	ld->have_comments = false;
-}
 
 static const struct migset_options no_options;
 
@@ -168,32 +155,6 @@ static bool is_documentation(const char *name)
 	return name[0] == '.' || text_ends_with(name, ".md") || text_ends_with(name, ".txt");
 }
 
-/* True when text holds no SQL: only blanks and comments. */
-static bool text_is_blank(const char *text)
-{
-	const char *p = text;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (!*p)
-		return true;
-	if (!strstr(p, "--") && !strstr(p, "/*"))
-		return false;
-	struct sql_comment *c;
-	size_t n;
-	struct pgstep_error err = {0};
-	if (!sql_leading_comments(text, &c, &n, &err)) {
-		/* Not blank: the scanner error surfaces when the SQL is split. */
-		error_clear(&err);
-		return false;
-	}
-	size_t end = n ? c[n - 1].offset + c[n - 1].len : 0;
-	free(c);
-	for (p = text + end; *p; p++)
-		if (!isspace((unsigned char)*p))
-			return false;
-	return true;
-}
-
 /* Read a migration file; reports unreadable and non-UTF-8 files. */
 static char *read_sql(struct loader *ld, const char *path)
 {
@@ -220,89 +181,27 @@ static char *read_sql(struct loader *ld, const char *path)
 	return text;
 }
 
-/* The text of a line comment after "--" and blanks; NULL for a block
- * comment, since markers and directives are line comments only. */
-static const char *line_comment_body(const char *text, const struct sql_comment *c, size_t *len)
+/* The section reader's problems become the file's diagnostics. */
+static bool report_problems(struct loader *ld, const char *path, const struct sect_file *sf)
 {
-	const char *p = text + c->offset, *end = p + c->len;
-	if (c->len < 2 || p[0] != '-' || p[1] != '-')
-		return NULL;
-	for (p += 2; p < end && (*p == ' ' || *p == '\t'); p++)
-		;
-	while (end > p && isspace((unsigned char)end[-1]))
-		end--;
-	*len = (size_t)(end - p);
-	return p;
+	for (size_t i = 0; i < sf->n_problems; i++)
+		diag_add(ld->diags, sf->problems[i].error ? DIAG_ERROR : DIAG_WARNING, path,
+		         sf->problems[i].line, "%s", sf->problems[i].msg);
+	return sf->ok;
 }
 
-/* Down files carry no directives; one written there would do nothing. */
-static void warn_stray_directives(struct loader *ld, const char *path, const char *text)
+/* Down files carry no settings; a directive there other than a
+ * pgstep:allow (which the risk engine applies to the down) does nothing. */
+static void warn_stray_directives(struct loader *ld, const char *path, const struct sect_file *sf)
 {
-	if (!strstr(text, "pgstep:"))
-		return;
-	struct sql_comment *c;
-	size_t n;
-	struct pgstep_error err = {0};
-	if (!sql_all_comments(text, &c, &n, &err)) {
-		error_clear(&err);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		const char *body = line_comment_body(text, &c[i], &len);
-		if (body && len >= 7 && memcmp(body, "pgstep:", 7) == 0)
-			diag_add(ld->diags, DIAG_WARNING, path, c[i].line,
+	for (size_t i = 0; i < sf->n_dirs; i++)
+		if (strcmp(sf->dirs[i].name, "allow") != 0)
+			diag_add(ld->diags, DIAG_WARNING, path, sf->dirs[i].line,
 			         "directive ignored: pgstep: directives belong in the up "
 			         "migration");
-	}
-	free(c);
 }
 
 /* ---- file names --------------------------------------------------------- */
-
-/* "<version><sep><name>": the version is digits (with '.' between parts)
- * or diesel's dashed timestamp; sep is '_' or '-'. */
-static bool parse_stem(const char *stem, struct version *v, char **name)
-{
-	size_t i = 0;
-	bool ok = false;
-	if (strlen(stem) >= 17 && (stem[17] == '\0' || stem[17] == '_' || stem[17] == '-')) {
-		char *stamp = xstrndup(stem, 17);
-		ok = version_parse(stamp, v);
-		free(stamp);
-		i = 17;
-	}
-	if (!ok) {
-		i = 0;
-		while (isdigit((unsigned char)stem[i]) ||
-		       (i > 0 && stem[i] == '.' && isdigit((unsigned char)stem[i + 1])))
-			i++;
-		if (i == 0 || (stem[i] && stem[i] != '_' && stem[i] != '-'))
-			return false;
-		char *vt = xstrndup(stem, i);
-		ok = version_parse(vt, v);
-		free(vt);
-		if (!ok)
-			return false;
-	}
-	*name = xstrdup(stem[i] ? stem + i + 1 : "");
-	return true;
-}
-
-/* Flyway: "V1_10__desc" (prefix already checked); '_' or '.' between
- * version parts, "__" before the description. */
-static bool parse_flyway(const char *stem, struct version *v, char **name)
-{
-	const char *sep = strstr(stem + 1, "__");
-	if (!sep)
-		return false;
-	char *vt = xstrndup(stem + 1, (size_t)(sep - stem - 1));
-	bool ok = version_parse(vt, v);
-	free(vt);
-	if (ok)
-		*name = xstrdup(sep + 2);
-	return ok;
-}
 
 /* ---- pieces ------------------------------------------------------------- */
 
@@ -326,11 +225,8 @@ static void piece_free(struct piece *p)
 	version_release(&p->version);
 	free(p->name);
 	free(p->path);
-	free(p->file_text);
 	migration_free(&p->m);
-	free(p->down.path);
-	free(p->down.text);
-	statement_list_clear(&p->down.stmts);
+	migration_section_release(&p->down);
 	free(p);
 }
 
@@ -350,185 +246,28 @@ static struct migration *migration_new(const struct version *v, const char *name
 	return m;
 }
 
-/* Give a section the text text[start..end) that begins on line. */
+/* Give a section the range r of the file text, and the file's directives. */
 static void section_set(struct migration_section *s, const char *path, const char *text,
-                        size_t start, size_t end, int line)
+                        const struct sect_range *r, const struct sect_file *sf)
 {
 	s->path = xstrdup(path);
-	s->text = xstrndup(text + start, end - start);
-	s->first_line = line;
-	s->file_offset = start;
-}
-
-/* ---- dbmate markers ----------------------------------------------------- */
-
-struct marker {
-	bool found;
-	size_t offset, len;
-	int line;
-	bool no_txn;
-};
-
-static bool at_line_start(const char *text, size_t offset)
-{
-	while (offset > 0 && (text[offset - 1] == ' ' || text[offset - 1] == '\t'))
-		offset--;
-	return offset == 0 || text[offset - 1] == '\n';
-}
-
-static void marker_options(struct loader *ld, const char *path, struct marker *mk, const char *opts,
-                           size_t len)
-{
-	char *s = xstrndup(opts, len);
-	for (char *save = NULL, *tok = strtok_r(s, " \t", &save); tok;
-	     tok = strtok_r(NULL, " \t", &save)) {
-		if (strcmp(tok, "transaction:false") == 0)
-			mk->no_txn = true;
-		else if (strcmp(tok, "transaction:true") != 0)
-			diag_add(ld->diags, DIAG_WARNING, path, mk->line,
-			         "unknown dbmate option '%s' ignored", tok);
-	}
-	free(s);
-}
-
-/* Is body "migrate:<word>" followed by the end or a blank? */
-static bool is_marker(const char *body, size_t len, const char *word)
-{
-	size_t n = strlen(word);
-	return len >= n && memcmp(body, word, n) == 0 &&
-	       (len == n || body[n] == ' ' || body[n] == '\t');
-}
-
-/* Find dbmate's markers through the scanner's comment tokens, so the same
- * words inside a string or a dollar-quoted body are not markers. */
-static bool find_markers(struct loader *ld, const char *path, const char *text, struct marker *up,
-                         struct marker *down)
-{
-	*up = *down = (struct marker){0};
-	if (!strstr(text, "migrate:"))
-		return true;
-	struct sql_comment *c;
-	size_t n;
-	struct pgstep_error err = {0};
-	if (!sql_all_comments(text, &c, &n, &err)) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0, "%s", err.msg);
-		error_clear(&err);
-		return false;
-	}
-	ld->comments = c;
-	ld->n_comments = n;
-	ld->have_comments = true;
-	bool ok = true, leading = true;
-	size_t pos = 0;
-	for (size_t i = 0; i < n; i++) {
-		while (leading && pos < c[i].offset)
-			if (!isspace((unsigned char)text[pos++]))
-				leading = false;
-		pos = c[i].offset + c[i].len;
-		size_t len;
-		const char *body = line_comment_body(text, &c[i], &len);
-		if (!body)
-			continue;
-		bool is_up = is_marker(body, len, "migrate:up");
-		bool is_down = is_marker(body, len, "migrate:down");
-		if (!is_up && !is_down)
-			continue;
-		int line = c[i].line;
-		if (!at_line_start(text, c[i].offset)) {
-			diag_add(ld->diags, DIAG_WARNING, path, line,
-			         "marker ignored: dbmate markers must begin a line");
-			continue;
-		}
-		struct marker *mk = is_up ? up : down;
-		const char *what = is_up ? "migrate:up" : "migrate:down";
-		if (mk->found) {
-			diag_add(ld->diags, DIAG_ERROR, path, line,
-			         "second %s marker (first at line %d)", what, mk->line);
-			ok = false;
-			continue;
-		}
-		if (is_up && down->found) {
-			diag_add(ld->diags, DIAG_ERROR, path, down->line,
-			         "migrate:down marker before the migrate:up marker (line %d)",
-			         line);
-			ok = false;
-		} else if (is_up && !leading) {
-			diag_add(ld->diags, DIAG_ERROR, path, line,
-			         "SQL before the migrate:up marker belongs to no section");
-			ok = false;
-		}
-		*mk = (struct marker){
-		    .found = true, .offset = c[i].offset, .len = c[i].len, .line = line};
-		size_t wl = strlen(what);
-		marker_options(ld, path, mk, body + wl, len - wl);
-	}
-	if (ok && down->found && !up->found) {
-		diag_add(ld->diags, DIAG_ERROR, path, down->line,
-		         "migrate:down marker without a migrate:up marker");
-		ok = false;
-	}
-	return ok;
-}
-
-/* Offset just after the line holding offset (or the end of the text). */
-static size_t next_line(const char *text, size_t offset)
-{
-	const char *nl = strchr(text + offset, '\n');
-	return nl ? (size_t)(nl - text) + 1 : strlen(text);
-}
-
-static size_t line_start(const char *text, size_t offset)
-{
-	while (offset > 0 && text[offset - 1] != '\n')
-		offset--;
-	return offset;
-}
-
-/* Fill m's sections from a dbmate file. Returns false when the up section
- * is empty (reported). */
-static bool dbmate_sections(struct loader *ld, struct migration *m, const char *path,
-                            const char *text, const struct marker *up, const struct marker *down)
-{
-	size_t len = strlen(text);
-	size_t up_start = next_line(text, up->offset + up->len);
-	size_t up_end = down->found ? line_start(text, down->offset) : len;
-	if (up_end < up_start)
-		up_end = up_start;
-	section_set(&m->up, path, text, up_start, up_end, up->line + 1);
-	m->up.no_transaction = up->no_txn;
-	if (text_is_blank(m->up.text)) {
-		diag_add(ld->diags, DIAG_ERROR, path, up->line,
-		         "empty up section: no SQL after the migrate:up marker");
-		return false;
-	}
-	if (down->found) {
-		size_t down_start = next_line(text, down->offset + down->len);
-		section_set(&m->down, path, text, down_start, len, down->line + 1);
-		m->down.no_transaction = down->no_txn;
-		/* dbmate writes both markers into every new file; an empty down
-		 * section is the common way of saying "irreversible". */
-		if (text_is_blank(m->down.text)) {
-			free(m->down.text);
-			free(m->down.path);
-			m->down = (struct migration_section){0};
-		}
-	}
-	return true;
+	s->text = xstrndup(text + r->start, r->end - r->start);
+	s->first_line = r->line;
+	s->file_offset = r->start;
+	s->no_transaction = r->no_txn;
+	s->dirs = sect_directives_copy(sf->dirs, sf->n_dirs);
+	s->n_dirs = sf->n_dirs;
 }
 
 /* ---- loading one migration ---------------------------------------------- */
 
-/* Finish an up piece: directives, transaction flags and checksum. text is
- * the file holding the directives (the whole dbmate file, or the up file). */
-static void up_finish(struct loader *ld, struct piece *p, const char *path, char *text)
+/* Finish an up piece: directives (of the whole dbmate file, or the up
+ * file), transaction flags and checksum. */
+static void up_finish(struct loader *ld, struct piece *p, const char *path,
+                      const struct sect_file *sf)
 {
 	struct migration *m = p->m;
-	if (ld->have_comments)
-		migration_parse_directives_scanned(m, path, text, ld->comments, ld->n_comments,
-		                                   ld->diags);
-	else
-		migration_parse_directives(m, path, text, ld->diags);
-	loader_drop_comments(ld);
+	migration_apply_directives(m, path, sf, ld->diags);
 	/* The directive describes the migration, so it covers both sections;
 	 * dbmate's marker options cover their own section only. */
 	p->directive_no_txn = m->no_transaction;
@@ -537,46 +276,59 @@ static void up_finish(struct loader *ld, struct piece *p, const char *path, char
 		m->down.no_transaction = m->down.no_transaction || m->no_transaction;
 	m->no_transaction = m->up.no_transaction;
 	sha256_hex(m->up.text, strlen(m->up.text), m->checksum);
-	p->file_text = text;
+}
+
+static const char *up_marker_name(const struct sect_file *sf)
+{
+	return sf->kind == SECT_GOOSE ? "+goose Up" : "migrate:up";
 }
 
 static void load_up_file(struct loader *ld, struct piece *p, const char *path, const char *name,
                          const char *phase, enum migration_format format)
 {
-	loader_drop_comments(ld); /* a failed file's, if any */
 	char *text = read_sql(ld, path);
 	if (!text) {
 		p->bad = true;
 		return;
 	}
-	struct marker up, down;
-	if (format == FORMAT_PLAIN) {
-		if (!find_markers(ld, path, text, &up, &down)) {
-			p->bad = true;
-			free(text);
-			return;
-		}
-		if (up.found)
-			format = FORMAT_DBMATE;
+	struct sect_file sf;
+	sect_read(text, strlen(text), &sf,
+	          SECT_BLANK | (format == FORMAT_PLAIN ? SECT_MARKERS : 0));
+	if (!report_problems(ld, path, &sf)) {
+		p->bad = true;
+		goto out;
 	}
+	if (sf.kind == SECT_DBMATE)
+		format = FORMAT_DBMATE;
+	else if (sf.kind == SECT_GOOSE)
+		format = FORMAT_GOOSE;
 	p->m = migration_new(&p->version, name, phase, format, p->archived);
-	if (format == FORMAT_DBMATE) {
-		if (!dbmate_sections(ld, p->m, path, text, &up, &down)) {
+	if (sf.kind != SECT_PLAIN) {
+		if (sf.up.blank) {
+			diag_add(ld->diags, DIAG_ERROR, path, sf.up.marker_line,
+			         "empty up section: no SQL after the %s marker", up_marker_name(&sf));
 			p->bad = true;
-			free(text);
-			return;
+			goto out;
 		}
+		section_set(&p->m->up, path, text, &sf.up, &sf);
+		/* dbmate writes both markers into every new file; an empty down
+		 * section is the common way of saying "irreversible". */
+		if (sf.down.present && !sf.down.blank)
+			section_set(&p->m->down, path, text, &sf.down, &sf);
 	} else {
-		if (text_is_blank(text)) {
+		if (sf.up.blank) {
+			/* ";;;" holds no SQL either: it is refused like a comment. */
 			diag_add(ld->diags, DIAG_ERROR, path, 0,
 			         *text ? "empty migration: the file holds no SQL" : "empty file");
 			p->bad = true;
-			free(text);
-			return;
+			goto out;
 		}
-		section_set(&p->m->up, path, text, 0, strlen(text), 1);
+		section_set(&p->m->up, path, text, &sf.up, &sf);
 	}
-	up_finish(ld, p, path, text);
+	up_finish(ld, p, path, &sf);
+out:
+	sect_file_clear(&sf);
+	free(text);
 }
 
 /* A down file on its own; an empty one leaves the migration irreversible. */
@@ -587,120 +339,55 @@ static void load_down_file(struct loader *ld, struct piece *p, const char *path)
 		p->bad = true;
 		return;
 	}
-	if (text_is_blank(text)) {
+	struct sect_file sf;
+	sect_read(text, strlen(text), &sf, SECT_BLANK);
+	if (!report_problems(ld, path, &sf)) {
+		p->bad = true;
+	} else if (sf.up.blank) {
 		diag_add(ld->diags, DIAG_WARNING, path, 0,
 		         "empty down file: the migration is irreversible");
-		free(text);
-		return;
+	} else {
+		warn_stray_directives(ld, path, &sf);
+		section_set(&p->down, path, text, &sf.up, &sf);
+		p->down.no_transaction = false;
 	}
-	warn_stray_directives(ld, path, text);
-	p->down.path = xstrdup(path);
-	p->down.text = text;
-	p->down.first_line = 1;
-	p->down.file_offset = 0;
+	sect_file_clear(&sf);
+	free(text);
 }
 
 static void load_sql_file(struct loader *ld, const char *path, const char *fname, const char *phase,
                           bool from_root, bool archived)
 {
-	size_t flen = strlen(fname);
-	char *stem;
-	enum piece_role role = PIECE_UP;
-	enum migration_format format;
-	struct version v;
-	char *name = NULL;
-	bool ok;
-
-	if (text_starts_with(fname, "R__")) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0,
-		         "Flyway repeatable migrations (R__) are not supported");
+	struct migfile_name fn;
+	enum migfile_status st = migfile_parse(fname, &fn);
+	if (st != MIGFILE_OK) {
+		diag_add(ld->diags, DIAG_ERROR, path, 0, "%s", migfile_status_message(st));
+		migfile_name_release(&fn);
 		return;
 	}
-	if ((fname[0] == 'V' || fname[0] == 'U') && isdigit((unsigned char)fname[1])) {
-		stem = xstrndup(fname, flen - 4);
-		role = fname[0] == 'V' ? PIECE_UP : PIECE_DOWN;
-		format = FORMAT_FLYWAY;
-		ok = parse_flyway(stem, &v, &name);
-	} else {
-		if (text_ends_with(fname, ".up.sql")) {
-			stem = xstrndup(fname, flen - 7);
-			format = FORMAT_PAIR;
-		} else if (text_ends_with(fname, ".down.sql")) {
-			stem = xstrndup(fname, flen - 9);
-			format = FORMAT_PAIR;
-			role = PIECE_DOWN;
-		} else {
-			stem = xstrndup(fname, flen - 4);
-			format = FORMAT_PLAIN; /* or dbmate, once markers are seen */
-		}
-		ok = parse_stem(stem, &v, &name);
-	}
-	free(stem);
-	if (!ok) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0,
-		         "no version in file name (expected NNN_name.sql, NNN_name.up.sql, "
-		         "NNN_name.down.sql or V<version>__name.sql)");
-		return;
-	}
-	struct piece *p = piece_add(ld, role, &v, path, from_root, archived);
-	p->name = name;
+	enum piece_role role = fn.role == MIGFILE_UP ? PIECE_UP : PIECE_DOWN;
+	struct piece *p = piece_add(ld, role, &fn.version, path, from_root, archived);
+	p->name = fn.name; /* moved, with the version */
 	if (role == PIECE_UP)
-		load_up_file(ld, p, path, name, phase, format);
+		load_up_file(ld, p, path, p->name, phase, fn.format);
 	else
 		load_down_file(ld, p, path);
-}
-
-/* diesel's metadata.toml: only run_in_transaction matters to us. */
-static bool diesel_metadata(struct loader *ld, const char *path)
-{
-	struct strbuf sb;
-	strbuf_init(&sb);
-	bool no_txn = false;
-	int e = strbuf_read_file(&sb, path);
-	if (e) {
-		diag_add(ld->diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
-		strbuf_release(&sb);
-		return false;
-	}
-	int line = 0;
-	for (char *l = sb.buf, *next; l; l = next) {
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		line++;
-		text_trim(l);
-		if (!*l || *l == '#')
-			continue;
-		char *eq = strchr(l, '=');
-		if (eq) {
-			*eq = '\0';
-			char *key = text_trim(l), *val = text_trim(eq + 1);
-			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
-				no_txn = true;
-				continue;
-			}
-			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
-				continue;
-		}
-		diag_add(ld->diags, DIAG_WARNING, path, line, "ignored: unknown diesel setting");
-	}
-	strbuf_release(&sb);
-	return no_txn;
 }
 
 static void load_diesel(struct loader *ld, const char *dir, const char *dname, const char *phase,
                         bool from_root, bool archived)
 {
-	struct version v;
-	char *name;
-	if (!parse_stem(dname, &v, &name)) {
+	struct migfile_name fn;
+	if (migfile_parse_diesel(dname, &fn) != MIGFILE_OK) {
+		migfile_name_release(&fn);
 		diag_add(ld->diags, DIAG_ERROR, dir, 0,
 		         "no version in diesel directory name (expected "
 		         "YYYY-MM-DD-HHMMSS_name or NNN_name)");
 		return;
 	}
-	struct piece *p = piece_add(ld, PIECE_UP, &v, dir, from_root, archived);
-	p->name = name;
+	struct piece *p = piece_add(ld, PIECE_UP, &fn.version, dir, from_root, archived);
+	p->name = fn.name; /* moved, with the version */
+	const char *name = p->name;
 	char *up_path = path_join(dir, "up.sql");
 	load_up_file(ld, p, up_path, name, phase, FORMAT_DIESEL);
 	free(up_path);
@@ -720,11 +407,10 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 				p->m->down = tmp.down;
 				p->m->down.no_transaction = p->directive_no_txn;
 			} else {
-				free(tmp.down.path);
-				free(tmp.down.text);
+				migration_section_release(&tmp.down);
 			}
 		} else if (strcmp(f, "metadata.toml") == 0) {
-			no_txn = diesel_metadata(ld, path);
+			no_txn = migfile_diesel_metadata(path, ld->diags);
 		} else {
 			diag_add(ld->diags, DIAG_WARNING, path, 0,
 			         "ignored: not part of a diesel migration");
@@ -813,7 +499,6 @@ static void file_job_read(const struct loader *main, struct file_job *j)
 		load_diesel(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
 	else
 		load_sql_file(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
-	loader_drop_comments(&ld);
 	j->pieces = ld.pieces;
 	j->n = ld.n;
 }
@@ -972,13 +657,16 @@ static void group_resolve(struct loader *ld, struct migset *set, struct piece **
 /* ---- set-wide checks ---------------------------------------------------- */
 
 /* Where the pgstep:requires directive naming key is, and how the version
- * was written there, so the message quotes the file. */
-static int requires_where(const char *text, const char *key, char **written)
+ * was written there, so the message quotes the file: from the directives
+ * the section reader found. */
+static int requires_where(const struct migration *m, const char *key, char **written)
 {
 	*written = NULL;
-	for (const char *p = text; text && (p = strstr(p, "pgstep:requires")); p++) {
-		size_t eol = strcspn(p, "\n");
-		char *rest = xstrndup(p + 15, eol > 15 ? eol - 15 : 0);
+	for (size_t i = 0; i < m->up.n_dirs && !*written; i++) {
+		const struct sect_directive *d = &m->up.dirs[i];
+		if (!d->leading || strcmp(d->name, "requires") != 0)
+			continue;
+		char *rest = xstrdup(d->arg);
 		for (char *save = NULL, *tok = strtok_r(rest, ", \t\r", &save); tok && !*written;
 		     tok = strtok_r(NULL, ", \t\r", &save)) {
 			char *k = version_key_of(tok);
@@ -987,11 +675,8 @@ static int requires_where(const char *text, const char *key, char **written)
 			free(k);
 		}
 		free(rest);
-		if (*written) {
-			int line;
-			text_line_col(text, (size_t)(p - text), &line, NULL);
-			return line;
-		}
+		if (*written)
+			return d->line;
 	}
 	*written = xstrdup(key);
 	return 0;
@@ -1011,7 +696,7 @@ static void check_requires(struct loader *ld, const struct piece *p)
 	for (size_t i = 0; i < m->requires.n; i++) {
 		const char *key = m->requires.items[i];
 		char *written;
-		int line = requires_where(p->file_text, key, &written);
+		int line = requires_where(m, key, &written);
 		if (!key_known(ld, key))
 			diag_add(ld->diags, DIAG_ERROR, m->up.path, line,
 			         "pgstep:requires %s: no migration of that version in the set",
@@ -1117,7 +802,6 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 			         "version %s is archived and also active in %s", a->version.text,
 			         m->up.path);
 	}
-	loader_drop_comments(&ld);
 	for (size_t i = 0; i < ld.n; i++)
 		piece_free(ld.pieces[i]);
 	free(ld.pieces);

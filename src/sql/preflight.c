@@ -623,6 +623,10 @@ void preflight_generate(struct preflight_plan *p, const char *label, const struc
 		const struct risk_stmt *st = &rep->stmts[i];
 		p->stmt = i;
 		p->line = st->line;
+		if (st->node) { /* the risk engine's tree: no second parse */
+			on_stmt(p, st->node);
+			continue;
+		}
 		PgQueryProtobufParseResult r = pg_query_parse_protobuf(st->sql);
 		if (!r.error) {
 			PgQuery__ParseResult *pr = pg_query__parse_result__unpack(

@@ -148,6 +148,10 @@ void risk_report_clear(struct risk_report *r)
 		free(r->foreign_keys[i].ref_rel);
 	}
 	free(r->foreign_keys);
+	if (r->trees) {
+		arena_release(r->trees);
+		free(r->trees);
+	}
 	risk_report_init(r);
 }
 
@@ -605,16 +609,155 @@ static void free_ctx(struct risk_ctx *c)
 	strvec_clear(&c->phrases);
 }
 
-/* Byte offset of the 1-based character position pos in s. */
-static size_t char_to_byte(const char *s, size_t len, int pos)
+/* The section's directives: the caller's (the section reader's, read with
+ * the file) or, without them, those of the text itself, shifted to where
+ * the text sits in its file. */
+struct dir_source {
+	struct sect_file own;
+	bool read;
+	const struct sect_directive *dirs;
+	size_t n;
+	bool settings; /* leading directives give the section's settings */
+};
+
+static void dirs_open(struct dir_source *ds, const char *text, const struct risk_options *opt)
 {
-	size_t i = 0;
-	for (int k = 1; k < pos && i < len; k++) {
-		i++;
-		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
+	memset(ds, 0, sizeof *ds);
+	if (opt->have_dirs) {
+		ds->dirs = opt->dirs;
+		ds->n = opt->n_dirs;
+		ds->settings = opt->dirs_settings;
+		return;
 	}
-	return i;
+	sect_read(text, strlen(text), &ds->own, 0);
+	ds->read = true;
+	int shift = (opt->base_line > 0 ? opt->base_line : 1) - 1;
+	for (size_t i = 0; i < ds->own.n_dirs; i++) {
+		struct sect_directive *d = &ds->own.dirs[i];
+		d->offset += opt->base_offset;
+		d->next_tok += opt->base_offset;
+		d->line += shift;
+	}
+	ds->dirs = ds->own.dirs;
+	ds->n = ds->own.n_dirs;
+	/* a down section takes its settings from its up migration */
+	ds->settings = opt->up == NULL;
+}
+
+/* The parse error in err ("line L, column C: message") as a problem. */
+static void add_parse_problem(struct risk_report *out, int base_line, const char *msg)
+{
+	int line = base_line, col = 1, n = 0;
+	if (sscanf(msg, "line %d, column %d: %n", &line, &col, &n) == 2 && n > 0)
+		msg += n;
+	else if (sscanf(msg, "line %d: %n", &line, &n) == 1 && n > 0)
+		msg += n, col = 1;
+	risk_add_problem(out, line, col, xstrdup(msg));
+}
+
+/* The walk over a section's statements, one at a time. */
+struct walk {
+	struct risk_ctx *c;
+	struct risk_report *out;
+	const struct dir_source *ds;
+	struct risk_dirscan *dir;
+};
+
+static void walk_one(struct walk *w, struct statement *ls, const Node *node)
+{
+	struct risk_ctx *c = w->c;
+	struct risk_report *out = w->out;
+	const struct dir_source *ds = w->ds;
+	struct risk_dirscan *dirp = w->dir;
+	XGROW(out->stmts, out->cap_stmts, out->n_stmts + 1);
+	/* Per-statement directives: those standing right before it. */
+	dirp->file_level = false;
+	dirp->stmt = out->n_stmts;
+	for (size_t k = 0; k < ds->n; k++)
+		if (!ds->dirs[k].header && ds->dirs[k].next_tok == ls->offset)
+			risk_directive(dirp, &ds->dirs[k], false);
+
+	struct risk_stmt *st = &out->stmts[out->n_stmts++];
+	memset(st, 0, sizeof *st);
+	st->sql = ls->sql; /* moved */
+	ls->sql = NULL;
+	st->offset = ls->offset;
+	st->line = ls->line;
+	st->col = ls->col;
+	st->kind = "other";
+
+	c->st = st;
+	c->si = out->n_stmts - 1;
+	c->slow = false;
+	free(c->slow_rel);
+	c->slow_rel = NULL;
+	for (size_t k = 0; k < c->phrases.n; k++)
+		free(c->phrases.items[k]);
+	c->phrases.n = 0;
+	if (c->phrases.items)
+		c->phrases.items[0] = NULL;
+
+	PgQuery__TransactionStmtKind tk;
+	const char *what = NULL;
+	if (!c->in_txn) {
+		/* Autocommit: the statement is its own transaction. */
+		c->txn++;
+		release_locks(c);
+	}
+	st->in_transaction = c->in_txn;
+	if (node_is_txn(node, &tk)) {
+		handle_txn_stmt(c, tk);
+		if (c->in_txn)
+			st->in_transaction = true;
+	} else {
+		if (node_is_nontx(node, &what)) {
+			risk_effect(c, RISK_FX_NO_TXN);
+			if (!c->saw_nontx) {
+				c->saw_nontx = true;
+				c->first_nontx = c->si;
+			}
+			if (c->in_txn) {
+				char buf[128];
+				risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL,
+				          -1,
+				          "%s cannot run inside %s: it fails with \"cannot "
+				          "run inside a "
+				          "transaction block\"",
+				          what, txn_origin(c, buf, sizeof buf));
+			}
+		}
+		risk_dispatch(c, node);
+		check_held(c);
+		check_timeouts(c);
+	}
+	st->explain = risk_explain_sentence(c);
+}
+
+static bool walk_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *arg)
+{
+	walk_one(arg, ls, raw->stmt);
+	return true;
+}
+
+struct txn_shape {
+	bool has_txn_stmts, has_nontx;
+};
+
+static void shape_one(struct txn_shape *sh, const Node *n)
+{
+	PgQuery__TransactionStmtKind k;
+	const char *what;
+	if (node_is_txn(n, &k))
+		sh->has_txn_stmts = true;
+	else if (node_is_nontx(n, &what))
+		sh->has_nontx = true;
+}
+
+static bool shape_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *arg)
+{
+	(void)ls;
+	shape_one(arg, raw->stmt);
+	return true;
 }
 
 bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out)
@@ -630,42 +773,37 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->lt_off_stmt = SIZE_MAX;
 	strvec_init(&c->phrases);
 
-	struct risk_src src = {text, strlen(text), c->base_line};
-
 	/* File-level directives: the leading comment block. */
+	struct dir_source ds;
+	dirs_open(&ds, text, opt);
 	struct risk_dirscan dir = {.c = c, .file_level = true};
-	struct risk_src dsrc = src;
-	if (opt->directive_text) {
-		dsrc.text = opt->directive_text;
-		dsrc.len = strlen(opt->directive_text);
-		dsrc.line0 = 1;
-	}
-	dir.src = &dsrc;
-	size_t lead_end = risk_skip_comments(dsrc.text, 0, dsrc.len, true, risk_on_comment, &dir);
-	if (opt->directive_text)
-		lead_end = 0; /* the section's own text starts after the block */
+	for (size_t i = 0; i < ds.n; i++)
+		if (ds.dirs[i].leading)
+			risk_directive(&dir, &ds.dirs[i], ds.settings);
+	dir.no_txn = dir.no_txn && ds.settings;
 
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
-	if (pr.error) {
-		size_t off =
-		    pr.error->cursorpos > 0 ? char_to_byte(text, src.len, pr.error->cursorpos) : 0;
-		int line, col;
-		risk_src_pos(&src, off, &line, &col);
-		risk_add_problem(out, line, col, xstrdup(pr.error->message));
-		out->parse_failed = true;
-		pg_query_free_protobuf_parse_result(pr);
-		free_ctx(c);
-		return false;
-	}
+	/* The statements and their trees, from the one splitter. */
+	struct statement_list list;
+	statement_list_init(&list);
 	struct arena arena;
 	arena_init(&arena);
-	PgQuery__ParseResult *tree = risk_unpack(&arena, pr.parse_tree);
-	pg_query_free_protobuf_parse_result(pr);
-	if (!tree) {
-		arena_release(&arena);
-		risk_add_problem(out, c->base_line, 1,
-		                 xstrdup("cannot decode libpg_query's parse tree"));
+	PgQuery__ParseResult *tree = NULL;
+	struct pgstep_error err = {0};
+	/* Trees are kept for a normal text; a big one is walked a chunk at a
+	 * time (parsed once to find its errors and shape, once for the walk),
+	 * so memory holds one chunk's trees. */
+	struct text_pos base = {opt->base_offset, c->base_line, 1};
+	struct txn_shape sh = {0};
+	bool parsed = strlen(text) <= SQL_CHUNK_BYTES
+	                  ? sql_split_tree(text, base, &list, &arena, &tree, &err)
+	                  : sql_split_each(text, base, shape_cb, &sh, &err);
+	if (!parsed) {
+		add_parse_problem(out, c->base_line, err.msg);
+		error_clear(&err);
 		out->parse_failed = true;
+		arena_release(&arena);
+		if (ds.read)
+			sect_file_clear(&ds.own);
 		free_ctx(c);
 		return false;
 	}
@@ -683,15 +821,10 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	}
 
 	/* How will the runner execute this section? */
-	bool has_txn_stmts = false, has_nontx = false;
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		PgQuery__TransactionStmtKind k;
-		const char *what;
-		if (node_is_txn(tree->stmts[i]->stmt, &k))
-			has_txn_stmts = true;
-		else if (node_is_nontx(tree->stmts[i]->stmt, &what))
-			has_nontx = true;
-	}
+	if (tree)
+		for (size_t i = 0; i < tree->n_stmts; i++)
+			shape_one(&sh, tree->stmts[i]->stmt);
+	bool has_txn_stmts = sh.has_txn_stmts, has_nontx = sh.has_nontx;
 	enum risk_txn_mode mode = dir.no_txn ? RISK_TXN_NONE : opt->txn;
 	c->wrapped =
 	    mode == RISK_TXN_WRAPPED || (mode == RISK_TXN_AUTO && !has_txn_stmts && !has_nontx);
@@ -701,97 +834,30 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->lock_timeout_ms = opt->lock_timeout_ms;
 	c->stmt_timeout_ms = opt->statement_timeout_ms;
 
-	size_t prev_end = lead_end;
-	int pos_line = c->base_line, pos_col = 1;
-	size_t pos_off = 0;
-	XGROW(out->stmts, out->cap_stmts, tree->n_stmts ? tree->n_stmts : 1);
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		const PgQuery__RawStmt *raw = tree->stmts[i];
-		size_t loc = (size_t)raw->stmt_location;
-		size_t end = raw->stmt_len ? loc + (size_t)raw->stmt_len : src.len;
-		if (end > src.len)
-			end = src.len;
-		if (loc < prev_end && prev_end <= end)
-			loc = prev_end;
-
-		/* Per-statement directives: comments between the previous
-		 * statement and this one. */
-		dir.file_level = false;
-		dir.stmt = out->n_stmts;
-		dir.src = &src;
-		size_t first = risk_skip_comments(text, prev_end < loc ? prev_end : loc, end, false,
-		                                  risk_on_comment, &dir);
-		size_t last = end;
-		while (last > first && isspace((unsigned char)text[last - 1]))
-			last--;
-		prev_end = end;
-
-		struct risk_stmt *st = &out->stmts[out->n_stmts++];
-		memset(st, 0, sizeof *st);
-		st->sql = xstrndup(text + first, last - first);
-		st->offset = opt->base_offset + first;
-		/* Advance the running position to the first token. */
-		for (; pos_off < first; pos_off++) {
-			unsigned char ch = (unsigned char)text[pos_off];
-			if (ch == '\n') {
-				pos_line++;
-				pos_col = 1;
-			} else if ((ch & 0xc0) != 0x80) {
-				pos_col++;
-			}
+	struct walk w = {c, out, &ds, &dir};
+	bool keep = tree && !out->trees; /* one arena per report */
+	if (tree) {
+		for (size_t i = 0; i < tree->n_stmts; i++) {
+			walk_one(&w, &list.items[i], tree->stmts[i]->stmt);
+			if (keep)
+				out->stmts[out->n_stmts - 1].node = tree->stmts[i]->stmt;
 		}
-		st->line = pos_line;
-		st->col = pos_col;
-		st->kind = "other";
-
-		c->st = st;
-		c->si = out->n_stmts - 1;
-		c->slow = false;
-		free(c->slow_rel);
-		c->slow_rel = NULL;
-		for (size_t k = 0; k < c->phrases.n; k++)
-			free(c->phrases.items[k]);
-		c->phrases.n = 0;
-		if (c->phrases.items)
-			c->phrases.items[0] = NULL;
-
-		const Node *node = raw->stmt;
-		PgQuery__TransactionStmtKind tk;
-		const char *what = NULL;
-		if (!c->in_txn) {
-			/* Autocommit: the statement is its own transaction. */
-			c->txn++;
-			release_locks(c);
-		}
-		st->in_transaction = c->in_txn;
-		if (node_is_txn(node, &tk)) {
-			handle_txn_stmt(c, tk);
-			if (c->in_txn)
-				st->in_transaction = true;
-		} else {
-			if (node_is_nontx(node, &what)) {
-				risk_effect(c, RISK_FX_NO_TXN);
-				if (!c->saw_nontx) {
-					c->saw_nontx = true;
-					c->first_nontx = c->si;
-				}
-				if (c->in_txn) {
-					char buf[128];
-					risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL,
-					          -1,
-					          "%s cannot run inside %s: it fails with \"cannot "
-					          "run inside a "
-					          "transaction block\"",
-					          what, txn_origin(c, buf, sizeof buf));
-				}
-			}
-			risk_dispatch(c, node);
-			check_held(c);
-			check_timeouts(c);
-		}
-		st->explain = risk_explain_sentence(c);
+	} else {
+		/* A big text: parsed again, a chunk at a time, for the walk. */
+		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, walk_cb, &w,
+		               &err);
+		error_clear(&err);
 	}
-	arena_release(&arena);
+	/* The trees stay with the report, for preflight. */
+	if (keep) {
+		out->trees = xmalloc(sizeof *out->trees);
+		*out->trees = arena;
+	} else {
+		arena_release(&arena);
+	}
+	statement_list_clear(&list);
+	if (ds.read)
+		sect_file_clear(&ds.own);
 
 	post_section(c);
 	risk_apply_allows(c);

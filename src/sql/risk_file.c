@@ -1,14 +1,17 @@
-/* risk_file: one migration file as the runner sees it. A dbmate-style file
- * holds an up and a down section behind "-- migrate:up" / "-- migrate:down"
- * markers (the up marker may say transaction:false); each section is its own
- * unit of execution and is analysed on its own, the down one knowing what the
- * up created. Other files are one up section. */
+/* risk_file: one migration file as the runner sees it. Its sections come
+ * from the section reader (src/parse/section.c), as the loader's do: a
+ * dbmate or goose file holds an up and a down section behind its markers
+ * (a marker may say transaction:false); each section is its own unit of
+ * execution and is analysed on its own, the down one knowing what the up
+ * created. Other files are one up section. */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pgstep/migfile.h"
 #include "pgstep/migration.h"
+#include "pgstep/section.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
@@ -28,57 +31,17 @@ void risk_file_report_clear(struct risk_file_report *r)
 	r->has_down_section = false;
 }
 
-struct marker {
-	size_t line_start; /* offset of the marker line */
-	size_t body;       /* offset of the line after it */
-	int line;          /* 1-based line of the marker */
-	bool no_txn;       /* transaction:false */
-};
-
-/* Find "-- migrate:<what>" at the start of a line. */
-static bool find_marker(const char *text, const char *what, struct marker *m)
+/* Analyse range r of the file the reader read. */
+static bool analyze_range(const struct sect_file *sf, const struct sect_range *r,
+                          struct risk_options *o, struct risk_report *out)
 {
-	size_t wl = strlen(what);
-	int line = 1;
-	for (const char *p = text; *p;) {
-		const char *q = p;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (q[0] == '-' && q[1] == '-') {
-			q += 2;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (strncmp(q, "migrate:", 8) == 0 && strncmp(q + 8, what, wl) == 0 &&
-			    !isalnum((unsigned char)q[8 + wl])) {
-				const char *eol = strchr(q, '\n');
-				size_t len = eol ? (size_t)(eol - q) : strlen(q);
-				char *rest = xstrndup(q, len);
-				m->line_start = (size_t)(p - text);
-				m->body = eol ? (size_t)(eol + 1 - text) : strlen(text);
-				m->line = line;
-				m->no_txn = strstr(rest, "transaction:false") != NULL;
-				free(rest);
-				return true;
-			}
-		}
-		const char *eol = strchr(p, '\n');
-		if (!eol)
-			break;
-		p = eol + 1;
-		line++;
-	}
-	return false;
-}
-
-static bool analyze_section(const char *file, size_t from, size_t to, int line,
-                            const struct risk_options *o, struct risk_report *out)
-{
-	char *text = xstrndup(file + from, to - from);
-	struct risk_options opt = *o;
-	opt.base_offset = from;
-	opt.base_line = line;
-	opt.directive_text = file;
-	bool ok = risk_analyze(text, &opt, out);
+	char *text = xstrndup(sf->text + r->start, r->end - r->start);
+	o->base_offset = r->start;
+	o->base_line = r->line;
+	o->dirs = sf->dirs;
+	o->n_dirs = sf->n_dirs;
+	o->have_dirs = true;
+	bool ok = risk_analyze(text, o, out);
 	free(text);
 	return ok;
 }
@@ -97,54 +60,105 @@ static void drop_leading_problems(struct risk_report *r, int before_line)
 	r->n_problems = k;
 }
 
+bool risk_analyze_text(const char *text, unsigned flags, const struct risk_options *base,
+                       struct risk_file_report *out)
+{
+	struct sect_file sf;
+	sect_read(text, strlen(text), &sf, flags);
+	/* The markers' errors, as the loader reports them (a scanner error
+	 * comes again from the parser, with its position). */
+	for (size_t i = 0; i < sf.n_problems; i++)
+		if (sf.problems[i].error && sf.problems[i].line > 0)
+			risk_add_problem(&out->up, sf.problems[i].line, 1, xstrdup(sf.problems[i].msg));
+
+	struct risk_options o = *base;
+	bool has_down = sf.down.present && !sf.down.blank;
+	if (sf.kind != SECT_PLAIN)
+		o.no_down = !has_down;
+	if (sf.up.no_txn)
+		o.txn = RISK_TXN_NONE;
+	/* A down file's leading directives are no settings: its up's are. */
+	o.dirs_settings = base->up == NULL;
+	bool ok = analyze_range(&sf, &sf.up, &o, &out->up);
+	if (has_down) {
+		out->has_down_section = true;
+		struct risk_options d = *base;
+		d.no_down = false;
+		d.up = &out->up;
+		if (sf.down.no_txn)
+			d.txn = RISK_TXN_NONE;
+		d.dirs_settings = true; /* the file's directives cover both sections */
+		ok = analyze_range(&sf, &sf.down, &d, &out->down) && ok;
+		drop_leading_problems(&out->down, sf.down.marker_line);
+	}
+	sect_file_clear(&sf);
+	return ok;
+}
+
 bool risk_analyze_file(const char *text, const struct risk_options *base,
                        struct risk_file_report *out)
 {
-	struct marker up, down;
-	bool has_up = find_marker(text, "up", &up);
-	bool has_down = find_marker(text, "down", &down);
-	if (!has_up)
-		return risk_analyze(text, base, &out->up);
+	return risk_analyze_text(text, SECT_MARKERS, base, out);
+}
 
-	size_t len = strlen(text);
-	size_t up_end = has_down && down.line_start > up.body ? down.line_start : len;
-	struct risk_options o = *base;
-	o.no_down = !has_down;
-	if (up.no_txn)
-		o.txn = RISK_TXN_NONE;
-	bool ok = analyze_section(text, up.body, up_end, up.line + 1, &o, &out->up);
-	if (!has_down)
-		return ok;
-
-	out->has_down_section = true;
-	struct risk_options d = *base;
-	d.no_down = false;
-	d.up = &out->up;
-	if (down.no_txn)
-		d.txn = RISK_TXN_NONE;
-	size_t down_end = down.line_start < up.line_start ? up.line_start : len;
-	ok = analyze_section(text, down.body, down_end, down.line + 1, &d, &out->down) && ok;
-	drop_leading_problems(&out->down, down.line);
+bool risk_analyze_named(const char *path, const char *text, bool has_partner,
+                        const char *partner_text, const struct risk_options *base,
+                        struct risk_file_report *out)
+{
+	/* A file whose name has no version is still analysed, as a plain file. */
+	struct migfile_name fn;
+	bool named = migfile_parse_path(path, &fn) == MIGFILE_OK;
+	unsigned flags = named ? migfile_sect_flags(&fn) : SECT_MARKERS;
+	bool down = named && fn.role == MIGFILE_DOWN;
+	struct risk_options o = *base, ub = *base;
+	if (named && fn.format == FORMAT_DIESEL) {
+		/* diesel's metadata.toml covers both files, as in the loader */
+		const char *slash = strrchr(path, '/');
+		char *meta = xasprintf("%.*smetadata.toml", slash ? (int)(slash - path + 1) : 0, path);
+		if (migfile_diesel_metadata(meta, NULL))
+			o.txn = ub.txn = RISK_TXN_NONE;
+		free(meta);
+	}
+	migfile_name_release(&fn);
+	if (!down) {
+		o.no_down = !has_partner; /* unless the file has its own down section */
+		return risk_analyze_text(text, flags, &o, out);
+	}
+	/* The down is judged against what its up created. */
+	struct risk_file_report up;
+	risk_file_report_init(&up);
+	if (partner_text)
+		risk_analyze_text(partner_text, 0, &ub, &up);
+	o.up = &up.up;
+	bool ok = risk_analyze_text(text, 0, &o, out);
+	risk_file_report_clear(&up);
 	return ok;
 }
 
 /* base with what applies to one section of m (settings_of), the origins
- * rendered into lt and st. */
+ * rendered into lt and st, and the section's directives for pgstep:allow. */
 static void section_options(const struct migration *m, bool down, const struct risk_options *base,
                             struct risk_options *o, struct strbuf *lt, struct strbuf *st)
 {
+	const struct migration_section *sec = down ? &m->down : &m->up;
 	struct settings s;
 	settings_of(base->config, m, down, &s);
 	*o = *base;
 	o->lock_timeout_ms = s.lock_timeout_ms;
 	o->statement_timeout_ms = s.statement_timeout_ms;
+	strbuf_reset(lt);
+	strbuf_reset(st);
 	settings_origin_text(lt, &s.lock_timeout_from);
 	settings_origin_text(st, &s.statement_timeout_from);
 	o->lock_timeout_from = lt->buf;
 	o->statement_timeout_from = st->buf;
-	/* A statement that cannot run in a transaction, or the file's BEGIN,
-	 * the engine sees itself (RISK_TXN_AUTO). */
-	if (s.txn == SETTINGS_TXN_NONE && s.txn_from.source == SETTING_DIRECTIVE)
+	o->have_dirs = true;
+	o->dirs_settings = false; /* the loader read them: m's no_transaction */
+	o->dirs = sec->dirs;
+	o->n_dirs = sec->n_dirs;
+	o->base_line = sec->first_line;
+	o->base_offset = sec->file_offset;
+	if (sec->no_transaction || (!down && m->no_transaction))
 		o->txn = RISK_TXN_NONE;
 }
 
@@ -154,38 +168,23 @@ bool risk_analyze_migration(const struct migration *m, const struct risk_options
 	struct strbuf lt, st;
 	strbuf_init(&lt);
 	strbuf_init(&st);
-	/* A dbmate file's directives stand before its up marker, outside the
-	 * section's text. */
-	struct strbuf file;
-	strbuf_init(&file);
-	bool same_file =
-	    m->format == FORMAT_DBMATE && m->up.path && strbuf_read_file(&file, m->up.path) == 0;
 	bool ok = true;
 	if (m->up.text) {
 		struct risk_options o;
 		section_options(m, false, base, &o, &lt, &st);
-		o.directive_text = same_file ? file.buf : NULL;
-		o.base_line = m->up.first_line;
-		o.base_offset = m->up.file_offset;
 		o.no_down = m->down.text == NULL;
 		ok = risk_analyze(m->up.text, &o, &out->up);
 	}
 	if (m->down.text) {
 		struct risk_options d;
-		strbuf_reset(&lt);
-		strbuf_reset(&st);
 		section_options(m, true, base, &d, &lt, &st);
-		d.directive_text = same_file ? file.buf : NULL;
-		d.base_line = m->down.first_line;
-		d.base_offset = m->down.file_offset;
 		d.no_down = false;
 		d.up = &out->up;
 		out->has_down_section = true;
 		ok = risk_analyze(m->down.text, &d, &out->down) && ok;
-		if (same_file)
+		if (m->up.path && m->down.path && strcmp(m->up.path, m->down.path) == 0)
 			drop_leading_problems(&out->down, m->down.first_line - 1);
 	}
-	strbuf_release(&file);
 	strbuf_release(&lt);
 	strbuf_release(&st);
 	return ok;

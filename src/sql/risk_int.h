@@ -14,6 +14,8 @@
 #include <pg_query/pg_query.pb-c.h>
 #include "pgstep/arena.h"
 #include "pgstep/risk.h"
+#include "pgstep/section.h"
+#include "pgstep/split.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
 
@@ -377,35 +379,20 @@ void risk_call_function(struct risk_ctx *c, const char *name);
 /* A function of the section declared IMMUTABLE or STABLE. */
 bool risk_func_nonvolatile(struct risk_ctx *c, const char *name);
 
-/* risk_directives.c: comments and pgstep directives. */
-/* A text with its place in the file, for line and column numbers. */
-struct risk_src {
-	const char *text;
-	size_t len;
-	int line0; /* line of text[0] */
-};
-
-/* Scanning state for directives: file-level ones (the leading comment
+/* risk_directives.c: pgstep directives, as the section reader found them. */
+/* The directives being applied: file-level ones (the leading comment
  * block) or those of statement stmt. */
 struct risk_dirscan {
 	struct risk_ctx *c;
-	const struct risk_src *src;
 	bool file_level;
 	size_t stmt;
 	/* file-level settings found */
 	bool no_txn;
 };
 
-typedef void (*risk_comment_fn)(void *arg, size_t start, size_t end);
-
-void risk_src_pos(const struct risk_src *s, size_t off, int *line, int *col);
-/* Skip whitespace, ';' and comments from i; call fn for each comment (its
- * text without the markers). Returns the offset of the next token. With
- * stop_at_blank a blank line ends the scan (the leading comment block). */
-size_t risk_skip_comments(const char *s, size_t i, size_t end, bool stop_at_blank,
-                          risk_comment_fn fn, void *arg);
-/* A risk_comment_fn reading pgstep directives; arg is a struct risk_dirscan. */
-void risk_on_comment(void *arg, size_t start, size_t end);
+/* Apply one directive: pgstep:allow, and with settings the file's
+ * pgstep:no-transaction. */
+void risk_directive(struct risk_dirscan *d, const struct sect_directive *dir, bool settings);
 /* Mark findings silenced by the section's pgstep:allow directives. */
 void risk_apply_allows(struct risk_ctx *c);
 void risk_add_problem(struct risk_report *r, int line, int col, char *msg);

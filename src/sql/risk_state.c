@@ -14,6 +14,7 @@
 #include <string.h>
 #include "pgstep/pbtree.h"
 #include "pgstep/xalloc.h"
+#include "pgstep/text.h"
 #include "risk_int.h"
 
 /* ---- names --------------------------------------------------------------- */
@@ -443,28 +444,17 @@ void risk_slow(struct risk_ctx *c, const char *rel)
 		c->slow_rel = xstrdup(rel);
 }
 
-/* Line and column (characters) of a byte offset of the analysed text. */
+/* Line and column (characters) of a byte offset of the analysed text,
+ * walked from the current statement's start when it lies before. */
 static void text_pos(struct risk_ctx *c, size_t off, int *line, int *col)
 {
 	const struct risk_stmt *st = c->st;
-	size_t from = 0;
-	int l = c->base_line, k = 1;
-	if (st && st->offset >= c->opt->base_offset && st->offset - c->opt->base_offset <= off) {
-		from = st->offset - c->opt->base_offset;
-		l = st->line;
-		k = st->col;
-	}
-	for (size_t i = from; i < off && c->text[i]; i++) {
-		unsigned char ch = (unsigned char)c->text[i];
-		if (ch == '\n') {
-			l++;
-			k = 1;
-		} else if ((ch & 0xc0) != 0x80) {
-			k++;
-		}
-	}
-	*line = l;
-	*col = k;
+	struct text_pos p = {0, c->base_line, 1};
+	if (st && st->offset >= c->opt->base_offset && st->offset - c->opt->base_offset <= off)
+		p = (struct text_pos){st->offset - c->opt->base_offset, st->line, st->col};
+	text_pos_advance(c->text, &p, off);
+	*line = p.line;
+	*col = p.col;
 }
 
 /* Connected: a rewrite or scan costs what the table holds. Rewriting or

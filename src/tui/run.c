@@ -90,12 +90,11 @@ const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migrati
 		return NULL;
 	const struct migration_section *sec = run_section(rn, m);
 	const struct risk_report *rep = rn->jo.kind == JOB_UP ? &rn->risk.up : &rn->risk.down;
-	if (i >= sec->stmts.n)
+	/* The risk engine's statements come from the splitter over the same
+	 * section the runner runs: statement i is the runner's statement i. */
+	if (i >= sec->stmts.n || rep->n_stmts != sec->stmts.n)
 		return NULL;
-	for (size_t k = 0; k < rep->n_stmts; k++)
-		if (rep->stmts[k].offset == sec->stmts.items[i].offset)
-			return &rep->stmts[k];
-	return rep->n_stmts == sec->stmts.n ? &rep->stmts[i] : NULL;
+	return &rep->stmts[i];
 }
 
 /* An earlier statement of the open transaction holds ACCESS EXCLUSIVE on

@@ -134,20 +134,30 @@ bad:
 	return false;
 }
 
-void text_line_col(const char *s, size_t offset, int *line, int *col)
+void text_pos_advance(const char *s, struct text_pos *p, size_t to)
 {
-	int l = 1;
-	size_t start = 0;
-	for (size_t i = 0; i < offset && s[i]; i++) {
-		if (s[i] == '\n') {
-			l++;
-			start = i + 1;
+	/* A byte-order mark is not a character a reader sees. */
+	if (p->offset == 0 && to >= 3 && memcmp(s, TEXT_BOM, 3) == 0)
+		p->offset = 3;
+	for (; p->offset < to && s[p->offset]; p->offset++) {
+		unsigned char ch = (unsigned char)s[p->offset];
+		if (ch == '\n') {
+			p->line++;
+			p->col = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			p->col++; /* a character starts here */
 		}
 	}
+}
+
+void text_line_col(const char *s, size_t offset, int *line, int *col)
+{
+	struct text_pos p = TEXT_POS_START;
+	text_pos_advance(s, &p, offset);
 	if (line)
-		*line = l;
+		*line = p.line;
 	if (col)
-		*col = (int)(offset - start) + 1;
+		*col = p.col;
 }
 
 bool text_parse_duration_ms(const char *s, int64_t *ms)

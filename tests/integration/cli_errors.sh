@@ -88,6 +88,33 @@ check_exit 2 "a syntax error refuses the run" ps up --tenant acme --yes
 like "$TAP_OUT" '003_syntax.sql.*line 2' "names file and line of the syntax error"
 is "$(q app "SELECT count(*) FROM pg_namespace WHERE nspname='pgstep'")" 0 "nothing was written"
 
+# Deep nesting overflowed the stack (SIGSEGV) in the parser's tree output
+# and its decoding: refused before parsing, like PostgreSQL refuses it.
+mk_set
+awk 'BEGIN { printf "-- migrate:up\nSELECT 1"; for (i = 1; i < 4500; i++) printf "+1"; printf ";\n" }' \
+	>"$P/migrations/003_deep.sql"
+check_exit 2 "4,500 chained terms: up refuses, exit 2" ps up --tenant acme --yes
+like "$TAP_OUT" '003_deep.sql.*line 2.*too deeply nested' "names file and line of the deep statement"
+check_exit 2 "4,500 chained terms: plan refuses, exit 2" ps plan --tenant acme
+like "$TAP_OUT" '003_deep.sql.*line 2.*too deeply nested' "plan names file and line too"
+is "$(q app "SELECT count(*) FROM pg_namespace WHERE nspname='pgstep'")" 0 "nothing was written"
+mk_set
+awk 'BEGIN { printf "CREATE VIEW v AS SELECT "; for (i = 0; i < 4900; i++) printf "+"; printf "1;\n" }' \
+	>"$P/migrations/003_unary.sql"
+check_exit 2 "4,900 unary operators in a view: up refuses, exit 2" ps up --tenant acme --yes
+like "$TAP_OUT" '003_unary.sql.*line 1.*too deeply nested' "names file and line"
+
+# A file of bare ';' holds no statement, like a comment-only file.
+mk_set
+printf ';;;\n' >"$P/migrations/003_semis.sql"
+check_exit 2 "a file of ';;;' exits 2" ps up --tenant acme --yes
+like "$TAP_OUT" '003_semis.sql.*holds no SQL' "says it holds no SQL"
+is "$(q app "SELECT count(*) FROM pg_namespace WHERE nspname='pgstep'")" 0 "nothing was recorded"
+mk_set
+printf -- '-- only a comment\n' >"$P/migrations/003_comment.sql"
+check_exit 2 "a comment-only file exits 2 the same way" ps up --tenant acme --yes
+like "$TAP_OUT" '003_comment.sql.*holds no SQL' "says it holds no SQL"
+
 # --- connections ---------------------------------------------------------------
 mk_set
 conf_add "[tenant far]" "conninfo = host=127.0.0.1 port=1 dbname=app user=postgres connect_timeout=3"

@@ -121,6 +121,23 @@ like "$TAP_OUT" '--jobs takes a number from 1 to 64' "says what it takes"
 check_exit 2 "--jobs without a number is refused" "$PGSTEP" lint --jobs many warn.sql
 check_exit 0 "-j is --jobs" "$PGSTEP" lint -j 2 safe.sql warn.sql
 
+# --- one reading: lint sees the sections the loader sees ------------------------
+# dbmate: a "-- migrate:down" line inside a $$ body is text, not a marker;
+# lint cut the file with a line scan, reported two parse errors inside the
+# body and never saw the real down's DROP TABLE.
+mkdir dbm
+printf -- '-- migrate:up\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n-- migrate:down\n  RETURN 1;\nEND\n$$;\n\n-- migrate:down\nDROP TABLE users;\n' >dbm/001_fn.sql
+check_exit 0 "a marker line inside \$\$ is no marker: no parse error" "$PGSTEP" --json lint dbm/001_fn.sql
+like "$TAP_OUT" '"statements":\[\{"line":2,"kind":"create function"' "the function is the up's statement, at line 2"
+like "$TAP_OUT" '\{"line":10,"kind":"drop table","sql":"DROP TABLE users"' "the down's DROP TABLE at line 10"
+like "$TAP_OUT" '"rule":"drop-table"' "with its finding"
+like "$TAP_OUT" '"errors":\[\]' "no errors"
+# columns count characters, after a byte-order mark, tabs and multi-byte text
+printf '\357\273\277DROP TABLE a; \t/* \303\251 */ DROP TABLE b;\n' >dbm/002_cols.sql
+check_exit 0 "a BOM, a tab and 'é' before a statement" "$PGSTEP" lint dbm/002_cols.sql
+like "$TAP_OUT" '^dbm/002_cols\.sql:1:1: warn drop-table' "the first at column 1 (the BOM is no character)"
+like "$TAP_OUT" 'dbm/002_cols\.sql:1:24: warn drop-table' "the second at column 24 (characters, not bytes)"
+
 # --- explain --------------------------------------------------------------------
 check_exit 0 "--explain RULE" "$PGSTEP" lint --explain add-fk-without-not-valid
 like "$TAP_OUT" '^add-fk-without-not-valid \(warn\): ' "prints the rule"

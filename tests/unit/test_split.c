@@ -2,10 +2,14 @@
  * from libpg_query, and comment tokens. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgstep/section.h"
 #include "pgstep/split.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/xalloc.h"
 #include "tap.h"
 
 /* Split text placed at offset 0, line 1; aborts the checks of a case when
@@ -14,7 +18,7 @@ static bool split(const char *text, struct statement_list *l)
 {
 	struct pgstep_error err = {0};
 	statement_list_init(l);
-	bool r = sql_split(text, 0, 1, l, &err);
+	bool r = sql_split(text, (struct text_pos){0, 1, 1}, l, &err);
 	if (!r)
 		printf("# unexpected error: %s\n", err.msg);
 	error_clear(&err);
@@ -59,7 +63,7 @@ static void test_positions(void)
 	/* base_offset and base_line place the text inside its file */
 	struct pgstep_error err = {0};
 	statement_list_init(&l);
-	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", 100, 10, &l, &err), "split with a base");
+	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", (struct text_pos){100, 10, 1}, &l, &err), "split with a base");
 	if (l.n == 2) {
 		is_int(l.items[0].line, 12, "line counted from base_line");
 		is_int(l.items[0].offset, 102, "offset counted from base_offset");
@@ -228,35 +232,37 @@ static void test_errors(void)
 	const char *text = "SELECT 1;\n"
 	                   "-- comment\n"
 	                   "CREATE TABLE t (a int,, b int);\n";
-	ok(!sql_split(text, 0, 1, &l, &err), "syntax error fails");
+	ok(!sql_split(text, (struct text_pos){0, 1, 1}, &l, &err), "syntax error fails");
 	is_str(err.msg, "line 3, column 23: syntax error at or near \",\"",
 	       "error names line and column in the text");
 	is_int(err.code, PGSTEP_EXIT_USAGE, "parse error is a usage error");
 	is_int(l.n, 0, "nothing appended on error");
 
 	/* placed at line 20 of a file; columns count characters, not bytes */
-	ok(!sql_split("\nSELECT 'é', ,1;", 50, 20, &l, &err), "error with a base line");
+	ok(!sql_split("\nSELECT 'é', ,1;", (struct text_pos){50, 20, 1}, &l, &err), "error with a base line");
 	is_str(err.msg, "line 21, column 13: syntax error at or near \",\"",
 	       "line from base_line, column in characters");
 
-	ok(!sql_split("SELECT 1;\nSELECT 'abc", 0, 5, &l, &err), "unterminated string fails");
+	ok(!sql_split("SELECT 1;\nSELECT 'abc", (struct text_pos){0, 5, 1}, &l, &err), "unterminated string fails");
 	is_str(err.msg, "line 6, column 8: unterminated quoted string at or near \"'abc\"",
 	       "unterminated string position");
 
-	ok(!sql_split("CREATE TABLE", 0, 1, &l, &err), "incomplete statement fails");
+	ok(!sql_split("CREATE TABLE", (struct text_pos){0, 1, 1}, &l, &err), "incomplete statement fails");
 	is_str(err.msg, "line 1, column 13: syntax error at end of input", "end of input position");
 	error_clear(&err);
 	statement_list_clear(&l);
 
-	ok(sql_split("", 0, 1, &l, &err), "empty text is fine");
+	ok(sql_split("", (struct text_pos){0, 1, 1}, &l, &err), "empty text is fine");
 	is_int(l.n, 0, "empty text: no statements");
-	ok(sql_split("-- only a comment\n/* and another */\n", 0, 1, &l, &err),
+	ok(sql_split("-- only a comment\n/* and another */\n", (struct text_pos){0, 1, 1}, &l, &err),
 	   "comment-only text is fine");
 	is_int(l.n, 0, "comment-only text: no statements");
 	ok(!error_isset(&err), "no error set");
 	statement_list_clear(&l);
 }
 
+/* The section reader's comments, markers and directives (it replaced
+ * sql_leading_comments / sql_all_comments; the same cases). */
 static void test_comments(void)
 {
 	const char *text = "-- pgstep:note hello\n"
@@ -264,43 +270,159 @@ static void test_comments(void)
 	                   "-- migrate:up\n"
 	                   "SELECT 1; -- after\n"
 	                   "/* last */";
-	struct pgstep_error err = {0};
-	struct sql_comment *c = NULL;
-	size_t n = 0;
-	ok(sql_leading_comments(text, &c, &n, &err), "leading comments");
-	is_int(n, 3, "three leading comments");
-	if (n == 3) {
+	struct sect_file f;
+	ok(sect_read(text, strlen(text), &f, SECT_MARKERS), "comments read");
+	is_int(f.n_comments, 5, "five comments in all");
+	if (f.n_comments == 5) {
+		const struct sect_comment *c = f.comments;
 		is_int(c[0].offset, 0, "first at 0");
 		is_int(c[0].len, strlen("-- pgstep:note hello"), "first length");
 		is_int(c[0].line, 1, "first on line 1");
 		is_int(c[1].line, 2, "block on line 2");
 		is_int(c[1].len, strlen("/* block */"), "block length");
+		ok(c[1].block && !c[0].block, "block and line comments told apart");
 		is_int(c[2].line, 3, "marker on line 3");
 		is_int(c[2].offset, (size_t)(strstr(text, "-- migrate") - text), "marker offset");
-	}
-	free(c);
-
-	ok(sql_all_comments(text, &c, &n, &err), "all comments");
-	is_int(n, 5, "five comments in all");
-	if (n == 5) {
 		is_int(c[3].line, 4, "inline comment on line 4");
 		is_int(c[3].offset, (size_t)(strstr(text, "-- after") - text), "inline offset");
 		is_int(c[4].line, 5, "last comment on line 5");
 		is_int(c[4].len, strlen("/* last */"), "last comment length");
 	}
-	free(c);
+	ok(f.kind == SECT_DBMATE && f.n_markers == 1 && f.markers[0].line == 3, "the marker");
+	ok(f.up.start == (size_t)(strstr(text, "SELECT") - text) && f.up.line == 4 && !f.up.blank,
+	   "the up section starts on the line after it");
+	ok(f.n_dirs == 1 && strcmp(f.dirs[0].name, "note") == 0 &&
+	       strcmp(f.dirs[0].arg, "hello") == 0 && f.dirs[0].leading && f.dirs[0].header &&
+	       f.dirs[0].line == 1 && f.dirs[0].col == 4,
+	   "the directive, in the leading block, at 1:4");
+	sect_file_clear(&f);
 
 	/* dollar quotes and strings are not comments */
-	ok(sql_all_comments("SELECT $$ -- no $$, '/* no */';", &c, &n, &err), "quotes scanned");
-	is_int(n, 0, "no comment inside quotes");
-	free(c);
+	const char *q = "SELECT $$ -- pgstep:no $$, '/* pgstep:no */';";
+	ok(sect_read(q, strlen(q), &f, SECT_MARKERS), "quotes scanned");
+	is_int(f.n_comments + f.n_dirs, 0, "no comment inside quotes");
+	sect_file_clear(&f);
 
-	ok(!sql_leading_comments("-- x\nSELECT 'open", &c, &n, &err), "scanner error fails");
-	is_str(err.msg, "line 2, column 8: unterminated quoted string at or near \"'open\"",
-	       "scanner error position");
-	is_int(n, 0, "no comments on error");
-	free(c);
+	const char *bad = "-- pgstep:x\nSELECT 'open";
+	ok(!sect_read(bad, strlen(bad), &f, 0), "scanner error fails");
+	ok(f.n_problems == 1 && f.problems[0].error &&
+	       strcmp(f.problems[0].msg,
+	              "line 2, column 8: unterminated quoted string at or near \"'open\"") == 0,
+	   "scanner error position");
+	is_int(f.n_comments, 0, "no comments on error");
+	sect_file_clear(&f);
+}
+
+/* Deep nesting is refused with its position, before the parser. */
+static void test_depth(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "SELECT 1;\nSELECT 1");
+	for (int i = 0; i < 4500; i++)
+		strbuf_addf(&sb, "+1");
+	strbuf_addf(&sb, ";\n");
+	struct statement_list l;
+	statement_list_init(&l);
+	struct pgstep_error err = {0};
+	ok(!sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "4,500 chained terms refused");
+	ok(err.msg && strstr(err.msg, "line 2, column ") && strstr(err.msg, "too deeply nested"),
+	   "names line 2: %s", err.msg ? err.msg : "");
+	is_int(err.code, PGSTEP_EXIT_USAGE, "a usage error");
 	error_clear(&err);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "SELECT 1");
+	for (int i = 0; i < 990; i++)
+		strbuf_addf(&sb, "+1");
+	strbuf_addf(&sb, ", (((1)))");
+	for (int i = 0; i < 990; i++)
+		strbuf_addf(&sb, "+1");
+	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err) && l.n == 1,
+	   "990 terms per list element is fine");
+	statement_list_clear(&l);
+	/* in a text parsed a chunk at a time */
+	strbuf_reset(&sb);
+	int lines = 0;
+	while (sb.len < SQL_CHUNK_BYTES + SQL_CHUNK_BYTES / 2) {
+		strbuf_addf(&sb, "SELECT 1 + 2 * (3 - 4);\n");
+		lines++;
+	}
+	strbuf_addf(&sb, "SELECT 1");
+	for (int i = 0; i < 4500; i++)
+		strbuf_addf(&sb, "+1");
+	strbuf_addf(&sb, ";\nSELECT 2;\n");
+	char want[64];
+	snprintf(want, sizeof want, "line %d, column ", lines + 1);
+	ok(!sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err) && err.msg &&
+	       strstr(err.msg, want) && strstr(err.msg, "too deeply nested"),
+	   "a deep statement in a big text: %s", err.msg ? err.msg : "");
+	error_clear(&err);
+	statement_list_clear(&l);
+	strbuf_release(&sb);
+}
+
+static bool count_stmt(struct statement *s, const struct PgQuery__RawStmt *raw, void *arg)
+{
+	(void)s;
+	*(size_t *)arg += raw != NULL;
+	return true;
+}
+
+/* A text past SQL_CHUNK_BYTES is parsed a chunk at a time and gives the
+ * same statements; a BEGIN ATOMIC body (where the scanner's split is
+ * wrong) at every chunk boundary stays whole. */
+static void test_chunks(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	size_t n = 0, n_atomic = 0;
+	size_t *offsets = NULL, cap = 0;
+	int *lines = NULL, line = 1;
+	size_t cap_l = 0;
+	while (sb.len < 3 * SQL_CHUNK_BYTES) {
+		XGROW(offsets, cap, n + 1);
+		XGROW(lines, cap_l, n + 1);
+		offsets[n] = sb.len;
+		lines[n] = line;
+		if (n % 2 == 0) {
+			strbuf_addf(&sb, "CREATE FUNCTION f%zu() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
+			                 "  SELECT 1;\n  SELECT 2;\nEND;\n",
+			            n);
+			line += 5;
+			n_atomic++;
+		} else {
+			strbuf_addf(&sb, "INSERT INTO t VALUES (%zu, 'a;b -- c'); -- %zu\n", n, n);
+			line++;
+		}
+		n++;
+	}
+	struct statement_list l;
+	statement_list_init(&l);
+	struct pgstep_error err = {0};
+	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "a %zu-byte text splits", sb.len);
+	is_int(l.n, n, "every statement, %zu BEGIN ATOMIC bodies whole", n_atomic);
+	size_t bad = 0;
+	for (size_t i = 0; i < l.n && i < n; i++)
+		bad += l.items[i].offset != offsets[i] || l.items[i].line != lines[i] ||
+		       l.items[i].col != 1;
+	is_int(bad, 0, "offsets and lines as written");
+	statement_list_clear(&l);
+	size_t counted = 0;
+	ok(sql_split_each(sb.buf, (struct text_pos){0, 1, 1}, count_stmt, &counted, &err) &&
+	       counted == n,
+	   "sql_split_each hands every statement with its tree");
+	/* a syntax error near the end names its line */
+	strbuf_addf(&sb, "SELECT 1;\nSELEC 2;\n");
+	ok(!sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "a late syntax error fails");
+	char want[64];
+	snprintf(want, sizeof want, "line %d, column 1:", line + 1);
+	ok(err.msg && strstr(err.msg, want), "names line %d: %s", line + 1, err.msg ? err.msg : "");
+	ok(l.n == 0, "nothing appended");
+	statement_list_clear(&l);
+	error_clear(&err);
+	free(offsets);
+	free(lines);
+	strbuf_release(&sb);
 }
 
 int main(void)
@@ -312,5 +434,7 @@ int main(void)
 	test_classification();
 	test_errors();
 	test_comments();
+	test_depth();
+	test_chunks();
 	return done_testing();
 }

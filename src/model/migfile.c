@@ -1,0 +1,182 @@
+/* migfile: migration file names (see migfile.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgstep/migfile.h"
+#include "pgstep/section.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/text.h"
+#include "pgstep/xalloc.h"
+
+/* "<version><sep><name>": the version is digits (with '.' between parts)
+ * or diesel's dashed timestamp; sep is '_' or '-'. */
+static bool parse_stem(const char *stem, struct version *v, char **name)
+{
+	size_t i = 0;
+	bool ok = false;
+	if (strlen(stem) >= 17 && (stem[17] == '\0' || stem[17] == '_' || stem[17] == '-')) {
+		char *stamp = xstrndup(stem, 17);
+		ok = version_parse(stamp, v);
+		free(stamp);
+		i = 17;
+	}
+	if (!ok) {
+		i = 0;
+		while (isdigit((unsigned char)stem[i]) ||
+		       (i > 0 && stem[i] == '.' && isdigit((unsigned char)stem[i + 1])))
+			i++;
+		if (i == 0 || (stem[i] && stem[i] != '_' && stem[i] != '-'))
+			return false;
+		char *vt = xstrndup(stem, i);
+		ok = version_parse(vt, v);
+		free(vt);
+		if (!ok)
+			return false;
+	}
+	*name = xstrdup(stem[i] ? stem + i + 1 : "");
+	return true;
+}
+
+/* Flyway: "V1_10__desc" (prefix already checked); '_' or '.' between
+ * version parts, "__" before the description. */
+static bool parse_flyway(const char *stem, struct version *v, char **name)
+{
+	const char *sep = strstr(stem + 1, "__");
+	if (!sep)
+		return false;
+	char *vt = xstrndup(stem + 1, (size_t)(sep - stem - 1));
+	bool ok = version_parse(vt, v);
+	free(vt);
+	if (ok)
+		*name = xstrdup(sep + 2);
+	return ok;
+}
+
+enum migfile_status migfile_parse(const char *fname, struct migfile_name *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t flen = strlen(fname);
+	char *stem;
+	bool ok;
+	if (text_starts_with(fname, "R__"))
+		return MIGFILE_REPEATABLE;
+	size_t ext = text_ends_with(fname, ".sql") ? 4 : 0;
+	if ((fname[0] == 'V' || fname[0] == 'U') && isdigit((unsigned char)fname[1])) {
+		stem = xstrndup(fname, flen - ext);
+		out->role = fname[0] == 'V' ? MIGFILE_UP : MIGFILE_DOWN;
+		out->format = FORMAT_FLYWAY;
+		ok = parse_flyway(stem, &out->version, &out->name);
+	} else {
+		if (text_ends_with(fname, ".up.sql")) {
+			stem = xstrndup(fname, flen - 7);
+			out->format = FORMAT_PAIR;
+		} else if (text_ends_with(fname, ".down.sql")) {
+			stem = xstrndup(fname, flen - 9);
+			out->format = FORMAT_PAIR;
+			out->role = MIGFILE_DOWN;
+		} else {
+			stem = xstrndup(fname, flen - ext);
+			out->format = FORMAT_PLAIN; /* or dbmate or goose, once markers are seen */
+		}
+		ok = parse_stem(stem, &out->version, &out->name);
+	}
+	free(stem);
+	return ok ? MIGFILE_OK : MIGFILE_NO_VERSION;
+}
+
+enum migfile_status migfile_parse_diesel(const char *dname, struct migfile_name *out)
+{
+	memset(out, 0, sizeof *out);
+	out->format = FORMAT_DIESEL;
+	return parse_stem(dname, &out->version, &out->name) ? MIGFILE_OK : MIGFILE_NO_VERSION;
+}
+
+enum migfile_status migfile_parse_path(const char *path, struct migfile_name *out)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	bool up = strcmp(base, "up.sql") == 0;
+	if (!up && strcmp(base, "down.sql") != 0)
+		return migfile_parse(base, out);
+	/* the directory's own name */
+	const char *end = base > path ? base - 1 : path;
+	while (end > path && end[-1] == '/')
+		end--;
+	const char *start = end;
+	while (start > path && start[-1] != '/')
+		start--;
+	char *dname = xstrndup(start, (size_t)(end - start));
+	enum migfile_status st = migfile_parse_diesel(dname, out);
+	free(dname);
+	out->role = up ? MIGFILE_UP : MIGFILE_DOWN;
+	return st;
+}
+
+bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	bool no_txn = false;
+	int e = strbuf_read_file(&sb, path);
+	if (e) {
+		if (diags)
+			diag_add(diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
+		strbuf_release(&sb);
+		return false;
+	}
+	int line = 0;
+	for (char *l = sb.buf, *next; l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		text_trim(l);
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		if (eq) {
+			*eq = '\0';
+			char *key = text_trim(l), *val = text_trim(eq + 1);
+			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
+				no_txn = true;
+				continue;
+			}
+			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
+				continue;
+		}
+		if (diags)
+			diag_add(diags, DIAG_WARNING, path, line,
+			         "ignored: unknown diesel setting");
+	}
+	strbuf_release(&sb);
+	return no_txn;
+}
+
+void migfile_name_release(struct migfile_name *n)
+{
+	version_release(&n->version);
+	free(n->name);
+	n->name = NULL;
+}
+
+unsigned migfile_sect_flags(const struct migfile_name *n)
+{
+	return n->format == FORMAT_PLAIN ? SECT_MARKERS : 0;
+}
+
+const char *migfile_status_message(enum migfile_status s)
+{
+	switch (s) {
+	case MIGFILE_OK: return "";
+	case MIGFILE_NO_VERSION:
+		return "no version in file name (expected NNN_name.sql, NNN_name.up.sql, "
+		       "NNN_name.down.sql or V<version>__name.sql)";
+	case MIGFILE_REPEATABLE: return "Flyway repeatable migrations (R__) are not supported";
+	}
+	return "";
+}
