@@ -36,6 +36,9 @@ struct job;
  * is impossible (a dirty migration on the way, an unknown version). */
 struct job *job_open(struct engine *e, struct tenant *t, const struct job_options *o,
                      const struct run_observer *obs, struct pgstep_error *err);
+/* Whether job_open's error message msg is its refusal to resume past an
+ * index left INVALID without rebuild_invalid: the interface then asks. */
+bool job_refused_invalid_index(const char *msg);
 /* Rolls back what is still open (recording it), unlocks and disconnects. */
 void job_close(struct job **j);
 

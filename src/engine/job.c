@@ -131,6 +131,16 @@ static struct migration *job_stored_migration(const struct state_row *row, const
 
 /* --- where a dirty migration resumes ------------------------------------ */
 
+/* The end of job_open's refusal to resume past an INVALID index without
+ * rebuild_invalid, which job_refused_invalid_index recognises. */
+static const char job_rebuild_needed[] =
+    "it must be dropped and built again before the migration can go on";
+
+bool job_refused_invalid_index(const char *msg)
+{
+	return msg && strstr(msg, job_rebuild_needed) != NULL;
+}
+
 /* How the last run of a dirty migration ended, from its last event. A
  * failure or a cancel writes its own event; a run that died silently
  * (kill -9, a lost connection that could not be recorded) ends on its
@@ -300,10 +310,8 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 		error_prefix(err, "tenant %s: %s", j->t->name, label);
 	} else if (c.kind == INFLIGHT_CREATE_INDEX && v == INDEX_INVALID) {
 		if (!j->o.rebuild_invalid) {
-			error_set(err, PGSTEP_EXIT_FAILED,
-			          "tenant %s: %s: statement %zu (%s) left index %s INVALID: it must be "
-			          "dropped and built again before the migration can go on",
-			          j->t->name, label, k + 1, c.what, c.index.name);
+			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: %s: statement %zu (%s) left index %s INVALID: %s",
+			          j->t->name, label, k + 1, c.what, c.index.name, job_rebuild_needed);
 			ok = false;
 		} else {
 			decision = "drop-and-rebuild";

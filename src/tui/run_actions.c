@@ -224,8 +224,21 @@ static void run_resume(struct app *app)
 	}
 	struct run *rn = run_new(app, JOB_UP, dirty->version.text, "resume");
 	rn->jo.resume = true;
-	if (run_open_job(app, app->tenant_sel))
+	if (run_open_job(app, app->tenant_sel)) {
 		run_drive(app);
+		return;
+	}
+	if (!job_refused_invalid_index(rn->outcome))
+		return;
+	/* Dropping an index is the DBA's call: ask, Cancel first. */
+	static const char *const buttons[] = {"Cancel", "Drop it and build it again"};
+	struct dialog *d = dialog_open(app, DLG_REBUILD_INDEX,
+	                               "Resume: an index was left INVALID", buttons, 2, NULL);
+	doc_add(&d->body, ROLE_NORMAL, "%s", rn->outcome);
+	doc_add(&d->body, ROLE_NORMAL, "%s", "");
+	doc_add(&d->body, ROLE_NORMAL, "%s",
+	        "An INVALID index is not used by queries but is still updated by every write. "
+	        "Resuming drops it (DROP INDEX CONCURRENTLY) and runs the statement again.");
 }
 
 static void run_repair(struct app *app, const char *arg)

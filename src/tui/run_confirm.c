@@ -268,6 +268,17 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 		}
 		run_start_group(app, button == 2);
 		return;
+	case DLG_REBUILD_INDEX:
+		if (button != 1 || !rn) {
+			run_free(app);
+			app_message(app, false, "%s", "nothing was run");
+			screen_mark_all(app);
+			return;
+		}
+		rn->jo.rebuild_invalid = true;
+		if (run_open_job(app, app->tenant_sel))
+			run_drive(app);
+		return;
 	case DLG_QUIT:
 		if (button == 1) {
 			app->quit = true;

@@ -192,6 +192,7 @@ enum dialog_kind {
 	DLG_CHOOSE_DOWN,       /* the file's down or the one stored at apply time */
 	DLG_GROUP,             /* a group apply: stop at the first failure or go on */
 	DLG_QUIT,              /* quit with a migration open */
+	DLG_REBUILD_INDEX,     /* resume: drop the index an interrupted build left INVALID */
 };
 #define DIALOG_MAX_BUTTONS 3
 struct dialog {

@@ -274,6 +274,42 @@ db_is "the index exists" nt.t2_idx dirty "SELECT to_regclass('nt.t2_idx')"
 keys q
 check "q exits 0" wait_exit 0
 
+# --- 10b. resuming past an index an interrupted build left INVALID asks first ------------------
+scenario inval
+conf_tenant iv inval iv
+q inval "CREATE SCHEMA iv; CREATE TABLE iv.dup (id int); INSERT INTO iv.dup VALUES (1), (1)" >/dev/null
+# A unique build that failed half-way leaves its index INVALID.
+q inval "CREATE UNIQUE INDEX CONCURRENTLY dup_id ON iv.dup (id)" >/dev/null 2>&1
+cat >"$P/migrations/001_idx.sql" <<'SQL'
+-- migrate:up
+CREATE INDEX CONCURRENTLY IF NOT EXISTS dup_id ON dup (id);
+-- migrate:down
+DROP INDEX CONCURRENTLY dup_id;
+SQL
+check "up stops on the INVALID index: exit 1" sh -c "cd '$P' && '$PGSTEP' up --yes >'$T/screen' 2>&1; test \$? -eq 1"
+db_is "dirty before statement 1" "dirty 0/1" inval \
+	"SELECT state || ' ' || statements_done || '/' || statements_total FROM pgstep.migrations WHERE tenant = 'iv'"
+tui_start 160 45 -c "$P/pgstep.conf"
+check "iv is dirty" wait_for 'iv +.*dirty' 20
+check "e asks before dropping the index" run_key e 'Resume: an index was left INVALID'
+check "the dialog names the index and the statement" wait_for 'statement 1 \(CREATE INDEX CONCURRENTLY\) left index dup_id INVALID'
+check "the focus starts on Cancel" wait_for '\[ Cancel \] +Drop it and build it again'
+keys Enter
+check "Cancel runs nothing" wait_for 'nothing was run'
+db_is "the index is still there, INVALID" f inval "SELECT indisvalid FROM pg_index WHERE indexrelid = 'iv.dup_id'::regclass"
+check "e asks again" run_key e 'Resume: an index was left INVALID'
+keys Tab Enter
+check "dropping it opens the run" wait_for 'Run: resume on iv, 001_idx \(1 of 1\)' 10
+keys x
+check "x asks to confirm the index build" wait_for 'Confirm statement 1 on iv'
+keys Tab Enter
+check "Run it builds it again: the migration is applied" wait_for 'iv: 1 migration applied' 15
+db_is "the index is valid" t inval "SELECT indisvalid FROM pg_index WHERE indexrelid = 'iv.dup_id'::regclass"
+db_like "the event log has the decision" 'resolve.*drop-and-rebuild' inval \
+	"SELECT string_agg(action || ' ' || coalesce(detail, ''), ' | ' ORDER BY seq) FROM pgstep.events WHERE tenant = 'iv'"
+keys q
+check "q exits 0" wait_exit 0
+
 # --- 11. a group apply over three tenants, one failing -----------------------------------------
 scenario grp
 conf_tenant g1 grp g1 grp=x
