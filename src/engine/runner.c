@@ -366,14 +366,20 @@ static void runner_fill_row(struct runner *r, struct state_row *row, enum row_st
 	row->duration_ms = ms_since(&r->started);
 }
 
+/* An event detail's JSON object, opened with the run's direction. */
+static void runner_detail_open(const struct runner *r, struct strbuf *sb, struct json *j)
+{
+	strbuf_init(sb);
+	json_init(j, sb);
+	json_begin_object(j);
+	json_kv_string(j, "direction", r->dir == RUN_UP ? "up" : "down");
+}
+
 static char *runner_detail(struct runner *r, const char *extra_key, const char *extra)
 {
 	struct strbuf sb;
 	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_kv_string(&j, "direction", r->dir == RUN_UP ? "up" : "down");
+	runner_detail_open(r, &sb, &j);
 	json_kv_string(&j, "name", r->m->name);
 	json_kv_string(&j, "checksum", r->m->checksum);
 	json_kv_int(&j, "statements_done", (int64_t)r->done);
@@ -392,10 +398,7 @@ static char *runner_statement_detail(struct runner *r, size_t i)
 {
 	struct strbuf sb;
 	struct json j;
-	strbuf_init(&sb);
-	json_init(&j, &sb);
-	json_begin_object(&j);
-	json_kv_string(&j, "direction", r->dir == RUN_UP ? "up" : "down");
+	runner_detail_open(r, &sb, &j);
 	json_kv_string(&j, "checksum", r->m->checksum);
 	json_kv_int(&j, "statement", (int64_t)i + 1);
 	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);

@@ -52,9 +52,9 @@ static void run(struct pool *p, size_t i)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static void *worker(void *arg)
+/* Run free items until none is left. */
+static void drain(struct pool *p)
 {
-	struct pool *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		size_t i = take(p);
@@ -63,6 +63,12 @@ static void *worker(void *arg)
 			break;
 		run(p, i);
 	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	drain(p);
 	/* No pg_query_exit(): libpg_query frees a thread's parser memory when
 	 * the thread ends (a pthread key destructor); calling it as well frees
 	 * that memory twice (ASan). */
@@ -133,14 +139,7 @@ void pool_finish(struct pool **pp)
 	struct pool *p = *pp;
 	if (!p)
 		return;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		size_t i = take(p);
-		pthread_mutex_unlock(&p->mu);
-		if (i == p->n)
-			break;
-		run(p, i);
-	}
+	drain(p);
 	for (int k = 0; k < p->n_threads; k++)
 		pthread_join(p->threads[k], NULL);
 	if (p->fd[0] >= 0)

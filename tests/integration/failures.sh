@@ -5,40 +5,10 @@
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
+. "$TOP_SRCDIR/tests/lib/scenario.sh"
 pg_start
 
-# scenario DB TENANT: a fresh database and a project with an empty
-# migrations directory and one database tenant.
-scenario() {
-	[ -n "${P:-}" ] && rm -rf "$P"
-	pg_createdb "$1"
-	project_new "$TOP_SRCDIR/tests/lib" # any small directory: replaced below
-	rm -rf "$P/migrations"
-	mkdir "$P/migrations"
-	conf_tenant "$2" "$1"
-	DB=$1
-	T=$2
-}
-
-# mig FILE: write a migration file from stdin.
-mig() {
-	cat >"$P/migrations/$1"
-}
-
-# run ARGS...: pgstep with stdout and stderr kept apart (RC, OUT, ERR).
-run() {
-	ps "$@" >"$P/.out" 2>"$P/.err" </dev/null
-	RC=$?
-	OUT=$(cat "$P/.out")
-	ERR=$(cat "$P/.err")
-}
-
-# row NAME COLS: the state row of the migration called NAME, as a|b|c.
-row() {
-	q "$DB" "SELECT $2 FROM pgstep.migrations WHERE tenant = '$T' AND name = '$1'"
-}
-
-# events NAME: the actions recorded for NAME, oldest first.
+# events NAME (scenario.sh's, by migration): the actions recorded for NAME, oldest first.
 events() {
 	q "$DB" "SELECT string_agg(e.action, ',' ORDER BY e.seq) FROM pgstep.events e
 		JOIN pgstep.migrations m ON m.tenant = e.tenant AND m.version = e.version
