@@ -94,8 +94,7 @@ bool activity_long_running_load(struct session *s, int64_t min_age_s, struct act
  * interface's poll loop), then read its result. */
 extern const char activity_blockers_sql[];
 struct pg_result;
-void activity_blockers_read(const struct pg_result *res, struct activity_session **out,
-                            size_t *n);
+void activity_blockers_read(const struct pg_result *res, struct activity_session **out, size_t *n);
 void activity_sessions_free(struct activity_session **a, size_t *n);
 void activity_session_clear(struct activity_session *a);
 

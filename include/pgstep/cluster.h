@@ -15,13 +15,13 @@ struct cluster {
 	char *socket_dir; /* owned */
 	char *log_path;   /* owned */
 	int port;
-	char *run_as;     /* owned: "postgres" when started by root, else NULL */
+	char *run_as; /* owned: "postgres" when started by root, else NULL */
 	bool running;
 };
 
 /* Start a new cluster; progress lines go to log_fn when given. */
 struct cluster *cluster_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
-			      struct pgstep_error *err);
+                              struct pgstep_error *err);
 /* libpq conninfo for dbname on this cluster (owned by caller). */
 char *cluster_conninfo(const struct cluster *c, const char *dbname);
 /* Stop the server; remove the directory unless keep. */

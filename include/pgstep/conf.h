@@ -12,8 +12,8 @@
 #define CONFIG_DEFAULT_TENANTS_TIMEOUT_MS 30000
 
 struct config {
-	char *path;            /* owned: the file read */
-	char *migrations_dir;  /* owned: resolved against the config file's directory */
+	char *path;           /* owned: the file read */
+	char *migrations_dir; /* owned: resolved against the config file's directory */
 	struct phase_range *phases;
 	size_t n_phases, cap_phases;
 
@@ -26,13 +26,13 @@ struct config {
 	/* Lines of those keys in path; 0 when not given. */
 	int lock_timeout_line, lock_retries_line, statement_timeout_line, retry_backoff_line;
 
-	struct tenant_list tenants;   /* [tenant NAME] sections */
-	char *tenants_control;        /* owned: [tenants] control conninfo, or NULL */
-	char *tenants_query;          /* owned: [tenants] query, or NULL */
-	int64_t tenants_timeout_ms;   /* [tenants] timeout: the query's statement_timeout;
-	                                 default 30 s, never 0 */
-	int tenants_line;             /* line of [tenants], for messages */
-	char *audit_key_file;         /* owned: [audit] key_file, resolved; or NULL */
+	struct tenant_list tenants; /* [tenant NAME] sections */
+	char *tenants_control;      /* owned: [tenants] control conninfo, or NULL */
+	char *tenants_query;        /* owned: [tenants] query, or NULL */
+	int64_t tenants_timeout_ms; /* [tenants] timeout: the query's statement_timeout;
+	                               default 30 s, never 0 */
+	int tenants_line;           /* line of [tenants], for messages */
+	char *audit_key_file;       /* owned: [audit] key_file, resolved; or NULL */
 };
 
 /* Load path; when path is NULL, ./pgstep.conf. Errors have code
@@ -41,7 +41,7 @@ struct config *config_load(const char *path, struct pgstep_error *err);
 /* Parse config text (used by config_load and by tests); base_dir resolves
  * relative paths. */
 struct config *config_parse(const char *path, const char *text, const char *base_dir,
-			    struct pgstep_error *err);
+                            struct pgstep_error *err);
 void config_free(struct config **cfg);
 
 #endif

@@ -33,7 +33,7 @@ struct demo {
  * becomes set (a signal), the running migration is cancelled, everything
  * made so far is removed, and NULL is returned with err saying so. */
 struct demo *demo_start(void (*log_fn)(void *ctx, const char *line), void *ctx,
-			volatile sig_atomic_t *interrupted, struct pgstep_error *err);
+                        volatile sig_atomic_t *interrupted, struct pgstep_error *err);
 void demo_stop(struct demo **d, bool keep);
 
 #endif

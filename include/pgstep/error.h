@@ -29,10 +29,11 @@ struct pgstep_error {
 
 /* Set the error (replacing an earlier one). fmt is printf-style. */
 void error_set(struct pgstep_error *e, enum pgstep_exit code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prefix the existing message: "prefix: old message" (unless it already
  * begins with that prefix). */
-void error_prefix(struct pgstep_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void error_prefix(struct pgstep_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void error_clear(struct pgstep_error *e);
 /* msg without a leading "prefix: ", for a message that will be given a
  * fuller one. */
@@ -56,7 +57,7 @@ struct diag_list {
 void diag_list_init(struct diag_list *d);
 void diag_list_clear(struct diag_list *d);
 void diag_add(struct diag_list *d, enum diag_level level, const char *file, int line,
-	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 size_t diag_count(const struct diag_list *d, enum diag_level level);
 const char *diag_level_name(enum diag_level level);
 

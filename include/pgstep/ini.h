@@ -10,14 +10,14 @@
 
 /* Called for each key; section is the whole header text ("tenant acme").
  * Return false after setting err to stop reading. */
-typedef bool (*ini_handler)(void *ctx, const char *section, const char *key,
-			    const char *value, int line, struct pgstep_error *err);
+typedef bool (*ini_handler)(void *ctx, const char *section, const char *key, const char *value,
+                            int line, struct pgstep_error *err);
 /* Called for each section header (before its keys). */
 typedef bool (*ini_section_handler)(void *ctx, const char *section, int line,
-				    struct pgstep_error *err);
+                                    struct pgstep_error *err);
 
 /* Parse text; syntax errors are reported as "PATH:LINE: message". */
 bool ini_parse(const char *path, const char *text, ini_section_handler on_section,
-	       ini_handler on_key, void *ctx, struct pgstep_error *err);
+               ini_handler on_key, void *ctx, struct pgstep_error *err);
 
 #endif

@@ -13,12 +13,12 @@
 #include "pgstep/version.h"
 
 enum migration_format {
-	FORMAT_DBMATE,      /* NNN_name.sql with -- migrate:up / -- migrate:down */
-	FORMAT_PAIR,        /* NNN_name.up.sql + NNN_name.down.sql */
-	FORMAT_DIESEL,      /* NNN_name/up.sql + NNN_name/down.sql */
-	FORMAT_FLYWAY,      /* V<ver>__desc.sql + optional U<ver>__desc.sql */
-	FORMAT_PLAIN,       /* NNN_name.sql, up only */
-	FORMAT_GOOSE,       /* NNN_name.sql with -- +goose Up / -- +goose Down */
+	FORMAT_DBMATE, /* NNN_name.sql with -- migrate:up / -- migrate:down */
+	FORMAT_PAIR,   /* NNN_name.up.sql + NNN_name.down.sql */
+	FORMAT_DIESEL, /* NNN_name/up.sql + NNN_name/down.sql */
+	FORMAT_FLYWAY, /* V<ver>__desc.sql + optional U<ver>__desc.sql */
+	FORMAT_PLAIN,  /* NNN_name.sql, up only */
+	FORMAT_GOOSE,  /* NNN_name.sql with -- +goose Up / -- +goose Down */
 };
 
 struct allow_directive {
@@ -28,11 +28,11 @@ struct allow_directive {
 };
 
 struct migration_section {
-	char *path;          /* owned: file the text came from (NULL: none) */
-	char *text;          /* owned: the SQL text of the section (NULL: none) */
-	int first_line;      /* line in path where text begins */
-	size_t file_offset;  /* byte offset in path where text begins */
-	bool no_transaction; /* transaction:false marker or directive */
+	char *path;                  /* owned: file the text came from (NULL: none) */
+	char *text;                  /* owned: the SQL text of the section (NULL: none) */
+	int first_line;              /* line in path where text begins */
+	size_t file_offset;          /* byte offset in path where text begins */
+	bool no_transaction;         /* transaction:false marker or directive */
 	struct statement_list stmts; /* filled by migration_split() */
 	/* Directives of the file holding the section (owned; for a dbmate
 	 * section, those of the whole file), with file offsets. */
@@ -43,10 +43,10 @@ struct migration_section {
 
 struct migration {
 	struct version version;
-	char *name;          /* owned: description part, e.g. "tenancy" */
-	char *phase;         /* owned: phase name, "" when the set has no phases */
+	char *name;  /* owned: description part, e.g. "tenancy" */
+	char *phase; /* owned: phase name, "" when the set has no phases */
 	enum migration_format format;
-	bool archived;       /* in archive/: listed, never applied */
+	bool archived; /* in archive/: listed, never applied */
 
 	struct migration_section up;
 	struct migration_section down; /* text NULL: irreversible */
@@ -55,12 +55,12 @@ struct migration {
 
 	/* directives (leading comment block of the up file); what applies when
 	 * it runs is settings_of()'s to say (settings.h) */
-	char *note;                 /* owned, may be NULL */
-	struct strvec requires;     /* canonical version keys */
-	bool no_transaction;        /* pgstep:no-transaction (or transaction:false) */
-	int no_transaction_line;    /* line of pgstep:no-transaction in up.path; 0: none */
-	int64_t lock_timeout_ms;    /* -1: none (never 0: the loader refuses it) */
-	int lock_timeout_line;      /* line of pgstep:lock-timeout in up.path */
+	char *note;              /* owned, may be NULL */
+	struct strvec requires;  /* canonical version keys */
+	bool no_transaction;     /* pgstep:no-transaction (or transaction:false) */
+	int no_transaction_line; /* line of pgstep:no-transaction in up.path; 0: none */
+	int64_t lock_timeout_ms; /* -1: none (never 0: the loader refuses it) */
+	int lock_timeout_line;   /* line of pgstep:lock-timeout in up.path */
 	struct allow_directive *allows;
 	size_t n_allows;
 	bool baseline;

@@ -15,9 +15,9 @@
 struct sect_file;
 
 struct phase_range {
-	char *name;          /* owned */
-	struct version lo;   /* inclusive */
-	struct version hi;   /* inclusive */
+	char *name;        /* owned */
+	struct version lo; /* inclusive */
+	struct version hi; /* inclusive */
 };
 
 struct migset_options {
@@ -30,20 +30,20 @@ struct migset_options {
 };
 
 struct migset {
-	char *dir;                   /* owned */
-	struct migration **items;    /* owned, active migrations in version order */
+	char *dir;                /* owned */
+	struct migration **items; /* owned, active migrations in version order */
 	size_t n, cap;
 	struct migration **archived; /* owned, archive/ contents in version order */
 	size_t n_archived, cap_archived;
-	struct strvec phases;        /* phase names in order of first appearance */
-	bool has_baseline;           /* an active migration is a baseline */
+	struct strvec phases; /* phase names in order of first appearance */
+	bool has_baseline;    /* an active migration is a baseline */
 };
 
 /* Read dir. Problems go to diags; returns NULL only when the directory cannot
  * be read at all (err says why, naming dir). A set with DIAG_ERROR entries
  * must not be applied. */
 struct migset *migset_load(const char *dir, const struct migset_options *opts,
-			   struct diag_list *diags, struct pgstep_error *err);
+                           struct diag_list *diags, struct pgstep_error *err);
 void migset_free(struct migset **set);
 
 /* Find an active migration by version as a user wrote it ("4" finds "004"). */
@@ -61,11 +61,11 @@ bool migration_split(struct migration *m, struct pgstep_error *err);
 /* Parse one file's text as a migration (used by migset_load and by tests).
  * path is used in messages only. */
 bool migration_parse_directives(struct migration *m, const char *path, const char *text,
-				struct diag_list *diags);
+                                struct diag_list *diags);
 /* The same over a file the section reader has read: leading directives
  * apply, a pgstep:allow before a statement is the risk engine's, any other
  * directive is a warning. */
 bool migration_apply_directives(struct migration *m, const char *path, const struct sect_file *sf,
-				struct diag_list *diags);
+                                struct diag_list *diags);
 
 #endif

@@ -25,10 +25,10 @@ struct engine {
 	struct diag_list diags;     /* problems found reading the set */
 	struct tenant_list tenants; /* owned: from the config, then from the query */
 	struct actor actor;
-	struct run_observer obs;    /* progress; may be empty */
+	struct run_observer obs;            /* progress; may be empty */
 	volatile sig_atomic_t *interrupted; /* set by the front end's signal handler */
-	size_t interrupt_after;     /* demo/tests: see run_options */
-	struct set_loader *loader;  /* owned: while the set loads (engine_open_start) */
+	size_t interrupt_after;             /* demo/tests: see run_options */
+	struct set_loader *loader;          /* owned: while the set loads (engine_open_start) */
 };
 
 /* Load config (path NULL: ./pgstep.conf), the migration set and the tenants
@@ -61,20 +61,20 @@ struct selection {
  * (PGSTEP_EXIT_USAGE). With nothing selected: every tenant when
  * default_all, else the only tenant if there is exactly one, else an error. */
 bool engine_select(const struct engine *e, const struct selection *sel, bool default_all,
-		   struct tenant ***out, size_t *n, struct pgstep_error *err);
+                   struct tenant ***out, size_t *n, struct pgstep_error *err);
 
 struct up_options {
-	const char *to;   /* apply up to and including this version; NULL: all */
-	bool resume;      /* continue a dirty migration after its last done statement */
-	bool dry_run;     /* list what would run, change nothing */
+	const char *to; /* apply up to and including this version; NULL: all */
+	bool resume;    /* continue a dirty migration after its last done statement */
+	bool dry_run;   /* list what would run, change nothing */
 };
 
 /* Plan for one tenant: the migrations `up` would apply, in order. */
 bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct up_options *o,
-		 struct migration ***out, size_t *n, struct pgstep_error *err);
+                 struct migration ***out, size_t *n, struct pgstep_error *err);
 
 enum pgstep_exit ops_up(struct engine *e, struct tenant *t, const struct up_options *o,
-			struct pgstep_error *err);
+                        struct pgstep_error *err);
 
 struct down_options {
 	const char *to; /* roll back every applied migration above this version */
@@ -85,15 +85,15 @@ struct down_options {
 /* Plan for one tenant: the applied migrations `down` would roll back, newest
  * first (pointers into ts). A dirty migration on the way is an error. */
 bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
-		   const struct mig_status ***out, size_t *n, struct pgstep_error *err);
+                   const struct mig_status ***out, size_t *n, struct pgstep_error *err);
 
 enum pgstep_exit ops_down(struct engine *e, struct tenant *t, const struct down_options *o,
-			  struct pgstep_error *err);
+                          struct pgstep_error *err);
 
 /* Record a manual resolution of a failed or dirty migration. mark_applied
  * chooses the state written: applied, or rolled_back. */
 enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *version,
-			    const char *reason, bool mark_applied, struct pgstep_error *err);
+                            const char *reason, bool mark_applied, struct pgstep_error *err);
 
 /* Checksums of applied migrations against the files, the event hash chain,
  * its head and the rows bound to it (state_verify_events); each problem
@@ -101,11 +101,11 @@ enum pgstep_exit ops_repair(struct engine *e, struct tenant *t, const char *vers
  * earlier that must still be in the chain; head (may be NULL) receives the
  * chain's last event. Returns PGSTEP_EXIT_DRIFT when something was found. */
 enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, const struct chain_head *anchor,
-			    struct chain_head *head, struct diag_list *problems,
-			    struct pgstep_error *err);
+                            struct chain_head *head, struct diag_list *problems,
+                            struct pgstep_error *err);
 
 /* The tenant's events (version NULL: all), oldest first. */
 enum pgstep_exit ops_history(struct engine *e, struct tenant *t, const char *version,
-			     struct event_rows *out, struct pgstep_error *err);
+                             struct event_rows *out, struct pgstep_error *err);
 
 #endif

@@ -214,7 +214,7 @@ struct risk_finding {
 struct PgQuery__Node;
 
 struct risk_stmt {
-	char *sql;        /* owned: statement text without the ';' */
+	char *sql; /* owned: statement text without the ';' */
 	/* Its parse tree, kept in the report's arena for the consumers after
 	 * the risk engine (preflight), so the text is not parsed again; NULL
 	 * for a text past SQL_CHUNK_BYTES, whose trees are not kept. */

@@ -5,8 +5,8 @@
  * COMMIT, savepoints, state rows and events) is short and blocks. The
  * migration's statements are grouped into units: a transaction (the whole
  * migration by default, or a BEGIN ... COMMIT block written in the file) or
- * a single statement that must run outside a transaction. The state row is written inside the last unit's transaction,
- * so a transactional migration is applied and recorded, or neither; between
+ * a single statement that must run outside a transaction. The state row is written inside the last
+ * unit's transaction, so a transactional migration is applied and recorded, or neither; between
  * units progress (statements_done) is committed, so an interruption leaves
  * state dirty at the exact statement. lock_timeout is always set; on SQLSTATE
  * 55P03 the unit is rolled back (releasing every lock it held), and retried
@@ -34,17 +34,17 @@ enum run_direction { RUN_UP, RUN_DOWN };
 #define RUN_EVENT_STATEMENT "statement"
 
 enum run_event_kind {
-	RUN_EV_START,          /* migration begins */
-	RUN_EV_STATEMENT,      /* a statement is sent */
-	RUN_EV_STATEMENT_DONE, /* a statement finished */
-	RUN_EV_LOCK_WAIT,      /* lock_timeout hit: waiting backoff_ms, then attempt */
-	RUN_EV_DONE,           /* migration applied / rolled back and recorded */
-	RUN_EV_FAILED,         /* migration failed; message and sqlstate set */
-	RUN_EV_CANCELLED,      /* interrupted; what was open rolled back and recorded */
-	RUN_EV_NOTICE,         /* server notice; message set */
+	RUN_EV_START,            /* migration begins */
+	RUN_EV_STATEMENT,        /* a statement is sent */
+	RUN_EV_STATEMENT_DONE,   /* a statement finished */
+	RUN_EV_LOCK_WAIT,        /* lock_timeout hit: waiting backoff_ms, then attempt */
+	RUN_EV_DONE,             /* migration applied / rolled back and recorded */
+	RUN_EV_FAILED,           /* migration failed; message and sqlstate set */
+	RUN_EV_CANCELLED,        /* interrupted; what was open rolled back and recorded */
+	RUN_EV_NOTICE,           /* server notice; message set */
 	RUN_EV_STATEMENT_FAILED, /* step mode: a statement failed or was cancelled,
 	                          * was rolled back to its savepoint; paused */
-	RUN_EV_UNDONE,         /* step mode: statement `index` was undone */
+	RUN_EV_UNDONE,           /* step mode: statement `index` was undone */
 };
 
 struct run_event {
@@ -52,11 +52,11 @@ struct run_event {
 	const struct tenant *tenant;
 	const struct migration *migration;
 	enum run_direction direction;
-	size_t index;        /* 0-based statement index */
-	size_t total;        /* statements in the migration */
-	const char *sql;     /* the statement, when relevant */
-	int line;            /* its line in the file */
-	int attempt;         /* lock retries: 1-based */
+	size_t index;    /* 0-based statement index */
+	size_t total;    /* statements in the migration */
+	const char *sql; /* the statement, when relevant */
+	int line;        /* its line in the file */
+	int attempt;     /* lock retries: 1-based */
 	int64_t backoff_ms;
 	int64_t elapsed_ms;
 	const char *message;
@@ -70,7 +70,7 @@ struct run_observer {
 };
 
 struct run_options {
-	int64_t lock_timeout_ms;      /* never 0 */
+	int64_t lock_timeout_ms; /* never 0 */
 	int lock_retries;
 	int64_t retry_backoff_ms;
 	int64_t statement_timeout_ms; /* 0: none */
@@ -85,8 +85,8 @@ struct run_options {
 	 * it loses the migration together with its state row, never one
 	 * without the other. Segmented migrations always commit synchronously. */
 	bool async_commit;
-	bool use_stored_down;         /* run the down text stored at apply time */
-	const char *stored_down_sql;  /* that text, when use_stored_down */
+	bool use_stored_down;        /* run the down text stored at apply time */
+	const char *stored_down_sql; /* that text, when use_stored_down */
 	const char *phase;
 	/* Stop after this many statements as if interrupted (demo and tests
 	 * only; 0: never). */
@@ -116,14 +116,14 @@ enum run_pause {
 
 struct run_position {
 	enum run_pause pause;
-	size_t index;        /* the statement the run is at (done: total) */
+	size_t index; /* the statement the run is at (done: total) */
 	size_t total;
-	bool in_flight;      /* a statement is running */
-	bool backing_off;    /* waiting to retry after lock_timeout */
-	int attempt;         /* 1-based attempt of the current statement */
-	int64_t elapsed_ms;  /* of the running statement, or of the backoff */
-	bool in_transaction; /* our transaction is open */
-	bool can_undo;       /* runner_undo would roll a statement back */
+	bool in_flight;                   /* a statement is running */
+	bool backing_off;                 /* waiting to retry after lock_timeout */
+	int attempt;                      /* 1-based attempt of the current statement */
+	int64_t elapsed_ms;               /* of the running statement, or of the backoff */
+	bool in_transaction;              /* our transaction is open */
+	bool can_undo;                    /* runner_undo would roll a statement back */
 	const struct pgstep_error *error; /* RUN_PAUSE_FAILED */
 };
 
@@ -131,8 +131,9 @@ struct runner;
 
 /* Prepare; splits the migration's statements (errors name file and line). */
 struct runner *runner_new(struct session *s, const struct actor *actor, struct tenant *t,
-			  struct migration *m, enum run_direction dir, const struct run_options *opts,
-			  const struct run_observer *obs, struct pgstep_error *err);
+                          struct migration *m, enum run_direction dir,
+                          const struct run_options *opts, const struct run_observer *obs,
+                          struct pgstep_error *err);
 void runner_free(struct runner **r);
 /* Advance as far as possible without waiting on a user statement (the
  * bookkeeping round trips between statements block). */

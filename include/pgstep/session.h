@@ -27,17 +27,17 @@ void session_set_notice_handler(struct session *s, session_notice_fn fn, void *c
 bool session_exec(struct session *s, const char *sql, struct pgstep_error *err);
 /* Run a parameterised query (text parameters, NULL allowed); returns the
  * result of a command or query that succeeded, or NULL with err set. */
-PGresult *session_query(struct session *s, const char *sql, int nparams,
-			const char *const *params, struct pgstep_error *err);
-bool session_command(struct session *s, const char *sql, int nparams,
-		     const char *const *params, struct pgstep_error *err);
+PGresult *session_query(struct session *s, const char *sql, int nparams, const char *const *params,
+                        struct pgstep_error *err);
+bool session_command(struct session *s, const char *sql, int nparams, const char *const *params,
+                     struct pgstep_error *err);
 
 /* Quote an identifier with PQescapeIdentifier (xmalloc'd copy). */
 char *session_quote_ident(struct session *s, const char *ident);
 
 /* Set search_path to the tenant's schema (then public); create it when asked. */
 bool session_use_schema(struct session *s, const char *schema, bool create,
-			struct pgstep_error *err);
+                        struct pgstep_error *err);
 
 /* Fill err from a failed PGresult (SQLSTATE, primary message, DETAIL, HINT). */
 void session_error_from_result(struct pgstep_error *err, const PGresult *res, const char *context);
@@ -50,8 +50,8 @@ int session_socket(const struct session *s);
  * first error result (if any) is kept in err. */
 bool session_consume(struct session *s, struct pgstep_error *err);
 /* The same with text parameters (PQsendQueryParams). */
-bool session_send_params(struct session *s, const char *sql, int nparams,
-			 const char *const *params, struct pgstep_error *err);
+bool session_send_params(struct session *s, const char *sql, int nparams, const char *const *params,
+                         struct pgstep_error *err);
 /* Like session_consume, but keeps the last successful result: once it
  * returns true, *out is that result (the caller PQclear's it) or NULL when
  * the query failed (err says why). */
@@ -64,7 +64,7 @@ bool session_consume_result(struct session *s, PGresult **out, struct pgstep_err
  * when the attempt cannot even start. */
 enum session_wait { SESSION_WAIT_NONE, SESSION_WAIT_READ, SESSION_WAIT_WRITE, SESSION_WAIT_FAILED };
 struct session *session_connect_start(const char *conninfo, const char *label,
-				      struct pgstep_error *err);
+                                      struct pgstep_error *err);
 enum session_wait session_connect_poll(struct session *s, struct pgstep_error *err);
 /* Seconds of connect_timeout in effect for conninfo (libpq's rules, pgstep's
  * default of 10 when nothing says); 0 means none. */

@@ -23,12 +23,12 @@ enum stmt_txn {
 };
 
 struct statement {
-	char *sql;         /* owned: the statement text, trimmed, without the ';' */
-	size_t offset;     /* byte offset of the statement's first token in the file */
-	int line;          /* 1-based line of the first token in the file */
-	int col;           /* 1-based column (characters, struct text_pos) */
+	char *sql;     /* owned: the statement text, trimmed, without the ';' */
+	size_t offset; /* byte offset of the statement's first token in the file */
+	int line;      /* 1-based line of the first token in the file */
+	int col;       /* 1-based column (characters, struct text_pos) */
 	enum stmt_txn txn;
-	char *kind;        /* owned: short parse-tree node name, e.g. "AlterTableStmt" */
+	char *kind; /* owned: short parse-tree node name, e.g. "AlterTableStmt" */
 };
 
 struct statement_list {
@@ -50,7 +50,7 @@ void statement_list_clear(struct statement_list *l);
  * with L and C counted in the file; a statement nested deeper than
  * SQL_MAX_DEPTH is refused the same way before it reaches the parser. */
 bool sql_split(const char *text, struct text_pos base, struct statement_list *out,
-	       struct pgstep_error *err);
+               struct pgstep_error *err);
 /* Texts longer than this are parsed a chunk at a time (sql_split_each), so
  * memory holds one chunk's trees rather than the whole file's. */
 #define SQL_CHUNK_BYTES (1024 * 1024)
@@ -62,16 +62,16 @@ struct PgQuery__RawStmt;
 typedef bool (*sql_stmt_fn)(struct statement *s, const struct PgQuery__RawStmt *raw, void *arg);
 /* sql_split a chunk at a time: the same statements, in order. */
 bool sql_split_each(const char *text, struct text_pos base, sql_stmt_fn fn, void *arg,
-		    struct pgstep_error *err);
+                    struct pgstep_error *err);
 
 /* sql_split that also keeps the parse tree (for texts of at most
- * SQL_CHUNK_BYTES: a caller of longer ones walks them with sql_split_each), decoded into arena: statement
- * i of out is (*tree)->stmts[i]. The trees live until arena_release. */
+ * SQL_CHUNK_BYTES: a caller of longer ones walks them with sql_split_each), decoded into arena:
+ * statement i of out is (*tree)->stmts[i]. The trees live until arena_release. */
 struct arena;
 struct PgQuery__ParseResult;
 bool sql_split_tree(const char *text, struct text_pos base, struct statement_list *out,
-		    struct arena *arena, struct PgQuery__ParseResult **tree,
-		    struct pgstep_error *err);
+                    struct arena *arena, struct PgQuery__ParseResult **tree,
+                    struct pgstep_error *err);
 /* The same check alone: false (err as above) when a statement of text nests
  * deeper than SQL_MAX_DEPTH. Callers that hand text to the parser themselves
  * (the risk engine, preflight) call it first. */

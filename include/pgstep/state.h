@@ -23,23 +23,23 @@ bool row_state_parse(const char *s, enum row_state *out);
 
 struct state_row {
 	char *tenant;
-	char *version;       /* canonical key, e.g. "1.10" */
-	char *version_text;  /* as in the file name, e.g. "1_10" */
+	char *version;      /* canonical key, e.g. "1.10" */
+	char *version_text; /* as in the file name, e.g. "1_10" */
 	char *name;
 	char *phase;
 	char *checksum;
 	enum row_state state;
 	int statements_total;
 	int statements_done;
-	char *up_sql;        /* NULL unless loaded with texts */
+	char *up_sql; /* NULL unless loaded with texts */
 	char *down_sql;
 	char *db_user;
 	char *os_user;
 	char *client_addr;
-	char *started_at;    /* ISO 8601 text */
+	char *started_at; /* ISO 8601 text */
 	char *finished_at;
 	int64_t duration_ms;
-	char *sqlstate;      /* failure details; NULL when none */
+	char *sqlstate; /* failure details; NULL when none */
 	char *error_message;
 	int error_statement; /* 1-based statement index; 0 when none */
 	/* Read for verify only (state_verify_events): the SHA-256 of up_sql and
@@ -66,7 +66,7 @@ struct state_rows {
 void state_row_release(struct state_row *r);
 void state_rows_clear(struct state_rows *rows);
 struct state_row *state_rows_find(const struct state_rows *rows, const char *tenant,
-				  const char *version_key);
+                                  const char *version_key);
 
 /* Does the pgstep schema exist here? (No writes.) */
 bool state_exists(struct session *s, bool *exists, struct pgstep_error *err);
@@ -76,7 +76,7 @@ bool state_ensure(struct session *s, struct pgstep_error *err);
 /* Rows of the given tenants (all when n == 0), without up/down texts unless
  * with_sql. Missing schema means no rows. */
 bool state_load(struct session *s, const char *const *tenants, size_t n, bool with_sql,
-		struct state_rows *out, struct pgstep_error *err);
+                struct state_rows *out, struct pgstep_error *err);
 /* The pieces of state_load, for callers that run the query themselves
  * (asynchronously, in a poll loop): the query and its parameter, and the
  * parsing of its result into rows. A missing schema makes the query fail
@@ -87,8 +87,7 @@ struct state_query {
 	int nparams;
 	bool with_sql;
 };
-void state_load_query(const char *const *tenants, size_t n, bool with_sql,
-		      struct state_query *q);
+void state_load_query(const char *const *tenants, size_t n, bool with_sql, struct state_query *q);
 void state_query_release(struct state_query *q);
 /* The lean form for a status summary (status_summarize): tenant, version
  * and state of the given tenants (n > 0). state_brief_row fills r with
@@ -103,12 +102,12 @@ struct actor;
  * detail as for state_event) that binds it, atomically: in the open
  * transaction, or in one of their own when none is open. */
 bool state_upsert(struct session *s, const struct actor *actor, const struct state_row *row,
-		  const char *action, const char *detail, struct pgstep_error *err);
+                  const char *action, const char *detail, struct pgstep_error *err);
 /* Update progress of a running segmented migration, with its binding event,
  * the same way. */
 bool state_set_progress(struct session *s, const struct actor *actor, const char *tenant,
-			const char *version, int statements_done, const char *action,
-			const char *detail, struct pgstep_error *err);
+                        const char *version, int statements_done, const char *action,
+                        const char *detail, struct pgstep_error *err);
 
 /* The canonical text of a row that its binding event commits to: every
  * column but the binding itself, up_sql and down_sql by their digests
@@ -143,8 +142,8 @@ char *state_now(void);
  * (or autocommit). detail is a JSON object text (may be NULL). The caller
  * holds the tenant's advisory lock, which keeps the chain linear. */
 bool state_event(struct session *s, const struct actor *actor, const char *tenant,
-		 const char *version, const char *action, const char *detail,
-		 struct pgstep_error *err);
+                 const char *version, const char *action, const char *detail,
+                 struct pgstep_error *err);
 
 struct event_row {
 	int64_t seq;
@@ -158,7 +157,7 @@ struct event_rows {
 };
 void event_rows_clear(struct event_rows *rows);
 bool state_load_events(struct session *s, const char *tenant, const char *version,
-		       struct event_rows *out, struct pgstep_error *err);
+                       struct event_rows *out, struct pgstep_error *err);
 /* The pieces of state_load_events for a poll loop: the query ($1 tenant,
  * $2 version key, each NULL for all; fails with 3F000 or 42P01 when there
  * is no pgstep schema) and the parsing of its result, appended to out. */
@@ -178,8 +177,8 @@ void chain_head_release(struct chain_head *h);
  * the anchored head must be in the chain. head (may be NULL) receives the
  * tenant's last event. */
 bool state_verify_events(struct session *s, const char *tenant, const struct chain_head *anchor,
-			 struct chain_head *head, struct diag_list *problems,
-			 struct pgstep_error *err);
+                         struct chain_head *head, struct diag_list *problems,
+                         struct pgstep_error *err);
 
 /* The per-tenant advisory lock. On contention, holder describes the session
  * that holds it and err has PGSTEP_EXIT_LOCKED naming pid, user, client

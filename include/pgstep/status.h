@@ -28,7 +28,7 @@ struct mig_status {
 	struct migration *m;         /* NULL when MSTATE_MISSING */
 	const struct state_row *row; /* NULL when never recorded */
 	enum mstate state;
-	bool checksum_ok;            /* true unless applied and the file changed */
+	bool checksum_ok; /* true unless applied and the file changed */
 };
 
 enum tstate { TSTATE_OK, TSTATE_PENDING, TSTATE_FAILED, TSTATE_DIRTY, TSTATE_UNREACHABLE };
@@ -36,14 +36,14 @@ enum tstate { TSTATE_OK, TSTATE_PENDING, TSTATE_FAILED, TSTATE_DIRTY, TSTATE_UNR
 const char *tstate_name(enum tstate s);
 
 struct tenant_status {
-	struct tenant *tenant;       /* not owned */
+	struct tenant *tenant; /* not owned */
 	enum tstate state;
-	char *error;                 /* owned: why unreachable, or NULL */
+	char *error; /* owned: why unreachable, or NULL */
 	enum pgstep_exit error_code;
-	struct mig_status *items;    /* owned: archived first, then the set in order, then missing */
+	struct mig_status *items; /* owned: archived first, then the set in order, then missing */
 	size_t n;
 	int applied, pending;
-	struct state_rows rows;      /* owned: the rows the items point to */
+	struct state_rows rows; /* owned: the rows the items point to */
 };
 
 struct status_report {
@@ -54,7 +54,7 @@ struct status_report {
 /* Read the state of every tenant; unreachable tenants are reported in their
  * entry and the others go on. */
 void status_collect(const struct migset *set, struct tenant *const *tenants, size_t n,
-		    struct status_report *out);
+                    struct status_report *out);
 /* Merge one tenant's rows (already loaded) with the set. */
 void status_merge(const struct migset *set, struct tenant_status *ts);
 /* What status_merge gives for state, applied and pending, without items
@@ -68,7 +68,7 @@ void status_report_clear(struct status_report *r);
  * each with the set; or mark every tenant of group unreachable with err's
  * message (status_async). group is reordered. */
 void status_assign_rows(const struct migset *set, struct tenant_status **group, size_t n,
-			struct state_rows *rows);
+                        struct state_rows *rows);
 void status_fail_group(struct tenant_status **group, size_t n, const struct pgstep_error *err);
 
 #endif

@@ -27,7 +27,7 @@ struct tenant {
 	char *schema;   /* owned: NULL for a database tenant */
 	struct label *labels;
 	size_t n_labels, cap_labels;
-	char *origin;   /* owned: "pgstep.conf:12" or "tenants query, row 3" — for messages */
+	char *origin; /* owned: "pgstep.conf:12" or "tenants query, row 3" — for messages */
 };
 
 struct tenant_list {
@@ -61,8 +61,8 @@ struct tenant *tenant_list_find(const struct tenant_list *l, const char *name);
  * existing and against each other (existing may be NULL). The database is
  * told from the conninfo: see tenant_database_key. The error
  * (PGSTEP_EXIT_USAGE) names both tenants and where each was defined. */
-bool tenant_list_check_distinct(const struct tenant_list *existing,
-				const struct tenant_list *added, struct pgstep_error *err);
+bool tenant_list_check_distinct(const struct tenant_list *existing, const struct tenant_list *added,
+                                struct pgstep_error *err);
 /* Which database conninfo reaches, as libpq would resolve it without
  * connecting: service, host (or hostaddr), port and dbname, each from the
  * string or else from libpq's defaults (PG* variables, port 5432, dbname =

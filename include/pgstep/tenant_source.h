@@ -22,6 +22,6 @@
  * handler function among them was called too). Not thread-safe: one query
  * at a time, on the thread that receives the signals. */
 bool tenant_source_query(const char *control_conninfo, const char *query, int64_t timeout_ms,
-			 struct tenant_list *out, struct pgstep_error *err);
+                         struct tenant_list *out, struct pgstep_error *err);
 
 #endif

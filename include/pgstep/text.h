@@ -26,13 +26,13 @@ struct strbuf;
 void text_escape_controls(struct strbuf *out, const char *s);
 /* A position in a text: byte offset, 1-based line, and 1-based column in
  * characters (UTF-8 sequences count once, a tab counts once, a UTF-8
- * byte-order mark at the start counts as nothing). This is the one rule every line:column pgstep shows
- * comes from. */
+ * byte-order mark at the start counts as nothing). This is the one rule every line:column pgstep
+ * shows comes from. */
 struct text_pos {
 	size_t offset;
 	int line, col;
 };
-#define TEXT_BOM "\xEF\xBB\xBF"
+#define TEXT_BOM       "\xEF\xBB\xBF"
 #define TEXT_POS_START ((struct text_pos){0, 1, 1})
 /* Move p forward to byte offset to (not past the end of s). Walking
  * positions in ascending order costs one pass over the text. */

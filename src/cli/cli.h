@@ -33,20 +33,20 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv);
 
 /* Options shared by the commands; each command says which it accepts. */
 enum cli_opt {
-	OPT_TENANT = 1 << 0,  /* --tenant NAME (repeatable) */
-	OPT_ALL = 1 << 1,     /* --all */
-	OPT_GROUP = 1 << 2,   /* --group key=value (repeatable) */
-	OPT_TO = 1 << 3,      /* --to VERSION */
-	OPT_STEPS = 1 << 4,   /* --steps N */
-	OPT_YES = 1 << 5,     /* --yes */
-	OPT_DRY_RUN = 1 << 6, /* --dry-run */
-	OPT_RESUME = 1 << 7,  /* --resume */
-	OPT_USE_FILE = 1 << 8, /* --use-file */
-	OPT_CHECK = 1 << 9,   /* --check */
-	OPT_KEEP = 1 << 10,   /* --keep */
-	OPT_VERSION = 1 << 11, /* --version V */
-	OPT_REASON = 1 << 12, /* --reason TEXT */
-	OPT_MARK = 1 << 13,   /* --mark applied|rolled_back */
+	OPT_TENANT = 1 << 0,     /* --tenant NAME (repeatable) */
+	OPT_ALL = 1 << 1,        /* --all */
+	OPT_GROUP = 1 << 2,      /* --group key=value (repeatable) */
+	OPT_TO = 1 << 3,         /* --to VERSION */
+	OPT_STEPS = 1 << 4,      /* --steps N */
+	OPT_YES = 1 << 5,        /* --yes */
+	OPT_DRY_RUN = 1 << 6,    /* --dry-run */
+	OPT_RESUME = 1 << 7,     /* --resume */
+	OPT_USE_FILE = 1 << 8,   /* --use-file */
+	OPT_CHECK = 1 << 9,      /* --check */
+	OPT_KEEP = 1 << 10,      /* --keep */
+	OPT_VERSION = 1 << 11,   /* --version V */
+	OPT_REASON = 1 << 12,    /* --reason TEXT */
+	OPT_MARK = 1 << 13,      /* --mark applied|rolled_back */
 	OPT_PREFLIGHT = 1 << 14, /* --preflight */
 	OPT_FAIL_ON = 1 << 15,   /* --fail-on error|warn|info */
 	OPT_VERBOSE = 1 << 16,   /* --verbose */
@@ -62,7 +62,7 @@ struct cli_opts {
 	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose;
 	const char *to, *version, *reason, *mark, *fail_on, *anchor;
 	int steps;
-	int n_args;      /* arguments left after the options */
+	int n_args; /* arguments left after the options */
 	char **args;
 };
 
@@ -94,7 +94,7 @@ struct plan_risk_options;
  * findings; as `pgstep plan`). fail_on: a risk_severity, or -1. total gets
  * the number of migrations to apply. Returns an exit code. */
 int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
-		  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total);
+                  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total);
 
 struct json;
 /* Every command's JSON is one object {"tenants":[...]}: sb gets initialised
@@ -134,8 +134,8 @@ struct json;
 const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s);
 /* "<lead>severity rule: message"; with safer_indent, the safer alternative
  * on the next line. */
-void cli_finding_print(const struct cli_globals *g, const char *lead,
-		       const struct risk_finding *f, const char *safer_indent);
+void cli_finding_print(const struct cli_globals *g, const char *lead, const struct risk_finding *f,
+                       const char *safer_indent);
 void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p);
 /* The same lines appended to out (lint builds them on its worker threads). */
 struct strbuf;

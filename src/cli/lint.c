@@ -64,11 +64,11 @@ struct lint_file {
 	/* The migration reader's view of the file's directives (lint_directives);
 	 * freed with rep. */
 	struct migration *dirs;
-	struct diag_list refusals;   /* directives the loader refuses */
-	struct settings set;         /* what applies when it runs */
-	struct strbuf out;           /* what it prints */
-	bool failed;                 /* a finding reaches --fail-on */
-	bool refused;                /* the loader refuses a directive */
+	struct diag_list refusals; /* directives the loader refuses */
+	struct settings set;       /* what applies when it runs */
+	struct strbuf out;         /* what it prints */
+	bool failed;               /* a finding reaches --fail-on */
+	bool refused;              /* the loader refuses a directive */
 };
 
 /* ---- collecting files -------------------------------------------------------- */
@@ -184,11 +184,12 @@ static char *find_partner(const char *path, const struct migfile_name *fn)
 	char *p = NULL;
 	switch (fn->format) {
 	case FORMAT_FLYWAY: return flyway_partner(path, fn);
-	case FORMAT_DIESEL: p = sibling(path, fn->role == MIGFILE_UP ? "down.sql" : "up.sql"); break;
+	case FORMAT_DIESEL:
+		p = sibling(path, fn->role == MIGFILE_UP ? "down.sql" : "up.sql");
+		break;
 	case FORMAT_PAIR: {
-		char *other = fn->role == MIGFILE_UP
-		                  ? xasprintf("%.*s.down.sql", (int)(n - 7), b)
-		                  : xasprintf("%.*s.up.sql", (int)(n - 9), b);
+		char *other = fn->role == MIGFILE_UP ? xasprintf("%.*s.down.sql", (int)(n - 7), b)
+		                                     : xasprintf("%.*s.up.sql", (int)(n - 9), b);
 		p = sibling(path, other);
 		free(other);
 		break;
@@ -303,8 +304,8 @@ static void lint_one(struct lint_file *f, const struct lint_job *job)
 	struct strbuf lt_from, st_from;
 	strbuf_init(&lt_from);
 	strbuf_init(&st_from);
-	lint_directives(f, job, is_down, partner_read ? partner : NULL,
-	                is_down ? pt.buf : text.buf, &o, &lt_from, &st_from);
+	lint_directives(f, job, is_down, partner_read ? partner : NULL, is_down ? pt.buf : text.buf,
+	                &o, &lt_from, &st_from);
 	risk_analyze_named(f->path, text.buf, partner != NULL, partner_read ? pt.buf : NULL, &o,
 	                   &f->rep);
 	strbuf_release(&pt);

@@ -255,8 +255,9 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 		struct migration *m = it->m;
 		struct settings set;
 		settings_of(pt->cfg, m, false, &set);
-		printf("  %-28s %2zu stmt  %-6s %s%s\n", cli_safe(migration_label(m)), m->up.stmts.n,
-		       settings_txn_name(set.txn), migration_reversible(m) ? "" : "irreversible  ",
+		printf("  %-28s %2zu stmt  %-6s %s%s\n", cli_safe(migration_label(m)),
+		       m->up.stmts.n, settings_txn_name(set.txn),
+		       migration_reversible(m) ? "" : "irreversible  ",
 		       pt->verbose && m->note ? cli_safe(m->note) : "");
 		struct strbuf sb;
 		strbuf_init(&sb);
@@ -456,7 +457,7 @@ static void json_tenant(struct json *j, const struct config *cfg, const struct p
 /* ---- the command ------------------------------------------------------------------ */
 
 int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
-		  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total)
+                  const struct plan_risk_options *po, bool verbose, int fail_on, size_t *total)
 {
 	struct status_report st;
 	status_collect(c->e.set, c->ts, c->n, &st);

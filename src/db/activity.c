@@ -277,8 +277,8 @@ bool activity_long_running_load(struct session *s, int64_t min_age_s, struct act
 /* The oldest transaction first: it is the one to look at. */
 const char activity_blockers_sql[] =
     "SELECT " SESSION_COLUMNS("a") " FROM pg_stat_activity a"
-    " WHERE a.pid = ANY (pg_blocking_pids($1::int))"
-    " ORDER BY a.xact_start NULLS LAST, a.pid";
+                                   " WHERE a.pid = ANY (pg_blocking_pids($1::int))"
+                                   " ORDER BY a.xact_start NULLS LAST, a.pid";
 
 void activity_blockers_read(const struct pg_result *res, struct activity_session **out, size_t *n)
 {

@@ -538,7 +538,7 @@ bool catalog_index_validity(struct session *s, const struct rel_name *index,
 	    4, params, err);
 	if (!res)
 		return false;
-	*out = PQntuples(res) == 0                        ? INDEX_ABSENT
+	*out = PQntuples(res) == 0                       ? INDEX_ABSENT
 	       : strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? INDEX_VALID
 	                                                 : INDEX_INVALID;
 	PQclear(res);

@@ -25,9 +25,9 @@ struct session {
 	bool busy;      /* a session_send is waiting for its results */
 	bool got_error; /* the running async query already reported an error */
 	char *cached_user;
-	bool connecting; /* session_connect_start: PQconnectPoll not done yet */
-	char *conninfo;  /* kept while connecting, for the failure reason */
-	PGresult *kept;  /* session_consume_result: the last good result */
+	bool connecting;              /* session_connect_start: PQconnectPoll not done yet */
+	char *conninfo;               /* kept while connecting, for the failure reason */
+	PGresult *kept;               /* session_consume_result: the last good result */
 	struct pgstep_error kept_err; /* and the first error, until the query ends */
 };
 
@@ -143,7 +143,7 @@ static PGconn *session_start(const char *conninfo, bool nonblocking)
 }
 
 static void session_connect_failed(const char *conninfo, PGconn *conn, const char *label,
-				   struct pgstep_error *err)
+                                   struct pgstep_error *err)
 {
 	char *reason = session_connect_reason(conninfo, conn);
 	error_set(err, PGSTEP_EXIT_CONNECTION, "tenant %s: %s", label ? label : "?", reason);
@@ -173,7 +173,7 @@ struct session *session_connect(const char *conninfo, const char *label, struct 
 }
 
 struct session *session_connect_start(const char *conninfo, const char *label,
-				      struct pgstep_error *err)
+                                      struct pgstep_error *err)
 {
 	PGconn *conn = session_start(conninfo, true);
 	if (!conn || PQstatus(conn) == CONNECTION_BAD) {
@@ -425,8 +425,8 @@ bool session_consume(struct session *s, struct pgstep_error *err)
 	return false;
 }
 
-bool session_send_params(struct session *s, const char *sql, int nparams,
-			 const char *const *params, struct pgstep_error *err)
+bool session_send_params(struct session *s, const char *sql, int nparams, const char *const *params,
+                         struct pgstep_error *err)
 {
 	if (!PQsendQueryParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
 		session_fail(s, err, NULL);
@@ -475,7 +475,7 @@ finished:
 		if (err) {
 			error_clear(err);
 			*err = *e;
-			*e = (struct pgstep_error){ 0 };
+			*e = (struct pgstep_error){0};
 		}
 	}
 	error_clear(e);

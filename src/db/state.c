@@ -35,12 +35,10 @@
 const char state_zero_hash[SHA256_HEX_LEN + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-
 /* The audit key, loaded once before any session writes. */
 static unsigned char *audit_key;
 static size_t audit_key_len;
 #define STATE_MIN_KEY_LEN 32
-
 
 static const char *const row_state_names[] = {
     [ROW_APPLIED] = "applied",
@@ -380,9 +378,9 @@ bool state_ensure(struct session *s, struct pgstep_error *err)
 	bool own = ts == PQTRANS_IDLE;
 	static const char lock_sql[] = "SELECT pg_advisory_lock(hashtext('pgstep.schema'))";
 	static const char unlock_sql[] = "SELECT pg_advisory_unlock(hashtext('pgstep.schema'))";
-	bool ok = own ? session_exec(s, lock_sql, err) && session_exec(s, "BEGIN", err)
-	              : session_exec(s, "SELECT pg_advisory_xact_lock(hashtext('pgstep.schema'))",
-	                             err);
+	bool ok =
+	    own ? session_exec(s, lock_sql, err) && session_exec(s, "BEGIN", err)
+	        : session_exec(s, "SELECT pg_advisory_xact_lock(hashtext('pgstep.schema'))", err);
 	ok = ok && state_version(s, &version, err) && state_check_version(version, err);
 	/* Each step upgrades one version, in place: a new database goes
 	 * through all of them. */
@@ -466,10 +464,10 @@ enum {
  * tenants x 100 migrations reads 100,000 rows. */
 static void state_fill_packed(struct state_row *r, const PGresult *res, int i)
 {
-	static const int cols[] = { COL_TENANT, COL_VERSION, COL_VERSION_TEXT, COL_NAME, COL_PHASE,
-				    COL_CHECKSUM, COL_SQLSTATE, COL_ERRMSG };
-	char **dst[] = { &r->tenant, &r->version, &r->version_text, &r->name, &r->phase,
-			 &r->checksum, &r->sqlstate, &r->error_message };
+	static const int cols[] = {COL_TENANT, COL_VERSION,  COL_VERSION_TEXT, COL_NAME,
+	                           COL_PHASE,  COL_CHECKSUM, COL_SQLSTATE,     COL_ERRMSG};
+	char **dst[] = {&r->tenant, &r->version,  &r->version_text, &r->name,
+	                &r->phase,  &r->checksum, &r->sqlstate,     &r->error_message};
 	size_t total = 0;
 	for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
 		total += (size_t)PQgetlength(res, i, cols[k]) + 1;
@@ -494,8 +492,7 @@ static void state_fill_packed(struct state_row *r, const PGresult *res, int i)
 	r->error_statement = (int)state_int(res, i, COL_ERRSTMT);
 }
 
-void state_load_query(const char *const *tenants, size_t n, bool with_sql,
-		      struct state_query *q)
+void state_load_query(const char *const *tenants, size_t n, bool with_sql, struct state_query *q)
 {
 	/* The texts can be large; status over many tenants never needs them. */
 	struct strbuf sql;
@@ -608,7 +605,7 @@ bool state_load(struct session *s, const char *const *tenants, size_t n, bool wi
 		return true;
 	struct state_query q;
 	state_load_query(tenants, n, with_sql, &q);
-	const char *params[1] = { q.param };
+	const char *params[1] = {q.param};
 	PGresult *res = session_query(s, q.sql, q.nparams, params, err);
 	state_query_release(&q);
 	if (!res) {
@@ -770,11 +767,9 @@ static bool state_read_link(struct session *s, const char *tenant, struct state_
 
 static bool state_append(struct session *s, const struct actor *actor, const char *tenant,
                          const char *version, const char *action, const char *detail,
-                         const char *row_hash, struct state_link *link,
-                         struct pgstep_error *err);
-static bool state_event_check(const struct actor *actor, const char *tenant,
-                              const char *version, const char *action, const char *detail,
-                              struct pgstep_error *err);
+                         const char *row_hash, struct state_link *link, struct pgstep_error *err);
+static bool state_event_check(const struct actor *actor, const char *tenant, const char *version,
+                              const char *action, const char *detail, struct pgstep_error *err);
 
 /* The open transaction, or one of our own: a row and its event commit
  * together or not at all. */
@@ -870,8 +865,7 @@ bool state_upsert(struct session *s, const struct actor *actor, const struct sta
 	bool own;
 	if (!state_txn_begin(s, &own, err))
 		goto fail;
-	PGresult *res =
-	    session_query(s, sql, (int)(sizeof params / sizeof params[0]), params, err);
+	PGresult *res = session_query(s, sql, (int)(sizeof params / sizeof params[0]), params, err);
 	bool ok = res && state_bind(s, actor, res, action, detail, err);
 	PQclear(res);
 	if (state_txn_end(s, own, ok, err))
@@ -920,11 +914,12 @@ fail:
  * one "adopt" event binds each, so verify can check them from now on. */
 static bool state_adopt_rows(struct session *s, struct pgstep_error *err)
 {
-	PGresult *res = session_query(s,
-	                              "SELECT " STATE_CANON_COLS ", " STATE_LINK_COLS("m.tenant")
-	                              " FROM pgstep.migrations m WHERE m.event_seq IS NULL"
-	                              " ORDER BY m.tenant, m.version",
-	                              0, NULL, err);
+	PGresult *res = session_query(
+	    s,
+	    "SELECT " STATE_CANON_COLS
+	    ", " STATE_LINK_COLS("m.tenant") " FROM pgstep.migrations m WHERE m.event_seq IS NULL"
+	                                     " ORDER BY m.tenant, m.version",
+	    0, NULL, err);
 	if (!res)
 		return false;
 	struct actor a;
@@ -1054,9 +1049,8 @@ bool state_event_ambiguous(const struct event_row *e)
 	       state_has_separator(e->prev_hash) || state_has_separator(e->row_hash);
 }
 
-static bool state_event_check(const struct actor *actor, const char *tenant,
-                              const char *version, const char *action, const char *detail,
-                              struct pgstep_error *err)
+static bool state_event_check(const struct actor *actor, const char *tenant, const char *version,
+                              const char *action, const char *detail, struct pgstep_error *err)
 {
 	struct event_row e = {
 	    .tenant = (char *)tenant,
@@ -1078,8 +1072,7 @@ static bool state_event_check(const struct actor *actor, const char *tenant,
  * the new event. */
 static bool state_append(struct session *s, const struct actor *actor, const char *tenant,
                          const char *version, const char *action, const char *detail,
-                         const char *row_hash, struct state_link *link,
-                         struct pgstep_error *err)
+                         const char *row_hash, struct state_link *link, struct pgstep_error *err)
 {
 	const char *db_user = session_current_user(s, err);
 	if (!db_user)
@@ -1102,8 +1095,8 @@ static bool state_append(struct session *s, const struct actor *actor, const cha
 
 	char seq[24];
 	snprintf(seq, sizeof seq, "%" PRId64, e.seq);
-	const char *p[] = {tenant,    seq,           version, action,     detail,  db_user,
-	                   e.os_user, e.client_addr, e.at,    link->prev, hash,    row_hash};
+	const char *p[] = {tenant,    seq,           version, action,     detail, db_user,
+	                   e.os_user, e.client_addr, e.at,    link->prev, hash,   row_hash};
 	bool ok = session_command(
 	    s,
 	    "WITH head AS (INSERT INTO pgstep.heads AS h (tenant, seq, hash)"
@@ -1238,8 +1231,7 @@ static void state_lock_keys(const char *tenant, char cls[16], char obj[16])
 }
 
 /* False when no holder is visible: it let go between the two queries. */
-static bool state_describe_holder(struct session *s, const char *tenant,
-                                  struct pgstep_error *err)
+static bool state_describe_holder(struct session *s, const char *tenant, struct pgstep_error *err)
 {
 	char cls[16], obj[16];
 	snprintf(cls, sizeof cls, "%" PRIu32, (uint32_t)STATE_LOCK_CLASSID);

@@ -75,11 +75,11 @@ static bool tenant_source_rows(const PGresult *res, const char *conninfo,
 		if (why) {
 			/* Cut to 63 bytes, which other tenant would it become? */
 			int twin = schema_twin(res, i, schema);
-			char *also = twin < 0
-			                 ? xstrdup("")
-			                 : xasprintf("; tenant %s (row %d) has the same first %d bytes",
-			                             PQgetvalue(res, twin, 0), twin + 1,
-			                             TENANT_MAX_SCHEMA_BYTES);
+			char *also =
+			    twin < 0 ? xstrdup("")
+			             : xasprintf("; tenant %s (row %d) has the same first %d bytes",
+			                         PQgetvalue(res, twin, 0), twin + 1,
+			                         TENANT_MAX_SCHEMA_BYTES);
 			error_set(err, PGSTEP_EXIT_USAGE, "tenants query: row %d: tenant %s: %s%s",
 			          i + 1, name, why, also);
 			free(also);

@@ -256,8 +256,8 @@ static bool job_record_resolution(struct job *j, struct migration *m, size_t k,
                                   struct pgstep_error *err)
 {
 	char *detail = job_resolution_detail(k, decision, evidence);
-	bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key, "resolve", detail,
-	                      err);
+	bool ok =
+	    state_event(j->s, &j->e->actor, j->t->name, m->version.key, "resolve", detail, err);
 	free(detail);
 	return ok;
 }
@@ -280,8 +280,8 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 		                         "\"the last run stopped without recording why (killed, or "
 		                         "its connection lost)\"}",
 		                         k, in_flight ? "true" : "false");
-		bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key,
-		                      "interrupted", detail, err);
+		bool ok = state_event(j->s, &j->e->actor, j->t->name, m->version.key, "interrupted",
+		                      detail, err);
 		free(detail);
 		if (!ok)
 			return false;
@@ -300,18 +300,20 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 	char *evidence = NULL, *say = NULL;
 	const char *decision = "run";
 	if (c.kind == INFLIGHT_CREATE_INDEX || c.kind == INFLIGHT_DROP_INDEX) {
-		ok = catalog_index_validity(j->s, &c.index,
-		                            c.kind == INFLIGHT_CREATE_INDEX ? &c.table : NULL, &v,
-		                            err);
+		ok = catalog_index_validity(
+		    j->s, &c.index, c.kind == INFLIGHT_CREATE_INDEX ? &c.table : NULL, &v, err);
 		if (ok)
-			evidence = xasprintf("index %s is %s", c.index.name, index_validity_name(v));
+			evidence =
+			    xasprintf("index %s is %s", c.index.name, index_validity_name(v));
 	}
 	if (!ok) {
 		error_prefix(err, "tenant %s: %s", j->t->name, label);
 	} else if (c.kind == INFLIGHT_CREATE_INDEX && v == INDEX_INVALID) {
 		if (!j->o.rebuild_invalid) {
-			error_set(err, PGSTEP_EXIT_FAILED, "tenant %s: %s: statement %zu (%s) left index %s INVALID: %s",
-			          j->t->name, label, k + 1, c.what, c.index.name, job_rebuild_needed);
+			error_set(err, PGSTEP_EXIT_FAILED,
+			          "tenant %s: %s: statement %zu (%s) left index %s INVALID: %s",
+			          j->t->name, label, k + 1, c.what, c.index.name,
+			          job_rebuild_needed);
 			ok = false;
 		} else {
 			decision = "drop-and-rebuild";
@@ -338,20 +340,20 @@ static bool job_resume_point(struct job *j, struct job_item *it, const struct st
 		free(detail);
 		decision = NULL; /* recorded */
 	} else if (c.kind == INFLIGHT_UNKNOWN) {
-		error_set(err, PGSTEP_EXIT_FAILED,
-		          "tenant %s: %s: statement %zu (line %d, %s) was in flight when the run "
-		          "stopped, outside a transaction, and pgstep cannot tell from the catalogue "
-		          "whether it completed. Check the database, then record what you find with "
-		          "`pgstep repair --tenant %s --version %s --mark applied|rolled_back "
-		          "--reason \"...\"`",
-		          j->t->name, label, k + 1, m->up.stmts.items[k].line, c.what, j->t->name,
-		          m->version.text);
+		error_set(
+		    err, PGSTEP_EXIT_FAILED,
+		    "tenant %s: %s: statement %zu (line %d, %s) was in flight when the run "
+		    "stopped, outside a transaction, and pgstep cannot tell from the catalogue "
+		    "whether it completed. Check the database, then record what you find with "
+		    "`pgstep repair --tenant %s --version %s --mark applied|rolled_back "
+		    "--reason \"...\"`",
+		    j->t->name, label, k + 1, m->up.stmts.items[k].line, c.what, j->t->name,
+		    m->version.text);
 		ok = false;
 	} else {
 		say = xasprintf("statement %zu (%s) was in flight when the run stopped: %s; "
 		                "running it again",
-		                k + 1, c.what,
-		                evidence ? evidence : "repeating it is harmless");
+		                k + 1, c.what, evidence ? evidence : "repeating it is harmless");
 	}
 	if (ok && decision)
 		ok = job_record_resolution(j, m, k, decision, evidence, err);
@@ -557,7 +559,8 @@ static void job_record_lost(struct job *j)
 	for (int attempt = 0; attempt < 4 && !s; attempt++) {
 		if (attempt) { /* 250 ms, 500 ms, 1 s */
 			long ms = 250L << (attempt - 1);
-			struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L};
+			struct timespec pause = {.tv_sec = ms / 1000,
+			                         .tv_nsec = ms % 1000 * 1000000L};
 			nanosleep(&pause, NULL);
 		}
 		error_clear(&e);
@@ -574,7 +577,8 @@ static void job_record_lost(struct job *j)
 	} else {
 		msg = xasprintf("%s; it could not be recorded (%s): the next `pgstep up --resume` "
 		                "records it",
-		                j->err.msg, error_unprefixed(e.msg ? e.msg : "no connection", prefix));
+		                j->err.msg,
+		                error_unprefixed(e.msg ? e.msg : "no connection", prefix));
 		if (s)
 			ops_close_tenant(&s, j->t);
 	}

@@ -216,7 +216,7 @@ void ops_notice(struct engine *e, struct tenant *t, const char *msg)
 /* Connect, set the tenant's schema, create the pgstep schema on first use
  * and take the tenant's lock. */
 struct session *ops_open_tenant(struct engine *e, struct tenant *t, bool write,
-                                       struct pgstep_error *err)
+                                struct pgstep_error *err)
 {
 	struct session *s = session_connect(t->conninfo, t->name, err);
 	if (!s)
@@ -250,7 +250,7 @@ void ops_close_tenant(struct session **s, struct tenant *t)
 }
 
 bool ops_load_status(struct engine *e, struct session *s, struct tenant *t, bool with_sql,
-                            struct tenant_status *ts, struct pgstep_error *err)
+                     struct tenant_status *ts, struct pgstep_error *err)
 {
 	memset(ts, 0, sizeof *ts);
 	ts->tenant = t;

@@ -98,7 +98,7 @@ struct runner {
 	enum row_state lost_state;
 
 	/* Step mode */
-	bool pass;                    /* the caller let the run past this pause */
+	bool pass; /* the caller let the run past this pause */
 	enum run_pause pause;
 	struct pgstep_error pause_err; /* RUN_PAUSE_FAILED: why */
 	struct journal_entry *journal; /* events waiting for the transaction's end */
@@ -302,8 +302,8 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 	if (r->segmented && dir == RUN_UP) {
 		r->built = xcalloc(r->stmts->n ? r->stmts->n : 1, sizeof *r->built);
 		for (size_t i = 0; i < r->stmts->n; i++)
-			r->built[i].has = inflight_built_index(r->stmts->items[i].sql,
-			                                       &r->built[i].index, &r->built[i].table);
+			r->built[i].has = inflight_built_index(
+			    r->stmts->items[i].sql, &r->built[i].index, &r->built[i].table);
 	}
 	r->phase = PH_UNIT_START;
 	r->attempt = 1;
@@ -572,11 +572,11 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 			return false;
 	} else if (r->segmented) {
 		/* The progress and the event that binds it, together. */
-		char *detail = u->single ? runner_statement_detail(r, u->first)
-		                         : runner_detail(r, NULL, NULL);
-		bool ok = state_set_progress(r->s, r->actor, r->tenant->name, r->m->version.key,
-		                             (int)r->done,
-		                             u->single ? RUN_EVENT_STATEMENT : "progress", detail, e);
+		char *detail =
+		    u->single ? runner_statement_detail(r, u->first) : runner_detail(r, NULL, NULL);
+		bool ok = state_set_progress(
+		    r->s, r->actor, r->tenant->name, r->m->version.key, (int)r->done,
+		    u->single ? RUN_EVENT_STATEMENT : "progress", detail, e);
 		free(detail);
 		if (!ok)
 			return false;
@@ -614,12 +614,13 @@ static void runner_fail_lost(struct runner *r, const struct pgstep_error *failur
 	memcpy(r->lost_err.sqlstate, failure->sqlstate, sizeof r->lost_err.sqlstate);
 	char state[120];
 	if (r->segmented)
-		snprintf(state, sizeof state, "state is dirty at %zu of %zu statements done", r->done,
-		         r->stmts->n);
+		snprintf(state, sizeof state, "state is dirty at %zu of %zu statements done",
+		         r->done, r->stmts->n);
 	else
-		snprintf(state, sizeof state, "its transaction was rolled back: nothing was applied");
-	error_set(&r->err, PGSTEP_EXIT_FAILED, "tenant %s: %s: %s (%s:%d); %s",
-	          r->tenant->name, migration_label(r->m), r->lost_err.msg, runner_section(r)->path,
+		snprintf(state, sizeof state,
+		         "its transaction was rolled back: nothing was applied");
+	error_set(&r->err, PGSTEP_EXIT_FAILED, "tenant %s: %s: %s (%s:%d); %s", r->tenant->name,
+	          migration_label(r->m), r->lost_err.msg, runner_section(r)->path,
 	          r->stmts->items[r->cur].line, state);
 	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
 	runner_emit(r, RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
@@ -669,7 +670,9 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, const ch
 	error_set(&r->err, PGSTEP_EXIT_FAILED, "tenant %s: %s: statement %zu (%s:%d) %s: %s%s",
 	          r->tenant->name, migration_label(r->m), r->cur + 1, runner_section(r)->path,
 	          r->stmts->items[r->cur].line,
-	          !cancelled ? "failed" : strcmp(stop, "discard") == 0 ? "stopped" : "cancelled",
+	          !cancelled                     ? "failed"
+	          : strcmp(stop, "discard") == 0 ? "stopped"
+	                                         : "cancelled",
 	          failure->msg,
 	          r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
 	                                             "`pgstep up --resume` or `pgstep repair`"
@@ -824,8 +827,7 @@ static void runner_advance(struct runner *r)
 		error_clear(&e);
 		return;
 	}
-	if (r->opt.step && r->units[r->unit].transaction && !r->units[r->unit].single &&
-	    !r->pass) {
+	if (r->opt.step && r->units[r->unit].transaction && !r->units[r->unit].single && !r->pass) {
 		runner_pause(r, RUN_PAUSE_COMMIT);
 		return;
 	}
@@ -1124,8 +1126,8 @@ void runner_position(const struct runner *r, struct run_position *out)
 	else if (out->backing_off)
 		out->elapsed_ms = runner_timeout_ms(r);
 	out->in_transaction = r->in_txn;
-	out->can_undo = r->phase == PH_PAUSED &&
-	                (r->pause == RUN_PAUSE_FAILED || runner_prev_done(r, &p));
+	out->can_undo =
+	    r->phase == PH_PAUSED && (r->pause == RUN_PAUSE_FAILED || runner_prev_done(r, &p));
 	out->error = out->pause == RUN_PAUSE_FAILED ? &r->pause_err : NULL;
 }
 

@@ -20,9 +20,9 @@
 #include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
-#define DEFAULT_CONFIG_FILE      "pgstep.conf"
-#define DEFAULT_MIGRATIONS_DIR   "migrations"
-#define MAX_LOCK_RETRIES         1000
+#define DEFAULT_CONFIG_FILE    "pgstep.conf"
+#define DEFAULT_MIGRATIONS_DIR "migrations"
+#define MAX_LOCK_RETRIES       1000
 
 enum section_kind {
 	SEC_MIGRATIONS,

@@ -75,7 +75,8 @@ static bool split_section(struct migration_section *s, struct pgstep_error *err)
 {
 	if (s->split_done || !s->text)
 		return true;
-	if (!sql_split(s->text, (struct text_pos){s->file_offset, s->first_line, 1}, &s->stmts, err)) {
+	if (!sql_split(s->text, (struct text_pos){s->file_offset, s->first_line, 1}, &s->stmts,
+	               err)) {
 		statement_list_clear(&s->stmts);
 		error_prefix(err, "%s", s->path ? s->path : "(no file)");
 		return false;

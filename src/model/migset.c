@@ -35,7 +35,7 @@ struct piece {
 	char *path;     /* file, or diesel directory, for messages */
 	bool from_root; /* directly in the set's directory: ranges give its phase */
 	bool archived;
-	bool bad;        /* reported already; takes part in pairing only */
+	bool bad; /* reported already; takes part in pairing only */
 	bool directive_no_txn;
 	struct migration *m;           /* PIECE_UP: owned until moved to the set */
 	struct migration_section down; /* PIECE_DOWN: owned until moved */
@@ -306,7 +306,8 @@ static void load_up_file(struct loader *ld, struct piece *p, const char *path, c
 	if (sf.kind != SECT_PLAIN) {
 		if (sf.up.blank) {
 			diag_add(ld->diags, DIAG_ERROR, path, sf.up.marker_line,
-			         "empty up section: no SQL after the %s marker", up_marker_name(&sf));
+			         "empty up section: no SQL after the %s marker",
+			         up_marker_name(&sf));
 			p->bad = true;
 			goto out;
 		}
@@ -512,12 +513,12 @@ static void file_job_work(void *arg, size_t i)
 /* Reading and scanning is most of loading a large set (libpg_query's
  * scanner per file); files are independent, so every CPU takes a share. */
 #define JOBS_PARALLEL_MIN 256
-#define JOBS_MAX 8
+#define JOBS_MAX          8
 
 static void load_jobs(struct loader *ld)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int threads = ld->opts->jobs > 0 ? ld->opts->jobs
+	int threads = ld->opts->jobs > 0                            ? ld->opts->jobs
 	              : ld->n_jobs >= JOBS_PARALLEL_MIN && cpus > 1 ? (int)cpus
 	                                                            : 1;
 	if (threads > JOBS_MAX)

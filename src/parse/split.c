@@ -288,7 +288,14 @@ struct depth_level {
 static bool token_is_operator(int t)
 {
 	switch (t) {
-	case '+': case '-': case '*': case '/': case '%': case '^': case '<': case '>':
+	case '+':
+	case '-':
+	case '*':
+	case '/':
+	case '%':
+	case '^':
+	case '<':
+	case '>':
 	case '=':
 	case PG_QUERY__TOKEN__Op:
 	case PG_QUERY__TOKEN__TYPECAST:
@@ -408,8 +415,7 @@ static bool surely_shallow(const char *text, size_t len)
  * and only a statement whose bytes may be too deep is scanned for tokens. A
  * ';' that ends a statement is never inside an expression, so no chain is
  * counted in two halves. */
-static bool depth_check_statements(const char *text, struct text_pos base,
-                                   struct pgstep_error *err)
+static bool depth_check_statements(const char *text, struct text_pos base, struct pgstep_error *err)
 {
 	PgQuerySplitResult sr = pg_query_split_with_scanner(text);
 	if (sr.error) {
@@ -428,8 +434,8 @@ static bool depth_check_statements(const char *text, struct text_pos base,
 			continue;
 		text_pos_advance(text, &pos, start);
 		char *piece = xstrndup(text + start, end - start);
-		ok = sql_depth_check(piece, (struct text_pos){base.offset + start, pos.line, pos.col},
-		                     err);
+		ok = sql_depth_check(
+		    piece, (struct text_pos){base.offset + start, pos.line, pos.col}, err);
 		free(piece);
 	}
 	pg_query_free_split_result(sr);
@@ -517,8 +523,9 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 	if (pr.error) {
 		set_parse_error(err, text, base, pr.error);
 		if (err_at)
-			*err_at = pr.error->cursorpos > 0 ? char_pos_to_byte(text, pr.error->cursorpos)
-			                                  : 0;
+			*err_at = pr.error->cursorpos > 0
+			              ? char_pos_to_byte(text, pr.error->cursorpos)
+			              : 0;
 		pg_query_free_protobuf_parse_result(pr);
 		return false;
 	}
@@ -575,8 +582,8 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
                          struct pgstep_error *err)
 {
 	size_t len = strlen(text);
-	PgQuerySplitResult sr = len > SQL_CHUNK_BYTES ? pg_query_split_with_scanner(text)
-	                                              : (PgQuerySplitResult){0};
+	PgQuerySplitResult sr =
+	    len > SQL_CHUNK_BYTES ? pg_query_split_with_scanner(text) : (PgQuerySplitResult){0};
 	size_t n_cuts = 0, *cuts = NULL;
 	if (len > SQL_CHUNK_BYTES && !sr.error) {
 		cuts = xmalloc(((size_t)sr.n_stmts + 1) * sizeof *cuts);
@@ -598,9 +605,10 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
 				continue;
 			text_pos_advance(text, &dp, from);
 			char *piece = xstrndup(text + from, to - from);
-			bool ok = sql_depth_check(
-			    piece, (struct text_pos){base.offset + from, dp.line, from ? dp.col : base.col},
-			    err);
+			bool ok = sql_depth_check(piece,
+			                          (struct text_pos){base.offset + from, dp.line,
+			                                            from ? dp.col : base.col},
+			                          err);
 			free(piece);
 			if (!ok) {
 				free(cuts);

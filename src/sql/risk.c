@@ -718,8 +718,7 @@ static void walk_one(struct walk *w, struct statement *ls, const Node *node)
 			}
 			if (c->in_txn) {
 				char buf[128];
-				risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL,
-				          -1,
+				risk_find(c, RULE_NON_TRANSACTIONAL_IN_TRANSACTION, NULL, -1,
 				          "%s cannot run inside %s: it fails with \"cannot "
 				          "run inside a "
 				          "transaction block\"",
@@ -844,8 +843,8 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		}
 	} else {
 		/* A big text: parsed again, a chunk at a time, for the walk. */
-		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, walk_cb, &w,
-		               &err);
+		sql_split_each(text, (struct text_pos){opt->base_offset, c->base_line, 1}, walk_cb,
+		               &w, &err);
 		error_clear(&err);
 	}
 	/* The trees stay with the report, for preflight. */

@@ -69,7 +69,8 @@ bool risk_analyze_text(const char *text, unsigned flags, const struct risk_optio
 	 * comes again from the parser, with its position). */
 	for (size_t i = 0; i < sf.n_problems; i++)
 		if (sf.problems[i].error && sf.problems[i].line > 0)
-			risk_add_problem(&out->up, sf.problems[i].line, 1, xstrdup(sf.problems[i].msg));
+			risk_add_problem(&out->up, sf.problems[i].line, 1,
+			                 xstrdup(sf.problems[i].msg));
 
 	struct risk_options o = *base;
 	bool has_down = sf.down.present && !sf.down.blank;
@@ -114,7 +115,8 @@ bool risk_analyze_named(const char *path, const char *text, bool has_partner,
 	if (named && fn.format == FORMAT_DIESEL) {
 		/* diesel's metadata.toml covers both files, as in the loader */
 		const char *slash = strrchr(path, '/');
-		char *meta = xasprintf("%.*smetadata.toml", slash ? (int)(slash - path + 1) : 0, path);
+		char *meta =
+		    xasprintf("%.*smetadata.toml", slash ? (int)(slash - path + 1) : 0, path);
 		if (migfile_diesel_metadata(meta, NULL))
 			o.txn = ub.txn = RISK_TXN_NONE;
 		free(meta);

@@ -113,7 +113,7 @@ void tui_keys_roff(FILE *f)
 		}
 		fputs(any ? "   \\fB:" : "\\fB:", f);
 		roff_text(f, ai->command);
-		fputs(ai->flags & TAKES_ARG  ? "\\fR \\fIARG\\fR\n"
+		fputs(ai->flags & TAKES_ARG ? "\\fR \\fIARG\\fR\n"
 		      : ai->flags & OPT_ARG ? "\\fR [\\fIARG\\fR]\n"
 		                            : "\\fR\n",
 		      f);

@@ -139,7 +139,8 @@ static bool app_allowed(struct app *app, enum action a)
 		return false;
 	}
 	if ((ai->flags & NEEDS_RUN) && !app->run) {
-		app_message(app, true, ":%s needs a run: a applies, s opens step mode", ai->command);
+		app_message(app, true, ":%s needs a run: a applies, s opens step mode",
+		            ai->command);
 		return false;
 	}
 	if ((ai->flags & NEEDS_MIGRATION) && !app_selected_migration(app)) {

@@ -120,7 +120,9 @@ static void help_text(struct strbuf *sb, size_t line, bool *have)
 			            action_key_name(ai->keys[k]));
 	char cmd[40];
 	snprintf(cmd, sizeof cmd, ":%s%s", ai->command,
-	         ai->flags & TAKES_ARG ? " ARG" : ai->flags & OPT_ARG ? " [ARG]" : "");
+	         ai->flags & TAKES_ARG ? " ARG"
+	         : ai->flags & OPT_ARG ? " [ARG]"
+	                               : "");
 	strbuf_addf(sb, "%-14s %-16s %s", keys.len ? keys.buf : "-", cmd, ai->help);
 	strbuf_release(&keys);
 }

@@ -66,8 +66,8 @@ static void tenants_draw(struct app *app, struct pane *p)
 		int bw = text_width(badge);
 		int used = draw_str(p->win, sel ? ">" : " ", 1, base);
 		/* Marked for a group apply: a glyph, not colour alone. */
-		used += draw_str(p->win, app->marked && app->marked[i] ? "*" : " ", 1,
-		                 base | A_BOLD);
+		used +=
+		    draw_str(p->win, app->marked && app->marked[i] ? "*" : " ", 1, base | A_BOLD);
 		used += draw_str(p->win, t->name, width - bw - 2 - used, base | A_BOLD);
 		struct strbuf lb;
 		strbuf_init(&lb);

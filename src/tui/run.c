@@ -100,8 +100,7 @@ const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migrati
 /* An earlier statement of the open transaction holds ACCESS EXCLUSIVE on
  * rel: reading its size would wait for our own lock. Returns its 1-based
  * number, or 0. */
-size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto,
-                    const char *rel)
+size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel)
 {
 	struct runner *r = rn->job ? job_runner(rn->job) : NULL;
 	if (!r)
@@ -165,7 +164,8 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		break;
 	case RUN_EV_DONE:
 		run_log(rn, "%s %s in %lld ms", label,
-		        ev->direction == RUN_UP ? "applied" : "rolled back", (long long)ev->elapsed_ms);
+		        ev->direction == RUN_UP ? "applied" : "rolled back",
+		        (long long)ev->elapsed_ms);
 		strvec_push_owned(&rn->done,
 		                  xasprintf("%s %s %s in %lld ms", glyph->applied, label,
 		                            ev->direction == RUN_UP ? "applied" : "rolled back",
@@ -336,17 +336,20 @@ static void run_job_done(struct app *app)
 		                        "it, :repair records how it was resolved)",
 		                        migration_label(m), t->name);
 	else if (rn->discarded && m)
-		rn->outcome = xasprintf("%s on %s: rolled back on request; nothing of its %s stays",
-		                        migration_label(m), t->name,
-		                        rn->jo.kind == JOB_UP ? "up" : "down");
+		rn->outcome =
+		    xasprintf("%s on %s: rolled back on request; nothing of its %s stays",
+		              migration_label(m), t->name, rn->jo.kind == JOB_UP ? "up" : "down");
 	else
 		rn->outcome = xstrdup(err.msg ? err.msg : "failed");
 	if (!rn->failed.msg || strcmp(rn->failed.msg, rn->outcome) != 0)
 		run_log(rn, "%s", rn->outcome);
 	if (rn->group.active)
-		run_add_result(rn, (struct run_result){.tenant = rn->tenant, .rc = rn->rc,
-		                                       .msg = rn->outcome, .done = ran,
-		                                       .planned = planned, .ran = true});
+		run_add_result(rn, (struct run_result){.tenant = rn->tenant,
+		                                       .rc = rn->rc,
+		                                       .msg = rn->outcome,
+		                                       .done = ran,
+		                                       .planned = planned,
+		                                       .ran = true});
 	error_clear(&err);
 	job_close(&rn->job);
 	run_release(rn);
@@ -361,10 +364,8 @@ static void run_job_done(struct app *app)
 
 /* ---- driving ---------------------------------------------------------------------- */
 
-
 /* Whether statement i of the current migration must be confirmed. */
-bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i,
-                       struct risk_confirm *c)
+bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, struct risk_confirm *c)
 {
 	const struct risk_stmt *s = run_risk_stmt(rn, m, i);
 	if (!s)
@@ -394,7 +395,6 @@ static bool run_group_confirmed(const struct run *rn, const struct migration *m,
 	return found;
 }
 
-
 /* Step the job as far as it goes; in "run to the end", pass the pauses
  * that need nobody. */
 void run_drive(struct app *app)
@@ -419,10 +419,10 @@ void run_drive(struct app *app)
 			/* A group does not wait on one tenant: its failure is rolled
 			 * back and recorded, and the group stops or goes on as chosen. */
 			free(rn->abandoned);
-			rn->abandoned = xasprintf(
-			    "%s: %s: statement %zu failed: %s; rolled back", run_tenant(app)->name,
-			    migration_label(m), pos.index + 1,
-			    pos.error && pos.error->msg ? pos.error->msg : "");
+			rn->abandoned =
+			    xasprintf("%s: %s: statement %zu failed: %s; rolled back",
+			              run_tenant(app)->name, migration_label(m), pos.index + 1,
+			              pos.error && pos.error->msg ? pos.error->msg : "");
 			runner_discard(r);
 			continue;
 		}
@@ -467,18 +467,21 @@ void run_start_group(struct app *app, bool go_on)
 static void run_group_next(struct app *app)
 {
 	struct run *rn = app->run;
-	bool stop = !rn->group.go_on && rn->group.n_results && rn->group.results[rn->group.n_results - 1].rc != 0;
+	bool stop = !rn->group.go_on && rn->group.n_results &&
+	            rn->group.results[rn->group.n_results - 1].rc != 0;
 	while (rn->group.qpos < rn->group.n_queue) {
 		size_t ti = rn->group.queue[rn->group.qpos++];
 		if (stop) {
 			run_add_result(rn, (struct run_result){
-			                       .tenant = ti, .rc = PGSTEP_EXIT_FAILED,
+			                       .tenant = ti,
+			                       .rc = PGSTEP_EXIT_FAILED,
 			                       .msg = "not run: stopped at the first failure"});
 			continue;
 		}
 		if (!run_open_job(app, ti)) {
-			run_add_result(rn, (struct run_result){
-			                       .tenant = ti, .rc = rn->rc, .msg = rn->outcome, .ran = true});
+			run_add_result(
+			    rn, (struct run_result){
+			            .tenant = ti, .rc = rn->rc, .msg = rn->outcome, .ran = true});
 			stop = !rn->group.go_on;
 			continue;
 		}
@@ -490,7 +493,8 @@ static void run_group_next(struct app *app)
 	for (size_t i = 0; i < rn->group.n_results; i++)
 		ok += rn->group.results[i].rc == 0;
 	free(rn->outcome);
-	rn->outcome = xasprintf("group apply: %zu of %zu tenants succeeded", ok, rn->group.n_results);
+	rn->outcome =
+	    xasprintf("group apply: %zu of %zu tenants succeeded", ok, rn->group.n_results);
 	rn->finished = true;
 	rn->rc = ok == rn->group.n_results ? PGSTEP_EXIT_OK : PGSTEP_EXIT_FAILED;
 	rn->discarded = false;
@@ -517,7 +521,8 @@ size_t run_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout)
 			t = 200;
 	}
 	if (rn->watch.session && rn->watch.busy && n < cap)
-		fds[n++] = (struct pollfd){.fd = session_socket(rn->watch.session), .events = POLLIN};
+		fds[n++] =
+		    (struct pollfd){.fd = session_socket(rn->watch.session), .events = POLLIN};
 	if (app->dialog && app->dialog->kind == DLG_CONFIRM_STATEMENT) {
 		int64_t left = rn->watch.facts_next_ms - run_now_ms();
 		int ft = left > 0 ? (int)left : 0;
@@ -534,8 +539,8 @@ void run_poll(struct app *app, const struct pollfd *fds, size_t nfds)
 	if (!rn || !rn->job)
 		return;
 	for (size_t i = 0; i < nfds; i++)
-		if (rn->watch.session && rn->watch.busy && fds[i].fd == session_socket(rn->watch.session) &&
-		    fds[i].revents)
+		if (rn->watch.session && rn->watch.busy &&
+		    fds[i].fd == session_socket(rn->watch.session) && fds[i].revents)
 			run_watch_read(app);
 	if (rn->st == RUN_WAIT_SOCKET || rn->st == RUN_WAIT_TIMER)
 		run_drive(app);

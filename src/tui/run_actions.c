@@ -232,8 +232,8 @@ static void run_resume(struct app *app)
 		return;
 	/* Dropping an index is the DBA's call: ask, Cancel first. */
 	static const char *const buttons[] = {"Cancel", "Drop it and build it again"};
-	struct dialog *d = dialog_open(app, DLG_REBUILD_INDEX,
-	                               "Resume: an index was left INVALID", buttons, 2, NULL);
+	struct dialog *d = dialog_open(app, DLG_REBUILD_INDEX, "Resume: an index was left INVALID",
+	                               buttons, 2, NULL);
 	doc_add(&d->body, ROLE_NORMAL, "%s", rn->outcome);
 	doc_add(&d->body, ROLE_NORMAL, "%s", "");
 	doc_add(&d->body, ROLE_NORMAL, "%s",

@@ -37,7 +37,7 @@ struct run_watch {
 	int64_t next_ms;
 	struct activity_session *blockers; /* who the running statement waits for */
 	size_t n_blockers;
-	struct activity_facts facts;       /* the confirmation's relation */
+	struct activity_facts facts; /* the confirmation's relation */
 	char *facts_error;
 	enum risk_lock facts_own; /* what the job's own session holds on it */
 	int64_t facts_next_ms;
@@ -71,21 +71,21 @@ struct run_group {
 };
 
 struct run {
-	char *title;            /* owned: "apply", "step", "down", ... */
-	struct job *job;        /* NULL once ended */
-	size_t tenant;          /* index in the engine's tenants */
-	struct job_options jo;  /* jo.to points to `to` */
+	char *title;           /* owned: "apply", "step", "down", ... */
+	struct job *job;       /* NULL once ended */
+	size_t tenant;         /* index in the engine's tenants */
+	struct job_options jo; /* jo.to points to `to` */
 	char *to;
-	enum run_status st;     /* the job's last job_step */
-	bool auto_run;          /* run to the end: pass the pauses that need nobody */
+	enum run_status st; /* the job's last job_step */
+	bool auto_run;      /* run to the end: pass the pauses that need nobody */
 	bool finished;
-	bool discarded;         /* the DBA rolled it back (not a failure) */
-	bool discarded_dirty;   /* ... but what ran outside a transaction stays */
-	char *abandoned;        /* owned: a group's failed tenant, rolled back: why */
+	bool discarded;       /* the DBA rolled it back (not a failure) */
+	bool discarded_dirty; /* ... but what ran outside a transaction stays */
+	char *abandoned;      /* owned: a group's failed tenant, rolled back: why */
 	enum pgstep_exit rc;
-	char *outcome;          /* owned: how the last job ended */
-	struct strvec done;     /* "applied 004 ... in 12 ms" of this job */
-	int retries;            /* lock retries of the running migration */
+	char *outcome;      /* owned: how the last job ended */
+	struct strvec done; /* "applied 004 ... in 12 ms" of this job */
+	int retries;        /* lock retries of the running migration */
 	struct strvec log;
 
 	/* The current migration's analysis (the tenant's schema, the catalogue). */
@@ -108,8 +108,7 @@ const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migrati
 size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel);
 struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title);
 bool run_open_job(struct app *app, size_t ti);
-bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i,
-                       struct risk_confirm *c);
+bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, struct risk_confirm *c);
 char *run_group_key(const struct migration *m, size_t i);
 void run_start_group(struct app *app, bool go_on);
 void run_drive(struct app *app);

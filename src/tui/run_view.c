@@ -57,7 +57,8 @@ static void view_error_sql(struct doc *d, const char *sql, int first_line, int p
 	for (int ln = 0; *p || ln == 0; ln++) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		struct doc_line *l = doc_add(d, ROLE_NORMAL, "%5d  %.*s", first_line + ln, (int)n, p);
+		struct doc_line *l =
+		    doc_add(d, ROLE_NORMAL, "%5d  %.*s", first_line + ln, (int)n, p);
 		if (found && ln == line) {
 			doc_span(l, 7 + col_bytes, 8 + col_bytes, ROLE_MSG_ERROR);
 			doc_add(d, ROLE_MSG_ERROR, "%*s^ the error is here (character %d)",
@@ -97,10 +98,12 @@ static void view_position(struct app *app, struct doc *d, struct runner *r,
 	                       : "B stops here (what ran stays: the migration is dirty)";
 	if (pos->in_flight) {
 		doc_add(d, ROLE_HEADING, "Running statement %zu: %lld.%01lld s", pos->index + 1,
-		        (long long)pos->elapsed_ms / 1000, (long long)(pos->elapsed_ms % 1000) / 100);
+		        (long long)pos->elapsed_ms / 1000,
+		        (long long)(pos->elapsed_ms % 1000) / 100);
 		if (pos->attempt > 1)
-			doc_add(d, ROLE_RISK_MEDIUM, "  attempt %d: %d lock wait%s so far (lock_timeout)",
-			        pos->attempt, rn->retries, rn->retries == 1 ? "" : "s");
+			doc_add(d, ROLE_RISK_MEDIUM,
+			        "  attempt %d: %d lock wait%s so far (lock_timeout)", pos->attempt,
+			        rn->retries, rn->retries == 1 ? "" : "s");
 		view_blockers(d, rn);
 		doc_add(d, ROLE_DIM, "%s", "C or Ctrl-C cancels it");
 		return;
@@ -124,13 +127,15 @@ static void view_position(struct app *app, struct doc *d, struct runner *r,
 		doc_add(d, ROLE_DIM, "c commits  u undoes statement %zu  B rolls back", pos->index);
 		break;
 	case RUN_PAUSE_FAILED:
-		doc_add(d, ROLE_MSG_ERROR, "Statement %zu %s and was rolled back to its savepoint:",
-		        pos->index + 1,
+		doc_add(d, ROLE_MSG_ERROR,
+		        "Statement %zu %s and was rolled back to its savepoint:", pos->index + 1,
 		        pos->error && strcmp(pos->error->sqlstate, "57014") == 0 ? "was cancelled"
-		                                                                : "failed");
-		doc_add(d, ROLE_MSG_ERROR, "  %s", pos->error && pos->error->msg ? pos->error->msg : "");
-		doc_add(d, ROLE_DIM, "%s",
-		        "x retries it  u gives it up (leaves it unrun)  B rolls back the migration");
+		                                                                 : "failed");
+		doc_add(d, ROLE_MSG_ERROR, "  %s",
+		        pos->error && pos->error->msg ? pos->error->msg : "");
+		doc_add(
+		    d, ROLE_DIM, "%s",
+		    "x retries it  u gives it up (leaves it unrun)  B rolls back the migration");
 		break;
 	case RUN_PAUSE_NONE: break;
 	}
@@ -144,9 +149,10 @@ static void view_statements(struct doc *d, const struct run *rn, struct migratio
 	for (size_t i = 0; i < sec->stmts.n; i++) {
 		const struct statement *st = &sec->stmts.items[i];
 		const char *mark = i < pos->index ? glyph->applied
-		                   : i == pos->index && pos->pause == RUN_PAUSE_FAILED ? glyph->mfailed
+		                   : i == pos->index && pos->pause == RUN_PAUSE_FAILED
+		                       ? glyph->mfailed
 		                   : i == pos->index && pos->pause != RUN_PAUSE_COMMIT ? ">"
-		                                                                          : " ";
+		                                                                       : " ";
 		char *first = xstrdup(st->sql);
 		char *nl = strchr(first, '\n');
 		if (nl)
@@ -158,9 +164,9 @@ static void view_statements(struct doc *d, const struct run *rn, struct migratio
 		struct doc_line *l = doc_add(
 		    d, i == pos->index ? ROLE_NORMAL : (i < pos->index ? ROLE_DIM : ROLE_NORMAL),
 		    " %s %2zu  line %-4d %s%s%s", mark, i + 1, st->line,
-		    c.kind == RISK_CONFIRM_TYPED   ? "[type] "
+		    c.kind == RISK_CONFIRM_TYPED  ? "[type] "
 		    : c.kind != RISK_CONFIRM_NONE ? "[confirm] "
-		                                   : "",
+		                                  : "",
 		    first, r && !runner_statement_in_transaction(r, i) ? "  (no transaction)" : "");
 		if (i == pos->index)
 			doc_span(l, 0, strlen(l->text), ROLE_SELECTED);
@@ -201,23 +207,26 @@ static void view_summary(struct app *app, struct doc *d)
 	struct run *rn = app->run;
 	if (!rn->group.active)
 		return;
-	doc_add(d, ROLE_HEADING, "Group apply: %zu of %zu tenants done", rn->group.n_results, rn->group.n_queue);
+	doc_add(d, ROLE_HEADING, "Group apply: %zu of %zu tenants done", rn->group.n_results,
+	        rn->group.n_queue);
 	for (size_t i = 0; i < rn->group.n_results; i++) {
 		const struct run_result *res = &rn->group.results[i];
 		struct doc_line *l =
 		    doc_add(d, ROLE_NORMAL, "  %s %-20s %s",
-		            res->rc == 0 ? glyph->ok : res->ran ? glyph->failed : glyph->skipped,
+		            res->rc == 0 ? glyph->ok
+		            : res->ran   ? glyph->failed
+		                         : glyph->skipped,
 		            app->eng.tenants.items[res->tenant]->name, res->msg ? res->msg : "");
-		doc_span(l, 2, 2 + strlen(res->rc == 0   ? glyph->ok
-		                          : res->ran    ? glyph->failed
-		                                        : glyph->skipped),
+		doc_span(l, 2,
+		         2 + strlen(res->rc == 0 ? glyph->ok
+		                    : res->ran   ? glyph->failed
+		                                 : glyph->skipped),
 		         res->rc == 0 ? ROLE_OK : ROLE_FAILED);
 	}
 	doc_add(d, ROLE_NORMAL, "%s", "");
 }
 
-void run_view_build(struct app *app, struct doc *d, char *title, size_t title_len,
-                    size_t *anchor)
+void run_view_build(struct app *app, struct doc *d, char *title, size_t title_len, size_t *anchor)
 {
 	*anchor = 0;
 	struct run *rn = app->run;
@@ -258,8 +267,12 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 	} else if (rn->job) {
 		doc_add(d, ROLE_LOADING, "%s starting%s", glyph->loading, glyph->ellipsis);
 	} else if (rn->outcome) {
-		doc_add(d, rn->rc == 0 ? ROLE_OK : rn->discarded ? ROLE_HEADING : ROLE_MSG_ERROR, "%s %s",
-		        rn->rc == 0 || rn->discarded ? glyph->ok : glyph->failed, rn->outcome);
+		doc_add(d,
+		        rn->rc == 0     ? ROLE_OK
+		        : rn->discarded ? ROLE_HEADING
+		                        : ROLE_MSG_ERROR,
+		        "%s %s", rn->rc == 0 || rn->discarded ? glyph->ok : glyph->failed,
+		        rn->outcome);
 		if (rn->rc != 0 && !rn->discarded && !rn->group.active && rn->failed.sql) {
 			doc_add(d, ROLE_NORMAL, "Statement %zu (line %d):", rn->failed.index + 1,
 			        rn->failed.line);

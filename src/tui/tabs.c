@@ -124,14 +124,13 @@ static void risk_claim_facts(struct doc *d, const struct risk_lock_claim *c,
 void doc_add_stmt_risk(struct doc *d, const struct risk_stmt *s, const struct activity_facts *facts)
 {
 	for (size_t k = 0; k < s->n_locks; k++) {
-		struct doc_line *l = doc_add(
-		    d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
-		    risk_lock_sql_name(s->locks[k].mode), risk_lock_name(s->locks[k].mode),
-		    s->locks[k].relation, s->locks[k].new_relation ? " (new)" : "");
-		enum role lr =
-		    s->locks[k].mode >= RISK_LOCK_SHARE && !s->locks[k].new_relation
-		        ? ROLE_RISK_MEDIUM
-		        : ROLE_NORMAL;
+		struct doc_line *l =
+		    doc_add(d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
+		            risk_lock_sql_name(s->locks[k].mode), risk_lock_name(s->locks[k].mode),
+		            s->locks[k].relation, s->locks[k].new_relation ? " (new)" : "");
+		enum role lr = s->locks[k].mode >= RISK_LOCK_SHARE && !s->locks[k].new_relation
+		                   ? ROLE_RISK_MEDIUM
+		                   : ROLE_NORMAL;
 		doc_span(l, 8, 8 + strlen(risk_lock_sql_name(s->locks[k].mode)), lr);
 		risk_claim_facts(d, &s->locks[k], facts);
 	}
@@ -147,10 +146,9 @@ void doc_add_stmt_risk(struct doc *d, const struct risk_stmt *s, const struct ac
 	for (size_t k = 0; k < s->n_findings; k++) {
 		const struct risk_finding *f = &s->findings[k];
 		enum role fr = f->allowed ? ROLE_DIM : risk_role((int)f->severity);
-		struct doc_line *l =
-		    doc_add(d, ROLE_NORMAL, "   [%s] %s: %s%s", risk_word((int)f->severity),
-		            f->rule->id, f->message ? f->message : f->rule->title,
-		            f->allowed ? " (allowed)" : "");
+		struct doc_line *l = doc_add(
+		    d, ROLE_NORMAL, "   [%s] %s: %s%s", risk_word((int)f->severity), f->rule->id,
+		    f->message ? f->message : f->rule->title, f->allowed ? " (allowed)" : "");
 		doc_span(l, 3, 5 + strlen(risk_word((int)f->severity)), fr);
 		if (f->rule->alternative && *f->rule->alternative)
 			doc_add(d, ROLE_OK, "     instead: %s", f->rule->alternative);

@@ -270,7 +270,7 @@ struct app {
 
 	/* The run view (run.c): a job on one tenant, or a group of them. */
 	struct run *run;
-	bool show_run; /* the detail pane shows the run (else the tabs) */
+	bool show_run;   /* the detail pane shows the run (else the tabs) */
 	long run_scroll; /* lines scrolled from where the run view keeps itself */
 	struct dialog *dialog;
 	bool *marked; /* per tenant: marked for a group apply */
@@ -376,8 +376,7 @@ void run_quit(struct app *app);
 void run_free(struct app *app);
 /* run_view.c: the run view's document and title; *anchor is the line of
  * the current statement (kept in sight). */
-void run_view_build(struct app *app, struct doc *d, char *title, size_t title_len,
-                    size_t *anchor);
+void run_view_build(struct app *app, struct doc *d, char *title, size_t title_len, size_t *anchor);
 
 /* rline.c: readline in callback mode, in the message line's window */
 void rline_init(struct app *app);

@@ -76,8 +76,8 @@ void sha256_hmac_hex(const void *key, size_t keylen, const void *data, size_t n,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned len = 0;
 	/* HMAC() with a NULL md buffer would use a static one: pass ours. */
-	if (keylen > INT32_MAX ||
-	    !HMAC(EVP_sha256(), key, (int)keylen, data, n, md, &len) || len != 32)
+	if (keylen > INT32_MAX || !HMAC(EVP_sha256(), key, (int)keylen, data, n, md, &len) ||
+	    len != 32)
 		sha256_fail("HMAC");
 	to_hex(md, len, out);
 }

@@ -142,7 +142,8 @@ static void test_defaults_and_bom(void)
 		is_str(cfg->audit_key_file, "/etc/app/keys/audit.key",
 		       "key_file relative to the config file");
 	config_free(&cfg);
-	expect_error("[audit]\nkey = x\n", "t.conf:2: unknown key 'key' in [audit] (known: key_file)",
+	expect_error("[audit]\nkey = x\n",
+	             "t.conf:2: unknown key 'key' in [audit] (known: key_file)",
 	             "unknown key in [audit]");
 
 	char *path = NULL;

@@ -744,11 +744,13 @@ static void test_parallel_load(void)
 		char name[64];
 		char *text;
 		if (i % 97 == 0) /* an unknown directive now and then */
-			text = xasprintf("-- pgstep:frobnicate %d\n-- migrate:up\nSELECT %d;\n", i, i);
+			text =
+			    xasprintf("-- pgstep:frobnicate %d\n-- migrate:up\nSELECT %d;\n", i, i);
 		else
-			text = xasprintf("-- pgstep:note Table %d.\n-- migrate:up\nCREATE TABLE t%d "
-			                 "(id int);\n-- migrate:down\nDROP TABLE t%d;\n",
-			                 i, i, i);
+			text =
+			    xasprintf("-- pgstep:note Table %d.\n-- migrate:up\nCREATE TABLE t%d "
+			              "(id int);\n-- migrate:down\nDROP TABLE t%d;\n",
+			              i, i, i);
 		snprintf(name, sizeof name, "%04d_t%d.sql", i, i);
 		write_file(dir, name, text, strlen(text));
 		free(text);
@@ -765,7 +767,8 @@ static void test_parallel_load(void)
 		is_int(s4->n, s1->n, "same number of migrations");
 		bool same = s1->n == s4->n;
 		for (size_t i = 0; same && i < s1->n; i++)
-			same = strcmp(migration_label(s1->items[i]), migration_label(s4->items[i])) == 0 &&
+			same = strcmp(migration_label(s1->items[i]),
+			              migration_label(s4->items[i])) == 0 &&
 			       strcmp(s1->items[i]->checksum, s4->items[i]->checksum) == 0 &&
 			       strcmp(s1->items[i]->up.path, s4->items[i]->up.path) == 0 &&
 			       (s1->items[i]->note && s4->items[i]->note

@@ -726,7 +726,7 @@ static void test_pbtree(void)
 static void test_confirm(void)
 {
 	static const struct {
-		const char *sql;      /* a section; the last statement is judged */
+		const char *sql; /* a section; the last statement is judged */
 		enum risk_confirm_kind kind;
 		const char *relation; /* the locked relation, or NULL */
 		const char *typed;    /* the name to type, or NULL */

@@ -63,7 +63,8 @@ static void test_positions(void)
 	/* base_offset and base_line place the text inside its file */
 	struct pgstep_error err = {0};
 	statement_list_init(&l);
-	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", (struct text_pos){100, 10, 1}, &l, &err), "split with a base");
+	ok(sql_split("\n\nSELECT 1;\nSELECT 2;", (struct text_pos){100, 10, 1}, &l, &err),
+	   "split with a base");
 	if (l.n == 2) {
 		is_int(l.items[0].line, 12, "line counted from base_line");
 		is_int(l.items[0].offset, 102, "offset counted from base_offset");
@@ -239,22 +240,26 @@ static void test_errors(void)
 	is_int(l.n, 0, "nothing appended on error");
 
 	/* placed at line 20 of a file; columns count characters, not bytes */
-	ok(!sql_split("\nSELECT 'é', ,1;", (struct text_pos){50, 20, 1}, &l, &err), "error with a base line");
+	ok(!sql_split("\nSELECT 'é', ,1;", (struct text_pos){50, 20, 1}, &l, &err),
+	   "error with a base line");
 	is_str(err.msg, "line 21, column 13: syntax error at or near \",\"",
 	       "line from base_line, column in characters");
 
-	ok(!sql_split("SELECT 1;\nSELECT 'abc", (struct text_pos){0, 5, 1}, &l, &err), "unterminated string fails");
+	ok(!sql_split("SELECT 1;\nSELECT 'abc", (struct text_pos){0, 5, 1}, &l, &err),
+	   "unterminated string fails");
 	is_str(err.msg, "line 6, column 8: unterminated quoted string at or near \"'abc\"",
 	       "unterminated string position");
 
-	ok(!sql_split("CREATE TABLE", (struct text_pos){0, 1, 1}, &l, &err), "incomplete statement fails");
+	ok(!sql_split("CREATE TABLE", (struct text_pos){0, 1, 1}, &l, &err),
+	   "incomplete statement fails");
 	is_str(err.msg, "line 1, column 13: syntax error at end of input", "end of input position");
 	error_clear(&err);
 	statement_list_clear(&l);
 
 	ok(sql_split("", (struct text_pos){0, 1, 1}, &l, &err), "empty text is fine");
 	is_int(l.n, 0, "empty text: no statements");
-	ok(sql_split("-- only a comment\n/* and another */\n", (struct text_pos){0, 1, 1}, &l, &err),
+	ok(sql_split("-- only a comment\n/* and another */\n", (struct text_pos){0, 1, 1}, &l,
+	             &err),
 	   "comment-only text is fine");
 	is_int(l.n, 0, "comment-only text: no statements");
 	ok(!error_isset(&err), "no error set");
@@ -385,9 +390,11 @@ static void test_chunks(void)
 		offsets[n] = sb.len;
 		lines[n] = line;
 		if (n % 2 == 0) {
-			strbuf_addf(&sb, "CREATE FUNCTION f%zu() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
-			                 "  SELECT 1;\n  SELECT 2;\nEND;\n",
-			            n);
+			strbuf_addf(
+			    &sb,
+			    "CREATE FUNCTION f%zu() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
+			    "  SELECT 1;\n  SELECT 2;\nEND;\n",
+			    n);
 			line += 5;
 			n_atomic++;
 		} else {
@@ -399,7 +406,8 @@ static void test_chunks(void)
 	struct statement_list l;
 	statement_list_init(&l);
 	struct pgstep_error err = {0};
-	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "a %zu-byte text splits", sb.len);
+	ok(sql_split(sb.buf, (struct text_pos){0, 1, 1}, &l, &err), "a %zu-byte text splits",
+	   sb.len);
 	is_int(l.n, n, "every statement, %zu BEGIN ATOMIC bodies whole", n_atomic);
 	size_t bad = 0;
 	for (size_t i = 0; i < l.n && i < n; i++)

@@ -544,11 +544,12 @@ static void test_binding(void)
 	    .up_sql = "CREATE TABLE one (id int);",
 	};
 	ok_err(state_upsert(s, &a, &r, "apply", "{}", &err), &err, "upsert in autocommit");
-	char *same = scalar(s, "SELECT m.xmin = e.xmin AND e.xmin = h.xmin"
-	                       " FROM pgstep.migrations m"
-	                       " JOIN pgstep.events e ON e.tenant = m.tenant AND e.seq = m.event_seq"
-	                       " JOIN pgstep.heads h ON h.tenant = m.tenant AND h.seq = e.seq"
-	                       " WHERE m.tenant = 'bind' AND m.version = '1'");
+	char *same =
+	    scalar(s, "SELECT m.xmin = e.xmin AND e.xmin = h.xmin"
+	              " FROM pgstep.migrations m"
+	              " JOIN pgstep.events e ON e.tenant = m.tenant AND e.seq = m.event_seq"
+	              " JOIN pgstep.heads h ON h.tenant = m.tenant AND h.seq = e.seq"
+	              " WHERE m.tenant = 'bind' AND m.version = '1'");
 	is_str(same, "t", "row, event and head written by one transaction");
 	free(same);
 	ok_err(state_set_progress(s, &a, "bind", "1", 0, "progress", NULL, &err), &err,

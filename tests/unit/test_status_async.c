@@ -38,15 +38,15 @@ static void fetch_wait(struct tenant_fetch *f)
 static void add_row(struct tenant_status *ts, const char *version, enum row_state st)
 {
 	XGROW(ts->rows.items, ts->rows.cap, ts->rows.n + 1);
-	ts->rows.items[ts->rows.n++] = (struct state_row){
-	    .tenant = xstrdup("t"), .version = xstrdup(version), .state = st};
+	ts->rows.items[ts->rows.n++] =
+	    (struct state_row){.tenant = xstrdup("t"), .version = xstrdup(version), .state = st};
 }
 
 /* status_summarize against status_merge on rows made up to reach every
  * branch: applied, failed, dirty, rolled back, missing (applied and dirty),
  * a repeated version, unsorted rows, and a set with a baseline. */
-static void summarize_case(const struct migset *set, const char *what,
-                           const char *const *versions, const enum row_state *states, size_t k)
+static void summarize_case(const struct migset *set, const char *what, const char *const *versions,
+                           const enum row_state *states, size_t k)
 {
 	struct tenant t = {.name = (char *)"t"};
 	struct tenant_status a = {.tenant = &t}, b = {.tenant = &t};
@@ -71,7 +71,7 @@ static void summarize_cases(struct migset *set)
 		return;
 	}
 	const char *v0 = set->items[0]->version.key, *v1 = set->items[1]->version.key,
-		   *v2 = set->items[2]->version.key, *v3 = set->items[3]->version.key;
+	           *v2 = set->items[2]->version.key, *v3 = set->items[3]->version.key;
 	summarize_case(set, "nothing applied", NULL, NULL, 0);
 	summarize_case(set, "two applied", (const char *[]){v0, v1},
 	               (enum row_state[]){ROW_APPLIED, ROW_APPLIED}, 2);

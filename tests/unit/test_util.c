@@ -123,7 +123,7 @@ static void test_text(void)
 
 static void test_errors(void)
 {
-	struct pgstep_error e = { 0 };
+	struct pgstep_error e = {0};
 	ok(!error_isset(&e), "a zeroed error is not set");
 	error_set(&e, PGSTEP_EXIT_USAGE, "bad %s", "thing");
 	error_prefix(&e, "file.sql:%d", 3);
