@@ -70,6 +70,10 @@ struct run_observer {
 };
 
 struct run_options {
+	/* Declared statement by statement (a directive or a marker, as
+	 * settings_of says): each statement on its own, not only those that
+	 * cannot run in a transaction. */
+	bool no_transaction;
 	int64_t lock_timeout_ms; /* never 0 */
 	int lock_retries;
 	int64_t retry_backoff_ms;

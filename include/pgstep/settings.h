@@ -81,6 +81,9 @@ void settings_lock_retries_text(struct strbuf *sb, const struct settings *s);
 void settings_txn_text(struct strbuf *sb, const struct settings *s);
 /* "single", "none" or "file": plan's transaction column and JSON. */
 const char *settings_txn_name(enum settings_txn t);
+/* Statement by statement because the file says so (a directive or a
+ * marker), not only because a statement cannot run in a transaction. */
+bool settings_declared_no_transaction(const struct settings *s);
 /* "default", "config", "directive", "statement", "option" (JSON). */
 const char *settings_source_name(enum setting_source s);
 

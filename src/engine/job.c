@@ -37,11 +37,15 @@ struct job {
 	struct pgstep_error err;
 };
 
-static struct run_options job_run_options(const struct engine *e, const struct migration *m)
+/* What the runner applies to m's up or down section: settings_of's verdict
+ * (a stored down text runs under its file's settings). */
+static struct run_options job_run_options(const struct engine *e, const struct migration *m,
+                                          bool down)
 {
 	struct settings s;
-	settings_of(e->cfg, m, false, &s); /* the timeouts are the same both ways */
+	settings_of(e->cfg, m, down, &s);
 	struct run_options ro = {
+	    .no_transaction = settings_declared_no_transaction(&s),
 	    .lock_timeout_ms = s.lock_timeout_ms,
 	    .lock_retries = s.lock_retries,
 	    .retry_backoff_ms = s.retry_backoff_ms,
@@ -376,7 +380,7 @@ static bool job_plan_up(struct job *j, struct pgstep_error *err)
 	for (size_t i = 0; i < n; i++) {
 		struct job_item *it = &j->items[j->n++];
 		it->m = plan[i];
-		it->ro = job_run_options(j->e, plan[i]);
+		it->ro = job_run_options(j->e, plan[i], false);
 		it->ro.async_commit = i + 1 < n && !j->o.step;
 		for (size_t k = 0; k < j->ts.n; k++)
 			if (j->ts.items[k].m == plan[i] && j->ts.items[k].state == MSTATE_DIRTY) {
@@ -427,7 +431,7 @@ static bool job_plan_down(struct job *j, struct pgstep_error *err)
 			          j->t->name, migration_label(it->m));
 			ok = false;
 		}
-		it->ro = job_run_options(j->e, ms->m);
+		it->ro = job_run_options(j->e, ms->m ? ms->m : it->m, true);
 		it->ro.phase = it->m->phase;
 	}
 	free(plan);

@@ -279,8 +279,7 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 	if (obs)
 		r->obs = *obs;
 	r->stmts = &sec->stmts;
-	bool no_txn = sec->no_transaction || (dir == RUN_UP && m->no_transaction);
-	if (!runner_plan_units(r, no_txn, err)) {
+	if (!runner_plan_units(r, r->opt.no_transaction, err)) {
 		runner_free(&r);
 		return NULL;
 	}

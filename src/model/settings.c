@@ -209,3 +209,8 @@ const char *settings_source_name(enum setting_source s)
 	}
 	return "?";
 }
+
+bool settings_declared_no_transaction(const struct settings *s)
+{
+	return s->txn == SETTINGS_TXN_NONE && s->txn_from.source == SETTING_DIRECTIVE;
+}
