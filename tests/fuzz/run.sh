@@ -119,8 +119,8 @@ for t; do
 			echo "# kept: $f"
 			echo "# reproduce: $bin $f"
 		done
-		grep -n -A25 -m1 '^==[0-9]*==ERROR\|runtime error:\|^==[0-9]*== ERROR: libFuzzer\|ALARM: working on the last Unit' "$out" |
-			head -40 | sed 's/^/# /'
+		{ grep -m1 -A8 'ERROR: \|runtime error:\|ALARM: working on the last Unit' "$out"
+		  grep -m1 '^SUMMARY: ' "$out"; } | sed 's/^/# /'
 		echo "# whole log: $out"
 	fi
 done
