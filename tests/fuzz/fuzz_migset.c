@@ -24,12 +24,16 @@
 #include "pgstep/migration.h"
 #include "pgstep/migset.h"
 
-#define MAX_NAME 200
+#define MAX_NAME  200
 #define MAX_DEPTH 3 /* path components: phase/diesel-dir/up.sql */
 
 static const char *const names[] = {
-    "001_fuzz.sql",   "001_fuzz.up.sql", "001_fuzz.down.sql",
-    "V1_2__fuzz.sql", "U1__fuzz.sql",    "2019-01-01-000000_fuzz/up.sql",
+    "001_fuzz.sql",
+    "001_fuzz.up.sql",
+    "001_fuzz.down.sql",
+    "V1_2__fuzz.sql",
+    "U1__fuzz.sql",
+    "2019-01-01-000000_fuzz/up.sql",
     "20250120000000_fuzz.sql",
 };
 
@@ -83,8 +87,8 @@ static char *make_path(const uint8_t *data, size_t size, size_t *used)
 	for (char *p = rel;; p++) {
 		char *slash = strchr(p, '/');
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.') ||
-		    (slash && ++depth > MAX_DEPTH)) {
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.') || (slash && ++depth > MAX_DEPTH)) {
 			free(rel);
 			return NULL;
 		}

@@ -23,7 +23,8 @@ static void check_comments(const char *text, size_t len, bool leading)
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].offset + c[i].len > len || c[i].line < 1)
 			abort();
-		if (i > 0 && (c[i].offset < c[i - 1].offset + c[i - 1].len || c[i].line < c[i - 1].line))
+		if (i > 0 &&
+		    (c[i].offset < c[i - 1].offset + c[i - 1].len || c[i].line < c[i - 1].line))
 			abort();
 	}
 	free(c);
@@ -43,9 +44,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < list.n; i++) {
 		const struct statement *s = &list.items[i];
-		if (s->offset > size || s->offset + strlen(s->sql) > size || s->line < 1 || !s->kind)
+		if (s->offset > size || s->offset + strlen(s->sql) > size || s->line < 1 ||
+		    !s->kind)
 			abort();
-		if (i > 0 && (s->offset <= list.items[i - 1].offset || s->line < list.items[i - 1].line))
+		if (i > 0 &&
+		    (s->offset <= list.items[i - 1].offset || s->line < list.items[i - 1].line))
 			abort();
 	}
 	statement_list_clear(&list);

@@ -82,7 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n == 3) {
 		for (size_t i = 0; i < 3; i++) {
 			const struct version *a = &v[i], *b = &v[(i + 1) % 3], *c = &v[(i + 2) % 3];
-			if (version_cmp(a, b) <= 0 && version_cmp(b, c) <= 0 && version_cmp(a, c) > 0)
+			if (version_cmp(a, b) <= 0 && version_cmp(b, c) <= 0 &&
+			    version_cmp(a, c) > 0)
 				abort();
 		}
 	}
