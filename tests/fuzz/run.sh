@@ -99,6 +99,7 @@ for t; do
 	dict=
 	case $t in
 	split | risk | migset) dict=-dict=$top/tests/fuzz/sql.dict ;;
+	config) dict=-dict=$top/tests/fuzz/ini.dict ;;
 	esac
 	stamp=$build/.stamp-$t
 	: >"$stamp"
