@@ -15,6 +15,13 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 make -j2 check
 rc=$?
+# The fuzz targets run after the suite (a clang build of their own; FUZZ_SECONDS
+# each, 0 skips them). Through automake's TAP driver, so they count below.
+env AM_TAP_AWK="${AWK:-awk}" sh build-aux/tap-driver.sh --test-name tests/fuzz/run.sh \
+	--log-file tests/fuzz/run.log --trs-file tests/fuzz/run.trs --color-tests no \
+	-- sh tests/fuzz/run.sh
+grep -q '^:test-result: \(FAIL\|XPASS\|ERROR\)' tests/fuzz/run.trs 2>/dev/null && rc=1
+[ -f tests/fuzz/run.trs ] || rc=1
 # Count every TAP result line of every test log (*.trs hold them).
 passed=$(cat $(find tests -name '*.trs') 2>/dev/null | grep -c '^:test-result: \(PASS\|XFAIL\)')
 skipped=$(cat $(find tests -name '*.trs') 2>/dev/null | grep -c '^:test-result: SKIP')

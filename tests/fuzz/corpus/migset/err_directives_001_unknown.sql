@@ -1,0 +1,3 @@
+0-- pgstep:note fine
+-- pgstep:frobnicate now
+CREATE TABLE a (id int);

@@ -1,0 +1,3 @@
+0-- pgstep:note
+-- pgstep:requires 001, 099
+CREATE TABLE d (id int);

@@ -1,0 +1,2 @@
+0CREATE TABLE e (id int);
+-- pgstep:no-transaction

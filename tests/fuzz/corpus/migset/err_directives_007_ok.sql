@@ -1,0 +1,2 @@
+0-- pgstep:baseline
+CREATE TABLE g (id int);

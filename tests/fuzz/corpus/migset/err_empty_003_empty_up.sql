@@ -1,0 +1,4 @@
+0-- migrate:up
+
+-- migrate:down
+DROP TABLE x;

@@ -1,0 +1,4 @@
+0-- migrate:down
+DROP TABLE a;
+-- migrate:up
+CREATE TABLE a (id int);

@@ -1,0 +1,3 @@
+0CREATE TABLE b (id int);
+-- migrate:up
+CREATE TABLE c (id int);

@@ -1,0 +1,2 @@
+0-- migrate:up
+CREATE TABLE f (id int); -- migrate:down

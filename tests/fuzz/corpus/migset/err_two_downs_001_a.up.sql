@@ -1,0 +1,1 @@
+1CREATE TABLE a (id int);

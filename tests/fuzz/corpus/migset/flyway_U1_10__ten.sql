@@ -1,0 +1,1 @@
+4DROP TABLE c;

@@ -1,0 +1,1 @@
+3CREATE TABLE e (id int);

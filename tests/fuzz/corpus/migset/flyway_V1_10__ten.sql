@@ -1,0 +1,1 @@
+3CREATE TABLE c (id int);

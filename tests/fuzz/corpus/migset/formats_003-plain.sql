@@ -1,0 +1,3 @@
+0BEGIN;
+ALTER TABLE users ADD COLUMN email text;
+COMMIT;

@@ -1,0 +1,1 @@
+0DROP TABLE diesel_thing;

@@ -1,0 +1,2 @@
+5-- pgstep:baseline
+CREATE TABLE diesel_thing (id int);

@@ -1,0 +1,1 @@
+3CREATE TABLE audit (id bigint);

@@ -1,0 +1,1 @@
+0CREATE TABLE old2 (id int);

@@ -1,0 +1,1 @@
+0CREATE TABLE retired (id int);

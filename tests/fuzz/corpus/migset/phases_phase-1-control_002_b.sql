@@ -1,0 +1,1 @@
+0CREATE TABLE b (id int);

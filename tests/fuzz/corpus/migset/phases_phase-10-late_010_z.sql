@@ -1,0 +1,1 @@
+0CREATE TABLE z (id int);

@@ -1,0 +1,1 @@
+0DROP TABLE jobs;

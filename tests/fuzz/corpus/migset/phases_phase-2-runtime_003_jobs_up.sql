@@ -1,0 +1,1 @@
+5CREATE TABLE jobs (id int);

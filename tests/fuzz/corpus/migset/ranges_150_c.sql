@@ -1,0 +1,1 @@
+0CREATE TABLE c (id int);

@@ -1,0 +1,2 @@
+6-- migrate:up
+CREATE TABLE t1 (id int);

@@ -1,0 +1,3 @@
+6-- migrate:up
+CREATE TABLE t2 (id int);
+-- migrate:down

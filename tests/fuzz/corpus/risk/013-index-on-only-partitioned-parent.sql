@@ -1,0 +1,2 @@
+-- expect: (none)
+CREATE INDEX measurements_at_idx ON ONLY measurements (recorded_at);

@@ -1,0 +1,2 @@
+-- expect: (none)
+ALTER TABLE orders ADD CONSTRAINT orders_qty_positive CHECK (quantity > 0) NOT VALID;

@@ -1,0 +1,3 @@
+-- expect: (none)
+-- info: (none)
+ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded' AFTER 'paid';

@@ -1,0 +1,4 @@
+-- expect: dynamic-sql-unanalyzable
+DO LANGUAGE plpython3u $$
+plpy.execute('DROP TABLE users')
+$$;

@@ -1,0 +1,2 @@
+-- expect: vacuum-full-or-cluster
+VACUUM FULL events;

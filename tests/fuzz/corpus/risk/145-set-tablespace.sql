@@ -1,0 +1,2 @@
+-- expect: set-tablespace
+ALTER TABLE events SET TABLESPACE archive_disk;

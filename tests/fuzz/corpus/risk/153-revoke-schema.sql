@@ -1,0 +1,2 @@
+-- expect: revoke-privileges
+REVOKE USAGE ON SCHEMA billing FROM reporting;

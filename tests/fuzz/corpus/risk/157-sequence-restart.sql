@@ -1,0 +1,2 @@
+-- expect: sequence-reset
+ALTER SEQUENCE orders_id_seq RESTART WITH 1;

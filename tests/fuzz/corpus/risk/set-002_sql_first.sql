@@ -1,0 +1,3 @@
+CREATE TABLE b (id int);
+-- migrate:up
+CREATE TABLE c (id int);

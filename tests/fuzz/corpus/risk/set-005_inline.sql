@@ -1,0 +1,2 @@
+-- migrate:up
+CREATE TABLE f (id int); -- migrate:down

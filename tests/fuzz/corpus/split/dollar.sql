@@ -1,0 +1,2 @@
+CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $fn$ BEGIN RETURN 1; END $fn$;
+SELECT ';' , $$;$$ ; /* ; */ -- ;

@@ -1,0 +1,3 @@
+-- pgstep:note fine
+-- pgstep:frobnicate now
+CREATE TABLE a (id int);

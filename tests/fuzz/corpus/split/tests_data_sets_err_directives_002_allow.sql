@@ -1,0 +1,4 @@
+-- a comment
+-- pgstep:note x
+-- pgstep:allow table-rewrite
+CREATE TABLE b (id int);

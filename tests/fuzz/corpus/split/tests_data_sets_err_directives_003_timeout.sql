@@ -1,0 +1,2 @@
+-- pgstep:lock-timeout soon
+CREATE TABLE c (id int);

@@ -1,0 +1,3 @@
+-- pgstep:note
+-- pgstep:requires 001, 099
+CREATE TABLE d (id int);

@@ -1,0 +1,2 @@
+CREATE TABLE e (id int);
+-- pgstep:no-transaction

@@ -1,0 +1,2 @@
+-- pgstep:baseline
+CREATE TABLE g (id int);
