@@ -516,23 +516,14 @@ char *conninfo_redact(const char *conninfo)
 	return out;
 }
 
-static void replace_all(char **text, const char *needle)
+/* Mark every byte of text that lies in an occurrence of needle. */
+static void mark_all(const char *text, bool *hidden, const char *needle)
 {
-	if (!needle[0] || !strstr(*text, needle))
-		return;
-	struct strbuf sb;
-	strbuf_init(&sb);
-	const char *p = *text, *hit;
 	size_t nl = strlen(needle);
-	while ((hit = strstr(p, needle))) {
-		strbuf_add(&sb, p, (size_t)(hit - p));
-		strbuf_adds(&sb, REDACTED);
-		p = hit + nl;
-	}
-	strbuf_adds(&sb, p);
-	free(*text);
-	*text = strbuf_detach(&sb);
-	strbuf_release(&sb);
+	if (!nl)
+		return;
+	for (const char *hit = strstr(text, needle); hit; hit = strstr(hit + 1, needle))
+		memset(hidden + (hit - text), 1, nl);
 }
 
 char *conninfo_scrub(const char *conninfo, const char *text)
@@ -540,9 +531,9 @@ char *conninfo_scrub(const char *conninfo, const char *text)
 	char *out = xstrdup(text ? text : "");
 	if (!conninfo)
 		return out;
-	/* Longest secrets first, so a password that contains another one
-	 * is not left half visible. Both the raw spelling (which libpq
-	 * echoes in URI errors) and the decoded value are hidden. */
+	/* Every occurrence of every secret is hidden, so a password that
+	 * contains another one is not left half visible. Both the raw spelling
+	 * (which libpq echoes in URI errors) and the decoded value are hidden. */
 	struct strvec secrets;
 	strvec_init(&secrets);
 	struct spans sp = {0};
@@ -558,20 +549,26 @@ char *conninfo_scrub(const char *conninfo, const char *text)
 		if (is_secret_keyword(o->keyword) && o->val && o->val[0])
 			strvec_push(&secrets, o->val);
 	PQconninfoFree(opts);
-	for (;;) {
-		size_t best = secrets.n;
-		for (size_t i = 0; i < secrets.n; i++)
-			if (secrets.items[i] &&
-			    (best == secrets.n ||
-			     strlen(secrets.items[i]) > strlen(secrets.items[best])))
-				best = i;
-		if (best == secrets.n)
-			break;
-		replace_all(&out, secrets.items[best]);
-		free(secrets.items[best]);
-		secrets.items[best] = NULL;
-	}
-	/* strvec_clear frees the items still set; the others are NULL */
+	/* Every occurrence is found in the text as given, and each run of
+	 * hidden bytes becomes one mask: replacing secret after secret in the
+	 * growing output would find a secret such as "*" again inside the masks
+	 * already written, multiplying the text with every repetition. */
+	size_t n = strlen(out);
+	bool *hidden = xcalloc(n + 1, sizeof *hidden);
+	for (size_t i = 0; i < secrets.n; i++)
+		mark_all(out, hidden, secrets.items[i]);
 	strvec_clear(&secrets);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		if (!hidden[i])
+			strbuf_addc(&sb, out[i]);
+		else if (i == 0 || !hidden[i - 1])
+			strbuf_adds(&sb, REDACTED);
+	}
+	free(hidden);
+	free(out);
+	out = strbuf_detach(&sb);
+	strbuf_release(&sb);
 	return out;
 }

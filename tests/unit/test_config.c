@@ -407,6 +407,21 @@ static void test_password_never_shown(void)
 	free(msg);
 }
 
+/* Found by fuzz_config: a secret that is part of the mask ("*") was found
+ * again in the masks already written, once per repetition, so six of them
+ * made the message 8^6 times longer and a few more hung config reading. */
+static void test_scrub_does_not_grow(void)
+{
+	char *msg = parse_error("[tenant a]\nconninfo = host=x password= * password= * "
+	                        "password= * password= * password= * password= * j*nk\n");
+	is_str(msg,
+	       "t.conf:2: bad conninfo in [tenant a]: missing \"=\" after \"j********nk\" in "
+	       "connection info string",
+	       "a secret found inside a mask is not masked again");
+	ok(msg && strlen(msg) < 200, "the message stays short (%zu bytes)", msg ? strlen(msg) : 0);
+	free(msg);
+}
+
 static void test_redact(void)
 {
 	static const struct {
@@ -576,6 +591,7 @@ int main(void)
 	test_errors();
 	test_files();
 	test_password_never_shown();
+	test_scrub_does_not_grow();
 	test_redact();
 	test_labels();
 	test_ini();
