@@ -481,6 +481,11 @@ static void scale_by_size(struct risk_ctx *c, struct risk_finding *f)
 	f->message = msg;
 }
 
+__attribute__((format(printf, 6, 0))) static void add_finding(struct risk_ctx *c,
+                                                              struct risk_stmt *st, enum rule_id r,
+                                                              const char *rel, int location,
+                                                              const char *fmt, va_list ap);
+
 static void add_finding(struct risk_ctx *c, struct risk_stmt *st, enum rule_id r, const char *rel,
                         int location, const char *fmt, va_list ap)
 {
