@@ -597,12 +597,7 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
  * read (not the "no connection" of the bookkeeping after it). */
 static void runner_fail_lost(struct runner *r, const struct pgstep_error *failure)
 {
-	r->in_txn = false;
-	for (size_t i = 0; i < r->n_journal; i++) {
-		free(r->journal[i].action);
-		free(r->journal[i].detail);
-	}
-	r->n_journal = 0;
+	r->in_txn = false; /* the journal waits for runner_record_lost */
 	r->lost = true;
 	r->lost_state = r->segmented ? ROW_DIRTY : ROW_FAILED;
 	char *prefix = xasprintf("tenant %s", r->tenant->name);
@@ -635,7 +630,10 @@ bool runner_record_lost(struct runner *r, struct session *s, struct pgstep_error
 {
 	r->s = s;
 	size_t cur = r->cur;
-	bool ok = runner_record(r, r->lost_state, "fail", &r->lost_err, err);
+	/* what the open transaction's journal held (confirmations), then the
+	 * failure, as a rollback would have written them */
+	bool ok = runner_flush_journal(r, err) &&
+	          runner_record(r, r->lost_state, "fail", &r->lost_err, err);
 	r->cur = cur;
 	return ok;
 }
