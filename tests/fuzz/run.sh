@@ -103,10 +103,17 @@ for t; do
 	esac
 	stamp=$build/.stamp-$t
 	: >"$stamp"
+	# The fixtures seed the text targets as they are (not copied into
+	# tests/fuzz/corpus); the corpus directory holds only what no fixture has.
+	fixtures=
+	case $t in
+	split | risk) fixtures="$top/migrations $top/tests/data/sets $top/tests/risk/corpus" ;;
+	config) fixtures=$top/tests/data/config ;;
+	esac
 	# Seeds last: libFuzzer writes new inputs to the first directory.
 	"$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 $dict \
-		-artifact_prefix="$crashes/" "$corpus" "$seeds" >"$out" 2>&1
+		-artifact_prefix="$crashes/" "$corpus" "$seeds" $fixtures >"$out" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -1)
 	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$out" | tail -1)

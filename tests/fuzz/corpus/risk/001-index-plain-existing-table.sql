@@ -1,2 +1,0 @@
--- expect: create-index-non-concurrent
-CREATE INDEX users_email_idx ON users (email);

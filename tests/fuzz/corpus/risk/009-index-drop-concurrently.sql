@@ -1,2 +1,0 @@
--- expect: (none)
-DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;

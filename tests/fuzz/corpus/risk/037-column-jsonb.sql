@@ -1,2 +1,0 @@
--- expect: (none)
-ALTER TABLE events ADD COLUMN payload jsonb;

@@ -1,2 +1,0 @@
--- expect: rename-schema
-ALTER SCHEMA billing RENAME TO invoicing;

@@ -1,2 +1,0 @@
--- expect: drop-schema
-DROP SCHEMA legacy;

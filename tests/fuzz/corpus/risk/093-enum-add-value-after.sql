@@ -1,3 +1,0 @@
--- expect: (none)
--- info: (none)
-ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded' AFTER 'paid';

@@ -1,2 +1,0 @@
--- expect: delete-without-where
-DELETE FROM sessions;

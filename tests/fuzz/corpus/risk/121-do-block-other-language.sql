@@ -1,4 +1,0 @@
--- expect: dynamic-sql-unanalyzable
-DO LANGUAGE plpython3u $$
-plpy.execute('DROP TABLE users')
-$$;

@@ -1,2 +1,0 @@
--- expect: vacuum-full-or-cluster
-VACUUM FULL events;

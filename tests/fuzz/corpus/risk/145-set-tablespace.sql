@@ -1,2 +1,0 @@
--- expect: set-tablespace
-ALTER TABLE events SET TABLESPACE archive_disk;

@@ -1,2 +1,0 @@
--- expect: revoke-privileges
-REVOKE USAGE ON SCHEMA billing FROM reporting;

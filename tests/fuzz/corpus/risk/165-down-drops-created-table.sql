@@ -1,6 +1,0 @@
--- expect: down-loses-data
--- info: missing-statement-timeout
--- migrate:up
-CREATE TABLE webhooks (id bigint PRIMARY KEY, url text NOT NULL);
--- migrate:down
-DROP TABLE webhooks;

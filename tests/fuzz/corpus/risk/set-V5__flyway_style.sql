@@ -1,1 +1,0 @@
-CREATE TABLE audit (id bigint);

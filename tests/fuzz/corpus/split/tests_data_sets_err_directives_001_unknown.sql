@@ -1,3 +1,0 @@
--- pgstep:note fine
--- pgstep:frobnicate now
-CREATE TABLE a (id int);

@@ -1,4 +1,0 @@
--- a comment
--- pgstep:note x
--- pgstep:allow table-rewrite
-CREATE TABLE b (id int);

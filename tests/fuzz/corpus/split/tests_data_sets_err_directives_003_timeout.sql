@@ -1,2 +1,0 @@
--- pgstep:lock-timeout soon
-CREATE TABLE c (id int);

@@ -1,3 +1,0 @@
--- pgstep:note
--- pgstep:requires 001, 099
-CREATE TABLE d (id int);

@@ -1,2 +1,0 @@
-CREATE TABLE e (id int);
--- pgstep:no-transaction

@@ -1,2 +1,0 @@
--- pgstep:baseline
-CREATE TABLE g (id int);

@@ -1,4 +1,0 @@
--- migrate:down
-DROP TABLE a;
--- migrate:up
-CREATE TABLE a (id int);

@@ -1,3 +1,0 @@
-CREATE TABLE b (id int);
--- migrate:up
-CREATE TABLE c (id int);
