@@ -7,6 +7,7 @@
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
+. "$TOP_SRCDIR/tests/lib/scenario.sh" # run
 pg_start
 
 N=0
@@ -51,14 +52,6 @@ DROP INDEX CONCURRENTLY users_id;
 SQL
 	run up --all --yes
 	[ "$RC" = 0 ] || diag "setup: up failed: $ERR"
-}
-
-# run ARGS...: pgstep with stdout and stderr kept apart (RC, OUT, ERR).
-run() {
-	ps "$@" >"$P/.out" 2>"$P/.err" </dev/null
-	RC=$?
-	OUT=$(cat "$P/.out")
-	ERR=$(cat "$P/.err")
 }
 
 # clean DESC [ARGS...]: verify exits 0.
