@@ -300,9 +300,13 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
 	}
 	if (r->segmented && dir == RUN_UP) {
 		r->built = xcalloc(r->stmts->n ? r->stmts->n : 1, sizeof *r->built);
-		for (size_t i = 0; i < r->stmts->n; i++)
-			r->built[i].has = inflight_built_index(
-			    r->stmts->items[i].sql, &r->built[i].index, &r->built[i].table);
+		for (size_t i = 0; i < r->stmts->n; i++) {
+			/* the splitter's node kind spares parsing the others again */
+			const char *kind = r->stmts->items[i].kind;
+			if (strcmp(kind, "IndexStmt") == 0 || strcmp(kind, "ReindexStmt") == 0)
+				r->built[i].has = inflight_built_index(
+				    r->stmts->items[i].sql, &r->built[i].index, &r->built[i].table);
+		}
 	}
 	r->phase = PH_UNIT_START;
 	r->attempt = 1;
