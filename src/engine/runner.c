@@ -884,6 +884,12 @@ static void runner_statement_result(struct runner *r, struct pgstep_error *stmt_
 		runner_advance(r);
 		return;
 	}
+	/* Nothing can be rolled back to a savepoint or retried on a dead
+	 * connection, in step mode or not. */
+	if (PQstatus(session_conn(r->s)) == CONNECTION_BAD) {
+		runner_fail_lost(r, stmt_err);
+		return;
+	}
 	if (r->discard_requested) {
 		struct pgstep_error e = {0};
 		error_set(&e, PGSTEP_EXIT_FAILED, "rolled back on request");

@@ -310,6 +310,41 @@ db_like "the event log has the decision" 'resolve.*drop-and-rebuild' inval \
 keys q
 check "q exits 0" wait_exit 0
 
+# --- 10c. a connection lost in the middle of an open transaction -------------------------------
+# The confirmation given inside the transaction is written with the failure,
+# after pgstep connects again; the server's error is what the DBA reads.
+scenario lost
+conf_tenant lt lost lt
+q lost "CREATE SCHEMA lt; CREATE TABLE lt.items (id int); INSERT INTO lt.items SELECT generate_series(1, 100)" >/dev/null
+cat >"$P/migrations/001_slow.sql" <<'SQL'
+-- migrate:up
+ALTER TABLE items ADD COLUMN flag boolean;
+SELECT pg_sleep(60);
+-- migrate:down
+ALTER TABLE items DROP COLUMN flag;
+SQL
+tui_start 160 45 -c "$P/pgstep.conf"
+check "lt has 1 pending" wait_for 'lt .*1 pending' 20
+check "s opens 001_slow" run_key s 'Run: step on lt, 001_slow \(1 of 1\)'
+keys x
+check "x asks to confirm the ALTER" wait_for 'Confirm statement 1 on lt'
+keys Tab Enter
+check "Run it runs statement 1" wait_for 'Next: statement 2 of 2'
+keys x
+db_like "statement 2 is running" '^[0-9]+$' lost \
+	"SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'"
+q lost "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'" >/dev/null
+check "the outcome is the server's error, not the bookkeeping's" \
+	wait_for 'connection lost during statement 2: 57P01' 15
+db_is "after connecting again: the confirmation, then the failure" "confirm,fail" lost \
+	"SELECT string_agg(action, ',' ORDER BY seq) FROM pgstep.events WHERE tenant = 'lt'"
+db_is "the row says failed, with the server's SQLSTATE" "failed 57P01" lost \
+	"SELECT state || ' ' || sqlstate FROM pgstep.migrations WHERE tenant = 'lt'"
+db_is "nothing of it stayed" "" lost \
+	"SELECT attname FROM pg_attribute WHERE attrelid = 'lt.items'::regclass AND attname = 'flag'"
+keys q
+check "q exits 0" wait_exit 0
+
 # --- 11. a group apply over three tenants, one failing -----------------------------------------
 scenario grp
 conf_tenant g1 grp g1 grp=x
