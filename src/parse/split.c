@@ -444,14 +444,15 @@ static bool depth_check_statements(const char *text, struct text_pos base, struc
 
 /* Past blanks and comments from i, in a stretch the parser says holds
  * nothing else (before a statement's first token): PostgreSQL's two comment
- * forms, "--" to the end of the line and nesting block comments. */
+ * forms, "--" to the end of the line (its newline is \n or \r) and nesting
+ * block comments. */
 static size_t skip_gap(const char *text, size_t i, size_t end)
 {
 	while (i < end) {
 		if (isspace((unsigned char)text[i])) {
 			i++;
 		} else if (text[i] == '-' && i + 1 < end && text[i + 1] == '-') {
-			while (i < end && text[i] != '\n')
+			while (i < end && text[i] != '\n' && text[i] != '\r')
 				i++;
 		} else if (text[i] == '/' && i + 1 < end && text[i + 1] == '*') {
 			int depth = 0;
@@ -480,7 +481,7 @@ static void trim_statement(const char *text, size_t start, size_t end, size_t *f
 	while (l > f && isspace((unsigned char)text[l - 1]))
 		l--;
 	size_t line = l;
-	while (line > f && text[line - 1] != '\n')
+	while (line > f && text[line - 1] != '\n' && text[line - 1] != '\r')
 		line--;
 	bool comment = l - f >= 2 && text[l - 2] == '*' && text[l - 1] == '/';
 	for (size_t i = line; i + 1 < l && !comment; i++)

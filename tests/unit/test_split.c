@@ -433,6 +433,25 @@ static void test_chunks(void)
 	strbuf_release(&sb);
 }
 
+/* A "--" comment ends at a carriage return too (PostgreSQL's newline is
+ * [\n\r]): what follows it on an old Mac line end is a statement. The
+ * fuzzer found the splitter taking it for comment and giving an empty one. */
+static void test_carriage_return(void)
+{
+	struct statement_list l;
+	if (ok(split("-- note\rCREATE TABLE t (id int);\rSELECT 1 -- why\r", &l),
+	       "CR line ends split")) {
+		is_int((int)l.n, 2, "two statements");
+		if (l.n == 2) {
+			is_str(l.items[0].sql, "CREATE TABLE t (id int)",
+			       "the statement after a comment ended by CR");
+			is_int((int)l.items[0].offset, 8, "starts after the CR");
+			is_str(l.items[1].sql, "SELECT 1", "a trailing comment before CR is not part of it");
+		}
+	}
+	statement_list_clear(&l);
+}
+
 int main(void)
 {
 	test_positions();
@@ -444,5 +463,6 @@ int main(void)
 	test_comments();
 	test_depth();
 	test_chunks();
+	test_carriage_return();
 	return done_testing();
 }

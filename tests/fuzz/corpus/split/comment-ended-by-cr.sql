@@ -1,0 +1,1 @@
+--(pep:not-- migREATE downDROP TABLE tet-- mi
