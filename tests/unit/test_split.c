@@ -446,7 +446,8 @@ static void test_carriage_return(void)
 			is_str(l.items[0].sql, "CREATE TABLE t (id int)",
 			       "the statement after a comment ended by CR");
 			is_int((int)l.items[0].offset, 8, "starts after the CR");
-			is_str(l.items[1].sql, "SELECT 1", "a trailing comment before CR is not part of it");
+			is_str(l.items[1].sql, "SELECT 1",
+			       "a trailing comment before CR is not part of it");
 		}
 	}
 	statement_list_clear(&l);
