@@ -54,6 +54,9 @@ bool sql_split(const char *text, struct text_pos base, struct statement_list *ou
 /* Texts longer than this are parsed a chunk at a time (sql_split_each), so
  * memory holds one chunk's trees rather than the whole file's. */
 #define SQL_CHUNK_BYTES (1024 * 1024)
+/* The longest text handed to libpg_query so far (reset: and start again),
+ * for the tests of that bound. */
+size_t sql_longest_input(bool reset);
 
 /* Called for each statement with its tree (valid during the call only);
  * s is the callee's to take (set its pointers to NULL when moved). False
@@ -82,5 +85,12 @@ bool sql_depth_check(const char *text, struct text_pos base, struct pgstep_error
  * error (an unterminated string) fails with err naming line and column. */
 struct PgQuery__ScanResult;
 bool sql_scan(const char *text, struct PgQuery__ScanResult **out, struct pgstep_error *err);
+
+/* Called for each token of a text, in order: its kind (a PgQuery__Token)
+ * and byte range in the text. False stops the scan. */
+typedef bool (*sql_token_fn)(int token, size_t start, size_t end, void *arg);
+/* sql_scan a chunk at a time, cut where statements begin (between tokens),
+ * so memory holds one chunk's tokens, never a long text's. */
+bool sql_scan_each(const char *text, sql_token_fn fn, void *arg, struct pgstep_error *err);
 
 #endif

@@ -242,86 +242,109 @@ static bool token_is_comment(int t)
 	return t == PG_QUERY__TOKEN__SQL_COMMENT || t == PG_QUERY__TOKEN__C_COMMENT;
 }
 
+/* The scan's state between tokens (the text comes a chunk at a time). */
+struct scan_state {
+	struct reader *rd;
+	size_t body;
+	bool markers;
+	struct text_pos pos;
+	bool leading, header, in_down;
+	size_t first_dir, prev_end;
+	/* Where the statements' tokens are, for blankness, without keeping
+	 * them: for each stretch between two markers (stretch k follows
+	 * marker k-1), its first and last token that is not a comment or ';'. */
+	struct stretch {
+		bool any;
+		size_t first, last;
+	} * stretches;
+	size_t cap_stretches;
+};
+
 /* Comments, markers and directives from the scanner's tokens. */
-static void read_comments(struct reader *rd, const PgQuery__ScanResult *scan, size_t body,
-                          bool markers)
+static bool read_token(int token, size_t start, size_t end, void *arg)
 {
+	struct scan_state *st = arg;
+	struct reader *rd = st->rd;
 	struct sect_file *f = rd->f;
 	const char *text = f->text;
-	struct text_pos pos = TEXT_POS_START;
-	bool leading = true, header = true, in_down = false;
-	size_t first_dir = 0, prev_end = body;
-	for (size_t i = 0; i < scan->n_tokens; i++) {
-		const PgQuery__ScanToken *t = scan->tokens[i];
-		size_t off = body + (size_t)t->start;
-		/* A blank line (two line ends between tokens) ends the header. */
-		int newlines = 0;
-		for (size_t k = prev_end; header && k < off; k++)
-			newlines += text[k] == '\n';
-		if (newlines >= 2)
-			header = false;
-		prev_end = body + (size_t)t->end;
-		if (!token_is_comment(t->token)) {
-			header = false;
-			leading = false;
-			/* directives waiting for the statement they stand before */
-			for (; first_dir < f->n_dirs; first_dir++)
-				f->dirs[first_dir].next_tok = off;
-			continue;
+	size_t off = st->body + start;
+	/* A blank line (two line ends between tokens) ends the header. */
+	int newlines = 0;
+	for (size_t k = st->prev_end; st->header && k < off; k++)
+		newlines += text[k] == '\n';
+	if (newlines >= 2)
+		st->header = false;
+	st->prev_end = st->body + end;
+	if (!token_is_comment(token)) {
+		st->header = false;
+		st->leading = false;
+		/* directives waiting for the statement they stand before */
+		for (; st->first_dir < f->n_dirs; st->first_dir++)
+			f->dirs[st->first_dir].next_tok = off;
+		if (token != ';') {
+			XGROW(st->stretches, st->cap_stretches, f->n_markers + 1);
+			struct stretch *s = &st->stretches[f->n_markers];
+			if (!s->any)
+				*s = (struct stretch){true, off, off};
+			s->last = off;
 		}
-		text_pos_advance(text, &pos, off);
-		XGROW(f->comments, rd->cap_comments, f->n_comments + 1);
-		struct sect_comment *c = &f->comments[f->n_comments++];
-		*c = (struct sect_comment){off, (size_t)(t->end - t->start), pos.line, pos.col,
-		                           t->token == PG_QUERY__TOKEN__C_COMMENT};
-		size_t len;
-		const char *b = sect_comment_body(text, c, &len);
-		if (len >= 7 && memcmp(b, "pgstep:", 7) == 0) {
-			add_directive(rd, text, c, b, len, leading && !in_down, header && !in_down,
-			              in_down);
-			continue;
-		}
-		const char *opts;
-		size_t opts_len;
-		int kind = c->block || !markers ? -1 : marker_kind(b, len, &opts, &opts_len);
-		if (kind < 0)
-			continue;
-		if (!at_line_start(text, off, body)) {
-			problem(rd, false, c->line, "marker ignored: %s markers must begin a line",
-			        kind <= SECT_MARK_DBMATE_DOWN ? "dbmate" : "goose");
-			continue;
-		}
-		bool is_up = kind == SECT_MARK_DBMATE_UP || kind == SECT_MARK_GOOSE_UP;
-		if (is_up && !leading && !in_down)
-			problem(rd, true, c->line, "SQL before the %s marker belongs to no section",
-			        marker_name(kind));
-		if (kind == SECT_MARK_DBMATE_DOWN || kind == SECT_MARK_GOOSE_DOWN)
-			in_down = true; /* the down section is not the up's block */
-		XGROW(f->markers, rd->cap_markers, f->n_markers + 1);
-		f->markers[f->n_markers++] = (struct sect_marker){
-		    .kind = (enum sect_marker_kind)kind,
-		    .offset = off,
-		    .len = c->len,
-		    .line = c->line,
-		    .no_txn = opts ? marker_opts(rd, c->line, opts, opts_len) : false,
-		};
+		return true;
 	}
+	text_pos_advance(text, &st->pos, off);
+	XGROW(f->comments, rd->cap_comments, f->n_comments + 1);
+	struct sect_comment *c = &f->comments[f->n_comments++];
+	*c = (struct sect_comment){off, end - start, st->pos.line, st->pos.col,
+	                           token == PG_QUERY__TOKEN__C_COMMENT};
+	size_t len;
+	const char *b = sect_comment_body(text, c, &len);
+	if (len >= 7 && memcmp(b, "pgstep:", 7) == 0) {
+		add_directive(rd, text, c, b, len, st->leading && !st->in_down,
+		              st->header && !st->in_down, st->in_down);
+		return true;
+	}
+	const char *opts;
+	size_t opts_len;
+	int kind = c->block || !st->markers ? -1 : marker_kind(b, len, &opts, &opts_len);
+	if (kind < 0)
+		return true;
+	if (!at_line_start(text, off, st->body)) {
+		problem(rd, false, c->line, "marker ignored: %s markers must begin a line",
+		        kind <= SECT_MARK_DBMATE_DOWN ? "dbmate" : "goose");
+		return true;
+	}
+	bool is_up = kind == SECT_MARK_DBMATE_UP || kind == SECT_MARK_GOOSE_UP;
+	if (is_up && !st->leading && !st->in_down)
+		problem(rd, true, c->line, "SQL before the %s marker belongs to no section",
+		        marker_name(kind));
+	if (kind == SECT_MARK_DBMATE_DOWN || kind == SECT_MARK_GOOSE_DOWN)
+		st->in_down = true; /* the down section is not the up's block */
+	XGROW(f->markers, rd->cap_markers, f->n_markers + 1);
+	f->markers[f->n_markers++] = (struct sect_marker){
+	    .kind = (enum sect_marker_kind)kind,
+	    .offset = off,
+	    .len = c->len,
+	    .line = c->line,
+	    .no_txn = opts ? marker_opts(rd, c->line, opts, opts_len) : false,
+	};
+	XGROW(st->stretches, st->cap_stretches, f->n_markers + 1);
+	st->stretches[f->n_markers] = (struct stretch){0};
+	return true;
 }
 
-static void mark_blank(struct sect_file *f, const PgQuery__ScanResult *scan, size_t body,
-                       struct sect_range *r)
+/* A range runs from just after a marker's line to the line of another (or
+ * the end), so it cuts at most one end of a stretch: it holds a token of
+ * the stretch if and only if it holds the first or the last. */
+static void mark_blank(const struct scan_state *st, struct sect_range *r)
 {
 	if (!r->present)
 		return;
 	r->blank = true;
-	for (size_t i = 0; i < scan->n_tokens && r->blank; i++) {
-		const PgQuery__ScanToken *t = scan->tokens[i];
-		size_t off = body + (size_t)t->start;
-		if (off >= r->start && off < r->end && !token_is_comment(t->token) &&
-		    t->token != ';')
+	for (size_t k = 0; k <= st->rd->f->n_markers && r->blank; k++) {
+		const struct stretch *s = &st->stretches[k];
+		if (s->any && ((s->first >= r->start && s->first < r->end) ||
+		               (s->last >= r->start && s->last < r->end)))
 			r->blank = false;
 	}
-	(void)f;
 }
 
 bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned flags)
@@ -349,11 +372,29 @@ bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned fla
 		    .present = true, .start = body, .end = len, .line = 1, .blank = lead == len};
 		return true;
 	}
+	struct scan_state st = {
+	    .rd = &rd,
+	    .body = body,
+	    .markers = flags & SECT_MARKERS,
+	    .pos = TEXT_POS_START,
+	    .leading = true,
+	    .header = true,
+	    .prev_end = body,
+	};
+	XGROW(st.stretches, st.cap_stretches, 1);
+	st.stretches[0] = (struct stretch){0};
 	struct pgstep_error err = {0};
-	PgQuery__ScanResult *scan = NULL;
-	if (!sql_scan(text + body, &scan, &err)) {
-		/* Only a file that may hold markers or directives needs its
-		 * comments; any other reports the error when it is parsed. */
+	if (!sql_scan_each(text + body, read_token, &st, &err)) {
+		/* What the chunks before the error held is dropped: the file is
+		 * read as one plain section. Only a file that may hold markers or
+		 * directives needs its comments; any other reports the error when
+		 * it is parsed. */
+		free(st.stretches);
+		sect_file_clear(out);
+		out->text = text;
+		out->len = len;
+		out->ok = true;
+		rd = (struct reader){.f = out};
 		if (((flags & SECT_MARKERS) &&
 		     (strstr(text, "migrate:") || strstr(text, "+goose"))) ||
 		    strstr(text, "pgstep:"))
@@ -364,11 +405,10 @@ bool sect_read(const char *text, size_t len, struct sect_file *out, unsigned fla
 		    (struct sect_range){.present = true, .start = body, .end = len, .line = 1};
 		return out->ok;
 	}
-	read_comments(&rd, scan, body, flags & SECT_MARKERS);
 	find_sections(&rd, body);
-	mark_blank(out, scan, body, &out->up);
-	mark_blank(out, scan, body, &out->down);
-	pg_query__scan_result__free_unpacked(scan, NULL);
+	mark_blank(&st, &out->up);
+	mark_blank(&st, &out->down);
+	free(st.stretches);
 	return out->ok;
 }
 

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,23 @@ void statement_list_clear(struct statement_list *l)
 	}
 	free(l->items);
 	statement_list_init(l);
+}
+
+/* The longest text handed to libpg_query (sql_longest_input). */
+static _Atomic size_t longest_input;
+
+static void fed(const char *text)
+{
+	size_t n = strlen(text), seen = atomic_load_explicit(&longest_input, memory_order_relaxed);
+	while (n > seen &&
+	       !atomic_compare_exchange_weak_explicit(&longest_input, &seen, n,
+	                                              memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+size_t sql_longest_input(bool reset)
+{
+	return reset ? atomic_exchange(&longest_input, 0) : atomic_load(&longest_input);
 }
 
 /* libpg_query reports an error position as a 1-based character (not byte)
@@ -77,6 +95,7 @@ static bool token_is_comment(const PgQuery__ScanToken *t)
 
 bool sql_scan(const char *text, PgQuery__ScanResult **out, struct pgstep_error *err)
 {
+	fed(text);
 	PgQueryScanResult r = pg_query_scan(text);
 	if (r.error) {
 		set_parse_error(err, text, TEXT_POS_START, r.error);
@@ -417,6 +436,7 @@ static bool surely_shallow(const char *text, size_t len)
  * counted in two halves. */
 static bool depth_check_statements(const char *text, struct text_pos base, struct pgstep_error *err)
 {
+	fed(text);
 	PgQuerySplitResult sr = pg_query_split_with_scanner(text);
 	if (sr.error) {
 		pg_query_free_split_result(sr);
@@ -520,6 +540,7 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 	    !depth_check_statements(text, base, err))
 		return false;
 
+	fed(text);
 	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
 	if (pr.error) {
 		set_parse_error(err, text, base, pr.error);
@@ -573,59 +594,101 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 
 /* ---- big texts, a chunk at a time ---------------------------------------- */
 
-/* Statements go to fn a chunk at a time, so memory holds one chunk's trees,
- * never the whole text's. Chunks are cut where libpg_query's scanner-based
- * splitter sees a statement begin; the real parser then parses each chunk.
- * Where the scanner's split is wrong (a BEGIN ATOMIC body holding ';'), the
- * chunk ends inside a statement and its parse fails near its end: the chunk
- * then grows to the next cut and is parsed again. */
+/* A big text is scanned and parsed a chunk of about SQL_CHUNK_BYTES at a
+ * time, so memory holds one chunk's tokens and trees, never the whole
+ * text's. A chunk ends where libpg_query's scanner-based splitter sees a
+ * statement begin, found in a window of the text after the chunk's start:
+ * the window may end inside a token, but tokens before its last ';' are
+ * the text's own (a string, quoted name, dollar quote or block comment cut
+ * by the window's end is unterminated: the scanner says where it starts,
+ * and the window is cut again before it). A statement longer than the
+ * window doubles it, so a chunk holds at least one whole statement. */
+
+/* The start of the last statement in text[0, w) after the first, or 0. */
+static size_t last_cut_in(const char *text, size_t w)
+{
+	char *win = xstrndup(text, w);
+	size_t cut = 0;
+	for (;;) {
+		fed(win);
+		PgQuerySplitResult sr = pg_query_split_with_scanner(win);
+		if (!sr.error) {
+			if (sr.n_stmts > 1)
+				cut = (size_t)sr.stmts[sr.n_stmts - 1]->stmt_location;
+			pg_query_free_split_result(sr);
+			break;
+		}
+		size_t at =
+		    sr.error->cursorpos > 0 ? char_pos_to_byte(win, sr.error->cursorpos) : 0;
+		pg_query_free_split_result(sr);
+		if (at == 0 || at >= strlen(win))
+			break;
+		win[at] = '\0'; /* what the window's end cut, or a real error: before it */
+	}
+	free(win);
+	return cut;
+}
+
+/* The end of the chunk that starts at cs. */
+static size_t chunk_end(const char *text, size_t len, size_t cs)
+{
+	for (size_t w = SQL_CHUNK_BYTES; len - cs > w; w *= 2) {
+		size_t cut = last_cut_in(text + cs, w);
+		if (cut)
+			return cs + cut;
+	}
+	return len;
+}
+
+bool sql_scan_each(const char *text, sql_token_fn fn, void *arg, struct pgstep_error *err)
+{
+	size_t len = strlen(text), cs = 0;
+	struct text_pos pos = TEXT_POS_START;
+	bool ok = true;
+	do {
+		size_t ce = chunk_end(text, len, cs);
+		char *own = cs || ce < len ? xstrndup(text + cs, ce - cs) : NULL;
+		const char *chunk = own ? own : text;
+		fed(chunk);
+		PgQueryScanResult r = pg_query_scan(chunk);
+		if (r.error) {
+			text_pos_advance(text, &pos, cs);
+			set_parse_error(err, chunk, (struct text_pos){cs, pos.line, pos.col},
+			                r.error);
+			ok = false;
+		}
+		PgQuery__ScanResult *sc = ok ? pg_query__scan_result__unpack(
+		                                   NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data)
+		                             : NULL;
+		pg_query_free_scan_result(r);
+		free(own);
+		if (ok && !sc) {
+			error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL scanner's output");
+			ok = false;
+		}
+		for (size_t i = 0; ok && i < sc->n_tokens; i++) {
+			const PgQuery__ScanToken *t = sc->tokens[i];
+			ok = fn(t->token, cs + (size_t)t->start, cs + (size_t)t->end, arg);
+		}
+		if (sc)
+			pg_query__scan_result__free_unpacked(sc, NULL);
+		cs = ce;
+	} while (ok && cs < len);
+	return ok;
+}
+
+/* Where the scanner's split is wrong (a BEGIN ATOMIC body holding ';'), a
+ * chunk ends inside a statement and its parse fails in its last statement:
+ * the chunk then grows by the next chunk and is parsed again, unless the
+ * error stays put. */
 static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn, void *arg,
                          struct pgstep_error *err)
 {
-	size_t len = strlen(text);
-	PgQuerySplitResult sr =
-	    len > SQL_CHUNK_BYTES ? pg_query_split_with_scanner(text) : (PgQuerySplitResult){0};
-	size_t n_cuts = 0, *cuts = NULL;
-	if (len > SQL_CHUNK_BYTES && !sr.error) {
-		cuts = xmalloc(((size_t)sr.n_stmts + 1) * sizeof *cuts);
-		for (int i = 1; i < sr.n_stmts; i++)
-			cuts[n_cuts++] = (size_t)sr.stmts[i]->stmt_location;
-	}
-	if (len > SQL_CHUNK_BYTES)
-		pg_query_free_split_result(sr);
-	/* The depth bound, once for the whole text, statement by statement
-	 * between the cuts (bytes first, tokens only where they may be deep). */
-	if (!cuts) {
-		if (!surely_shallow(text, len) && !depth_check_statements(text, base, err))
-			return false;
-	} else {
-		struct text_pos dp = {0, base.line, base.col};
-		for (size_t i = 0; i <= n_cuts; i++) {
-			size_t from = i ? cuts[i - 1] : 0, to = i < n_cuts ? cuts[i] : len;
-			if (to <= from || surely_shallow(text + from, to - from))
-				continue;
-			text_pos_advance(text, &dp, from);
-			char *piece = xstrndup(text + from, to - from);
-			bool ok = sql_depth_check(piece,
-			                          (struct text_pos){base.offset + from, dp.line,
-			                                            from ? dp.col : base.col},
-			                          err);
-			free(piece);
-			if (!ok) {
-				free(cuts);
-				return false;
-			}
-		}
-	}
-
+	size_t len = strlen(text), cs = 0, prev_err = SIZE_MAX;
 	struct text_pos pos = {0, base.line, base.col};
-	size_t cs = 0, k = 0, prev_err = SIZE_MAX;
 	bool ok = true;
-	while (ok && (cs < len || (len == 0 && cs == 0))) {
-		/* the chunk runs to the first cut at least SQL_CHUNK_BYTES on */
-		while (k < n_cuts && (cuts[k] <= cs || cuts[k] - cs < SQL_CHUNK_BYTES))
-			k++;
-		size_t ce = k < n_cuts ? cuts[k] : len;
+	do {
+		size_t ce = chunk_end(text, len, cs);
 		text_pos_advance(text, &pos, cs);
 		struct text_pos at = {base.offset + cs, pos.line, cs ? pos.col : base.col};
 		for (;;) {
@@ -637,26 +700,18 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
 			PgQuery__ParseResult *tree = NULL;
 			struct pgstep_error e = {0};
 			size_t err_at;
-			bool parsed = split_text(chunk, at, &l, &arena, &tree, &e, &err_at, true);
-			free(chunk);
-			size_t last_cut = 0; /* the last cut inside the chunk, relative */
-			for (size_t c = k; c-- > 0 && cuts[c] > cs;)
-				if (cuts[c] < ce) {
-					last_cut = cuts[c] - cs;
-					break;
-				}
-			if (!parsed && ce < len && err_at != SIZE_MAX && err_at >= last_cut &&
-			    cs + err_at != prev_err) {
-				/* an error in the chunk's last statement may be the cut's:
-				 * take in the next cut, unless the error stays put */
+			bool parsed = split_text(chunk, at, &l, &arena, &tree, &e, &err_at, false);
+			if (!parsed && ce < len && err_at != SIZE_MAX && cs + err_at != prev_err &&
+			    err_at >= last_cut_in(chunk, ce - cs)) {
 				prev_err = cs + err_at;
 				error_clear(&e);
+				free(chunk);
 				statement_list_clear(&l);
 				arena_release(&arena);
-				k++;
-				ce = k < n_cuts ? cuts[k] : len;
+				ce = chunk_end(text, len, ce);
 				continue;
 			}
+			free(chunk);
 			if (!parsed) {
 				*err = e;
 				ok = false;
@@ -667,11 +722,8 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
 			arena_release(&arena);
 			break;
 		}
-		if (len == 0)
-			break;
 		cs = ce;
-	}
-	free(cuts);
+	} while (ok && cs < len);
 	return ok;
 }
 

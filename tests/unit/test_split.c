@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
 #include "pgstep/section.h"
 #include "pgstep/split.h"
 #include "pgstep/strbuf.h"
@@ -453,6 +456,98 @@ static void test_carriage_return(void)
 	statement_list_clear(&l);
 }
 
+/* A big file's comments, markers and directives come from a scan a chunk
+ * at a time (issue 10: a 50 MB migration held every token at once). The
+ * chunks must read what one scan of the whole text reads, even where a
+ * chunk's window ends inside a dollar-quoted body or a string, and nothing
+ * longer than a chunk may reach libpg_query. */
+static void test_big_section(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "-- pgstep:note a big one\n-- migrate:up\n");
+	size_t n = 0;
+	for (size_t g = 0; sb.len < 5 * 1024 * 1024; g++) {
+		for (size_t i = 0; i < 500; i++, n++)
+			strbuf_addf(
+			    &sb, "-- row %zu\nINSERT INTO t VALUES (%zu, 'a;b -- no\n/* no */');\n",
+			    i, i);
+		strbuf_addf(&sb, "CREATE FUNCTION f%zu() RETURNS void LANGUAGE plpgsql AS $body$\n",
+		            g);
+		for (size_t k = 0; k < 9000; k++)
+			strbuf_adds(&sb, "BEGIN PERFORM 1; END; -- x /* y\n");
+		strbuf_adds(&sb, "$body$; /* after; */\n");
+		n++;
+	}
+	strbuf_adds(&sb, "-- migrate:down\n-- nothing to undo\n;\n");
+
+	struct pgstep_error err = {0};
+	PgQuery__ScanResult *whole = NULL;
+	if (!ok(sql_scan(sb.buf, &whole, &err), "the whole text scans"))
+		goto out;
+	size_t n_comments = 0;
+	for (size_t i = 0; i < whole->n_tokens; i++)
+		n_comments += whole->tokens[i]->token == PG_QUERY__TOKEN__SQL_COMMENT ||
+		              whole->tokens[i]->token == PG_QUERY__TOKEN__C_COMMENT;
+
+	sql_longest_input(true);
+	struct sect_file f;
+	ok(sect_read(sb.buf, sb.len, &f, SECT_MARKERS), "a %zu-byte file reads", sb.len);
+	size_t longest = sql_longest_input(true);
+	ok(longest <= SQL_CHUNK_BYTES, "the scanner saw at most a chunk at a time (%zu bytes)",
+	   longest);
+	is_int((int)f.n_comments, (int)n_comments, "every comment of the whole scan");
+	size_t same = 0;
+	for (size_t i = 0, k = 0; i < whole->n_tokens && k < f.n_comments; i++) {
+		const PgQuery__ScanToken *t = whole->tokens[i];
+		if (t->token != PG_QUERY__TOKEN__SQL_COMMENT &&
+		    t->token != PG_QUERY__TOKEN__C_COMMENT)
+			continue;
+		same += f.comments[k].offset == (size_t)t->start &&
+		        f.comments[k].len == (size_t)(t->end - t->start);
+		k++;
+	}
+	is_int((int)same, (int)n_comments, "... each at its offset and length");
+	ok(f.kind == SECT_DBMATE && f.up.present && f.down.present, "both sections");
+	ok(!f.up.blank && f.down.blank, "the up holds statements, the down none");
+	is_int(f.n_dirs, 1, "the directive");
+	if (f.n_comments) {
+		struct text_pos p = TEXT_POS_START;
+		text_pos_advance(sb.buf, &p, f.comments[f.n_comments - 1].offset);
+		is_int(f.comments[f.n_comments - 1].line, p.line,
+		       "the last comment's line counted across chunks");
+	}
+
+	struct statement_list l;
+	statement_list_init(&l);
+	sql_longest_input(true);
+	if (ok(sect_split(&f, &f.up, &l, &err), "the up section splits"))
+		is_int((int)l.n, (int)n, "every statement");
+	longest = sql_longest_input(true);
+	ok(longest <= SQL_CHUNK_BYTES, "the parser saw at most a chunk at a time (%zu bytes)",
+	   longest);
+	statement_list_clear(&l);
+	sect_file_clear(&f);
+
+	/* A string left open at the end: the error's line is the file's. */
+	size_t lines = 1;
+	for (size_t i = 0; i < sb.len; i++)
+		lines += sb.buf[i] == '\n';
+	strbuf_adds(&sb, "SELECT 'open;\n");
+	ok(!sect_read(sb.buf, sb.len, &f, SECT_MARKERS), "an unterminated string fails");
+	if (f.n_problems)
+		ok(strstr(f.problems[0].msg, "line ") &&
+		       atoi(strstr(f.problems[0].msg, "line ") + 5) == (int)lines,
+		   "at line %zu: %s", lines, f.problems[0].msg);
+	else
+		ok(false, "a problem is recorded");
+	sect_file_clear(&f);
+	pg_query__scan_result__free_unpacked(whole, NULL);
+out:
+	error_clear(&err);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	test_positions();
@@ -465,5 +560,6 @@ int main(void)
 	test_depth();
 	test_chunks();
 	test_carriage_return();
+	test_big_section();
 	return done_testing();
 }
