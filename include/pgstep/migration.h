@@ -34,6 +34,12 @@ struct migration_section {
 	size_t file_offset;          /* byte offset in path where text begins */
 	bool no_transaction;         /* transaction:false marker or directive */
 	struct statement_list stmts; /* filled by migration_split() */
+	/* The parse trees of stmts, from the same parse (statement i is
+	 * tree->stmts[i]), until a consumer takes them (migration_take_trees):
+	 * NULL for a text past SQL_CHUNK_BYTES (parsed a chunk at a time) or
+	 * once taken or dropped. */
+	struct arena *trees;
+	struct PgQuery__ParseResult *tree;
 	/* Directives of the file holding the section (owned; for a dbmate
 	 * section, those of the whole file), with file offsets. */
 	struct sect_directive *dirs;
@@ -67,6 +73,20 @@ struct migration {
 
 	char *label; /* private: cache of migration_label(), owned */
 };
+
+struct arena;
+struct PgQuery__ParseResult;
+
+/* Split the up and down sections into statements with libpg_query if not yet
+ * done; a parse error becomes err naming file, line and column. The parse
+ * trees stay with each section for the first consumer. */
+bool migration_split(struct migration *m, struct pgstep_error *err);
+
+/* The trees of a split section: the caller owns the arena (arena_release,
+ * free) and *tree points into it. NULL when the section has none. */
+struct arena *migration_take_trees(struct migration_section *s, struct PgQuery__ParseResult **tree);
+/* Free the trees of m's sections (a caller that only runs the statements). */
+void migration_drop_trees(struct migration *m);
 
 /* Display label "001_tenancy" (owned by the migration). */
 const char *migration_label(struct migration *m);

@@ -54,10 +54,6 @@ struct migration *migset_find_key(const struct migset *set, const char *key);
  * keys costs the gaps between them rather than a full search each. */
 struct migration *migset_find_key_from(const struct migset *set, const char *key, size_t *pos);
 
-/* Split the up and down sections into statements with libpg_query if not yet
- * done; a parse error becomes err naming file, line and column. */
-bool migration_split(struct migration *m, struct pgstep_error *err);
-
 /* Parse one file's text as a migration (used by migset_load and by tests).
  * path is used in messages only. */
 bool migration_parse_directives(struct migration *m, const char *path, const char *text,

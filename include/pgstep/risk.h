@@ -152,6 +152,8 @@ struct risk_report;
 struct config;
 struct sect_directive;
 struct arena;
+struct statement_list;
+struct PgQuery__ParseResult;
 
 struct risk_options {
 	enum risk_txn_mode txn;
@@ -183,6 +185,13 @@ struct risk_options {
 	size_t n_dirs;
 	bool have_dirs;
 	bool dirs_settings;
+	/* The text's statements and their trees, already split by the one
+	 * splitter (risk_analyze_migration gives the loader's): walked instead
+	 * of parsing the text again. The report takes trees (the arena is its
+	 * to free after the call, used or not). */
+	const struct statement_list *stmts;
+	struct arena *trees;
+	struct PgQuery__ParseResult *tree;
 	/* Down section: the analysis of its up section (what the up created),
 	 * for down-loses-data. NULL for an up section. */
 	const struct risk_report *up;
@@ -314,8 +323,11 @@ bool risk_analyze_named(const char *path, const char *text, bool has_partner,
 struct migration;
 /* One migration of a set (pgstep plan, the interface): its up and down
  * sections with the settings settings_of(base->config, m) says apply
- * (timeouts, no-transaction) and each section's directives (pgstep:allow). */
-bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
+ * (timeouts, no-transaction) and each section's directives (pgstep:allow).
+ * The sections are split (migration_split) if they were not, and the trees
+ * of that split move to the report: one parse serves the runner's list, the
+ * risk engine and preflight. */
+bool risk_analyze_migration(struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out);
 
 /* Whether a statement must be confirmed before the step runner runs it, and

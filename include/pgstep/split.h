@@ -54,9 +54,13 @@ bool sql_split(const char *text, struct text_pos base, struct statement_list *ou
 /* Texts longer than this are parsed a chunk at a time (sql_split_each), so
  * memory holds one chunk's trees rather than the whole file's. */
 #define SQL_CHUNK_BYTES (1024 * 1024)
-/* The longest text handed to libpg_query so far (reset: and start again),
- * for the tests of that bound. */
-size_t sql_longest_input(bool reset);
+/* What the splitter handed libpg_query so far (reset: and start again), for
+ * the tests of the bounds above: the longest text scanned or parsed at
+ * once, and how many texts were parsed. */
+struct sql_feed_stats {
+	size_t longest, parses;
+};
+void sql_feed_stats(struct sql_feed_stats *out, bool reset);
 
 /* Called for each statement with its tree (valid during the call only);
  * s is the callee's to take (set its pointers to NULL when moved). False

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgstep/arena.h"
 #include "pgstep/migration.h"
 #include "pgstep/migset.h"
 #include "pgstep/section.h"
@@ -35,6 +36,31 @@ bool migration_reversible(const struct migration *m)
 	return m->down.text != NULL;
 }
 
+static void section_drop_trees(struct migration_section *s)
+{
+	if (s->trees) {
+		arena_release(s->trees);
+		free(s->trees);
+	}
+	s->trees = NULL;
+	s->tree = NULL;
+}
+
+struct arena *migration_take_trees(struct migration_section *s, struct PgQuery__ParseResult **tree)
+{
+	struct arena *a = s->trees;
+	*tree = s->tree;
+	s->trees = NULL;
+	s->tree = NULL;
+	return a;
+}
+
+void migration_drop_trees(struct migration *m)
+{
+	section_drop_trees(&m->up);
+	section_drop_trees(&m->down);
+}
+
 void migration_section_release(struct migration_section *s)
 {
 	free(s->path);
@@ -42,6 +68,7 @@ void migration_section_release(struct migration_section *s)
 	s->path = s->text = NULL;
 	statement_list_clear(&s->stmts);
 	s->split_done = false;
+	section_drop_trees(s);
 	sect_directives_free(s->dirs, s->n_dirs);
 	s->dirs = NULL;
 	s->n_dirs = 0;
@@ -75,8 +102,17 @@ static bool split_section(struct migration_section *s, struct pgstep_error *err)
 {
 	if (s->split_done || !s->text)
 		return true;
-	if (!sql_split(s->text, (struct text_pos){s->file_offset, s->first_line, 1}, &s->stmts,
-	               err)) {
+	struct text_pos base = {s->file_offset, s->first_line, 1};
+	bool ok;
+	if (strlen(s->text) <= SQL_CHUNK_BYTES) {
+		s->trees = xmalloc(sizeof *s->trees);
+		arena_init(s->trees);
+		ok = sql_split_tree(s->text, base, &s->stmts, s->trees, &s->tree, err);
+	} else {
+		ok = sql_split(s->text, base, &s->stmts, err);
+	}
+	if (!ok) {
+		section_drop_trees(s);
 		statement_list_clear(&s->stmts);
 		error_prefix(err, "%s", s->path ? s->path : "(no file)");
 		return false;

@@ -43,8 +43,8 @@ void statement_list_clear(struct statement_list *l)
 	statement_list_init(l);
 }
 
-/* The longest text handed to libpg_query (sql_longest_input). */
-static _Atomic size_t longest_input;
+/* What libpg_query was handed (sql_feed_stats). */
+static _Atomic size_t longest_input, n_parses;
 
 static void fed(const char *text)
 {
@@ -55,9 +55,10 @@ static void fed(const char *text)
 		;
 }
 
-size_t sql_longest_input(bool reset)
+void sql_feed_stats(struct sql_feed_stats *out, bool reset)
 {
-	return reset ? atomic_exchange(&longest_input, 0) : atomic_load(&longest_input);
+	out->longest = reset ? atomic_exchange(&longest_input, 0) : atomic_load(&longest_input);
+	out->parses = reset ? atomic_exchange(&n_parses, 0) : atomic_load(&n_parses);
 }
 
 /* libpg_query reports an error position as a 1-based character (not byte)
@@ -462,48 +463,24 @@ static bool depth_check_statements(const char *text, struct text_pos base, struc
 	return ok;
 }
 
-/* Past blanks and comments from i, in a stretch the parser says holds
- * nothing else (before a statement's first token): PostgreSQL's two comment
- * forms, "--" to the end of the line (its newline is \n or \r) and nesting
- * block comments. */
-static size_t skip_gap(const char *text, size_t i, size_t end)
-{
-	while (i < end) {
-		if (isspace((unsigned char)text[i])) {
-			i++;
-		} else if (text[i] == '-' && i + 1 < end && text[i + 1] == '-') {
-			while (i < end && text[i] != '\n' && text[i] != '\r')
-				i++;
-		} else if (text[i] == '/' && i + 1 < end && text[i + 1] == '*') {
-			int depth = 0;
-			do {
-				if (text[i] == '/' && i + 1 < end && text[i + 1] == '*')
-					depth++, i += 2;
-				else if (text[i] == '*' && i + 1 < end && text[i + 1] == '/')
-					depth--, i += 2;
-				else
-					i++;
-			} while (i < end && depth > 0);
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
 /* First and last real token of the statement in text[start, end): after
- * blanks and comments before it, before blanks and comments after it. A
- * comment after the last token sits on the statement's last line ("--") or
- * ends it ("*\/"); only then does the scanner say where the tokens end. */
+ * the blanks and comments before it, before those after it. The parser
+ * gives a statement from the end of the one before (comments included);
+ * when a comment may begin or end the stretch, the scanner says where the
+ * tokens are. */
 static void trim_statement(const char *text, size_t start, size_t end, size_t *first, size_t *last)
 {
-	size_t f = skip_gap(text, start, end), l = end;
+	size_t f = start, l = end;
+	while (f < l && isspace((unsigned char)text[f]))
+		f++;
 	while (l > f && isspace((unsigned char)text[l - 1]))
 		l--;
+	bool comment = l - f >= 2 && ((text[f] == '-' && text[f + 1] == '-') ||
+	                              (text[f] == '/' && text[f + 1] == '*') ||
+	                              (text[l - 2] == '*' && text[l - 1] == '/'));
 	size_t line = l;
 	while (line > f && text[line - 1] != '\n' && text[line - 1] != '\r')
 		line--;
-	bool comment = l - f >= 2 && text[l - 2] == '*' && text[l - 1] == '/';
 	for (size_t i = line; i + 1 < l && !comment; i++)
 		comment = text[i] == '-' && text[i + 1] == '-';
 	if (comment) {
@@ -511,11 +488,15 @@ static void trim_statement(const char *text, size_t start, size_t end, size_t *f
 		PgQuery__ScanResult *scan;
 		struct pgstep_error err = {0};
 		if (sql_scan(piece, &scan, &err)) {
-			for (size_t i = scan->n_tokens; i-- > 0;)
-				if (!token_is_comment(scan->tokens[i])) {
-					l = f + (size_t)scan->tokens[i]->end;
-					break;
-				}
+			size_t i = 0, k = scan->n_tokens;
+			while (i < k && token_is_comment(scan->tokens[i]))
+				i++;
+			while (k > i && token_is_comment(scan->tokens[k - 1]))
+				k--;
+			if (i < k) {
+				l = f + (size_t)scan->tokens[k - 1]->end;
+				f += (size_t)scan->tokens[i]->start;
+			}
 			pg_query__scan_result__free_unpacked(scan, NULL);
 		}
 		error_clear(&err);
@@ -541,6 +522,7 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 		return false;
 
 	fed(text);
+	atomic_fetch_add_explicit(&n_parses, 1, memory_order_relaxed);
 	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
 	if (pr.error) {
 		set_parse_error(err, text, base, pr.error);

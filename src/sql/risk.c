@@ -661,6 +661,7 @@ struct walk {
 	struct risk_report *out;
 	const struct dir_source *ds;
 	struct risk_dirscan *dir;
+	bool borrowed; /* the statements are the caller's (opt->stmts) */
 };
 
 static void walk_one(struct walk *w, struct statement *ls, const Node *node)
@@ -679,8 +680,12 @@ static void walk_one(struct walk *w, struct statement *ls, const Node *node)
 
 	struct risk_stmt *st = &out->stmts[out->n_stmts++];
 	memset(st, 0, sizeof *st);
-	st->sql = ls->sql; /* moved */
-	ls->sql = NULL;
+	if (w->borrowed) {
+		st->sql = xstrdup(ls->sql);
+	} else {
+		st->sql = ls->sql; /* moved */
+		ls->sql = NULL;
+	}
 	st->offset = ls->offset;
 	st->line = ls->line;
 	st->col = ls->col;
@@ -793,9 +798,20 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	 * so memory holds one chunk's trees. */
 	struct text_pos base = {opt->base_offset, c->base_line, 1};
 	struct txn_shape sh = {0};
-	bool parsed = strlen(text) <= SQL_CHUNK_BYTES
-	                  ? sql_split_tree(text, base, &list, &arena, &tree, &err)
-	                  : sql_split_each(text, base, shape_cb, &sh, &err);
+	struct arena *given = opt->stmts && opt->tree ? opt->trees : NULL;
+	bool parsed = true;
+	if (given) {
+		list = *opt->stmts; /* borrowed: neither moved from nor cleared */
+		tree = opt->tree;
+	} else {
+		parsed = strlen(text) <= SQL_CHUNK_BYTES
+		             ? sql_split_tree(text, base, &list, &arena, &tree, &err)
+		             : sql_split_each(text, base, shape_cb, &sh, &err);
+	}
+	if (opt->trees && !given) { /* handed over but not for this text */
+		arena_release(opt->trees);
+		free(opt->trees);
+	}
 	if (!parsed) {
 		add_parse_problem(out, c->base_line, err.msg);
 		error_clear(&err);
@@ -833,7 +849,7 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->lock_timeout_ms = opt->lock_timeout_ms;
 	c->stmt_timeout_ms = opt->statement_timeout_ms;
 
-	struct walk w = {c, out, &ds, &dir};
+	struct walk w = {c, out, &ds, &dir, given != NULL};
 	bool keep = tree && !out->trees; /* one arena per report */
 	if (tree) {
 		for (size_t i = 0; i < tree->n_stmts; i++) {
@@ -848,13 +864,19 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		error_clear(&err);
 	}
 	/* The trees stay with the report, for preflight. */
-	if (keep) {
+	if (keep && given) {
+		out->trees = given;
+	} else if (keep) {
 		out->trees = xmalloc(sizeof *out->trees);
 		*out->trees = arena;
+	} else if (given) {
+		arena_release(given);
+		free(given);
 	} else {
 		arena_release(&arena);
 	}
-	statement_list_clear(&list);
+	if (!given)
+		statement_list_clear(&list);
 	if (ds.read)
 		sect_file_clear(&ds.own);
 

@@ -164,22 +164,38 @@ static void section_options(const struct migration *m, bool down, const struct r
 		o->txn = RISK_TXN_NONE;
 }
 
-bool risk_analyze_migration(const struct migration *m, const struct risk_options *base,
+/* The section's statements and trees from its split (the one parse), for
+ * risk_analyze to walk rather than parse the text again; none when the
+ * section does not parse (the engine reports where) or its trees are gone. */
+static void section_trees(struct migration_section *sec, struct risk_options *o)
+{
+	if (!sec->split_done)
+		return;
+	o->trees = migration_take_trees(sec, &o->tree);
+	o->stmts = o->trees ? &sec->stmts : NULL;
+}
+
+bool risk_analyze_migration(struct migration *m, const struct risk_options *base,
                             struct risk_file_report *out)
 {
 	struct strbuf lt, st;
 	strbuf_init(&lt);
 	strbuf_init(&st);
+	struct pgstep_error err = {0};
+	migration_split(m, &err); /* an error is the engine's to report, in place */
+	error_clear(&err);
 	bool ok = true;
 	if (m->up.text) {
 		struct risk_options o;
 		section_options(m, false, base, &o, &lt, &st);
 		o.no_down = m->down.text == NULL;
+		section_trees(&m->up, &o);
 		ok = risk_analyze(m->up.text, &o, &out->up);
 	}
 	if (m->down.text) {
 		struct risk_options d;
 		section_options(m, true, base, &d, &lt, &st);
+		section_trees(&m->down, &d);
 		d.no_down = false;
 		d.up = &out->up;
 		out->has_down_section = true;

@@ -490,12 +490,13 @@ static void test_big_section(void)
 		n_comments += whole->tokens[i]->token == PG_QUERY__TOKEN__SQL_COMMENT ||
 		              whole->tokens[i]->token == PG_QUERY__TOKEN__C_COMMENT;
 
-	sql_longest_input(true);
+	struct sql_feed_stats fs;
+	sql_feed_stats(&fs, true);
 	struct sect_file f;
 	ok(sect_read(sb.buf, sb.len, &f, SECT_MARKERS), "a %zu-byte file reads", sb.len);
-	size_t longest = sql_longest_input(true);
-	ok(longest <= SQL_CHUNK_BYTES, "the scanner saw at most a chunk at a time (%zu bytes)",
-	   longest);
+	sql_feed_stats(&fs, true);
+	ok(fs.longest <= SQL_CHUNK_BYTES, "the scanner saw at most a chunk at a time (%zu bytes)",
+	   fs.longest);
 	is_int((int)f.n_comments, (int)n_comments, "every comment of the whole scan");
 	size_t same = 0;
 	for (size_t i = 0, k = 0; i < whole->n_tokens && k < f.n_comments; i++) {
@@ -520,12 +521,12 @@ static void test_big_section(void)
 
 	struct statement_list l;
 	statement_list_init(&l);
-	sql_longest_input(true);
+	sql_feed_stats(&fs, true);
 	if (ok(sect_split(&f, &f.up, &l, &err), "the up section splits"))
 		is_int((int)l.n, (int)n, "every statement");
-	longest = sql_longest_input(true);
-	ok(longest <= SQL_CHUNK_BYTES, "the parser saw at most a chunk at a time (%zu bytes)",
-	   longest);
+	sql_feed_stats(&fs, true);
+	ok(fs.longest <= SQL_CHUNK_BYTES, "the parser saw at most a chunk at a time (%zu bytes)",
+	   fs.longest);
 	statement_list_clear(&l);
 	sect_file_clear(&f);
 
