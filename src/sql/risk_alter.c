@@ -224,6 +224,98 @@ static void at_detach_partition(struct risk_at *a, const PgQuery__AlterTableCmd 
 	free(part);
 }
 
+/* Storage parameters whose change PostgreSQL 15 locks ACCESS EXCLUSIVE
+ * (the lockmode of their entry in reloptions.c): they change how queries
+ * are planned or how the index is maintained. Every other parameter of 15
+ * (fillfactor, autovacuum_*, toast.*, parallel_workers, ...) takes SHARE
+ * UPDATE EXCLUSIVE. */
+static const char *const relopt_ael[] = {
+    "security_barrier", "security_invoker",       "check_option", "user_catalog_table",
+    "fastupdate",       "gin_pending_list_limit", "buffering",    "pages_per_range",
+    "autosummarize",
+};
+
+/* An option of core PostgreSQL 15 that takes less: anything else is an
+ * extension's (bloom's length, col1...), which registers its options with
+ * ACCESS EXCLUSIVE. */
+static const char *const relopt_sue[] = {
+    "fillfactor",
+    "autovacuum_enabled",
+    "autovacuum_vacuum_threshold",
+    "autovacuum_vacuum_insert_threshold",
+    "autovacuum_analyze_threshold",
+    "autovacuum_vacuum_cost_delay",
+    "autovacuum_vacuum_cost_limit",
+    "autovacuum_freeze_min_age",
+    "autovacuum_freeze_max_age",
+    "autovacuum_freeze_table_age",
+    "autovacuum_multixact_freeze_min_age",
+    "autovacuum_multixact_freeze_max_age",
+    "autovacuum_multixact_freeze_table_age",
+    "autovacuum_vacuum_scale_factor",
+    "autovacuum_vacuum_insert_scale_factor",
+    "autovacuum_analyze_scale_factor",
+    "log_autovacuum_min_duration",
+    "toast_tuple_target",
+    "parallel_workers",
+    "vacuum_index_cleanup",
+    "vacuum_truncate",
+    "deduplicate_items",
+    "vacuum_cleanup_index_scale_factor",
+};
+
+static bool in_list(const char *const *l, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(l[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* The lock of one storage parameter, as reloptions.c declares it. */
+static enum risk_lock relopt_lock(const char *ns, const char *name)
+{
+	if (in_list(relopt_ael, sizeof relopt_ael / sizeof *relopt_ael, name))
+		return RISK_LOCK_ACCESS_EXCLUSIVE;
+	if ((ns && strcmp(ns, "toast") == 0) ||
+	    in_list(relopt_sue, sizeof relopt_sue / sizeof *relopt_sue, name))
+		return RISK_LOCK_SHARE_UPDATE_EXCLUSIVE;
+	return RISK_LOCK_ACCESS_EXCLUSIVE;
+}
+
+/* SET / RESET (options): the strongest lock over the options named, as
+ * AlterTableGetRelOptionsLockLevel takes. */
+static void at_rel_options(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	enum risk_lock m = RISK_LOCK_SHARE_UPDATE_EXCLUSIVE;
+	const char *strong = NULL;
+	const PgQuery__List *l =
+	    cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_LIST ? cmd->def->list : NULL;
+	for (size_t i = 0; l && i < l->n_items; i++) {
+		const PgQuery__DefElem *d =
+		    l->items[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM ? l->items[i]->def_elem
+		                                                            : NULL;
+		if (!d || !d->defname)
+			continue;
+		enum risk_lock dm = relopt_lock(d->defnamespace, d->defname);
+		if (dm > m) {
+			m = dm;
+			strong = d->defname;
+		}
+	}
+	risk_lock(c, a->rel, m);
+	const char *verb = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetRelOptions ? "changes"
+	                   : cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ResetRelOptions
+	                       ? "resets"
+	                       : "replaces";
+	if (strong)
+		risk_say(c, "%s storage parameters of %s (%s takes ACCESS EXCLUSIVE)", verb, a->rel,
+		         strong);
+	else
+		risk_say(c, "%s storage parameters of %s", verb, a->rel);
+}
+
 /* Lock levels from PostgreSQL 15's AlterTableGetLockLevel, checked against a
  * 15 server for the common forms. */
 #define AT(t) [PG_QUERY__ALTER_TABLE_TYPE__AT_##t]
@@ -263,9 +355,9 @@ static const struct at_entry at_table[PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddStatis
     AT(DropOids) = {AEL, NULL, "drops OIDs"},
     AT(SetAccessMethod) = {AEL, at_set_access_method, NULL},
     AT(SetTableSpace) = {AEL, at_set_tablespace, NULL},
-    AT(SetRelOptions) = {SUE, NULL, "changes storage parameters"},
-    AT(ResetRelOptions) = {SUE, NULL, "resets storage parameters"},
-    AT(ReplaceRelOptions) = {SUE, NULL, "replaces storage parameters"},
+    AT(SetRelOptions) = {RISK_LOCK_NONE, at_rel_options, NULL},
+    AT(ResetRelOptions) = {RISK_LOCK_NONE, at_rel_options, NULL},
+    AT(ReplaceRelOptions) = {RISK_LOCK_NONE, at_rel_options, NULL},
     AT(EnableTrig) = {SRE, NULL, "enables a trigger"},
     AT(EnableAlwaysTrig) = {SRE, NULL, "enables a trigger"},
     AT(EnableReplicaTrig) = {SRE, NULL, "enables a trigger"},

@@ -248,6 +248,11 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
 CREATE INDEX events_at_idx ON ONLY events (at);
 CREATE INDEX events_2026_at_idx ON events_2026 (at);
 
+-- Storage parameters of a view and a GIN index.
+-- @before 210-storage-parameter-lock-per-option.sql
+CREATE VIEW user_names AS SELECT id, name FROM users;
+CREATE INDEX documents_body_gin ON documents USING gin (to_tsvector('simple', body));
+
 -- @fails 080-drop-column-with-view.sql:3 2BP01 the view active_users, created at line 2, depends on users.email
 -- @fails 121-do-block-other-language.sql:2 42704 the test server has no plpython3u
 
