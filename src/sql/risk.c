@@ -256,6 +256,10 @@ static void release_locks(struct risk_ctx *c)
 		c->lock_timeout_ms = c->lock_timeout_outer;
 		c->lock_timeout_local = false;
 	}
+	if (c->tz_local) {
+		c->tz_utc = c->tz_utc_outer;
+		c->tz_local = false;
+	}
 }
 
 static void enum_check(struct risk_ctx *c, const Node *n)
@@ -770,6 +774,7 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->schema = opt->default_schema && *opt->default_schema ? opt->default_schema : "public";
 	c->base_line = opt->base_line > 0 ? opt->base_line : 1;
 	c->lt_off_stmt = SIZE_MAX;
+	c->tz_utc = opt->timezone_utc;
 	strvec_init(&c->phrases);
 
 	/* File-level directives: the leading comment block. */

@@ -262,8 +262,17 @@ void risk_h_create_schema(struct risk_ctx *c, const Node *n)
 	r->created = !s->if_not_exists;
 	r->kind = 'n';
 	free(key);
+	/* Its elements are created in it, and their names resolve in it first
+	 * (claims: CREATE SCHEMA ... CREATE TABLE). */
+	const char *outer = c->schema;
+	const char *in = *s->schemaname ? s->schemaname
+	                 : s->authrole && s->authrole->rolename ? s->authrole->rolename
+	                                                        : NULL;
+	if (in)
+		c->schema = in;
 	for (size_t i = 0; i < s->n_schema_elts; i++)
 		risk_dispatch(c, s->schema_elts[i]);
+	c->schema = outer;
 	risk_kind(c, "create schema");
 }
 
@@ -375,6 +384,29 @@ static const char *drop_object(PgQuery__ObjectType t)
 	return strncmp(k, "drop ", 5) == 0 ? k + 5 : "object";
 }
 
+/* claims: the foreign keys that reference a dropped table go with it (with
+ * CASCADE; without, the DROP fails): each referencing table is locked ACCESS
+ * EXCLUSIVE to drop its constraint, and no longer references it. */
+static void drop_referencing_keys(struct risk_ctx *c, const char *name, bool cascade)
+{
+	for (size_t i = 0; i < c->n_rels; i++) {
+		int at = strvec_find(&c->rels[i].refs, name);
+		if (at < 0 || c->rels[i].dropped || strcmp(c->rels[i].name, name) == 0)
+			continue;
+		char *referencing = xstrdup(c->rels[i].name);
+		free(c->rels[i].refs.items[at]);
+		memmove(&c->rels[i].refs.items[at], &c->rels[i].refs.items[at + 1],
+		        (c->rels[i].refs.n - (size_t)at - 1) * sizeof *c->rels[i].refs.items);
+		c->rels[i].refs.n--;
+		if (cascade)
+			risk_lock(c, referencing, RISK_LOCK_ACCESS_EXCLUSIVE);
+		free(referencing);
+	}
+	for (size_t i = 0; i < c->n_cons; i++)
+		if (c->cons[i].ref_rel && strcmp(c->cons[i].ref_rel, name) == 0)
+			c->cons[i].dropped = true;
+}
+
 static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const char *name)
 {
 	bool existing = rel_known_existing(c, name);
@@ -385,6 +417,8 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 		/* PostgreSQL also locks every table the dropped one references. */
 		for (size_t i = 0; i < r->refs.n; i++)
 			risk_lock(c, r->refs.items[i], RISK_LOCK_ACCESS_EXCLUSIVE);
+		drop_referencing_keys(c, name, s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE);
+		r = risk_rel(c, name, true); /* risk_lock may move c->rels */
 		risk_say(c, "drops table %s and its data", name);
 		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0)
 			risk_find(c, RULE_DOWN_LOSES_DATA, name, -1,

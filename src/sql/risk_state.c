@@ -51,10 +51,10 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 		if (risk_rel_is_new(c, tmp))
 			return tmp;
 		free(tmp);
-		/* pg_catalog comes first in every search path, and its relations
-		 * are all named pg_*: an unqualified pg_tables is the catalog's,
-		 * unless the section made one of its own. */
-		if (strncmp(rv->relname, "pg_", 3) == 0) {
+		/* pg_catalog comes first in every search path: an unqualified
+		 * pg_tables is the catalog's, unless the section made one of its
+		 * own; a pg_orders is the user's. */
+		if (risk_pg_catalog_rel(rv->relname)) {
 			char *own = dotted(c->schema, rv->relname);
 			if (risk_rel(c, own, false))
 				return own;
@@ -63,6 +63,30 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 		}
 	}
 	return dotted(qualified ? rv->schemaname : c->schema, rv->relname);
+}
+
+#define PG_CAST(s, t, m, x, f)
+#define PG_LENGTH(t, sup)
+#define PG_OPCLASS(t, o)
+#define PG_CATALOG_REL(n) n,
+static const char *const pg_catalog_rels[] = {
+#include "risk_pg15.def"
+};
+#undef PG_CATALOG_REL
+#undef PG_CAST
+#undef PG_LENGTH
+#undef PG_OPCLASS
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, *(const char *const *)b);
+}
+
+bool risk_pg_catalog_rel(const char *relname)
+{
+	/* The generator sorts by name (C collation for these ASCII names). */
+	return bsearch(relname, pg_catalog_rels, sizeof pg_catalog_rels / sizeof *pg_catalog_rels,
+	               sizeof *pg_catalog_rels, cmp_name) != NULL;
 }
 
 /* Catalog relations: locks on them are not claims (only VACUUM FULL or

@@ -253,6 +253,11 @@ CREATE INDEX events_2026_at_idx ON events_2026 (at);
 CREATE VIEW user_names AS SELECT id, name FROM users;
 CREATE INDEX documents_body_gin ON documents USING gin (to_tsvector('simple', body));
 
+-- A user table whose name starts like a catalog's.
+-- @before 213-user-table-named-like-catalog.sql
+CREATE TABLE pg_orders (id bigint PRIMARY KEY, total int);
+INSERT INTO pg_orders SELECT g, g FROM generate_series(1, 100) g;
+
 -- @fails 080-drop-column-with-view.sql:3 2BP01 the view active_users, created at line 2, depends on users.email
 -- @fails 121-do-block-other-language.sql:2 42704 the test server has no plpython3u
 
