@@ -1,5 +1,5 @@
 -- expect: (none)
--- info: missing-statement-timeout, irreversible-migration, multiple-alter-same-table
+-- info: missing-statement-timeout, multiple-alter-same-table
 ALTER VIEW user_names SET (security_barrier = true);
 ALTER INDEX documents_body_gin SET (fastupdate = off);
 ALTER TABLE users SET (fillfactor = 70, autovacuum_enabled = false);
