@@ -199,6 +199,8 @@ struct risk_lock_claim {
 	char *relation; /* owned: "schema.name" */
 	enum risk_lock mode;
 	bool new_relation; /* created earlier in this section */
+	bool catalog;      /* a system catalog (pg_catalog, pg_toast, information_schema) */
+	bool type;         /* a composite type's relation: it holds no rows */
 };
 
 struct risk_finding {

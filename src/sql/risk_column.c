@@ -445,27 +445,27 @@ static bool pg_builtin(const char *t)
  * old (NULL: -1, as after a cast): whether it still runs once the planner's
  * support function (varchar_support, numeric_support, TemporalSimplify...)
  * has removed the ones that cannot change a value. */
-static bool length_coercion_runs(const char *t, const struct typ *old, const struct typ *new)
+static bool length_coercion_runs(const char *t, const struct typ *from, const struct typ *to)
 {
-	if (new->n_mods == 0)
+	if (to->n_mods == 0)
 		return false; /* typmod -1: a relabel */
-	if (old && old->n_mods == new->n_mods &&
-	    memcmp(old->mods, new->mods, sizeof(int) * (size_t)new->n_mods) == 0)
+	if (from && from->n_mods == to->n_mods &&
+	    memcmp(from->mods, to->mods, sizeof(int) * (size_t)to->n_mods) == 0)
 		return false; /* coerce_type_typmod: already done */
 	const char *sup = pg_lookup(pg_lengths, sizeof pg_lengths / sizeof *pg_lengths, t);
 	if (!sup)
 		return false;
-	bool has_old = old && old->n_mods > 0;
+	bool has_old = from && from->n_mods > 0;
 	if (strcmp(sup, "varchar_support") == 0 || strcmp(sup, "varbit_support") == 0)
-		return !(has_old && old->mods[0] <= new->mods[0]);
+		return !(has_old && from->mods[0] <= to->mods[0]);
 	if (strcmp(sup, "numeric_support") == 0) {
-		int os = has_old && old->n_mods > 1 ? old->mods[1] : 0;
-		int ns = new->n_mods > 1 ? new->mods[1] : 0;
-		return !(has_old && os == ns && old->mods[0] <= new->mods[0]);
+		int os = has_old && from->n_mods > 1 ? from->mods[1] : 0;
+		int ns = to->n_mods > 1 ? to->mods[1] : 0;
+		return !(has_old && os == ns && from->mods[0] <= to->mods[0]);
 	}
 	if (strcmp(sup, "timestamp_support") == 0 || strcmp(sup, "time_support") == 0)
 		/* MAX_TIMESTAMP_PRECISION and MAX_TIME_PRECISION are 6. */
-		return !(new->mods[0] >= 6 || (has_old && old->mods[0] <= new->mods[0]));
+		return !(to->mods[0] >= 6 || (has_old && from->mods[0] <= to->mods[0]));
 	return true; /* bpchar, bit (no support function), interval */
 }
 
@@ -511,16 +511,20 @@ static struct type_change_fact type_change_kind(const char *old, const char *new
 	if (!k || k->context == 'e')
 		return r; /* I/O conversion, or USING is required */
 	bool free_cast = k->method == 'b';
-	if (k->method == 'f' && (strcmp(k->func, "timestamp_timestamptz") == 0 ||
-	                         strcmp(k->func, "timestamptz_timestamp") == 0) && utc) {
+	if (k->method == 'f' &&
+	    (strcmp(k->func, "timestamp_timestamptz") == 0 ||
+	     strcmp(k->func, "timestamptz_timestamp") == 0) &&
+	    utc) {
 		free_cast = true;
 		r.tz = true;
 	}
 	if (!free_cast || length_coercion_runs(n.name, NULL, &n))
 		return r;
 	r.kind = TC_SAFE;
-	const char *oc = pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, o.name);
-	const char *nc = pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, n.name);
+	const char *oc =
+	    pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, o.name);
+	const char *nc =
+	    pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, n.name);
 	r.index_rebuild = oc && (!nc || strcmp(oc, nc) != 0);
 	return r;
 }
@@ -543,11 +547,20 @@ static bool tz_is_utc(const Node *v)
 	if (a->val_case != PG_QUERY__A__CONST__VAL_SVAL)
 		return false;
 	static const char *const zero[] = {
-	    "utc",        "etc/utc",  "gmt",       "etc/gmt",   "uct",       "etc/uct",
-	    "zulu",       "etc/zulu", "universal", "etc/universal", "greenwich", "etc/greenwich",
-	    "gmt0",       "gmt+0",    "gmt-0",     "etc/gmt0",  "etc/gmt+0", "etc/gmt-0",
-	    "z",          "0",        "+0",        "-0",        "00:00",     "+00:00",
-	    "-00:00",     "+00",      "-00",
+	    "utc",       "etc/utc",
+	    "gmt",       "etc/gmt",
+	    "uct",       "etc/uct",
+	    "zulu",      "etc/zulu",
+	    "universal", "etc/universal",
+	    "greenwich", "etc/greenwich",
+	    "gmt0",      "gmt+0",
+	    "gmt-0",     "etc/gmt0",
+	    "etc/gmt+0", "etc/gmt-0",
+	    "z",         "0",
+	    "+0",        "-0",
+	    "00:00",     "+00:00",
+	    "-00:00",    "+00",
+	    "-00",
 	};
 	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
 		if (strcasecmp(a->sval->sval, zero[i]) == 0)

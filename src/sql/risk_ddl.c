@@ -131,6 +131,9 @@ void risk_h_view(struct risk_ctx *c, const Node *n)
 	const PgQuery__ViewStmt *s = n->view_stmt;
 	char *view = risk_rv_name(c, s->view);
 	risk_say(c, "%s view %s", s->replace ? "creates or replaces" : "creates", view);
+	/* claims: replacing an existing view locks it ACCESS EXCLUSIVE. */
+	if (s->replace && !risk_rel_is_new(c, view))
+		risk_lock(c, view, RISK_LOCK_ACCESS_EXCLUSIVE);
 	if (s->query)
 		risk_query_reads(c, &s->query->base);
 	risk_rel_created(c, view, 'v');
@@ -265,7 +268,7 @@ void risk_h_create_schema(struct risk_ctx *c, const Node *n)
 	/* Its elements are created in it, and their names resolve in it first
 	 * (claims: CREATE SCHEMA ... CREATE TABLE). */
 	const char *outer = c->schema;
-	const char *in = *s->schemaname ? s->schemaname
+	const char *in = *s->schemaname                         ? s->schemaname
 	                 : s->authrole && s->authrole->rolename ? s->authrole->rolename
 	                                                        : NULL;
 	if (in)
@@ -417,7 +420,8 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 		/* PostgreSQL also locks every table the dropped one references. */
 		for (size_t i = 0; i < r->refs.n; i++)
 			risk_lock(c, r->refs.items[i], RISK_LOCK_ACCESS_EXCLUSIVE);
-		drop_referencing_keys(c, name, s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE);
+		drop_referencing_keys(c, name,
+		                      s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE);
 		r = risk_rel(c, name, true); /* risk_lock may move c->rels */
 		risk_say(c, "drops table %s and its data", name);
 		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0)
@@ -448,12 +452,35 @@ static void drop_index(struct risk_ctx *c, const PgQuery__DropStmt *s, const cha
 	const struct risk_catalog *cat = c->opt->catalog;
 	if (!table && cat && cat->index_table)
 		cat->index_table(cat->ctx, name, &table);
+	/* claims: the index of a constraint the section added is the
+	 * constraint's table's. The server locks the table, then refuses
+	 * (2BP01, even with CASCADE): the constraint must be dropped instead. */
+	const char *dot = strrchr(name, '.');
+	const struct rk_con *backs = NULL;
+	for (size_t i = 0; !table && dot && i < c->n_cons; i++) {
+		struct rk_con *k = &c->cons[i];
+		const char *kdot = strrchr(k->rel, '.');
+		if (!k->dropped && kdot && strcmp(k->name, dot + 1) == 0 &&
+		    kdot - k->rel == dot - name &&
+		    strncmp(k->rel, name, (size_t)(dot - name)) == 0 &&
+		    (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+		     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
+		     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION)) {
+			table = xstrdup(k->rel);
+			backs = k;
+		}
+	}
 	enum risk_lock m =
 	    s->concurrent ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_ACCESS_EXCLUSIVE;
 	risk_lock(c, name, RISK_LOCK_ACCESS_EXCLUSIVE);
 	if (table)
 		risk_lock(c, table, m);
 	risk_say(c, "drops index %s%s", name, s->concurrent ? " without blocking queries" : "");
+	if (backs) {
+		risk_say(c, "which fails: constraint %s of %s requires it (drop the constraint)",
+		         backs->name, table);
+		risk_effect(c, RISK_FX_CAN_FAIL);
+	}
 	bool is_new = (ix && ix->created && !ix->dropped) || (table && risk_rel_is_new(c, table));
 	if (!s->concurrent && !is_new)
 		risk_find(

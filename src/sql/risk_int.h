@@ -169,8 +169,8 @@ struct risk_ctx {
 	bool tz_utc;           /* the session TimeZone is a fixed UTC offset */
 	bool tz_utc_outer;     /* its value before a SET LOCAL */
 	bool tz_local;
-	bool slow;             /* it reads or writes many rows */
-	char *slow_rel;        /* owned: of which relation */
+	bool slow;      /* it reads or writes many rows */
+	char *slow_rel; /* owned: of which relation */
 
 	/* transaction structure */
 	bool in_txn;       /* the current statement runs in a transaction block */

@@ -89,8 +89,8 @@ bool risk_pg_catalog_rel(const char *relname)
 	               sizeof *pg_catalog_rels, cmp_name) != NULL;
 }
 
-/* Catalog relations: locks on them are not claims (only VACUUM FULL or
- * REINDEX of the catalog itself could wait on them). */
+/* Catalog relations: their locks are claimed and marked as catalogs (only
+ * VACUUM FULL or REINDEX of the catalog itself makes them matter). */
 static bool is_system_rel(const char *rel)
 {
 	return strncmp(rel, "pg_catalog.", 11) == 0 ||
@@ -361,7 +361,7 @@ bool risk_facts_col(struct risk_ctx *c, const char *rel, const char *col,
 void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode)
 {
 	struct risk_stmt *st = c->st;
-	if (!rel || mode == RISK_LOCK_NONE || is_system_rel(rel))
+	if (!rel || mode == RISK_LOCK_NONE)
 		return;
 	bool found = false;
 	for (size_t i = 0; i < st->n_locks; i++) {
@@ -378,7 +378,13 @@ void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode)
 		l->relation = xstrdup(rel);
 		l->mode = mode;
 		l->new_relation = risk_rel_is_new(c, rel);
+		l->catalog = is_system_rel(rel);
+		l->type = false;
 	}
+	/* A catalog's lock is listed, but the rules about holding locks are
+	 * about the application's tables. */
+	if (is_system_rel(rel))
+		return;
 	/* Locks are held to the end of the transaction: remember the strongest
 	 * one per relation for the rules about what happens while holding it. */
 	for (size_t i = 0; i < c->n_held; i++) {
