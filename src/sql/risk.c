@@ -531,8 +531,9 @@ static void post_section(struct risk_ctx *c)
 			          strcmp(u->cols.items[0], k->cols.items[0]) == 0;
 		}
 		if (!covered && r->n_stmts)
-			risk_find_at(
-			    c, 0, RULE_FK_MISSING_INDEX, k->rel,
+			risk_find_at_loc(
+			    c, k->stmt < r->n_stmts ? k->stmt : 0, RULE_FK_MISSING_INDEX, k->rel,
+			    k->location,
 			    "foreign key %s on %s(%s) has no index starting with %s: deletes "
 			    "and key updates in %s scan %s",
 			    k->name, k->rel, k->cols.items[0], k->cols.items[0],

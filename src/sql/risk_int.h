@@ -88,6 +88,8 @@ struct rk_con {
 	bool validated;
 	bool dropped;
 	int txn;            /* transaction that added it */
+	size_t stmt;        /* statement that added it */
+	int location;       /* of its definition in the text, -1 unknown */
 	char *ref_rel;      /* foreign key: referenced relation */
 	char *notnull_col;  /* CHECK (col IS NOT NULL): the column */
 	struct strvec cols; /* columns it uses */
@@ -257,6 +259,9 @@ void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location
 /* Attach a finding to an earlier statement. */
 void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel, const char *fmt,
                   ...) __attribute__((format(printf, 5, 6)));
+/* The same, at a location of that statement's text (-1: its start). */
+void risk_find_at_loc(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel,
+                      int location, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Mark the statement as reading or writing many rows of rel (for
  * lock-held-across-statements). */
 void risk_slow(struct risk_ctx *c, const char *rel);

@@ -307,6 +307,8 @@ struct rk_con *risk_con(struct risk_ctx *c, const char *rel, const char *name, b
 	memset(k, 0, sizeof *k);
 	k->rel = xstrdup(rel);
 	k->name = xstrdup(name);
+	k->stmt = c->si;
+	k->location = -1;
 	strvec_init(&k->cols);
 	return k;
 }
@@ -476,15 +478,20 @@ void risk_slow(struct risk_ctx *c, const char *rel)
 
 /* Line and column (characters) of a byte offset of the analysed text,
  * walked from the current statement's start when it lies before. */
-static void text_pos(struct risk_ctx *c, size_t off, int *line, int *col)
+static void text_pos_from(struct risk_ctx *c, const struct risk_stmt *st, size_t off, int *line,
+                          int *col)
 {
-	const struct risk_stmt *st = c->st;
 	struct text_pos p = {0, c->base_line, 1};
 	if (st && st->offset >= c->opt->base_offset && st->offset - c->opt->base_offset <= off)
 		p = (struct text_pos){st->offset - c->opt->base_offset, st->line, st->col};
 	text_pos_advance(c->text, &p, off);
 	*line = p.line;
 	*col = p.col;
+}
+
+static void text_pos(struct risk_ctx *c, size_t off, int *line, int *col)
+{
+	text_pos_from(c, c->st, off, line, col);
 }
 
 /* Connected: a rewrite or scan costs what the table holds. Rewriting or
@@ -554,6 +561,23 @@ void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location
 	va_start(ap, fmt);
 	add_finding(c, c->st, r, rel, location, fmt, ap);
 	va_end(ap);
+}
+
+void risk_find_at_loc(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel,
+                      int location, const char *fmt, ...)
+{
+	if (c->plan_only)
+		return;
+	struct risk_stmt *st = &c->rep->stmts[stmt];
+	va_list ap;
+	va_start(ap, fmt);
+	add_finding(c, st, r, rel, -1, fmt, ap);
+	va_end(ap);
+	if (location >= 0 && st->n_findings) {
+		struct risk_finding *f = &st->findings[st->n_findings - 1];
+		if (f->rule == risk_rule_get(r))
+			text_pos_from(c, st, (size_t)location, &f->line, &f->col);
+	}
 }
 
 void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel, const char *fmt,

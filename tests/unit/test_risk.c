@@ -820,6 +820,19 @@ static void test_claims(void)
 	       !claim_on(&r, 5, "public.a"),
 	   "DROP TABLE ... CASCADE locks the referencing table and drops its foreign key");
 	risk_report_clear(&r);
+
+	risk_analyze("SELECT 1;\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (\n"
+	             "  id int,\n  a_id int\n    REFERENCES a (id)\n);",
+	             &o, &r);
+	const struct risk_finding *fk = NULL;
+	for (size_t i = 0; i < r.n_stmts; i++)
+		for (size_t j = 0; j < r.stmts[i].n_findings; j++)
+			if (strcmp(r.stmts[i].findings[j].rule->id, "fk-missing-index") == 0)
+				fk = &r.stmts[i].findings[j];
+	ok(fk && fk->line == 6 && fk->col == 5,
+	   "fk-missing-index points at the constraint (line %d, column %d)", fk ? fk->line : 0,
+	   fk ? fk->col : 0);
+	risk_report_clear(&r);
 }
 
 int main(void)
