@@ -208,6 +208,8 @@ struct risk_lock_claim {
 	char *relation; /* owned: "schema.name" */
 	enum risk_lock mode;
 	bool new_relation; /* created earlier in this section */
+	bool catalog;      /* a system catalog (pg_catalog, pg_toast, information_schema) */
+	bool type;         /* a composite type's relation: it holds no rows */
 };
 
 struct risk_finding {
@@ -269,8 +271,8 @@ struct risk_report {
 	size_t n_problems, cap_problems;
 	struct risk_allow *allows;
 	size_t n_allows, cap_allows;
-	bool parse_failed;        /* the text did not parse: no statements */
-	struct arena *trees;      /* owned: where the statements' trees live */
+	bool parse_failed;   /* a statement did not parse (a problem): the others are analysed */
+	struct arena *trees; /* owned: where the statements' trees live */
 	bool runs_in_transaction; /* how pgstep runs it (false: statement by statement) */
 	/* What the section created, for the analysis of its down section. */
 	struct strvec created_relations; /* "schema.name" */
@@ -285,8 +287,8 @@ void risk_report_init(struct risk_report *r);
 void risk_report_clear(struct risk_report *r);
 
 /* Analyse text (one migration section). Problems, including parse errors,
- * land in out->problems; the return value is false only when the text does
- * not parse. */
+ * land in out->problems; the return value is false only when a statement
+ * does not parse (the statements that do are still analysed). */
 bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out);
 
 /* One migration file: a dbmate file's "-- migrate:up" and "-- migrate:down"

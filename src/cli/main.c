@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pgstep/sanitizer.h"
 #include "../tui/tui.h"
+
+PGSTEP_LSAN_SUPPRESSIONS
 
 struct command {
 	const char *name;
@@ -71,7 +74,7 @@ static int take_globals(int argc, char **argv, struct cli_globals *g, int *rc)
 	return out;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	struct cli_globals g = {.color = true};
 	int rc = PGSTEP_EXIT_OK;
@@ -112,4 +115,14 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pgstep: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return PGSTEP_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+	/* A sanitizer that finds a leak ends the process from an exit handler,
+	 * before stdio's buffers are written: the output goes out first. */
+	fflush(stdout);
+	fflush(stderr);
+	return rc;
 }

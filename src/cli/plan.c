@@ -51,6 +51,8 @@ static char *fmt_size(const struct risk_lock_claim *l, const struct activity_rel
 {
 	if (l->new_relation)
 		return xstrdup("created earlier in this migration");
+	if (l->catalog)
+		return xstrdup("system catalog");
 	if (!a)
 		return NULL; /* offline */
 	if (!a->size.exists)

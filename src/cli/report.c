@@ -73,6 +73,8 @@ void cli_stmt_json(struct json *j, const struct risk_stmt *st, cli_stmt_json_fn 
 		json_begin_object(j);
 		json_kv_string(j, "relation", st->locks[k].relation);
 		json_kv_string(j, "mode", risk_lock_name(st->locks[k].mode));
+		if (st->locks[k].catalog)
+			json_kv_bool(j, "catalog", true);
 		json_end_object(j);
 	}
 	json_end_array(j);

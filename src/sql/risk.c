@@ -256,6 +256,10 @@ static void release_locks(struct risk_ctx *c)
 		c->lock_timeout_ms = c->lock_timeout_outer;
 		c->lock_timeout_local = false;
 	}
+	if (c->tz_local) {
+		c->tz_utc = c->tz_utc_outer;
+		c->tz_local = false;
+	}
 }
 
 static void enum_check(struct risk_ctx *c, const Node *n)
@@ -527,8 +531,9 @@ static void post_section(struct risk_ctx *c)
 			          strcmp(u->cols.items[0], k->cols.items[0]) == 0;
 		}
 		if (!covered && r->n_stmts)
-			risk_find_at(
-			    c, 0, RULE_FK_MISSING_INDEX, k->rel,
+			risk_find_at_loc(
+			    c, k->stmt < r->n_stmts ? k->stmt : 0, RULE_FK_MISSING_INDEX, k->rel,
+			    k->location,
 			    "foreign key %s on %s(%s) has no index starting with %s: deletes "
 			    "and key updates in %s scan %s",
 			    k->name, k->rel, k->cols.items[0], k->cols.items[0],
@@ -764,6 +769,65 @@ static bool shape_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *ar
 	return true;
 }
 
+/* claims: a text PostgreSQL 15 cannot parse as a whole is parsed a
+ * statement at a time, so the statements before and after a bad one are
+ * still analysed and the bad one is reported. libpg_query's scanner finds
+ * where statements begin; a piece that ends inside a statement (the scanner
+ * cuts a BEGIN ATOMIC body at its ';') fails "at end of input" and is
+ * parsed again joined to the next piece. The statements go to list, their
+ * trees (in arena) to *nodes. False when the scanner itself fails. */
+static bool split_around_errors(const char *text, struct text_pos base, struct statement_list *list,
+                                struct arena *arena, const Node ***nodes, size_t *n_nodes,
+                                struct risk_report *out, int base_line)
+{
+	PgQuerySplitResult sr = pg_query_split_with_scanner(text);
+	if (sr.error) {
+		pg_query_free_split_result(sr);
+		return false;
+	}
+	size_t len = strlen(text), cap = 0;
+	struct text_pos pos = {0, base.line, base.col};
+	for (int i = 0; i < sr.n_stmts;) {
+		size_t start = (size_t)sr.stmts[i]->stmt_location;
+		text_pos_advance(text, &pos, start);
+		struct text_pos at = {base.offset + start, pos.line, pos.col};
+		char *first_error = NULL;
+		bool ok = false;
+		int j = i;
+		for (;;) {
+			size_t end = sr.stmts[j]->stmt_len ? (size_t)sr.stmts[j]->stmt_location +
+			                                         (size_t)sr.stmts[j]->stmt_len
+			                                   : len;
+			char *piece = xstrndup(text + start, (end < len ? end : len) - start);
+			PgQuery__ParseResult *tree = NULL;
+			struct pgstep_error err = {0};
+			ok = sql_split_tree(piece, at, list, arena, &tree, &err);
+			free(piece);
+			if (ok) {
+				XGROW(*nodes, cap, *n_nodes + tree->n_stmts + 1);
+				for (size_t k = 0; k < tree->n_stmts; k++)
+					(*nodes)[(*n_nodes)++] = tree->stmts[k]->stmt;
+				break;
+			}
+			bool at_end = err.msg && strstr(err.msg, "at end of input");
+			if (!first_error)
+				first_error = xstrdup(err.msg ? err.msg : "syntax error");
+			error_clear(&err);
+			if (!at_end || j + 1 >= sr.n_stmts || j - i >= 16)
+				break;
+			j++;
+		}
+		if (!ok) {
+			add_parse_problem(out, base_line, first_error);
+			j = i;
+		}
+		free(first_error);
+		i = j + 1;
+	}
+	pg_query_free_split_result(sr);
+	return true;
+}
+
 bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out)
 {
 	struct risk_ctx ctx;
@@ -775,6 +839,7 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->schema = opt->default_schema && *opt->default_schema ? opt->default_schema : "public";
 	c->base_line = opt->base_line > 0 ? opt->base_line : 1;
 	c->lt_off_stmt = SIZE_MAX;
+	c->tz_utc = opt->timezone_utc;
 	strvec_init(&c->phrases);
 
 	/* File-level directives: the leading comment block. */
@@ -812,7 +877,26 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 		arena_release(opt->trees);
 		free(opt->trees);
 	}
+	const Node **nodes = NULL;
+	size_t n_nodes = 0;
+	if (tree) {
+		nodes = xmalloc((tree->n_stmts + 1) * sizeof *nodes);
+		for (size_t i = 0; i < tree->n_stmts; i++)
+			nodes[n_nodes++] = tree->stmts[i]->stmt;
+	}
+	if (!parsed && strlen(text) <= SQL_CHUNK_BYTES) {
+		statement_list_clear(&list);
+		statement_list_init(&list);
+		if (split_around_errors(text, base, &list, &arena, &nodes, &n_nodes, out,
+		                        c->base_line)) {
+			error_clear(&err);
+			parsed = true;
+			out->parse_failed = true;
+			tree = NULL;
+		}
+	}
 	if (!parsed) {
+		free(nodes);
 		add_parse_problem(out, c->base_line, err.msg);
 		error_clear(&err);
 		out->parse_failed = true;
@@ -836,9 +920,8 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	}
 
 	/* How will the runner execute this section? */
-	if (tree)
-		for (size_t i = 0; i < tree->n_stmts; i++)
-			shape_one(&sh, tree->stmts[i]->stmt);
+	for (size_t i = 0; i < n_nodes; i++)
+		shape_one(&sh, nodes[i]);
 	bool has_txn_stmts = sh.has_txn_stmts, has_nontx = sh.has_nontx;
 	enum risk_txn_mode mode = dir.no_txn ? RISK_TXN_NONE : opt->txn;
 	c->wrapped =
@@ -850,12 +933,13 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->stmt_timeout_ms = opt->statement_timeout_ms;
 
 	struct walk w = {c, out, &ds, &dir, given != NULL};
-	bool keep = tree && !out->trees; /* one arena per report */
-	if (tree) {
-		for (size_t i = 0; i < tree->n_stmts; i++) {
-			walk_one(&w, &list.items[i], tree->stmts[i]->stmt);
+	bool whole = strlen(text) <= SQL_CHUNK_BYTES;
+	bool keep = whole && !out->trees; /* one arena per report */
+	if (whole) {
+		for (size_t i = 0; i < n_nodes && i < list.n; i++) {
+			walk_one(&w, &list.items[i], nodes[i]);
 			if (keep)
-				out->stmts[out->n_stmts - 1].node = tree->stmts[i]->stmt;
+				out->stmts[out->n_stmts - 1].node = nodes[i];
 		}
 	} else {
 		/* A big text: parsed again, a chunk at a time, for the walk. */
@@ -877,13 +961,14 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	}
 	if (!given)
 		statement_list_clear(&list);
+	free(nodes);
 	if (ds.read)
 		sect_file_clear(&ds.own);
 
 	post_section(c);
 	risk_apply_allows(c);
 	free_ctx(c);
-	return true;
+	return !out->parse_failed;
 }
 
 void risk_stmt_confirm(const struct risk_stmt *st, struct risk_confirm *out)

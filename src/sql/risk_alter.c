@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
@@ -159,6 +160,23 @@ static void at_enable_rls(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	p->done = false;
 }
 
+/* INHERIT parent: the parent is locked SHARE UPDATE EXCLUSIVE (ATExecAddInherit,
+ * measured); NO INHERIT reads the parent under ACCESS SHARE. */
+static void at_inherit(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	bool add = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddInherit;
+	char *parent = cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_RANGE_VAR
+	                   ? risk_rv_name(c, cmd->def->range_var)
+	                   : NULL;
+	if (parent)
+		risk_lock(c, parent,
+		          add ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_ACCESS_SHARE);
+	risk_say(c, add ? "makes %s inherit from %s" : "stops %s inheriting from %s", a->rel,
+	         parent ? parent : "its parent");
+	free(parent);
+}
+
 static void at_attach_partition(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 {
 	struct risk_ctx *c = a->c;
@@ -224,6 +242,98 @@ static void at_detach_partition(struct risk_at *a, const PgQuery__AlterTableCmd 
 	free(part);
 }
 
+/* Storage parameters whose change PostgreSQL 15 locks ACCESS EXCLUSIVE
+ * (the lockmode of their entry in reloptions.c): they change how queries
+ * are planned or how the index is maintained. Every other parameter of 15
+ * (fillfactor, autovacuum_*, toast.*, parallel_workers, ...) takes SHARE
+ * UPDATE EXCLUSIVE. */
+static const char *const relopt_ael[] = {
+    "security_barrier",   "security_invoker", "check_option",
+    "user_catalog_table", "fastupdate",       "gin_pending_list_limit",
+    "buffering",          "pages_per_range",  "autosummarize",
+};
+
+/* An option of core PostgreSQL 15 that takes less: anything else is an
+ * extension's (bloom's length, col1...), which registers its options with
+ * ACCESS EXCLUSIVE. */
+static const char *const relopt_sue[] = {
+    "fillfactor",
+    "autovacuum_enabled",
+    "autovacuum_vacuum_threshold",
+    "autovacuum_vacuum_insert_threshold",
+    "autovacuum_analyze_threshold",
+    "autovacuum_vacuum_cost_delay",
+    "autovacuum_vacuum_cost_limit",
+    "autovacuum_freeze_min_age",
+    "autovacuum_freeze_max_age",
+    "autovacuum_freeze_table_age",
+    "autovacuum_multixact_freeze_min_age",
+    "autovacuum_multixact_freeze_max_age",
+    "autovacuum_multixact_freeze_table_age",
+    "autovacuum_vacuum_scale_factor",
+    "autovacuum_vacuum_insert_scale_factor",
+    "autovacuum_analyze_scale_factor",
+    "log_autovacuum_min_duration",
+    "toast_tuple_target",
+    "parallel_workers",
+    "vacuum_index_cleanup",
+    "vacuum_truncate",
+    "deduplicate_items",
+    "vacuum_cleanup_index_scale_factor",
+};
+
+static bool in_list(const char *const *l, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(l[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* The lock of one storage parameter, as reloptions.c declares it. */
+static enum risk_lock relopt_lock(const char *ns, const char *name)
+{
+	if (in_list(relopt_ael, sizeof relopt_ael / sizeof *relopt_ael, name))
+		return RISK_LOCK_ACCESS_EXCLUSIVE;
+	if ((ns && strcmp(ns, "toast") == 0) ||
+	    in_list(relopt_sue, sizeof relopt_sue / sizeof *relopt_sue, name))
+		return RISK_LOCK_SHARE_UPDATE_EXCLUSIVE;
+	return RISK_LOCK_ACCESS_EXCLUSIVE;
+}
+
+/* SET / RESET (options): the strongest lock over the options named, as
+ * AlterTableGetRelOptionsLockLevel takes. */
+static void at_rel_options(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
+{
+	struct risk_ctx *c = a->c;
+	enum risk_lock m = RISK_LOCK_SHARE_UPDATE_EXCLUSIVE;
+	const char *strong = NULL;
+	const PgQuery__List *l =
+	    cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_LIST ? cmd->def->list : NULL;
+	for (size_t i = 0; l && i < l->n_items; i++) {
+		const PgQuery__DefElem *d = l->items[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM
+		                                ? l->items[i]->def_elem
+		                                : NULL;
+		if (!d || !d->defname)
+			continue;
+		enum risk_lock dm = relopt_lock(d->defnamespace, d->defname);
+		if (dm > m) {
+			m = dm;
+			strong = d->defname;
+		}
+	}
+	risk_lock(c, a->rel, m);
+	const char *verb = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetRelOptions ? "changes"
+	                   : cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ResetRelOptions
+	                       ? "resets"
+	                       : "replaces";
+	if (strong)
+		risk_say(c, "%s storage parameters of %s (%s takes ACCESS EXCLUSIVE)", verb, a->rel,
+		         strong);
+	else
+		risk_say(c, "%s storage parameters of %s", verb, a->rel);
+}
+
 /* Lock levels from PostgreSQL 15's AlterTableGetLockLevel, checked against a
  * 15 server for the common forms. */
 #define AT(t) [PG_QUERY__ALTER_TABLE_TYPE__AT_##t]
@@ -263,9 +373,9 @@ static const struct at_entry at_table[PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddStatis
     AT(DropOids) = {AEL, NULL, "drops OIDs"},
     AT(SetAccessMethod) = {AEL, at_set_access_method, NULL},
     AT(SetTableSpace) = {AEL, at_set_tablespace, NULL},
-    AT(SetRelOptions) = {SUE, NULL, "changes storage parameters"},
-    AT(ResetRelOptions) = {SUE, NULL, "resets storage parameters"},
-    AT(ReplaceRelOptions) = {SUE, NULL, "replaces storage parameters"},
+    AT(SetRelOptions) = {RISK_LOCK_NONE, at_rel_options, NULL},
+    AT(ResetRelOptions) = {RISK_LOCK_NONE, at_rel_options, NULL},
+    AT(ReplaceRelOptions) = {RISK_LOCK_NONE, at_rel_options, NULL},
     AT(EnableTrig) = {SRE, NULL, "enables a trigger"},
     AT(EnableAlwaysTrig) = {SRE, NULL, "enables a trigger"},
     AT(EnableReplicaTrig) = {SRE, NULL, "enables a trigger"},
@@ -278,8 +388,8 @@ static const struct at_entry at_table[PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddStatis
     AT(EnableAlwaysRule) = {AEL, NULL, "enables a rule"},
     AT(EnableReplicaRule) = {AEL, NULL, "enables a rule"},
     AT(DisableRule) = {AEL, NULL, "disables a rule"},
-    AT(AddInherit) = {AEL, NULL, "adds an inheritance parent"},
-    AT(DropInherit) = {AEL, NULL, "removes an inheritance parent"},
+    AT(AddInherit) = {AEL, at_inherit, NULL},
+    AT(DropInherit) = {AEL, at_inherit, NULL},
     AT(AddOf) = {AEL, NULL, "ties the table to a composite type"},
     AT(DropOf) = {AEL, NULL, "unties the table from its composite type"},
     AT(ReplicaIdentity) = {AEL, NULL, "changes the replica identity"},
@@ -313,6 +423,93 @@ static const char *alter_kind(PgQuery__ObjectType t)
 	}
 }
 
+/* Columns of the section's tables whose type is the composite type (as
+ * written, qualified or not), "rel.col" joined by ", "; 0 when none. */
+static size_t composite_users(struct risk_ctx *c, const char *type, struct strbuf *out)
+{
+	const char *dot = strchr(type, '.');
+	const char *bare = dot ? dot + 1 : type;
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_cols; i++) {
+		const struct rk_col *k = &c->cols[i];
+		if (k->dropped || !k->type)
+			continue;
+		size_t len = strcspn(k->type, "[");
+		bool same = (strlen(type) == len && strncmp(k->type, type, len) == 0) ||
+		            (strlen(bare) == len && strncmp(k->type, bare, len) == 0 && dot &&
+		             strlen(c->schema) == (size_t)(dot - type) &&
+		             strncmp(c->schema, type, (size_t)(dot - type)) == 0);
+		if (!same)
+			continue;
+		strbuf_addf(out, "%s%s.%s", n ? ", " : "", k->rel, k->name);
+		n++;
+	}
+	return n;
+}
+
+/* ALTER TYPE on a composite type: its relation is locked, but it has no
+ * storage, so nothing is rewritten or scanned. A table column of the type
+ * makes a type change of an attribute fail, and a dropped attribute
+ * unreadable in the values that column stores. */
+static void alter_composite(struct risk_ctx *c, const PgQuery__AlterTableStmt *s, const char *type)
+{
+	struct strbuf users;
+	strbuf_init(&users);
+	size_t n_users = composite_users(c, type, &users);
+	risk_lock(c, type, RISK_LOCK_ACCESS_EXCLUSIVE);
+	for (size_t i = 0; i < c->st->n_locks; i++)
+		if (strcmp(c->st->locks[i].relation, type) == 0)
+			c->st->locks[i].type = true;
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *cmd = s->cmds[i]->alter_table_cmd;
+		if (!cmd)
+			continue;
+		const char *attr = cmd->name ? cmd->name : "";
+		switch (cmd->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+			if (n_users) {
+				risk_say(
+				    c,
+				    "changes attribute %s of composite type %s, which fails while "
+				    "%s use%s the type",
+				    attr, type, users.buf, n_users == 1 ? "s" : "");
+				risk_effect(c, RISK_FX_CAN_FAIL);
+			} else {
+				risk_say(c,
+				         "changes attribute %s of composite type %s (a type has no "
+				         "storage: nothing is rewritten)",
+				         attr, type);
+			}
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			if (n_users) {
+				risk_say(
+				    c,
+				    "drops attribute %s of composite type %s: its values stored in "
+				    "%s can no longer be read",
+				    attr, type, users.buf);
+				risk_effect(c, RISK_FX_DATA_LOSS);
+				risk_find(
+				    c, RULE_DROP_COLUMN, type, s->relation->location,
+				    "dropping attribute %s of %s loses its values stored in %s",
+				    attr, type, users.buf);
+			} else {
+				risk_say(
+				    c,
+				    "drops attribute %s of composite type %s (a type stores no "
+				    "data)",
+				    attr, type);
+			}
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			risk_say(c, "adds attribute %s to composite type %s", attr, type);
+			break;
+		default: risk_say(c, "alters composite type %s", type); break;
+		}
+	}
+	strbuf_release(&users);
+}
+
 void risk_h_alter_table(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__AlterTableStmt *s = n->alter_table_stmt;
@@ -321,6 +518,11 @@ void risk_h_alter_table(struct risk_ctx *c, const Node *n)
 	a.index = s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX;
 	a.location = s->relation ? s->relation->location : -1;
 	risk_kind(c, alter_kind(s->objtype));
+	if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) {
+		alter_composite(c, s, a.rel);
+		free(a.rel);
+		return;
+	}
 
 	for (size_t i = 0; i < s->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *cmd = s->cmds[i]->alter_table_cmd;

@@ -4,8 +4,11 @@
  * its nullability, validated NOT NULL checks and the objects that use it. */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
@@ -312,86 +315,268 @@ void risk_at_drop_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 
 enum type_change { TC_SAFE, TC_REWRITE, TC_UNKNOWN };
 
-/* Split "varchar(20)" into base "varchar" and typmods. */
-static void type_split(const char *t, char *base, size_t n, int mods[2], int *n_mods)
-{
-	size_t i = 0;
-	while (t[i] && t[i] != '(' && i + 1 < n) {
-		base[i] = t[i];
-		i++;
-	}
-	base[i] = '\0';
-	*n_mods = 0;
-	const char *p = strchr(t, '(');
-	while (p && *n_mods < 2) {
-		mods[(*n_mods)++] = atoi(p + 1);
-		p = strchr(p + 1, ',');
-	}
-}
+/* PostgreSQL 15's built-in casts, length coercions and default btree
+ * operator classes (generated from its catalog: risk_pg15.sh). */
+struct pg_cast {
+	const char *src, *tgt;
+	char method;      /* 'b' binary-coercible, 'f' function, 'i' I/O */
+	char context;     /* 'i' implicit, 'a' assignment, 'e' explicit */
+	const char *func; /* the function's C symbol (prosrc) */
+};
+#define PG_CATALOG_REL(n)
+#define PG_LENGTH(t, sup)
+#define PG_OPCLASS(t, o)
+#define PG_CAST(s, t, m, x, f) {s, t, m, x, f},
+static const struct pg_cast pg_casts[] = {
+#include "risk_pg15.def"
+};
+#undef PG_CAST
+#undef PG_LENGTH
+#define PG_CAST(s, t, m, x, f)
+#define PG_LENGTH(t, sup) {t, sup},
+static const char *const pg_lengths[][2] = {
+#include "risk_pg15.def"
+};
+#undef PG_LENGTH
+#undef PG_OPCLASS
+#define PG_LENGTH(t, sup)
+#define PG_OPCLASS(t, o) {t, o},
+static const char *const pg_opclasses[][2] = {
+#include "risk_pg15.def"
+};
+#undef PG_CATALOG_REL
+#undef PG_CAST
+#undef PG_LENGTH
+#undef PG_OPCLASS
 
-static const char *canonical_type(const char *b)
+/* A type as the engine writes it ("varchar(20)", "integer") or as
+ * format_type does ("character varying(20)", "timestamp(3) with time
+ * zone"), reduced to its pg_type name and typmods. */
+struct typ {
+	char name[64];
+	int mods[2];
+	int n_mods;
+	bool array;
+};
+
+static void typ_parse(const char *t, struct typ *out)
 {
+	char buf[64];
+	size_t n = 0;
+	out->n_mods = 0;
+	out->array = false;
+	for (const char *p = t; *p && n + 1 < sizeof buf; p++) {
+		if (*p == '(') {
+			while (*p && *p != ')') {
+				if (out->n_mods < 2 && (p[0] == '(' || p[0] == ','))
+					out->mods[out->n_mods++] = atoi(p + 1);
+				p++;
+			}
+			if (!*p)
+				break;
+			continue;
+		}
+		if (*p == '[') {
+			out->array = true;
+			break;
+		}
+		if (*p == ' ' && (n == 0 || buf[n - 1] == ' '))
+			continue;
+		buf[n++] = (char)tolower((unsigned char)*p);
+	}
+	while (n && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
 	static const char *const alias[][2] = {
 	    {"character varying", "varchar"},
+	    {"character", "bpchar"},
+	    {"char", "bpchar"},
 	    {"int", "int4"},
 	    {"integer", "int4"},
 	    {"bigint", "int8"},
 	    {"smallint", "int2"},
 	    {"decimal", "numeric"},
+	    {"dec", "numeric"},
 	    {"real", "float4"},
+	    {"float", "float8"},
 	    {"double precision", "float8"},
-	    {"char", "bpchar"},
+	    {"boolean", "bool"},
 	    {"bit varying", "varbit"},
 	    {"timestamp with time zone", "timestamptz"},
 	    {"timestamp without time zone", "timestamp"},
-	    {"bool", "boolean"},
+	    {"time with time zone", "timetz"},
+	    {"time without time zone", "time"},
 	};
+	const char *name = buf;
 	for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
-		if (strcmp(b, alias[i][0]) == 0)
-			return alias[i][1];
-	return b;
+		if (strcmp(buf, alias[i][0]) == 0)
+			name = alias[i][1];
+	snprintf(out->name, sizeof out->name, "%s", name);
 }
 
-/* Whether PostgreSQL 15 rewrites the table for old -> new (no USING). */
-static enum type_change type_change_kind(const char *old, const char *new, bool utc)
+static const char *pg_lookup(const char *const (*tab)[2], size_t n, const char *key)
 {
-	char ob[64], nb[64];
-	int om[2], nm[2], on, nn;
-	type_split(new, nb, sizeof nb, nm, &nn);
-	const char *n = canonical_type(nb);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tab[i][0], key) == 0)
+			return tab[i][1];
+	return NULL;
+}
+
+static const struct pg_cast *pg_cast_find(const char *src, const char *tgt)
+{
+	for (size_t i = 0; i < sizeof pg_casts / sizeof pg_casts[0]; i++)
+		if (strcmp(pg_casts[i].src, src) == 0 && strcmp(pg_casts[i].tgt, tgt) == 0)
+			return &pg_casts[i];
+	return NULL;
+}
+
+static bool pg_builtin(const char *t)
+{
+	if (pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, t) ||
+	    pg_lookup(pg_lengths, sizeof pg_lengths / sizeof *pg_lengths, t))
+		return true;
+	for (size_t i = 0; i < sizeof pg_casts / sizeof pg_casts[0]; i++)
+		if (strcmp(pg_casts[i].src, t) == 0 || strcmp(pg_casts[i].tgt, t) == 0)
+			return true;
+	return false;
+}
+
+/* The length coercion to t's new typmod, applied to a value whose typmod is
+ * old (NULL: -1, as after a cast): whether it still runs once the planner's
+ * support function (varchar_support, numeric_support, TemporalSimplify...)
+ * has removed the ones that cannot change a value. */
+static bool length_coercion_runs(const char *t, const struct typ *from, const struct typ *to)
+{
+	if (to->n_mods == 0)
+		return false; /* typmod -1: a relabel */
+	if (from && from->n_mods == to->n_mods &&
+	    memcmp(from->mods, to->mods, sizeof(int) * (size_t)to->n_mods) == 0)
+		return false; /* coerce_type_typmod: already done */
+	const char *sup = pg_lookup(pg_lengths, sizeof pg_lengths / sizeof *pg_lengths, t);
+	if (!sup)
+		return false;
+	bool has_old = from && from->n_mods > 0;
+	if (strcmp(sup, "varchar_support") == 0 || strcmp(sup, "varbit_support") == 0)
+		return !(has_old && from->mods[0] <= to->mods[0]);
+	if (strcmp(sup, "numeric_support") == 0) {
+		int os = has_old && from->n_mods > 1 ? from->mods[1] : 0;
+		int ns = to->n_mods > 1 ? to->mods[1] : 0;
+		return !(has_old && os == ns && from->mods[0] <= to->mods[0]);
+	}
+	if (strcmp(sup, "timestamp_support") == 0 || strcmp(sup, "time_support") == 0)
+		/* MAX_TIMESTAMP_PRECISION and MAX_TIME_PRECISION are 6. */
+		return !(to->mods[0] >= 6 || (has_old && from->mods[0] <= to->mods[0]));
+	return true; /* bpchar, bit (no support function), interval */
+}
+
+struct type_change_fact {
+	enum type_change kind;
+	bool index_rebuild; /* no rewrite, but indexes on the column are rebuilt */
+	bool tz;            /* free only because the session TimeZone is UTC */
+};
+
+/* Whether PostgreSQL 15 rewrites the table for old -> new (no USING), as
+ * ATColumnChangeRequiresRewrite decides on the coercion expression: a
+ * binary-coercible cast is a relabel, a length coercion that cannot change
+ * a value is removed by its support function, timestamp <-> timestamptz is
+ * free when the session TimeZone is UTC; any other function or I/O
+ * conversion rewrites. Unchanged operator class: indexes are kept. */
+static struct type_change_fact type_change_kind(const char *old, const char *new, bool utc)
+{
+	struct type_change_fact r = {TC_REWRITE, false, false};
+	struct typ o, n;
+	typ_parse(new, &n);
 	if (!old) {
 		/* Without the old type, a target that a widening could reach is
 		 * not flagged; connected mode knows the old type. */
-		if (strcmp(n, "text") == 0 || strcmp(n, "varchar") == 0 ||
-		    strcmp(n, "numeric") == 0 || strcmp(n, "varbit") == 0 || strcmp(n, "inet") == 0)
-			return TC_UNKNOWN;
-		return TC_REWRITE;
+		if (!n.array && (strcmp(n.name, "text") == 0 || strcmp(n.name, "varchar") == 0 ||
+		                 strcmp(n.name, "numeric") == 0 || strcmp(n.name, "varbit") == 0 ||
+		                 strcmp(n.name, "inet") == 0))
+			r.kind = TC_UNKNOWN;
+		return r;
 	}
-	type_split(old, ob, sizeof ob, om, &on);
-	const char *o = canonical_type(ob);
-	if (strcmp(old, new) == 0)
-		return TC_SAFE;
-	if (strcmp(o, "varchar") == 0 && strcmp(n, "text") == 0)
-		return TC_SAFE;
-	if ((strcmp(o, "varchar") == 0 && strcmp(n, "varchar") == 0) ||
-	    (strcmp(o, "varbit") == 0 && strcmp(n, "varbit") == 0))
-		return nn == 0 || (on == 1 && nm[0] >= om[0]) ? TC_SAFE : TC_REWRITE;
-	if (strcmp(o, "numeric") == 0 && strcmp(n, "numeric") == 0) {
-		if (nn == 0)
-			return TC_SAFE;
-		if (on == 0)
-			return TC_REWRITE;
-		int os = on > 1 ? om[1] : 0, ns = nn > 1 ? nm[1] : 0;
-		return nm[0] >= om[0] && ns == os ? TC_SAFE : TC_REWRITE;
+	typ_parse(old, &o);
+	if (strcmp(old, new) == 0 || (strcmp(o.name, n.name) == 0 && o.array == n.array &&
+	                              o.n_mods == n.n_mods && n.n_mods == 0)) {
+		r.kind = TC_SAFE;
+		return r;
 	}
-	if (strcmp(o, "cidr") == 0 && strcmp(n, "inet") == 0)
-		return TC_SAFE;
-	if (strcmp(o, "timestamp") == 0 && strcmp(n, "timestamptz") == 0)
-		return utc ? TC_SAFE : TC_REWRITE;
-	if (strcmp(o, n) == 0 && on == nn &&
-	    (on == 0 || memcmp(om, nm, sizeof(int) * (size_t)on) == 0))
-		return TC_SAFE;
-	return TC_REWRITE;
+	if (o.array || n.array || !pg_builtin(o.name) || !pg_builtin(n.name))
+		return r; /* an array coercion, or a type of the database */
+	if (strcmp(o.name, n.name) == 0) {
+		r.kind = length_coercion_runs(n.name, &o, &n) ? TC_REWRITE : TC_SAFE;
+		return r;
+	}
+	const struct pg_cast *k = pg_cast_find(o.name, n.name);
+	if (!k || k->context == 'e')
+		return r; /* I/O conversion, or USING is required */
+	bool free_cast = k->method == 'b';
+	if (k->method == 'f' &&
+	    (strcmp(k->func, "timestamp_timestamptz") == 0 ||
+	     strcmp(k->func, "timestamptz_timestamp") == 0) &&
+	    utc) {
+		free_cast = true;
+		r.tz = true;
+	}
+	if (!free_cast || length_coercion_runs(n.name, NULL, &n))
+		return r;
+	r.kind = TC_SAFE;
+	const char *oc =
+	    pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, o.name);
+	const char *nc =
+	    pg_lookup(pg_opclasses, sizeof pg_opclasses / sizeof *pg_opclasses, n.name);
+	r.index_rebuild = oc && (!nc || strcmp(oc, nc) != 0);
+	return r;
+}
+
+/* SET [LOCAL] timezone / SET TIME ZONE: whether the session's offset is a
+ * fixed 0, which makes timestamp <-> timestamptz changes free. */
+static bool tz_is_utc(const Node *v)
+{
+	if (!v)
+		return false;
+	if (v->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		v = v->type_cast->arg; /* INTERVAL '+00:00' HOUR TO MINUTE */
+	if (!v || v->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return false;
+	const PgQuery__AConst *a = v->a_const;
+	if (a->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		return a->ival->ival == 0;
+	if (a->val_case == PG_QUERY__A__CONST__VAL_FVAL)
+		return strtod(a->fval->fval, NULL) == 0;
+	if (a->val_case != PG_QUERY__A__CONST__VAL_SVAL)
+		return false;
+	static const char *const zero[] = {
+	    "utc",       "etc/utc",
+	    "gmt",       "etc/gmt",
+	    "uct",       "etc/uct",
+	    "zulu",      "etc/zulu",
+	    "universal", "etc/universal",
+	    "greenwich", "etc/greenwich",
+	    "gmt0",      "gmt+0",
+	    "gmt-0",     "etc/gmt0",
+	    "etc/gmt+0", "etc/gmt-0",
+	    "z",         "0",
+	    "+0",        "-0",
+	    "00:00",     "+00:00",
+	    "-00:00",    "+00",
+	    "-00",
+	};
+	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		if (strcasecmp(a->sval->sval, zero[i]) == 0)
+			return true;
+	return false;
+}
+
+void risk_set_timezone(struct risk_ctx *c, const PgQuery__VariableSetStmt *s, bool reset)
+{
+	if (s->is_local && c->in_txn && !c->tz_local) {
+		c->tz_utc_outer = c->tz_utc;
+		c->tz_local = true;
+	}
+	c->tz_utc = reset ? c->opt->timezone_utc : s->n_args == 1 && tz_is_utc(s->args[0]);
+	risk_say(c, "%s the session time zone%s", reset ? "resets" : "sets",
+	         c->tz_utc ? " to UTC (timestamp <-> timestamptz changes need no rewrite)" : "");
 }
 
 /* USING col or USING col::type changes nothing by itself. */
@@ -418,7 +603,10 @@ void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	if (!old && risk_facts_col(c, a->rel, cmd->name, &f) && f.type[0])
 		old = f.type;
 	bool plain = using_is_plain(cd->raw_default, cmd->name);
-	enum type_change tc = plain ? type_change_kind(old, new, c->opt->timezone_utc) : TC_REWRITE;
+	struct type_change_fact tf = {TC_REWRITE, false, false};
+	if (plain)
+		tf = type_change_kind(old, new, c->tz_utc);
+	enum type_change tc = tf.kind;
 	if (tc == TC_REWRITE) {
 		risk_say(c, "changes %s.%s to %s, rewriting the table and its indexes", a->rel,
 		         cmd->name, new);
@@ -437,9 +625,14 @@ void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 		risk_say(
 		    c, "changes %s.%s to %s (catalog-only if this widens the type, else a rewrite)",
 		    a->rel, cmd->name, new);
+	} else if (tf.index_rebuild) {
+		risk_say(c,
+		         "changes %s.%s to %s without rewriting the table%s, but rebuilds every "
+		         "index on the column",
+		         a->rel, cmd->name, new, tf.tz ? " (the session TimeZone is UTC)" : "");
 	} else {
-		risk_say(c, "changes %s.%s to %s (binary-coercible: no rewrite)", a->rel, cmd->name,
-		         new);
+		risk_say(c, "changes %s.%s to %s without rewriting the table%s", a->rel, cmd->name,
+		         new, tf.tz ? " (the session TimeZone is UTC)" : "");
 	}
 	char *key = xasprintf("%s.%s", a->rel, cmd->name);
 	if (up_has(c, UP_RETYPED, key))

@@ -131,6 +131,8 @@ void risk_at_constraint(struct risk_at *a, const PgQuery__Constraint *k, const c
 	con->validated = !k->skip_validation;
 	con->dropped = false;
 	con->txn = c->txn;
+	con->stmt = c->si; /* claims: findings point at the constraint */
+	con->location = c->body_depth == 0 ? k->location : -1;
 	strvec_clear(&con->cols);
 	for (size_t i = 0; i < cols.n; i++)
 		strvec_push(&con->cols, cols.items[i]);

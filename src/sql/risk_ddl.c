@@ -131,6 +131,9 @@ void risk_h_view(struct risk_ctx *c, const Node *n)
 	const PgQuery__ViewStmt *s = n->view_stmt;
 	char *view = risk_rv_name(c, s->view);
 	risk_say(c, "%s view %s", s->replace ? "creates or replaces" : "creates", view);
+	/* claims: replacing an existing view locks it ACCESS EXCLUSIVE. */
+	if (s->replace && !risk_rel_is_new(c, view))
+		risk_lock(c, view, RISK_LOCK_ACCESS_EXCLUSIVE);
 	if (s->query)
 		risk_query_reads(c, &s->query->base);
 	risk_rel_created(c, view, 'v');
@@ -262,8 +265,17 @@ void risk_h_create_schema(struct risk_ctx *c, const Node *n)
 	r->created = !s->if_not_exists;
 	r->kind = 'n';
 	free(key);
+	/* Its elements are created in it, and their names resolve in it first
+	 * (claims: CREATE SCHEMA ... CREATE TABLE). */
+	const char *outer = c->schema;
+	const char *in = *s->schemaname                         ? s->schemaname
+	                 : s->authrole && s->authrole->rolename ? s->authrole->rolename
+	                                                        : NULL;
+	if (in)
+		c->schema = in;
 	for (size_t i = 0; i < s->n_schema_elts; i++)
 		risk_dispatch(c, s->schema_elts[i]);
+	c->schema = outer;
 	risk_kind(c, "create schema");
 }
 
@@ -375,6 +387,29 @@ static const char *drop_object(PgQuery__ObjectType t)
 	return strncmp(k, "drop ", 5) == 0 ? k + 5 : "object";
 }
 
+/* claims: the foreign keys that reference a dropped table go with it (with
+ * CASCADE; without, the DROP fails): each referencing table is locked ACCESS
+ * EXCLUSIVE to drop its constraint, and no longer references it. */
+static void drop_referencing_keys(struct risk_ctx *c, const char *name, bool cascade)
+{
+	for (size_t i = 0; i < c->n_rels; i++) {
+		int at = strvec_find(&c->rels[i].refs, name);
+		if (at < 0 || c->rels[i].dropped || strcmp(c->rels[i].name, name) == 0)
+			continue;
+		char *referencing = xstrdup(c->rels[i].name);
+		free(c->rels[i].refs.items[at]);
+		memmove(&c->rels[i].refs.items[at], &c->rels[i].refs.items[at + 1],
+		        (c->rels[i].refs.n - (size_t)at - 1) * sizeof *c->rels[i].refs.items);
+		c->rels[i].refs.n--;
+		if (cascade)
+			risk_lock(c, referencing, RISK_LOCK_ACCESS_EXCLUSIVE);
+		free(referencing);
+	}
+	for (size_t i = 0; i < c->n_cons; i++)
+		if (c->cons[i].ref_rel && strcmp(c->cons[i].ref_rel, name) == 0)
+			c->cons[i].dropped = true;
+}
+
 static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const char *name)
 {
 	bool existing = rel_known_existing(c, name);
@@ -385,6 +420,9 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 		/* PostgreSQL also locks every table the dropped one references. */
 		for (size_t i = 0; i < r->refs.n; i++)
 			risk_lock(c, r->refs.items[i], RISK_LOCK_ACCESS_EXCLUSIVE);
+		drop_referencing_keys(c, name,
+		                      s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE);
+		r = risk_rel(c, name, true); /* risk_lock may move c->rels */
 		risk_say(c, "drops table %s and its data", name);
 		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0)
 			risk_find(c, RULE_DOWN_LOSES_DATA, name, -1,
@@ -414,12 +452,35 @@ static void drop_index(struct risk_ctx *c, const PgQuery__DropStmt *s, const cha
 	const struct risk_catalog *cat = c->opt->catalog;
 	if (!table && cat && cat->index_table)
 		cat->index_table(cat->ctx, name, &table);
+	/* claims: the index of a constraint the section added is the
+	 * constraint's table's. The server locks the table, then refuses
+	 * (2BP01, even with CASCADE): the constraint must be dropped instead. */
+	const char *dot = strrchr(name, '.');
+	const struct rk_con *backs = NULL;
+	for (size_t i = 0; !table && dot && i < c->n_cons; i++) {
+		struct rk_con *k = &c->cons[i];
+		const char *kdot = strrchr(k->rel, '.');
+		if (!k->dropped && kdot && strcmp(k->name, dot + 1) == 0 &&
+		    kdot - k->rel == dot - name &&
+		    strncmp(k->rel, name, (size_t)(dot - name)) == 0 &&
+		    (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+		     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
+		     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION)) {
+			table = xstrdup(k->rel);
+			backs = k;
+		}
+	}
 	enum risk_lock m =
 	    s->concurrent ? RISK_LOCK_SHARE_UPDATE_EXCLUSIVE : RISK_LOCK_ACCESS_EXCLUSIVE;
 	risk_lock(c, name, RISK_LOCK_ACCESS_EXCLUSIVE);
 	if (table)
 		risk_lock(c, table, m);
 	risk_say(c, "drops index %s%s", name, s->concurrent ? " without blocking queries" : "");
+	if (backs) {
+		risk_say(c, "which fails: constraint %s of %s requires it (drop the constraint)",
+		         backs->name, table);
+		risk_effect(c, RISK_FX_CAN_FAIL);
+	}
 	bool is_new = (ix && ix->created && !ix->dropped) || (table && risk_rel_is_new(c, table));
 	if (!s->concurrent && !is_new)
 		risk_find(

@@ -276,6 +276,7 @@ void risk_h_set(struct risk_ctx *c, const Node *n)
 		c->schema = c->opt->default_schema && *c->opt->default_schema
 		                ? c->opt->default_schema
 		                : "public";
+		c->tz_utc = c->opt->timezone_utc;
 		return;
 	}
 	risk_kind(c, reset ? "reset" : "set");
@@ -289,6 +290,15 @@ void risk_h_set(struct risk_ctx *c, const Node *n)
 		set_lock_timeout(c, s, reset);
 	} else if (strcasecmp(s->name, "statement_timeout") == 0) {
 		set_statement_timeout(c, s, reset);
+	} else if (strcasecmp(s->name, "search_path") == 0 && reset) {
+		/* RESET search_path, SET search_path TO DEFAULT: back to the
+		 * session's path. */
+		free(c->search_schema);
+		c->search_schema = NULL;
+		c->schema = c->opt->default_schema && *c->opt->default_schema
+		                ? c->opt->default_schema
+		                : "public";
+		risk_say(c, "makes unqualified names resolve in schema %s again", c->schema);
 	} else if (strcasecmp(s->name, "search_path") == 0 && !reset && s->n_args > 0 &&
 	           s->args[0]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 	           s->args[0]->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
@@ -297,6 +307,8 @@ void risk_h_set(struct risk_ctx *c, const Node *n)
 		c->search_schema = xstrdup(s->args[0]->a_const->sval->sval);
 		c->schema = c->search_schema;
 		risk_say(c, "makes unqualified names resolve in schema %s", c->schema);
+	} else if (strcasecmp(s->name, "timezone") == 0) {
+		risk_set_timezone(c, s, reset); /* claims: type changes */
 	} else if (strcasecmp(s->name, "check_function_bodies") == 0) {
 		/* pg_dump output turns it off: SQL function bodies are then not
 		 * analysed (nor locked) when the function is created. */

@@ -40,7 +40,16 @@ char *risk_explain_sentence(struct risk_ctx *c)
 		if (!st->locks[i].new_relation && st->locks[i].mode > top)
 			top = st->locks[i].mode;
 	const char *impact = lock_impact(top);
-	if (impact) {
+	bool only_types = true;
+	for (size_t i = 0; i < st->n_locks; i++)
+		if (!st->locks[i].new_relation && st->locks[i].mode == top && !st->locks[i].type)
+			only_types = false;
+	if (impact && only_types) {
+		/* A composite type's lock: queries using the type take none. */
+		strbuf_adds(&sb, "; other changes to the type wait");
+		strbuf_adds(&sb,
+		            st->in_transaction ? " until the transaction ends" : " while it runs");
+	} else if (impact) {
 		strbuf_addf(&sb, "; it %s ", impact);
 		size_t named = 0;
 		for (size_t i = 0; i < st->n_locks; i++) {
@@ -52,14 +61,21 @@ char *risk_explain_sentence(struct risk_ctx *c)
 				strbuf_adds(&sb, st->locks[i].relation);
 			named++;
 		}
-		if (top == RISK_LOCK_SHARE_UPDATE_EXCLUSIVE)
+		bool during = false;
+		if (top == RISK_LOCK_SHARE_UPDATE_EXCLUSIVE) {
 			strbuf_adds(&sb, " (only other schema changes and VACUUM wait)");
-		else if (st->effects & RISK_FX_REWRITE)
+		} else if (st->effects & RISK_FX_REWRITE) {
 			strbuf_adds(&sb, " while the data is rewritten");
-		else if (st->effects & RISK_FX_SCAN)
+			during = true;
+		} else if (st->effects & RISK_FX_SCAN) {
 			strbuf_adds(&sb, " while it reads every row");
-		strbuf_adds(&sb,
-		            st->in_transaction ? " until the transaction ends" : " while it runs");
+			during = true;
+		}
+		if (st->in_transaction)
+			strbuf_adds(&sb, during ? " and until the transaction ends"
+			                        : " until the transaction ends");
+		else if (!during)
+			strbuf_adds(&sb, " while it runs");
 	}
 	strbuf_addc(&sb, '.');
 	sb.buf[0] = (char)toupper((unsigned char)sb.buf[0]);

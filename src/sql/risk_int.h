@@ -88,6 +88,8 @@ struct rk_con {
 	bool validated;
 	bool dropped;
 	int txn;            /* transaction that added it */
+	size_t stmt;        /* statement that added it */
+	int location;       /* of its definition in the text, -1 unknown */
 	char *ref_rel;      /* foreign key: referenced relation */
 	char *notnull_col;  /* CHECK (col IS NOT NULL): the column */
 	struct strvec cols; /* columns it uses */
@@ -166,8 +168,11 @@ struct risk_ctx {
 	int body_depth;        /* >0 while replaying a DO or function body */
 	int plan_only;         /* >0: parsed and planned, not run (EXPLAIN, SQL function bodies) */
 	bool no_body_checks;   /* SET check_function_bodies = off */
-	bool slow;             /* it reads or writes many rows */
-	char *slow_rel;        /* owned: of which relation */
+	bool tz_utc;           /* the session TimeZone is a fixed UTC offset */
+	bool tz_utc_outer;     /* its value before a SET LOCAL */
+	bool tz_local;
+	bool slow;      /* it reads or writes many rows */
+	char *slow_rel; /* owned: of which relation */
 
 	/* transaction structure */
 	bool in_txn;       /* the current statement runs in a transaction block */
@@ -218,6 +223,8 @@ char *risk_type_text(const PgQuery__TypeName *t);
 /* The type's last name component ("varchar", "mood"). */
 const char *risk_type_base(const PgQuery__TypeName *t);
 bool risk_type_is_schema_qualified(const PgQuery__TypeName *t);
+/* A relation of PostgreSQL 15's pg_catalog ("pg_class"). */
+bool risk_pg_catalog_rel(const char *relname);
 /* Not a built-in type: an enum, domain or composite of the database. */
 bool risk_type_is_user(const PgQuery__TypeName *t);
 /* Qualified type name for lookups in the state. */
@@ -252,6 +259,9 @@ void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location
 /* Attach a finding to an earlier statement. */
 void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel, const char *fmt,
                   ...) __attribute__((format(printf, 5, 6)));
+/* The same, at a location of that statement's text (-1: its start). */
+void risk_find_at_loc(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel,
+                      int location, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Mark the statement as reading or writing many rows of rel (for
  * lock-held-across-statements). */
 void risk_slow(struct risk_ctx *c, const char *rel);
@@ -318,6 +328,8 @@ void risk_at_drop_not_null(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 void risk_at_set_not_null(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
 void risk_at_drop_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
 void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd);
+/* SET [LOCAL] timezone, SET TIME ZONE, RESET timezone (risk_column.c). */
+void risk_set_timezone(struct risk_ctx *c, const PgQuery__VariableSetStmt *s, bool reset);
 /* A constraint added to a->rel; col/col_has_value when inline in ADD COLUMN
  * (a foreign key on a new column without a value checks no rows). */
 void risk_at_constraint(struct risk_at *a, const PgQuery__Constraint *k, const char *col,

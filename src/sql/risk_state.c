@@ -51,10 +51,10 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 		if (risk_rel_is_new(c, tmp))
 			return tmp;
 		free(tmp);
-		/* pg_catalog comes first in every search path, and its relations
-		 * are all named pg_*: an unqualified pg_tables is the catalog's,
-		 * unless the section made one of its own. */
-		if (strncmp(rv->relname, "pg_", 3) == 0) {
+		/* pg_catalog comes first in every search path: an unqualified
+		 * pg_tables is the catalog's, unless the section made one of its
+		 * own; a pg_orders is the user's. */
+		if (risk_pg_catalog_rel(rv->relname)) {
 			char *own = dotted(c->schema, rv->relname);
 			if (risk_rel(c, own, false))
 				return own;
@@ -65,8 +65,32 @@ char *risk_rv_name(struct risk_ctx *c, const PgQuery__RangeVar *rv)
 	return dotted(qualified ? rv->schemaname : c->schema, rv->relname);
 }
 
-/* Catalog relations: locks on them are not claims (only VACUUM FULL or
- * REINDEX of the catalog itself could wait on them). */
+#define PG_CAST(s, t, m, x, f)
+#define PG_LENGTH(t, sup)
+#define PG_OPCLASS(t, o)
+#define PG_CATALOG_REL(n) n,
+static const char *const pg_catalog_rels[] = {
+#include "risk_pg15.def"
+};
+#undef PG_CATALOG_REL
+#undef PG_CAST
+#undef PG_LENGTH
+#undef PG_OPCLASS
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, *(const char *const *)b);
+}
+
+bool risk_pg_catalog_rel(const char *relname)
+{
+	/* The generator sorts by name (C collation for these ASCII names). */
+	return bsearch(relname, pg_catalog_rels, sizeof pg_catalog_rels / sizeof *pg_catalog_rels,
+	               sizeof *pg_catalog_rels, cmp_name) != NULL;
+}
+
+/* Catalog relations: their locks are claimed and marked as catalogs (only
+ * VACUUM FULL or REINDEX of the catalog itself makes them matter). */
 static bool is_system_rel(const char *rel)
 {
 	return strncmp(rel, "pg_catalog.", 11) == 0 ||
@@ -283,6 +307,8 @@ struct rk_con *risk_con(struct risk_ctx *c, const char *rel, const char *name, b
 	memset(k, 0, sizeof *k);
 	k->rel = xstrdup(rel);
 	k->name = xstrdup(name);
+	k->stmt = c->si;
+	k->location = -1;
 	strvec_init(&k->cols);
 	return k;
 }
@@ -337,7 +363,7 @@ bool risk_facts_col(struct risk_ctx *c, const char *rel, const char *col,
 void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode)
 {
 	struct risk_stmt *st = c->st;
-	if (!rel || mode == RISK_LOCK_NONE || is_system_rel(rel))
+	if (!rel || mode == RISK_LOCK_NONE)
 		return;
 	bool found = false;
 	for (size_t i = 0; i < st->n_locks; i++) {
@@ -354,7 +380,13 @@ void risk_lock(struct risk_ctx *c, const char *rel, enum risk_lock mode)
 		l->relation = xstrdup(rel);
 		l->mode = mode;
 		l->new_relation = risk_rel_is_new(c, rel);
+		l->catalog = is_system_rel(rel);
+		l->type = false;
 	}
+	/* A catalog's lock is listed, but the rules about holding locks are
+	 * about the application's tables. */
+	if (is_system_rel(rel))
+		return;
 	/* Locks are held to the end of the transaction: remember the strongest
 	 * one per relation for the rules about what happens while holding it. */
 	for (size_t i = 0; i < c->n_held; i++) {
@@ -446,15 +478,20 @@ void risk_slow(struct risk_ctx *c, const char *rel)
 
 /* Line and column (characters) of a byte offset of the analysed text,
  * walked from the current statement's start when it lies before. */
-static void text_pos(struct risk_ctx *c, size_t off, int *line, int *col)
+static void text_pos_from(struct risk_ctx *c, const struct risk_stmt *st, size_t off, int *line,
+                          int *col)
 {
-	const struct risk_stmt *st = c->st;
 	struct text_pos p = {0, c->base_line, 1};
 	if (st && st->offset >= c->opt->base_offset && st->offset - c->opt->base_offset <= off)
 		p = (struct text_pos){st->offset - c->opt->base_offset, st->line, st->col};
 	text_pos_advance(c->text, &p, off);
 	*line = p.line;
 	*col = p.col;
+}
+
+static void text_pos(struct risk_ctx *c, size_t off, int *line, int *col)
+{
+	text_pos_from(c, c->st, off, line, col);
 }
 
 /* Connected: a rewrite or scan costs what the table holds. Rewriting or
@@ -524,6 +561,23 @@ void risk_find(struct risk_ctx *c, enum rule_id r, const char *rel, int location
 	va_start(ap, fmt);
 	add_finding(c, c->st, r, rel, location, fmt, ap);
 	va_end(ap);
+}
+
+void risk_find_at_loc(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel,
+                      int location, const char *fmt, ...)
+{
+	if (c->plan_only)
+		return;
+	struct risk_stmt *st = &c->rep->stmts[stmt];
+	va_list ap;
+	va_start(ap, fmt);
+	add_finding(c, st, r, rel, -1, fmt, ap);
+	va_end(ap);
+	if (location >= 0 && st->n_findings) {
+		struct risk_finding *f = &st->findings[st->n_findings - 1];
+		if (f->rule == risk_rule_get(r))
+			text_pos_from(c, st, (size_t)location, &f->line, &f->col);
+	}
 }
 
 void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *rel, const char *fmt,

@@ -108,6 +108,7 @@ void risk_h_create_domain(struct risk_ctx *c, const Node *n)
 	struct rk_type *t = risk_type(c, name, true);
 	t->kind = 'd';
 	t->created = true;
+	t->has_check = false; /* claims: a domain dropped and created again */
 	for (size_t i = 0; i < s->n_constraints; i++)
 		if (s->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
 		    s->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)

@@ -124,10 +124,12 @@ static void risk_claim_facts(struct doc *d, const struct risk_lock_claim *c,
 void doc_add_stmt_risk(struct doc *d, const struct risk_stmt *s, const struct activity_facts *facts)
 {
 	for (size_t k = 0; k < s->n_locks; k++) {
-		struct doc_line *l =
-		    doc_add(d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
-		            risk_lock_sql_name(s->locks[k].mode), risk_lock_name(s->locks[k].mode),
-		            s->locks[k].relation, s->locks[k].new_relation ? " (new)" : "");
+		struct doc_line *l = doc_add(d, ROLE_NORMAL, "   lock %s (%s) on %s%s",
+		                             risk_lock_sql_name(s->locks[k].mode),
+		                             risk_lock_name(s->locks[k].mode), s->locks[k].relation,
+		                             s->locks[k].new_relation ? " (new)"
+		                             : s->locks[k].catalog    ? " (system catalog)"
+		                                                      : "");
 		enum role lr = s->locks[k].mode >= RISK_LOCK_SHARE && !s->locks[k].new_relation
 		                   ? ROLE_RISK_MEDIUM
 		                   : ROLE_NORMAL;

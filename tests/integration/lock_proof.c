@@ -24,8 +24,12 @@
  *
  * What is compared, per statement: the relation locks the backend holds
  * after it (locktype 'relation', granted), strongest mode per relation, on
- * relations that existed before the statement. Left out: system catalogs
- * (oid below FirstNormalObjectId) and TOAST tables; relations the statement
+ * relations that existed before the statement. System catalogs (oid below
+ * FirstNormalObjectId) only where lint claims them, marked "catalog": the
+ * server takes catalog locks of its own for nearly every statement, and the
+ * snapshot before the statement already holds ACCESS SHARE on pg_class and
+ * pg_namespace, so a claim of that mode on those two proves nothing. Left
+ * out: TOAST tables; relations the statement
  * created itself; indexes the statement does not name (PostgreSQL locks
  * every index of a table it plans, writes or rebuilds, at the table's level
  * or weaker: the table's lock is the claim that matters). An index the
@@ -690,6 +694,7 @@ static const struct rel *snapshot_name(const struct snapshot *s, const char *nam
 struct lock {
 	char *rel;
 	enum risk_lock mode;
+	bool catalog; /* claimed as a system catalog */
 };
 
 struct lockset {
@@ -837,6 +842,9 @@ static void claim_read(const struct jv *st, struct lockset *claim)
 		if (!risk_lock_parse(jstr(&locks->items[i], "mode"), &m))
 			m = RISK_LOCK_NONE;
 		lockset_add(claim, jstr(&locks->items[i], "relation"), m);
+		const struct jv *cat = jget(&locks->items[i], "catalog");
+		if (cat && cat->type == J_BOOL && cat->b)
+			lockset_find(claim, jstr(&locks->items[i], "relation"))->catalog = true;
 	}
 	const struct jv *rw = jget(st, "rewrite");
 	claim->rewrite = rw && rw->type == J_BOOL && rw->b;
@@ -868,8 +876,16 @@ static void observe(PGconn *c, const struct snapshot *before, const char *sql,
 {
 	PGresult *r = query(c, "SELECT relation, mode FROM pg_catalog.pg_locks"
 	                       " WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'relation'"
-	                       "   AND granted AND relation >= 16384");
+	                       "   AND granted");
+	struct strbuf catalog_oids;
+	strbuf_init(&catalog_oids);
 	for (int i = 0; i < PQntuples(r); i++) {
+		unsigned oid = (unsigned)strtoul(PQgetvalue(r, i, 0), NULL, 10);
+		if (oid < FIRST_NORMAL_OID) {
+			strbuf_addf(&catalog_oids, "%s(%u,'%s')", catalog_oids.len ? "," : "", oid,
+			            PQgetvalue(r, i, 1));
+			continue;
+		}
 		const struct rel *rel =
 		    snapshot_oid(before, (unsigned)strtoul(PQgetvalue(r, i, 0), NULL, 10));
 		if (!rel)
@@ -883,6 +899,28 @@ static void observe(PGconn *c, const struct snapshot *before, const char *sql,
 			lockset_add(seen, rel->name, m);
 	}
 	PQclear(r);
+
+	/* System catalogs: compared where the analyzer claims them (the server
+	 * takes many catalog locks of its own). Names are read after pg_locks,
+	 * so this query's own locks are not among them. */
+	if (catalog_oids.len) {
+		char *names = xasprintf(
+		    "SELECT n.nspname || '.' || c.relname, l.mode"
+		    "  FROM (VALUES %s) l(oid, mode) JOIN pg_catalog.pg_class c ON c.oid = l.oid"
+		    "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace",
+		    catalog_oids.buf);
+		r = query(c, names);
+		for (int i = 0; i < PQntuples(r); i++) {
+			struct lock *cl =
+			    lockset_find((struct lockset *)claim, PQgetvalue(r, i, 0));
+			enum risk_lock m;
+			if (cl && cl->catalog && risk_lock_parse(PQgetvalue(r, i, 1), &m))
+				lockset_add(seen, PQgetvalue(r, i, 0), m);
+		}
+		PQclear(r);
+		free(names);
+	}
+	strbuf_release(&catalog_oids);
 
 	/* Rewrites: a compared relation with storage that has a new file. */
 	r = query(c, "SELECT oid, relfilenode FROM pg_catalog.pg_class WHERE oid >= 16384");
@@ -1115,7 +1153,7 @@ static void run_statement(struct report *out, struct proof *pf, PGconn *c, bool 
 	claim_read(st, &claim);
 	/* A claim on a relation the statement created is not compared. */
 	for (size_t i = 0; i < claim.n;) {
-		if (!snapshot_name(&before, claim.items[i].rel) &&
+		if (!claim.items[i].catalog && !snapshot_name(&before, claim.items[i].rel) &&
 		    rel_exists(c, claim.items[i].rel))
 			lockset_remove(&claim, claim.items[i].rel);
 		else

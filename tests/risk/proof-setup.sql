@@ -248,8 +248,32 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
 CREATE INDEX events_at_idx ON ONLY events (at);
 CREATE INDEX events_2026_at_idx ON events_2026 (at);
 
+-- Storage parameters of a view and a GIN index.
+-- @before 210-storage-parameter-lock-per-option.sql
+CREATE VIEW user_names AS SELECT id, name FROM users;
+CREATE INDEX documents_body_gin ON documents USING gin (to_tsvector('simple', body));
+
+-- A user table whose name starts like a catalog's.
+-- @before 213-user-table-named-like-catalog.sql
+CREATE TABLE pg_orders (id bigint PRIMARY KEY, total int);
+INSERT INTO pg_orders SELECT g, g FROM generate_series(1, 100) g;
+
+-- A composite type, used by no table.
+-- @before 219-composite-type-has-no-storage.sql
+CREATE TYPE money_pair AS (amount int, note text);
+-- @before 220-composite-type-used-by-column.sql
+CREATE TYPE money_pair AS (amount int, note text);
+
+-- @before 221-replace-view-locks-view.sql
+CREATE VIEW user_names AS SELECT id, name FROM users;
+
+-- @before 222-inherit-locks-parent.sql
+CREATE TABLE audit_all (id bigint, at timestamptz);
+CREATE TABLE audit_2025 (id bigint, at timestamptz);
+
 -- @fails 080-drop-column-with-view.sql:3 2BP01 the view active_users, created at line 2, depends on users.email
 -- @fails 121-do-block-other-language.sql:2 42704 the test server has no plpython3u
+-- @fails 223-drop-constraint-index-locks-table.sql:4 2BP01 the index backs constraint customers_name_key: the server locks customers, then refuses
 
 -- TRUNCATE of a table created in the same transaction keeps its file.
 -- @together 090-truncate-new-table.sql:2-3 the table is created and emptied in one transaction, as pgstep runs the file
@@ -267,3 +291,4 @@ CREATE INDEX events_2026_at_idx ON events_2026 (at);
 -- @offline 200-index-attach-partition.sql:2 public.events_2026 AccessShareLock attaching an index locks the tables of both indexes
 -- @offline 203-setval-expression-sequence.sql:2 public.orders_id_seq RowExclusiveLock the sequence is computed by pg_get_serial_sequence at run time
 -- @together 209-truncate-in-place-or-new-file.sql:5-6 the second TRUNCATE empties, in place, the file the first one made in the same transaction
+-- @offline 220-composite-type-used-by-column.sql:3 public.money_pair AccessShareLock a column of a composite type locks the type's relation, and the text does not say money_pair is composite

@@ -763,6 +763,78 @@ static void test_confirm(void)
 	}
 }
 
+/* The claim of statement i on rel, or NULL. */
+static const struct risk_lock_claim *claim_on(const struct risk_report *r, size_t i,
+                                              const char *rel)
+{
+	if (i >= r->n_stmts)
+		return NULL;
+	for (size_t k = 0; k < r->stmts[i].n_locks; k++)
+		if (strcmp(r->stmts[i].locks[k].relation, rel) == 0)
+			return &r->stmts[i].locks[k];
+	return NULL;
+}
+
+/* Claims the corpus's id sets do not show (issue 15, "Wrong claims"). */
+static void test_claims(void)
+{
+	struct risk_options o;
+	risk_options_init(&o);
+	o.lock_timeout_ms = 3000;
+	struct risk_report r;
+	risk_report_init(&r);
+
+	risk_analyze("VACUUM FULL pg_class;\nSELECT 1 FROM pg_orders;", &o, &r);
+	const struct risk_lock_claim *l = claim_on(&r, 0, "pg_catalog.pg_class");
+	ok(l && l->catalog && l->mode == RISK_LOCK_ACCESS_EXCLUSIVE,
+	   "VACUUM FULL of a catalog lists its lock, marked as a catalog");
+	l = claim_on(&r, 1, "public.pg_orders");
+	ok(l && !l->catalog, "a user table named pg_orders is not a catalog");
+	risk_report_clear(&r);
+
+	risk_analyze("ALTER TABLE payments ADD COLUMN split money_pair;\n"
+	             "ALTER TYPE money_pair DROP ATTRIBUTE note;",
+	             &o, &r);
+	ok(r.n_stmts == 2 && r.stmts[1].n_findings >= 1 &&
+	       strstr(r.stmts[1].findings[0].message, "public.payments.split") &&
+	       !(r.stmts[1].effects & RISK_FX_REWRITE),
+	   "dropping an attribute of a composite type names the column that stores it");
+	risk_report_clear(&r);
+
+	risk_analyze("ALTER TABLE d ADD COLUMN at timestamp;\nSET TIME ZONE 'UTC';\n"
+	             "ALTER TABLE d ALTER COLUMN at TYPE timestamptz;",
+	             &o, &r);
+	ok(r.n_stmts == 3 && !(r.stmts[2].effects & RISK_FX_REWRITE) &&
+	       strstr(r.stmts[2].explain, "rebuilds every index on the column"),
+	   "timestamp to timestamptz under UTC: no rewrite, the column's indexes are rebuilt");
+	risk_report_clear(&r);
+
+	risk_analyze("ALTER TABLE t ADD CONSTRAINT t_code_key UNIQUE (code);\n"
+	             "DROP INDEX t_code_key;\nCREATE TABLE a (id int PRIMARY KEY);\n"
+	             "CREATE TABLE b (a_id int REFERENCES a);\nDROP TABLE a CASCADE;\n"
+	             "DROP TABLE b;",
+	             &o, &r);
+	ok(claim_on(&r, 1, "public.t") && (r.stmts[1].effects & RISK_FX_CAN_FAIL),
+	   "DROP INDEX of a constraint's index claims the table, and fails");
+	ok(claim_on(&r, 4, "public.b") && claim_on(&r, 5, "public.b") &&
+	       !claim_on(&r, 5, "public.a"),
+	   "DROP TABLE ... CASCADE locks the referencing table and drops its foreign key");
+	risk_report_clear(&r);
+
+	risk_analyze("SELECT 1;\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (\n"
+	             "  id int,\n  a_id int\n    REFERENCES a (id)\n);",
+	             &o, &r);
+	const struct risk_finding *fk = NULL;
+	for (size_t i = 0; i < r.n_stmts; i++)
+		for (size_t j = 0; j < r.stmts[i].n_findings; j++)
+			if (strcmp(r.stmts[i].findings[j].rule->id, "fk-missing-index") == 0)
+				fk = &r.stmts[i].findings[j];
+	ok(fk && fk->line == 6 && fk->col == 5,
+	   "fk-missing-index points at the constraint (line %d, column %d)", fk ? fk->line : 0,
+	   fk ? fk->col : 0);
+	risk_report_clear(&r);
+}
+
 int main(void)
 {
 	struct strvec risky, info;
@@ -775,6 +847,7 @@ int main(void)
 	test_coverage(&risky, &info, n_files);
 	test_locks();
 	test_details();
+	test_claims();
 	test_confirm();
 	test_migrations();
 	test_down_foreign_keys();

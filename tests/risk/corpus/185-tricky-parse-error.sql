@@ -1,3 +1,3 @@
--- expect: problem
+-- expect: problem, drop-table
 ALTER TABLE users ADD COLUMN;
 DROP TABLE sessions;

@@ -1,0 +1,3 @@
+-- expect: (none)
+-- info: missing-statement-timeout
+CREATE OR REPLACE VIEW user_names AS SELECT id, name FROM users;
