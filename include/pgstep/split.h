@@ -79,6 +79,20 @@ struct PgQuery__ParseResult;
 bool sql_split_tree(const char *text, struct text_pos base, struct statement_list *out,
                     struct arena *arena, struct PgQuery__ParseResult **tree,
                     struct pgstep_error *err);
+/* sql_split_tree for a text PostgreSQL cannot parse as a whole, so the
+ * statements before and after a bad one still count: the text is cut where
+ * libpg_query's scanner sees statements begin and each piece parsed alone;
+ * a piece that ends inside a statement (the scanner cuts a BEGIN ATOMIC
+ * body at its ';') fails "at end of input" and is parsed again joined to
+ * the next. The statements that parse are appended to out, their trees (in
+ * arena) to *nodes (grown with xrealloc); each piece that does not goes to
+ * on_error with its message (line and column in the file). False when the
+ * scanner itself fails. */
+struct PgQuery__Node;
+typedef void (*sql_error_fn)(const char *msg, void *arg);
+bool sql_split_around_errors(const char *text, struct text_pos base, struct statement_list *out,
+                             struct arena *arena, const struct PgQuery__Node ***nodes,
+                             size_t *n_nodes, sql_error_fn on_error, void *arg);
 /* The same check alone: false (err as above) when a statement of text nests
  * deeper than SQL_MAX_DEPTH. Callers that hand text to the parser themselves
  * (the risk engine, preflight) call it first. */

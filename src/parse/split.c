@@ -709,6 +709,59 @@ static bool split_chunks(const char *text, struct text_pos base, sql_stmt_fn fn,
 	return ok;
 }
 
+bool sql_split_around_errors(const char *text, struct text_pos base, struct statement_list *list,
+                             struct arena *arena, const PgQuery__Node ***nodes, size_t *n_nodes,
+                             sql_error_fn on_error, void *arg)
+{
+	fed(text);
+	PgQuerySplitResult sr = pg_query_split_with_scanner(text);
+	if (sr.error) {
+		pg_query_free_split_result(sr);
+		return false;
+	}
+	size_t len = strlen(text), cap = 0;
+	struct text_pos pos = {0, base.line, base.col};
+	for (int i = 0; i < sr.n_stmts;) {
+		size_t start = (size_t)sr.stmts[i]->stmt_location;
+		text_pos_advance(text, &pos, start);
+		struct text_pos at = {base.offset + start, pos.line, pos.col};
+		char *first_error = NULL;
+		bool ok = false;
+		int j = i;
+		for (;;) {
+			size_t end = sr.stmts[j]->stmt_len ? (size_t)sr.stmts[j]->stmt_location +
+			                                         (size_t)sr.stmts[j]->stmt_len
+			                                   : len;
+			char *piece = xstrndup(text + start, (end < len ? end : len) - start);
+			PgQuery__ParseResult *tree = NULL;
+			struct pgstep_error err = {0};
+			ok = sql_split_tree(piece, at, list, arena, &tree, &err);
+			free(piece);
+			if (ok) {
+				XGROW(*nodes, cap, *n_nodes + tree->n_stmts + 1);
+				for (size_t k = 0; k < tree->n_stmts; k++)
+					(*nodes)[(*n_nodes)++] = tree->stmts[k]->stmt;
+				break;
+			}
+			bool at_end = err.msg && strstr(err.msg, "at end of input");
+			if (!first_error)
+				first_error = xstrdup(err.msg ? err.msg : "syntax error");
+			error_clear(&err);
+			if (!at_end || j + 1 >= sr.n_stmts || j - i >= 16)
+				break;
+			j++;
+		}
+		if (!ok) {
+			on_error(first_error, arg);
+			j = i;
+		}
+		free(first_error);
+		i = j + 1;
+	}
+	pg_query_free_split_result(sr);
+	return true;
+}
+
 bool sql_split_each(const char *text, struct text_pos base, sql_stmt_fn fn, void *arg,
                     struct pgstep_error *err)
 {

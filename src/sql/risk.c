@@ -769,63 +769,11 @@ static bool shape_cb(struct statement *ls, const PgQuery__RawStmt *raw, void *ar
 	return true;
 }
 
-/* claims: a text PostgreSQL 15 cannot parse as a whole is parsed a
- * statement at a time, so the statements before and after a bad one are
- * still analysed and the bad one is reported. libpg_query's scanner finds
- * where statements begin; a piece that ends inside a statement (the scanner
- * cuts a BEGIN ATOMIC body at its ';') fails "at end of input" and is
- * parsed again joined to the next piece. The statements go to list, their
- * trees (in arena) to *nodes. False when the scanner itself fails. */
-static bool split_around_errors(const char *text, struct text_pos base, struct statement_list *list,
-                                struct arena *arena, const Node ***nodes, size_t *n_nodes,
-                                struct risk_report *out, int base_line)
+/* Each piece that does not parse is a problem of the report. */
+static void parse_problem_cb(const char *msg, void *arg)
 {
-	PgQuerySplitResult sr = pg_query_split_with_scanner(text);
-	if (sr.error) {
-		pg_query_free_split_result(sr);
-		return false;
-	}
-	size_t len = strlen(text), cap = 0;
-	struct text_pos pos = {0, base.line, base.col};
-	for (int i = 0; i < sr.n_stmts;) {
-		size_t start = (size_t)sr.stmts[i]->stmt_location;
-		text_pos_advance(text, &pos, start);
-		struct text_pos at = {base.offset + start, pos.line, pos.col};
-		char *first_error = NULL;
-		bool ok = false;
-		int j = i;
-		for (;;) {
-			size_t end = sr.stmts[j]->stmt_len ? (size_t)sr.stmts[j]->stmt_location +
-			                                         (size_t)sr.stmts[j]->stmt_len
-			                                   : len;
-			char *piece = xstrndup(text + start, (end < len ? end : len) - start);
-			PgQuery__ParseResult *tree = NULL;
-			struct pgstep_error err = {0};
-			ok = sql_split_tree(piece, at, list, arena, &tree, &err);
-			free(piece);
-			if (ok) {
-				XGROW(*nodes, cap, *n_nodes + tree->n_stmts + 1);
-				for (size_t k = 0; k < tree->n_stmts; k++)
-					(*nodes)[(*n_nodes)++] = tree->stmts[k]->stmt;
-				break;
-			}
-			bool at_end = err.msg && strstr(err.msg, "at end of input");
-			if (!first_error)
-				first_error = xstrdup(err.msg ? err.msg : "syntax error");
-			error_clear(&err);
-			if (!at_end || j + 1 >= sr.n_stmts || j - i >= 16)
-				break;
-			j++;
-		}
-		if (!ok) {
-			add_parse_problem(out, base_line, first_error);
-			j = i;
-		}
-		free(first_error);
-		i = j + 1;
-	}
-	pg_query_free_split_result(sr);
-	return true;
+	struct risk_ctx *c = arg;
+	add_parse_problem(c->rep, c->base_line, msg);
 }
 
 bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_report *out)
@@ -887,8 +835,8 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	if (!parsed && strlen(text) <= SQL_CHUNK_BYTES) {
 		statement_list_clear(&list);
 		statement_list_init(&list);
-		if (split_around_errors(text, base, &list, &arena, &nodes, &n_nodes, out,
-		                        c->base_line)) {
+		if (sql_split_around_errors(text, base, &list, &arena, &nodes, &n_nodes,
+		                            parse_problem_cb, c)) {
 			error_clear(&err);
 			parsed = true;
 			out->parse_failed = true;
