@@ -607,6 +607,7 @@ static void free_ctx(struct risk_ctx *c)
 	free(c->search_schema);
 	free(c->slow_rel);
 	strvec_clear(&c->phrases);
+	strvec_clear(&c->deps);
 }
 
 /* The section's directives: the caller's (the section reader's, read with

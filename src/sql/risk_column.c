@@ -451,6 +451,7 @@ void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	else if (!a->is_new && strvec_find(&c->rep->retyped_columns, key) < 0)
 		strvec_push(&c->rep->retyped_columns, key);
 	free(key);
+	risk_alter_type_dependents(a, cmd, old, new); /* views and indexes: risk_ddl.c */
 	free(k->type);
 	k->type = new;
 }

@@ -248,8 +248,41 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
 CREATE INDEX events_at_idx ON ONLY events (at);
 CREATE INDEX events_2026_at_idx ON events_2026 (at);
 
+-- A default partition that the file attaches (214-216): every later
+-- partition change scans or locks it.
+-- @before 214-default-partition-scan.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+CREATE TABLE events_2026 (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_2026 SELECT g, '2026-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+-- @before 215-detach-concurrently-default-partition.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+-- @before 216-partition-detach-locks-default.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+INSERT INTO events SELECT g, '2023-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+
 -- @fails 080-drop-column-with-view.sql:3 2BP01 the view active_users, created at line 2, depends on users.email
 -- @fails 121-do-block-other-language.sql:2 42704 the test server has no plpython3u
+-- @fails 210-transaction-control-do-block.sql:5 2D000 the DO block commits inside the migration's transaction
+-- @fails 211-transaction-control-no-transaction.sql:5 2D000 the proof runs every statement in a transaction block; pgstep runs this file without one
+-- @fails 212-transaction-control-procedure.sql:10 2D000 the procedure commits inside the migration's transaction
+-- @fails 213-truncate-referenced-table.sql:6 0A000 orders references users through the foreign key of line 5
+-- @fails 215-detach-concurrently-default-partition.sql:6 55000 events has the default partition attached at line 5
+-- @fails 217-alter-type-column-used-by-view.sql:5 0A000 the view user_names, created at line 4, uses users.name
+-- @fails 219-drop-with-dependents.sql:6 2BP01 the trigger of line 5 uses the function
 
 -- TRUNCATE of a table created in the same transaction keeps its file.
 -- @together 090-truncate-new-table.sql:2-3 the table is created and emptied in one transaction, as pgstep runs the file

@@ -97,6 +97,13 @@ static const char *const catalogue_ids[] = {
     "sequence-reset",
     "down-loses-data",
     "irreversible-migration",
+    "transaction-control-in-transaction",
+    "truncate-referenced-table",
+    "detach-concurrently-default-partition",
+    "default-partition-scan",
+    "alter-type-column-used-by-view",
+    "alter-type-index-rebuild",
+    "drop-with-dependents",
 };
 #define N_CATALOGUE (sizeof catalogue_ids / sizeof catalogue_ids[0])
 
