@@ -47,10 +47,13 @@ static char *fmt_age(int64_t s)
 }
 
 /* "4000 rows, 1.2 MB", "empty", "new in this migration", ... */
-static char *fmt_size(const struct risk_lock_claim *l, const struct activity_relation *a)
+static char *fmt_size(const struct plan_risk *r, const struct risk_lock_claim *l,
+                      const struct activity_relation *a)
 {
 	if (l->new_relation)
-		return xstrdup("created earlier in this migration");
+		return xstrdup(strvec_find(&r->plan_new, l->relation) >= 0
+		                   ? "created earlier in this plan"
+		                   : "created earlier in this migration");
 	if (!a)
 		return NULL; /* offline */
 	if (!a->size.exists)
@@ -141,7 +144,7 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 {
 	const struct activity_relation *a =
 	    r->connected ? activity_find(&r->facts, l->relation) : NULL;
-	char *size = fmt_size(l, a);
+	char *size = fmt_size(r, l, a);
 	printf("      %s on %s%s%s%s\n", risk_lock_name(l->mode), cli_safe(l->relation),
 	       size ? " (" : "", size ? size : "", size ? ")" : "");
 	free(size);
@@ -250,6 +253,13 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 		printf("%s: %zu to apply (offline: %s)\n", name, r->n, cli_safe(r->offline_reason));
 	else
 		printf("%s: %zu to apply\n", name, r->n);
+	if (r->plan_new.n) {
+		bool one = r->plan_new.n == 1;
+		printf(
+		    "  %zu relation%s created by earlier migrations of this plan %s new and empty "
+		    "in the later ones: no findings about existing rows or running code for %s\n",
+		    r->plan_new.n, one ? "" : "s", one ? "is" : "are", one ? "it" : "them");
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct plan_risk_item *it = &r->items[i];
 		struct migration *m = it->m;

@@ -772,6 +772,13 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->base_line = opt->base_line > 0 ? opt->base_line : 1;
 	c->lt_off_stmt = SIZE_MAX;
 	strvec_init(&c->phrases);
+	/* Created by an earlier migration of the plan: new and empty, in no
+	 * transaction of this section (plan_risk.c). */
+	for (size_t i = 0; opt->plan_created && i < opt->plan_created->n; i++) {
+		struct rk_rel *r = risk_rel(c, opt->plan_created->items[i], true);
+		r->created = true;
+		r->file_txn = -1;
+	}
 
 	/* File-level directives: the leading comment block. */
 	struct dir_source ds;
