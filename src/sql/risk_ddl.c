@@ -287,10 +287,31 @@ void risk_alter_type_dependents(struct risk_at *a, const PgQuery__AlterTableCmd 
 
 /* ---- CREATE ------------------------------------------------------------------- */
 
+/* Whether CREATE ... IF NOT EXISTS meets an existing relation: 1 yes, 0 no,
+ * -1 unknown. The set decides first (created, or dropped, earlier in this
+ * section or plan), then the catalogue. */
+static int exists_already(struct risk_ctx *c, const char *rel)
+{
+	const struct rk_rel *r = risk_rel(c, rel, false);
+	if (r && (r->created || r->dropped))
+		return !r->dropped;
+	struct risk_rel_facts f;
+	if (risk_facts_rel(c, rel, &f))
+		return f.exists;
+	return -1;
+}
+
 void risk_h_create_table(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__CreateStmt *s = n->create_stmt;
 	char *rel = risk_rv_name(c, s->relation);
+	int exists = s->if_not_exists ? exists_already(c, rel) : 0;
+	if (exists == 1) {
+		/* PostgreSQL only notices it: no lock on what it would reference. */
+		risk_say(c, "does nothing: %s exists already", rel);
+		free(rel);
+		return;
+	}
 	char *parent = NULL;
 	if (s->n_inh_relations && s->inh_relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
 		parent = risk_rv_name(c, s->inh_relations[0]->range_var);
@@ -317,8 +338,9 @@ void risk_h_create_table(struct risk_ctx *c, const Node *n)
 			free(p);
 		}
 	}
-	/* IF NOT EXISTS may meet an existing table, full of rows: not new. */
-	if (s->if_not_exists)
+	/* IF NOT EXISTS may meet an existing table, full of rows: not new,
+	 * unless the set or the catalogue says it does not exist. */
+	if (exists == -1)
 		risk_rel(c, rel, true)->kind = s->partspec ? 'p' : 'r';
 	else
 		risk_rel_created(c, rel, s->partspec ? 'p' : 'r');

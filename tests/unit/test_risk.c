@@ -526,6 +526,10 @@ static bool fake_relation(void *ctx, const char *rel, struct risk_rel_facts *out
 		out->bytes = 3LL << 30;
 		return true;
 	}
+	if (strcmp(rel, "public.absent") == 0) {
+		out->exists = false;
+		return true;
+	}
 	return false;
 }
 
@@ -567,6 +571,16 @@ static void test_catalog(void)
 	       strcmp(r.stmts[2].findings[r.stmts[2].n_findings - 1].rule->id,
 	              "alter-column-type-rewrite") == 0,
 	   "connected: column facts decide SET NOT NULL and type changes");
+	risk_report_clear(&r);
+	/* CREATE TABLE IF NOT EXISTS: the catalogue says whether it happens. */
+	risk_analyze("CREATE TABLE IF NOT EXISTS empty (id int REFERENCES big (id));\n"
+	             "CREATE TABLE IF NOT EXISTS absent (id int REFERENCES big (id));\n"
+	             "ALTER TABLE absent ADD COLUMN t int NOT NULL;\n",
+	             &o, &r);
+	ok(r.n_stmts == 3 && r.stmts[0].n_locks == 0 && strstr(r.stmts[0].explain, "nothing"),
+	   "connected: IF NOT EXISTS on an existing table does nothing and locks nothing");
+	ok(r.n_stmts == 3 && r.stmts[1].n_locks == 1 && !has_warn(&r.stmts[2]),
+	   "connected: IF NOT EXISTS on an absent table creates it, new and empty");
 	risk_report_clear(&r);
 }
 
