@@ -205,6 +205,10 @@ struct risk_ctx {
 	 * with key "f:name" (function), "t:schema.name" (type) or
 	 * "r:schema.name" (relation); table "" when none is locked. */
 	struct strvec deps;
+	/* lock-held-across-statements, one finding per transaction: where it
+	 * is, the locks it names ("rel\tmode\tline") and the slow statements. */
+	size_t held_find_stmt, held_find_idx; /* SIZE_MAX: none yet */
+	struct strvec held_named, held_slow;
 };
 
 /* ---- helpers (risk_state.c) -------------------------------------------- */

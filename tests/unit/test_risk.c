@@ -584,6 +584,42 @@ static void test_catalog(void)
 	risk_report_clear(&r);
 }
 
+/* lock-held-across-statements: one finding per transaction, naming every
+ * lock held and every slow statement under them (issue 11). */
+static void test_held(void)
+{
+	struct risk_options o;
+	risk_options_init(&o);
+	o.lock_timeout_ms = 3000;
+	struct risk_report r;
+	risk_report_init(&r);
+	risk_analyze("BEGIN;\n"
+	             "ALTER TABLE orders ADD COLUMN note text;\n"
+	             "ALTER TABLE users ADD COLUMN bio text;\n"
+	             "UPDATE orders SET note = 'x';\n"
+	             "UPDATE users SET bio = 'y';\n"
+	             "COMMIT;\n"
+	             "BEGIN;\n"
+	             "ALTER TABLE users ADD COLUMN x int;\n"
+	             "UPDATE orders SET note = 'z';\n"
+	             "COMMIT;\n",
+	             &o, &r);
+	size_t n = 0;
+	const char *msg = "";
+	for (size_t i = 0; i < r.n_stmts; i++)
+		for (size_t k = 0; k < r.stmts[i].n_findings; k++)
+			if (strcmp(r.stmts[i].findings[k].rule->id,
+			           "lock-held-across-statements") == 0 &&
+			    n++ == 0)
+				msg = r.stmts[i].findings[k].message;
+	is_int(n, 2, "lock-held-across-statements: one finding per transaction");
+	ok(strstr(msg, "public.orders ACCESS EXCLUSIVE (line 2)") &&
+	       strstr(msg, "public.users ACCESS EXCLUSIVE (line 3)") &&
+	       strstr(msg, "line 4 (public.orders)") && strstr(msg, "line 5 (public.users)"),
+	   "... naming every lock held and every slow statement: %s", msg);
+	risk_report_clear(&r);
+}
+
 /* risk_analyze_migration over a set read by migset: directives before a
  * dbmate marker, the down section of a pair. */
 static void test_migrations(void)
@@ -800,6 +836,7 @@ int main(void)
 	test_migrations();
 	test_down_foreign_keys();
 	test_catalog();
+	test_held();
 	test_pbtree();
 	strvec_clear(&risky);
 	strvec_clear(&info);
