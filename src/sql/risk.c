@@ -280,6 +280,7 @@ void risk_dispatch(struct risk_ctx *c, const Node *n)
 		risk_kind(c, "other");
 	if (h && h->fn)
 		h->fn(c, n);
+	risk_check_shared(c, n); /* risk_ddl.c */
 	enum_check(c, n);
 }
 

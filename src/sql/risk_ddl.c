@@ -285,6 +285,79 @@ void risk_alter_type_dependents(struct risk_at *a, const PgQuery__AlterTableCmd 
 	free(key);
 }
 
+/* ---- objects every tenant shares ----------------------------------------------------- */
+
+/* CREATE/ALTER PUBLICATION ... FOR TABLE locks each table SHARE UPDATE
+ * EXCLUSIVE (measured on 15). */
+static bool publication_visit(const ProtobufCMessage *m, void *arg)
+{
+	struct risk_ctx *c = arg;
+	if (!RISK_IS(m, range_var))
+		return true;
+	char *rel = risk_rv_name(c, (const PgQuery__RangeVar *)m);
+	risk_lock(c, rel, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
+	risk_say(c, "publishes the changes of %s", rel);
+	free(rel);
+	return false;
+}
+
+void risk_check_shared(struct risk_ctx *c, const Node *n)
+{
+	const char *what = NULL, *name = NULL;
+	bool cluster = true; /* else the database */
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+		what = "CREATE ROLE";
+		name = n->create_role_stmt->role;
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT: what = "ALTER ROLE"; break;
+	case PG_QUERY__NODE__NODE_DROP_ROLE_STMT: what = "DROP ROLE"; break;
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+		what = "CREATE DATABASE";
+		name = n->createdb_stmt->dbname;
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT: what = "ALTER DATABASE"; break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+		what = "CREATE TABLESPACE";
+		name = n->create_table_space_stmt->tablespacename;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_EVENT_TRIG_STMT:
+		what = "CREATE EVENT TRIGGER";
+		name = n->create_event_trig_stmt->trigname;
+		cluster = false;
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_EVENT_TRIG_STMT:
+		what = "ALTER EVENT TRIGGER";
+		cluster = false;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
+		what = "CREATE PUBLICATION";
+		name = n->create_publication_stmt->pubname;
+		cluster = false;
+		risk_walk(&n->create_publication_stmt->base, publication_visit, c);
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_PUBLICATION_STMT:
+		what = "ALTER PUBLICATION";
+		cluster = false;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT:
+		what = "CREATE SUBSCRIPTION";
+		name = n->create_subscription_stmt->subname;
+		cluster = false;
+		break;
+	default: return;
+	}
+	risk_effect(c, RISK_FX_CAN_FAIL);
+	risk_find(c, RULE_CLUSTER_WIDE_STATEMENT, NULL, -1,
+	          "%s%s%s acts on an object %s shares: it runs once per tenant, and the "
+	          "second tenant %s fails on it or changes what the first one set",
+	          what, name && *name ? " " : "", name ? name : "",
+	          cluster ? "the whole cluster" : "the whole database",
+	          cluster ? "in the same cluster" : "in the same database");
+}
+
 /* ---- CREATE ------------------------------------------------------------------- */
 
 /* Whether CREATE ... IF NOT EXISTS meets an existing relation: 1 yes, 0 no,

@@ -347,6 +347,8 @@ void risk_partition_detach(struct risk_ctx *c, const char *parent, bool concurre
  * (0A000) and indexes rebuilt when the table was not rewritten. */
 void risk_alter_type_dependents(struct risk_at *a, const PgQuery__AlterTableCmd *cmd,
                                 const char *old, const char *new);
+/* cluster-wide-statement: n acts on an object shared by every tenant. */
+void risk_check_shared(struct risk_ctx *c, const Node *n);
 /* Record that dependent (which locks table, or NULL) uses the object key. */
 void risk_dep_add(struct risk_ctx *c, const char *key, const char *dependent, const char *table);
 void risk_h_create_table(struct risk_ctx *c, const Node *n);

@@ -143,7 +143,7 @@ check_exit 0 "--explain RULE" "$PGSTEP" lint --explain add-fk-without-not-valid
 like "$TAP_OUT" '^add-fk-without-not-valid \(warn\): ' "prints the rule"
 like "$TAP_OUT" 'Safer: .*NOT VALID' "with its alternative"
 check_exit 0 "--explain alone lists the rules" "$PGSTEP" lint --explain
-is "$(printf '%s\n' "$TAP_OUT" | wc -l | tr -d ' ')" 77 "all 77 of them"
+is "$(printf '%s\n' "$TAP_OUT" | wc -l | tr -d ' ')" 78 "all 78 of them"
 check_exit 2 "--explain of an unknown rule exits 2" "$PGSTEP" lint --explain require-timeout-settings
 check_exit 2 "a bad --fail-on exits 2" "$PGSTEP" lint --fail-on loud warn.sql
 

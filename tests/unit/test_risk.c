@@ -104,6 +104,7 @@ static const char *const catalogue_ids[] = {
     "alter-type-column-used-by-view",
     "alter-type-index-rebuild",
     "drop-with-dependents",
+    "cluster-wide-statement",
 };
 #define N_CATALOGUE (sizeof catalogue_ids / sizeof catalogue_ids[0])
 
