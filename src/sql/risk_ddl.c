@@ -772,13 +772,18 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 		for (size_t i = 0; i < r->refs.n; i++)
 			risk_lock(c, r->refs.items[i], RISK_LOCK_ACCESS_EXCLUSIVE);
 		risk_say(c, "drops table %s and its data", name);
-		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0)
+		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0) {
+			size_t before = c->st->n_findings;
 			risk_find(c, RULE_DOWN_LOSES_DATA, name, -1,
 			          "rolling back drops %s, which the up migration created: data "
 			          "written since "
 			          "is lost",
 			          name);
-		else if (existing)
+			/* The down of a CREATE TABLE is what a down is for: a fact to
+			 * know, not a warning on every such migration (issue 11). */
+			if (c->st->n_findings > before)
+				c->st->findings[before].severity = RISK_INFO;
+		} else if (existing)
 			risk_find(
 			    c, RULE_DROP_TABLE, name, -1,
 			    "dropping %s deletes it and its data, and code that uses it fails",
