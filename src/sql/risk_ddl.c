@@ -171,7 +171,14 @@ void risk_partition_added(struct risk_ctx *c, const char *parent, const char *pa
 	char *def = xstrdup(d->name);
 	/* No row of the default partition may belong in the new one. */
 	risk_lock(c, def, RISK_LOCK_ACCESS_EXCLUSIVE);
-	if (!risk_rel_is_new(c, def)) {
+	/* A validated CHECK on the default partition that excludes the bound
+	 * spares the scan; as for ATTACH, any validated CHECK is taken for one. */
+	bool proven = false;
+	for (size_t i = 0; i < c->n_cons && !proven; i++)
+		proven = c->cons[i].contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK &&
+		         c->cons[i].validated && !c->cons[i].dropped &&
+		         strcmp(c->cons[i].rel, def) == 0;
+	if (!proven && !risk_rel_is_new(c, def)) {
 		risk_effect(c, RISK_FX_SCAN | RISK_FX_CAN_FAIL);
 		risk_find(
 		    c, RULE_DEFAULT_PARTITION_SCAN, def, location,

@@ -273,6 +273,15 @@ INSERT INTO events SELECT g, '2023-01-01'::timestamptz + g * interval '1 hour', 
 CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
 INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
   FROM generate_series(1, 2000) g;
+-- @before 224-default-partition-proven.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+CREATE TABLE events_2026 (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_2026 SELECT g, '2026-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
 
 -- @fails 080-drop-column-with-view.sql:3 2BP01 the view active_users, created at line 2, depends on users.email
 -- @fails 121-do-block-other-language.sql:2 42704 the test server has no plpython3u
