@@ -422,6 +422,11 @@ static void json_tenant(struct json *j, const struct config *cfg, const struct p
 	json_kv_string(j, "offline_reason", r->offline_reason);
 	json_kv_bool(j, "state_known", r->state_known);
 	json_kv_string(j, "facts_error", r->facts_error);
+	json_key(j, "new_in_plan"); /* created by an earlier migration of the plan */
+	json_begin_array(j);
+	for (size_t i = 0; i < r->plan_new.n; i++)
+		json_string(j, r->plan_new.items[i]);
+	json_end_array(j);
 	json_key(j, "pending");
 	json_begin_array(j);
 	for (size_t i = 0; i < r->n; i++) {

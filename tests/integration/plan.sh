@@ -281,6 +281,8 @@ like "$TAP_OUT" 'on public\.tenants \(created earlier in this plan\)' \
 	"fresh: a lock on a table of an earlier migration says so"
 case $TAP_OUT in *" warn "*) fail "fresh: no warning about tables the plan itself creates" ;;
 *) pass "fresh: no warning about tables the plan itself creates" ;; esac
+check_exit 0 "plan --json on the fresh database" sh -c "cd '$FR' && '$PGSTEP' plan --tenant fresh --json"
+like "$TAP_OUT" '"new_in_plan":\["public\.[a-z_]+"' "fresh --json: new_in_plan lists them"
 rm -rf "$FR"
 
 done_testing
