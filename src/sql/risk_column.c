@@ -67,6 +67,7 @@ void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	const PgQuery__ColumnDef *cd = cmd_coldef(cmd);
 	if (!cd)
 		return;
+	risk_dep_column(c, a->rel, cd); /* functions it calls: risk_ddl.c */
 	char *type = risk_type_text(cd->type_name);
 	const char *base = risk_type_base(cd->type_name);
 	const Node *def = cd->raw_default;

@@ -67,6 +67,13 @@ static void dep_calls(struct risk_ctx *c, const ProtobufCMessage *m, const char 
 	strvec_clear(&f.keys);
 }
 
+void risk_dep_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd)
+{
+	char *what = xasprintf("the default of %s.%s", rel, cd->colname);
+	dep_calls(c, &cd->base, what, rel);
+	free(what);
+}
+
 /* A dependent that went away earlier in the section no longer counts. */
 static bool dep_gone(struct risk_ctx *c, const char *dependent, const char *table)
 {
@@ -79,8 +86,8 @@ static bool dep_gone(struct risk_ctx *c, const char *dependent, const char *tabl
 		const struct rk_rel *v = risk_rel(c, dependent + 5, false);
 		return v && v->dropped;
 	}
-	if (strncmp(dependent, "column ", 7) == 0) {
-		const char *col = strrchr(dependent + 7, '.');
+	if (strncmp(dependent, "the default of ", 15) == 0) {
+		const char *col = strrchr(dependent + 15, '.');
 		const struct rk_col *k = col ? risk_col(c, table, col + 1, false) : NULL;
 		return k && k->dropped;
 	}
@@ -435,9 +442,6 @@ void risk_h_create_table(struct risk_ctx *c, const Node *n)
 		const Node *e = s->table_elts[i];
 		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
 			risk_new_table_column(c, rel, e->column_def);
-			char *what = xasprintf("the default of %s.%s", rel, e->column_def->colname);
-			dep_calls(c, &e->column_def->base, what, rel);
-			free(what);
 		} else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 			risk_new_table_constraint(c, rel, e->constraint);
 		} else if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE &&

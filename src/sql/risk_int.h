@@ -349,6 +349,8 @@ void risk_alter_type_dependents(struct risk_at *a, const PgQuery__AlterTableCmd 
                                 const char *old, const char *new);
 /* cluster-wide-statement: n acts on an object shared by every tenant. */
 void risk_check_shared(struct risk_ctx *c, const Node *n);
+/* The functions a new column's default (or CHECK) calls depend on it. */
+void risk_dep_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd);
 /* Record that dependent (which locks table, or NULL) uses the object key. */
 void risk_dep_add(struct risk_ctx *c, const char *key, const char *dependent, const char *table);
 void risk_h_create_table(struct risk_ctx *c, const Node *n);

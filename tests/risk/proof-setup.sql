@@ -292,6 +292,7 @@ INSERT INTO events_2026 SELECT g, '2026-01-01'::timestamptz + g * interval '1 ho
 -- @fails 215-detach-concurrently-default-partition.sql:6 55000 events has the default partition attached at line 5
 -- @fails 217-alter-type-column-used-by-view.sql:5 0A000 the view user_names, created at line 4, uses users.name
 -- @fails 219-drop-with-dependents.sql:6 2BP01 the trigger of line 5 uses the function
+-- @fails 225-drop-function-used-by-default.sql:6 2BP01 the default of users.code, added at line 5, calls the function
 
 -- TRUNCATE of a table created in the same transaction keeps its file.
 -- @together 090-truncate-new-table.sql:2-3 the table is created and emptied in one transaction, as pgstep runs the file
