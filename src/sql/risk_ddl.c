@@ -26,15 +26,11 @@ void risk_dep_add(struct risk_ctx *c, const char *key, const char *dependent, co
 		free(e);
 }
 
-/* "f:name" for a function: calls and drops are matched on the last name,
- * as the section's functions are. */
+/* "f:name" for a function: calls and drops are matched on the last name
+ * (as the parser folded it), as the section's functions are. */
 static char *func_key(Node *const *names, size_t n)
 {
-	char *k = xasprintf("f:%s", risk_names_last(names, n));
-	for (char *p = k; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return k;
+	return xasprintf("f:%s", risk_names_last(names, n));
 }
 
 struct func_refs {
