@@ -49,6 +49,9 @@ struct plan_risk {
 	 * without that answer. Owned, NULL when none. */
 	char *facts_error;
 	int64_t preflight_timeout_ms; /* the statement_timeout the checks ran under */
+	/* Relations an earlier migration of the plan creates that a later one
+	 * uses: analysed as new and empty there (said once by front ends). */
+	struct strvec plan_new;
 };
 
 /* Analyse the plan of one tenant (ts from status_collect). False only for

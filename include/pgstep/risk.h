@@ -197,6 +197,10 @@ struct risk_options {
 	const struct risk_report *up;
 	/* An up section whose migration has no down (irreversible-migration). */
 	bool no_down;
+	/* Relations ("schema.name") that earlier migrations of the same plan
+	 * create: new and empty here, like those the section creates. NULL:
+	 * none. Borrowed. */
+	const struct strvec *plan_created;
 	/* Connected mode; all optional. */
 	const struct risk_catalog *catalog;
 	int server_version_num; /* 0 unknown */

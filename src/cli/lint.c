@@ -31,6 +31,7 @@
 #include "pgstep/migset.h"
 #include "pgstep/pool.h"
 #include "pgstep/risk.h"
+#include "pgstep/section.h"
 #include "pgstep/settings.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
@@ -153,8 +154,10 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The Flyway file of the other role and the same version, if any. */
-static char *flyway_partner(const char *path, const struct migfile_name *fn)
+/* The file of the other role and the same version in path's directory, if
+ * any: the loader pairs an up and a down by version, whatever their names
+ * (001_add_users.up.sql with 001_users.down.sql). */
+static char *version_partner(const char *path, const struct migfile_name *fn)
 {
 	const char *b = base_name(path);
 	char *dir = xasprintf("%.*s", b == path ? 1 : (int)(b - path - 1), b == path ? "." : path);
@@ -163,8 +166,8 @@ static char *flyway_partner(const char *path, const struct migfile_name *fn)
 	struct dirent *e;
 	while (d && !found && (e = readdir(d)) != NULL) {
 		struct migfile_name o;
-		if (migfile_parse(e->d_name, &o) == MIGFILE_OK && o.format == FORMAT_FLYWAY &&
-		    o.role != fn->role && strcmp(o.version.key, fn->version.key) == 0 &&
+		if (migfile_parse(e->d_name, &o) == MIGFILE_OK && o.role != fn->role &&
+		    strcmp(o.version.key, fn->version.key) == 0 &&
 		    text_ends_with(e->d_name, ".sql"))
 			found = sibling(path, e->d_name);
 		migfile_name_release(&o);
@@ -175,34 +178,31 @@ static char *flyway_partner(const char *path, const struct migfile_name *fn)
 	return found;
 }
 
+/* A down file without SQL leaves its migration irreversible, as the loader
+ * says ("empty down file"). */
+static bool has_sql(const char *path)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	bool ok = strbuf_read_file(&sb, path) == 0;
+	if (ok) {
+		struct sect_file sf;
+		sect_read(sb.buf, sb.len, &sf, SECT_BLANK);
+		ok = !sf.up.blank;
+		sect_file_clear(&sf);
+	}
+	strbuf_release(&sb);
+	return ok;
+}
+
 /* The other file of path's migration (its down for an up, its up for a
- * down) when it exists, else NULL. */
+ * down) when it exists and, for a down, holds SQL; else NULL. */
 static char *find_partner(const char *path, const struct migfile_name *fn)
 {
-	const char *b = base_name(path);
-	size_t n = strlen(b);
-	char *p = NULL;
-	switch (fn->format) {
-	case FORMAT_FLYWAY: return flyway_partner(path, fn);
-	case FORMAT_DIESEL:
-		p = sibling(path, fn->role == MIGFILE_UP ? "down.sql" : "up.sql");
-		break;
-	case FORMAT_PAIR: {
-		char *other = fn->role == MIGFILE_UP ? xasprintf("%.*s.down.sql", (int)(n - 7), b)
-		                                     : xasprintf("%.*s.up.sql", (int)(n - 9), b);
-		p = sibling(path, other);
-		free(other);
-		break;
-	}
-	default: {
-		/* NNN_name.sql with a NNN_name.down.sql beside it: a pair */
-		char *other = xasprintf("%.*s.down.sql", (int)(n - 4), b);
-		p = sibling(path, other);
-		free(other);
-		break;
-	}
-	}
-	if (!file_exists(p)) {
+	char *p = fn->format == FORMAT_DIESEL
+	              ? sibling(path, fn->role == MIGFILE_UP ? "down.sql" : "up.sql")
+	              : version_partner(path, fn);
+	if (p && (!file_exists(p) || (fn->role == MIGFILE_UP && !has_sql(p)))) {
 		free(p);
 		return NULL;
 	}

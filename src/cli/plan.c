@@ -47,10 +47,13 @@ static char *fmt_age(int64_t s)
 }
 
 /* "4000 rows, 1.2 MB", "empty", "new in this migration", ... */
-static char *fmt_size(const struct risk_lock_claim *l, const struct activity_relation *a)
+static char *fmt_size(const struct plan_risk *r, const struct risk_lock_claim *l,
+                      const struct activity_relation *a)
 {
 	if (l->new_relation)
-		return xstrdup("created earlier in this migration");
+		return xstrdup(strvec_find(&r->plan_new, l->relation) >= 0
+		                   ? "created earlier in this plan"
+		                   : "created earlier in this migration");
 	if (l->catalog)
 		return xstrdup("system catalog");
 	if (!a)
@@ -143,7 +146,7 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 {
 	const struct activity_relation *a =
 	    r->connected ? activity_find(&r->facts, l->relation) : NULL;
-	char *size = fmt_size(l, a);
+	char *size = fmt_size(r, l, a);
 	printf("      %s on %s%s%s%s\n", risk_lock_name(l->mode), cli_safe(l->relation),
 	       size ? " (" : "", size ? size : "", size ? ")" : "");
 	free(size);
@@ -252,6 +255,13 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 		printf("%s: %zu to apply (offline: %s)\n", name, r->n, cli_safe(r->offline_reason));
 	else
 		printf("%s: %zu to apply\n", name, r->n);
+	if (r->plan_new.n) {
+		bool one = r->plan_new.n == 1;
+		printf(
+		    "  %zu relation%s created by earlier migrations of this plan %s new and empty "
+		    "in the later ones: no findings about existing rows or running code for %s\n",
+		    r->plan_new.n, one ? "" : "s", one ? "is" : "are", one ? "it" : "them");
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct plan_risk_item *it = &r->items[i];
 		struct migration *m = it->m;
@@ -414,6 +424,11 @@ static void json_tenant(struct json *j, const struct config *cfg, const struct p
 	json_kv_string(j, "offline_reason", r->offline_reason);
 	json_kv_bool(j, "state_known", r->state_known);
 	json_kv_string(j, "facts_error", r->facts_error);
+	json_key(j, "new_in_plan"); /* created by an earlier migration of the plan */
+	json_begin_array(j);
+	for (size_t i = 0; i < r->plan_new.n; i++)
+		json_string(j, r->plan_new.items[i]);
+	json_end_array(j);
 	json_key(j, "pending");
 	json_begin_array(j);
 	for (size_t i = 0; i < r->n; i++) {

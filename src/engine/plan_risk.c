@@ -281,13 +281,36 @@ bool plan_risk_tenant(struct engine *e, const struct tenant_status *ts,
 
 	out->items = xcalloc(n ? n : 1, sizeof *out->items);
 	out->n = n;
+	/* What earlier migrations of this plan create is new and empty when a
+	 * later one changes it: a plan on a fresh database is not a list of
+	 * warnings about tables that do not exist yet (issue 11). */
+	struct strvec created;
+	strvec_init(&created);
+	/* Unknown state: the set is not a plan, earlier migrations may be applied. */
+	ro.plan_created = out->state_known ? &created : NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct plan_risk_item *it = &out->items[i];
 		it->m = plan[i];
 		risk_file_report_init(&it->rep);
 		preflight_list_init(&it->checks);
 		risk_analyze_migration(plan[i], &ro, &it->rep);
+		for (size_t k = 0; k < it->rep.up.n_stmts; k++) {
+			const struct risk_stmt *st = &it->rep.up.stmts[k];
+			for (size_t l = 0; l < st->n_locks; l++) {
+				const char *rel = st->locks[l].relation;
+				if (ro.plan_created && strvec_find(&created, rel) >= 0 &&
+				    strvec_find(&it->rep.up.created_relations, rel) < 0 &&
+				    strvec_find(&out->plan_new, rel) < 0)
+					strvec_push(&out->plan_new, rel);
+			}
+		}
+		const struct strvec *cr = &it->rep.up.created_relations;
+		for (size_t k = 0; k < cr->n; k++)
+			if (strvec_find(&created, cr->items[k]) < 0)
+				strvec_push(&created, cr->items[k]);
 	}
+	strvec_clear(&created);
+	ro.plan_created = NULL;
 	free(plan);
 
 	if (s)
@@ -311,6 +334,7 @@ void plan_risk_clear(struct plan_risk *r)
 	activity_facts_clear(&r->facts);
 	free(r->offline_reason);
 	free(r->facts_error);
+	strvec_clear(&r->plan_new);
 	memset(r, 0, sizeof *r);
 }
 

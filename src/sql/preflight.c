@@ -179,6 +179,7 @@ static void table_created(struct preflight_plan *p, const char *name)
 	free(t->created_label);
 	t->created = where_now(p);
 	t->created_label = xstrdup(p->label);
+	t->filled = false;
 }
 
 static void table_changed(struct preflight_plan *p, const char *name)
@@ -545,6 +546,8 @@ static void on_stmt(struct preflight_plan *p, const Node *n)
 		if (s->into && s->into->rel && !s->if_not_exists) {
 			char *key = pf_rv_key(p, s->into->rel);
 			table_created(p, key);
+			/* WITH DATA (the default) fills it from its query. */
+			pf_plan_table(p, key, true)->filled = !s->into->skip_data;
 			free(key);
 		}
 		break;

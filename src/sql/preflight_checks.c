@@ -173,8 +173,15 @@ void pf_emit(struct preflight_plan *p, struct pf_gen *g)
 		const struct pf_ref *r = &g->refs[i];
 		const struct pf_table *t = pf_plan_table(p, r->table, false);
 		if (t && t->created) {
+			bool here = strcmp(t->created_label, p->label) == 0;
 			skip =
-			    strcmp(t->created_label, p->label) == 0
+			    here && t->filled
+			        ? xasprintf(
+			              "%s is created and filled from its query earlier in this "
+			              "migration (%s): its rows cannot be checked before that "
+			              "runs",
+			              r->table, t->created)
+			    : here
 			        ? xasprintf("%s is created earlier in this migration (%s): it is "
 			                    "empty, there is nothing to check",
 			                    r->table, t->created)

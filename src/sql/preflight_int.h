@@ -20,6 +20,7 @@ struct pf_table {
 	char *name;    /* "schema.name" */
 	char *created; /* "012_x line 4": created (or renamed into) there; NULL: exists now */
 	char *created_label;
+	bool filled;            /* created with rows: CREATE TABLE AS or a matview WITH DATA */
 	char *changed;          /* first statement of the plan that changes its rows */
 	struct strvec new_cols; /* columns added or renamed into: "col\x1f012_x line 4" */
 };

@@ -252,6 +252,9 @@ static void release_locks(struct risk_ctx *c)
 	for (size_t i = 0; i < c->n_alters; i++)
 		free(c->alters[i].rel);
 	c->n_alters = 0;
+	c->held_find_stmt = SIZE_MAX; /* the next transaction gets its own */
+	strvec_clear(&c->held_named);
+	strvec_clear(&c->held_slow);
 	if (c->lock_timeout_local) {
 		c->lock_timeout_ms = c->lock_timeout_outer;
 		c->lock_timeout_local = false;
@@ -281,6 +284,7 @@ void risk_dispatch(struct risk_ctx *c, const Node *n)
 		risk_kind(c, "other");
 	if (h && h->fn)
 		h->fn(c, n);
+	risk_check_shared(c, n); /* risk_ddl.c */
 	enum_check(c, n);
 }
 
@@ -375,13 +379,39 @@ static void handle_txn_stmt(struct risk_ctx *c, PgQuery__TransactionStmtKind kin
 	}
 }
 
-/* lock-held-across-statements: a slow statement while an earlier statement's
- * strong lock on an existing table is still held. */
+/* The message of the transaction's lock-held-across-statements finding. */
+static char *held_message(struct risk_ctx *c)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "this transaction holds ");
+	for (size_t i = 0; i < c->held_named.n; i++) {
+		char *e = xstrdup(c->held_named.items[i]);
+		char *mode = strchr(e, '\t');
+		*mode++ = '\0';
+		char *line = strchr(mode, '\t');
+		*line++ = '\0';
+		strbuf_addf(&sb, "%s%s %s (line %s)", i ? ", " : "", e, mode, line);
+		free(e);
+	}
+	strbuf_addf(&sb, " while %s every row: ",
+	            c->held_slow.n == 1 ? "a later statement works through"
+	                                : "later statements work through");
+	for (size_t i = 0; i < c->held_slow.n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", c->held_slow.items[i]);
+	strbuf_adds(&sb, "; every query on those tables waits until COMMIT");
+	return strbuf_detach(&sb);
+}
+
+/* lock-held-across-statements: slow statements while earlier statements'
+ * strong locks on existing tables are still held. One finding per
+ * transaction, at its first slow statement, naming every such lock and
+ * every slow statement (issue 11). */
 static void check_held(struct risk_ctx *c)
 {
 	if (!c->in_txn || !c->slow)
 		return;
-	const struct rk_held *worst = NULL;
+	bool any = false;
 	for (size_t i = 0; i < c->n_held; i++) {
 		const struct rk_held *h = &c->held[i];
 		if (h->stmt >= c->si || h->mode < RISK_LOCK_SHARE || risk_rel_is_new(c, h->rel))
@@ -394,16 +424,39 @@ static void check_held(struct risk_ctx *c)
 			      c->st->locks[k].mode >= h->mode;
 		if (own)
 			continue;
-		if (!worst || h->mode > worst->mode)
-			worst = h;
+		any = true;
+		bool named = false;
+		size_t rl = strlen(h->rel);
+		for (size_t k = 0; k < c->held_named.n && !named; k++)
+			named = strncmp(c->held_named.items[k], h->rel, rl) == 0 &&
+			        c->held_named.items[k][rl] == '\t';
+		if (!named)
+			strvec_push_owned(&c->held_named, xasprintf("%s\t%s\t%d", h->rel,
+			                                            risk_lock_sql_name(h->mode),
+			                                            c->rep->stmts[h->stmt].line));
 	}
-	if (!worst)
+	if (!any)
 		return;
-	risk_find(c, RULE_LOCK_HELD_ACROSS_STATEMENTS, worst->rel, -1,
-	          "%s is still locked %s by the statement at line %d while this one works through "
-	          "every row of %s; the lock is held until COMMIT",
-	          worst->rel, risk_lock_sql_name(worst->mode), c->rep->stmts[worst->stmt].line,
-	          c->slow_rel ? c->slow_rel : "the table");
+	strvec_push_owned(&c->held_slow, xasprintf("line %d (%s)", c->st->line,
+	                                           c->slow_rel ? c->slow_rel : "a table"));
+	char *msg = held_message(c);
+	if (c->held_find_stmt == SIZE_MAX) {
+		size_t before = c->st->n_findings;
+		const char *first = c->held_named.items[0];
+		char *rel = xstrndup(first, strcspn(first, "\t"));
+		risk_find(c, RULE_LOCK_HELD_ACROSS_STATEMENTS, rel, -1, "%s", msg);
+		free(rel);
+		if (c->st->n_findings > before) {
+			c->held_find_stmt = c->si;
+			c->held_find_idx = before;
+		}
+		free(msg);
+	} else {
+		struct risk_finding *f =
+		    &c->rep->stmts[c->held_find_stmt].findings[c->held_find_idx];
+		free(f->message);
+		f->message = msg;
+	}
 }
 
 /* missing-lock-timeout, lock-timeout-disabled, missing-statement-timeout:
@@ -612,6 +665,9 @@ static void free_ctx(struct risk_ctx *c)
 	free(c->search_schema);
 	free(c->slow_rel);
 	strvec_clear(&c->phrases);
+	strvec_clear(&c->deps);
+	strvec_clear(&c->held_named);
+	strvec_clear(&c->held_slow);
 }
 
 /* The section's directives: the caller's (the section reader's, read with
@@ -788,7 +844,15 @@ bool risk_analyze(const char *text, const struct risk_options *opt, struct risk_
 	c->base_line = opt->base_line > 0 ? opt->base_line : 1;
 	c->lt_off_stmt = SIZE_MAX;
 	c->tz_utc = opt->timezone_utc;
+	c->held_find_stmt = SIZE_MAX;
 	strvec_init(&c->phrases);
+	/* Created by an earlier migration of the plan: new and empty, in no
+	 * transaction of this section (plan_risk.c). */
+	for (size_t i = 0; opt->plan_created && i < opt->plan_created->n; i++) {
+		struct rk_rel *r = risk_rel(c, opt->plan_created->items[i], true);
+		r->created = true;
+		r->file_txn = -1;
+	}
 
 	/* File-level directives: the leading comment block. */
 	struct dir_source ds;

@@ -195,6 +195,8 @@ static void at_attach_partition(struct risk_at *a, const PgQuery__AlterTableCmd 
 	free(pr->table);
 	pr->table = xstrdup(a->rel);
 	risk_say(c, "attaches %s as a partition of %s", part, a->rel);
+	const PgQuery__PartitionCmd *pc = cmd->def->partition_cmd;
+	risk_partition_added(c, a->rel, part, pc->bound && pc->bound->is_default, a->location);
 	bool proven = false;
 	for (size_t i = 0; i < c->n_cons && !proven; i++)
 		proven = c->cons[i].contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK &&
@@ -225,6 +227,8 @@ static void at_detach_partition(struct risk_at *a, const PgQuery__AlterTableCmd 
 	        : RISK_LOCK_ACCESS_EXCLUSIVE;
 	risk_lock(c, a->rel, m);
 	risk_lock(c, part, m);
+	if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartitionFinalize)
+		risk_partition_detach(c, a->rel, pc->concurrent, a->location);
 	/* From now on statements on the parent no longer reach it. */
 	struct rk_rel *pr = risk_rel(c, part, false);
 	if (pr && pr->table && strcmp(pr->table, a->rel) == 0) {

@@ -259,6 +259,7 @@ static const char *jexpr_query(const struct jval *v)
 struct body {
 	struct strvec sql; /* statements it runs, in order */
 	char *why;         /* set when some of it cannot be analysed */
+	const char *txn;   /* "COMMIT" or "ROLLBACK" when it ends transactions */
 };
 
 static void body_unanalyzable(struct body *b, const char *why)
@@ -340,6 +341,10 @@ static void walk_plpgsql(struct body *b, const struct jval *v)
 				strvec_push_owned(&b->sql, sql);
 			else
 				body_unanalyzable(b, "EXECUTE of a string built at run time");
+		} else if (strcmp(k, "PLpgSQL_stmt_commit") == 0 && !b->txn) {
+			b->txn = "COMMIT";
+		} else if (strcmp(k, "PLpgSQL_stmt_rollback") == 0 && !b->txn) {
+			b->txn = "ROLLBACK";
 		} else if (strcmp(k, "PLpgSQL_stmt_dynfors") == 0 ||
 		           ((strcmp(k, "PLpgSQL_stmt_open") == 0 ||
 		             strcmp(k, "PLpgSQL_stmt_return_query") == 0) &&
@@ -417,6 +422,23 @@ static void replay(struct risk_ctx *c, struct body *b)
 			body_unanalyzable(b, "one of its statements does not parse");
 }
 
+/* PL/pgSQL may COMMIT or ROLLBACK only when the DO or CALL runs outside a
+ * transaction block (and not from inside a function). */
+static void txn_control_fails(struct risk_ctx *c, const char *who, const char *stmt)
+{
+	char buf[160];
+	if (c->explicit_txn)
+		snprintf(buf, sizeof buf, "the transaction opened by BEGIN at line %d",
+		         c->rep->stmts[c->begin_stmt].line);
+	else
+		snprintf(buf, sizeof buf, "the transaction pgstep wraps this migration in");
+	risk_effect(c, RISK_FX_CAN_FAIL);
+	risk_find(c, RULE_TRANSACTION_CONTROL_IN_TRANSACTION, NULL, -1,
+	          "%s runs %s inside %s: it fails with \"invalid transaction termination\" "
+	          "(SQLSTATE 2D000); run it in a pgstep:no-transaction migration",
+	          who, stmt, buf);
+}
+
 void risk_h_do(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__DoStmt *s = n->do_stmt;
@@ -434,6 +456,8 @@ void risk_h_do(struct risk_ctx *c, const Node *n)
 		plpgsql_body(&b, text);
 		free(text);
 		replay(c, &b);
+		if (b.txn && c->in_txn)
+			txn_control_fails(c, "the DO block", b.txn);
 	}
 	if (b.why)
 		risk_find(c, RULE_DYNAMIC_SQL_UNANALYZABLE, NULL, -1,
@@ -583,9 +607,15 @@ void risk_call_function(struct risk_ctx *c, const char *name)
 		for (size_t i = 0; i < b.sql.n; i++)
 			strvec_push(&f->body, b.sql.items[i]);
 		f->unanalyzable = b.why;
+		f->txn_control = b.txn != NULL;
 		strvec_clear(&b.sql);
 		free(f->plpgsql);
 		f->plpgsql = NULL;
+	}
+	if (c->funcs[idx].txn_control && c->in_txn) {
+		char *who = xasprintf("%s()", name);
+		txn_control_fails(c, who, "COMMIT or ROLLBACK");
+		free(who);
 	}
 	/* Replaying may create functions and move c->funcs: use the index. */
 	c->funcs[idx].replaying = true;

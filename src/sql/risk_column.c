@@ -70,6 +70,7 @@ void risk_at_add_column(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	const PgQuery__ColumnDef *cd = cmd_coldef(cmd);
 	if (!cd)
 		return;
+	risk_dep_column(c, a->rel, cd); /* functions it calls: risk_ddl.c */
 	char *type = risk_type_text(cd->type_name);
 	const char *base = risk_type_base(cd->type_name);
 	const Node *def = cd->raw_default;
@@ -644,6 +645,7 @@ void risk_at_alter_type(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	else if (!a->is_new && strvec_find(&c->rep->retyped_columns, key) < 0)
 		strvec_push(&c->rep->retyped_columns, key);
 	free(key);
+	risk_alter_type_dependents(a, cmd, old, new); /* views and indexes: risk_ddl.c */
 	free(k->type);
 	k->type = new;
 }

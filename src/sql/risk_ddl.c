@@ -4,6 +4,7 @@
  * after the statement, inside a rolled-back transaction. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pgstep/xalloc.h"
@@ -14,12 +15,386 @@ static bool rel_known_existing(struct risk_ctx *c, const char *rel)
 	return !risk_rel_is_new(c, rel);
 }
 
+/* ---- what uses what (drop-with-dependents) ------------------------------------ */
+
+void risk_dep_add(struct risk_ctx *c, const char *key, const char *dependent, const char *table)
+{
+	char *e = xasprintf("%s\t%s\t%s", key, dependent, table ? table : "");
+	if (strvec_find(&c->deps, e) < 0)
+		strvec_push_owned(&c->deps, e);
+	else
+		free(e);
+}
+
+/* "f:name" for a function: calls and drops are matched on the last name
+ * (as the parser folded it), as the section's functions are. */
+static char *func_key(Node *const *names, size_t n)
+{
+	return xasprintf("f:%s", risk_names_last(names, n));
+}
+
+struct func_refs {
+	struct strvec keys;
+};
+
+static bool func_visit(const ProtobufCMessage *m, void *arg)
+{
+	struct func_refs *f = arg;
+	if (RISK_IS(m, func_call)) {
+		const PgQuery__FuncCall *fc = (const void *)m;
+		char *k = func_key(fc->funcname, fc->n_funcname);
+		if (strvec_find(&f->keys, k) < 0)
+			strvec_push_owned(&f->keys, k);
+		else
+			free(k);
+	}
+	return true;
+}
+
+/* Functions an expression calls, as dependencies of dependent. */
+static void dep_calls(struct risk_ctx *c, const ProtobufCMessage *m, const char *dependent,
+                      const char *table)
+{
+	struct func_refs f;
+	strvec_init(&f.keys);
+	risk_walk(m, func_visit, &f);
+	for (size_t i = 0; i < f.keys.n; i++)
+		risk_dep_add(c, f.keys.items[i], dependent, table);
+	strvec_clear(&f.keys);
+}
+
+void risk_dep_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd)
+{
+	char *what = xasprintf("the default of %s.%s", rel, cd->colname);
+	dep_calls(c, &cd->base, what, rel);
+	free(what);
+}
+
+/* A dependent that went away earlier in the section no longer counts. */
+static bool dep_gone(struct risk_ctx *c, const char *dependent, const char *table)
+{
+	if (*table) {
+		const struct rk_rel *t = risk_rel(c, table, false);
+		if (t && t->dropped)
+			return true;
+	}
+	if (strncmp(dependent, "view ", 5) == 0) {
+		const struct rk_rel *v = risk_rel(c, dependent + 5, false);
+		return v && v->dropped;
+	}
+	if (strncmp(dependent, "the default of ", 15) == 0) {
+		const char *col = strrchr(dependent + 15, '.');
+		const struct rk_col *k = col ? risk_col(c, table, col + 1, false) : NULL;
+		return k && k->dropped;
+	}
+	return false;
+}
+
+/* The names of what uses key (comma-separated into names); with lock, each
+ * is locked ACCESS EXCLUSIVE as CASCADE drops it. */
+static size_t dependents_of(struct risk_ctx *c, const char *key, const struct strvec *dropping,
+                            bool lock, struct strbuf *names)
+{
+	size_t n = 0, kl = strlen(key);
+	for (size_t i = 0; i < c->deps.n; i++) {
+		const char *e = c->deps.items[i];
+		if (strncmp(e, key, kl) != 0 || e[kl] != '\t')
+			continue;
+		char *dependent = xstrdup(e + kl + 1);
+		char *table = strchr(dependent, '\t');
+		*table++ = '\0';
+		bool same_stmt = strncmp(dependent, "view ", 5) == 0 &&
+		                 strvec_find(dropping, dependent + 5) >= 0;
+		if (!same_stmt && !dep_gone(c, dependent, table)) {
+			strbuf_addf(names, "%s%s", n ? ", " : "", dependent);
+			n++;
+			if (lock && *table)
+				risk_lock(c, table, RISK_LOCK_ACCESS_EXCLUSIVE);
+			if (lock && strncmp(dependent, "view ", 5) == 0)
+				risk_lock(c, dependent + 5, RISK_LOCK_ACCESS_EXCLUSIVE);
+		}
+		free(dependent);
+	}
+	return n;
+}
+
+/* The type name without schema, modifiers or array brackets. */
+static const char *type_last(const char *t, char *buf, size_t size)
+{
+	const char *dot = strrchr(t, '.');
+	snprintf(buf, size, "%s", dot ? dot + 1 : t);
+	buf[strcspn(buf, "([")] = '\0';
+	return buf;
+}
+
+/* Columns of the section's tables whose type is the dropped one. */
+static size_t type_columns(struct risk_ctx *c, const char *type, bool lock, size_t n,
+                           struct strbuf *names)
+{
+	char want[128], got[128];
+	type_last(type, want, sizeof want);
+	for (size_t i = 0; i < c->n_cols; i++) {
+		const struct rk_col *k = &c->cols[i];
+		if (!k->type || k->dropped ||
+		    strcmp(type_last(k->type, got, sizeof got), want) != 0)
+			continue;
+		const struct rk_rel *r = risk_rel(c, k->rel, false);
+		if (r && r->dropped)
+			continue;
+		strbuf_addf(names, "%scolumn %s.%s", n ? ", " : "", k->rel, k->name);
+		n++;
+		if (lock)
+			risk_lock(c, k->rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	}
+	return n;
+}
+
+/* ---- partitions ------------------------------------------------------------------ */
+
+static struct rk_rel *default_partition(struct risk_ctx *c, const char *parent)
+{
+	for (size_t i = 0; i < c->n_rels; i++) {
+		struct rk_rel *r = &c->rels[i];
+		if (r->default_part && !r->dropped && r->table && strcmp(r->table, parent) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+void risk_partition_added(struct risk_ctx *c, const char *parent, const char *part, bool is_default,
+                          int location)
+{
+	if (is_default) {
+		risk_rel(c, part, true)->default_part = true;
+		return;
+	}
+	struct rk_rel *d = default_partition(c, parent);
+	if (!d || strcmp(d->name, part) == 0)
+		return;
+	char *def = xstrdup(d->name);
+	/* No row of the default partition may belong in the new one. */
+	risk_lock(c, def, RISK_LOCK_ACCESS_EXCLUSIVE);
+	/* A validated CHECK on the default partition that excludes the bound
+	 * spares the scan; as for ATTACH, any validated CHECK is taken for one. */
+	bool proven = false;
+	for (size_t i = 0; i < c->n_cons && !proven; i++)
+		proven = c->cons[i].contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK &&
+		         c->cons[i].validated && !c->cons[i].dropped &&
+		         strcmp(c->cons[i].rel, def) == 0;
+	if (!proven && !risk_rel_is_new(c, def)) {
+		risk_effect(c, RISK_FX_SCAN | RISK_FX_CAN_FAIL);
+		risk_find(
+		    c, RULE_DEFAULT_PARTITION_SCAN, def, location,
+		    "the new partition %s of %s makes PostgreSQL scan the default partition %s "
+		    "under an ACCESS EXCLUSIVE lock for rows that belong in it",
+		    part, parent, def);
+		risk_slow(c, def);
+	}
+	free(def);
+}
+
+void risk_partition_detach(struct risk_ctx *c, const char *parent, bool concurrent, int location)
+{
+	struct rk_rel *d = default_partition(c, parent);
+	if (!d)
+		return;
+	char *def = xstrdup(d->name);
+	if (concurrent) {
+		risk_effect(c, RISK_FX_CAN_FAIL);
+		risk_find(c, RULE_DETACH_CONCURRENTLY_DEFAULT_PARTITION, parent, location,
+		          "DETACH ... CONCURRENTLY fails (SQLSTATE 55000): %s has the default "
+		          "partition %s",
+		          parent, def);
+	} else {
+		risk_lock(c, def, RISK_LOCK_ACCESS_EXCLUSIVE);
+	}
+	free(def);
+}
+
+/* ---- ALTER COLUMN TYPE: what uses the column ------------------------------------- */
+
+/* Whether an index on old keeps its file when the column becomes new: the
+ * operator class must stay the same (text_ops serves varchar and text,
+ * inet_ops cidr and inet, numeric_ops every numeric). */
+static bool same_opclass(const char *old, const char *new)
+{
+	char o[128], n[128];
+	type_last(old, o, sizeof o);
+	type_last(new, n, sizeof n);
+	static const char *const text_like[] = {"text", "varchar", "character varying"};
+	static const char *const inet_like[] = {"inet", "cidr"};
+	bool ot = false, nt = false, oi = false, ni = false;
+	for (size_t i = 0; i < 3; i++) {
+		ot |= strcmp(o, text_like[i]) == 0;
+		nt |= strcmp(n, text_like[i]) == 0;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		oi |= strcmp(o, inet_like[i]) == 0;
+		ni |= strcmp(n, inet_like[i]) == 0;
+	}
+	return strcmp(o, n) == 0 || (ot && nt) || (oi && ni);
+}
+
+void risk_alter_type_dependents(struct risk_at *a, const PgQuery__AlterTableCmd *cmd,
+                                const char *old, const char *new)
+{
+	struct risk_ctx *c = a->c;
+	char *key = xasprintf("%s.%s", a->rel, cmd->name);
+	struct strbuf views, indexes;
+	strbuf_init(&views);
+	strbuf_init(&indexes);
+	size_t nv = 0, ni = 0;
+	for (size_t i = 0; i < c->n_rels; i++) {
+		const struct rk_rel *r = &c->rels[i];
+		if (r->dropped)
+			continue;
+		if ((r->kind == 'v' || r->kind == 'm') && strvec_find(&r->cols, key) >= 0)
+			strbuf_addf(&views, "%s%s", nv++ ? ", " : "", r->name);
+		else if (r->kind == 'i' && r->table && strcmp(r->table, a->rel) == 0 &&
+		         strvec_find(&r->cols, cmd->name) >= 0)
+			strbuf_addf(&indexes, "%s%s", ni++ ? ", " : "", r->name);
+	}
+	for (size_t i = 0; i < c->n_cons; i++) {
+		const struct rk_con *k = &c->cons[i];
+		if (!k->dropped && strcmp(k->rel, a->rel) == 0 &&
+		    strvec_find(&k->cols, cmd->name) >= 0 &&
+		    (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+		     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
+		     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION))
+			strbuf_addf(&indexes, "%sthe index of %s", ni++ ? ", " : "", k->name);
+	}
+	if (nv) {
+		risk_effect(c, RISK_FX_CAN_FAIL);
+		risk_find(c, RULE_ALTER_TYPE_COLUMN_USED_BY_VIEW, a->rel, a->location,
+		          "changing the type of %s fails (SQLSTATE 0A000): %s %s it; drop %s "
+		          "first and create %s again after",
+		          key, views.buf, nv == 1 ? "uses" : "use", nv == 1 ? "the view" : "them",
+		          nv == 1 ? "it" : "them");
+	}
+	struct risk_col_facts f;
+	if (!ni && !a->is_new && risk_facts_col(c, a->rel, cmd->name, &f) && f.leading_index)
+		strbuf_addf(&indexes, "%sits index%s", ni++ ? ", " : "", "");
+	const PgQuery__ColumnDef *cd =
+	    cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF
+	        ? cmd->def->column_def
+	        : NULL;
+	bool collate = cd && cd->coll_clause;
+	/* A rewrite rebuilds every index anyway: alter-column-type-rewrite says so. */
+	if (ni && !a->is_new && old && !(c->st->effects & RISK_FX_REWRITE) &&
+	    (collate || !same_opclass(old, new))) {
+		risk_effect(c, RISK_FX_SCAN);
+		risk_find(
+		    c, RULE_ALTER_TYPE_INDEX_REBUILD, a->rel, a->location,
+		    "changing %s from %s to %s%s keeps the table's file but rebuilds %s under "
+		    "an ACCESS EXCLUSIVE lock on %s",
+		    key, old, new, collate ? " with a new collation" : "", indexes.buf, a->rel);
+		risk_slow(c, a->rel);
+	}
+	strbuf_release(&views);
+	strbuf_release(&indexes);
+	free(key);
+}
+
+/* ---- objects every tenant shares ----------------------------------------------------- */
+
+/* CREATE/ALTER PUBLICATION ... FOR TABLE locks each table SHARE UPDATE
+ * EXCLUSIVE (measured on 15). */
+static bool publication_visit(const ProtobufCMessage *m, void *arg)
+{
+	struct risk_ctx *c = arg;
+	if (!RISK_IS(m, range_var))
+		return true;
+	char *rel = risk_rv_name(c, (const PgQuery__RangeVar *)m);
+	risk_lock(c, rel, RISK_LOCK_SHARE_UPDATE_EXCLUSIVE);
+	risk_say(c, "publishes the changes of %s", rel);
+	free(rel);
+	return false;
+}
+
+void risk_check_shared(struct risk_ctx *c, const Node *n)
+{
+	const char *what = NULL, *name = NULL;
+	bool cluster = true; /* else the database */
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+		what = "CREATE ROLE";
+		name = n->create_role_stmt->role;
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT: what = "ALTER ROLE"; break;
+	case PG_QUERY__NODE__NODE_DROP_ROLE_STMT: what = "DROP ROLE"; break;
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+		what = "CREATE DATABASE";
+		name = n->createdb_stmt->dbname;
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT: what = "ALTER DATABASE"; break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+		what = "CREATE TABLESPACE";
+		name = n->create_table_space_stmt->tablespacename;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_EVENT_TRIG_STMT:
+		what = "CREATE EVENT TRIGGER";
+		name = n->create_event_trig_stmt->trigname;
+		cluster = false;
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_EVENT_TRIG_STMT:
+		what = "ALTER EVENT TRIGGER";
+		cluster = false;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
+		what = "CREATE PUBLICATION";
+		name = n->create_publication_stmt->pubname;
+		cluster = false;
+		risk_walk(&n->create_publication_stmt->base, publication_visit, c);
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_PUBLICATION_STMT:
+		what = "ALTER PUBLICATION";
+		cluster = false;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT:
+		what = "CREATE SUBSCRIPTION";
+		name = n->create_subscription_stmt->subname;
+		cluster = false;
+		break;
+	default: return;
+	}
+	risk_effect(c, RISK_FX_CAN_FAIL);
+	risk_find(c, RULE_CLUSTER_WIDE_STATEMENT, NULL, -1,
+	          "%s%s%s acts on an object %s shares: it runs once per tenant, and the "
+	          "second tenant %s fails on it or changes what the first one set",
+	          what, name && *name ? " " : "", name ? name : "",
+	          cluster ? "the whole cluster" : "the whole database",
+	          cluster ? "in the same cluster" : "in the same database");
+}
+
 /* ---- CREATE ------------------------------------------------------------------- */
+
+/* Whether CREATE ... IF NOT EXISTS meets an existing relation: 1 yes, 0 no,
+ * -1 unknown. The set decides first (created, or dropped, earlier in this
+ * section or plan), then the catalogue. */
+static int exists_already(struct risk_ctx *c, const char *rel)
+{
+	const struct rk_rel *r = risk_rel(c, rel, false);
+	if (r && (r->created || r->dropped))
+		return !r->dropped;
+	struct risk_rel_facts f;
+	if (risk_facts_rel(c, rel, &f))
+		return f.exists;
+	return -1;
+}
 
 void risk_h_create_table(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__CreateStmt *s = n->create_stmt;
 	char *rel = risk_rv_name(c, s->relation);
+	int exists = s->if_not_exists ? exists_already(c, rel) : 0;
+	if (exists == 1) {
+		/* PostgreSQL only notices it: no lock on what it would reference. */
+		risk_say(c, "does nothing: %s exists already", rel);
+		free(rel);
+		return;
+	}
 	char *parent = NULL;
 	if (s->n_inh_relations && s->inh_relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
 		parent = risk_rv_name(c, s->inh_relations[0]->range_var);
@@ -46,8 +421,9 @@ void risk_h_create_table(struct risk_ctx *c, const Node *n)
 			free(p);
 		}
 	}
-	/* IF NOT EXISTS may meet an existing table, full of rows: not new. */
-	if (s->if_not_exists)
+	/* IF NOT EXISTS may meet an existing table, full of rows: not new,
+	 * unless the set or the catalogue says it does not exist. */
+	if (exists == -1)
 		risk_rel(c, rel, true)->kind = s->partspec ? 'p' : 'r';
 	else
 		risk_rel_created(c, rel, s->partspec ? 'p' : 'r');
@@ -55,6 +431,8 @@ void risk_h_create_table(struct risk_ctx *c, const Node *n)
 	if (parent && s->partbound) {
 		free(r->table);
 		r->table = xstrdup(parent);
+		risk_partition_added(c, parent, rel, s->partbound->is_default,
+		                     s->relation->location);
 	}
 	for (size_t i = 0; i < s->n_table_elts; i++) {
 		const Node *e = s->table_elts[i];
@@ -145,6 +523,16 @@ void risk_h_view(struct risk_ctx *c, const Node *n)
 	if (s->query)
 		risk_walk(&s->query->base, view_visit, &v);
 	struct rk_rel *r = risk_rel(c, view, true);
+	char *what = xasprintf("view %s", view);
+	for (size_t i = 0; i < v.rels.n; i++) {
+		char *k = xasprintf("r:%s", v.rels.items[i]);
+		risk_dep_add(c, k, what, NULL);
+		free(k);
+	}
+	if (s->query)
+		dep_calls(c, &s->query->base, what, NULL);
+	free(what);
+	r = risk_rel(c, view, true);
 	for (size_t i = 0; i < v.cols.n; i++) {
 		const char *tab = strchr(v.cols.items[i], '\t');
 		size_t ql = (size_t)(tab - v.cols.items[i]);
@@ -285,6 +673,11 @@ void risk_h_create_trigger(struct risk_ctx *c, const Node *n)
 	char *rel = risk_rv_name(c, s->relation);
 	risk_lock(c, rel, RISK_LOCK_SHARE_ROW_EXCLUSIVE);
 	risk_say(c, "creates trigger %s on %s", s->trigname, rel);
+	char *fk = func_key(s->funcname, s->n_funcname);
+	char *what = xasprintf("trigger %s on %s", s->trigname, rel);
+	risk_dep_add(c, fk, what, rel);
+	free(what);
+	free(fk);
 	if (rel_known_existing(c, rel))
 		risk_find(
 		    c, RULE_CREATE_TRIGGER_BLOCKS_WRITES, rel, s->relation->location,
@@ -424,13 +817,18 @@ static void drop_relation(struct risk_ctx *c, const PgQuery__DropStmt *s, const 
 		                      s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE);
 		r = risk_rel(c, name, true); /* risk_lock may move c->rels */
 		risk_say(c, "drops table %s and its data", name);
-		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0)
+		if (c->opt->up && strvec_find(&c->opt->up->created_relations, name) >= 0) {
+			size_t before = c->st->n_findings;
 			risk_find(c, RULE_DOWN_LOSES_DATA, name, -1,
 			          "rolling back drops %s, which the up migration created: data "
 			          "written since "
 			          "is lost",
 			          name);
-		else if (existing)
+			/* The down of a CREATE TABLE is what a down is for: a fact to
+			 * know, not a warning on every such migration (issue 11). */
+			if (c->st->n_findings > before)
+				c->st->findings[before].severity = RISK_INFO;
+		} else if (existing)
 			risk_find(
 			    c, RULE_DROP_TABLE, name, -1,
 			    "dropping %s deletes it and its data, and code that uses it fails",
@@ -493,15 +891,110 @@ static void drop_index(struct risk_ctx *c, const PgQuery__DropStmt *s, const cha
 	free(table);
 }
 
+/* Foreign keys of other tables that reference the dropped table. */
+static size_t referencing_keys(struct risk_ctx *c, const char *rel, const struct strvec *dropping,
+                               bool lock, size_t n, struct strbuf *names)
+{
+	for (size_t i = 0; i < c->n_cons; i++) {
+		const struct rk_con *k = &c->cons[i];
+		if (k->dropped || !k->ref_rel || strcmp(k->ref_rel, rel) != 0 ||
+		    strcmp(k->rel, rel) == 0 || strvec_find(dropping, k->rel) >= 0)
+			continue;
+		const struct rk_rel *r = risk_rel(c, k->rel, false);
+		if (r && r->dropped)
+			continue;
+		strbuf_addf(names, "%sforeign key %s of %s", n ? ", " : "", k->name, k->rel);
+		n++;
+		if (lock)
+			risk_lock(c, k->rel, RISK_LOCK_ACCESS_EXCLUSIVE);
+	}
+	return n;
+}
+
+static void drop_object_dependents(struct risk_ctx *c, const PgQuery__DropStmt *s, const Node *o,
+                                   const char *name, const struct strvec *dropping)
+{
+	bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	char *key = NULL;
+	switch (s->remove_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE: key = xasprintf("r:%s", name); break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN: key = xasprintf("t:%s", name); break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE:
+		if (o->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+			key =
+			    func_key(o->object_with_args->objname, o->object_with_args->n_objname);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER: {
+		/* Its function is free to go afterwards. */
+		char *table = object_table(c, o);
+		if (table) {
+			char *want =
+			    xasprintf("\ttrigger %s on %s\t",
+			              risk_names_last(o->list->items, o->list->n_items), table);
+			for (size_t i = 0; i < c->deps.n;)
+				if (strstr(c->deps.items[i], want)) {
+					free(c->deps.items[i]);
+					c->deps.items[i] = c->deps.items[--c->deps.n];
+				} else {
+					i++;
+				}
+			free(want);
+		}
+		free(table);
+		return;
+	}
+	default: return;
+	}
+	if (!key)
+		return;
+	char *what = xasprintf("%s %s", drop_object(s->remove_type), name);
+	struct strbuf names;
+	strbuf_init(&names);
+	size_t n = dependents_of(c, key, dropping, cascade, &names);
+	if (key[0] == 't')
+		n = type_columns(c, name, cascade, n, &names);
+	if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		n = referencing_keys(c, name, dropping, cascade, n, &names);
+	if (n && !cascade) {
+		risk_effect(c, RISK_FX_CAN_FAIL);
+		risk_find(c, RULE_DROP_WITH_DEPENDENTS, NULL, -1,
+		          "dropping %s fails (SQLSTATE 2BP01): %s still %s it; drop or change %s "
+		          "first",
+		          what, names.buf, n == 1 ? "uses" : "use", n == 1 ? "it" : "them");
+	} else if (n) {
+		size_t before = c->st->n_findings;
+		risk_find(c, RULE_DROP_WITH_DEPENDENTS, NULL, -1,
+		          "dropping %s with CASCADE also drops %s", what, names.buf);
+		/* It does not fail: what it drops silently is the warning. */
+		if (c->st->n_findings > before)
+			c->st->findings[before].severity = RISK_WARN;
+	}
+	strbuf_release(&names);
+	free(what);
+	free(key);
+}
+
 void risk_h_drop(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__DropStmt *s = n->drop_stmt;
 	risk_kind(c, drop_kind(s->remove_type, s->concurrent));
 	bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
 	bool any_existing = false;
+	struct strvec dropping; /* what this statement drops: not its own dependents */
+	strvec_init(&dropping);
+	for (size_t i = 0; i < s->n_objects; i++) {
+		char *name = object_name(c, s->objects[i]);
+		strvec_push_owned(&dropping, name);
+	}
 	for (size_t i = 0; i < s->n_objects; i++) {
 		const Node *o = s->objects[i];
 		char *name = object_name(c, o);
+		drop_object_dependents(c, s, o, name, &dropping);
 		switch (s->remove_type) {
 		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
 		case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
@@ -558,6 +1051,7 @@ void risk_h_drop(struct risk_ctx *c, const Node *n)
 		                  s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN
 		              ? ", including table columns of this type (their data is lost)"
 		              : ": views, foreign keys, defaults");
+	strvec_clear(&dropping);
 }
 
 /* ---- RENAME, SET SCHEMA ------------------------------------------------------- */
@@ -735,15 +1229,51 @@ static bool truncates_in_place(struct risk_ctx *c, const char *rel)
 	return r && r->file_txn == c->txn && !r->dropped;
 }
 
+/* A foreign key of a table the TRUNCATE does not name references rel: the
+ * statement fails (0A000) before it empties anything. */
+static void truncate_referenced(struct risk_ctx *c, const char *rel, const struct strvec *named,
+                                int location)
+{
+	struct strbuf names;
+	strbuf_init(&names);
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_cons; i++) {
+		const struct rk_con *k = &c->cons[i];
+		if (k->dropped || k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN ||
+		    !k->ref_rel || strcmp(k->ref_rel, rel) != 0 || strvec_find(named, k->rel) >= 0)
+			continue;
+		const struct rk_rel *r = risk_rel(c, k->rel, false);
+		if (r && r->dropped)
+			continue;
+		strbuf_addf(&names, "%s%s (%s)", n++ ? ", " : "", k->rel, k->name);
+	}
+	if (n) {
+		risk_effect(c, RISK_FX_CAN_FAIL);
+		risk_find(
+		    c, RULE_TRUNCATE_REFERENCED_TABLE, rel, location,
+		    "TRUNCATE %s fails (SQLSTATE 0A000): %s references it; name %s in the same "
+		    "TRUNCATE or delete in batches",
+		    rel, names.buf, n == 1 ? "that table" : "those tables");
+	}
+	strbuf_release(&names);
+}
+
 void risk_h_truncate(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__TruncateStmt *s = n->truncate_stmt;
 	bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	struct strvec named;
+	strvec_init(&named);
+	for (size_t i = 0; i < s->n_relations; i++)
+		if (s->relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+			strvec_push_owned(&named, risk_rv_name(c, s->relations[i]->range_var));
 	for (size_t i = 0; i < s->n_relations; i++) {
 		if (s->relations[i]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
 			continue;
 		const PgQuery__RangeVar *rv = s->relations[i]->range_var;
 		char *rel = risk_rv_name(c, rv);
+		if (!cascade)
+			truncate_referenced(c, rel, &named, rv->location);
 		size_t first = c->st->n_locks;
 		risk_lock(c, rel, RISK_LOCK_ACCESS_EXCLUSIVE);
 		risk_say(c, "empties %s", rel);
@@ -776,6 +1306,7 @@ void risk_h_truncate(struct risk_ctx *c, const Node *n)
 		}
 		free(rel);
 	}
+	strvec_clear(&named);
 }
 
 static bool has_option(Node *const *opts, size_t n, const char *name)

@@ -35,11 +35,52 @@ static void lock_fk_refs(struct risk_ctx *c, const char *rel)
 		risk_lock(c, r->refs.items[i], RISK_LOCK_ROW_SHARE);
 }
 
+static const char *const_text(const Node *a);
+static void set_lock_timeout(struct risk_ctx *c, const PgQuery__VariableSetStmt *s, bool reset);
+static void set_statement_timeout(struct risk_ctx *c, const PgQuery__VariableSetStmt *s,
+                                  bool reset);
+
+/* SELECT set_config('lock_timeout', '0', false) is SET lock_timeout = 0
+ * (is_local true: SET LOCAL). Only constant arguments are understood. */
+static void select_set_config(struct risk_ctx *c, const PgQuery__SelectStmt *s)
+{
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const Node *t = s->target_list[i];
+		const Node *v =
+		    t->node_case == PG_QUERY__NODE__NODE_RES_TARGET ? t->res_target->val : NULL;
+		if (!v || v->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+			continue;
+		const PgQuery__FuncCall *f = v->func_call;
+		if (strcasecmp(risk_names_last(f->funcname, f->n_funcname), "set_config") != 0 ||
+		    f->n_args != 3)
+			continue;
+		const char *name = const_text(f->args[0]);
+		const char *local = const_text(f->args[2]);
+		if (!name || !local)
+			continue;
+		PgQuery__VariableSetStmt set = PG_QUERY__VARIABLE_SET_STMT__INIT;
+		set.kind = PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE;
+		set.name = (char *)name;
+		set.n_args = 1;
+		set.args = (Node **)&f->args[1];
+		set.is_local = strcasecmp(local, "true") == 0 || strcasecmp(local, "t") == 0 ||
+		               strcmp(local, "1") == 0 || strcasecmp(local, "on") == 0;
+		if (set.is_local && !c->in_txn)
+			continue; /* it ends with the statement */
+		if (strcasecmp(name, "lock_timeout") == 0)
+			set_lock_timeout(c, &set, false);
+		else if (strcasecmp(name, "statement_timeout") == 0)
+			set_statement_timeout(c, &set, false);
+	}
+}
+
 void risk_h_select(struct risk_ctx *c, const Node *n)
 {
 	const PgQuery__SelectStmt *s = n->select_stmt;
 	size_t before = c->st->n_locks;
 	risk_query_reads(c, &n->base);
+	if (s->n_from_clause == 0 && !s->into_clause)
+		select_set_config(c, s);
 	if (s->into_clause && s->into_clause->rel) {
 		char *rel = risk_rv_name(c, s->into_clause->rel);
 		risk_kind(c, "select into");

@@ -64,6 +64,7 @@ struct rk_rel {
 	char *table;        /* index: its table; partition: its parent */
 	struct strvec cols; /* index: its columns; view: "schema.rel.col" it reads */
 	struct strvec refs; /* table: relations its foreign keys reference */
+	bool default_part;  /* partition: the DEFAULT one of its parent */
 };
 
 /* A column the section created or learned something about. */
@@ -116,6 +117,7 @@ struct rk_func {
 	char *unanalyzable; /* why it cannot be analysed, or NULL */
 	char *plpgsql;      /* PL/pgSQL: the CREATE text, read at the first call */
 	bool atomic;        /* body is the whole CREATE text (BEGIN ATOMIC) */
+	bool txn_control;   /* PL/pgSQL body with COMMIT or ROLLBACK */
 	char volatility;    /* 'i', 's' or 'v' as declared */
 	bool replaying;     /* recursion guard */
 };
@@ -204,6 +206,14 @@ struct risk_ctx {
 	size_t cap_allow_stmt;
 	bool saw_nontx;
 	size_t first_nontx;
+	/* What uses an object, for drop-with-dependents: "key\tdependent\ttable"
+	 * with key "f:name" (function), "t:schema.name" (type) or
+	 * "r:schema.name" (relation); table "" when none is locked. */
+	struct strvec deps;
+	/* lock-held-across-statements, one finding per transaction: where it
+	 * is, the locks it names ("rel\tmode\tline") and the slow statements. */
+	size_t held_find_stmt, held_find_idx; /* SIZE_MAX: none yet */
+	struct strvec held_named, held_slow;
 };
 
 /* ---- helpers (risk_state.c) -------------------------------------------- */
@@ -338,6 +348,23 @@ void risk_at_constraint(struct risk_at *a, const PgQuery__Constraint *k, const c
 void risk_new_table_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd);
 void risk_new_table_constraint(struct risk_ctx *c, const char *rel, const PgQuery__Constraint *k);
 /* risk_ddl.c */
+/* A new partition of parent (attached or created): the default partition is
+ * scanned and locked (default-partition-scan). */
+void risk_partition_added(struct risk_ctx *c, const char *parent, const char *part, bool is_default,
+                          int location);
+/* DETACH of a partition of parent: with a default partition, CONCURRENTLY
+ * fails (55000) and a plain DETACH locks it too. */
+void risk_partition_detach(struct risk_ctx *c, const char *parent, bool concurrent, int location);
+/* After ALTER COLUMN TYPE (old may be NULL): views that use the column
+ * (0A000) and indexes rebuilt when the table was not rewritten. */
+void risk_alter_type_dependents(struct risk_at *a, const PgQuery__AlterTableCmd *cmd,
+                                const char *old, const char *new);
+/* cluster-wide-statement: n acts on an object shared by every tenant. */
+void risk_check_shared(struct risk_ctx *c, const Node *n);
+/* The functions a new column's default (or CHECK) calls depend on it. */
+void risk_dep_column(struct risk_ctx *c, const char *rel, const PgQuery__ColumnDef *cd);
+/* Record that dependent (which locks table, or NULL) uses the object key. */
+void risk_dep_add(struct risk_ctx *c, const char *key, const char *dependent, const char *table);
 void risk_h_create_table(struct risk_ctx *c, const Node *n);
 void risk_h_create_table_as(struct risk_ctx *c, const Node *n);
 void risk_h_view(struct risk_ctx *c, const Node *n);

@@ -63,11 +63,9 @@ void app_facts_refresh(struct app *app)
 	struct session *s =
 	    plan_risk_session(t, FACTS_LOCK_TIMEOUT_MS, FACTS_STATEMENT_TIMEOUT_MS, &err);
 	if (s) {
-		/* The Risk tab's analysis names unqualified relations "public.x"
-		 * (app_risk has no tenant): with "public" as the default schema the
-		 * catalogue resolves them through search_path (the tenant's schema,
-		 * then public), as the migration will. */
-		struct catalog *cat = catalog_new(s, NULL);
+		/* The Risk tab names unqualified relations in the tenant's schema
+		 * (app_risk), as the catalogue does. */
+		struct catalog *cat = catalog_new(s, t->schema);
 		/* A failed catalogue lookup answers "unknown" and the rest goes on;
 		 * say so, as a failed sessions query is said. */
 		if (plan_risk_facts(s, cat, &r->up, &app->facts, &err) && catalog_error(cat))

@@ -167,11 +167,14 @@ static void app_risk_options(const struct app *app, struct risk_options *o)
 {
 	risk_options_init(o);
 	o->config = app->eng.cfg; /* each migration's timeouts: settings_of() */
+	/* A schema tenant's unqualified names are in its schema (issue 11). */
+	const struct tenant *t = app_tenant(app);
+	o->default_schema = t ? t->schema : NULL;
 }
 
 const struct risk_file_report *app_risk(struct app *app, struct migration *m)
 {
-	if (app->risk_for == m)
+	if (app->risk_for == m && app->risk_tenant == app->tenant_sel)
 		return &app->risk;
 	risk_file_report_clear(&app->risk);
 	risk_file_report_init(&app->risk);
@@ -179,6 +182,7 @@ const struct risk_file_report *app_risk(struct app *app, struct migration *m)
 	app_risk_options(app, &o);
 	risk_analyze_migration(m, &o, &app->risk);
 	app->risk_for = m;
+	app->risk_tenant = app->tenant_sel;
 	return &app->risk;
 }
 

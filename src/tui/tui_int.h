@@ -243,6 +243,7 @@ struct app {
 	enum tab doc_tab;
 	struct risk_file_report risk;
 	struct migration *risk_for;
+	size_t risk_tenant; /* risk_for was analysed with this tenant's schema */
 	/* The live facts of risk_for's up section on one tenant, read on
 	 * request (facts.c); shown while that migration and tenant are. */
 	struct activity_facts facts;

@@ -1043,10 +1043,15 @@ static void compare(struct report *out, struct proof *pf, const char *file, cons
 
 /* A statement refused inside a transaction block: run it outside one, so
  * the statements after it see its effect. */
-static void run_outside(struct report *out, PGconn *c, bool shared, const char *file, int line,
-                        const char *kind, const char *sql, const char *refusal)
+static void report_failure(struct report *out, struct fails *fl, const char *file, int line,
+                           const char *kind, const char *sql, const char *err, const char *state);
+
+static void run_outside(struct report *out, PGconn *c, bool shared, struct fails *fl,
+                        const char *file, int line, const char *kind, const char *sql,
+                        const char *refusal)
 {
 	char *err = NULL;
+	char state[6] = "";
 	out->skip_block++;
 	if (shared) {
 		char *why = xasprintf("SKIP cannot run inside a transaction block (%s)", refusal);
@@ -1059,11 +1064,16 @@ static void run_outside(struct report *out, PGconn *c, bool shared, const char *
 		              refusal);
 		tap_line(out, true, why, "%s:%d %s", file, line, kind);
 		free(why);
-	} else if (!run(c, sql, &err, NULL)) {
+	} else if (!run(c, sql, &err, state)) {
 		out->skip_block--;
-		tap_line(out, false, NULL, "%s:%d %s: fails outside a transaction block", file,
-		         line, kind);
-		diag(out, err);
+		if (fl) {
+			/* Declared to fail: outside a block it fails for its own reason. */
+			report_failure(out, fl, file, line, kind, sql, err, state);
+		} else {
+			tap_line(out, false, NULL, "%s:%d %s: fails outside a transaction block",
+			         file, line, kind);
+			diag(out, err);
+		}
 	} else {
 		char *why =
 		    xasprintf("SKIP cannot run inside a transaction block (%s); run outside "
@@ -1133,7 +1143,7 @@ static void run_statement(struct report *out, struct proof *pf, PGconn *c, bool 
 		*open = false;
 		snapshot_free(&before);
 		if (strcmp(state, "25001") == 0)
-			run_outside(out, c, shared, file, line, kind, sql, err);
+			run_outside(out, c, shared, fl, file, line, kind, sql, err);
 		else
 			report_failure(out, fl, file, line, kind, sql, err, state);
 		free(err);

@@ -266,4 +266,23 @@ case $TAP_OUT in *fk-missing-index*) fail "an existing index starting with the c
 *) pass "an existing index starting with the column satisfies the rule" ;; esac
 rm -rf "$FK"
 
+# A plan on a fresh database (issue 11): what an earlier migration of the
+# plan creates is new and empty in the later ones, said once, not a warning
+# per statement on it.
+pg_createdb freshdb
+FR=$(mktemp -d "${TMPDIR:-/tmp}/pgstep-fresh.XXXXXX")
+cp -R "$TOP_SRCDIR/migrations" "$FR/migrations"
+printf '[migrations]\ndir = migrations\n[tenant fresh]\nconninfo = host=%s port=%s dbname=freshdb user=postgres\n' \
+	"$PGHOST" "$PGPORT" >"$FR/pgstep.conf"
+check_exit 0 "plan of the whole set on a fresh database" sh -c "cd '$FR' && '$PGSTEP' plan --tenant fresh"
+like "$TAP_OUT" '[0-9]+ relations created by earlier migrations of this plan are new and empty' \
+	"fresh: said once, at the top"
+like "$TAP_OUT" 'on public\.tenants \(created earlier in this plan\)' \
+	"fresh: a lock on a table of an earlier migration says so"
+case $TAP_OUT in *" warn "*) fail "fresh: no warning about tables the plan itself creates" ;;
+*) pass "fresh: no warning about tables the plan itself creates" ;; esac
+check_exit 0 "plan --json on the fresh database" sh -c "cd '$FR' && '$PGSTEP' plan --tenant fresh --json"
+like "$TAP_OUT" '"new_in_plan":\["public\.[a-z_]+"' "fresh --json: new_in_plan lists them"
+rm -rf "$FR"
+
 done_testing

@@ -37,6 +37,8 @@ check "023 selected" wait_for '─ 023_tool_calls_provider_index ─'
 keys 2
 check "the Risk tab says the facts are not read yet" wait_for 'f \(:facts\) reads the live facts of globex'
 check "and shows no session before it is asked" wait_gone "pid $BPID"
+check "the Risk tab names the tenant's schema, not public" wait_for 'globex\.tool_calls'
+check "... and nowhere public.tool_calls" wait_gone 'public\.tool_calls' 1
 keys f
 # ACCESS SHARE does not conflict with CREATE INDEX's SHARE: on it, not blocking.
 check "f: the session's pid under the lock on tool_calls, not blocking it" \

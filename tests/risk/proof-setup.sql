@@ -271,9 +271,52 @@ CREATE VIEW user_names AS SELECT id, name FROM users;
 CREATE TABLE audit_all (id bigint, at timestamptz);
 CREATE TABLE audit_2025 (id bigint, at timestamptz);
 
+-- A default partition that the file attaches (214-216): every later
+-- partition change scans or locks it.
+-- @before 232-default-partition-scan.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+CREATE TABLE events_2026 (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_2026 SELECT g, '2026-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+-- @before 233-detach-concurrently-default-partition.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+-- @before 234-partition-detach-locks-default.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+INSERT INTO events SELECT g, '2023-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+-- @before 242-default-partition-proven.sql
+DROP TABLE events;
+CREATE TABLE events (id int NOT NULL, at timestamptz NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_default (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_default SELECT g, '2030-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+CREATE TABLE events_2026 (id int NOT NULL, at timestamptz NOT NULL, kind text);
+INSERT INTO events_2026 SELECT g, '2026-01-01'::timestamptz + g * interval '1 hour', 'k'
+  FROM generate_series(1, 2000) g;
+
 -- @fails 080-drop-column-with-view.sql:3 2BP01 the view active_users, created at line 2, depends on users.email
 -- @fails 121-do-block-other-language.sql:2 42704 the test server has no plpython3u
 -- @fails 223-drop-constraint-index-locks-table.sql:4 2BP01 the index backs constraint customers_name_key: the server locks customers, then refuses
+-- @fails 228-transaction-control-do-block.sql:5 2D000 the DO block commits inside the migration's transaction
+-- @fails 229-transaction-control-no-transaction.sql:5 2D000 the proof runs every statement in a transaction block; pgstep runs this file without one
+-- @fails 230-transaction-control-procedure.sql:10 2D000 the procedure commits inside the migration's transaction
+-- @fails 231-truncate-referenced-table.sql:6 0A000 orders references users through the foreign key of line 5
+-- @fails 233-detach-concurrently-default-partition.sql:6 55000 events has the default partition attached at line 5
+-- @fails 235-alter-type-column-used-by-view.sql:5 0A000 the view user_names, created at line 4, uses users.name
+-- @fails 237-drop-with-dependents.sql:6 2BP01 the trigger of line 5 uses the function
+-- @fails 243-drop-function-used-by-default.sql:6 2BP01 the default of users.code, added at line 5, calls the function
 
 -- TRUNCATE of a table created in the same transaction keeps its file.
 -- @together 090-truncate-new-table.sql:2-3 the table is created and emptied in one transaction, as pgstep runs the file

@@ -1,4 +1,4 @@
--- expect: (none)
+-- expect: alter-type-index-rebuild
 -- info: missing-statement-timeout, non-transactional-mixed
 ALTER TABLE documents ADD COLUMN created_at timestamp;
 CREATE INDEX CONCURRENTLY documents_created_at_idx ON documents (created_at);
