@@ -78,18 +78,24 @@ static bool run_may_start(struct app *app)
 	return true;
 }
 
-/* The plan of the job just opened, for the one confirm of apply and down-to. */
+/* The plan of the job just opened, for the one confirm of apply, down-to and
+ * a step that takes in more than one migration. */
 static void run_plan_dialog(struct app *app, const char *verb)
 {
 	struct run *rn = app->run;
 	size_t n = job_count(rn->job);
+	bool step = strcmp(rn->title, "step") == 0;
 	char title[200];
 	snprintf(title, sizeof title, "%s %zu migration%s %s %s?", verb, n, n == 1 ? "" : "s",
 	         rn->jo.kind == JOB_UP ? "to" : "of", run_tenant(app)->name);
 	static const char *const apply[] = {"Cancel", "Apply"};
+	static const char *const stepb[] = {"Cancel", "Step"};
 	static const char *const back[] = {"Cancel", "Roll back"};
 	struct dialog *d = dialog_open(app, DLG_CONFIRM_PLAN, title,
-	                               rn->jo.kind == JOB_UP ? apply : back, 2, NULL);
+	                               rn->jo.kind != JOB_UP ? back
+	                               : step                ? stepb
+	                                                     : apply,
+	                               2, NULL);
 	for (size_t i = 0; i < n; i++) {
 		bool stored = false;
 		struct migration *m = job_migration(rn->job, i, &stored);
@@ -108,9 +114,11 @@ static void run_plan_dialog(struct app *app, const char *verb)
 		risk_file_report_clear(&rep);
 	}
 	doc_add(&d->body, ROLE_NORMAL, "%s", "");
-	doc_add(
-	    &d->body, ROLE_DIM, "%s",
-	    "Statements that lock existing tables, or can lose data, are confirmed one by one.");
+	doc_add(&d->body, ROLE_DIM, "%s",
+	        step ? "Each statement waits for x; the migrations before the selected one are "
+	               "pending and run first."
+	             : "Statements that lock existing tables, or can lose data, are confirmed "
+	               "one by one.");
 }
 
 static void run_apply(struct app *app, enum action a, const char *arg)
@@ -147,10 +155,12 @@ static void run_apply(struct app *app, enum action a, const char *arg)
 		run_free(app);
 		return;
 	}
-	if (a == ACT_STEP)
+	/* A step to a later migration runs every pending one before it: the
+	 * same plan as apply, so the run is never wider than the DBA saw. */
+	if (a == ACT_STEP && job_count(rn->job) == 1)
 		run_drive(app);
 	else
-		run_plan_dialog(app, "Apply");
+		run_plan_dialog(app, a == ACT_STEP ? "Step through" : "Apply");
 }
 
 static void run_down(struct app *app, enum action a, const char *arg)
@@ -381,6 +391,11 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 	case ACT_RUN_ALL:
 		if (pos.pause == RUN_PAUSE_NONE) {
 			app_message(app, true, "%s", "a statement is running (C cancels it)");
+			return;
+		}
+		/* x runs a statement; with none left, it must not commit. */
+		if (a == ACT_RUN_NEXT && pos.pause == RUN_PAUSE_COMMIT) {
+			app_message(app, true, "%s", "all statements ran: c commits, B rolls back");
 			return;
 		}
 		rn->auto_run = a == ACT_RUN_ALL;

@@ -245,7 +245,8 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 			screen_mark_all(app);
 			return;
 		}
-		rn->auto_run = true;
+		/* A step's plan still stops before each statement. */
+		rn->auto_run = strcmp(rn->title, "step") != 0;
 		run_drive(app);
 		return;
 	case DLG_CHOOSE_DOWN:
