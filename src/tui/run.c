@@ -207,6 +207,8 @@ static void run_release(struct run *rn)
 	run_blockers_clear(rn);
 	risk_file_report_clear(&rn->risk);
 	activity_facts_clear(&rn->watch.facts);
+	free(rn->watch.facts_own);
+	rn->watch.facts_own = NULL;
 	catalog_free(&rn->watch.cat);
 	session_close(&rn->watch.session);
 	rn->risk_for = NULL;

@@ -37,9 +37,9 @@ struct run_watch {
 	int64_t next_ms;
 	struct activity_session *blockers; /* who the running statement waits for */
 	size_t n_blockers;
-	struct activity_facts facts; /* the confirmation's relation */
+	struct activity_facts facts; /* every relation the confirmed statement locks */
+	enum risk_lock *facts_own;   /* owned, per facts.rels: what the job itself holds */
 	char *facts_error;
-	enum risk_lock facts_own; /* what the job's own session holds on it */
 	int64_t facts_next_ms;
 };
 
@@ -120,7 +120,7 @@ void run_watch_drain(struct run *rn);
 void run_blockers_clear(struct run *rn);
 void run_watch_tick(struct run *rn, const struct run_position *pos);
 void run_watch_read(struct app *app);
-void run_facts_refresh(struct app *app, const char *rel);
+void run_facts_refresh(struct app *app, const struct strvec *rels);
 
 /* run_confirm.c: the confirmation dialog. */
 void run_confirm_open(struct app *app, size_t index);

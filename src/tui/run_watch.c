@@ -91,43 +91,55 @@ void run_watch_read(struct app *app)
 	app->panes[PANE_DETAIL].dirty = true;
 }
 
-/* The dialog's facts about rel: size and rows, and who holds or waits for a
- * lock on it. Blocking, but short (the watch session's timeouts). */
-void run_facts_refresh(struct app *app, const char *rel)
+/* One relation's facts: size and rows, and who holds or waits for a lock on
+ * it, leaving the job's own session out (what it holds is said apart). */
+static void run_facts_one(struct run *rn, const char *rel)
 {
-	struct run *rn = app->run;
-	activity_facts_clear(&rn->watch.facts);
-	activity_facts_init(&rn->watch.facts);
-	free(rn->watch.facts_error);
-	rn->watch.facts_error = NULL;
-	rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
-	if (!rn->watch.session || !rel)
-		return;
-	run_watch_drain(rn);
 	struct activity_relation *a = activity_add(&rn->watch.facts, rel);
+	size_t at = rn->watch.facts.n_rels - 1;
+	rn->watch.facts_own =
+	    xrealloc(rn->watch.facts_own, rn->watch.facts.n_rels * sizeof *rn->watch.facts_own);
+	rn->watch.facts_own[at] = RISK_LOCK_NONE;
 	uint32_t oid = 0;
 	struct pgstep_error err = {0};
 	if (!catalog_relation(rn->watch.cat, rel, &a->size) ||
 	    !catalog_oid(rn->watch.cat, rel, &oid)) {
-		if (catalog_error(rn->watch.cat))
+		if (catalog_error(rn->watch.cat) && !rn->watch.facts_error)
 			rn->watch.facts_error = xstrdup(catalog_error(rn->watch.cat));
 		return;
 	}
-	if (!activity_relation_load(rn->watch.session, oid, a, &err))
+	if (!activity_relation_load(rn->watch.session, oid, a, &err) && !rn->watch.facts_error)
 		rn->watch.facts_error = xstrdup(err.msg);
 	error_clear(&err);
-	/* The job's own session is not someone in the way: say it apart. */
-	rn->watch.facts_own = RISK_LOCK_NONE;
 	int self = rn->job ? job_backend_pid(rn->job) : 0;
 	size_t k = 0;
 	for (size_t i = 0; i < a->n_sessions; i++) {
 		if (a->sessions[i].pid == self && self) {
-			if (a->sessions[i].mode > rn->watch.facts_own)
-				rn->watch.facts_own = a->sessions[i].mode;
+			if (a->sessions[i].mode > rn->watch.facts_own[at])
+				rn->watch.facts_own[at] = a->sessions[i].mode;
 			activity_session_clear(&a->sessions[i]);
 			continue;
 		}
 		a->sessions[k++] = a->sessions[i];
 	}
 	a->n_sessions = k;
+}
+
+/* The dialog's facts about every relation in rels. Blocking, but short (the
+ * watch session's timeouts). */
+void run_facts_refresh(struct app *app, const struct strvec *rels)
+{
+	struct run *rn = app->run;
+	activity_facts_clear(&rn->watch.facts);
+	activity_facts_init(&rn->watch.facts);
+	free(rn->watch.facts_own);
+	rn->watch.facts_own = NULL;
+	free(rn->watch.facts_error);
+	rn->watch.facts_error = NULL;
+	rn->watch.facts_next_ms = run_now_ms() + WATCH_FACTS_EVERY_MS;
+	if (!rn->watch.session || !rels->n)
+		return;
+	run_watch_drain(rn);
+	for (size_t i = 0; i < rels->n; i++)
+		run_facts_one(rn, rels->items[i]);
 }

@@ -113,4 +113,75 @@ db_is "002 was not applied" none steps "$(state_of acme 2)"
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 2. the confirmation looks at every relation the statement locks --------------------------
+# DROP INDEX locks the index and its table: a session holding ACCESS SHARE
+# on the table only (LOCK TABLE: not on the index) is in the way, and the
+# dialog must name it. The index is not in the set: the catalogue says
+# which table it belongs to.
+scenario rels
+conf_tenant acme rels acme
+q rels "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);
+CREATE INDEX items_name ON acme.items (name);
+CREATE TABLE acme.orders (id int PRIMARY KEY, item int);
+INSERT INTO acme.items SELECT g, 'item ' || g FROM generate_series(1, 100) g; ANALYZE acme.items;" >/dev/null
+printf '%s\n' '-- migrate:up' 'DROP INDEX items_name;' \
+	'ALTER TABLE orders ADD CONSTRAINT orders_item_fk FOREIGN KEY (item) REFERENCES items (id) NOT VALID;' \
+	'-- migrate:down' 'ALTER TABLE orders DROP CONSTRAINT orders_item_fk;' \
+	'CREATE INDEX items_name ON items (name);' >"$P/migrations/001_drop.sql"
+printf '%s\n' '-- migrate:up' 'ALTER TABLE orders VALIDATE CONSTRAINT orders_item_fk;' \
+	>"$P/migrations/002_validate.sql"
+blocker_start rels "LOCK TABLE acme.items IN ACCESS SHARE MODE;"
+check "a session holds ACCESS SHARE on the index's table (and not on the index)" test -n "$BPID"
+db_is "pg_locks: the blocker holds nothing on the index" 0 rels \
+	"SELECT count(*) FROM pg_locks WHERE pid = $BPID AND relation = 'acme.items_name'::regclass"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 2 pending" wait_for 'acme .*2 pending' 20
+check "s opens 001_drop" run_key s 'Run: step on acme, 001_drop \(1 of 1\)'
+keys x
+check "the confirmation is open" wait_for 'Confirm statement 1 on acme'
+check "it names the lock on the index's table" \
+	wait_for 'Lock ACCESS EXCLUSIVE on acme\.items: blocks every read and write'
+check "and the lock on the index" wait_for 'Lock ACCESS EXCLUSIVE on acme\.items_name:'
+check "the table's size" wait_for '  acme\.items: [0-9.]+ [kM]?B, about 100 rows'
+check "it names the session holding ACCESS SHARE on the table: we would wait for it" \
+	wait_for "pid $BPID \(reporting\) holds AccessShareLock: we would wait for it"
+check "with its user, state and client" \
+	wait_for "user postgres, idle in transaction, transaction [0-9]+s, client local socket:"
+check "and its query" wait_for "      SELECT 'blocker pid ' \|\| pg_backend_pid\(\)"
+keys Enter
+check "Cancel runs nothing" wait_for 'statement 1 not run'
+blocker_stop
+keys B
+check "B ends the run" wait_for 'Esc closes this view' 10
+keys Escape
+# The foreign key: ADD CONSTRAINT locks both sides; the set says which
+# table it references, and VALIDATE names that table's lock too.
+blocker_start rels "LOCK TABLE acme.items IN ACCESS SHARE MODE;"
+check "s opens 001_drop again" run_key s 'Run: step on acme, 001_drop \(1 of 1\)'
+keys x
+check "the confirmation of the DROP INDEX" wait_for 'Confirm statement 1 on acme'
+keys Right Enter
+check "the DROP INDEX waits for the blocker" wait_for 'Running statement 1' 5
+blocker_stop
+check "and runs once it is gone" wait_for 'Next: statement 2 of 2' 10
+keys x
+check "the ADD FOREIGN KEY is confirmed" wait_for 'Confirm statement 2 on acme'
+check "it names the lock on the referencing table" wait_for 'Lock SHARE ROW EXCLUSIVE on acme\.orders'
+check "and on the referenced one" wait_for 'Lock SHARE ROW EXCLUSIVE on acme\.items'
+keys Right Enter
+check "it runs" wait_for 'All statements of the open transaction ran \(2 of 2\)' 10
+keys c
+check "c commits 001" wait_for 'acme: 1 migration applied' 10
+keys Escape
+check "s opens 002_validate" run_key s 'Run: step on acme, 002_validate \(1 of 1\)'
+keys x
+check "the VALIDATE is confirmed" wait_for 'Confirm statement 1 on acme' 5
+check "it names the referenced table's lock" wait_for 'Lock ROW SHARE on acme\.items'
+keys Right Enter
+check "it runs" wait_for 'All statements of the open transaction ran \(1 of 1\)' 10
+keys c
+check "c commits" wait_for 'acme: 1 migration applied' 10
+keys q
+check "q exits 0" wait_exit 0 10
+
 done_testing
