@@ -96,6 +96,25 @@ extern const char activity_blockers_sql[];
 struct pg_result;
 void activity_blockers_read(const struct pg_result *res, struct activity_session **out, size_t *n);
 void activity_sessions_free(struct activity_session **a, size_t *n);
+
+/* What a run's watch asks in one round trip (activity_watch_sql, $1 the
+ * run's backend pid): the sessions it waits for, those queued behind it
+ * (longest waiting first; state_age_s is how long, mode what they ask
+ * for), and its locks stronger than ROW EXCLUSIVE on relations that existed
+ * before its transaction. */
+struct activity_held {
+	char *relation; /* owned: "schema.name" */
+	enum risk_lock mode;
+};
+struct activity_watch_rows {
+	struct activity_session *blockers, *waiters; /* owned */
+	size_t n_blockers, n_waiters;
+	struct activity_held *held; /* owned */
+	size_t n_held;
+};
+extern const char activity_watch_sql[];
+void activity_watch_read(const struct pg_result *res, struct activity_watch_rows *out);
+void activity_watch_rows_clear(struct activity_watch_rows *w);
 void activity_session_clear(struct activity_session *a);
 
 /* Whether the session's lock (held, or queued ahead) conflicts with a

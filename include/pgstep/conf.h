@@ -25,6 +25,8 @@ struct config {
 	int64_t retry_backoff_ms;     /* first backoff, doubled each retry */
 	/* Lines of those keys in path; 0 when not given. */
 	int lock_timeout_line, lock_retries_line, statement_timeout_line, retry_backoff_line;
+	int64_t hold_limit_ms; /* step mode's guard on strong locks held; 0: off */
+	int hold_limit_line;
 
 	struct tenant_list tenants; /* [tenant NAME] sections */
 	char *tenants_control;      /* owned: [tenants] control conninfo, or NULL */

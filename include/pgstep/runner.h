@@ -58,7 +58,8 @@ struct run_event {
 	int line;        /* its line in the file */
 	int attempt;     /* lock retries: 1-based */
 	int64_t backoff_ms;
-	int64_t elapsed_ms;
+	int64_t elapsed_ms;    /* DONE: since the migration began (its transaction) */
+	int64_t statements_ms; /* the migration's statements' own time so far */
 	const char *message;
 	const char *sqlstate;
 	int position; /* FAILED, STATEMENT_FAILED: the error's character in sql, 0 unknown */
@@ -100,6 +101,9 @@ struct run_options {
 	 * savepoint, so it can be undone; one that fails or is cancelled is
 	 * rolled back to its savepoint and the run pauses instead of ending. */
 	bool step;
+	/* Step mode: the transaction's idle_in_transaction_session_timeout (a
+	 * DBA reading the next statement is idle in transaction); 0: none. */
+	int64_t step_idle_timeout_ms;
 };
 
 enum run_status {

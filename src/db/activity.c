@@ -296,3 +296,80 @@ void activity_sessions_free(struct activity_session **a, size_t *n)
 	*a = NULL;
 	*n = 0;
 }
+
+/* For a run's watch: who pid waits for ('b'), who waits for pid ('w', with
+ * the mode it asks for and the seconds its query has run), and the locks
+ * stronger than ROW EXCLUSIVE pid holds on relations that existed before its
+ * transaction ('h': a table it created is invisible to everyone else). */
+const char activity_watch_sql[] = "SELECT 'b', " SESSION_COLUMNS(
+    "a") ", NULL::text, NULL::text "
+         "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) "
+         "UNION ALL "
+         "SELECT 'w', " SESSION_COLUMNS(
+             "a") ", "
+                  "  (SELECT l.mode FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT "
+                  "1), NULL "
+                  "FROM pg_stat_activity a WHERE $1::int = ANY (pg_blocking_pids(a.pid)) "
+                  "UNION ALL "
+                  "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.mode, "
+                  "  n.nspname || '.' || c.relname "
+                  "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE l.pid = $1::int AND l.granted AND l.locktype = 'relation' "
+                  "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock') "
+                  "  AND c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
+                  "  AND c.xmin::text IS DISTINCT FROM "
+                  "      (SELECT backend_xid::text FROM pg_stat_activity WHERE pid = $1::int) "
+                  "ORDER BY 1, 10 DESC NULLS LAST, 2";
+
+void activity_watch_read(const struct pg_result *res, struct activity_watch_rows *out)
+{
+	memset(out, 0, sizeof *out);
+	int n = PQntuples(res);
+	size_t nb = 0, nw = 0, nh = 0;
+	for (int i = 0; i < n; i++) {
+		char k = PQgetvalue(res, i, 0)[0];
+		nb += k == 'b';
+		nw += k == 'w';
+		nh += k == 'h';
+	}
+	out->blockers = xcalloc(nb ? nb : 1, sizeof *out->blockers);
+	out->waiters = xcalloc(nw ? nw : 1, sizeof *out->waiters);
+	out->held = xcalloc(nh ? nh : 1, sizeof *out->held);
+	for (int i = 0; i < n; i++) {
+		char k = PQgetvalue(res, i, 0)[0];
+		if (k == 'h') {
+			struct activity_held *h = &out->held[out->n_held++];
+			risk_lock_parse(PQgetvalue(res, i, 10), &h->mode);
+			h->relation = xstrdup(PQgetvalue(res, i, 11));
+			continue;
+		}
+		/* The session columns start at 1: read them from a shifted view. */
+		struct activity_session *a =
+		    k == 'b' ? &out->blockers[out->n_blockers++] : &out->waiters[out->n_waiters++];
+		memset(a, 0, sizeof *a);
+		a->pid = PQgetisnull(res, i, 1) ? 0 : atoi(PQgetvalue(res, i, 1));
+		a->user = opt_text(res, i, 2);
+		a->application = opt_text(res, i, 3);
+		a->client = opt_text(res, i, 4);
+		a->state = opt_text(res, i, 5);
+		a->query = opt_text(res, i, 6);
+		a->wait_event = opt_text(res, i, 7);
+		a->xact_age_s = opt_int(res, i, 8);
+		a->state_age_s = opt_int(res, i, 9);
+		if (!PQgetisnull(res, i, 10))
+			risk_lock_parse(PQgetvalue(res, i, 10), &a->mode);
+		a->granted = k == 'b';
+	}
+}
+
+void activity_watch_rows_clear(struct activity_watch_rows *w)
+{
+	activity_sessions_free(&w->blockers, &w->n_blockers);
+	activity_sessions_free(&w->waiters, &w->n_waiters);
+	for (size_t i = 0; i < w->n_held; i++)
+		free(w->held[i].relation);
+	free(w->held);
+	w->held = NULL;
+	w->n_held = 0;
+}

@@ -607,6 +607,7 @@ enum run_status job_step(struct job *j)
 			struct job_item *it = &j->items[j->cur];
 			struct run_options ro = it->ro;
 			ro.step = j->o.step;
+			ro.step_idle_timeout_ms = j->o.step_idle_timeout_ms;
 			ro.use_stored_down = it->stored != NULL;
 			ro.stored_down_sql = it->stored ? it->stored->down.text : NULL;
 			j->r = runner_new(j->s, &j->e->actor, j->t, it->m,

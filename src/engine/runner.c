@@ -78,6 +78,7 @@ struct runner {
 
 	enum phase phase;
 	struct timespec started, stmt_started, backoff_until;
+	int64_t statements_ms; /* the statements' own time, summed (for the report) */
 	char started_at[40];
 	bool cancel_requested;
 	bool discard_requested;
@@ -148,8 +149,11 @@ static void runner_emit(struct runner *r, enum run_event_kind kind, const char *
 		ev.sql = r->stmts->items[r->cur].sql;
 		ev.line = r->stmts->items[r->cur].line;
 	}
-	if (kind == RUN_EV_STATEMENT_DONE)
+	if (kind == RUN_EV_STATEMENT_DONE) {
 		ev.elapsed_ms = ms_since(&r->stmt_started);
+		r->statements_ms += ev.elapsed_ms;
+	}
+	ev.statements_ms = r->statements_ms;
 	if (kind == RUN_EV_FAILED || kind == RUN_EV_CANCELLED)
 		ev.position = r->err.position;
 	else if (kind == RUN_EV_STATEMENT_FAILED)
@@ -516,14 +520,20 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 	}
 	r->announced = true;
 	if (u->transaction) {
+		/* A DBA reading the next statement is idle in transaction: bounded
+		 * (longer than the hold guard), never unlimited. */
+		char idle[96] = "";
+		if (r->opt.step)
+			snprintf(idle, sizeof idle,
+			         "; SET LOCAL idle_in_transaction_session_timeout = %lld",
+			         (long long)r->opt.step_idle_timeout_ms);
 		sql = xasprintf(
 		    "BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = "
 		    "%lld%s%s",
 		    (long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms,
 		    r->opt.async_commit && !r->segmented ? "; SET LOCAL synchronous_commit = off"
 		                                         : "",
-		    /* A DBA reading the next statement is idle in transaction. */
-		    r->opt.step ? "; SET LOCAL idle_in_transaction_session_timeout = 0" : "");
+		    idle);
 		r->in_txn = true;
 	} else {
 		sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = %lld",

@@ -14,10 +14,12 @@
 #include "pgstep/job.h"
 #include "pgstep/risk.h"
 #include "pgstep/strvec.h"
+#include "pgstep/watch.h"
 
 struct app;
 struct session;
 struct catalog;
+struct config;
 
 /* One tenant of a group apply. */
 struct run_result {
@@ -33,10 +35,9 @@ struct run_result {
 struct run_watch {
 	struct session *session;
 	struct catalog *cat;
-	bool busy;
-	int64_t next_ms;
-	struct activity_session *blockers; /* who the running statement waits for */
-	size_t n_blockers;
+	struct watch *w;             /* the engine's watch over session: blockers, holds */
+	int64_t stmt_started_ms;     /* when the last statement was sent */
+	bool past_limit;             /* hold_limit passed (said once per transaction) */
 	struct activity_facts facts; /* every relation the confirmed statement locks */
 	enum risk_lock *facts_own;   /* owned, per facts.rels: what the job itself holds */
 	char *facts_error;
@@ -119,6 +120,8 @@ void run_watch_open(struct app *app);
 void run_watch_drain(struct run *rn);
 void run_blockers_clear(struct run *rn);
 void run_watch_tick(struct run *rn, const struct run_position *pos);
+void run_watch_reset(struct run *rn);
+int64_t run_idle_timeout_ms(const struct config *cfg);
 void run_watch_read(struct app *app);
 void run_facts_refresh(struct app *app, const struct strvec *rels);
 

@@ -16,9 +16,6 @@
 
 #define WATCH_LOCK_TIMEOUT_MS      300
 #define WATCH_STATEMENT_TIMEOUT_MS 3000
-#define WATCH_BLOCKERS_EVERY_MS    500
-/* A statement shorter than this never shows a wait. */
-#define RUN_WAIT_SHOWN_MS 200
 
 void run_watch_open(struct app *app)
 {
@@ -26,9 +23,10 @@ void run_watch_open(struct app *app)
 	struct pgstep_error err = {0};
 	rn->watch.session = plan_risk_session(run_tenant(app), WATCH_LOCK_TIMEOUT_MS,
 	                                      WATCH_STATEMENT_TIMEOUT_MS, &err);
-	if (rn->watch.session)
+	if (rn->watch.session) {
 		rn->watch.cat = catalog_new(rn->watch.session, run_tenant(app)->schema);
-	else
+		rn->watch.w = watch_new(rn->watch.session);
+	} else
 		run_log(rn, "no second session for live facts: %s", err.msg);
 	error_clear(&err);
 }
@@ -36,59 +34,53 @@ void run_watch_open(struct app *app)
 /* Wait for the watch session's query in flight (short: it has timeouts). */
 void run_watch_drain(struct run *rn)
 {
-	while (rn->watch.session && rn->watch.busy) {
-		PGresult *res = NULL;
-		struct pgstep_error err = {0};
-		if (session_consume_result(rn->watch.session, &res, &err)) {
-			PQclear(res);
-			rn->watch.busy = false;
-		} else {
-			struct pollfd p = {.fd = session_socket(rn->watch.session),
-			                   .events = POLLIN};
-			poll(&p, 1, 100);
-		}
-		error_clear(&err);
-	}
+	if (rn->watch.w)
+		watch_drain(rn->watch.w);
 }
 
 void run_blockers_clear(struct run *rn)
 {
-	activity_sessions_free(&rn->watch.blockers, &rn->watch.n_blockers);
+	if (rn->watch.w)
+		watch_forget_blockers(rn->watch.w);
 }
 
-/* While a statement runs: ask every so often who it waits for. */
+/* The run's transaction ended: its locks and the guard start afresh. */
+void run_watch_reset(struct run *rn)
+{
+	if (rn->watch.w)
+		watch_reset(rn->watch.w);
+	rn->watch.past_limit = false;
+}
+
+/* While a statement runs, or a transaction is open between statements: ask
+ * every so often who we wait for, what we hold and who waits for us. */
 void run_watch_tick(struct run *rn, const struct run_position *pos)
 {
-	if (!rn->watch.session || rn->watch.busy || !pos->in_flight ||
-	    pos->elapsed_ms < RUN_WAIT_SHOWN_MS || run_now_ms() < rn->watch.next_ms)
+	if (!rn->watch.w || !(pos->in_flight || pos->backing_off || pos->in_transaction))
 		return;
-	char pid[16];
-	snprintf(pid, sizeof pid, "%d", job_backend_pid(rn->job));
-	const char *params[1] = {pid};
 	struct pgstep_error err = {0};
-	if (session_send_params(rn->watch.session, activity_blockers_sql, 1, params, &err))
-		rn->watch.busy = true;
+	watch_tick(rn->watch.w, job_backend_pid(rn->job), rn->watch.stmt_started_ms, &err);
 	error_clear(&err);
-	rn->watch.next_ms = run_now_ms() + WATCH_BLOCKERS_EVERY_MS;
 }
 
 void run_watch_read(struct app *app)
 {
 	struct run *rn = app->run;
-	PGresult *res = NULL;
-	struct pgstep_error err = {0};
-	if (!session_consume_result(rn->watch.session, &res, &err)) {
-		error_clear(&err);
+	if (!watch_read(rn->watch.w))
 		return;
-	}
-	rn->watch.busy = false;
-	run_blockers_clear(rn);
-	if (res) {
-		activity_blockers_read(res, &rn->watch.blockers, &rn->watch.n_blockers);
-		PQclear(res);
-	}
-	error_clear(&err);
 	app->panes[PANE_DETAIL].dirty = true;
+	/* The guard: said once, loudly, when the hold passes hold_limit. */
+	const struct watch_state *ws = watch_state(rn->watch.w);
+	int64_t limit = app->eng.cfg ? app->eng.cfg->hold_limit_ms : 0;
+	if (limit && ws->held_since_ms && !rn->watch.past_limit &&
+	    watch_now_ms() - ws->held_since_ms > limit) {
+		rn->watch.past_limit = true;
+		run_log(rn, "locks held past hold_limit (%lld ms): %zu session%s queued behind us",
+		        (long long)limit, ws->rows.n_waiters, ws->rows.n_waiters == 1 ? "" : "s");
+		app_message(app, true,
+		            "locks held longer than hold_limit %llds: B rolls back, c commits",
+		            (long long)(limit / 1000));
+	}
 }
 
 /* One relation's facts: size and rows, and who holds or waits for a lock on

@@ -184,4 +184,51 @@ check "c commits" wait_for 'acme: 1 migration applied' 10
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 3. step mode holding a strong lock: the banner, the guard, the times --------------------
+scenario hold
+conf_tenant acme hold acme
+sed -i 's/^\[defaults\]$/[defaults]\nhold_limit = 2s/' "$P/pgstep.conf"
+q hold "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);
+INSERT INTO acme.items SELECT g, 'item ' || g FROM generate_series(1, 100) g; ANALYZE acme.items;" >/dev/null
+printf '%s\n' '-- migrate:up' 'ALTER TABLE items ADD COLUMN flag boolean;' \
+	'-- migrate:down' 'ALTER TABLE items DROP COLUMN flag;' >"$P/migrations/001_flag.sql"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens 001_flag" run_key s 'Run: step on acme, 001_flag \(1 of 1\)'
+check "no banner before anything ran" wait_for 'Next: statement 1 of 1'
+check "(nothing held yet)" wait_gone 'HOLDING'
+printf '%s\n' "runner's last query: $(q hold "SELECT query FROM pg_stat_activity WHERE application_name = 'pgstep' AND state LIKE 'idle in transaction%'")" >"$T/screen"
+check "the step transaction bounds idle_in_transaction_session_timeout, above the guard (60 s)" \
+	grep -q 'SET LOCAL idle_in_transaction_session_timeout = 60000' "$T/screen"
+keys x
+check "the ALTER is confirmed" wait_for 'Confirm statement 1 on acme'
+keys Right Enter
+check "the ALTER ran" wait_for 'All statements of the open transaction ran \(1 of 1\)' 10
+check "the banner names the lock held and counts" \
+	wait_for 'HOLDING ACCESS EXCLUSIVE on acme\.items for [0-9]+\.[0-9] s' 5
+check "nobody is queued yet" wait_for 'no session is queued behind us yet'
+# An application's SELECT queues behind our lock.
+"$PG_BINDIR/psql" -X -At -d hold -c "SET application_name = shop" \
+	-c "SELECT count(*) FROM acme.items" >"$BASE/waiter.out" 2>&1 &
+WAITER=$!
+check "the banner says a session is queued behind us, and what it waits for" \
+	wait_for '1 session queued behind us; the oldest waits [0-9]+s for AccessShareLock:' 5
+check "its pid, application_name, user and client" \
+	wait_for 'pid [0-9]+ \(shop\), user postgres, client local socket:'
+check "and its query" wait_for '    SELECT count\(\*\) FROM acme\.items'
+check "past hold_limit it says so loudly and offers to roll back" \
+	wait_for 'PAST hold_limit \(2s\): B rolls back now' 5
+check "the message line says it too" wait_for 'locks held longer than hold_limit 2s: B rolls back'
+db_is "the server agrees: the SELECT waits for pgstep" 1 hold \
+	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'shop' AND wait_event_type = 'Lock'"
+keys c
+check "c commits: the times are said apart" \
+	wait_for '001_flag applied: transaction open [0-9]+\.[0-9] s, statements [0-9]+ ms, locks held [0-9]+\.[0-9] s' 10
+check "the waiter got through" wait_sql hold 5 \
+	"SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'shop'"
+wait "$WAITER"
+check "the banner is gone" wait_gone 'HOLDING'
+keys q
+check "q exits 0" wait_exit 0 10
+
 done_testing
