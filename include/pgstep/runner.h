@@ -167,6 +167,10 @@ void runner_discard(struct runner *r);
 bool runner_journal(struct runner *r, const char *action, const char *detail,
                     struct pgstep_error *err);
 void runner_position(const struct runner *r, struct run_position *out);
+/* Who the running statement waits for, as a watch saw it: recorded with the
+ * next lock-wait event (copied; n 0 forgets). */
+struct activity_session;
+void runner_note_blockers(struct runner *r, const struct activity_session *b, size_t n);
 /* Whether statement i runs inside a transaction held open across step-mode
  * pauses (so it can be undone). A statement of a no-transaction file runs
  * in a transaction of its own with its progress, but commits at once: no. */

@@ -24,6 +24,26 @@ void activity_session_clear(struct activity_session *a)
 	free(a->query);
 	free(a->wait_event);
 	free(a->blocked_by);
+	free(a->relation);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void activity_session_copy(struct activity_session *dst, const struct activity_session *src)
+{
+	*dst = *src;
+	dst->user = dup_or_null(src->user);
+	dst->application = dup_or_null(src->application);
+	dst->client = dup_or_null(src->client);
+	dst->state = dup_or_null(src->state);
+	dst->query = dup_or_null(src->query);
+	dst->wait_event = dup_or_null(src->wait_event);
+	dst->relation = dup_or_null(src->relation);
+	dst->blocked_by = NULL;
+	dst->n_blocked_by = 0;
 }
 
 static void relation_clear(struct activity_relation *r)
@@ -301,26 +321,51 @@ void activity_sessions_free(struct activity_session **a, size_t *n)
  * the mode it asks for and the seconds its query has run), and the locks
  * stronger than ROW EXCLUSIVE pid holds on relations that existed before its
  * transaction ('h': a table it created is invisible to everyone else). */
-const char activity_watch_sql[] = "SELECT 'b', " SESSION_COLUMNS(
-    "a") ", NULL::text, NULL::text "
-         "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) "
-         "UNION ALL "
-         "SELECT 'w', " SESSION_COLUMNS(
-             "a") ", "
-                  "  (SELECT l.mode FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT "
-                  "1), NULL "
-                  "FROM pg_stat_activity a WHERE $1::int = ANY (pg_blocking_pids(a.pid)) "
-                  "UNION ALL "
-                  "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.mode, "
-                  "  n.nspname || '.' || c.relname "
-                  "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                  "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                  "WHERE l.pid = $1::int AND l.granted AND l.locktype = 'relation' "
-                  "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock') "
-                  "  AND c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
-                  "  AND c.xmin::text IS DISTINCT FROM "
-                  "      (SELECT backend_xid::text FROM pg_stat_activity WHERE pid = $1::int) "
-                  "ORDER BY 1, 10 DESC NULLS LAST, 2";
+bool activity_signal_backend(struct session *s, int pid, bool terminate, bool *signalled,
+                             struct pgstep_error *err)
+{
+	char p[16];
+	snprintf(p, sizeof p, "%d", pid);
+	const char *params[1] = {p};
+	PGresult *res = session_query(s,
+	                              terminate ? "SELECT pg_terminate_backend($1::int)"
+	                                        : "SELECT pg_cancel_backend($1::int)",
+	                              1, params, err);
+	if (!res)
+		return false;
+	*signalled = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+/* clang-format off */
+const char activity_watch_sql[] =
+    "SELECT 'b', " SESSION_COLUMNS("a") ", "
+    "  (SELECT l.mode || CASE WHEN l.granted THEN '' ELSE '?' END FROM pg_locks l "
+    "   JOIN pg_locks w ON w.pid = $1::int AND NOT w.granted AND w.locktype = l.locktype "
+    "    AND w.database IS NOT DISTINCT FROM l.database "
+    "    AND w.relation IS NOT DISTINCT FROM l.relation "
+    "   WHERE l.pid = a.pid ORDER BY l.granted DESC LIMIT 1), "
+    "  (SELECT n.nspname || '.' || c.relname FROM pg_locks w "
+    "   JOIN pg_class c ON c.oid = w.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "   WHERE w.pid = $1::int AND NOT w.granted LIMIT 1) "
+    "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) "
+    "UNION ALL "
+    "SELECT 'w', " SESSION_COLUMNS("a") ", "
+    "  (SELECT l.mode FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1), NULL "
+    "FROM pg_stat_activity a WHERE $1::int = ANY (pg_blocking_pids(a.pid)) "
+    "UNION ALL "
+    "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.mode, "
+    "  n.nspname || '.' || c.relname "
+    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE l.pid = $1::int AND l.granted AND l.locktype = 'relation' "
+    "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock') "
+    "  AND c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
+    "  AND c.xmin::text IS DISTINCT FROM "
+    "      (SELECT backend_xid::text FROM pg_stat_activity WHERE pid = $1::int) "
+    "ORDER BY 1, 10 DESC NULLS LAST, 2";
+/* clang-format on */
 
 void activity_watch_read(const struct pg_result *res, struct activity_watch_rows *out)
 {
@@ -357,9 +402,20 @@ void activity_watch_read(const struct pg_result *res, struct activity_watch_rows
 		a->wait_event = opt_text(res, i, 7);
 		a->xact_age_s = opt_int(res, i, 8);
 		a->state_age_s = opt_int(res, i, 9);
-		if (!PQgetisnull(res, i, 10))
-			risk_lock_parse(PQgetvalue(res, i, 10), &a->mode);
 		a->granted = k == 'b';
+		if (!PQgetisnull(res, i, 10)) {
+			/* A blocker queued ahead of us: "Mode?" */
+			char *mode = xstrdup(PQgetvalue(res, i, 10));
+			size_t len = strlen(mode);
+			if (len && mode[len - 1] == '?') {
+				mode[len - 1] = '\0';
+				a->granted = false;
+			}
+			risk_lock_parse(mode, &a->mode);
+			free(mode);
+		}
+		if (k == 'b' && !PQgetisnull(res, i, 11))
+			a->relation = xstrdup(PQgetvalue(res, i, 11));
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgstep/activity.h"
 #include "pgstep/catalog.h"
 #include "pgstep/inflight.h"
 #include "pgstep/json.h"
@@ -79,6 +80,7 @@ struct runner {
 	enum phase phase;
 	struct timespec started, stmt_started, backoff_until;
 	int64_t statements_ms; /* the statements' own time, summed (for the report) */
+	char *blockers;        /* owned JSON array: who the waiting statement waits for */
 	char started_at[40];
 	bool cancel_requested;
 	bool discard_requested;
@@ -332,6 +334,7 @@ void runner_free(struct runner **rp)
 	}
 	free(r->built);
 	free(r->units);
+	free(r->blockers);
 	error_clear(&r->err);
 	error_clear(&r->stmt_err);
 	error_clear(&r->pause_err);
@@ -704,8 +707,13 @@ static void runner_backoff(struct runner *r, struct pgstep_error *failure)
 	struct pgstep_error e = {0};
 	r->attempt++;
 	int64_t backoff = r->opt.retry_backoff_ms << (r->attempt - 2);
-	char *detail = xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld}",
-	                         r->cur + 1, r->attempt, (long long)backoff);
+	/* The sessions it waited for, as a watch saw them: for the post-mortem. */
+	char *detail =
+	    xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld%s%s}", r->cur + 1,
+	              r->attempt, (long long)backoff, r->blockers ? ",\"blockers\":" : "",
+	              r->blockers ? r->blockers : "");
+	free(r->blockers);
+	r->blockers = NULL;
 	bool ok = runner_journal(r, "lock-wait", detail, &e);
 	free(detail);
 	if (!ok) {
@@ -1169,4 +1177,31 @@ enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
 		err->position = r->err.position;
 	}
 	return r->result;
+}
+
+void runner_note_blockers(struct runner *r, const struct activity_session *b, size_t n)
+{
+	free(r->blockers);
+	r->blockers = NULL;
+	if (!n)
+		return;
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_array(&j);
+	for (size_t i = 0; i < n; i++) {
+		json_begin_object(&j);
+		json_kv_int(&j, "pid", b[i].pid);
+		json_kv_string(&j, "user", b[i].user);
+		json_kv_string(&j, "application", b[i].application);
+		json_kv_string(&j, "client", b[i].client);
+		json_kv_string(&j, "state", b[i].state);
+		json_kv_string(&j, "lock", b[i].mode ? risk_lock_name(b[i].mode) : NULL);
+		json_kv_string(&j, "relation", b[i].relation);
+		json_kv_string(&j, "query", b[i].query);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	r->blockers = strbuf_detach(&sb);
 }

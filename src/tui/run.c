@@ -189,12 +189,15 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		run_log(rn, "statement %zu of %zu (line %d) sent", ev->index + 1, ev->total,
 		        ev->line);
 		rn->watch.stmt_started_ms = run_now_ms();
+		if (rn->job && job_runner(rn->job))
+			runner_note_blockers(job_runner(rn->job), NULL, 0);
 		run_blockers_clear(rn);
 		break;
 	case RUN_EV_STATEMENT_DONE:
 		run_log(rn, "statement %zu done in %lld ms", ev->index + 1,
 		        (long long)ev->elapsed_ms);
 		run_blockers_clear(rn);
+		run_last_blocker_clear(rn);
 		rn->confirm.given = false;
 		break;
 	case RUN_EV_LOCK_WAIT:
@@ -281,6 +284,8 @@ void run_free(struct app *app)
 	free(rn->failed.msg);
 	free(rn->failed.sql);
 	free(rn->watch.facts_error);
+	free(rn->blocker_detail);
+	run_last_blocker_clear(rn);
 	free(rn->title);
 	free(rn);
 	app->run = NULL;

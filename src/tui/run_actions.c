@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "pgstep/job.h"
+#include "pgstep/json.h"
+#include "pgstep/strbuf.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/xalloc.h"
 #include "run_int.h"
@@ -344,6 +346,8 @@ static void run_group(struct app *app, const char *arg)
 	}
 }
 
+static void run_blocker_dialog(struct app *app, const struct run_position *pos);
+
 void run_dispatch(struct app *app, enum action a, const char *arg)
 {
 	struct run *rn = app->run;
@@ -437,12 +441,69 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 		runner_discard(r);
 		run_drive(app);
 		return;
+	case ACT_BLOCKER: run_blocker_dialog(app, &pos); return;
 	case ACT_CANCEL:
 		if (!run_interrupt(app))
 			app_message(app, true, "%s", "no statement is running");
 		return;
 	default: return;
 	}
+}
+
+/* K: the session the waiting statement waits for (the first: the oldest
+ * transaction), named in full before anything is sent to it. */
+static void run_blocker_dialog(struct app *app, const struct run_position *pos)
+{
+	struct run *rn = app->run;
+	if (!(pos->in_flight || pos->backing_off) || !rn->has_last_blocker) {
+		app_message(app, true, "%s",
+		            "no statement waits for another session (K acts on the one it waits "
+		            "for)");
+		return;
+	}
+	const struct activity_session *s = &rn->last_blocker;
+	rn->blocker_pid = s->pid;
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_int(&j, "pid", s->pid);
+	json_kv_string(&j, "user", s->user);
+	json_kv_string(&j, "application", s->application);
+	json_kv_string(&j, "client", s->client);
+	json_kv_string(&j, "state", s->state);
+	json_kv_string(&j, "lock", s->mode ? risk_lock_name(s->mode) : NULL);
+	json_kv_string(&j, "relation", s->relation);
+	json_kv_string(&j, "query", s->query);
+	json_end_object(&j);
+	free(rn->blocker_detail);
+	rn->blocker_detail = strbuf_detach(&sb);
+	static const char *const buttons[] = {"Leave it", "Cancel its query",
+	                                      "Terminate its session"};
+	char title[120];
+	snprintf(title, sizeof title, "Act on pid %d, which statement %zu waits for?", s->pid,
+	         pos->index + 1);
+	struct dialog *d = dialog_open(app, DLG_BLOCKER, title, buttons, 3, NULL);
+	doc_add(&d->body, ROLE_NORMAL, "pid %d, user %s, application_name %s, client %s", s->pid,
+	        s->user ? s->user : "?",
+	        s->application && *s->application ? s->application : "(none)",
+	        s->client ? s->client : "local socket");
+	doc_add(&d->body, ROLE_NORMAL, "%s %s%s%s; %s, transaction %llds",
+	        s->granted ? "holds" : "queued for", s->mode ? risk_lock_name(s->mode) : "a lock",
+	        s->relation ? " on " : "", s->relation ? s->relation : "",
+	        s->state ? s->state : "?", (long long)s->xact_age_s);
+	doc_add(&d->body, ROLE_NORMAL, "query: %s",
+	        s->query && *s->query ? s->query : "(no query)");
+	doc_add(&d->body, ROLE_NORMAL, "%s", "");
+	if (s->state && strncmp(s->state, "idle", 4) == 0)
+		doc_add(&d->body, ROLE_RISK_MEDIUM, "%s",
+		        "It is idle: cancelling does nothing to its locks; terminating ends its "
+		        "session and rolls its transaction back.");
+	else
+		doc_add(&d->body, ROLE_DIM, "%s",
+		        "Cancelling stops its running query; terminating ends its session and "
+		        "rolls its transaction back.");
 }
 
 bool run_interrupt(struct app *app)

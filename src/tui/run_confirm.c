@@ -284,6 +284,41 @@ void run_confirm_tick(struct app *app)
 
 /* ---- dialogs answered --------------------------------------------------------------- */
 
+/* K's answer: signal the blocker from the watch session and record it. */
+static void run_blocker_answer(struct app *app, int button)
+{
+	struct run *rn = app->run;
+	if (!rn || button == 0 || !rn->watch.session) {
+		if (rn)
+			app_message(app, false, "pid %d left alone", rn->blocker_pid);
+		return;
+	}
+	bool terminate = button == 2;
+	run_watch_drain(rn);
+	bool signalled = false;
+	struct pgstep_error err = {0};
+	if (!activity_signal_backend(rn->watch.session, rn->blocker_pid, terminate, &signalled,
+	                             &err)) {
+		app_message(app, true, "pid %d: %s", rn->blocker_pid, err.msg);
+		error_clear(&err);
+		return;
+	}
+	const char *what = terminate ? "terminated" : "query cancelled";
+	run_log(rn, "pid %d %s%s", rn->blocker_pid, what, signalled ? "" : " (the server said no)");
+	app_message(app, !signalled, "pid %d: %s%s", rn->blocker_pid, what,
+	            signalled ? "" : ": the server refused (gone, or not allowed)");
+	struct runner *r = rn->job ? job_runner(rn->job) : NULL;
+	if (r && signalled && rn->blocker_detail) {
+		char *detail = xasprintf("{\"%s\":%s}", terminate ? "terminated" : "cancelled",
+		                         rn->blocker_detail);
+		if (!runner_journal(r, terminate ? "blocker-terminated" : "blocker-cancelled",
+		                    detail, &err))
+			app_message(app, true, "%s", err.msg);
+		error_clear(&err);
+		free(detail);
+	}
+}
+
 void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const char *typed)
 {
 	struct run *rn = app->run;
@@ -361,6 +396,7 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 		if (run_open_job(app, app->tenant_sel))
 			run_drive(app);
 		return;
+	case DLG_BLOCKER: run_blocker_answer(app, button); return;
 	case DLG_QUIT:
 		if (button == 1) {
 			app->quit = true;

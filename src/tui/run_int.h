@@ -93,6 +93,14 @@ struct run {
 	struct migration *risk_for;
 	struct risk_file_report risk;
 
+	/* The first session the statement last waited for (a copy: during the
+	 * backoff between attempts nobody blocks us, yet K still acts on it). */
+	struct activity_session last_blocker;
+	bool has_last_blocker;
+	/* The session K acts on. */
+	int blocker_pid;
+	char *blocker_detail; /* owned JSON, for the event log */
+
 	struct run_confirm confirm;
 	struct run_failure failed;
 	struct run_watch watch;
@@ -121,6 +129,7 @@ void run_watch_drain(struct run *rn);
 void run_blockers_clear(struct run *rn);
 void run_watch_tick(struct run *rn, const struct run_position *pos);
 void run_watch_reset(struct run *rn);
+void run_last_blocker_clear(struct run *rn);
 int64_t run_idle_timeout_ms(const struct config *cfg);
 void run_watch_read(struct app *app);
 void run_facts_refresh(struct app *app, const struct strvec *rels);

@@ -114,22 +114,38 @@ static void view_hold_banner(struct app *app, struct doc *d)
 	doc_add(d, ROLE_NORMAL, "%s", "");
 }
 
+static void view_blocker(struct doc *d, const struct activity_session *s)
+{
+	char age[40] = "no transaction";
+	if (s->xact_age_s >= 0)
+		snprintf(age, sizeof age, "transaction %llds", (long long)s->xact_age_s);
+	/* Who holds what, and that it is us who wait. */
+	doc_add(d, ROLE_NORMAL, "  pid %d (%s) %s %s%s%s: we wait for it", s->pid,
+	        s->application && *s->application ? s->application : "no application_name",
+	        s->granted ? "holds" : "is queued ahead of us for",
+	        s->mode ? risk_lock_name(s->mode) : "a lock", s->relation ? " on " : "",
+	        s->relation ? s->relation : "");
+	doc_add(d, ROLE_DIM, "    user %s, %s, %s, client %s:", s->user ? s->user : "?",
+	        s->state ? s->state : "?", age, s->client ? s->client : "local socket");
+	doc_add(d, ROLE_DIM, "    %s", s->query && *s->query ? s->query : "(no query)");
+}
+
+/* Who the statement waits for; between attempts, who it waited for last. */
 static void view_blockers(struct doc *d, const struct run *rn)
 {
 	const struct watch_state *ws = rn->watch.w ? watch_state(rn->watch.w) : NULL;
-	if (!ws || !ws->rows.n_blockers)
+	if (ws && ws->rows.n_blockers) {
+		doc_add(d, ROLE_RISK_HIGH, "%s", "Waiting for a lock held or requested first by:");
+		for (size_t i = 0; i < ws->rows.n_blockers; i++)
+			view_blocker(d, &ws->rows.blockers[i]);
+	} else if (rn->has_last_blocker) {
+		doc_add(d, ROLE_RISK_MEDIUM, "%s", "The last attempt waited for:");
+		view_blocker(d, &rn->last_blocker);
+	} else {
 		return;
-	doc_add(d, ROLE_RISK_HIGH, "%s", "Waiting for a lock held or requested first by:");
-	for (size_t i = 0; i < ws->rows.n_blockers; i++) {
-		const struct activity_session *s = &ws->rows.blockers[i];
-		char age[40] = "no transaction";
-		if (s->xact_age_s >= 0)
-			snprintf(age, sizeof age, "transaction %llds", (long long)s->xact_age_s);
-		doc_add(d, ROLE_NORMAL, "  pid %d  %s  %s, %s%s%s", s->pid, s->user ? s->user : "?",
-		        s->state ? s->state : "?", age, s->client ? "  from " : "",
-		        s->client ? s->client : "");
-		doc_add(d, ROLE_DIM, "    %s", s->query && *s->query ? s->query : "(no query)");
 	}
+	doc_add(d, ROLE_DIM, "  K cancels pid %d's query or terminates its session (asks first)",
+	        rn->has_last_blocker ? rn->last_blocker.pid : ws->rows.blockers[0].pid);
 }
 
 /* Where the run stands, and what the keys do from here. */

@@ -44,6 +44,13 @@ void run_blockers_clear(struct run *rn)
 		watch_forget_blockers(rn->watch.w);
 }
 
+void run_last_blocker_clear(struct run *rn)
+{
+	if (rn->has_last_blocker)
+		activity_session_clear(&rn->last_blocker);
+	rn->has_last_blocker = false;
+}
+
 /* The run's transaction ended: its locks and the guard start afresh. */
 void run_watch_reset(struct run *rn)
 {
@@ -69,6 +76,14 @@ void run_watch_read(struct app *app)
 	if (!watch_read(rn->watch.w))
 		return;
 	app->panes[PANE_DETAIL].dirty = true;
+	const struct watch_state *w = watch_state(rn->watch.w);
+	struct runner *r = rn->job ? job_runner(rn->job) : NULL;
+	if (r && w->rows.n_blockers) { /* for the lock-wait event, if it comes */
+		runner_note_blockers(r, w->rows.blockers, w->rows.n_blockers);
+		run_last_blocker_clear(rn);
+		activity_session_copy(&rn->last_blocker, &w->rows.blockers[0]);
+		rn->has_last_blocker = true;
+	}
 	/* The guard: said once, loudly, when the hold passes hold_limit. */
 	const struct watch_state *ws = watch_state(rn->watch.w);
 	int64_t limit = app->eng.cfg ? app->eng.cfg->hold_limit_ms : 0;

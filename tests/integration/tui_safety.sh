@@ -231,4 +231,56 @@ check "the banner is gone" wait_gone 'HOLDING'
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 4. act on the blocker from the wait screen; the lock-wait event names it ----------------
+scenario blocker
+conf_tenant acme blocker acme
+sed -i 's/^lock_retries = .*/lock_retries = 8/' "$P/pgstep.conf"
+q blocker "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);" >/dev/null
+printf '%s\n' '-- migrate:up' 'ALTER TABLE items ADD COLUMN flag boolean;' \
+	'-- migrate:down' 'ALTER TABLE items DROP COLUMN flag;' >"$P/migrations/001_flag.sql"
+blocker_start blocker "LOCK TABLE acme.items IN ACCESS SHARE MODE;"
+check "a reporting session holds ACCESS SHARE on items" test -n "$BPID"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens 001_flag" run_key s 'Run: step on acme, 001_flag \(1 of 1\)'
+keys x
+check "the ALTER is confirmed" wait_for 'Confirm statement 1 on acme'
+keys Right Enter
+check "the wait screen says who holds what, and that we wait for it" \
+	wait_for "pid $BPID \\(reporting\\) holds AccessShareLock on acme\\.items: we wait for it" 5
+check "it offers K" wait_for "K cancels pid $BPID's query or terminates its session"
+check "a lock wait is recorded" wait_for 'statement 1: lock not available' 5
+keys K
+check "K asks first, naming the pid" wait_for "Act on pid $BPID, which statement 1 waits for\\?" 5
+check "with user, application_name and client" \
+	wait_for "pid $BPID, user postgres, application_name reporting, client local socket"
+check "its lock and state" wait_for 'holds AccessShareLock on acme\.items; idle in transaction'
+check "and its query" wait_for "query: SELECT 'blocker pid ' \\|\\| pg_backend_pid\\(\\)"
+check "it says that cancelling does nothing to an idle session" wait_for 'It is idle: cancelling does nothing'
+check "the focus is on Leave it" wait_for '\[ Leave it \]'
+keys Enter
+check "Leave it does nothing" wait_for "pid $BPID left alone"
+db_is "the blocker is still there" 1 blocker "SELECT count(*) FROM pg_stat_activity WHERE pid = $BPID"
+keys K
+check "K again" wait_for "Act on pid $BPID" 5
+keys Right Right Enter
+check "Terminate ends its session" wait_for "pid $BPID: terminated" 5
+check "and the ALTER goes through" wait_for 'All statements of the open transaction ran \(1 of 1\)' 10
+db_is "the blocker's session is gone" 0 blocker "SELECT count(*) FROM pg_stat_activity WHERE pid = $BPID"
+exec 3>&-
+wait "$BLOCKER" 2>/dev/null
+BLOCKER=
+keys c
+check "c commits" wait_for 'acme: 1 migration applied' 10
+db_is "the lock-wait event names the blocker: pid, user, application, lock, relation, query" \
+	"$BPID|postgres|reporting|AccessShareLock|acme.items|t" blocker \
+	"SELECT b->>'pid', b->>'user', b->>'application', b->>'lock', b->>'relation', (b->>'query') LIKE 'SELECT ''blocker pid%'
+	   FROM pgstep.events e, jsonb_array_elements(e.detail::jsonb->'blockers') b
+	  WHERE e.tenant = 'acme' AND e.action = 'lock-wait' ORDER BY e.seq LIMIT 1"
+db_is "the termination is an event, naming the session" "$BPID|reporting" blocker \
+	"SELECT detail::jsonb->'terminated'->>'pid', detail::jsonb->'terminated'->>'application'
+	   FROM pgstep.events WHERE tenant = 'acme' AND action = 'blocker-terminated'"
+keys q
+check "q exits 0" wait_exit 0 10
+
 done_testing

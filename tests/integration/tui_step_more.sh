@@ -118,7 +118,9 @@ keys Right Enter
 check "while the ALTER waits, the view shows it running" wait_for 'Running statement 1: [0-9]+\.[0-9] s' 5
 check "and that it waits for a lock" wait_for 'Waiting for a lock held or requested first by:' 5
 check "held by the blocking session's pid, user and state" \
-	wait_for "  pid $BPID  postgres  idle in transaction, transaction [0-9]+s"
+	wait_for "  pid $BPID \\(psql\\) holds AccessShareLock on acme\\.items: we wait for it"
+check "with its user, state and transaction age" \
+	wait_for "    user postgres, idle in transaction, transaction [0-9]+s, client local socket:"
 check "with that session's query" wait_for "    SELECT 'blocker pid ' \|\| pg_backend_pid\(\);"
 check "after lock_timeout the log says it retries" \
 	wait_for 'statement 1: lock not available \(55P03: .*\); retry 1' 5
