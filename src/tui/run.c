@@ -93,6 +93,23 @@ static void run_analyse(struct app *app, struct migration *m)
 	plan_risk_options(&app->eng, run_tenant(app), rn->watch.session, rn->watch.cat, &ro);
 	risk_analyze_migration(m, &ro, &rn->risk);
 	rn->risk_for = m;
+	/* The data checks plan --preflight runs: each statement's confirmation
+	 * shows its results, and one that finds rows always asks. */
+	preflight_list_clear(&rn->checks);
+	preflight_list_init(&rn->checks);
+	if (rn->jo.kind == JOB_UP && rn->watch.session) {
+		run_watch_drain(rn);
+		plan_risk_preflight_section(rn->watch.session, rn->watch.cat,
+		                            run_tenant(app)->schema, migration_label(m),
+		                            &rn->risk.up, RUN_PREFLIGHT_TIMEOUT_MS, &rn->checks);
+		size_t found = 0;
+		for (size_t i = 0; i < rn->checks.n; i++)
+			found += rn->checks.items[i].status == PREFLIGHT_FOUND;
+		if (rn->checks.n)
+			run_log(rn, "preflight of %s: %zu check%s, %zu finding rows",
+			        migration_label(m), rn->checks.n, rn->checks.n == 1 ? "" : "s",
+			        found);
+	}
 	rn->confirm.given = false;
 }
 
@@ -252,6 +269,7 @@ static void run_release(struct run *rn)
 {
 	watch_free(&rn->watch.w);
 	risk_file_report_clear(&rn->risk);
+	preflight_list_clear(&rn->checks);
 	activity_facts_clear(&rn->watch.facts);
 	free(rn->watch.facts_own);
 	rn->watch.facts_own = NULL;
@@ -344,6 +362,7 @@ struct run *run_new(struct app *app, enum job_kind kind, const char *to, const c
 	strvec_init(&rn->group.ok);
 	strvec_init(&rn->group.typed);
 	risk_file_report_init(&rn->risk);
+	preflight_list_init(&rn->checks);
 	activity_facts_init(&rn->watch.facts);
 	rn->jo.kind = kind;
 	rn->to = to ? xstrdup(to) : NULL;
@@ -415,6 +434,17 @@ static void run_job_done(struct app *app)
 
 /* ---- driving ---------------------------------------------------------------------- */
 
+/* A preflight check of statement i found rows it would fail on or change. */
+bool run_preflight_failed(const struct run *rn, const struct migration *m, size_t i)
+{
+	if (rn->risk_for != m)
+		return false;
+	for (size_t k = 0; k < rn->checks.n; k++)
+		if (rn->checks.items[k].stmt == i && rn->checks.items[k].status == PREFLIGHT_FOUND)
+			return true;
+	return false;
+}
+
 /* Whether statement i of the current migration must be confirmed. */
 bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, struct risk_confirm *c)
 {
@@ -422,7 +452,7 @@ bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, stru
 	if (!s)
 		return false;
 	risk_stmt_confirm(s, c);
-	return c->kind != RISK_CONFIRM_NONE;
+	return c->kind != RISK_CONFIRM_NONE || run_preflight_failed(rn, m, i);
 }
 
 /* Group applies: a statement confirmed "on the other tenants too" is known

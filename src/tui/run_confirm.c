@@ -138,6 +138,47 @@ static void confirm_relation(struct app *app, struct dialog *d, const struct ris
 	}
 }
 
+/* The preflight checks of statement i, as plan --preflight reports them. */
+static void confirm_preflight(struct dialog *d, const struct preflight_list *checks, size_t i)
+{
+	for (size_t k = 0; k < checks->n; k++) {
+		const struct preflight_check *c = &checks->items[k];
+		if (c->stmt != i)
+			continue;
+		const char *name = preflight_kind_name(c->kind);
+		switch (c->status) {
+		case PREFLIGHT_FOUND:
+			doc_add(&d->body, ROLE_RISK_HIGH, "Preflight %s: %lld row%s: %s", name,
+			        (long long)c->count, c->count == 1 ? "" : "s", c->what);
+			for (size_t s = 0; s < c->samples.n; s++)
+				doc_add(&d->body, ROLE_NORMAL, "  %s%s", c->samples.items[s],
+				        c->sample_rows[s] > 1 ? " (several rows)" : "");
+			if (c->severity == RISK_ERROR)
+				doc_add(&d->body, ROLE_RISK_HIGH, "%s",
+				        "  the statement will fail on them");
+			else
+				doc_add(&d->body, ROLE_RISK_HIGH, "%s",
+				        "  the statement changes them without a word");
+			break;
+		case PREFLIGHT_OK:
+			doc_add(&d->body, ROLE_OK, "Preflight %s: none found: %s", name, c->what);
+			break;
+		case PREFLIGHT_SKIPPED:
+			doc_add(&d->body, ROLE_DIM, "Preflight %s: not checked: %s", name,
+			        c->note ? c->note : "");
+			break;
+		case PREFLIGHT_ERROR:
+			doc_add(&d->body, ROLE_RISK_MEDIUM, "Preflight %s: could not run: %s", name,
+			        c->error ? c->error : "");
+			break;
+		case PREFLIGHT_PENDING:
+			doc_add(&d->body, ROLE_DIM, "Preflight %s: not run (no second session)",
+			        name);
+			break;
+		}
+	}
+}
+
 /* The dialog's text, built again whenever its facts are refreshed. */
 static void run_confirm_body(struct app *app)
 {
@@ -176,6 +217,7 @@ static void run_confirm_body(struct app *app)
 			confirm_relation(app, d, rs, i, rels.items[k], mode);
 		}
 	strvec_clear(&rels);
+	confirm_preflight(d, &rn->checks, i);
 	struct settings set;
 	settings_of(app->eng.cfg, m, rn->jo.kind != JOB_UP, &set);
 	struct strbuf sb;

@@ -12,6 +12,7 @@
 
 #include "pgstep/activity.h"
 #include "pgstep/job.h"
+#include "pgstep/preflight.h"
 #include "pgstep/risk.h"
 #include "pgstep/strvec.h"
 #include "pgstep/watch.h"
@@ -92,6 +93,8 @@ struct run {
 	/* The current migration's analysis (the tenant's schema, the catalogue). */
 	struct migration *risk_for;
 	struct risk_file_report risk;
+	/* Its preflight checks (up only), run read-only when it was opened. */
+	struct preflight_list checks;
 
 	/* The first session the statement last waited for (a copy: during the
 	 * backoff between attempts nobody blocks us, yet K still acts on it). */
@@ -117,6 +120,8 @@ const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migrati
 size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel);
 struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title);
 bool run_open_job(struct app *app, size_t ti);
+#define RUN_PREFLIGHT_TIMEOUT_MS 5000 /* each check's statement_timeout */
+bool run_preflight_failed(const struct run *rn, const struct migration *m, size_t i);
 bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, struct risk_confirm *c);
 char *run_group_key(const struct migration *m, size_t i);
 void run_start_group(struct app *app, bool go_on);

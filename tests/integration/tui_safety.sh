@@ -283,4 +283,34 @@ db_is "the termination is an event, naming the session" "$BPID|reporting" blocke
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 5. preflight reaches the interface -------------------------------------------------------
+# The UPDATE takes only ROW EXCLUSIVE and has no finding that asks; its
+# CASE ... ELSE sends 10 'legacy' rows to 'active' without a word: the
+# check that plan --preflight runs finds them, and the statement asks.
+scenario pre
+conf_tenant acme pre acme
+q pre "CREATE SCHEMA acme; CREATE TABLE acme.accounts (id int PRIMARY KEY, status text);
+INSERT INTO acme.accounts SELECT g, CASE WHEN g <= 5 THEN 'a' ELSE 'legacy' END FROM generate_series(1, 15) g;
+ANALYZE acme.accounts;" >/dev/null
+printf '%s\n' '-- migrate:up' \
+	"UPDATE accounts SET status = CASE status WHEN 'a' THEN 'active' WHEN 'b' THEN 'blocked' ELSE 'active' END WHERE id > 0;" \
+	>"$P/migrations/001_status.sql"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens 001_status" run_key s 'Run: step on acme, 001_status \(1 of 1\)'
+check "the log says the preflight ran" wait_for 'preflight of 001_status: 1 check, 1 finding rows'
+keys x
+check "the UPDATE, which only takes ROW EXCLUSIVE, asks: its check found rows" \
+	wait_for 'Confirm statement 1 on acme' 5
+check "the confirmation shows the check and how many rows" wait_for 'Preflight case-else: 10 rows:'
+check "with the values" wait_for '  legacy'
+check "and what happens to them" wait_for 'the statement changes them without a word'
+keys Enter
+check "Cancel runs nothing" wait_for 'statement 1 not run'
+db_is "nothing changed" 10 pre "SELECT count(*) FROM acme.accounts WHERE status = 'legacy'"
+keys B
+check "B ends the run" wait_for 'Esc closes this view' 10
+keys q
+check "q exits 0" wait_exit 0 10
+
 done_testing
