@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgstep/inflight.h"
 #include "pgstep/json.h"
 #include "pgstep/settings.h"
 #include "pgstep/xalloc.h"
@@ -138,6 +139,43 @@ static void confirm_relation(struct app *app, struct dialog *d, const struct ris
 	}
 }
 
+/* CREATE INDEX ... IF NOT EXISTS over an INVALID index of that name (an
+ * interrupted CONCURRENTLY build left it) builds nothing and keeps it: say
+ * so, with the fix. The table's facts list its INVALID indexes. */
+static void confirm_invalid_index(struct app *app, struct dialog *d, const char *sql)
+{
+	struct run *rn = app->run;
+	struct inflight_check ic;
+	if (!inflight_classify(sql, &ic))
+		return;
+	if (ic.kind == INFLIGHT_CREATE_INDEX && ic.if_not_exists && ic.index.name) {
+		const char *schema = ic.index.schema           ? ic.index.schema
+		                     : run_tenant(app)->schema ? run_tenant(app)->schema
+		                                               : "public";
+		char *want = xasprintf("%s.%s", schema, ic.index.name);
+		for (size_t r = 0; r < rn->watch.facts.n_rels; r++) {
+			const struct activity_relation *a = &rn->watch.facts.rels[r];
+			for (size_t k = 0; k < a->n_invalid; k++) {
+				const struct activity_index *x = &a->invalid[k];
+				if (strcmp(x->name, want) != 0 || x->building)
+					continue;
+				doc_add(&d->body, ROLE_RISK_HIGH,
+				        "INVALID index %s exists (an interrupted build left it):",
+				        x->name);
+				doc_add(&d->body, ROLE_RISK_HIGH, "%s",
+				        "  IF NOT EXISTS keeps it and builds nothing: queries will "
+				        "not use "
+				        "it, writes still maintain it");
+				doc_add(&d->body, ROLE_OK,
+				        "  fix: DROP INDEX CONCURRENTLY %s; first, then run this",
+				        x->name);
+			}
+		}
+		free(want);
+	}
+	inflight_check_clear(&ic);
+}
+
 /* The preflight checks of statement i, as plan --preflight reports them. */
 static void confirm_preflight(struct dialog *d, const struct preflight_list *checks, size_t i)
 {
@@ -217,6 +255,7 @@ static void run_confirm_body(struct app *app)
 			confirm_relation(app, d, rs, i, rels.items[k], mode);
 		}
 	strvec_clear(&rels);
+	confirm_invalid_index(app, d, st->sql);
 	confirm_preflight(d, &rn->checks, i);
 	struct settings set;
 	settings_of(app->eng.cfg, m, rn->jo.kind != JOB_UP, &set);

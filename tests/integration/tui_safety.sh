@@ -313,4 +313,32 @@ check "B ends the run" wait_for 'Esc closes this view' 10
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 6. an INVALID index that CREATE INDEX CONCURRENTLY IF NOT EXISTS would keep ---------------
+scenario inval
+conf_tenant acme inval acme
+q inval "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);
+INSERT INTO acme.items SELECT g, 'same' FROM generate_series(1, 20) g;" >/dev/null
+# A unique build over duplicates fails and leaves the index INVALID.
+q inval "CREATE UNIQUE INDEX CONCURRENTLY items_name ON acme.items (name)" >/dev/null 2>&1
+db_is "acme.items_name is INVALID" f inval \
+	"SELECT indisvalid FROM pg_index WHERE indexrelid = 'acme.items_name'::regclass"
+printf '%s\n' '-- migrate:up transaction:false' \
+	'CREATE INDEX CONCURRENTLY IF NOT EXISTS items_name ON items (name);' \
+	>"$P/migrations/001_index.sql"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens 001_index" run_key s 'Run: step on acme, 001_index \(1 of 1\)'
+keys x
+check "the build is confirmed" wait_for 'Confirm statement 1 on acme' 5
+check "the confirmation names the INVALID index IF NOT EXISTS would keep" \
+	wait_for 'INVALID index acme\.items_name exists \(an interrupted build left it\):'
+check "says what IF NOT EXISTS does with it" wait_for 'IF NOT EXISTS keeps it and builds nothing'
+check "and gives the fix" wait_for 'fix: DROP INDEX CONCURRENTLY acme\.items_name; first'
+keys Enter
+check "Cancel runs nothing" wait_for 'statement 1 not run'
+keys B
+check "B stops the run" wait_for 'Esc closes this view' 10
+keys q
+check "q exits 0" wait_exit 0 10
+
 done_testing
