@@ -45,6 +45,8 @@ enum run_event_kind {
 	RUN_EV_STATEMENT_FAILED, /* step mode: a statement failed or was cancelled,
 	                          * was rolled back to its savepoint; paused */
 	RUN_EV_UNDONE,           /* step mode: statement `index` was undone */
+	RUN_EV_WAITING,          /* the running statement waits for another session
+	                          * (a watch saw it); message names it */
 };
 
 struct run_event {

@@ -33,6 +33,15 @@ struct watch;
 
 /* A watch over s (borrowed: the caller keeps and closes it). */
 struct watch *watch_new(struct session *s);
+/* A watch with a read-only session of its own on tenant t (closed by
+ * watch_free), for a driver without one (the command line's up). */
+struct tenant;
+struct watch *watch_open_tenant(const struct tenant *t, struct pgstep_error *err);
+/* One line about the first session the statement waits for ("pid 5234
+ * (reporting) holds AccessShareLock on acme.items: we wait for it; user
+ * ..., idle in transaction, transaction 12s: SELECT ..."); NULL when none.
+ * Caller frees. */
+char *watch_blocker_text(const struct watch_state *st);
 void watch_free(struct watch **w);
 int64_t watch_now_ms(void);
 /* Ask again about backend pid when the last answer is WATCH_EVERY_MS old

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgstep/plan_risk.h"
 #include "pgstep/session.h"
 #include "pgstep/watch.h"
 #include "pgstep/xalloc.h"
 
 struct watch {
-	struct session *s; /* borrowed */
+	struct session *s; /* borrowed, unless owned */
+	bool owned;
 	bool busy;
 	int64_t next_ms;
 	int64_t asked_ms, started_ms; /* of the query in flight */
@@ -34,12 +36,45 @@ struct watch *watch_new(struct session *s)
 	return w;
 }
 
+/* It looks and never queues behind a lock for long. */
+#define WATCH_LOCK_TIMEOUT_MS      300
+#define WATCH_STATEMENT_TIMEOUT_MS 3000
+
+struct watch *watch_open_tenant(const struct tenant *t, struct pgstep_error *err)
+{
+	struct session *s =
+	    plan_risk_session(t, WATCH_LOCK_TIMEOUT_MS, WATCH_STATEMENT_TIMEOUT_MS, err);
+	if (!s)
+		return NULL;
+	struct watch *w = watch_new(s);
+	w->owned = true;
+	return w;
+}
+
+char *watch_blocker_text(const struct watch_state *st)
+{
+	if (!st->rows.n_blockers)
+		return NULL;
+	const struct activity_session *s = &st->rows.blockers[0];
+	return xasprintf(
+	    "pid %d (%s) %s %s%s%s: we wait for it; user %s, %s, transaction %llds, "
+	    "client %s: %s",
+	    s->pid, s->application && *s->application ? s->application : "no application_name",
+	    s->granted ? "holds" : "is queued ahead of us for",
+	    s->mode ? risk_lock_name(s->mode) : "a lock", s->relation ? " on " : "",
+	    s->relation ? s->relation : "", s->user ? s->user : "?", s->state ? s->state : "?",
+	    (long long)s->xact_age_s, s->client ? s->client : "local socket",
+	    s->query && *s->query ? s->query : "(no query)");
+}
+
 void watch_free(struct watch **w)
 {
 	if (!*w)
 		return;
 	watch_drain(*w);
 	activity_watch_rows_clear(&(*w)->st.rows);
+	if ((*w)->owned)
+		session_close(&(*w)->s);
 	free(*w);
 	*w = NULL;
 }

@@ -254,6 +254,7 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		run_log(rn, "statement %zu undone (rolled back to its savepoint)", ev->index + 1);
 		rn->confirm.given = false;
 		break;
+	case RUN_EV_WAITING: break; /* the run view shows the watch's own */
 	case RUN_EV_NOTICE:
 		run_log(rn, "%s", ev->message ? ev->message : "");
 		app_message(app, false, "%s: %s", ev->tenant ? ev->tenant->name : "",

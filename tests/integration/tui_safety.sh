@@ -341,4 +341,21 @@ check "B stops the run" wait_for 'Esc closes this view' 10
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 7. up on the command line says who it waits for ----------------------------------------
+scenario cliwait
+conf_tenant acme cliwait acme
+sed -i 's/^lock_timeout = .*/lock_timeout = 4s/; s/^lock_retries = .*/lock_retries = 0/' "$P/pgstep.conf"
+q cliwait "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);" >/dev/null
+printf '%s\n' '-- migrate:up' 'ALTER TABLE items ADD COLUMN flag boolean;' \
+	'-- migrate:down' 'ALTER TABLE items DROP COLUMN flag;' >"$P/migrations/001_flag.sql"
+blocker_start cliwait "LOCK TABLE acme.items IN ACCESS SHARE MODE;"
+check "a reporting session holds ACCESS SHARE on items" test -n "$BPID"
+ps up --yes >"$BASE/up.out" 2>&1
+cp "$BASE/up.out" "$T/screen"
+check "up prints who the statement waits for, once" \
+	test "$(grep -c "statement 1 waits: pid $BPID (reporting) holds AccessShareLock on acme.items: we wait for it" "$BASE/up.out")" = 1
+check "with user, state, client and query" \
+	grep -q "user postgres, idle in transaction, transaction [0-9]*s, client local socket: SELECT 'blocker pid" "$BASE/up.out"
+blocker_stop
+
 done_testing
