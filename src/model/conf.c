@@ -357,6 +357,18 @@ static bool set_hold_limit(struct load_ctx *c, const char *value, int line,
 	return true;
 }
 
+static bool set_hold_rollback_after(struct load_ctx *c, const char *value, int line,
+                                    struct pgstep_error *err)
+{
+	if (strcmp(value, "off") == 0)
+		c->cfg->hold_rollback_after_ms = 0;
+	else if (!parse_duration(c, "hold_rollback_after", value, line,
+	                         &c->cfg->hold_rollback_after_ms, err))
+		return false;
+	c->cfg->hold_rollback_after_line = line;
+	return true;
+}
+
 static bool set_tenant_conninfo(struct load_ctx *c, const char *value, int line,
                                 struct pgstep_error *err)
 {
@@ -446,6 +458,7 @@ static const struct key_rule {
     {.kind = SEC_DEFAULTS, .key = "statement_timeout", .set = set_statement_timeout},
     {.kind = SEC_DEFAULTS, .key = "retry_backoff", .set = set_retry_backoff},
     {.kind = SEC_DEFAULTS, .key = "hold_limit", .set = set_hold_limit},
+    {.kind = SEC_DEFAULTS, .key = "hold_rollback_after", .set = set_hold_rollback_after},
     {.kind = SEC_TENANT, .key = "conninfo", .set = set_tenant_conninfo},
     {.kind = SEC_TENANT, .key = "schema", .set = set_tenant_schema},
     {.kind = SEC_TENANT, .key = "labels", .set = set_tenant_labels},

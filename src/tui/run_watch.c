@@ -84,6 +84,41 @@ void run_watch_read(struct app *app)
 		activity_session_copy(&rn->last_blocker, &w->rows.blockers[0]);
 		rn->has_last_blocker = true;
 	}
+	/* Optional: roll back on our own once someone has waited long enough
+	 * behind us while the DBA reads (never under a running statement: C
+	 * and the lock_timeout handle that). */
+	int64_t auto_ms = app->eng.cfg ? app->eng.cfg->hold_rollback_after_ms : 0;
+	if (auto_ms && r && w->held_since_ms && w->rows.n_waiters &&
+	    w->rows.waiters[0].state_age_s * 1000 >= auto_ms) {
+		struct run_position pos;
+		runner_position(r, &pos);
+		if (!pos.in_flight && pos.pause != RUN_PAUSE_NONE && pos.in_transaction) {
+			const struct activity_session *s = &w->rows.waiters[0];
+			run_log(rn,
+			        "rolled back on its own: pid %d (%s) waited %llds behind our locks "
+			        "(hold_rollback_after)",
+			        s->pid, s->application ? s->application : "",
+			        (long long)s->state_age_s);
+			app_message(app, true,
+			            "rolled back: pid %d waited %llds behind our locks "
+			            "(hold_rollback_after)",
+			            s->pid, (long long)s->state_age_s);
+			struct migration *m = run_migration(rn);
+			free(rn->abandoned); /* the outcome: why, not "on request" */
+			rn->abandoned = xasprintf(
+			    "%s on %s: rolled back on its own: pid %d (%s) waited %llds behind our "
+			    "locks "
+			    "(hold_rollback_after)",
+			    m ? migration_label(m) : "", run_tenant(app)->name, s->pid,
+			    s->application ? s->application : "", (long long)s->state_age_s);
+			rn->auto_run = false;
+			rn->discarded = true;
+			rn->discarded_dirty = runner_segmented(r) && pos.index > 0;
+			runner_discard(r);
+			run_drive(app);
+			return;
+		}
+	}
 	/* The guard: said once, loudly, when the hold passes hold_limit. */
 	const struct watch_state *ws = watch_state(rn->watch.w);
 	int64_t limit = app->eng.cfg ? app->eng.cfg->hold_limit_ms : 0;

@@ -341,6 +341,35 @@ check "B stops the run" wait_for 'Esc closes this view' 10
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 3b. hold_rollback_after: the run rolls back on its own once someone waited that long ----
+scenario autorb
+conf_tenant acme autorb acme
+sed -i 's/^\[defaults\]$/[defaults]\nhold_limit = 1s\nhold_rollback_after = 2s/' "$P/pgstep.conf"
+q autorb "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);" >/dev/null
+printf '%s\n' '-- migrate:up' 'ALTER TABLE items ADD COLUMN flag boolean;' \
+	'-- migrate:down' 'ALTER TABLE items DROP COLUMN flag;' >"$P/migrations/001_flag.sql"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens 001_flag" run_key s 'Run: step on acme, 001_flag \(1 of 1\)'
+keys x
+check "the ALTER is confirmed" wait_for 'Confirm statement 1 on acme'
+keys Right Enter
+check "the ALTER ran" wait_for 'All statements of the open transaction ran \(1 of 1\)' 10
+check "nobody waits yet: the run stays open past hold_limit" wait_for 'PAST hold_limit \(1s\)' 5
+"$PG_BINDIR/psql" -X -At -d autorb -c "SET application_name = shop" \
+	-c "SELECT count(*) FROM acme.items" >"$BASE/waiter.out" 2>&1 &
+WAITER=$!
+check "once the SELECT has waited 2 s, the run rolls back on its own, saying why" \
+	wait_for '001_flag on acme: rolled back on its own: pid [0-9]+ \(shop\) waited [0-9]+s behind our locks \(hold_rollback_after\)' 10
+check "the waiter got through" wait_sql autorb 5 \
+	"SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'shop'"
+wait "$WAITER"
+db_is "nothing of 001 stays: no column flag" 0 autorb \
+	"SELECT count(*) FROM information_schema.columns WHERE table_schema = 'acme' AND table_name = 'items' AND column_name = 'flag'"
+db_is "001 is not applied" none autorb "$(state_of acme 1)"
+keys q
+check "q exits 0" wait_exit 0 10
+
 # --- 7. up on the command line says who it waits for ----------------------------------------
 scenario cliwait
 conf_tenant acme cliwait acme

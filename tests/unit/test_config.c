@@ -232,6 +232,12 @@ static void test_hold_limit(void)
 	cfg = config_parse("t.conf", "[defaults]\nhold_limit = 0\n", NULL, &err);
 	ok(cfg && cfg->hold_limit_ms == 0, "hold_limit 0 is off");
 	config_free(&cfg);
+	cfg = config_parse("t.conf", "", NULL, &err);
+	ok(cfg && cfg->hold_rollback_after_ms == 0, "no automatic rollback by default");
+	config_free(&cfg);
+	cfg = config_parse("t.conf", "[defaults]\nhold_rollback_after = 30s\n", NULL, &err);
+	ok(cfg && cfg->hold_rollback_after_ms == 30000, "hold_rollback_after 30s");
+	config_free(&cfg);
 	error_clear(&err);
 	expect_error("[defaults]\nhold_limit = soon\n",
 	             "t.conf:2: bad duration 'soon' for hold_limit in [defaults]: use e.g. 3s, "
@@ -243,7 +249,8 @@ static void test_errors(void)
 {
 	expect_error("[defaults]\nlock_timeout = 3s\nlock_timout = 5s\n",
 	             "t.conf:3: unknown key 'lock_timout' in [defaults] (known: lock_timeout, "
-	             "lock_retries, statement_timeout, retry_backoff, hold_limit)",
+	             "lock_retries, statement_timeout, retry_backoff, hold_limit, "
+	             "hold_rollback_after)",
 	             "unknown key names file, line, key and section");
 	expect_error("[tenant acme]\nconninfo = dbname=a\npassword = x\n",
 	             "t.conf:3: unknown key 'password' in [tenant acme] (known: conninfo, schema, "
