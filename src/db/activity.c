@@ -320,7 +320,9 @@ void activity_sessions_free(struct activity_session **a, size_t *n)
 /* For a run's watch: who pid waits for ('b'), who waits for pid ('w', with
  * the mode it asks for and the seconds its query has run), and the locks
  * stronger than ROW EXCLUSIVE pid holds on relations that existed before its
- * transaction ('h': a table it created is invisible to everyone else). */
+ * transaction ('h'): a relation it created is not in this session's
+ * pg_class until it commits, so the join leaves it out, as it should:
+ * nobody else can queue for it. */
 bool activity_signal_backend(struct session *s, int pid, bool terminate, bool *signalled,
                              struct pgstep_error *err)
 {
@@ -362,8 +364,6 @@ const char activity_watch_sql[] =
     "WHERE l.pid = $1::int AND l.granted AND l.locktype = 'relation' "
     "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock') "
     "  AND c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
-    "  AND c.xmin::text IS DISTINCT FROM "
-    "      (SELECT backend_xid::text FROM pg_stat_activity WHERE pid = $1::int) "
     "ORDER BY 1, 10 DESC NULLS LAST, 2";
 /* clang-format on */
 

@@ -97,6 +97,12 @@ check "Step opens 001 in step mode (it still stops before each statement)" \
 	wait_for 'Next: statement 1 of 1'
 keys x
 check "x runs the only statement" wait_for 'All statements of the open transaction ran \(1 of 1\)'
+db_is "the runner holds ACCESS EXCLUSIVE on the table it created (invisible to others)" 1 steps \
+	"SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+	  WHERE a.application_name = 'pgstep' AND l.locktype = 'relation' AND l.granted
+	    AND l.mode = 'AccessExclusiveLock' AND l.relation NOT IN (SELECT oid FROM pg_class)"
+sleep 1.5 # three looks of the watch; the banner must not come
+check "a table the run created is nobody else's: no banner" wait_gone 'HOLDING' 1
 keys x
 check "x after the last statement says c commits" wait_for 'all statements ran: c commits'
 check "and the run stays open" wait_for 'All statements of the open transaction ran \(1 of 1\)'
