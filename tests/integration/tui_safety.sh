@@ -190,6 +190,30 @@ check "c commits" wait_for 'acme: 1 migration applied' 10
 keys q
 check "q exits 0" wait_exit 0 10
 
+# --- 2b. DROP INDEX CONCURRENTLY: the table's SHARE UPDATE EXCLUSIVE first --------------------
+scenario dic
+conf_tenant acme dic acme
+q dic "CREATE SCHEMA acme; CREATE TABLE acme.items (id int PRIMARY KEY, name text);
+CREATE INDEX items_name ON acme.items (name);" >/dev/null
+printf '%s\n' '-- migrate:up transaction:false' 'DROP INDEX CONCURRENTLY items_name;' \
+	>"$P/migrations/001_dic.sql"
+tui_start 160 50 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens 001_dic" run_key s 'Run: step on acme, 001_dic \(1 of 1\)'
+keys x
+check "the drop is confirmed" wait_for 'Confirm statement 1 on acme' 5
+check "it shows SHARE UPDATE EXCLUSIVE on the table" \
+	wait_for 'Lock SHARE UPDATE EXCLUSIVE on acme\.items: blocks other schema changes and VACUUM'
+check "and says the index's own ACCESS EXCLUSIVE comes last" \
+	wait_for 'Lock ACCESS EXCLUSIVE on acme\.items_name: the index itself, taken last, once no transaction'
+check "the table's lock comes first" sh -c "grep -n 'Lock ' '$T/screen' | head -1 | grep -q 'SHARE UPDATE EXCLUSIVE on acme.items:'"
+keys Enter
+check "Cancel runs nothing" wait_for 'statement 1 not run'
+keys B
+check "B stops the run" wait_for 'Esc closes this view' 10
+keys q
+check "q exits 0" wait_exit 0 10
+
 # --- 3. step mode holding a strong lock: the banner, the guard, the times --------------------
 scenario hold
 conf_tenant acme hold acme
