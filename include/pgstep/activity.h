@@ -39,7 +39,10 @@ struct activity_session {
 	/* On a relation (activity_relation.sessions) only: */
 	enum risk_lock mode; /* the strongest mode it holds, or the one it waits for */
 	bool granted;        /* holds it (true) or is queued for it */
-	int *blocked_by;     /* owned: pg_blocking_pids */
+	/* A run's blocker (activity_watch_rows.blockers): the relation we wait
+	 * for; owned, may be NULL. */
+	char *relation;
+	int *blocked_by; /* owned: pg_blocking_pids */
 	size_t n_blocked_by;
 };
 
@@ -96,7 +99,33 @@ extern const char activity_blockers_sql[];
 struct pg_result;
 void activity_blockers_read(const struct pg_result *res, struct activity_session **out, size_t *n);
 void activity_sessions_free(struct activity_session **a, size_t *n);
+
+/* What a run's watch asks in one round trip (activity_watch_sql, $1 the
+ * run's backend pid): the sessions it waits for, those queued behind it
+ * (longest waiting first; state_age_s is how long, mode what they ask
+ * for), and its locks stronger than ROW EXCLUSIVE on relations that existed
+ * before its transaction. */
+struct activity_held {
+	char *relation; /* owned: "schema.name" */
+	enum risk_lock mode;
+};
+struct activity_watch_rows {
+	struct activity_session *blockers, *waiters; /* owned */
+	size_t n_blockers, n_waiters;
+	struct activity_held *held; /* owned */
+	size_t n_held;
+};
+extern const char activity_watch_sql[];
+/* pg_cancel_backend (cancel its query) or pg_terminate_backend (end its
+ * session, rolling its transaction back) of pid; *signalled is the
+ * server's answer. */
+bool activity_signal_backend(struct session *s, int pid, bool terminate, bool *signalled,
+                             struct pgstep_error *err);
+void activity_watch_read(const struct pg_result *res, struct activity_watch_rows *out);
+void activity_watch_rows_clear(struct activity_watch_rows *w);
 void activity_session_clear(struct activity_session *a);
+/* A deep copy of src's text fields (not blocked_by) into dst. */
+void activity_session_copy(struct activity_session *dst, const struct activity_session *src);
 
 /* Whether the session's lock (held, or queued ahead) conflicts with a
  * request for mode: then the statement waits for it. */

@@ -25,6 +25,12 @@ struct config {
 	int64_t retry_backoff_ms;     /* first backoff, doubled each retry */
 	/* Lines of those keys in path; 0 when not given. */
 	int lock_timeout_line, lock_retries_line, statement_timeout_line, retry_backoff_line;
+	int64_t hold_limit_ms; /* step mode's guard on strong locks held; 0: off */
+	int hold_limit_line;
+	/* Step mode: roll back on its own once a session has waited this long
+	 * behind the run's locks; 0: never (the default). */
+	int64_t hold_rollback_after_ms;
+	int hold_rollback_after_line;
 
 	struct tenant_list tenants; /* [tenant NAME] sections */
 	char *tenants_control;      /* owned: [tenants] control conninfo, or NULL */

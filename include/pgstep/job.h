@@ -24,6 +24,7 @@ struct job_options {
 	bool resume;    /* UP: continue a dirty migration after its last done statement */
 	bool use_file;  /* DOWN: the file's down even when it changed since apply */
 	bool step;      /* run every migration in step mode (see runner.h) */
+	int64_t step_idle_timeout_ms; /* step mode: see run_options */
 	/* UP resume: drop an index that an interrupted CREATE INDEX
 	 * CONCURRENTLY left INVALID, and build it again (else job_open
 	 * refuses, saying so). */

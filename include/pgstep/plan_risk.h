@@ -54,6 +54,15 @@ struct plan_risk {
 	struct strvec plan_new;
 };
 
+/* The preflight checks of one analysed section (rep), generated and run
+ * over s, each read-only under timeout_ms (s NULL: generated only), into
+ * out: the interface's checks of the migration it opens. */
+struct catalog;
+struct session;
+void plan_risk_preflight_section(struct session *s, struct catalog *cat, const char *schema,
+                                 const char *label, const struct risk_report *rep,
+                                 int64_t timeout_ms, struct preflight_list *out);
+
 /* Analyse the plan of one tenant (ts from status_collect). False only for
  * what makes a plan impossible (an unknown --to, a dirty migration without
  * --resume, a set that does not split); an unreachable tenant is analysed

@@ -132,6 +132,9 @@ struct risk_catalog {
 	bool (*domain_has_check)(void *ctx, const char *type, bool *out);
 	/* The relation a named index belongs to ("schema.table"); caller frees. */
 	bool (*index_table)(void *ctx, const char *index, char **table_out);
+	/* The table foreign key name on rel references ("schema.table"); caller
+	 * frees. */
+	bool (*constraint_ref)(void *ctx, const char *rel, const char *name, char **ref_out);
 };
 
 /* ---- analysis ---------------------------------------------------------- */

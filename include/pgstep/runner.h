@@ -45,6 +45,8 @@ enum run_event_kind {
 	RUN_EV_STATEMENT_FAILED, /* step mode: a statement failed or was cancelled,
 	                          * was rolled back to its savepoint; paused */
 	RUN_EV_UNDONE,           /* step mode: statement `index` was undone */
+	RUN_EV_WAITING,          /* the running statement waits for another session
+	                          * (a watch saw it); message names it */
 };
 
 struct run_event {
@@ -58,7 +60,8 @@ struct run_event {
 	int line;        /* its line in the file */
 	int attempt;     /* lock retries: 1-based */
 	int64_t backoff_ms;
-	int64_t elapsed_ms;
+	int64_t elapsed_ms;    /* DONE: since the migration began (its transaction) */
+	int64_t statements_ms; /* the migration's statements' own time so far */
 	const char *message;
 	const char *sqlstate;
 	int position; /* FAILED, STATEMENT_FAILED: the error's character in sql, 0 unknown */
@@ -100,6 +103,9 @@ struct run_options {
 	 * savepoint, so it can be undone; one that fails or is cancelled is
 	 * rolled back to its savepoint and the run pauses instead of ending. */
 	bool step;
+	/* Step mode: the transaction's idle_in_transaction_session_timeout (a
+	 * DBA reading the next statement is idle in transaction); 0: none. */
+	int64_t step_idle_timeout_ms;
 };
 
 enum run_status {
@@ -163,6 +169,10 @@ void runner_discard(struct runner *r);
 bool runner_journal(struct runner *r, const char *action, const char *detail,
                     struct pgstep_error *err);
 void runner_position(const struct runner *r, struct run_position *out);
+/* Who the running statement waits for, as a watch saw it: recorded with the
+ * next lock-wait event (copied; n 0 forgets). */
+struct activity_session;
+void runner_note_blockers(struct runner *r, const struct activity_session *b, size_t n);
 /* Whether statement i runs inside a transaction held open across step-mode
  * pauses (so it can be undone). A statement of a no-transaction file runs
  * in a transaction of its own with its progress, but commits at once: no. */

@@ -18,6 +18,9 @@ struct migration;
 #define SETTINGS_DEFAULT_LOCK_RETRIES         5
 #define SETTINGS_DEFAULT_STATEMENT_TIMEOUT_MS 0 /* none */
 #define SETTINGS_DEFAULT_RETRY_BACKOFF_MS     500
+/* Step mode: past this, a run holding a lock stronger than ROW EXCLUSIVE
+ * says so loudly and offers to roll back ([defaults] hold_limit; 0: off). */
+#define SETTINGS_DEFAULT_HOLD_LIMIT_MS 5000
 
 enum setting_source {
 	SETTING_DEFAULT,   /* built into pgstep */

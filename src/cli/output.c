@@ -132,6 +132,11 @@ static void cli_on_event(void *ctx, const struct run_event *ev)
 		       verb);
 		break;
 	case RUN_EV_NOTICE: printf("%s: %s\n", t, ev->message ? cli_safe(ev->message) : ""); break;
+	case RUN_EV_WAITING:
+		printf("%s:   %s: statement %zu %swaits%s: %s\n", t, label, ev->index + 1,
+		       cli_color(g, "failed"), cli_reset(g),
+		       ev->message ? cli_safe(ev->message) : "");
+		break;
 	}
 	fflush(stdout);
 }

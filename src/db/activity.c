@@ -24,6 +24,26 @@ void activity_session_clear(struct activity_session *a)
 	free(a->query);
 	free(a->wait_event);
 	free(a->blocked_by);
+	free(a->relation);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void activity_session_copy(struct activity_session *dst, const struct activity_session *src)
+{
+	*dst = *src;
+	dst->user = dup_or_null(src->user);
+	dst->application = dup_or_null(src->application);
+	dst->client = dup_or_null(src->client);
+	dst->state = dup_or_null(src->state);
+	dst->query = dup_or_null(src->query);
+	dst->wait_event = dup_or_null(src->wait_event);
+	dst->relation = dup_or_null(src->relation);
+	dst->blocked_by = NULL;
+	dst->n_blocked_by = 0;
 }
 
 static void relation_clear(struct activity_relation *r)
@@ -295,4 +315,117 @@ void activity_sessions_free(struct activity_session **a, size_t *n)
 	free(*a);
 	*a = NULL;
 	*n = 0;
+}
+
+/* For a run's watch: who pid waits for ('b'), who waits for pid ('w', with
+ * the mode it asks for and the seconds its query has run), and the locks
+ * stronger than ROW EXCLUSIVE pid holds on relations that existed before its
+ * transaction ('h'): a relation it created is not in this session's
+ * pg_class until it commits, so the join leaves it out, as it should:
+ * nobody else can queue for it. */
+bool activity_signal_backend(struct session *s, int pid, bool terminate, bool *signalled,
+                             struct pgstep_error *err)
+{
+	char p[16];
+	snprintf(p, sizeof p, "%d", pid);
+	const char *params[1] = {p};
+	PGresult *res = session_query(s,
+	                              terminate ? "SELECT pg_terminate_backend($1::int)"
+	                                        : "SELECT pg_cancel_backend($1::int)",
+	                              1, params, err);
+	if (!res)
+		return false;
+	*signalled = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+/* clang-format off */
+const char activity_watch_sql[] =
+    "SELECT 'b', " SESSION_COLUMNS("a") ", "
+    "  (SELECT l.mode || CASE WHEN l.granted THEN '' ELSE '?' END FROM pg_locks l "
+    "   JOIN pg_locks w ON w.pid = $1::int AND NOT w.granted AND w.locktype = l.locktype "
+    "    AND w.database IS NOT DISTINCT FROM l.database "
+    "    AND w.relation IS NOT DISTINCT FROM l.relation "
+    "   WHERE l.pid = a.pid ORDER BY l.granted DESC LIMIT 1), "
+    "  (SELECT n.nspname || '.' || c.relname FROM pg_locks w "
+    "   JOIN pg_class c ON c.oid = w.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "   WHERE w.pid = $1::int AND NOT w.granted LIMIT 1) "
+    "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) "
+    "UNION ALL "
+    "SELECT 'w', " SESSION_COLUMNS("a") ", "
+    "  (SELECT l.mode FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1), NULL "
+    "FROM pg_stat_activity a WHERE $1::int = ANY (pg_blocking_pids(a.pid)) "
+    "UNION ALL "
+    "SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.mode, "
+    "  n.nspname || '.' || c.relname "
+    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE l.pid = $1::int AND l.granted AND l.locktype = 'relation' "
+    "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock') "
+    "  AND c.relkind IN ('r', 'p', 'm', 'i', 'I', 'S', 'v', 'f') "
+    "ORDER BY 1, 10 DESC NULLS LAST, 2";
+/* clang-format on */
+
+void activity_watch_read(const struct pg_result *res, struct activity_watch_rows *out)
+{
+	memset(out, 0, sizeof *out);
+	int n = PQntuples(res);
+	size_t nb = 0, nw = 0, nh = 0;
+	for (int i = 0; i < n; i++) {
+		char k = PQgetvalue(res, i, 0)[0];
+		nb += k == 'b';
+		nw += k == 'w';
+		nh += k == 'h';
+	}
+	out->blockers = xcalloc(nb ? nb : 1, sizeof *out->blockers);
+	out->waiters = xcalloc(nw ? nw : 1, sizeof *out->waiters);
+	out->held = xcalloc(nh ? nh : 1, sizeof *out->held);
+	for (int i = 0; i < n; i++) {
+		char k = PQgetvalue(res, i, 0)[0];
+		if (k == 'h') {
+			struct activity_held *h = &out->held[out->n_held++];
+			risk_lock_parse(PQgetvalue(res, i, 10), &h->mode);
+			h->relation = xstrdup(PQgetvalue(res, i, 11));
+			continue;
+		}
+		/* The session columns start at 1: read them from a shifted view. */
+		struct activity_session *a =
+		    k == 'b' ? &out->blockers[out->n_blockers++] : &out->waiters[out->n_waiters++];
+		memset(a, 0, sizeof *a);
+		a->pid = PQgetisnull(res, i, 1) ? 0 : atoi(PQgetvalue(res, i, 1));
+		a->user = opt_text(res, i, 2);
+		a->application = opt_text(res, i, 3);
+		a->client = opt_text(res, i, 4);
+		a->state = opt_text(res, i, 5);
+		a->query = opt_text(res, i, 6);
+		a->wait_event = opt_text(res, i, 7);
+		a->xact_age_s = opt_int(res, i, 8);
+		a->state_age_s = opt_int(res, i, 9);
+		a->granted = k == 'b';
+		if (!PQgetisnull(res, i, 10)) {
+			/* A blocker queued ahead of us: "Mode?" */
+			char *mode = xstrdup(PQgetvalue(res, i, 10));
+			size_t len = strlen(mode);
+			if (len && mode[len - 1] == '?') {
+				mode[len - 1] = '\0';
+				a->granted = false;
+			}
+			risk_lock_parse(mode, &a->mode);
+			free(mode);
+		}
+		if (k == 'b' && !PQgetisnull(res, i, 11))
+			a->relation = xstrdup(PQgetvalue(res, i, 11));
+	}
+}
+
+void activity_watch_rows_clear(struct activity_watch_rows *w)
+{
+	activity_sessions_free(&w->blockers, &w->n_blockers);
+	activity_sessions_free(&w->waiters, &w->n_waiters);
+	for (size_t i = 0; i < w->n_held; i++)
+		free(w->held[i].relation);
+	free(w->held);
+	w->held = NULL;
+	w->n_held = 0;
 }

@@ -19,6 +19,7 @@ enum cat_kind {
 	CAT_ENUM,   /* enum labels */
 	CAT_PK,     /* primary key columns */
 	CAT_CONDEF, /* constraint definition */
+	CAT_CONREF, /* the table a foreign key references */
 };
 
 struct cat_entry {
@@ -34,7 +35,7 @@ struct cat_entry {
 	struct risk_col_facts col;
 	/* CAT_DOMAIN */
 	bool flag;
-	/* CAT_INDEX, CAT_CONDEF */
+	/* CAT_INDEX, CAT_CONDEF, CAT_CONREF */
 	char *text;
 	/* CAT_ENUM, CAT_PK */
 	struct strvec list;
@@ -384,6 +385,41 @@ static bool catalog_index_table(struct catalog *c, const char *index, char **tab
 	return e->found;
 }
 
+static const char conref_sql[] =
+    "SELECT n.nspname || '.' || c.relname FROM pg_constraint k "
+    "JOIN pg_class c ON c.oid = k.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE k.conrelid = $1::oid AND k.conname = $2 AND k.contype = 'f'";
+
+/* The table foreign key name on rel references: VALIDATE takes ROW SHARE on
+ * it, which the DBA's confirmation must show. */
+static bool catalog_constraint_ref(struct catalog *c, const char *rel, const char *name,
+                                   char **ref_out)
+{
+	*ref_out = NULL;
+	char *key = xasprintf("%s\x1f%s", rel, name);
+	struct cat_entry *e = catalog_cached(c, CAT_CONREF, key);
+	if (!e) {
+		uint32_t oid = 0;
+		bool asked = catalog_oid(c, rel, &oid);
+		e = catalog_add(c, CAT_CONREF, key);
+		if (asked && oid) {
+			char o[16];
+			snprintf(o, sizeof o, "%u", oid);
+			const char *p[2] = {o, name};
+			PGresult *res = catalog_query(c, conref_sql, 2, p);
+			if (res && PQntuples(res) == 1) {
+				e->ok = e->found = true;
+				e->text = xstrdup(PQgetvalue(res, 0, 0));
+			}
+			PQclear(res);
+		}
+	}
+	free(key);
+	if (e->found)
+		*ref_out = xstrdup(e->text);
+	return e->found;
+}
+
 static const char pk_sql[] =
     "SELECT a.attname FROM pg_constraint k "
     "CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord) "
@@ -470,6 +506,11 @@ static bool cb_index_table(void *ctx, const char *index, char **table_out)
 	return catalog_index_table(ctx, index, table_out);
 }
 
+static bool cb_constraint_ref(void *ctx, const char *rel, const char *name, char **ref_out)
+{
+	return catalog_constraint_ref(ctx, rel, name, ref_out);
+}
+
 struct catalog *catalog_new(struct session *s, const char *default_schema)
 {
 	struct catalog *c = xcalloc(1, sizeof *c);
@@ -481,6 +522,7 @@ struct catalog *catalog_new(struct session *s, const char *default_schema)
 	    .column = cb_column,
 	    .domain_has_check = cb_domain_has_check,
 	    .index_table = cb_index_table,
+	    .constraint_ref = cb_constraint_ref,
 	};
 	return c;
 }

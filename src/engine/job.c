@@ -14,6 +14,7 @@
 #include "pgstep/job.h"
 #include "pgstep/json.h"
 #include "pgstep/settings.h"
+#include "pgstep/watch.h"
 #include "pgstep/xalloc.h"
 
 struct job_item {
@@ -614,6 +615,7 @@ enum run_status job_step(struct job *j)
 			struct job_item *it = &j->items[j->cur];
 			struct run_options ro = it->ro;
 			ro.step = j->o.step;
+			ro.step_idle_timeout_ms = j->o.step_idle_timeout_ms;
 			ro.use_stored_down = it->stored != NULL;
 			ro.stored_down_sql = it->stored ? it->stored->down.text : NULL;
 			j->r = runner_new(j->s, &j->e->actor, j->t, it->m,
@@ -669,8 +671,69 @@ enum pgstep_exit job_result(const struct job *j, struct pgstep_error *err)
 	return j->result;
 }
 
+/* The command line has no screen to show who a statement waits for: once it
+ * has waited JOB_WATCH_AFTER_MS, a watch asks, and each new first blocker
+ * is said once (RUN_EV_WAITING) and noted for the lock-wait event. */
+#define JOB_WATCH_AFTER_MS 1000
+static void job_watch(struct job *j, struct watch **w, int *said_pid)
+{
+	struct run_position pos;
+	runner_position(j->r, &pos);
+	if (!pos.in_flight || pos.elapsed_ms < JOB_WATCH_AFTER_MS) {
+		if (!pos.in_flight)
+			*said_pid = 0;
+		return;
+	}
+	struct pgstep_error e = {0};
+	if (!*w && !(*w = watch_open_tenant(j->t, &e))) {
+		error_clear(&e);
+		*said_pid = -1; /* no second session: not again */
+		return;
+	}
+	if (watch_busy(*w)) {
+		struct pollfd p = {.fd = watch_socket(*w), .events = POLLIN};
+		if (poll(&p, 1, 0) > 0 && watch_read(*w)) {
+			const struct watch_state *st = watch_state(*w);
+			if (st->rows.n_blockers) {
+				runner_note_blockers(j->r, st->rows.blockers, st->rows.n_blockers);
+				if (st->rows.blockers[0].pid != *said_pid && j->obs.event) {
+					*said_pid = st->rows.blockers[0].pid;
+					char *msg = watch_blocker_text(st);
+					struct run_event ev = {
+					    .kind = RUN_EV_WAITING,
+					    .tenant = j->t,
+					    .migration = j->items[j->cur].m,
+					    .direction = j->o.kind == JOB_UP ? RUN_UP : RUN_DOWN,
+					    .index = pos.index,
+					    .total = pos.total,
+					    .elapsed_ms = pos.elapsed_ms,
+					    .message = msg};
+					j->obs.event(j->obs.ctx, &ev);
+					free(msg);
+				}
+			}
+		}
+	} else {
+		watch_tick(*w, session_backend_pid(j->s), 0, &e);
+	}
+	error_clear(&e);
+}
+
+static enum pgstep_exit job_run_loop(struct job *j, volatile sig_atomic_t *interrupted,
+                                     struct watch **w, int *said_pid, struct pgstep_error *err);
+
 enum pgstep_exit job_run(struct job *j, volatile sig_atomic_t *interrupted,
                          struct pgstep_error *err)
+{
+	struct watch *w = NULL;
+	int said_pid = 0;
+	enum pgstep_exit rc = job_run_loop(j, interrupted, &w, &said_pid, err);
+	watch_free(&w);
+	return rc;
+}
+
+static enum pgstep_exit job_run_loop(struct job *j, volatile sig_atomic_t *interrupted,
+                                     struct watch **w, int *said_pid, struct pgstep_error *err)
 {
 	for (;;) {
 		if (interrupted && *interrupted && !j->cancel_requested)
@@ -690,6 +753,8 @@ enum pgstep_exit job_run(struct job *j, volatile sig_atomic_t *interrupted,
 			int t = job_timeout_ms(j);
 			timeout = t < timeout ? t : timeout;
 		}
+		if (st == RUN_WAIT_SOCKET && j->r && *said_pid >= 0)
+			job_watch(j, w, said_pid);
 		int n = poll(st == RUN_WAIT_SOCKET ? &pfd : NULL, st == RUN_WAIT_SOCKET ? 1 : 0,
 		             timeout);
 		if (n < 0 && errno != EINTR) {

@@ -211,6 +211,24 @@ static void preflight(struct plan_risk *r, struct session *s, struct catalog *ca
 				          &r->items[i].checks.items[k]);
 }
 
+void plan_risk_preflight_section(struct session *s, struct catalog *cat, const char *schema,
+                                 const char *label, const struct risk_report *rep,
+                                 int64_t timeout_ms, struct preflight_list *out)
+{
+	struct preflight_lookup lk = {.ctx = cat};
+	if (cat) {
+		lk.enum_labels = lk_enum;
+		lk.primary_key = lk_pk;
+		lk.constraint_def = lk_condef;
+	}
+	struct preflight_plan *p = preflight_plan_new(schema, &lk);
+	preflight_generate(p, label, rep, out);
+	preflight_plan_free(&p);
+	for (size_t k = 0; s && k < out->n; k++)
+		if (out->items[k].status == PREFLIGHT_PENDING)
+			run_check(s, cat, timeout_ms, &out->items[k]);
+}
+
 /* ---- the plan ------------------------------------------------------------------- */
 
 /* Every migration `up` could apply when the tenant's state is unknown. */

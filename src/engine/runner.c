@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgstep/activity.h"
 #include "pgstep/catalog.h"
 #include "pgstep/inflight.h"
 #include "pgstep/json.h"
@@ -78,6 +79,8 @@ struct runner {
 
 	enum phase phase;
 	struct timespec started, stmt_started, backoff_until;
+	int64_t statements_ms; /* the statements' own time, summed (for the report) */
+	char *blockers;        /* owned JSON array: who the waiting statement waits for */
 	char started_at[40];
 	bool cancel_requested;
 	bool discard_requested;
@@ -148,8 +151,11 @@ static void runner_emit(struct runner *r, enum run_event_kind kind, const char *
 		ev.sql = r->stmts->items[r->cur].sql;
 		ev.line = r->stmts->items[r->cur].line;
 	}
-	if (kind == RUN_EV_STATEMENT_DONE)
+	if (kind == RUN_EV_STATEMENT_DONE) {
 		ev.elapsed_ms = ms_since(&r->stmt_started);
+		r->statements_ms += ev.elapsed_ms;
+	}
+	ev.statements_ms = r->statements_ms;
 	if (kind == RUN_EV_FAILED || kind == RUN_EV_CANCELLED)
 		ev.position = r->err.position;
 	else if (kind == RUN_EV_STATEMENT_FAILED)
@@ -328,6 +334,7 @@ void runner_free(struct runner **rp)
 	}
 	free(r->built);
 	free(r->units);
+	free(r->blockers);
 	error_clear(&r->err);
 	error_clear(&r->stmt_err);
 	error_clear(&r->pause_err);
@@ -516,14 +523,20 @@ static bool runner_open_unit(struct runner *r, struct pgstep_error *e)
 	}
 	r->announced = true;
 	if (u->transaction) {
+		/* A DBA reading the next statement is idle in transaction: bounded
+		 * (longer than the hold guard), never unlimited. */
+		char idle[96] = "";
+		if (r->opt.step)
+			snprintf(idle, sizeof idle,
+			         "; SET LOCAL idle_in_transaction_session_timeout = %lld",
+			         (long long)r->opt.step_idle_timeout_ms);
 		sql = xasprintf(
 		    "BEGIN; SET LOCAL lock_timeout = %lld; SET LOCAL statement_timeout = "
 		    "%lld%s%s",
 		    (long long)r->opt.lock_timeout_ms, (long long)r->opt.statement_timeout_ms,
 		    r->opt.async_commit && !r->segmented ? "; SET LOCAL synchronous_commit = off"
 		                                         : "",
-		    /* A DBA reading the next statement is idle in transaction. */
-		    r->opt.step ? "; SET LOCAL idle_in_transaction_session_timeout = 0" : "");
+		    idle);
 		r->in_txn = true;
 	} else {
 		sql = xasprintf("SET lock_timeout = %lld; SET statement_timeout = %lld",
@@ -694,8 +707,13 @@ static void runner_backoff(struct runner *r, struct pgstep_error *failure)
 	struct pgstep_error e = {0};
 	r->attempt++;
 	int64_t backoff = r->opt.retry_backoff_ms << (r->attempt - 2);
-	char *detail = xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld}",
-	                         r->cur + 1, r->attempt, (long long)backoff);
+	/* The sessions it waited for, as a watch saw them: for the post-mortem. */
+	char *detail =
+	    xasprintf("{\"statement\":%zu,\"attempt\":%d,\"backoff_ms\":%lld%s%s}", r->cur + 1,
+	              r->attempt, (long long)backoff, r->blockers ? ",\"blockers\":" : "",
+	              r->blockers ? r->blockers : "");
+	free(r->blockers);
+	r->blockers = NULL;
 	bool ok = runner_journal(r, "lock-wait", detail, &e);
 	free(detail);
 	if (!ok) {
@@ -1159,4 +1177,31 @@ enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err)
 		err->position = r->err.position;
 	}
 	return r->result;
+}
+
+void runner_note_blockers(struct runner *r, const struct activity_session *b, size_t n)
+{
+	free(r->blockers);
+	r->blockers = NULL;
+	if (!n)
+		return;
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_array(&j);
+	for (size_t i = 0; i < n; i++) {
+		json_begin_object(&j);
+		json_kv_int(&j, "pid", b[i].pid);
+		json_kv_string(&j, "user", b[i].user);
+		json_kv_string(&j, "application", b[i].application);
+		json_kv_string(&j, "client", b[i].client);
+		json_kv_string(&j, "state", b[i].state);
+		json_kv_string(&j, "lock", b[i].mode ? risk_lock_name(b[i].mode) : NULL);
+		json_kv_string(&j, "relation", b[i].relation);
+		json_kv_string(&j, "query", b[i].query);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	r->blockers = strbuf_detach(&sb);
 }

@@ -346,6 +346,29 @@ static bool set_retry_backoff(struct load_ctx *c, const char *value, int line,
 	return true;
 }
 
+static bool set_hold_limit(struct load_ctx *c, const char *value, int line,
+                           struct pgstep_error *err)
+{
+	if (strcmp(value, "off") == 0)
+		c->cfg->hold_limit_ms = 0;
+	else if (!parse_duration(c, "hold_limit", value, line, &c->cfg->hold_limit_ms, err))
+		return false;
+	c->cfg->hold_limit_line = line;
+	return true;
+}
+
+static bool set_hold_rollback_after(struct load_ctx *c, const char *value, int line,
+                                    struct pgstep_error *err)
+{
+	if (strcmp(value, "off") == 0)
+		c->cfg->hold_rollback_after_ms = 0;
+	else if (!parse_duration(c, "hold_rollback_after", value, line,
+	                         &c->cfg->hold_rollback_after_ms, err))
+		return false;
+	c->cfg->hold_rollback_after_line = line;
+	return true;
+}
+
 static bool set_tenant_conninfo(struct load_ctx *c, const char *value, int line,
                                 struct pgstep_error *err)
 {
@@ -434,6 +457,8 @@ static const struct key_rule {
     {.kind = SEC_DEFAULTS, .key = "lock_retries", .set = set_lock_retries},
     {.kind = SEC_DEFAULTS, .key = "statement_timeout", .set = set_statement_timeout},
     {.kind = SEC_DEFAULTS, .key = "retry_backoff", .set = set_retry_backoff},
+    {.kind = SEC_DEFAULTS, .key = "hold_limit", .set = set_hold_limit},
+    {.kind = SEC_DEFAULTS, .key = "hold_rollback_after", .set = set_hold_rollback_after},
     {.kind = SEC_TENANT, .key = "conninfo", .set = set_tenant_conninfo},
     {.kind = SEC_TENANT, .key = "schema", .set = set_tenant_schema},
     {.kind = SEC_TENANT, .key = "labels", .set = set_tenant_labels},
@@ -497,6 +522,7 @@ static struct config *config_new(const char *path, const char *base_dir)
 	cfg->lock_retries = SETTINGS_DEFAULT_LOCK_RETRIES;
 	cfg->statement_timeout_ms = SETTINGS_DEFAULT_STATEMENT_TIMEOUT_MS;
 	cfg->retry_backoff_ms = SETTINGS_DEFAULT_RETRY_BACKOFF_MS;
+	cfg->hold_limit_ms = SETTINGS_DEFAULT_HOLD_LIMIT_MS;
 	cfg->tenants_timeout_ms = CONFIG_DEFAULT_TENANTS_TIMEOUT_MS;
 	tenant_list_init(&cfg->tenants);
 	return cfg;

@@ -52,8 +52,16 @@ static void at_validate(struct risk_at *a, const PgQuery__AlterTableCmd *cmd)
 	         a->rel);
 	if (!a->is_new)
 		risk_effect(c, RISK_FX_SCAN | RISK_FX_CAN_FAIL);
-	if (k && k->ref_rel)
+	if (k && k->ref_rel) {
 		risk_lock(c, k->ref_rel, RISK_LOCK_ROW_SHARE);
+	} else if (!k && c->opt->catalog && c->opt->catalog->constraint_ref) {
+		/* A foreign key from before the migration: the catalogue says what it
+		 * references. */
+		char *ref = NULL;
+		if (c->opt->catalog->constraint_ref(c->opt->catalog->ctx, a->rel, cmd->name, &ref))
+			risk_lock(c, ref, RISK_LOCK_ROW_SHARE);
+		free(ref);
+	}
 	if (c->in_txn && !a->is_new) {
 		const struct rk_held *strong = NULL;
 		for (size_t i = 0; i < c->n_held; i++)

@@ -283,6 +283,7 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 	case ACT_ROLLBACK:
 	case ACT_COMMIT:
 	case ACT_CANCEL:
+	case ACT_BLOCKER:
 	case ACT_DOWN_ONE:
 	case ACT_DOWN_TO:
 	case ACT_RESUME:

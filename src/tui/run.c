@@ -21,6 +21,8 @@
 #include "pgstep/job.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/session.h"
+#include "pgstep/settings.h"
+#include "pgstep/strbuf.h"
 #include "pgstep/strvec.h"
 #include "pgstep/xalloc.h"
 #include "run_int.h"
@@ -33,6 +35,16 @@ int64_t run_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Step mode's idle_in_transaction_session_timeout: well past the hold guard
+ * (the guard speaks first, the server ends a forgotten transaction later). */
+int64_t run_idle_timeout_ms(const struct config *cfg)
+{
+	int64_t guard = cfg ? cfg->hold_limit_ms : SETTINGS_DEFAULT_HOLD_LIMIT_MS;
+	if (!guard)
+		return 600000;
+	return guard * 12 > 60000 ? guard * 12 : 60000;
 }
 
 void run_log(struct run *rn, const char *fmt, ...)
@@ -81,6 +93,23 @@ static void run_analyse(struct app *app, struct migration *m)
 	plan_risk_options(&app->eng, run_tenant(app), rn->watch.session, rn->watch.cat, &ro);
 	risk_analyze_migration(m, &ro, &rn->risk);
 	rn->risk_for = m;
+	/* The data checks plan --preflight runs: each statement's confirmation
+	 * shows its results, and one that finds rows always asks. */
+	preflight_list_clear(&rn->checks);
+	preflight_list_init(&rn->checks);
+	if (rn->jo.kind == JOB_UP && rn->watch.session) {
+		run_watch_drain(rn);
+		plan_risk_preflight_section(rn->watch.session, rn->watch.cat,
+		                            run_tenant(app)->schema, migration_label(m),
+		                            &rn->risk.up, RUN_PREFLIGHT_TIMEOUT_MS, &rn->checks);
+		size_t found = 0;
+		for (size_t i = 0; i < rn->checks.n; i++)
+			found += rn->checks.items[i].status == PREFLIGHT_FOUND;
+		if (rn->checks.n)
+			run_log(rn, "preflight of %s: %zu check%s, %zu finding rows",
+			        migration_label(m), rn->checks.n, rn->checks.n == 1 ? "" : "s",
+			        found);
+	}
 	rn->confirm.given = false;
 }
 
@@ -131,6 +160,33 @@ static void run_note_failure(struct run *rn, const struct run_event *ev)
 	rn->failed.migration = (struct migration *)ev->migration;
 }
 
+static void seconds(struct strbuf *sb, int64_t ms)
+{
+	strbuf_addf(sb, "%lld.%01lld s", (long long)ms / 1000, (long long)(ms % 1000) / 100);
+}
+
+/* How long a migration kept others waiting, not one duration: its
+ * transaction open, its statements' own time, and how long it held a lock
+ * stronger than ROW EXCLUSIVE on a relation others use (as the watch saw). */
+static char *run_times(struct run *rn, const struct run_event *ev)
+{
+	struct runner *r = rn->job ? job_runner(rn->job) : NULL;
+	bool txn = r && runner_statement_in_transaction(r, 0);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, txn ? "transaction open " : "took ");
+	seconds(&sb, ev->elapsed_ms);
+	strbuf_addf(&sb, ", statements %lld ms", (long long)ev->statements_ms);
+	const struct watch_state *ws = rn->watch.w ? watch_state(rn->watch.w) : NULL;
+	if (ws && ws->answered) {
+		int64_t held = ws->held_since_ms ? run_now_ms() - ws->held_since_ms : ws->held_ms;
+		strbuf_adds(&sb, held ? ", locks held " : ", no strong lock seen held");
+		if (held)
+			seconds(&sb, held);
+	}
+	return strbuf_detach(&sb);
+}
+
 static void run_on_event(void *ctx, const struct run_event *ev)
 {
 	struct app *app = ctx;
@@ -140,6 +196,7 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 	const char *label = ev->migration ? migration_label((struct migration *)ev->migration) : "";
 	switch (ev->kind) {
 	case RUN_EV_START:
+		run_watch_reset(rn);
 		run_log(rn, "%s %s: %zu statement%s",
 		        ev->direction == RUN_UP ? "applying" : "rolling back", label, ev->total,
 		        ev->total == 1 ? "" : "s");
@@ -148,12 +205,16 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 	case RUN_EV_STATEMENT:
 		run_log(rn, "statement %zu of %zu (line %d) sent", ev->index + 1, ev->total,
 		        ev->line);
+		rn->watch.stmt_started_ms = run_now_ms();
+		if (rn->job && job_runner(rn->job))
+			runner_note_blockers(job_runner(rn->job), NULL, 0);
 		run_blockers_clear(rn);
 		break;
 	case RUN_EV_STATEMENT_DONE:
 		run_log(rn, "statement %zu done in %lld ms", ev->index + 1,
 		        (long long)ev->elapsed_ms);
 		run_blockers_clear(rn);
+		run_last_blocker_clear(rn);
 		rn->confirm.given = false;
 		break;
 	case RUN_EV_LOCK_WAIT:
@@ -162,19 +223,23 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		        ev->index + 1, ev->message ? ev->message : "", ev->attempt - 1,
 		        (long long)ev->backoff_ms);
 		break;
-	case RUN_EV_DONE:
-		run_log(rn, "%s %s in %lld ms", label,
-		        ev->direction == RUN_UP ? "applied" : "rolled back",
-		        (long long)ev->elapsed_ms);
+	case RUN_EV_DONE: {
+		char *times = run_times(rn, ev);
+		run_log(rn, "%s %s: %s", label, ev->direction == RUN_UP ? "applied" : "rolled back",
+		        times);
 		strvec_push_owned(&rn->done,
-		                  xasprintf("%s %s %s in %lld ms", glyph->applied, label,
+		                  xasprintf("%s %s %s: %s", glyph->applied, label,
 		                            ev->direction == RUN_UP ? "applied" : "rolled back",
-		                            (long long)ev->elapsed_ms));
+		                            times));
+		free(times);
+		run_watch_reset(rn);
 		free(rn->failed.msg);
 		rn->failed.msg = NULL;
 		break;
+	}
 	case RUN_EV_FAILED:
 	case RUN_EV_CANCELLED:
+		run_watch_reset(rn);
 		run_log(rn, "%s", ev->message ? ev->message : "failed");
 		run_note_failure(rn, ev);
 		break;
@@ -189,6 +254,7 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		run_log(rn, "statement %zu undone (rolled back to its savepoint)", ev->index + 1);
 		rn->confirm.given = false;
 		break;
+	case RUN_EV_WAITING: break; /* the run view shows the watch's own */
 	case RUN_EV_NOTICE:
 		run_log(rn, "%s", ev->message ? ev->message : "");
 		app_message(app, false, "%s: %s", ev->tenant ? ev->tenant->name : "",
@@ -202,11 +268,12 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 
 static void run_release(struct run *rn)
 {
-	if (rn->watch.session)
-		run_watch_drain(rn);
-	run_blockers_clear(rn);
+	watch_free(&rn->watch.w);
 	risk_file_report_clear(&rn->risk);
+	preflight_list_clear(&rn->checks);
 	activity_facts_clear(&rn->watch.facts);
+	free(rn->watch.facts_own);
+	rn->watch.facts_own = NULL;
 	catalog_free(&rn->watch.cat);
 	session_close(&rn->watch.session);
 	rn->risk_for = NULL;
@@ -236,6 +303,8 @@ void run_free(struct app *app)
 	free(rn->failed.msg);
 	free(rn->failed.sql);
 	free(rn->watch.facts_error);
+	free(rn->blocker_detail);
+	run_last_blocker_clear(rn);
 	free(rn->title);
 	free(rn);
 	app->run = NULL;
@@ -261,6 +330,7 @@ bool run_open_job(struct app *app, size_t ti)
 	app->eng.obs = obs;
 	rn->jo.to = rn->to;
 	rn->jo.step = true;
+	rn->jo.step_idle_timeout_ms = run_idle_timeout_ms(app->eng.cfg);
 	rn->job = job_open(&app->eng, t, &rn->jo, &obs, &err);
 	rn->finished = false;
 	rn->discarded = false;
@@ -293,6 +363,7 @@ struct run *run_new(struct app *app, enum job_kind kind, const char *to, const c
 	strvec_init(&rn->group.ok);
 	strvec_init(&rn->group.typed);
 	risk_file_report_init(&rn->risk);
+	preflight_list_init(&rn->checks);
 	activity_facts_init(&rn->watch.facts);
 	rn->jo.kind = kind;
 	rn->to = to ? xstrdup(to) : NULL;
@@ -364,6 +435,17 @@ static void run_job_done(struct app *app)
 
 /* ---- driving ---------------------------------------------------------------------- */
 
+/* A preflight check of statement i found rows it would fail on or change. */
+bool run_preflight_failed(const struct run *rn, const struct migration *m, size_t i)
+{
+	if (rn->risk_for != m)
+		return false;
+	for (size_t k = 0; k < rn->checks.n; k++)
+		if (rn->checks.items[k].stmt == i && rn->checks.items[k].status == PREFLIGHT_FOUND)
+			return true;
+	return false;
+}
+
 /* Whether statement i of the current migration must be confirmed. */
 bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, struct risk_confirm *c)
 {
@@ -371,7 +453,7 @@ bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, stru
 	if (!s)
 		return false;
 	risk_stmt_confirm(s, c);
-	return c->kind != RISK_CONFIRM_NONE;
+	return c->kind != RISK_CONFIRM_NONE || run_preflight_failed(rn, m, i);
 }
 
 /* Group applies: a statement confirmed "on the other tenants too" is known
@@ -520,9 +602,18 @@ size_t run_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout)
 		if (t > 200 || t < 0)
 			t = 200;
 	}
-	if (rn->watch.session && rn->watch.busy && n < cap)
-		fds[n++] =
-		    (struct pollfd){.fd = session_socket(rn->watch.session), .events = POLLIN};
+	if (rn->watch.w && watch_busy(rn->watch.w) && n < cap)
+		fds[n++] = (struct pollfd){.fd = watch_socket(rn->watch.w), .events = POLLIN};
+	/* Paused with the transaction open: the watch keeps asking, and the
+	 * banner's time keeps counting. */
+	if (rn->st == RUN_PAUSED && rn->watch.w && (t < 0 || t > WATCH_EVERY_MS)) {
+		struct runner *r = job_runner(rn->job);
+		struct run_position pos = {0};
+		if (r)
+			runner_position(r, &pos);
+		if (pos.in_transaction)
+			t = WATCH_EVERY_MS;
+	}
 	if (app->dialog && app->dialog->kind == DLG_CONFIRM_STATEMENT) {
 		int64_t left = rn->watch.facts_next_ms - run_now_ms();
 		int ft = left > 0 ? (int)left : 0;
@@ -539,8 +630,8 @@ void run_poll(struct app *app, const struct pollfd *fds, size_t nfds)
 	if (!rn || !rn->job)
 		return;
 	for (size_t i = 0; i < nfds; i++)
-		if (rn->watch.session && rn->watch.busy &&
-		    fds[i].fd == session_socket(rn->watch.session) && fds[i].revents)
+		if (rn->watch.w && watch_busy(rn->watch.w) &&
+		    fds[i].fd == watch_socket(rn->watch.w) && fds[i].revents)
 			run_watch_read(app);
 	if (rn->st == RUN_WAIT_SOCKET || rn->st == RUN_WAIT_TIMER)
 		run_drive(app);
@@ -551,7 +642,8 @@ void run_poll(struct app *app, const struct pollfd *fds, size_t nfds)
 		struct run_position pos;
 		runner_position(r, &pos);
 		run_watch_tick(rn, &pos);
-		if (pos.in_flight || pos.backing_off)
+		if (pos.in_flight || pos.backing_off ||
+		    (rn->watch.w && watch_state(rn->watch.w)->held_since_ms))
 			app->panes[PANE_DETAIL].dirty = true;
 	}
 	run_confirm_tick(app);

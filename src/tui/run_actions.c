@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "pgstep/job.h"
+#include "pgstep/json.h"
+#include "pgstep/strbuf.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/xalloc.h"
 #include "run_int.h"
@@ -78,18 +80,24 @@ static bool run_may_start(struct app *app)
 	return true;
 }
 
-/* The plan of the job just opened, for the one confirm of apply and down-to. */
+/* The plan of the job just opened, for the one confirm of apply, down-to and
+ * a step that takes in more than one migration. */
 static void run_plan_dialog(struct app *app, const char *verb)
 {
 	struct run *rn = app->run;
 	size_t n = job_count(rn->job);
+	bool step = strcmp(rn->title, "step") == 0;
 	char title[200];
 	snprintf(title, sizeof title, "%s %zu migration%s %s %s?", verb, n, n == 1 ? "" : "s",
 	         rn->jo.kind == JOB_UP ? "to" : "of", run_tenant(app)->name);
 	static const char *const apply[] = {"Cancel", "Apply"};
+	static const char *const stepb[] = {"Cancel", "Step"};
 	static const char *const back[] = {"Cancel", "Roll back"};
 	struct dialog *d = dialog_open(app, DLG_CONFIRM_PLAN, title,
-	                               rn->jo.kind == JOB_UP ? apply : back, 2, NULL);
+	                               rn->jo.kind != JOB_UP ? back
+	                               : step                ? stepb
+	                                                     : apply,
+	                               2, NULL);
 	for (size_t i = 0; i < n; i++) {
 		bool stored = false;
 		struct migration *m = job_migration(rn->job, i, &stored);
@@ -108,9 +116,11 @@ static void run_plan_dialog(struct app *app, const char *verb)
 		risk_file_report_clear(&rep);
 	}
 	doc_add(&d->body, ROLE_NORMAL, "%s", "");
-	doc_add(
-	    &d->body, ROLE_DIM, "%s",
-	    "Statements that lock existing tables, or can lose data, are confirmed one by one.");
+	doc_add(&d->body, ROLE_DIM, "%s",
+	        step ? "Each statement waits for x; the migrations before the selected one are "
+	               "pending and run first."
+	             : "Statements that lock existing tables, or can lose data, are confirmed "
+	               "one by one.");
 }
 
 static void run_apply(struct app *app, enum action a, const char *arg)
@@ -147,10 +157,12 @@ static void run_apply(struct app *app, enum action a, const char *arg)
 		run_free(app);
 		return;
 	}
-	if (a == ACT_STEP)
+	/* A step to a later migration runs every pending one before it: the
+	 * same plan as apply, so the run is never wider than the DBA saw. */
+	if (a == ACT_STEP && job_count(rn->job) == 1)
 		run_drive(app);
 	else
-		run_plan_dialog(app, "Apply");
+		run_plan_dialog(app, a == ACT_STEP ? "Step through" : "Apply");
 }
 
 static void run_down(struct app *app, enum action a, const char *arg)
@@ -334,6 +346,8 @@ static void run_group(struct app *app, const char *arg)
 	}
 }
 
+static void run_blocker_dialog(struct app *app, const struct run_position *pos);
+
 void run_dispatch(struct app *app, enum action a, const char *arg)
 {
 	struct run *rn = app->run;
@@ -383,6 +397,11 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 			app_message(app, true, "%s", "a statement is running (C cancels it)");
 			return;
 		}
+		/* x runs a statement; with none left, it must not commit. */
+		if (a == ACT_RUN_NEXT && pos.pause == RUN_PAUSE_COMMIT) {
+			app_message(app, true, "%s", "all statements ran: c commits, B rolls back");
+			return;
+		}
 		rn->auto_run = a == ACT_RUN_ALL;
 		if (pos.pause == RUN_PAUSE_STATEMENT || pos.pause == RUN_PAUSE_FAILED) {
 			struct migration *m = run_migration(rn);
@@ -422,12 +441,69 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 		runner_discard(r);
 		run_drive(app);
 		return;
+	case ACT_BLOCKER: run_blocker_dialog(app, &pos); return;
 	case ACT_CANCEL:
 		if (!run_interrupt(app))
 			app_message(app, true, "%s", "no statement is running");
 		return;
 	default: return;
 	}
+}
+
+/* K: the session the waiting statement waits for (the first: the oldest
+ * transaction), named in full before anything is sent to it. */
+static void run_blocker_dialog(struct app *app, const struct run_position *pos)
+{
+	struct run *rn = app->run;
+	if (!(pos->in_flight || pos->backing_off) || !rn->has_last_blocker) {
+		app_message(app, true, "%s",
+		            "no statement waits for another session (K acts on the one it waits "
+		            "for)");
+		return;
+	}
+	const struct activity_session *s = &rn->last_blocker;
+	rn->blocker_pid = s->pid;
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_int(&j, "pid", s->pid);
+	json_kv_string(&j, "user", s->user);
+	json_kv_string(&j, "application", s->application);
+	json_kv_string(&j, "client", s->client);
+	json_kv_string(&j, "state", s->state);
+	json_kv_string(&j, "lock", s->mode ? risk_lock_name(s->mode) : NULL);
+	json_kv_string(&j, "relation", s->relation);
+	json_kv_string(&j, "query", s->query);
+	json_end_object(&j);
+	free(rn->blocker_detail);
+	rn->blocker_detail = strbuf_detach(&sb);
+	static const char *const buttons[] = {"Leave it", "Cancel its query",
+	                                      "Terminate its session"};
+	char title[120];
+	snprintf(title, sizeof title, "Act on pid %d, which statement %zu waits for?", s->pid,
+	         pos->index + 1);
+	struct dialog *d = dialog_open(app, DLG_BLOCKER, title, buttons, 3, NULL);
+	doc_add(&d->body, ROLE_NORMAL, "pid %d, user %s, application_name %s, client %s", s->pid,
+	        s->user ? s->user : "?",
+	        s->application && *s->application ? s->application : "(none)",
+	        s->client ? s->client : "local socket");
+	doc_add(&d->body, ROLE_NORMAL, "%s %s%s%s; %s, transaction %llds",
+	        s->granted ? "holds" : "queued for", s->mode ? risk_lock_name(s->mode) : "a lock",
+	        s->relation ? " on " : "", s->relation ? s->relation : "",
+	        s->state ? s->state : "?", (long long)s->xact_age_s);
+	doc_add(&d->body, ROLE_NORMAL, "query: %s",
+	        s->query && *s->query ? s->query : "(no query)");
+	doc_add(&d->body, ROLE_NORMAL, "%s", "");
+	if (s->state && strncmp(s->state, "idle", 4) == 0)
+		doc_add(&d->body, ROLE_RISK_MEDIUM, "%s",
+		        "It is idle: cancelling does nothing to its locks; terminating ends its "
+		        "session and rolls its transaction back.");
+	else
+		doc_add(&d->body, ROLE_DIM, "%s",
+		        "Cancelling stops its running query; terminating ends its session and "
+		        "rolls its transaction back.");
 }
 
 bool run_interrupt(struct app *app)

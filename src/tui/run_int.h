@@ -12,12 +12,15 @@
 
 #include "pgstep/activity.h"
 #include "pgstep/job.h"
+#include "pgstep/preflight.h"
 #include "pgstep/risk.h"
 #include "pgstep/strvec.h"
+#include "pgstep/watch.h"
 
 struct app;
 struct session;
 struct catalog;
+struct config;
 
 /* One tenant of a group apply. */
 struct run_result {
@@ -33,13 +36,12 @@ struct run_result {
 struct run_watch {
 	struct session *session;
 	struct catalog *cat;
-	bool busy;
-	int64_t next_ms;
-	struct activity_session *blockers; /* who the running statement waits for */
-	size_t n_blockers;
-	struct activity_facts facts; /* the confirmation's relation */
+	struct watch *w;             /* the engine's watch over session: blockers, holds */
+	int64_t stmt_started_ms;     /* when the last statement was sent */
+	bool past_limit;             /* hold_limit passed (said once per transaction) */
+	struct activity_facts facts; /* every relation the confirmed statement locks */
+	enum risk_lock *facts_own;   /* owned, per facts.rels: what the job itself holds */
 	char *facts_error;
-	enum risk_lock facts_own; /* what the job's own session holds on it */
 	int64_t facts_next_ms;
 };
 
@@ -91,6 +93,16 @@ struct run {
 	/* The current migration's analysis (the tenant's schema, the catalogue). */
 	struct migration *risk_for;
 	struct risk_file_report risk;
+	/* Its preflight checks (up only), run read-only when it was opened. */
+	struct preflight_list checks;
+
+	/* The first session the statement last waited for (a copy: during the
+	 * backoff between attempts nobody blocks us, yet K still acts on it). */
+	struct activity_session last_blocker;
+	bool has_last_blocker;
+	/* The session K acts on. */
+	int blocker_pid;
+	char *blocker_detail; /* owned JSON, for the event log */
 
 	struct run_confirm confirm;
 	struct run_failure failed;
@@ -108,6 +120,8 @@ const struct risk_stmt *run_risk_stmt(const struct run *rn, const struct migrati
 size_t run_own_lock(const struct run *rn, const struct migration *m, size_t upto, const char *rel);
 struct run *run_new(struct app *app, enum job_kind kind, const char *to, const char *title);
 bool run_open_job(struct app *app, size_t ti);
+#define RUN_PREFLIGHT_TIMEOUT_MS 5000 /* each check's statement_timeout */
+bool run_preflight_failed(const struct run *rn, const struct migration *m, size_t i);
 bool run_needs_confirm(const struct run *rn, struct migration *m, size_t i, struct risk_confirm *c);
 char *run_group_key(const struct migration *m, size_t i);
 void run_start_group(struct app *app, bool go_on);
@@ -119,8 +133,11 @@ void run_watch_open(struct app *app);
 void run_watch_drain(struct run *rn);
 void run_blockers_clear(struct run *rn);
 void run_watch_tick(struct run *rn, const struct run_position *pos);
+void run_watch_reset(struct run *rn);
+void run_last_blocker_clear(struct run *rn);
+int64_t run_idle_timeout_ms(const struct config *cfg);
 void run_watch_read(struct app *app);
-void run_facts_refresh(struct app *app, const char *rel);
+void run_facts_refresh(struct app *app, const struct strvec *rels);
 
 /* run_confirm.c: the confirmation dialog. */
 void run_confirm_open(struct app *app, size_t index);

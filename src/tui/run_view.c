@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 #include "run_int.h"
 #include "tui_int.h"
@@ -70,21 +71,81 @@ static void view_error_sql(struct doc *d, const char *sql, int first_line, int p
 	}
 }
 
-static void view_blockers(struct doc *d, const struct run *rn)
+/* The banner while the run holds a lock stronger than ROW EXCLUSIVE on a
+ * relation others can use: which, for how long, who queues behind it, and
+ * past hold_limit, loudly, what to do. */
+static void view_hold_banner(struct app *app, struct doc *d)
 {
-	if (!rn->watch.n_blockers)
+	struct run *rn = app->run;
+	const struct watch_state *ws = rn->watch.w ? watch_state(rn->watch.w) : NULL;
+	if (!ws || !ws->held_since_ms || !ws->rows.n_held)
 		return;
-	doc_add(d, ROLE_RISK_HIGH, "%s", "Waiting for a lock held or requested first by:");
-	for (size_t i = 0; i < rn->watch.n_blockers; i++) {
-		const struct activity_session *s = &rn->watch.blockers[i];
-		char age[40] = "no transaction";
-		if (s->xact_age_s >= 0)
-			snprintf(age, sizeof age, "transaction %llds", (long long)s->xact_age_s);
-		doc_add(d, ROLE_NORMAL, "  pid %d  %s  %s, %s%s%s", s->pid, s->user ? s->user : "?",
-		        s->state ? s->state : "?", age, s->client ? "  from " : "",
-		        s->client ? s->client : "");
+	int64_t held = watch_now_ms() - ws->held_since_ms;
+	int64_t limit = app->eng.cfg ? app->eng.cfg->hold_limit_ms : 0;
+	bool past = limit && held > limit;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < ws->rows.n_held; i++)
+		strbuf_addf(&sb, "%s%s on %s", i ? ", " : "",
+		            risk_lock_sql_name(ws->rows.held[i].mode), ws->rows.held[i].relation);
+	doc_add(d, past || ws->rows.n_waiters ? ROLE_RISK_HIGH : ROLE_RISK_MEDIUM,
+	        "HOLDING %s for %lld.%01lld s", sb.buf, (long long)held / 1000,
+	        (long long)(held % 1000) / 100);
+	strbuf_release(&sb);
+	if (!ws->rows.n_waiters) {
+		doc_add(d, ROLE_DIM, "%s", "  no session is queued behind us yet");
+	} else {
+		const struct activity_session *s = &ws->rows.waiters[0]; /* waits longest */
+		doc_add(d, ROLE_RISK_HIGH,
+		        "  %zu session%s queued behind us; the oldest waits %llds for %s:",
+		        ws->rows.n_waiters, ws->rows.n_waiters == 1 ? "" : "s",
+		        (long long)(s->state_age_s > 0 ? s->state_age_s : 0),
+		        s->mode ? risk_lock_name(s->mode) : "a lock");
+		doc_add(d, ROLE_NORMAL, "    pid %d (%s), user %s, client %s:", s->pid,
+		        s->application && *s->application ? s->application : "no application_name",
+		        s->user ? s->user : "?", s->client ? s->client : "local socket");
 		doc_add(d, ROLE_DIM, "    %s", s->query && *s->query ? s->query : "(no query)");
 	}
+	if (past)
+		doc_add(d, ROLE_RISK_HIGH,
+		        "  PAST hold_limit (%llds): B rolls back now and lets them through, c "
+		        "commits",
+		        (long long)(limit / 1000));
+	doc_add(d, ROLE_NORMAL, "%s", "");
+}
+
+static void view_blocker(struct doc *d, const struct activity_session *s)
+{
+	char age[40] = "no transaction";
+	if (s->xact_age_s >= 0)
+		snprintf(age, sizeof age, "transaction %llds", (long long)s->xact_age_s);
+	/* Who holds what, and that it is us who wait. */
+	doc_add(d, ROLE_NORMAL, "  pid %d (%s) %s %s%s%s: we wait for it", s->pid,
+	        s->application && *s->application ? s->application : "no application_name",
+	        s->granted ? "holds" : "is queued ahead of us for",
+	        s->mode ? risk_lock_name(s->mode) : "a lock", s->relation ? " on " : "",
+	        s->relation ? s->relation : "");
+	doc_add(d, ROLE_DIM, "    user %s, %s, %s, client %s:", s->user ? s->user : "?",
+	        s->state ? s->state : "?", age, s->client ? s->client : "local socket");
+	doc_add(d, ROLE_DIM, "    %s", s->query && *s->query ? s->query : "(no query)");
+}
+
+/* Who the statement waits for; between attempts, who it waited for last. */
+static void view_blockers(struct doc *d, const struct run *rn)
+{
+	const struct watch_state *ws = rn->watch.w ? watch_state(rn->watch.w) : NULL;
+	if (ws && ws->rows.n_blockers) {
+		doc_add(d, ROLE_RISK_HIGH, "%s", "Waiting for a lock held or requested first by:");
+		for (size_t i = 0; i < ws->rows.n_blockers; i++)
+			view_blocker(d, &ws->rows.blockers[i]);
+	} else if (rn->has_last_blocker) {
+		doc_add(d, ROLE_RISK_MEDIUM, "%s", "The last attempt waited for:");
+		view_blocker(d, &rn->last_blocker);
+	} else {
+		return;
+	}
+	doc_add(d, ROLE_DIM, "  K cancels pid %d's query or terminates its session (asks first)",
+	        rn->has_last_blocker ? rn->last_blocker.pid : ws->rows.blockers[0].pid);
 }
 
 /* Where the run stands, and what the keys do from here. */
@@ -253,6 +314,7 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 		        rn->jo.kind == JOB_UP ? "Applying" : "Rolling back", migration_label(m),
 		        t->name, sec->stmts.n, sec->stmts.n == 1 ? "" : "s",
 		        pos.in_transaction ? ", transaction open" : "");
+		view_hold_banner(app, d);
 		if (!any_txn)
 			doc_add(d, ROLE_RISK_MEDIUM, "%s",
 			        "Runs outside a transaction, statement by statement: a statement "

@@ -193,6 +193,7 @@ enum dialog_kind {
 	DLG_GROUP,             /* a group apply: stop at the first failure or go on */
 	DLG_QUIT,              /* quit with a migration open */
 	DLG_REBUILD_INDEX,     /* resume: drop the index an interrupted build left INVALID */
+	DLG_BLOCKER,           /* cancel or terminate the session a statement waits for */
 };
 #define DIALOG_MAX_BUTTONS 3
 struct dialog {

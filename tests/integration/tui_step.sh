@@ -155,7 +155,7 @@ db_is "the transaction is still open" 2 "$(runner_locks AccessExclusiveLock)"
 
 keys c
 check "c commits: the run says 1 migration applied" wait_for 'acme: 1 migration applied' 10
-check "the run's outcome line" wait_for '✓ 001_three applied in [0-9]+ ms'
+check "the run's outcome line" wait_for '✓ 001_three applied: transaction open [0-9]+\.[0-9] s, statements [0-9]+ ms'
 db_is "after the commit, 001 is applied" applied "$(state_of 1)"
 db_is "tables a and b exist" "acme.a|acme.b" "SELECT to_regclass('acme.a') || '|' || to_regclass('acme.b')"
 db_is "the undone INSERT ran once: one row in a" 1 "SELECT count(*) FROM acme.a"

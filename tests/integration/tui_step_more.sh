@@ -110,13 +110,17 @@ done
 BPID=$(sed -n 's/^blocker pid //p' "$BASE/blocker.out")
 check "a session holds ACCESS SHARE on items in an open transaction" test -n "$BPID"
 check "the open dialog's facts are read again: it shows that session" \
-	wait_for "BLOCKS pid $BPID postgres holds AccessShareLock, idle in transaction, transaction [0-9]+s: SELECT '" 5
+	wait_for "pid $BPID \\(psql\\) holds AccessShareLock: we would wait for it" 5
+check "with its user, state and query" \
+	wait_for "user postgres, idle in transaction, transaction [0-9]+s, client local socket:"
 check "and no longer says no session is in the way" wait_gone 'no other session holds or waits'
 keys Right Enter
 check "while the ALTER waits, the view shows it running" wait_for 'Running statement 1: [0-9]+\.[0-9] s' 5
 check "and that it waits for a lock" wait_for 'Waiting for a lock held or requested first by:' 5
 check "held by the blocking session's pid, user and state" \
-	wait_for "  pid $BPID  postgres  idle in transaction, transaction [0-9]+s"
+	wait_for "  pid $BPID \\(psql\\) holds AccessShareLock on acme\\.items: we wait for it"
+check "with its user, state and transaction age" \
+	wait_for "    user postgres, idle in transaction, transaction [0-9]+s, client local socket:"
 check "with that session's query" wait_for "    SELECT 'blocker pid ' \|\| pg_backend_pid\(\);"
 check "after lock_timeout the log says it retries" \
 	wait_for 'statement 1: lock not available \(55P03: .*\); retry 1' 5

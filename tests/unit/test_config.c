@@ -122,6 +122,9 @@ static void test_defaults_and_bom(void)
 		is_int(cfg->lock_retries, SETTINGS_DEFAULT_LOCK_RETRIES, "default lock_retries");
 		is_int(cfg->statement_timeout_ms, 0, "default statement_timeout");
 		is_int(cfg->retry_backoff_ms, 500, "default retry_backoff");
+		is_int(cfg->hold_limit_ms, SETTINGS_DEFAULT_HOLD_LIMIT_MS,
+		       "hold_limit is on by default");
+		ok(cfg->hold_limit_ms > 0, "hold_limit's default is not 0");
 		is_int(cfg->tenants.n, 0, "no tenants");
 		is_int(cfg->n_phases, 0, "no phases");
 		ok(cfg->tenants_control == NULL && cfg->tenants_query == NULL, "no tenant query");
@@ -217,11 +220,37 @@ static void test_long_line(void)
 	error_clear(&err);
 }
 
+static void test_hold_limit(void)
+{
+	struct pgstep_error err = {0};
+	struct config *cfg = config_parse("t.conf", "[defaults]\nhold_limit = 2s\n", NULL, &err);
+	ok(cfg && cfg->hold_limit_ms == 2000 && cfg->hold_limit_line == 2, "hold_limit 2s, line 2");
+	config_free(&cfg);
+	cfg = config_parse("t.conf", "[defaults]\nhold_limit = off\n", NULL, &err);
+	ok(cfg && cfg->hold_limit_ms == 0, "hold_limit off");
+	config_free(&cfg);
+	cfg = config_parse("t.conf", "[defaults]\nhold_limit = 0\n", NULL, &err);
+	ok(cfg && cfg->hold_limit_ms == 0, "hold_limit 0 is off");
+	config_free(&cfg);
+	cfg = config_parse("t.conf", "", NULL, &err);
+	ok(cfg && cfg->hold_rollback_after_ms == 0, "no automatic rollback by default");
+	config_free(&cfg);
+	cfg = config_parse("t.conf", "[defaults]\nhold_rollback_after = 30s\n", NULL, &err);
+	ok(cfg && cfg->hold_rollback_after_ms == 30000, "hold_rollback_after 30s");
+	config_free(&cfg);
+	error_clear(&err);
+	expect_error("[defaults]\nhold_limit = soon\n",
+	             "t.conf:2: bad duration 'soon' for hold_limit in [defaults]: use e.g. 3s, "
+	             "500ms, 2min, 1h or 0",
+	             "a bad hold_limit names file and line");
+}
+
 static void test_errors(void)
 {
 	expect_error("[defaults]\nlock_timeout = 3s\nlock_timout = 5s\n",
 	             "t.conf:3: unknown key 'lock_timout' in [defaults] (known: lock_timeout, "
-	             "lock_retries, statement_timeout, retry_backoff)",
+	             "lock_retries, statement_timeout, retry_backoff, hold_limit, "
+	             "hold_rollback_after)",
 	             "unknown key names file, line, key and section");
 	expect_error("[tenant acme]\nconninfo = dbname=a\npassword = x\n",
 	             "t.conf:3: unknown key 'password' in [tenant acme] (known: conninfo, schema, "
@@ -586,6 +615,7 @@ int main(void)
 {
 	test_full_example();
 	test_defaults_and_bom();
+	test_hold_limit();
 	test_inline_comments();
 	test_long_line();
 	test_errors();
