@@ -410,6 +410,22 @@ static char *runner_statement_detail(struct runner *r, size_t i)
 	return strbuf_detach(&sb);
 }
 
+/* A failure's event detail, for a failure that leaves the row as it was. */
+static char *runner_failure_detail(struct runner *r, const struct pgstep_error *failure)
+{
+	struct strbuf sb;
+	struct json j;
+	runner_detail_open(r, &sb, &j);
+	json_kv_string(&j, "checksum", r->m->checksum);
+	json_kv_int(&j, "statement", (int64_t)r->cur + 1);
+	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
+	if (failure->sqlstate[0])
+		json_kv_string(&j, "sqlstate", failure->sqlstate);
+	json_kv_string(&j, "error", failure->msg);
+	json_end_object(&j);
+	return strbuf_detach(&sb);
+}
+
 /* Write the row and an event; inside the open transaction when there is one. */
 static bool runner_record(struct runner *r, enum row_state st, const char *action,
                           const struct pgstep_error *failure, struct pgstep_error *err)
@@ -656,12 +672,19 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, const ch
 	 * had none) records a failure; a segmented one stays dirty at the exact
 	 * statement. A cancel is an event, not a failed migration. */
 	enum row_state st = r->segmented ? ROW_DIRTY : ROW_FAILED;
+	/* A down in one transaction that failed rolled nothing back: the
+	 * migration is still applied, so its row stays as it is and only the
+	 * failure is recorded (a `failed` row would count it pending and the
+	 * next up would run its up again). */
+	bool down_kept = r->dir == RUN_DOWN && !r->segmented;
 	/* Cancelled before anything ran (or was announced): the row, if any,
 	 * still describes the state exactly, so only the cancel is recorded. */
-	if (cancelled && (!r->segmented || !r->announced)) {
-		char *detail = runner_detail(r, "statement", r->stmts->items[r->cur].sql);
-		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, stop,
-		                      detail, &e);
+	if ((cancelled || down_kept) && (!r->segmented || !r->announced)) {
+		char *detail = cancelled
+		                   ? runner_detail(r, "statement", r->stmts->items[r->cur].sql)
+		                   : runner_failure_detail(r, failure);
+		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
+		                      cancelled ? stop : "down-failed", detail, &e);
 		free(detail);
 		if (!ok)
 			goto internal;
@@ -675,10 +698,11 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, const ch
 	          : strcmp(stop, "discard") == 0 ? "stopped"
 	                                         : "cancelled",
 	          failure->msg,
-	          r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
-	                                             "`pgstep up --resume` or `pgstep repair`"
-	                                           : "; state is dirty: see `pgstep repair`")
-	                       : "; nothing was applied");
+	          r->segmented       ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
+	                                                   "`pgstep up --resume` or `pgstep repair`"
+	                                                 : "; state is dirty: see `pgstep repair`")
+	          : r->dir == RUN_UP ? "; nothing was applied"
+	                             : "; nothing was rolled back: it is still applied");
 	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
 	r->err.position = failure->position;
 	runner_emit(r, cancelled ? RUN_EV_CANCELLED : RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
