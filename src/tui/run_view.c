@@ -271,7 +271,11 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 		        rn->rc == 0     ? ROLE_OK
 		        : rn->discarded ? ROLE_HEADING
 		                        : ROLE_MSG_ERROR,
-		        "%s %s", rn->rc == 0 || rn->discarded ? glyph->ok : glyph->failed,
+		        /* stopped on request: not a success, not a failure */
+		        "%s %s",
+		        rn->rc == 0     ? glyph->ok
+		        : rn->discarded ? glyph->pending
+		                        : glyph->failed,
 		        rn->outcome);
 		if (rn->rc != 0 && !rn->discarded && !rn->group.active && rn->failed.sql) {
 			doc_add(d, ROLE_NORMAL, "Statement %zu (line %d):", rn->failed.index + 1,
