@@ -57,6 +57,15 @@ struct migration *migset_find_key_from(const struct migset *set, const char *key
 /* Split the up and down sections into statements with libpg_query if not yet
  * done; a parse error becomes err naming file, line and column. */
 bool migration_split(struct migration *m, struct pgstep_error *err);
+/* Split every section of the set not split yet; each syntax error becomes
+ * one diagnostic naming its file and line: an error for an up section, at
+ * down_level for a down (a down that does not parse blocks only rolling
+ * that migration back). A section that failed is reported again by a
+ * second call. */
+void migset_split_all(struct migset *set, enum diag_level down_level, struct diag_list *diags);
+/* The same for one section (a run needs only the one it runs: a down that
+ * does not parse must not stop the up). */
+bool migration_split_section(struct migration_section *s, struct pgstep_error *err);
 
 /* Parse one file's text as a migration (used by migset_load and by tests).
  * path is used in messages only. */

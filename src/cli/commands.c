@@ -29,6 +29,8 @@ int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool de
 		rc = cli_fail(&err);
 		goto fail;
 	}
+	if (c->check_sql)
+		engine_check_sql(e);
 	cli_diags(g, &e->diags);
 	if (engine_set_has_errors(e)) {
 		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n",
@@ -219,7 +221,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 
 int cli_status(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc =
 	    cli_parse(argc, argv, OPT_SELECT | OPT_CHECK,
 	              "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &c.o);
@@ -340,13 +342,14 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 
 int cli_up(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_YES | OPT_DRY_RUN | OPT_RESUME,
 	                   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
 	                   "[--dry-run] [--yes]",
 	                   &c.o);
 	if (rc >= 0)
 		return rc;
+	c.check_sql = true;
 	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
 	size_t total = 0;
@@ -376,7 +379,7 @@ out:
 
 int cli_down(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_STEPS | OPT_YES | OPT_USE_FILE,
 	                   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
 	                   &c.o);
@@ -427,7 +430,7 @@ out:
 
 int cli_history(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION,
 	                   "history [--tenant T]... [--all] [--version V] [--json]", &c.o);
 	if (rc >= 0)
@@ -493,7 +496,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 
 int cli_verify(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_ANCHOR,
 	                   "verify [--tenant T]... [--all] [--anchor FILE] [--json]", &c.o);
 	if (rc >= 0)
@@ -582,7 +585,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 
 int cli_repair(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	const char *usage =
 	    "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
 	int rc =

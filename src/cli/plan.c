@@ -509,7 +509,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 
 int cli_plan(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc =
 	    cli_parse(argc, argv,
 	              OPT_SELECT | OPT_TO | OPT_RESUME | OPT_PREFLIGHT | OPT_FAIL_ON | OPT_VERBOSE,
@@ -522,6 +522,7 @@ int cli_plan(const struct cli_globals *g, int argc, char **argv)
 		        cli_safe(c.o.fail_on));
 		return PGSTEP_EXIT_USAGE;
 	}
+	c.check_sql = true;
 	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
 	struct plan_risk_options po = {

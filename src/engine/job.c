@@ -424,11 +424,20 @@ static bool job_plan_down(struct job *j, struct pgstep_error *err)
 			ops_notice(j->e, j->t, msg);
 			free(msg);
 		}
+		struct pgstep_error perr = {0};
 		if (!it->m->down.text) {
 			error_set(err, PGSTEP_EXIT_FAILED,
 			          "tenant %s: %s is irreversible: it has no down migration; "
 			          "nothing was rolled back",
 			          j->t->name, migration_label(it->m));
+			ok = false;
+		} else if (!migration_split_section(&it->m->down, &perr)) {
+			/* Found before any down runs, not after the ones above it. */
+			error_set(
+			    err, PGSTEP_EXIT_USAGE,
+			    "tenant %s: the down of %s does not parse: %s; nothing was rolled back",
+			    j->t->name, migration_label(it->m), perr.msg);
+			error_clear(&perr);
 			ok = false;
 		}
 		it->ro = job_run_options(j->e, ms->m ? ms->m : it->m, true);
@@ -450,7 +459,7 @@ struct job *job_open(struct engine *e, struct tenant *t, const struct job_option
 		/* Parse everything before touching the database: a syntax error in
 		 * the fifth migration must not be found after four were applied. */
 		for (size_t i = 0; i < e->set->n; i++)
-			if (!migration_split(e->set->items[i], err))
+			if (!migration_split_section(&e->set->items[i]->up, err))
 				return NULL;
 	}
 	struct job *j = xcalloc(1, sizeof *j);

@@ -137,6 +137,15 @@ bool engine_set_has_errors(const struct engine *e)
 	return diag_count(&e->diags, DIAG_ERROR) > 0;
 }
 
+size_t engine_check_sql(struct engine *e)
+{
+	size_t from = e->diags.n;
+	if (e->set && !e->sql_checked)
+		migset_split_all(e->set, DIAG_WARNING, &e->diags);
+	e->sql_checked = true;
+	return from;
+}
+
 static bool tenant_in_groups(const struct tenant *t, const struct selection *sel)
 {
 	for (size_t g = 0; g < sel->n_groups; g++) {

@@ -256,7 +256,8 @@ bool plan_risk_tenant(struct engine *e, const struct tenant_status *ts,
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!migration_split(plan[i], err)) {
+		/* the up is what runs; a broken down is the set check's to report */
+		if (!migration_split_section(&plan[i]->up, err)) {
 			free(plan);
 			return false;
 		}

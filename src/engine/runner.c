@@ -260,9 +260,9 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
                           const struct run_options *opts, const struct run_observer *obs,
                           struct pgstep_error *err)
 {
-	if (!migration_split(m, err))
-		return NULL;
 	struct migration_section *sec = dir == RUN_UP ? &m->up : &m->down;
+	if (!migration_split_section(sec, err))
+		return NULL;
 	if (dir == RUN_DOWN && !sec->text && !(opts->use_stored_down && opts->stored_down_sql)) {
 		error_set(err, PGSTEP_EXIT_FAILED,
 		          "tenant %s: %s is irreversible: it has no down migration", t->name,

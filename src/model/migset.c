@@ -710,23 +710,35 @@ static void check_requires(struct loader *ld, const struct piece *p)
 	}
 }
 
-static void split_all(struct loader *ld, struct migset *set)
+/* One section's syntax error as a diagnostic naming its file and line. */
+static void split_report(struct migration *m, struct migration_section *sec, enum diag_level level,
+                         struct diag_list *diags)
+{
+	struct pgstep_error err = {0};
+	if (migration_split_section(sec, &err))
+		return;
+	const char *msg = err.msg ? err.msg : "cannot be split";
+	size_t pl = strlen(sec->path);
+	if (strncmp(msg, sec->path, pl) == 0 && msg[pl] == ':')
+		msg += pl + 2;
+	int line = 0, used = 0;
+	if (sscanf(msg, "line %d, %n", &line, &used) != 1)
+		line = 0;
+	if (sec == &m->down && level < DIAG_ERROR)
+		diag_add(diags, level, sec->path, line,
+		         "%s (in the down: only rolling %s back is blocked until it is fixed)",
+		         msg + used, migration_label(m));
+	else
+		diag_add(diags, level, sec->path, line, "%s", msg);
+	error_clear(&err);
+}
+
+void migset_split_all(struct migset *set, enum diag_level down_level, struct diag_list *diags)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct migration *m = set->items[i];
-		struct pgstep_error err = {0};
-		if (migration_split(m, &err))
-			continue;
-		const char *path = m->up.split_done ? m->down.path : m->up.path;
-		const char *msg = err.msg;
-		size_t pl = strlen(path);
-		if (strncmp(msg, path, pl) == 0 && msg[pl] == ':')
-			msg += pl + 2;
-		int line = 0;
-		if (sscanf(msg, "line %d", &line) != 1)
-			line = 0;
-		diag_add(ld->diags, DIAG_ERROR, path, line, "%s", msg);
-		error_clear(&err);
+		split_report(m, &m->up, DIAG_ERROR, diags);
+		split_report(m, &m->down, down_level, diags);
 	}
 }
 
@@ -809,7 +821,7 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 	free(ld.ranges_text);
 
 	if (ld.opts->split_statements)
-		split_all(&ld, set);
+		migset_split_all(set, DIAG_ERROR, ld.diags);
 	for (size_t i = 0; i < set->n; i++) {
 		const char *ph = set->items[i]->phase;
 		if (*ph && strvec_find(&set->phases, ph) < 0)

@@ -49,4 +49,64 @@ unlike "$ERR$OUT" '42P07' "the next up does not re-run the up"
 is "$(events)" "apply,down-failed" "the next up records nothing"
 check_exit 0 "status --check is clean" ps status --check
 
+# --- a down that does not parse blocks only its own rollback ----------------------
+scenario s2 t2
+mig 001_a.sql <<'SQL'
+-- migrate:up
+CREATE TABLE a (id int);
+-- migrate:down
+DROP TABLEE a;
+SQL
+mig 002_b.sql <<'SQL'
+-- migrate:up
+CREATE TABLE b (id int);
+-- migrate:down
+DROP TABLE b;
+SELECT (;
+SQL
+mig 003_c.sql <<'SQL'
+-- migrate:up
+CREATE TABLE c (id int);
+-- migrate:down
+DROP TABLE c;
+SQL
+run plan
+is "$RC" 0 "plan of a set with two broken downs exits 0"
+like "$ERR" '^migrations/001_a\.sql:4: warning: column 6: syntax error at or near "TABLEE" \(in the down: only rolling 001_a back is blocked' \
+	"plan names the first broken down's file and line"
+like "$ERR" '^migrations/002_b\.sql:5: warning: column 9: syntax error' "and the second's"
+is "$(printf '%s\n' "$ERR" | grep -c 'syntax error')" 2 "each problem once"
+like "$OUT" '003_c' "the plan lists the migrations"
+run up --yes
+is "$RC" 0 "up of the set applies it"
+is "$(printf '%s\n' "$ERR" | grep -c 'syntax error')" 2 "up reports each broken down once"
+is "$(q "$DB" "SELECT string_agg(name || '=' || state, ',' ORDER BY version) FROM pgstep.migrations")" \
+	"a=applied,b=applied,c=applied" "all three applied"
+check_exit 0 "status accepts the set" ps status
+check_exit 0 "down of 003 (its down parses)" ps down --yes
+run down --yes
+is "$RC" 2 "down of 002 (its down does not parse) exits 2"
+like "$ERR" 'the down of 002_b does not parse: .*002_b\.sql: line 5, column 9: syntax error.*nothing was rolled back' \
+	"it names the file and line and says nothing was rolled back"
+is "$(row b state)" applied "002 stays applied"
+is "$(exists b)" t "its table stays"
+
+# --- two ups that do not parse: each reported, nothing applied --------------------
+scenario s3 t3
+mig 001_a.sql <<'SQL'
+-- migrate:up
+CREATE TABLEE a (id int);
+SQL
+mig 002_b.sql <<'SQL'
+-- migrate:up
+CREATE TABLE b (id int);
+SELECT (;
+SQL
+run up --yes
+is "$RC" 2 "up of a set whose ups do not parse exits 2"
+like "$ERR" '^migrations/001_a\.sql:2: error: line 2, column 8: syntax error' "the first file and line"
+like "$ERR" '^migrations/002_b\.sql:3: error: line 3, column 9: syntax error' "and the second's"
+like "$ERR" '2 error\(s\) in the migration set' "two errors"
+is "$(exists b)" f "nothing applied"
+
 done_testing
