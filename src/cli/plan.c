@@ -472,8 +472,16 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 		struct plan_risk r;
 		struct pgstep_error err = {0};
 		if (!plan_risk_tenant(&c->e, &st.items[i], po, &r, &err)) {
-			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", cli_safe(err.msg));
+			/* In the plan, where the tenant's block would be (as for an
+			 * unreachable one): a plan that is only an exit code reads as
+			 * "nothing to do". */
+			if (!g->json) {
+				char *prefix = xasprintf("tenant %s", st.items[i].tenant->name);
+				printf("%s: not planned: %s\n", cli_safe(st.items[i].tenant->name),
+				       cli_safe(
+				           error_unprefixed(err.msg ? err.msg : "failed", prefix)));
+				free(prefix);
+			}
 			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
 			json_tenant(&j, c->e.cfg, &r, err.msg);
 		} else {

@@ -328,7 +328,8 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 			    err, PGSTEP_EXIT_FAILED,
 			    "tenant %s: %s is dirty: %d of %d statements done%s%s. Check the "
 			    "database, then run `pgstep up --resume` to continue after statement "
-			    "%d, or `pgstep repair` to record how you resolved it",
+			    "%d (`pgstep plan --resume` shows what it would run), or `pgstep "
+			    "repair` to record how you resolved it",
 			    ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
 			    ms->row->statements_total,
 			    ms->row->error_message ? "; last error: " : "",

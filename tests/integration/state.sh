@@ -109,4 +109,27 @@ like "$ERR" '^migrations/002_b\.sql:3: error: line 3, column 9: syntax error' "a
 like "$ERR" '2 error\(s\) in the migration set' "two errors"
 is "$(exists b)" f "nothing applied"
 
+# --- plan on a dirty tenant says why it stops -------------------------------------
+scenario s4 t4
+mig 001_nt.sql <<'SQL'
+-- migrate:up transaction:false
+CREATE TABLE nt_a (id int);
+INSERT INTO nt_missing VALUES (1);
+-- migrate:down
+DROP TABLE nt_a;
+SQL
+mig 002_next.sql <<'SQL'
+-- migrate:up
+CREATE TABLE nt_b (id int);
+SQL
+run up --yes
+is "$(row nt state)" dirty "001 is dirty"
+run plan
+is "$RC" 1 "plan on a dirty tenant exits 1"
+like "$OUT" '^t4: not planned: 001_nt is dirty: 1 of 2 statements done; last error: 42P01: relation "nt_missing" does not exist\. .*pgstep plan --resume' \
+	"plan prints why, in the plan, with what to do"
+run plan --resume
+is "$RC" 0 "plan --resume shows what up --resume would run"
+like "$OUT" '^t4: 2 to apply' "both migrations"
+
 done_testing
