@@ -49,6 +49,12 @@ void migset_free(struct migset **set);
 /* Find an active migration by version as a user wrote it ("4" finds "004"). */
 struct migration *migset_find(const struct migset *set, const char *version_text);
 struct migration *migset_find_key(const struct migset *set, const char *key);
+/* Find an active migration by any spelling status, the interface or the
+ * file names show: a version ("4", "004", "1.10", "1_10"), a Flyway version
+ * as in its file name ("V1_10"), a label ("001_tenancy"), a file or
+ * directory name ("V1_10__tenancy.sql", "migrations/001_tenancy.up.sql"),
+ * or a name ("tenancy", when no other migration has it). */
+struct migration *migset_resolve(const struct migset *set, const char *spelling);
 /* migset_find_key for keys looked up in ascending order: *pos (0 at first)
  * is where the previous search ended and the next starts, so walking sorted
  * keys costs the gaps between them rather than a full search each. */

@@ -66,7 +66,7 @@ static struct run_options job_run_options(const struct engine *e, const struct m
 static bool job_refuse_dirty_rollback(struct job *j, struct pgstep_error *err)
 {
 	const struct tenant_status *ts = &j->ts;
-	struct migration *target = j->o.to ? migset_find(j->e->set, j->o.to) : NULL;
+	struct migration *target = j->o.to ? migset_resolve(j->e->set, j->o.to) : NULL;
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct mig_status *ms = &ts->items[i];
 		if (!ms->m || ms->m->archived)

@@ -284,10 +284,13 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 	*n = 0;
 	struct version to = {0};
 	if (o->to) {
-		struct migration *target = migset_find(e->set, o->to);
+		struct migration *target = migset_resolve(e->set, o->to);
 		if (!target) {
-			error_set(err, PGSTEP_EXIT_USAGE, "--to %s: no such migration in %s", o->to,
-			          e->set->dir);
+			error_set(
+			    err, PGSTEP_EXIT_USAGE,
+			    "--to %s: no such migration in %s (give its version, name or file "
+			    "name as status lists it)",
+			    o->to, e->set->dir);
 			goto fail;
 		}
 		version_copy(&to, &target->version);
@@ -375,13 +378,22 @@ fail:
 bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
                    const struct mig_status ***out, size_t *n, struct pgstep_error *err)
 {
-	(void)e;
 	*out = xcalloc(ts->n + 1, sizeof **out);
 	*n = 0;
 	char *to = NULL;
-	if (o->to && !(to = version_key_of(o->to))) {
-		error_set(err, PGSTEP_EXIT_USAGE, "--to %s: not a version", o->to);
-		goto fail;
+	if (o->to) {
+		/* Any spelling of a migration in the set; a version alone may name
+		 * one whose file is gone (only its row says what it was). */
+		const struct migration *m = migset_resolve(e->set, o->to);
+		to = m ? xstrdup(m->version.key) : version_key_of(o->to);
+		if (!to) {
+			error_set(
+			    err, PGSTEP_EXIT_USAGE,
+			    "--to %s: not a version, nor a migration of %s (give its version, "
+			    "name or file name as status lists it)",
+			    o->to, e->set->dir);
+			goto fail;
+		}
 	}
 	int steps = o->to ? -1 : (o->steps > 0 ? o->steps : 1);
 	for (size_t i = ts->n; i-- > 0 && steps != 0;) {

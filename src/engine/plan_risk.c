@@ -218,9 +218,11 @@ static bool plan_all(struct engine *e, const struct plan_risk_options *o, struct
                      size_t *n, struct pgstep_error *err)
 {
 	const struct migration *to = NULL;
-	if (o->to && !(to = migset_find(e->set, o->to))) {
-		error_set(err, PGSTEP_EXIT_USAGE, "--to %s: no such migration in %s", o->to,
-		          e->set->dir);
+	if (o->to && !(to = migset_resolve(e->set, o->to))) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "--to %s: no such migration in %s (give its version, name or file name "
+		          "as status lists it)",
+		          o->to, e->set->dir);
 		return false;
 	}
 	*out = xcalloc(e->set->n + 1, sizeof **out);

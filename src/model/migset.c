@@ -898,3 +898,67 @@ struct migration *migset_find(const struct migset *set, const char *version_text
 	free(key);
 	return m;
 }
+
+/* A spelling as a file or directory name: its base name without a known
+ * suffix; a diesel or Prisma file names its directory (owned). */
+static char *spelling_stem(const char *s)
+{
+	size_t len = strlen(s);
+	while (len > 1 && s[len - 1] == '/')
+		len--;
+	const char *end = s + len, *base = end;
+	while (base > s && base[-1] != '/')
+		base--;
+	size_t bl = (size_t)(end - base);
+	if (base > s && ((bl == 6 && memcmp(base, "up.sql", 6) == 0) ||
+	                 (bl == 8 && memcmp(base, "down.sql", 8) == 0) ||
+	                 (bl == 13 && memcmp(base, "migration.sql", 13) == 0))) {
+		end = base - 1;
+		base = end;
+		while (base > s && base[-1] != '/')
+			base--;
+	}
+	char *stem = xstrndup(base, (size_t)(end - base));
+	static const char *const suffixes[] = {".up.sql", ".down.sql", ".sql"};
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+		if (text_ends_with(stem, suffixes[i])) {
+			stem[strlen(stem) - strlen(suffixes[i])] = '\0';
+			break;
+		}
+	return stem;
+}
+
+struct migration *migset_resolve(const struct migset *set, const char *spelling)
+{
+	if (!spelling || !*spelling)
+		return NULL;
+	struct migration *m = migset_find(set, spelling);
+	if (m)
+		return m;
+	char *stem = spelling_stem(spelling);
+	/* What a file is named: the file-name parser reads it as it reads the set. */
+	struct migfile_name fn;
+	char *fname = xasprintf("%s.sql", stem);
+	if (migfile_parse(fname, &fn) == MIGFILE_OK) {
+		m = migset_find_key(set, fn.version.key);
+		if (m && *fn.name && strcmp(fn.name, m->name) != 0)
+			m = NULL; /* a version of the set, but another migration's name */
+	} else if ((stem[0] == 'V' || stem[0] == 'U' || stem[0] == 'v' || stem[0] == 'u') &&
+	           isdigit((unsigned char)stem[1])) {
+		m = migset_find(set, stem + 1); /* Flyway's version alone: "V1_10" */
+	}
+	migfile_name_release(&fn);
+	free(fname);
+	/* A label as status and the interface print it, or a unique name. */
+	for (size_t i = 0; i < set->n && !m; i++)
+		if (strcmp(migration_label(set->items[i]), stem) == 0)
+			m = set->items[i];
+	size_t named = 0;
+	for (size_t i = 0; i < set->n && !m; i++)
+		if (*set->items[i]->name && strcmp(set->items[i]->name, stem) == 0 && named++ == 0)
+			m = set->items[i];
+	if (named > 1)
+		m = NULL; /* the same name twice: a version must say which */
+	free(stem);
+	return m;
+}

@@ -254,7 +254,7 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		app_message(app, true, "no tenant %s", arg);
 		return;
 	case ACT_GOTO: {
-		struct migration *m = migset_find(app->eng.set, arg);
+		struct migration *m = migset_resolve(app->eng.set, arg);
 		for (size_t i = 0; !m && i < app->eng.set->n_archived; i++)
 			if (strcmp(app->eng.set->archived[i]->version.text, arg) == 0)
 				m = app->eng.set->archived[i];

@@ -60,7 +60,7 @@ static struct migration *run_next_pending(struct app *app)
 static struct migration *run_target(struct app *app, const char *arg)
 {
 	if (arg && *arg) {
-		struct migration *m = migset_find(app->eng.set, arg);
+		struct migration *m = migset_resolve(app->eng.set, arg);
 		if (!m)
 			app_message(app, true, "no migration %s", arg);
 		return m;

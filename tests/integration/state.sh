@@ -132,4 +132,43 @@ run plan --resume
 is "$RC" 0 "plan --resume shows what up --resume would run"
 like "$OUT" '^t4: 2 to apply' "both migrations"
 
+# --- --to takes every spelling status shows ----------------------------------------
+scenario s5 t5
+mig V1_1__init.sql <<'SQL'
+CREATE TABLE fw_a (id int);
+SQL
+mig V1_2__users.sql <<'SQL'
+CREATE TABLE fw_b (id int);
+SQL
+mig U1_2__users.sql <<'SQL'
+DROP TABLE fw_b;
+SQL
+mig V1_10__more.sql <<'SQL'
+CREATE TABLE fw_c (id int);
+SQL
+mig U1_10__more.sql <<'SQL'
+DROP TABLE fw_c;
+SQL
+mig V1_11__last.sql <<'SQL'
+CREATE TABLE fw_d (id int);
+SQL
+run up --to V1_2 --yes
+is "$RC" 0 "up --to V1_2 (the Flyway version as in the file name)"
+is "$(exists fw_b)$(exists fw_c)" tf "applies up to 1.2"
+run plan --to 1_10_more
+is "$RC" 0 "plan --to 1_10_more (the label status and the interface show)"
+like "$OUT" '^t5: 1 to apply' "plans one migration"
+run plan --to more
+is "$RC" 0 "plan --to more (the name status prints)"
+like "$OUT" '^t5: 1 to apply' "the same"
+run up --to V1_10__more.sql --yes
+is "$RC" 0 "up --to V1_10__more.sql (the file name)"
+is "$(exists fw_c)$(exists fw_d)" tf "applies up to 1.10"
+run down --to V1_1 --yes
+is "$RC" 0 "down --to V1_1"
+is "$(exists fw_a)$(exists fw_b)$(exists fw_c)" tff "rolls back above 1.1"
+run up --to nosuch --yes
+is "$RC" 2 "an unknown --to is a usage error"
+like "$ERR" 'nosuch: no such migration in .*give its version, name or file name' "it says what --to takes"
+
 done_testing
