@@ -122,9 +122,10 @@ static void status_json(const struct status_report *r, struct strbuf *sb)
 		for (size_t l = 0; l < ts->tenant->n_labels; l++)
 			json_kv_string(&j, ts->tenant->labels[l].key, ts->tenant->labels[l].value);
 		json_end_object(&j);
-		json_kv_string(&j, "state", tstate_name(ts->state));
+		json_kv_string(&j, "state", tenant_state_word(ts));
 		json_kv_int(&j, "applied", ts->applied);
 		json_kv_int(&j, "pending", ts->pending);
+		json_kv_int(&j, "changed", ts->changed);
 		json_kv_string(&j, "error", ts->error);
 		json_key(&j, "migrations");
 		json_begin_array(&j);
@@ -166,7 +167,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 	       "NOTE");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tenant_status *ts = &r->items[i];
-		const char *st = tstate_name(ts->state);
+		const char *st = tenant_state_word(ts);
 		printf("%-*s  %s%-11s%s  ", (int)w, ts->tenant->name, cli_color(g, st), st,
 		       cli_reset(g));
 		if (ts->state == TSTATE_UNREACHABLE) {

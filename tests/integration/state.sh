@@ -171,4 +171,20 @@ run up --to nosuch --yes
 is "$RC" 2 "an unknown --to is a usage error"
 like "$ERR" 'nosuch: no such migration in .*give its version, name or file name' "it says what --to takes"
 
+# --- STATE shows checksum drift -----------------------------------------------------
+scenario s6 t6
+mig 001_drift.sql <<'SQL'
+-- migrate:up
+CREATE TABLE drift (id int);
+SQL
+check_exit 0 "up" ps up --yes
+run status
+like "$OUT" '^t6 +ok +1 +0' "before the edit: ok"
+printf -- '-- edited\n' >>"$P/migrations/001_drift.sql"
+run status
+like "$OUT" '^t6 +changed +1 +0 +001_drift changed since applied' "after the edit: STATE changed, not ok"
+run --json status
+like "$OUT" '"name":"t6",[^]]*"state":"changed","applied":1,"pending":0,"changed":1' "JSON: state changed, changed 1"
+check_exit 3 "status --check exits 3" ps status --check
+
 done_testing
