@@ -47,6 +47,11 @@ bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_
 int engine_set_fd(const struct engine *e);
 bool engine_open_finish(struct engine *e, struct pgstep_error *err);
 void engine_close(struct engine *e);
+/* Read the migration set again (an edited file, a new one): on success the
+ * old set and its diagnostics are freed, so every pointer into them (and
+ * anything holding them: a job, a status reader) must be let go first; on
+ * failure nothing changes and err says why. */
+bool engine_reload_set(struct engine *e, struct pgstep_error *err);
 /* True when the set has DIAG_ERROR entries (nothing may be applied). */
 bool engine_set_has_errors(const struct engine *e);
 /* Parse every migration's SQL (the set loads without, for status): each

@@ -137,6 +137,32 @@ bool engine_set_has_errors(const struct engine *e)
 	return diag_count(&e->diags, DIAG_ERROR) > 0;
 }
 
+bool engine_reload_set(struct engine *e, struct pgstep_error *err)
+{
+	struct pgstep_error ignored = {0};
+	set_loader_finish(e, &ignored); /* a load still running is superseded */
+	error_clear(&ignored);
+	struct migset_options mo = {
+	    .phases = e->cfg->phases,
+	    .n_phases = e->cfg->n_phases,
+	};
+	struct diag_list diags;
+	diag_list_init(&diags);
+	struct migset *set = migset_load(e->cfg->migrations_dir, &mo, &diags, err);
+	if (!set) {
+		if (!err->code)
+			err->code = PGSTEP_EXIT_USAGE;
+		diag_list_clear(&diags);
+		return false;
+	}
+	migset_free(&e->set);
+	diag_list_clear(&e->diags);
+	e->set = set;
+	e->diags = diags;
+	e->sql_checked = false;
+	return true;
+}
+
 size_t engine_check_sql(struct engine *e)
 {
 	size_t from = e->diags.n;

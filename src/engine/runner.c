@@ -98,7 +98,8 @@ struct runner {
 	enum row_state lost_state;
 
 	/* Step mode */
-	bool pass; /* the caller let the run past this pause */
+	bool pass;     /* the caller let the run past this pause */
+	bool *skipped; /* per statement: given up with a reason (runner_skip); may be NULL */
 	enum run_pause pause;
 	struct pgstep_error pause_err; /* RUN_PAUSE_FAILED: why */
 	struct journal_entry *journal; /* events waiting for the transaction's end */
@@ -327,6 +328,7 @@ void runner_free(struct runner **rp)
 		rel_name_clear(&r->built[i].table);
 	}
 	free(r->built);
+	free(r->skipped);
 	free(r->units);
 	error_clear(&r->err);
 	error_clear(&r->stmt_err);
@@ -1071,7 +1073,7 @@ static bool runner_prev_done(const struct runner *r, size_t *out)
 	size_t first = r->units[r->unit].first;
 	for (size_t p = r->cur; p-- > first;)
 		if (r->stmts->items[p].txn != STMT_TXN_BEGIN &&
-		    r->stmts->items[p].txn != STMT_TXN_COMMIT) {
+		    r->stmts->items[p].txn != STMT_TXN_COMMIT && !runner_statement_skipped(r, p)) {
 			*out = p;
 			return true;
 		}
@@ -1126,11 +1128,81 @@ bool runner_undo(struct runner *r, struct pgstep_error *err)
 		runner_internal_failure(r, &e);
 		return false;
 	}
+	/* The skips after it are to be decided again. */
+	for (size_t k = p; r->skipped && k < r->stmts->n; k++)
+		r->skipped[k] = false;
 	r->cur = p;
 	r->pause = RUN_PAUSE_STATEMENT;
 	r->pass = false;
 	runner_emit(r, RUN_EV_UNDONE, NULL, NULL);
 	return true;
+}
+
+bool runner_skip(struct runner *r, const char *reason, struct pgstep_error *err)
+{
+	if (r->phase != PH_PAUSED ||
+	    (r->pause != RUN_PAUSE_STATEMENT && r->pause != RUN_PAUSE_FAILED)) {
+		error_set(err, PGSTEP_EXIT_USAGE, "%s",
+		          r->phase == PH_PAUSED ? "no statement is left to skip: c commits"
+		                                : "a statement is running: cancel it first");
+		return false;
+	}
+	if (!runner_stepped_txn(r)) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "statement %zu runs outside a transaction: it cannot be skipped (B stops "
+		          "here; `pgstep repair` records how it was resolved)",
+		          r->cur + 1);
+		return false;
+	}
+	while (reason && (*reason == ' ' || *reason == '\t'))
+		reason++;
+	if (!reason || !*reason) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "skipping statement %zu needs a reason: :skip REASON", r->cur + 1);
+		return false;
+	}
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_string(&j, "checksum", r->m->checksum);
+	json_kv_int(&j, "statement", (int64_t)r->cur + 1);
+	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
+	json_kv_string(&j, "sql", r->stmts->items[r->cur].sql);
+	json_kv_string(&j, "reason", reason);
+	if (r->pause == RUN_PAUSE_FAILED) {
+		json_kv_string(&j, "error", r->pause_err.msg);
+		if (r->pause_err.sqlstate[0])
+			json_kv_string(&j, "sqlstate", r->pause_err.sqlstate);
+	}
+	json_end_object(&j);
+	char *detail = strbuf_detach(&sb);
+	struct pgstep_error e = {0};
+	/* With the transaction: a skip that is rolled back was never made, and
+	 * one that commits is recorded with the migration it changed. */
+	bool ok = runner_journal(r, "skip", detail, &e);
+	free(detail);
+	if (!ok) {
+		error_set(err, PGSTEP_EXIT_FAILED, "%s", e.msg);
+		runner_internal_failure(r, &e);
+		return false;
+	}
+	if (!r->skipped)
+		r->skipped = xcalloc(r->stmts->n, sizeof *r->skipped);
+	r->skipped[r->cur] = true;
+	error_clear(&r->pause_err);
+	r->cur++;
+	r->pause = RUN_PAUSE_NONE;
+	r->pass = false;
+	r->attempt = 1;
+	r->phase = PH_ADVANCE;
+	return true;
+}
+
+bool runner_statement_skipped(const struct runner *r, size_t i)
+{
+	return r->skipped && i < r->stmts->n && r->skipped[i];
 }
 
 void runner_discard(struct runner *r)

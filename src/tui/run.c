@@ -172,6 +172,8 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		                            (long long)ev->elapsed_ms));
 		free(rn->failed.msg);
 		rn->failed.msg = NULL;
+		/* Committed: the list and the badge show it now, not at the end. */
+		app_refetch(app, rn->tenant);
 		break;
 	case RUN_EV_FAILED:
 	case RUN_EV_CANCELLED:

@@ -21,7 +21,10 @@ project_new "$TOP_SRCDIR/tests/lib"
 rm -rf "$P/migrations"
 mkdir "$P/migrations"
 conf_tenant acme app acme
-q app "CREATE SCHEMA acme" >/dev/null
+q app "CREATE SCHEMA acme;
+CREATE TABLE acme.items (id int PRIMARY KEY, name text);
+INSERT INTO acme.items SELECT g, 'item ' || g FROM generate_series(1, 5000) g;
+ANALYZE acme.items;" >/dev/null
 
 cat >"$P/migrations/001_one.sql" <<'SQL'
 -- migrate:up
@@ -42,6 +45,12 @@ CREATE TABLE three (id int);
 -- migrate:down
 DROP TABLE three;
 SQL
+cat >"$P/migrations/004_four.sql" <<'SQL'
+-- migrate:up
+ALTER TABLE items ADD COLUMN flag boolean;
+-- migrate:down
+ALTER TABLE items DROP COLUMN flag;
+SQL
 
 db_is() {
 	got=$(q app "$3")
@@ -57,7 +66,7 @@ events_of() {
 
 ps up --to 002 --yes >/dev/null 2>&1
 tui_start 160 45 -c "$P/pgstep.conf"
-check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "acme has 2 pending" wait_for 'acme .*2 pending' 20
 
 # --- an abandoned down: nothing was rolled back ------------------------------------
 command_line "goto 002"
@@ -85,6 +94,71 @@ check "B says the up was rolled back and 003 is not applied" \
 	wait_for '003_three on acme: rolled back on request; nothing of its up stays: it is not applied' 10
 check "not as a success" sh -c "! grep -q '✓ 003_three on acme' '$T/screen'"
 db_is "003 has no row" none "$(state_of 3)"
+keys Escape
+
+# --- r re-reads the files; the badge shows checksum drift ----------------------------
+sed -i 's/^CREATE TABLE one (id int);/CREATE TABLE one (id int, note text);/' "$P/migrations/001_one.sql"
+check "an edited file is not known before r" wait_for '✓ 001_one'
+keys r
+check "r re-reads the files: 001 shows as changed" wait_for '≠ 001_one' 10
+check "the badge shows the drift besides the pending" wait_for 'acme .*● 2 pending ≠ 1 changed' 10
+
+# --- the list and the badge follow a multi-migration run -------------------------------
+command_line "goto 004"
+check "A asks first" run_key A 'Apply 2 migrations to acme\?'
+keys Right Enter
+check "004's ALTER waits for its confirmation" wait_for 'Confirm statement 1 on acme'
+check "meanwhile the list shows 003 applied" wait_for '^│  ✓ 003_three' 10
+check "and the badge one pending" wait_for 'acme .*● 1 pending ≠ 1 changed' 10
+keys Right Enter
+check "then the run goes to the end" wait_for 'acme: 2 migrations applied' 10
+check "the badge: changed, not up to date" wait_for 'acme .*≠ 1 changed' 10
+check "never up to date" sh -c "! grep -q 'acme .*up to date' '$T/screen'"
+keys Escape
+
+# --- a failed statement skipped with a typed, recorded reason ------------------------
+cat >"$P/migrations/005_skip.sql" <<'SQL'
+-- migrate:up
+CREATE TABLE five (id int);
+INSERT INTO five_missing VALUES (1);
+CREATE TABLE five_b (id int);
+-- migrate:down
+DROP TABLE five_b;
+DROP TABLE five;
+SQL
+keys r
+check "r reads the new file" wait_for '^│  · 005_skip' 10
+command_line "goto 005"
+check "s opens 005" run_key s 'Run: step on acme, 005_skip \(1 of 1\)'
+keys x
+wait_for 'Next: statement 2 of 3' >/dev/null
+keys x
+check "statement 2 fails" wait_for 'Statement 2 failed and was rolled back to its savepoint'
+check "the hint says S skips it" wait_for 'S skips it: the run goes on without it, for a reason you type \(recorded\)'
+keys u
+check "u gives it up" wait_for 'Next: statement 2 of 3'
+keys c
+check "c says what is left, and that S skips" wait_for 'statements are left: .*S skips one \(with a reason\)'
+keys S
+check "S asks for the reason on the command line" wait_for '^:skip$'
+type_text "five_missing comes with the app release"
+keys Enter
+check "the statement is skipped" wait_for 'statement 2 skipped \(recorded with the reason\)'
+check "and marked so" wait_for ' ↷  2  line 3 +INSERT INTO five_missing'
+check "the run is at statement 3" wait_for 'Next: statement 3 of 3'
+keys x
+check "then every statement ran, one skipped" \
+	wait_for 'All statements of the open transaction ran \(3 of 3, 1 skipped\)'
+keys c
+check "c commits" wait_for 'acme: 1 migration applied' 10
+db_is "005 is applied" applied "$(state_of 5)"
+db_is "its tables 1 and 3 exist" "acme.five acme.five_b" \
+	"SELECT to_regclass('acme.five') || ' ' || to_regclass('acme.five_b')"
+db_is "the skip is an event with the statement and the reason" \
+	"2|INSERT INTO five_missing VALUES (1)|five_missing comes with the app release" \
+	"SELECT detail::json->>'statement', detail::json->>'sql', detail::json->>'reason' FROM pgstep.events WHERE tenant = 'acme' AND action = 'skip'"
+db_is "recorded before the apply" "statement-error,skip,apply" \
+	"SELECT string_agg(action, ',' ORDER BY seq) FROM pgstep.events WHERE tenant = 'acme' AND ltrim(version, '0') = '5' AND action IN ('statement-error', 'skip', 'apply')"
 keys Escape
 
 keys q
