@@ -396,17 +396,32 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 	if (!c.o.yes) {
 		struct status_report r;
 		size_t total = 0;
+		int refused = PGSTEP_EXIT_OK; /* a tenant that cannot be planned, and why */
 		status_collect(c.e.set, c.ts, c.n, &r);
 		for (size_t i = 0; i < r.n; i++) {
 			struct pgstep_error err = {0};
 			const struct mig_status **plan = NULL;
 			size_t k = 0;
-			if (r.items[i].state != TSTATE_UNREACHABLE &&
-			    ops_plan_down(&c.e, &r.items[i], &dn, &plan, &k, &err)) {
-				printf("%s: %zu to roll back\n", r.items[i].tenant->name, k);
+			const char *name = cli_safe(r.items[i].tenant->name);
+			/* Never "nothing to roll back" for a tenant we could not plan. */
+			if (r.items[i].state == TSTATE_UNREACHABLE) {
+				printf("%s: unreachable (%s)\n", name, cli_safe(r.items[i].error));
+				refused = cli_worst_exit(refused, r.items[i].error_code
+				                                      ? (int)r.items[i].error_code
+				                                      : PGSTEP_EXIT_CONNECTION);
+			} else if (ops_plan_down(&c.e, &r.items[i], &dn, &plan, &k, &err)) {
+				printf("%s: %zu to roll back\n", name, k);
 				for (size_t x = 0; x < k; x++)
 					printf("  %s_%s\n", version_text(plan[x]),
 					       status_name_of(plan[x]));
+			} else {
+				char *prefix = xasprintf("tenant %s", r.items[i].tenant->name);
+				printf("%s: not planned: %s\n", name,
+				       cli_safe(
+				           error_unprefixed(err.msg ? err.msg : "failed", prefix)));
+				free(prefix);
+				refused = cli_worst_exit(refused, err.code ? (int)err.code
+				                                           : PGSTEP_EXIT_FAILED);
 			}
 			total += k;
 			free(plan);
@@ -417,9 +432,9 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 		bool yes = total > 0 && cli_confirm(q);
 		free(q);
 		if (!yes) {
-			if (total == 0)
+			if (total == 0 && refused == PGSTEP_EXIT_OK)
 				printf("nothing to roll back\n");
-			rc = total == 0 ? PGSTEP_EXIT_OK : PGSTEP_EXIT_USAGE;
+			rc = refused ? refused : total == 0 ? PGSTEP_EXIT_OK : PGSTEP_EXIT_USAGE;
 			goto out;
 		}
 	}

@@ -128,6 +128,10 @@ run plan
 is "$RC" 1 "plan on a dirty tenant exits 1"
 like "$OUT" '^t4: not planned: 001_nt is dirty: 1 of 2 statements done; last error: 42P01: relation "nt_missing" does not exist\. .*pgstep plan --resume' \
 	"plan prints why, in the plan, with what to do"
+run down
+is "$RC" 1 "down (asking first) on a dirty tenant exits 1"
+like "$OUT" '^t4: not planned: version 001 is dirty: resolve it first' "and says why, not \"nothing to roll back\""
+unlike "$OUT" 'nothing to roll back' "never nothing to roll back"
 run plan --resume
 is "$RC" 0 "plan --resume shows what up --resume would run"
 like "$OUT" '^t4: 2 to apply' "both migrations"
