@@ -49,10 +49,29 @@ void migset_free(struct migset **set);
 /* Find an active migration by version as a user wrote it ("4" finds "004"). */
 struct migration *migset_find(const struct migset *set, const char *version_text);
 struct migration *migset_find_key(const struct migset *set, const char *key);
+/* Find an active migration by any spelling status, the interface or the
+ * file names show: a version ("4", "004", "1.10", "1_10"), a Flyway version
+ * as in its file name ("V1_10"), a label ("001_tenancy"), a file or
+ * directory name ("V1_10__tenancy.sql", "migrations/001_tenancy.up.sql"),
+ * or a name ("tenancy", when no other migration has it). */
+struct migration *migset_resolve(const struct migset *set, const char *spelling);
 /* migset_find_key for keys looked up in ascending order: *pos (0 at first)
  * is where the previous search ended and the next starts, so walking sorted
  * keys costs the gaps between them rather than a full search each. */
 struct migration *migset_find_key_from(const struct migset *set, const char *key, size_t *pos);
+
+/* Split every section of the set not split yet; each syntax error becomes
+ * one diagnostic naming its file and line: an error for an up section, at
+ * down_level for a down (a down that does not parse blocks only rolling
+ * that migration back). A section that failed is reported again by a
+ * second call. The parse trees stay for the consumers (migration.h) only
+ * for the newest migrations whose texts add up to at most keep_trees
+ * bytes: a whole set's would cost some forty times its text. */
+void migset_split_all(struct migset *set, enum diag_level down_level, struct diag_list *diags,
+                      size_t keep_trees);
+/* The same for one section (a run needs only the one it runs: a down that
+ * does not parse must not stop the up). */
+bool migration_split_section(struct migration_section *s, struct pgstep_error *err);
 
 /* Parse one file's text as a migration (used by migset_load and by tests).
  * path is used in messages only. */

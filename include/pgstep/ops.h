@@ -29,6 +29,7 @@ struct engine {
 	volatile sig_atomic_t *interrupted; /* set by the front end's signal handler */
 	size_t interrupt_after;             /* demo/tests: see run_options */
 	struct set_loader *loader;          /* owned: while the set loads (engine_open_start) */
+	bool sql_checked;                   /* engine_check_sql ran */
 };
 
 /* Load config (path NULL: ./pgstep.conf), the migration set and the tenants
@@ -46,8 +47,22 @@ bool engine_open_start(struct engine *e, const char *config_path, struct pgstep_
 int engine_set_fd(const struct engine *e);
 bool engine_open_finish(struct engine *e, struct pgstep_error *err);
 void engine_close(struct engine *e);
+/* Read the migration set again (an edited file, a new one): on success the
+ * old set and its diagnostics are freed, so every pointer into them (and
+ * anything holding them: a job, a status reader) must be let go first; on
+ * failure nothing changes and err says why. */
+bool engine_reload_set(struct engine *e, struct pgstep_error *err);
 /* True when the set has DIAG_ERROR entries (nothing may be applied). */
 bool engine_set_has_errors(const struct engine *e);
+/* Parse every migration's SQL (the set loads without, for status): each
+ * syntax error goes to e->diags once, naming file and line. An up that does
+ * not parse is an error (nothing may be applied: found before anything
+ * runs); a down a warning (it blocks only rolling that migration back).
+ * Returns the index in e->diags of the first problem it added. The trees
+ * of the newest ENGINE_KEEP_TREES_BYTES of SQL stay for the plan's risk
+ * engine, so a pending migration is parsed once. */
+#define ENGINE_KEEP_TREES_BYTES (1024u * 1024)
+size_t engine_check_sql(struct engine *e);
 
 struct selection {
 	const char *const *names; /* --tenant, repeatable */

@@ -164,6 +164,14 @@ void runner_cancel(struct runner *r);
 void runner_next(struct runner *r);
 bool runner_undo(struct runner *r, struct pgstep_error *err);
 void runner_discard(struct runner *r);
+/* Step mode, inside the open transaction: give up the statement the run is
+ * paused before (or the one that failed) without running it, for a reason
+ * the DBA typed; recorded as a `skip` event with the statement (and its
+ * error) in the transaction, and the run goes on to the next one. False
+ * with err when there is nothing to skip, no reason, or the statement runs
+ * outside a transaction (skipping it could not be undone). */
+bool runner_skip(struct runner *r, const char *reason, struct pgstep_error *err);
+bool runner_statement_skipped(const struct runner *r, size_t i);
 /* Record an event about this run (action, detail JSON) with the same rule:
  * the interface's confirmations. */
 bool runner_journal(struct runner *r, const char *action, const char *detail,

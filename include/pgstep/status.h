@@ -43,8 +43,14 @@ struct tenant_status {
 	struct mig_status *items; /* owned: archived first, then the set in order, then missing */
 	size_t n;
 	int applied, pending;
+	int changed;            /* applied migrations whose file changed since (checksum drift) */
 	struct state_rows rows; /* owned: the rows the items point to */
 };
+
+/* The tenant's state as a word for people: tstate_name, but "changed" for
+ * a tenant with nothing to do whose applied files changed since (an "ok"
+ * there would hide the drift the migration list shows). */
+const char *tenant_state_word(const struct tenant_status *ts);
 
 struct status_report {
 	struct tenant_status *items; /* owned */

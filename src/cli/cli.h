@@ -78,6 +78,7 @@ struct cli_command {
 	struct engine e;
 	struct tenant **ts;
 	size_t n;
+	bool check_sql; /* parse every migration first (plan, up): engine_check_sql */
 };
 
 /* Open the project and select the tenants; the set's diagnostics are

@@ -29,6 +29,8 @@ int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool de
 		rc = cli_fail(&err);
 		goto fail;
 	}
+	if (c->check_sql)
+		engine_check_sql(e);
 	cli_diags(g, &e->diags);
 	if (engine_set_has_errors(e)) {
 		fprintf(stderr, "pgstep: %s: %zu error(s) in the migration set\n",
@@ -120,9 +122,10 @@ static void status_json(const struct status_report *r, struct strbuf *sb)
 		for (size_t l = 0; l < ts->tenant->n_labels; l++)
 			json_kv_string(&j, ts->tenant->labels[l].key, ts->tenant->labels[l].value);
 		json_end_object(&j);
-		json_kv_string(&j, "state", tstate_name(ts->state));
+		json_kv_string(&j, "state", tenant_state_word(ts));
 		json_kv_int(&j, "applied", ts->applied);
 		json_kv_int(&j, "pending", ts->pending);
+		json_kv_int(&j, "changed", ts->changed);
 		json_kv_string(&j, "error", ts->error);
 		json_key(&j, "migrations");
 		json_begin_array(&j);
@@ -164,7 +167,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 	       "NOTE");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tenant_status *ts = &r->items[i];
-		const char *st = tstate_name(ts->state);
+		const char *st = tenant_state_word(ts);
 		printf("%-*s  %s%-11s%s  ", (int)w, ts->tenant->name, cli_color(g, st), st,
 		       cli_reset(g));
 		if (ts->state == TSTATE_UNREACHABLE) {
@@ -219,7 +222,7 @@ static void status_text(const struct cli_globals *g, const struct status_report 
 
 int cli_status(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc =
 	    cli_parse(argc, argv, OPT_SELECT | OPT_CHECK,
 	              "status [--tenant T]... [--group k=v]... [--all] [--check] [--json]", &c.o);
@@ -340,13 +343,14 @@ static int run_tenants(const struct cli_globals *g, struct engine *e, struct ten
 
 int cli_up(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_YES | OPT_DRY_RUN | OPT_RESUME,
 	                   "up [--tenant T]... [--group k=v]... [--all] [--to V] [--resume] "
 	                   "[--dry-run] [--yes]",
 	                   &c.o);
 	if (rc >= 0)
 		return rc;
+	c.check_sql = true;
 	if ((rc = cli_command_open(g, &c, false)) >= 0)
 		return rc;
 	size_t total = 0;
@@ -376,7 +380,7 @@ out:
 
 int cli_down(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_TO | OPT_STEPS | OPT_YES | OPT_USE_FILE,
 	                   "down [--tenant T]... [--all] [--to V | --steps N] [--use-file] [--yes]",
 	                   &c.o);
@@ -392,17 +396,32 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 	if (!c.o.yes) {
 		struct status_report r;
 		size_t total = 0;
+		int refused = PGSTEP_EXIT_OK; /* a tenant that cannot be planned, and why */
 		status_collect(c.e.set, c.ts, c.n, &r);
 		for (size_t i = 0; i < r.n; i++) {
 			struct pgstep_error err = {0};
 			const struct mig_status **plan = NULL;
 			size_t k = 0;
-			if (r.items[i].state != TSTATE_UNREACHABLE &&
-			    ops_plan_down(&c.e, &r.items[i], &dn, &plan, &k, &err)) {
-				printf("%s: %zu to roll back\n", r.items[i].tenant->name, k);
+			const char *name = cli_safe(r.items[i].tenant->name);
+			/* Never "nothing to roll back" for a tenant we could not plan. */
+			if (r.items[i].state == TSTATE_UNREACHABLE) {
+				printf("%s: unreachable (%s)\n", name, cli_safe(r.items[i].error));
+				refused = cli_worst_exit(refused, r.items[i].error_code
+				                                      ? (int)r.items[i].error_code
+				                                      : PGSTEP_EXIT_CONNECTION);
+			} else if (ops_plan_down(&c.e, &r.items[i], &dn, &plan, &k, &err)) {
+				printf("%s: %zu to roll back\n", name, k);
 				for (size_t x = 0; x < k; x++)
 					printf("  %s_%s\n", version_text(plan[x]),
 					       status_name_of(plan[x]));
+			} else {
+				char *prefix = xasprintf("tenant %s", r.items[i].tenant->name);
+				printf("%s: not planned: %s\n", name,
+				       cli_safe(
+				           error_unprefixed(err.msg ? err.msg : "failed", prefix)));
+				free(prefix);
+				refused = cli_worst_exit(refused, err.code ? (int)err.code
+				                                           : PGSTEP_EXIT_FAILED);
 			}
 			total += k;
 			free(plan);
@@ -413,9 +432,9 @@ int cli_down(const struct cli_globals *g, int argc, char **argv)
 		bool yes = total > 0 && cli_confirm(q);
 		free(q);
 		if (!yes) {
-			if (total == 0)
+			if (total == 0 && refused == PGSTEP_EXIT_OK)
 				printf("nothing to roll back\n");
-			rc = total == 0 ? PGSTEP_EXIT_OK : PGSTEP_EXIT_USAGE;
+			rc = refused ? refused : total == 0 ? PGSTEP_EXIT_OK : PGSTEP_EXIT_USAGE;
 			goto out;
 		}
 	}
@@ -427,7 +446,7 @@ out:
 
 int cli_history(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_VERSION,
 	                   "history [--tenant T]... [--all] [--version V] [--json]", &c.o);
 	if (rc >= 0)
@@ -493,7 +512,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 
 int cli_verify(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc = cli_parse(argc, argv, OPT_SELECT | OPT_ANCHOR,
 	                   "verify [--tenant T]... [--all] [--anchor FILE] [--json]", &c.o);
 	if (rc >= 0)
@@ -582,7 +601,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 
 int cli_repair(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	const char *usage =
 	    "repair --tenant T --version V --reason TEXT [--mark applied|rolled_back]";
 	int rc =

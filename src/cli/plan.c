@@ -489,8 +489,16 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 		struct plan_risk r;
 		struct pgstep_error err = {0};
 		if (!plan_risk_tenant(&c->e, &st.items[i], po, &r, &err)) {
-			if (!g->json)
-				fprintf(stderr, "pgstep: %s\n", cli_safe(err.msg));
+			/* In the plan, where the tenant's block would be (as for an
+			 * unreachable one): a plan that is only an exit code reads as
+			 * "nothing to do". */
+			if (!g->json) {
+				char *prefix = xasprintf("tenant %s", st.items[i].tenant->name);
+				printf("%s: not planned: %s\n", cli_safe(st.items[i].tenant->name),
+				       cli_safe(
+				           error_unprefixed(err.msg ? err.msg : "failed", prefix)));
+				free(prefix);
+			}
 			rc = cli_worst_exit(rc, err.code ? err.code : PGSTEP_EXIT_FAILED);
 			json_tenant(&j, c->e.cfg, &r, err.msg);
 		} else {
@@ -526,7 +534,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 
 int cli_plan(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_command c;
+	struct cli_command c = {0};
 	int rc =
 	    cli_parse(argc, argv,
 	              OPT_SELECT | OPT_TO | OPT_RESUME | OPT_PREFLIGHT | OPT_FAIL_ON | OPT_VERBOSE,
@@ -539,6 +547,7 @@ int cli_plan(const struct cli_globals *g, int argc, char **argv)
 		        cli_safe(c.o.fail_on));
 		return PGSTEP_EXIT_USAGE;
 	}
+	c.check_sql = true;
 	if ((rc = cli_command_open(g, &c, true)) >= 0)
 		return rc;
 	struct plan_risk_options po = {

@@ -67,7 +67,7 @@ static struct run_options job_run_options(const struct engine *e, const struct m
 static bool job_refuse_dirty_rollback(struct job *j, struct pgstep_error *err)
 {
 	const struct tenant_status *ts = &j->ts;
-	struct migration *target = j->o.to ? migset_find(j->e->set, j->o.to) : NULL;
+	struct migration *target = j->o.to ? migset_resolve(j->e->set, j->o.to) : NULL;
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct mig_status *ms = &ts->items[i];
 		if (!ms->m || ms->m->archived)
@@ -425,11 +425,20 @@ static bool job_plan_down(struct job *j, struct pgstep_error *err)
 			ops_notice(j->e, j->t, msg);
 			free(msg);
 		}
+		struct pgstep_error perr = {0};
 		if (!it->m->down.text) {
 			error_set(err, PGSTEP_EXIT_FAILED,
 			          "tenant %s: %s is irreversible: it has no down migration; "
 			          "nothing was rolled back",
 			          j->t->name, migration_label(it->m));
+			ok = false;
+		} else if (!migration_split_section(&it->m->down, &perr)) {
+			/* Found before any down runs, not after the ones above it. */
+			error_set(
+			    err, PGSTEP_EXIT_USAGE,
+			    "tenant %s: the down of %s does not parse: %s; nothing was rolled back",
+			    j->t->name, migration_label(it->m), perr.msg);
+			error_clear(&perr);
 			ok = false;
 		}
 		it->ro = job_run_options(j->e, ms->m ? ms->m : it->m, true);
@@ -455,7 +464,7 @@ struct job *job_open(struct engine *e, struct tenant *t, const struct job_option
 		for (size_t i = 0; i < e->set->n; i++) {
 			struct migration *m = e->set->items[i];
 			bool fresh = !m->up.split_done;
-			if (!migration_split(m, err))
+			if (!migration_split_section(&m->up, err))
 				return NULL;
 			if (fresh)
 				migration_drop_trees(m);

@@ -137,6 +137,41 @@ bool engine_set_has_errors(const struct engine *e)
 	return diag_count(&e->diags, DIAG_ERROR) > 0;
 }
 
+bool engine_reload_set(struct engine *e, struct pgstep_error *err)
+{
+	struct pgstep_error ignored = {0};
+	set_loader_finish(e, &ignored); /* a load still running is superseded */
+	error_clear(&ignored);
+	struct migset_options mo = {
+	    .phases = e->cfg->phases,
+	    .n_phases = e->cfg->n_phases,
+	};
+	struct diag_list diags;
+	diag_list_init(&diags);
+	struct migset *set = migset_load(e->cfg->migrations_dir, &mo, &diags, err);
+	if (!set) {
+		if (!err->code)
+			err->code = PGSTEP_EXIT_USAGE;
+		diag_list_clear(&diags);
+		return false;
+	}
+	migset_free(&e->set);
+	diag_list_clear(&e->diags);
+	e->set = set;
+	e->diags = diags;
+	e->sql_checked = false;
+	return true;
+}
+
+size_t engine_check_sql(struct engine *e)
+{
+	size_t from = e->diags.n;
+	if (e->set && !e->sql_checked)
+		migset_split_all(e->set, DIAG_WARNING, &e->diags, ENGINE_KEEP_TREES_BYTES);
+	e->sql_checked = true;
+	return from;
+}
+
 static bool tenant_in_groups(const struct tenant *t, const struct selection *sel)
 {
 	for (size_t g = 0; g < sel->n_groups; g++) {
@@ -275,10 +310,13 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 	*n = 0;
 	struct version to = {0};
 	if (o->to) {
-		struct migration *target = migset_find(e->set, o->to);
+		struct migration *target = migset_resolve(e->set, o->to);
 		if (!target) {
-			error_set(err, PGSTEP_EXIT_USAGE, "--to %s: no such migration in %s", o->to,
-			          e->set->dir);
+			error_set(
+			    err, PGSTEP_EXIT_USAGE,
+			    "--to %s: no such migration in %s (give its version, name or file "
+			    "name as status lists it)",
+			    o->to, e->set->dir);
 			goto fail;
 		}
 		version_copy(&to, &target->version);
@@ -319,7 +357,8 @@ bool ops_plan_up(struct engine *e, const struct tenant_status *ts, const struct 
 			    err, PGSTEP_EXIT_FAILED,
 			    "tenant %s: %s is dirty: %d of %d statements done%s%s. Check the "
 			    "database, then run `pgstep up --resume` to continue after statement "
-			    "%d, or `pgstep repair` to record how you resolved it",
+			    "%d (`pgstep plan --resume` shows what it would run), or `pgstep "
+			    "repair` to record how you resolved it",
 			    ts->tenant->name, migration_label(ms->m), ms->row->statements_done,
 			    ms->row->statements_total,
 			    ms->row->error_message ? "; last error: " : "",
@@ -365,13 +404,22 @@ fail:
 bool ops_plan_down(struct engine *e, const struct tenant_status *ts, const struct down_options *o,
                    const struct mig_status ***out, size_t *n, struct pgstep_error *err)
 {
-	(void)e;
 	*out = xcalloc(ts->n + 1, sizeof **out);
 	*n = 0;
 	char *to = NULL;
-	if (o->to && !(to = version_key_of(o->to))) {
-		error_set(err, PGSTEP_EXIT_USAGE, "--to %s: not a version", o->to);
-		goto fail;
+	if (o->to) {
+		/* Any spelling of a migration in the set; a version alone may name
+		 * one whose file is gone (only its row says what it was). */
+		const struct migration *m = migset_resolve(e->set, o->to);
+		to = m ? xstrdup(m->version.key) : version_key_of(o->to);
+		if (!to) {
+			error_set(
+			    err, PGSTEP_EXIT_USAGE,
+			    "--to %s: not a version, nor a migration of %s (give its version, "
+			    "name or file name as status lists it)",
+			    o->to, e->set->dir);
+			goto fail;
+		}
 	}
 	int steps = o->to ? -1 : (o->steps > 0 ? o->steps : 1);
 	for (size_t i = ts->n; i-- > 0 && steps != 0;) {

@@ -236,9 +236,11 @@ static bool plan_all(struct engine *e, const struct plan_risk_options *o, struct
                      size_t *n, struct pgstep_error *err)
 {
 	const struct migration *to = NULL;
-	if (o->to && !(to = migset_find(e->set, o->to))) {
-		error_set(err, PGSTEP_EXIT_USAGE, "--to %s: no such migration in %s", o->to,
-		          e->set->dir);
+	if (o->to && !(to = migset_resolve(e->set, o->to))) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "--to %s: no such migration in %s (give its version, name or file name "
+		          "as status lists it)",
+		          o->to, e->set->dir);
 		return false;
 	}
 	*out = xcalloc(e->set->n + 1, sizeof **out);
@@ -274,7 +276,8 @@ bool plan_risk_tenant(struct engine *e, const struct tenant_status *ts,
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!migration_split(plan[i], err)) {
+		/* the up is what runs; a broken down is the set check's to report */
+		if (!migration_split_section(&plan[i]->up, err)) {
 			free(plan);
 			return false;
 		}

@@ -101,7 +101,8 @@ struct runner {
 	enum row_state lost_state;
 
 	/* Step mode */
-	bool pass; /* the caller let the run past this pause */
+	bool pass;     /* the caller let the run past this pause */
+	bool *skipped; /* per statement: given up with a reason (runner_skip); may be NULL */
 	enum run_pause pause;
 	struct pgstep_error pause_err; /* RUN_PAUSE_FAILED: why */
 	struct journal_entry *journal; /* events waiting for the transaction's end */
@@ -266,9 +267,9 @@ struct runner *runner_new(struct session *s, const struct actor *actor, struct t
                           const struct run_options *opts, const struct run_observer *obs,
                           struct pgstep_error *err)
 {
-	if (!migration_split(m, err))
-		return NULL;
 	struct migration_section *sec = dir == RUN_UP ? &m->up : &m->down;
+	if (!migration_split_section(sec, err))
+		return NULL;
 	if (dir == RUN_DOWN && !sec->text && !(opts->use_stored_down && opts->stored_down_sql)) {
 		error_set(err, PGSTEP_EXIT_FAILED,
 		          "tenant %s: %s is irreversible: it has no down migration", t->name,
@@ -333,6 +334,7 @@ void runner_free(struct runner **rp)
 		rel_name_clear(&r->built[i].table);
 	}
 	free(r->built);
+	free(r->skipped);
 	free(r->units);
 	free(r->blockers);
 	error_clear(&r->err);
@@ -413,6 +415,22 @@ static char *runner_statement_detail(struct runner *r, size_t i)
 	json_kv_int(&j, "statement", (int64_t)i + 1);
 	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
 	json_kv_string(&j, "sql", r->stmts->items[i].sql);
+	json_end_object(&j);
+	return strbuf_detach(&sb);
+}
+
+/* A failure's event detail, for a failure that leaves the row as it was. */
+static char *runner_failure_detail(struct runner *r, const struct pgstep_error *failure)
+{
+	struct strbuf sb;
+	struct json j;
+	runner_detail_open(r, &sb, &j);
+	json_kv_string(&j, "checksum", r->m->checksum);
+	json_kv_int(&j, "statement", (int64_t)r->cur + 1);
+	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
+	if (failure->sqlstate[0])
+		json_kv_string(&j, "sqlstate", failure->sqlstate);
+	json_kv_string(&j, "error", failure->msg);
 	json_end_object(&j);
 	return strbuf_detach(&sb);
 }
@@ -669,12 +687,19 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, const ch
 	 * had none) records a failure; a segmented one stays dirty at the exact
 	 * statement. A cancel is an event, not a failed migration. */
 	enum row_state st = r->segmented ? ROW_DIRTY : ROW_FAILED;
+	/* A down in one transaction that failed rolled nothing back: the
+	 * migration is still applied, so its row stays as it is and only the
+	 * failure is recorded (a `failed` row would count it pending and the
+	 * next up would run its up again). */
+	bool down_kept = r->dir == RUN_DOWN && !r->segmented;
 	/* Cancelled before anything ran (or was announced): the row, if any,
 	 * still describes the state exactly, so only the cancel is recorded. */
-	if (cancelled && (!r->segmented || !r->announced)) {
-		char *detail = runner_detail(r, "statement", r->stmts->items[r->cur].sql);
-		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key, stop,
-		                      detail, &e);
+	if ((cancelled || down_kept) && (!r->segmented || !r->announced)) {
+		char *detail = cancelled
+		                   ? runner_detail(r, "statement", r->stmts->items[r->cur].sql)
+		                   : runner_failure_detail(r, failure);
+		bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
+		                      cancelled ? stop : "down-failed", detail, &e);
 		free(detail);
 		if (!ok)
 			goto internal;
@@ -688,10 +713,11 @@ static void runner_fail(struct runner *r, struct pgstep_error *failure, const ch
 	          : strcmp(stop, "discard") == 0 ? "stopped"
 	                                         : "cancelled",
 	          failure->msg,
-	          r->segmented ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
-	                                             "`pgstep up --resume` or `pgstep repair`"
-	                                           : "; state is dirty: see `pgstep repair`")
-	                       : "; nothing was applied");
+	          r->segmented       ? (r->dir == RUN_UP ? "; state is dirty: fix the cause, then "
+	                                                   "`pgstep up --resume` or `pgstep repair`"
+	                                                 : "; state is dirty: see `pgstep repair`")
+	          : r->dir == RUN_UP ? "; nothing was applied"
+	                             : "; nothing was rolled back: it is still applied");
 	memcpy(r->err.sqlstate, failure->sqlstate, sizeof r->err.sqlstate);
 	r->err.position = failure->position;
 	runner_emit(r, cancelled ? RUN_EV_CANCELLED : RUN_EV_FAILED, r->err.msg, r->err.sqlstate);
@@ -1065,7 +1091,7 @@ static bool runner_prev_done(const struct runner *r, size_t *out)
 	size_t first = r->units[r->unit].first;
 	for (size_t p = r->cur; p-- > first;)
 		if (r->stmts->items[p].txn != STMT_TXN_BEGIN &&
-		    r->stmts->items[p].txn != STMT_TXN_COMMIT) {
+		    r->stmts->items[p].txn != STMT_TXN_COMMIT && !runner_statement_skipped(r, p)) {
 			*out = p;
 			return true;
 		}
@@ -1120,11 +1146,81 @@ bool runner_undo(struct runner *r, struct pgstep_error *err)
 		runner_internal_failure(r, &e);
 		return false;
 	}
+	/* The skips after it are to be decided again. */
+	for (size_t k = p; r->skipped && k < r->stmts->n; k++)
+		r->skipped[k] = false;
 	r->cur = p;
 	r->pause = RUN_PAUSE_STATEMENT;
 	r->pass = false;
 	runner_emit(r, RUN_EV_UNDONE, NULL, NULL);
 	return true;
+}
+
+bool runner_skip(struct runner *r, const char *reason, struct pgstep_error *err)
+{
+	if (r->phase != PH_PAUSED ||
+	    (r->pause != RUN_PAUSE_STATEMENT && r->pause != RUN_PAUSE_FAILED)) {
+		error_set(err, PGSTEP_EXIT_USAGE, "%s",
+		          r->phase == PH_PAUSED ? "no statement is left to skip: c commits"
+		                                : "a statement is running: cancel it first");
+		return false;
+	}
+	if (!runner_stepped_txn(r)) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "statement %zu runs outside a transaction: it cannot be skipped (B stops "
+		          "here; `pgstep repair` records how it was resolved)",
+		          r->cur + 1);
+		return false;
+	}
+	while (reason && (*reason == ' ' || *reason == '\t'))
+		reason++;
+	if (!reason || !*reason) {
+		error_set(err, PGSTEP_EXIT_USAGE,
+		          "skipping statement %zu needs a reason: :skip REASON", r->cur + 1);
+		return false;
+	}
+	struct strbuf sb;
+	struct json j;
+	strbuf_init(&sb);
+	json_init(&j, &sb);
+	json_begin_object(&j);
+	json_kv_string(&j, "checksum", r->m->checksum);
+	json_kv_int(&j, "statement", (int64_t)r->cur + 1);
+	json_kv_int(&j, "statements_total", (int64_t)r->stmts->n);
+	json_kv_string(&j, "sql", r->stmts->items[r->cur].sql);
+	json_kv_string(&j, "reason", reason);
+	if (r->pause == RUN_PAUSE_FAILED) {
+		json_kv_string(&j, "error", r->pause_err.msg);
+		if (r->pause_err.sqlstate[0])
+			json_kv_string(&j, "sqlstate", r->pause_err.sqlstate);
+	}
+	json_end_object(&j);
+	char *detail = strbuf_detach(&sb);
+	struct pgstep_error e = {0};
+	/* With the transaction: a skip that is rolled back was never made, and
+	 * one that commits is recorded with the migration it changed. */
+	bool ok = runner_journal(r, "skip", detail, &e);
+	free(detail);
+	if (!ok) {
+		error_set(err, PGSTEP_EXIT_FAILED, "%s", e.msg);
+		runner_internal_failure(r, &e);
+		return false;
+	}
+	if (!r->skipped)
+		r->skipped = xcalloc(r->stmts->n, sizeof *r->skipped);
+	r->skipped[r->cur] = true;
+	error_clear(&r->pause_err);
+	r->cur++;
+	r->pause = RUN_PAUSE_NONE;
+	r->pass = false;
+	r->attempt = 1;
+	r->phase = PH_ADVANCE;
+	return true;
+}
+
+bool runner_statement_skipped(const struct runner *r, size_t i)
+{
+	return r->skipped && i < r->stmts->n && r->skipped[i];
 }
 
 void runner_discard(struct runner *r)

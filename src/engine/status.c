@@ -96,6 +96,11 @@ static void status_sort_rows(struct tenant_status *ts)
 	}
 }
 
+const char *tenant_state_word(const struct tenant_status *ts)
+{
+	return ts->state == TSTATE_OK && ts->changed > 0 ? "changed" : tstate_name(ts->state);
+}
+
 static void status_set_overall(struct tenant_status *ts, bool dirty, bool failed)
 {
 	ts->state = dirty         ? TSTATE_DIRTY
@@ -110,7 +115,7 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 	free(ts->items);
 	ts->items = NULL;
 	ts->n = 0;
-	ts->applied = ts->pending = 0;
+	ts->applied = ts->pending = ts->changed = 0;
 	status_sort_rows(ts);
 
 	for (size_t i = 0; i < set->n_archived; i++)
@@ -149,7 +154,10 @@ void status_merge(const struct migset *set, struct tenant_status *ts)
 	bool dirty = false, failed = false;
 	for (size_t i = 0; i < ts->n; i++) {
 		switch (ts->items[i].state) {
-		case MSTATE_APPLIED: ts->applied++; break;
+		case MSTATE_APPLIED:
+			ts->applied++;
+			ts->changed += !ts->items[i].checksum_ok;
+			break;
 		case MSTATE_PENDING:
 		case MSTATE_ROLLED_BACK: ts->pending++; break;
 		case MSTATE_FAILED:
@@ -190,7 +198,7 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 		return;
 	}
 	status_sort_rows(ts);
-	int applied = 0;
+	int applied = 0, changed = 0;
 	size_t pending = set->n;
 	bool dirty = false, failed = false;
 	size_t pos = 0;
@@ -198,7 +206,9 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 		const struct state_row *row = &ts->rows.items[i];
 		bool repeat =
 		    i > 0 && version_key_cmp(ts->rows.items[i - 1].version, row->version) == 0;
-		if (repeat || !migset_find_key_from(set, row->version, &pos)) {
+		const struct migration *m =
+		    repeat ? NULL : migset_find_key_from(set, row->version, &pos);
+		if (!m) {
 			if (row->state == ROW_APPLIED)
 				applied++;
 			else if (row->state == ROW_DIRTY)
@@ -207,7 +217,11 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 		}
 		pending--;
 		switch (row->state) {
-		case ROW_APPLIED: applied++; break;
+		case ROW_APPLIED:
+			applied++;
+			/* as status_merge's checksum_ok */
+			changed += row->checksum && strcmp(row->checksum, m->checksum) != 0;
+			break;
 		case ROW_FAILED:
 			pending++;
 			failed = true;
@@ -218,6 +232,7 @@ void status_summarize(const struct migset *set, struct tenant_status *ts)
 	}
 	ts->applied = applied;
 	ts->pending = (int)pending;
+	ts->changed = changed;
 	status_set_overall(ts, dirty, failed);
 }
 

@@ -98,7 +98,7 @@ void migration_free(struct migration **mp)
 
 /* ---- splitting ---------------------------------------------------------- */
 
-static bool split_section(struct migration_section *s, struct pgstep_error *err)
+bool migration_split_section(struct migration_section *s, struct pgstep_error *err)
 {
 	if (s->split_done || !s->text)
 		return true;
@@ -123,7 +123,7 @@ static bool split_section(struct migration_section *s, struct pgstep_error *err)
 
 bool migration_split(struct migration *m, struct pgstep_error *err)
 {
-	return split_section(&m->up, err) && split_section(&m->down, err);
+	return migration_split_section(&m->up, err) && migration_split_section(&m->down, err);
 }
 
 /* ---- directives --------------------------------------------------------- */

@@ -710,23 +710,51 @@ static void check_requires(struct loader *ld, const struct piece *p)
 	}
 }
 
-static void split_all(struct loader *ld, struct migset *set)
+/* One section's syntax error as a diagnostic naming its file and line. */
+static void split_report(struct migration *m, struct migration_section *sec, enum diag_level level,
+                         struct diag_list *diags)
 {
+	struct pgstep_error err = {0};
+	if (migration_split_section(sec, &err))
+		return;
+	const char *msg = err.msg ? err.msg : "cannot be split";
+	size_t pl = strlen(sec->path);
+	if (strncmp(msg, sec->path, pl) == 0 && msg[pl] == ':')
+		msg += pl + 2;
+	int line = 0, used = 0;
+	if (sscanf(msg, "line %d, %n", &line, &used) != 1)
+		line = 0;
+	if (sec == &m->down && level < DIAG_ERROR)
+		diag_add(diags, level, sec->path, line,
+		         "%s (in the down: only rolling %s back is blocked until it is fixed)",
+		         msg + used, migration_label(m));
+	else
+		diag_add(diags, level, sec->path, line, "%s", msg);
+	error_clear(&err);
+}
+
+void migset_split_all(struct migset *set, enum diag_level down_level, struct diag_list *diags,
+                      size_t keep_trees)
+{
+	/* The newest migrations are the ones a plan runs: their trees are kept,
+	 * up to keep_trees bytes of text, the older ones' dropped. */
+	size_t keep_from = set->n, text = 0;
+	while (keep_from > 0) {
+		const struct migration *m = set->items[keep_from - 1];
+		size_t n = (m->up.text ? strlen(m->up.text) : 0) +
+		           (m->down.text ? strlen(m->down.text) : 0);
+		if (n > keep_trees - text)
+			break;
+		text += n;
+		keep_from--;
+	}
 	for (size_t i = 0; i < set->n; i++) {
 		struct migration *m = set->items[i];
-		struct pgstep_error err = {0};
-		if (migration_split(m, &err))
-			continue;
-		const char *path = m->up.split_done ? m->down.path : m->up.path;
-		const char *msg = err.msg;
-		size_t pl = strlen(path);
-		if (strncmp(msg, path, pl) == 0 && msg[pl] == ':')
-			msg += pl + 2;
-		int line = 0;
-		if (sscanf(msg, "line %d", &line) != 1)
-			line = 0;
-		diag_add(ld->diags, DIAG_ERROR, path, line, "%s", msg);
-		error_clear(&err);
+		bool fresh = !m->up.split_done && !m->down.split_done;
+		split_report(m, &m->up, DIAG_ERROR, diags);
+		split_report(m, &m->down, down_level, diags);
+		if (fresh && i < keep_from)
+			migration_drop_trees(m);
 	}
 }
 
@@ -809,7 +837,7 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 	free(ld.ranges_text);
 
 	if (ld.opts->split_statements)
-		split_all(&ld, set);
+		migset_split_all(set, DIAG_ERROR, ld.diags, SIZE_MAX);
 	for (size_t i = 0; i < set->n; i++) {
 		const char *ph = set->items[i]->phase;
 		if (*ph && strvec_find(&set->phases, ph) < 0)
@@ -884,5 +912,69 @@ struct migration *migset_find(const struct migset *set, const char *version_text
 		return NULL;
 	struct migration *m = migset_find_key(set, key);
 	free(key);
+	return m;
+}
+
+/* A spelling as a file or directory name: its base name without a known
+ * suffix; a diesel or Prisma file names its directory (owned). */
+static char *spelling_stem(const char *s)
+{
+	size_t len = strlen(s);
+	while (len > 1 && s[len - 1] == '/')
+		len--;
+	const char *end = s + len, *base = end;
+	while (base > s && base[-1] != '/')
+		base--;
+	size_t bl = (size_t)(end - base);
+	if (base > s && ((bl == 6 && memcmp(base, "up.sql", 6) == 0) ||
+	                 (bl == 8 && memcmp(base, "down.sql", 8) == 0) ||
+	                 (bl == 13 && memcmp(base, "migration.sql", 13) == 0))) {
+		end = base - 1;
+		base = end;
+		while (base > s && base[-1] != '/')
+			base--;
+	}
+	char *stem = xstrndup(base, (size_t)(end - base));
+	static const char *const suffixes[] = {".up.sql", ".down.sql", ".sql"};
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+		if (text_ends_with(stem, suffixes[i])) {
+			stem[strlen(stem) - strlen(suffixes[i])] = '\0';
+			break;
+		}
+	return stem;
+}
+
+struct migration *migset_resolve(const struct migset *set, const char *spelling)
+{
+	if (!spelling || !*spelling)
+		return NULL;
+	struct migration *m = migset_find(set, spelling);
+	if (m)
+		return m;
+	char *stem = spelling_stem(spelling);
+	/* What a file is named: the file-name parser reads it as it reads the set. */
+	struct migfile_name fn;
+	char *fname = xasprintf("%s.sql", stem);
+	if (migfile_parse(fname, &fn) == MIGFILE_OK) {
+		m = migset_find_key(set, fn.version.key);
+		if (m && *fn.name && strcmp(fn.name, m->name) != 0)
+			m = NULL; /* a version of the set, but another migration's name */
+	} else if ((stem[0] == 'V' || stem[0] == 'U' || stem[0] == 'v' || stem[0] == 'u') &&
+	           isdigit((unsigned char)stem[1])) {
+		m = migset_find(set, stem + 1); /* Flyway's version alone: "V1_10" */
+	}
+	migfile_name_release(&fn);
+	free(fname);
+	/* A label as status and the interface print it, or a unique name. */
+	for (size_t i = 0; i < set->n && !m; i++)
+		if (strcmp(migration_label(set->items[i]), stem) == 0)
+			m = set->items[i];
+	size_t named = 0;
+	for (size_t i = 0; i < set->n && !m; i++)
+		if (*set->items[i]->name && strcmp(set->items[i]->name, stem) == 0 && named++ == 0)
+			m = set->items[i];
+	if (named > 1)
+		m = NULL; /* the same name twice: a version must say which */
+	free(stem);
 	return m;
 }

@@ -191,6 +191,11 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 	if (a == ACT_NONE || !app_allowed(app, a))
 		return;
 	const struct action_info *ai = action_info(a);
+	if (a == ACT_SKIP && (!arg || !*arg)) {
+		/* S asks for the reason on the command line. */
+		rline_begin_with(app, MODE_COMMAND, "skip ");
+		return;
+	}
 	if ((ai->flags & TAKES_ARG) && a != ACT_SEARCH && (!arg || !*arg)) {
 		app_message(app, true, "usage: :%s ARG (%s)", ai->command, ai->help);
 		return;
@@ -254,7 +259,7 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		app_message(app, true, "no tenant %s", arg);
 		return;
 	case ACT_GOTO: {
-		struct migration *m = migset_find(app->eng.set, arg);
+		struct migration *m = migset_resolve(app->eng.set, arg);
 		for (size_t i = 0; !m && i < app->eng.set->n_archived; i++)
 			if (strcmp(app->eng.set->archived[i]->version.text, arg) == 0)
 				m = app->eng.set->archived[i];
@@ -268,7 +273,20 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		app_message(app, false, "%s", migration_label(m));
 		return;
 	}
-	case ACT_RELOAD: app_reload_status(app); return;
+	case ACT_RELOAD:
+		if (app->run) { /* it holds migrations of the set being read */
+			app_reload_status(app);
+			app_message(app, false, "%s",
+			            "status read again; the files are read again once the run is "
+			            "closed (Esc)");
+		} else if (app_reload_files(app)) {
+			app_message(
+			    app, engine_set_has_errors(&app->eng),
+			    "read %zu migrations again%s; reading the status of %zu tenants",
+			    app->eng.set->n, app->eng.diags.n ? " (problems: see pgstep lint)" : "",
+			    app->eng.tenants.n);
+		}
+		return;
 	case ACT_FACTS: app_facts_refresh(app); return;
 	case ACT_REDRAW:
 		app->full_redraw = true;
@@ -282,6 +300,7 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 	case ACT_UNDO:
 	case ACT_ROLLBACK:
 	case ACT_COMMIT:
+	case ACT_SKIP:
 	case ACT_CANCEL:
 	case ACT_BLOCKER:
 	case ACT_DOWN_ONE:

@@ -35,6 +35,11 @@ struct tenant *app_tenant(const struct app *app)
 
 const struct tenant_status *app_tenant_status(const struct app *app, size_t i)
 {
+	/* A tenant's own fetch is read after its badge (and again after each
+	 * migration a run applies): the newer of the two. */
+	if (app->fetches && i < app->eng.tenants.n && app->fetches[i] &&
+	    tenant_fetch_done(app->fetches[i]) && !tenant_fetch_error(app->fetches[i]))
+		return tenant_fetch_status(app->fetches[i]);
 	return app->status ? status_async_get(app->status, i) : NULL;
 }
 
@@ -241,16 +246,15 @@ static void app_fetch_evict(struct app *app)
 	}
 }
 
-struct tenant_fetch *app_fetch(struct app *app)
+static struct tenant_fetch *app_fetch_of(struct app *app, size_t i)
 {
-	struct tenant *t = app_tenant(app);
-	if (!t)
+	if (i >= app->eng.tenants.n)
 		return NULL;
+	struct tenant *t = app->eng.tenants.items[i];
 	if (!app->fetches) {
 		app->fetches = xcalloc(app->eng.tenants.n, sizeof *app->fetches);
 		app->fetch_used = xcalloc(app->eng.tenants.n, sizeof *app->fetch_used);
 	}
-	size_t i = app->tenant_sel;
 	app->fetch_used[i] = ++app->fetch_tick;
 	if (!app->fetches[i]) {
 		while (app->n_fetches >= APP_FETCH_KEEP)
@@ -259,6 +263,21 @@ struct tenant_fetch *app_fetch(struct app *app)
 		app->n_fetches++;
 	}
 	return app->fetches[i];
+}
+
+struct tenant_fetch *app_fetch(struct app *app)
+{
+	return app_tenant(app) ? app_fetch_of(app, app->tenant_sel) : NULL;
+}
+
+void app_refetch(struct app *app, size_t i)
+{
+	if (app->fetches && i < app->eng.tenants.n && app->fetches[i]) {
+		tenant_fetch_free(&app->fetches[i]);
+		app->n_fetches--;
+	}
+	app_fetch_of(app, i);
+	app->panes[PANE_TENANTS].dirty = true;
 }
 
 const struct tenant_fetch *app_fetched(struct app *app, const char **why)
@@ -301,8 +320,10 @@ bool app_fetch_step(struct app *app, const struct pollfd *fds, size_t nfds)
 			continue;
 		short rev = k < nfds ? fds[k].revents : 0;
 		k++;
-		if (tenant_fetch_step(app->fetches[i], rev) && i == app->tenant_sel)
-			sel_done = true;
+		if (tenant_fetch_step(app->fetches[i], rev)) {
+			app->panes[PANE_TENANTS].dirty = true; /* its badge: app_tenant_status */
+			sel_done |= i == app->tenant_sel;
+		}
 		/* The server's notices go to the message line, never the tty. */
 		const struct strvec *nv = tenant_fetch_notices(app->fetches[i]);
 		if (i == app->tenant_sel && nv->n > app->notices_shown) {
@@ -345,6 +366,60 @@ void app_select_tenant(struct app *app, size_t i)
 	app->sel_known = ts != NULL;
 	if (ts && ts->state == TSTATE_UNREACHABLE)
 		app_message(app, true, "%s", ts->error ? ts->error : "unreachable");
+}
+
+bool app_reload_files(struct app *app)
+{
+	struct migration *sel = app_selected_migration(app);
+	char *keep = sel ? xstrdup(sel->version.key) : NULL;
+	/* Everything that points into the set goes first. */
+	status_async_free(&app->status);
+	app_fetch_forget(app);
+	app_facts_clear(app);
+	risk_file_report_clear(&app->risk);
+	risk_file_report_init(&app->risk);
+	app->risk_for = app->doc_for = NULL;
+	app->n_rows = 0;
+	app->lookup_for = NULL;
+	/* Phases may come or go: folding is kept by name (the names are the
+	 * old set's, so copied). */
+	struct strvec old_names;
+	strvec_init(&old_names);
+	for (size_t i = 0; i < app->n_phases; i++)
+		strvec_push(&old_names, app->phase_names[i]);
+	bool *old_folded = app->folded;
+	free(app->phase_names);
+	app->phase_names = NULL;
+	app->folded = NULL;
+	app->n_phases = 0;
+	struct pgstep_error err = {0};
+	bool ok = engine_reload_set(&app->eng, &err);
+	if (!ok)
+		app_message(app, true, "the migration files cannot be read again: %s",
+		            err.msg ? err.msg : "failed");
+	error_clear(&err);
+	free(app->worst);
+	app->worst = NULL;
+	app_rebuild_rows(app);
+	for (size_t i = 0; i < app->n_phases; i++)
+		for (size_t k = 0; k < old_names.n; k++)
+			if (strcmp(app->phase_names[i], old_names.items[k]) == 0)
+				app->folded[i] = old_folded[k];
+	strvec_clear(&old_names);
+	free(old_folded);
+	app_rebuild_rows(app);
+	struct migration *m = keep ? migset_find_key(app->eng.set, keep) : NULL;
+	free(keep);
+	for (size_t i = 0; i < app->n_rows && m; i++)
+		if (app->rows_v[i].m == m)
+			app->mig_sel = i;
+	app->status =
+	    status_async_start(app->eng.set, app->eng.tenants.items, app->eng.tenants.n, 0);
+	app->sel_known = false;
+	app->notices_shown = 0;
+	app_invalidate_detail(app);
+	screen_mark_all(app);
+	return ok;
 }
 
 void app_free_model(struct app *app)

@@ -18,11 +18,22 @@ static void tenant_badge(const struct tenant_status *ts, char *buf, size_t len, 
 	}
 	switch (ts->state) {
 	case TSTATE_OK:
-		snprintf(buf, len, "%s up to date", glyph->ok);
-		*r = ROLE_OK;
+		/* Not "up to date" when applied files changed since: the list
+		 * shows them with the same glyph. */
+		if (ts->changed > 0) {
+			snprintf(buf, len, "%s %d changed", glyph->changed, ts->changed);
+			*r = ROLE_PENDING;
+		} else {
+			snprintf(buf, len, "%s up to date", glyph->ok);
+			*r = ROLE_OK;
+		}
 		break;
 	case TSTATE_PENDING:
-		snprintf(buf, len, "%s %d pending", glyph->pending, ts->pending);
+		if (ts->changed > 0)
+			snprintf(buf, len, "%s %d pending %s %d changed", glyph->pending,
+			         ts->pending, glyph->changed, ts->changed);
+		else
+			snprintf(buf, len, "%s %d pending", glyph->pending, ts->pending);
 		*r = ROLE_PENDING;
 		break;
 	case TSTATE_FAILED:

@@ -272,6 +272,12 @@ void rline_begin(struct app *app, enum mode m)
 	curs_set(1);
 }
 
+void rline_begin_with(struct app *app, enum mode m, const char *text)
+{
+	rline_begin(app, m);
+	rl_insert_text(text);
+}
+
 size_t rline_feed(struct app *app, const unsigned char *bytes, size_t n)
 {
 	/* Escape not starting a key sequence (ESC [ or ESC O), or Ctrl-G,

@@ -235,6 +235,8 @@ static void run_on_event(void *ctx, const struct run_event *ev)
 		run_watch_reset(rn);
 		free(rn->failed.msg);
 		rn->failed.msg = NULL;
+		/* Committed: the list and the badge show it now, not at the end. */
+		app_refetch(app, rn->tenant);
 		break;
 	}
 	case RUN_EV_FAILED:
@@ -386,6 +388,17 @@ static void run_add_result(struct run *rn, struct run_result res)
 	rn->group.results[rn->group.n_results++] = res;
 }
 
+/* What the migrations a stopped run finished before it are now (static text). */
+static const char *run_before(size_t ran, const char *what)
+{
+	static char buf[96];
+	if (ran == 0)
+		return "";
+	snprintf(buf, sizeof buf, "; the %zu migration%s before it stay%s %s", ran,
+	         ran == 1 ? "" : "s", ran == 1 ? "s" : "", what);
+	return buf;
+}
+
 /* The job ended: say how, record it for a group, and let go of the tenant. */
 static void run_job_done(struct app *app)
 {
@@ -406,10 +419,17 @@ static void run_job_done(struct app *app)
 		                        "transaction stays and the migration is dirty (e resumes "
 		                        "it, :repair records how it was resolved)",
 		                        migration_label(m), t->name);
-	else if (rn->discarded && m)
+	else if (rn->discarded && m && rn->jo.kind == JOB_UP)
 		rn->outcome =
-		    xasprintf("%s on %s: rolled back on request; nothing of its %s stays",
-		              migration_label(m), t->name, rn->jo.kind == JOB_UP ? "up" : "down");
+		    xasprintf("%s on %s: rolled back on request; nothing of its up stays: "
+		              "it is not applied%s",
+		              migration_label(m), t->name, run_before(ran, "applied"));
+	else if (rn->discarded && m)
+		/* Abandoning a down undoes the down: the migration stays applied. */
+		rn->outcome =
+		    xasprintf("%s on %s: down abandoned on request; nothing was rolled back: "
+		              "it is still applied%s",
+		              migration_label(m), t->name, run_before(ran, "rolled back"));
 	else
 		rn->outcome = xstrdup(err.msg ? err.msg : "failed");
 	if (!rn->failed.msg || strcmp(rn->failed.msg, rn->outcome) != 0)
@@ -501,10 +521,12 @@ void run_drive(struct app *app)
 			/* A group does not wait on one tenant: its failure is rolled
 			 * back and recorded, and the group stops or goes on as chosen. */
 			free(rn->abandoned);
-			rn->abandoned =
-			    xasprintf("%s: %s: statement %zu failed: %s; rolled back",
-			              run_tenant(app)->name, migration_label(m), pos.index + 1,
-			              pos.error && pos.error->msg ? pos.error->msg : "");
+			rn->abandoned = xasprintf(
+			    "%s: %s: statement %zu failed: %s; %s", run_tenant(app)->name,
+			    migration_label(m), pos.index + 1,
+			    pos.error && pos.error->msg ? pos.error->msg : "",
+			    rn->jo.kind == JOB_UP ? "rolled back"
+			                          : "nothing was rolled back: it is still applied");
 			runner_discard(r);
 			continue;
 		}

@@ -62,7 +62,7 @@ static struct migration *run_next_pending(struct app *app)
 static struct migration *run_target(struct app *app, const char *arg)
 {
 	if (arg && *arg) {
-		struct migration *m = migset_find(app->eng.set, arg);
+		struct migration *m = migset_resolve(app->eng.set, arg);
 		if (!m)
 			app_message(app, true, "no migration %s", arg);
 		return m;
@@ -342,7 +342,7 @@ static void run_group(struct app *app, const char *arg)
 		const struct tenant_status *ts = app_tenant_status(app, rn->group.queue[i]);
 		doc_add(&d->body, ROLE_NORMAL, "  %s  %s",
 		        app->eng.tenants.items[rn->group.queue[i]]->name,
-		        ts ? tstate_name(ts->state) : "loading");
+		        ts ? tenant_state_word(ts) : "loading");
 	}
 }
 
@@ -422,7 +422,7 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 			            pos.pause == RUN_PAUSE_NONE
 			                ? "a statement is running"
 			                : "statements are left: x runs the next, R runs them all "
-			                  "and commits");
+			                  "and commits, S skips one (with a reason)");
 			return;
 		}
 		runner_next(r);
@@ -434,6 +434,20 @@ void run_dispatch(struct app *app, enum action a, const char *arg)
 		error_clear(&err);
 		run_drive(app);
 		return;
+	case ACT_SKIP: {
+		size_t at = pos.index;
+		rn->auto_run = false;
+		if (!runner_skip(r, arg, &err)) {
+			app_message(app, true, "%s", err.msg);
+			error_clear(&err);
+			return;
+		}
+		run_log(rn, "statement %zu skipped: %s", at + 1, arg);
+		app_message(app, false, "statement %zu skipped (recorded with the reason)", at + 1);
+		rn->confirm.given = false;
+		run_drive(app);
+		return;
+	}
 	case ACT_ROLLBACK:
 		rn->auto_run = false;
 		rn->discarded = true;

@@ -179,14 +179,23 @@ static void view_position(struct app *app, struct doc *d, struct runner *r,
 	switch (pos->pause) {
 	case RUN_PAUSE_STATEMENT:
 		doc_add(d, ROLE_HEADING, "Next: statement %zu of %zu", pos->index + 1, pos->total);
-		doc_add(d, ROLE_DIM, "x runs it  R runs to the end%s  %s",
+		doc_add(d, ROLE_DIM,
+		        "x runs it  R runs to the end  S skips it (with a reason)%s  %s",
 		        pos->can_undo ? "  u undoes the last one" : "", stop);
 		break;
-	case RUN_PAUSE_COMMIT:
-		doc_add(d, ROLE_HEADING, "All statements of the open transaction ran (%zu of %zu)",
-		        pos->index, pos->total);
+	case RUN_PAUSE_COMMIT: {
+		size_t skipped = 0;
+		for (size_t i = 0; i < pos->total; i++)
+			skipped += runner_statement_skipped(r, i);
+		char extra[48] = "";
+		if (skipped)
+			snprintf(extra, sizeof extra, ", %zu skipped", skipped);
+		doc_add(d, ROLE_HEADING,
+		        "All statements of the open transaction ran (%zu of %zu%s)", pos->index,
+		        pos->total, extra);
 		doc_add(d, ROLE_DIM, "c commits  u undoes statement %zu  B rolls back", pos->index);
 		break;
+	}
 	case RUN_PAUSE_FAILED:
 		doc_add(d, ROLE_MSG_ERROR,
 		        "Statement %zu %s and was rolled back to its savepoint:", pos->index + 1,
@@ -197,6 +206,8 @@ static void view_position(struct app *app, struct doc *d, struct runner *r,
 		doc_add(
 		    d, ROLE_DIM, "%s",
 		    "x retries it  u gives it up (leaves it unrun)  B rolls back the migration");
+		doc_add(d, ROLE_DIM, "%s",
+		        "S skips it: the run goes on without it, for a reason you type (recorded)");
 		break;
 	case RUN_PAUSE_NONE: break;
 	}
@@ -209,7 +220,8 @@ static void view_statements(struct doc *d, const struct run *rn, struct migratio
 	const struct migration_section *sec = run_section(rn, m);
 	for (size_t i = 0; i < sec->stmts.n; i++) {
 		const struct statement *st = &sec->stmts.items[i];
-		const char *mark = i < pos->index ? glyph->applied
+		const char *mark = r && runner_statement_skipped(r, i) ? glyph->skipped
+		                   : i < pos->index                    ? glyph->applied
 		                   : i == pos->index && pos->pause == RUN_PAUSE_FAILED
 		                       ? glyph->mfailed
 		                   : i == pos->index && pos->pause != RUN_PAUSE_COMMIT ? ">"
@@ -333,7 +345,11 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 		        rn->rc == 0     ? ROLE_OK
 		        : rn->discarded ? ROLE_HEADING
 		                        : ROLE_MSG_ERROR,
-		        "%s %s", rn->rc == 0 || rn->discarded ? glyph->ok : glyph->failed,
+		        /* stopped on request: not a success, not a failure */
+		        "%s %s",
+		        rn->rc == 0     ? glyph->ok
+		        : rn->discarded ? glyph->pending
+		                        : glyph->failed,
 		        rn->outcome);
 		if (rn->rc != 0 && !rn->discarded && !rn->group.active && rn->failed.sql) {
 			doc_add(d, ROLE_NORMAL, "Statement %zu (line %d):", rn->failed.index + 1,

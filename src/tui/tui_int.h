@@ -306,6 +306,12 @@ const struct tenant_fetch *app_fetched(struct app *app, const char **why);
 size_t app_fetch_fds(struct app *app, struct pollfd *fds, size_t cap, int *timeout);
 bool app_fetch_step(struct app *app, const struct pollfd *fds, size_t nfds);
 void app_fetch_forget(struct app *app);
+/* Read tenant i's rows again (a run changed them); its badge and, when it
+ * is selected, the list follow when the answer is in. */
+void app_refetch(struct app *app, size_t i);
+/* `r`: read the migration files again (the model is rebuilt on the new
+ * set; no run may be open). False, with a message, when they cannot be. */
+bool app_reload_files(struct app *app);
 void app_invalidate_detail(struct app *app);
 void app_select_tenant(struct app *app, size_t i);
 void app_free_model(struct app *app);
@@ -384,6 +390,8 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 void rline_init(struct app *app);
 void rline_done(struct app *app);
 void rline_begin(struct app *app, enum mode m);
+/* The same with text already typed (S: "skip "). */
+void rline_begin_with(struct app *app, enum mode m, const char *text);
 /* Returns how many bytes it took; the rest (after the prompt ended) is
  * for the main loop. */
 size_t rline_feed(struct app *app, const unsigned char *bytes, size_t n);

@@ -280,6 +280,33 @@ static void test_flyway(void)
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		same &= migset_find_key_from(s, keys[i], &pos) == migset_find_key(s, keys[i]);
 	ok(same, "migset_find_key_from over ascending keys = migset_find_key");
+	/* Every spelling status, the interface and the file names show. */
+	static const char *const ten[] = {
+	    "1.10", "1_10",           "V1_10",      "1_10_ten",
+	    "ten",  "V1_10__ten.sql", "V1_10__ten", "migrations/V1_10__ten.sql"};
+	for (size_t i = 0; i < sizeof ten / sizeof *ten; i++)
+		ok(migset_resolve(s, ten[i]) == m, "migset_resolve(%s) is 1_10_ten", ten[i]);
+	ok(!migset_resolve(s, "V1_10__nine"), "a version with another migration's name: none");
+	ok(!migset_resolve(s, "nosuch") && !migset_resolve(s, "") && !migset_resolve(s, "V"),
+	   "unknown spellings: none");
+	migset_free(&s);
+	diag_list_clear(&d);
+}
+
+static void test_resolve_formats(void)
+{
+	struct diag_list d;
+	struct migset *s = load("formats", NULL, &d);
+	if (!s)
+		return;
+	struct migration *diesel = migset_find(s, "20190101000000");
+	ok(diesel && migset_resolve(s, "2019-01-01-000000_diesel_thing/up.sql") == diesel,
+	   "a diesel directory's up.sql names its migration");
+	ok(diesel && migset_resolve(s, "2019-01-01-000000_diesel_thing/") == diesel,
+	   "and the directory itself");
+	struct migration *users = migset_find(s, "2");
+	ok(users && migset_resolve(s, "002_users.up.sql") == users, "a pair's up file");
+	ok(users && migset_resolve(s, "002_users") == users, "its label");
 	migset_free(&s);
 	diag_list_clear(&d);
 }
@@ -811,6 +838,7 @@ int main(void)
 		testdata = "tests/data";
 	test_formats();
 	test_flyway();
+	test_resolve_formats();
 	test_timestamps();
 	test_phases();
 	test_ranges();
