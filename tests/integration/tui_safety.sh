@@ -8,68 +8,8 @@
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
 pg_start
-BASE=$(mktemp -d "${TMPDIR:-/tmp}/pgstep-safety.XXXXXX") || exit 99
-BLOCKER=
-safety_cleanup() {
-	exec 3>&-
-	[ -n "$BLOCKER" ] && kill "$BLOCKER" 2>/dev/null
-	tui_cleanup
-	pg_stop
-	rm -rf "$BASE"
-}
-trap safety_cleanup EXIT
-trap 'exit 1' HUP INT TERM PIPE
-
-# scenario NAME: a database NAME and a project $P with no migrations; the
-# interface's tmux session is NAME.
-scenario() {
-	S=$1
-	P=$BASE/$1
-	mkdir -p "$P/migrations"
-	pg_createdb "$1"
-	cat >"$P/pgstep.conf" <<CONF
-[migrations]
-dir = migrations
-[defaults]
-lock_timeout = 1s
-lock_retries = 2
-retry_backoff = 300ms
-CONF
-}
-db_is() { # db_is DESC WANT DB SQL
-	got=$(q "$3" "$4")
-	printf '%s\n' "query: $4" "got:  $got" "want: $2" >"$T/screen"
-	check "$1" test "$got" = "$2"
-}
-state_of() { # state_of TENANT VERSION
-	echo "SELECT coalesce((SELECT state FROM pgstep.migrations WHERE tenant = '$1' AND ltrim(version, '0') = '$2'), 'none')"
-}
-# blocker_start DB SQL...: a psql session that runs SQL in an open
-# transaction and stays there; BPID is its pid.
-blocker_start() {
-	db=$1
-	shift
-	rm -f "$BASE/blocker.in" "$BASE/blocker.out"
-	mkfifo "$BASE/blocker.in"
-	"$PG_BINDIR/psql" -X -At -d "$db" -v application_name=reporting \
-		<"$BASE/blocker.in" >"$BASE/blocker.out" 2>&1 &
-	BLOCKER=$!
-	exec 3>"$BASE/blocker.in"
-	printf '%s\n' "SET application_name = reporting;" "BEGIN;" "$@" \
-		"SELECT 'blocker pid ' || pg_backend_pid();" >&3
-	i=0
-	while ! grep -q '^blocker pid ' "$BASE/blocker.out" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	BPID=$(sed -n 's/^blocker pid //p' "$BASE/blocker.out")
-}
-blocker_stop() {
-	printf '%s\n' "ROLLBACK;" "\\q" >&3
-	exec 3>&-
-	wait "$BLOCKER" 2>/dev/null
-	BLOCKER=
-}
+. "$TOP_SRCDIR/tests/lib/step.sh"
+step_begin safety
 
 # --- 1. s on a later migration shows the plan; x after the last statement does not commit ---
 scenario steps

@@ -13,43 +13,9 @@
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
 pg_start
-BASE=$(mktemp -d "${TMPDIR:-/tmp}/pgstep-step.XXXXXX") || exit 99
-BLOCKER=
-# pg_start replaced tui.sh's traps: stop the blocking session and tmux
-# (pgstep rolls back what it has open), then the server.
-more_cleanup() {
-	exec 3>&-
-	[ -n "$BLOCKER" ] && kill "$BLOCKER" 2>/dev/null
-	tui_cleanup
-	pg_stop
-	rm -rf "$BASE"
-}
-trap more_cleanup EXIT
-trap 'exit 1' HUP INT TERM PIPE
+. "$TOP_SRCDIR/tests/lib/step.sh"
+step_begin step
 
-# scenario NAME: a database NAME and a project $P with no migrations, where
-# lock waits are short (1 s, 2 retries); the interface's tmux session is NAME.
-scenario() {
-	S=$1
-	P=$BASE/$1
-	mkdir -p "$P/migrations"
-	pg_createdb "$1"
-	cat >"$P/pgstep.conf" <<CONF
-[migrations]
-dir = migrations
-[defaults]
-lock_timeout = 1s
-lock_retries = 2
-retry_backoff = 300ms
-CONF
-}
-# db_is DESC WANT DB SQL: a check on what a second session sees; on
-# failure the query and both answers are shown (in place of the screen).
-db_is() {
-	got=$(q "$3" "$4")
-	printf '%s\n' "query: $4" "got:  $got" "want: $2" >"$T/screen"
-	check "$1" test "$got" = "$2"
-}
 # db_like DESC REGEX DB SQL: the same, the answer matching an extended regex.
 db_like() {
 	got=$(q "$3" "$4")
@@ -65,9 +31,6 @@ cli() {
 RUNNER="SELECT pid FROM pg_stat_activity WHERE application_name = 'pgstep' AND state LIKE 'idle in transaction%'"
 events() { # events DB TENANT: its event actions, oldest first
 	echo "SELECT string_agg(action, ',' ORDER BY seq) FROM pgstep.events WHERE tenant = '$2'"
-}
-state_of() { # state_of TENANT VERSION
-	echo "SELECT coalesce((SELECT state FROM pgstep.migrations WHERE tenant = '$1' AND ltrim(version, '0') = '$2'), 'none')"
 }
 
 # --- 7. a statement waiting for a lock shows who holds it -----------------------------------
@@ -97,17 +60,7 @@ check "the retries in force, from pgstep.conf" wait_for '  then retried up to 4 
 # A session that read the table and stays in its transaction, as an
 # application's forgotten one would (started after tmux, which must not
 # hold its input open).
-mkfifo "$BASE/blocker.in"
-"$PG_BINDIR/psql" -X -At -d lockwait <"$BASE/blocker.in" >"$BASE/blocker.out" 2>&1 &
-BLOCKER=$!
-exec 3>"$BASE/blocker.in"
-printf '%s\n' "BEGIN;" "SELECT count(*) FROM acme.items;" "SELECT 'blocker pid ' || pg_backend_pid();" >&3
-i=0
-while ! grep -q '^blocker pid ' "$BASE/blocker.out" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-BPID=$(sed -n 's/^blocker pid //p' "$BASE/blocker.out")
+BLOCKER_APP=psql blocker_start lockwait "SELECT count(*) FROM acme.items;"
 check "a session holds ACCESS SHARE on items in an open transaction" test -n "$BPID"
 check "the open dialog's facts are read again: it shows that session" \
 	wait_for "pid $BPID \\(psql\\) holds AccessShareLock: we would wait for it" 5
