@@ -165,6 +165,8 @@ bool foreign_history_detect(struct session *s, enum foreign_tool *found, struct 
 	return ok;
 }
 
+/* clang-format misaligns strings around a macro. */
+/* clang-format off */
 /* Columns of every query: key, description, state, checksum, who,
  * started_at, finished_at, duration_ms, kind, row json; in order of
  * application. @1 is the table as the server names it (@2 sqitch's
@@ -181,31 +183,28 @@ static const char dbmate_sql[] =
 
 /* installed_on is a timestamp without time zone written by now(): the
  * session's zone is the best reading of it. */
-static const char flyway_sql[] = "SELECT version, description,"
-                                 " CASE WHEN type = 'SCHEMA' THEN 'ignore'"
-                                 " WHEN version IS NULL THEN 'repeatable'"
-                                 " WHEN type = 'BASELINE' THEN 'upto'"
-                                 " WHEN type = 'DELETE' THEN 'undone'"
-                                 " WHEN type LIKE 'UNDO%' THEN CASE WHEN success THEN 'undone' "
-                                 "ELSE 'failed' END"
-                                 " WHEN NOT success THEN 'failed'"
-                                 " WHEN type IN ('SQL', 'SQL_BASELINE') THEN 'applied'"
-                                 " ELSE 'nofile' END,"
-                                 " checksum::text, installed_by, " FH_TS("installed_on::"
-                                                                         "timestamptz") ", " FH_TS(
-                                     "installed_on::timestamptz + execution_time * interval '1 "
-                                     "millisecond'") ","
-                                                     " execution_time, type, row_to_json(t)::text "
-                                                     "FROM @1 t ORDER BY installed_rank";
+static const char flyway_sql[] =
+	"SELECT version, description,"
+	" CASE WHEN type = 'SCHEMA' THEN 'ignore'"
+	" WHEN version IS NULL THEN 'repeatable'"
+	" WHEN type = 'BASELINE' THEN 'upto'"
+	" WHEN type = 'DELETE' THEN 'undone'"
+	" WHEN type LIKE 'UNDO%' THEN CASE WHEN success THEN 'undone' ELSE 'failed' END"
+	" WHEN NOT success THEN 'failed'"
+	" WHEN type IN ('SQL', 'SQL_BASELINE') THEN 'applied'"
+	" ELSE 'nofile' END,"
+	" checksum::text, installed_by, "
+	FH_TS("installed_on::timestamptz") ", "
+	FH_TS("installed_on::timestamptz + execution_time * interval '1 millisecond'") ","
+	" execution_time, type, row_to_json(t)::text FROM @1 t ORDER BY installed_rank";
 
 static const char prisma_sql[] =
-    "SELECT migration_name, NULL,"
-    " CASE WHEN rolled_back_at IS NOT NULL THEN 'undone'"
-    " WHEN finished_at IS NULL THEN 'failed' ELSE 'applied' END,"
-    " checksum, NULL, " FH_TS("started_at") ", " FH_TS(
-        "finished_at") ","
-                       " (extract(epoch FROM finished_at - started_at) * 1000)::bigint, NULL,"
-                       " row_to_json(t)::text FROM @1 t ORDER BY started_at, id";
+	"SELECT migration_name, NULL,"
+	" CASE WHEN rolled_back_at IS NOT NULL THEN 'undone'"
+	" WHEN finished_at IS NULL THEN 'failed' ELSE 'applied' END,"
+	" checksum, NULL, " FH_TS("started_at") ", " FH_TS("finished_at") ","
+	" (extract(epoch FROM finished_at - started_at) * 1000)::bigint, NULL,"
+	" row_to_json(t)::text FROM @1 t ORDER BY started_at, id";
 
 /* sqitch's events are its full log; a deploy event's change row (while
  * deployed) holds the script_hash. */
@@ -227,6 +226,8 @@ static const char goose_sql[] =
     " NULL, NULL, NULL, " FH_TS(
         "tstamp::timestamptz") ", NULL, NULL,"
                                " row_to_json(t)::text FROM @1 t ORDER BY id";
+
+/* clang-format on */
 
 /* tmpl with @1 and @2 replaced by a and b. */
 static char *fh_subst(const char *tmpl, const char *a, const char *b)
