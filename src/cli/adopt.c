@@ -29,6 +29,8 @@ static void adopt_item_note(const struct adopt_item *it, char *buf, size_t n)
 		snprintf(buf, n, "covered by version %s, unverified", it->src->key);
 	else if (it->verified)
 		snprintf(buf, n, "checksum matches");
+	else if (it->src->checksum)
+		snprintf(buf, n, "checksum differs");
 	else
 		snprintf(buf, n, "no checksum kept: unverified");
 }
