@@ -361,4 +361,32 @@ run adopt
 is "$RC" 3 "goose, another order: adopt exits 3"
 like "$OUT" "tenant gsx: version 002: applied by goose before version 001" "goose: the order is named"
 
+# --- adopting takes pgstep's tenant lock ----------------------------------------
+scenario lk lk
+mig 001_a.sql <<'SQL'
+CREATE TABLE lk_a (id int);
+SQL
+q lk 'CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null);
+	INSERT INTO schema_migrations VALUES (1, false)' >/dev/null
+# pgstep's lock keys: 'pgst' and the first four bytes of the tenant's SHA-256.
+objid=$(printf lk | sha256sum | cut -c1-8)
+objid=$(( 0x$objid ))
+[ "$objid" -ge 2147483648 ] && objid=$(( objid - 4294967296 ))
+"$PG_BINDIR/psql" -X -q -At -d lk -c "SELECT pg_advisory_lock(1885827956, $objid), pg_sleep(60)" >/dev/null 2>&1 &
+holder_pid=$!
+i=0
+while [ "$(q lk "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 1 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run adopt
+is "$RC" 4 "adopt while another pgstep holds the tenant's lock exits 4"
+like "$ERR" 'tenant lk is locked by another pgstep' "it names the lock"
+is "$(no_state)" t "nothing was written while locked"
+kill "$holder_pid" 2>/dev/null
+wait "$holder_pid" 2>/dev/null
+q lk "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
+run adopt
+is "$RC" 0 "once the lock is free, adopt runs"
+
 done_testing
