@@ -6,6 +6,7 @@
  *   V<ver>__name.sql    Flyway up;     U<ver>__name.sql   its down
  *   DIR/up.sql          diesel up;     DIR/down.sql       its down, DIR being
  *                       "YYYY-MM-DD-HHMMSS_name" or "NNN_name"
+ *   DIR/migration.sql   Prisma up (no down), DIR being "<timestamp>_name"
  *
  * The version is digits with '.' between parts (or Flyway's '_'), or
  * diesel's dashed timestamp; '_' or '-' separates it from the name. The
@@ -38,8 +39,9 @@ enum migfile_status migfile_parse(const char *fname, struct migfile_name *out);
 /* Read a diesel directory's name (the migration's version and name); role
  * is up, format FORMAT_DIESEL. */
 enum migfile_status migfile_parse_diesel(const char *dname, struct migfile_name *out);
-/* Read a path: "up.sql" and "down.sql" take their version from the
- * directory holding them (diesel), other names from themselves. */
+/* Read a path: "up.sql" and "down.sql" (diesel) and "migration.sql"
+ * (Prisma) take their version from the directory holding them, other names
+ * from themselves. */
 enum migfile_status migfile_parse_path(const char *path, struct migfile_name *out);
 void migfile_name_release(struct migfile_name *n);
 /* diesel's metadata.toml at path: true when it says run_in_transaction =

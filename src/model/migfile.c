@@ -100,7 +100,8 @@ enum migfile_status migfile_parse_path(const char *path, struct migfile_name *ou
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	bool up = strcmp(base, "up.sql") == 0;
+	bool prisma = strcmp(base, "migration.sql") == 0;
+	bool up = prisma || strcmp(base, "up.sql") == 0;
 	if (!up && strcmp(base, "down.sql") != 0)
 		return migfile_parse(base, out);
 	/* the directory's own name */
@@ -114,6 +115,8 @@ enum migfile_status migfile_parse_path(const char *path, struct migfile_name *ou
 	enum migfile_status st = migfile_parse_diesel(dname, out);
 	free(dname);
 	out->role = up ? MIGFILE_UP : MIGFILE_DOWN;
+	if (prisma)
+		out->format = FORMAT_PRISMA;
 	return st;
 }
 

@@ -45,8 +45,10 @@ struct piece {
  * files are read in parallel, each with a loader of its own, and merged in
  * walking order so that diagnostics come out the same with any number of
  * threads. */
+enum job_kind { JOB_FILE, JOB_DIESEL, JOB_PRISMA };
+
 struct file_job {
-	bool diesel;
+	enum job_kind kind;
 	char *path, *fname, *phase;
 	bool from_root, archived;
 	struct diag_list diags;
@@ -425,13 +427,46 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 	}
 }
 
-static void file_job_add(struct loader *ld, bool diesel, const char *path, const char *fname,
+/* Prisma: DIR/migration.sql, up only; the directory's name gives version
+ * and name (migfile_parse_path). */
+static void load_prisma(struct loader *ld, const char *dir, const char *phase, bool from_root,
+                        bool archived)
+{
+	char *up_path = path_join(dir, "migration.sql");
+	struct migfile_name fn;
+	if (migfile_parse_path(up_path, &fn) != MIGFILE_OK) {
+		migfile_name_release(&fn);
+		diag_add(ld->diags, DIAG_ERROR, dir, 0,
+		         "no version in Prisma migration directory name (expected "
+		         "<timestamp>_name)");
+		free(up_path);
+		return;
+	}
+	struct piece *p = piece_add(ld, PIECE_UP, &fn.version, dir, from_root, archived);
+	p->name = fn.name; /* moved, with the version */
+	load_up_file(ld, p, up_path, p->name, phase, FORMAT_PRISMA);
+	free(up_path);
+	struct dir_listing names = {0};
+	dir_list(dir, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		const char *f = names.items[i].name;
+		if (strcmp(f, "migration.sql") == 0 || is_documentation(f))
+			continue;
+		char *path = path_join(dir, f);
+		diag_add(ld->diags, DIAG_WARNING, path, 0,
+		         "ignored: not part of a Prisma migration");
+		free(path);
+	}
+	dir_listing_clear(&names);
+}
+
+static void file_job_add(struct loader *ld, enum job_kind kind, const char *path, const char *fname,
                          const char *phase, bool from_root, bool archived)
 {
 	XGROW(ld->jobs, ld->cap_jobs, ld->n_jobs + 1);
 	struct file_job *j = &ld->jobs[ld->n_jobs++];
 	memset(j, 0, sizeof *j);
-	j->diesel = diesel;
+	j->kind = kind;
 	j->path = xstrdup(path);
 	j->fname = xstrdup(fname);
 	j->phase = xstrdup(phase);
@@ -459,8 +494,11 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 			/* dotfiles: editor and VCS droppings, never migrations */
 		} else if (S_ISDIR(type)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
+			char *prisma = path_join(path, "migration.sql");
 			if (is_file(up)) {
-				file_job_add(ld, true, path, f, phase, depth == 0, archived);
+				file_job_add(ld, JOB_DIESEL, path, f, phase, depth == 0, archived);
+			} else if (is_file(prisma)) {
+				file_job_add(ld, JOB_PRISMA, path, f, phase, depth == 0, archived);
 			} else if (is_file(down)) {
 				diag_add(ld->diags, archived ? DIAG_WARNING : DIAG_ERROR, path, 0,
 				         "unpairable: down.sql without up.sql");
@@ -479,12 +517,13 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 			}
 			free(up);
 			free(down);
+			free(prisma);
 		} else if (!S_ISREG(type)) {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a regular file");
-		} else if (is_documentation(f)) {
-			/* README.md, notes.txt */
+		} else if (is_documentation(f) || strcmp(f, "migration_lock.toml") == 0) {
+			/* README.md, notes.txt; Prisma's provider lock */
 		} else if (text_ends_with(f, ".sql")) {
-			file_job_add(ld, false, path, f, phase, depth == 0, archived);
+			file_job_add(ld, JOB_FILE, path, f, phase, depth == 0, archived);
 		} else {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a migration");
 		}
@@ -496,8 +535,10 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 static void file_job_read(const struct loader *main, struct file_job *j)
 {
 	struct loader ld = {.opts = main->opts, .diags = &j->diags};
-	if (j->diesel)
+	if (j->kind == JOB_DIESEL)
 		load_diesel(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
+	else if (j->kind == JOB_PRISMA)
+		load_prisma(&ld, j->path, j->phase, j->from_root, j->archived);
 	else
 		load_sql_file(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
 	j->pieces = ld.pieces;
