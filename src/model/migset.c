@@ -64,6 +64,7 @@ struct loader {
 	struct file_job *jobs; /* found by scan_dir, read by load_jobs */
 	size_t n_jobs, cap_jobs;
 	char *ranges_text; /* "foundation 001-099, ..." for messages */
+	bool sqitch;       /* the root holds sqitch.plan: deploy/, revert/, verify/ are its */
 };
 
 static const struct migset_options no_options;
@@ -460,6 +461,64 @@ static void load_prisma(struct loader *ld, const char *dir, const char *phase, b
 	dir_listing_clear(&names);
 }
 
+/* sqitch: the plan's changes, each deploy/NAME.sql with revert/NAME.sql as
+ * its down; the change's place in the plan is its version, what it
+ * requires its dependencies. verify/ scripts are not run. */
+static void load_sqitch(struct loader *ld, const char *dir)
+{
+	char *plan_path = path_join(dir, "sqitch.plan");
+	struct sqitch_plan plan;
+	if (!migfile_sqitch_plan(plan_path, &plan, ld->diags)) {
+		free(plan_path);
+		return;
+	}
+	for (size_t i = 0; i < plan.n; i++) {
+		const struct sqitch_change *c = &plan.items[i];
+		char *num = xasprintf("%zu", i + 1);
+		struct version v;
+		bool ok = version_parse(num, &v);
+		free(num);
+		if (!ok)
+			continue;
+		char *deploy = xasprintf("%s/deploy/%s.sql", dir, c->name);
+		char *revert = xasprintf("%s/revert/%s.sql", dir, c->name);
+		struct piece *p = piece_add(ld, PIECE_UP, &v, deploy, true, false);
+		p->name = xstrdup(c->name);
+		if (!is_file(deploy)) {
+			diag_add(ld->diags, DIAG_ERROR, plan_path, c->line,
+			         "change %s: no deploy/%s.sql", c->name, c->name);
+			p->bad = true;
+		} else {
+			load_up_file(ld, p, deploy, p->name, "", FORMAT_SQITCH);
+		}
+		if (p->m && !p->bad) {
+			for (size_t k = 0; k < c->requires.n; k++) {
+				ssize_t at = -1;
+				for (size_t x = 0; x < i; x++)
+					if (strcmp(plan.items[x].name, c->requires.items[k]) == 0)
+						at = (ssize_t)x;
+				if (at >= 0)
+					strvec_push_owned(&p->m->requires,
+					                  xasprintf("%zd", at + 1));
+			}
+		}
+		if (p->m && !p->bad && is_file(revert)) {
+			struct piece tmp = {0};
+			load_down_file(ld, &tmp, revert);
+			if (tmp.down.text) {
+				p->m->down = tmp.down;
+				p->m->down.no_transaction = p->directive_no_txn;
+			} else {
+				migration_section_release(&tmp.down);
+			}
+		}
+		free(deploy);
+		free(revert);
+	}
+	migfile_sqitch_plan_clear(&plan);
+	free(plan_path);
+}
+
 static void file_job_add(struct loader *ld, enum job_kind kind, const char *path, const char *fname,
                          const char *phase, bool from_root, bool archived)
 {
@@ -490,8 +549,13 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		const char *f = names.items[i].name;
 		char *path = path_join(dir, f);
 		mode_t type = f[0] == '.' ? 0 : entry_type(path, &names.items[i]);
-		if (f[0] == '.') {
-			/* dotfiles: editor and VCS droppings, never migrations */
+		bool sqitch_own = ld->sqitch && depth == 0 && !archived &&
+		                  (strcmp(f, "deploy") == 0 || strcmp(f, "revert") == 0 ||
+		                   strcmp(f, "verify") == 0 || strcmp(f, "sqitch.plan") == 0 ||
+		                   strcmp(f, "sqitch.conf") == 0);
+		if (f[0] == '.' || sqitch_own) {
+			/* dotfiles: editor and VCS droppings, never migrations; sqitch's
+			 * files are read from its plan */
 		} else if (S_ISDIR(type)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
 			char *prisma = path_join(path, "migration.sql");
@@ -822,8 +886,13 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 	set->dir = xstrdup(dir);
 	strvec_init(&set->phases);
 
+	char *plan = path_join(dir, "sqitch.plan");
+	ld.sqitch = is_file(plan);
+	free(plan);
 	scan_dir(&ld, dir, "", 0, false);
 	load_jobs(&ld);
+	if (ld.sqitch)
+		load_sqitch(&ld, dir);
 	if (ld.n > 1)
 		qsort(ld.pieces, ld.n, sizeof *ld.pieces, piece_cmp);
 	for (size_t i = 0; i < ld.n; i++)

@@ -299,22 +299,51 @@ sqitch_deploy() {
 		VALUES ('deploy', '$2', '$1', 'flipr', 'Marge', 'marge@example.com', '2024-01-01', 'Marge', 'marge@example.com')" >/dev/null
 }
 scenario sq sq
-mig 001_users.sql <<'SQL'
-CREATE TABLE sq_users (id int);
-SQL
-mig 002_flips.sql <<'SQL'
-CREATE TABLE sq_flips (id int);
-SQL
-mig 003_later.sql <<'SQL'
-CREATE TABLE sq_later (id int);
-SQL
+# sqitch's own layout: sqitch.plan with deploy/, revert/ and verify/ scripts.
+mkdir "$P/migrations/deploy" "$P/migrations/revert" "$P/migrations/verify"
+printf '[core]\n\tengine = pg\n' >"$P/migrations/sqitch.conf"
+cat >"$P/migrations/sqitch.plan" <<'PLAN'
+%syntax-version=1.0.0
+%project=flipr
+%uri=https://github.com/sqitchers/sqitch-intro/
+
+users 2024-01-01T10:00:00Z Marge N. <marge@example.com> # Creates table to track our users.
+flips [users] 2024-01-01T10:05:00Z Marge N. <marge@example.com> # Adds table for storing flips.
+@v1.0.0-dev1 2024-01-01T10:06:00Z Marge N. <marge@example.com> # Tag v1.0.0-dev1.
+
+later [users flips] 2024-01-02T10:00:00Z Marge N. <marge@example.com> # Later.
+PLAN
+for c in users flips later; do
+	printf -- '-- Deploy flipr:%s to pg\n\nBEGIN;\n\nCREATE TABLE sq_%s (id int);\n\nCOMMIT;\n' "$c" "$c" >"$P/migrations/deploy/$c.sql"
+	printf -- '-- Revert flipr:%s from pg\n\nBEGIN;\n\nDROP TABLE sq_%s;\n\nCOMMIT;\n' "$c" "$c" >"$P/migrations/revert/$c.sql"
+	printf -- '-- Verify flipr:%s on pg\n\nSELECT id FROM sq_%s WHERE false;\n' "$c" "$c" >"$P/migrations/verify/$c.sql"
+done
 sqitch_tables
-sqitch_deploy users 7a1b 001_users.sql
-sqitch_deploy flips 8c2d 002_flips.sql
+q sq 'CREATE TABLE sq_users (id int); CREATE TABLE sq_flips (id int)' >/dev/null
+sqitch_deploy users 7a1b deploy/users.sql
+sqitch_deploy flips 8c2d deploy/flips.sql
+check_exit 0 "sqitch: status --json reads the plan" ps status --json
+like "$TAP_OUT" '"version":"1","name":"users".*"version":"2","name":"flips".*"version":"3","name":"later"' \
+	"sqitch: the plan's changes in order, numbered"
 adopted sqitch sqitch.events 2
 is "$(q sq "SELECT os_user FROM pgstep.migrations WHERE name = 'users'")" "Marge <marge@example.com>" \
 	"sqitch: the committer is recorded"
 check_exit 0 "sqitch: up applies the rest" ps up --yes
+is "$(q sq "SELECT to_regclass('sq_later') IS NOT NULL")" t "sqitch: deploy/later.sql ran"
+check_exit 0 "sqitch: down runs revert/later.sql" ps down --yes
+is "$(q sq "SELECT to_regclass('sq_later') IS NULL")" t "sqitch: revert/later.sql ran"
+# A plan the loader refuses: a dependency not planned before, a reworked change.
+scenario sqp sqp
+mkdir "$P/migrations/deploy"
+printf 'a [b] 2024-01-01T10:00:00Z M <m@example.com>\nb 2024-01-01T10:00:00Z M <m@example.com>\nb 2024-01-02T10:00:00Z M <m@example.com>\n' \
+	>"$P/migrations/sqitch.plan"
+echo 'CREATE TABLE sqp_a (id int);' >"$P/migrations/deploy/a.sql"
+echo 'CREATE TABLE sqp_b (id int);' >"$P/migrations/deploy/b.sql"
+run status
+is "$RC" 2 "sqitch: a plan with errors stops the command (exit 2)"
+like "$ERR" 'sqitch.plan:1: .*change a requires b, which is not planned before it' "a dependency planned later is named with its line"
+like "$ERR" 'sqitch.plan:3: .*change b is reworked' "a reworked change is named with its line"
+
 scenario sqx sqx
 mig 001_users.sql <<'SQL'
 CREATE TABLE sq_users (id int);
