@@ -79,6 +79,10 @@ like "$TAP_OUT" '"version":"001","name":"a","phase":"[^"]*","state":"applied".*"
 check_exit 0 "golang-migrate: up applies the rest" ps up --yes
 is "$(q gm "SELECT to_regclass('gm_c') IS NOT NULL")" t "golang-migrate: 003 ran"
 
+check_exit 0 "golang-migrate: adopt --json after adopting" ps adopt --json
+like "$TAP_OUT" '^\{"tenants":\[\{"name":"gm","source":"golang-migrate","table":"schema_migrations","exit":0,"error":null,"to_adopt":0,"written":false,"migrations":\[\{"version":"001","name":"a","state":"recorded","covered":true,"verified":false\}' \
+	"golang-migrate: --json names the source, the table and each migration's state"
+
 # A dirty version: reported, nothing written.
 scenario gmd gmd
 mig 001_a.sql <<'SQL'
