@@ -139,6 +139,30 @@ adopted dbmate schema_migrations 2
 check_exit 0 "dbmate: up applies the rest" ps up --yes
 is "$(q dbm "SELECT state FROM pgstep.migrations WHERE version = '20240103000000'")" applied \
 	"dbmate: the remaining file is applied by pgstep"
+# The same with dbmate itself writing its table, when it is installed
+# (npm install dbmate; DBMATE=path or dbmate in PATH).
+DBMATE=${DBMATE:-$(command -v dbmate || true)}
+if [ -n "$DBMATE" ] && [ -x "$DBMATE" ]; then
+	scenario dbmr dbmr
+	for v in 1 2 3; do
+		printf -- '-- migrate:up\nCREATE TABLE dbmr_%s (id int);\n\n-- migrate:down\nDROP TABLE dbmr_%s;\n' "$v" "$v" \
+			>"$P/migrations/2024010${v}000000_t$v.sql"
+	done
+	mv "$P/migrations/20240103000000_t3.sql" "$P/later.sql"
+	if DATABASE_URL="postgres://postgres@/dbmr?host=$PGHOST&port=$PGPORT&sslmode=disable" \
+		"$DBMATE" --migrations-dir "$P/migrations" --no-dump-schema up >"$P/dbmate.out" 2>&1; then
+		pass "dbmate (the tool) migrates the database"
+	else
+		fail "dbmate (the tool) migrates the database"
+		diag "$(cat "$P/dbmate.out")"
+	fi
+	mv "$P/later.sql" "$P/migrations/20240103000000_t3.sql"
+	adopted dbmate schema_migrations 2
+	check_exit 0 "dbmate (the tool): up applies the rest" ps up --yes
+else
+	pass "# SKIP dbmate is not installed (npm install dbmate)"
+fi
+
 # A recorded version with no file.
 scenario dbmx dbmx
 mig 20240101000000_a.sql <<'SQL'
