@@ -430,6 +430,22 @@ run adopt
 is "$RC" 3 "goose, another order: adopt exits 3"
 like "$OUT" "tenant gsx: version 002: applied by goose before version 001" "goose: the order is named"
 
+# --- two tools' tables: adopt asks which -------------------------------------
+scenario two two
+mig 001_a.sql <<'SQL'
+CREATE TABLE two_a (id int);
+SQL
+goose_table
+q two "INSERT INTO goose_db_version (version_id, is_applied) VALUES (1, true)" >/dev/null
+flyway_table
+run adopt
+is "$RC" 2 "two tools' tables: adopt exits 2"
+like "$ERR" 'history tables of several tools \(flyway, goose\): choose one with --from' "it names both and asks for --from"
+run adopt --from goose
+is "$RC" 0 "--from goose adopts goose's history"
+run adopt --from liquibase
+is "$RC" 2 "--from an unknown tool exits 2"
+
 # --- adopting takes pgstep's tenant lock ----------------------------------------
 scenario lk lk
 mig 001_a.sql <<'SQL'
