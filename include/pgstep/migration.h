@@ -19,6 +19,8 @@ enum migration_format {
 	FORMAT_FLYWAY, /* V<ver>__desc.sql + optional U<ver>__desc.sql */
 	FORMAT_PLAIN,  /* NNN_name.sql, up only */
 	FORMAT_GOOSE,  /* NNN_name.sql with -- +goose Up / -- +goose Down */
+	FORMAT_PRISMA, /* <timestamp>_name/migration.sql, up only */
+	FORMAT_SQITCH, /* sqitch.plan with deploy/NAME.sql + revert/NAME.sql */
 };
 
 struct allow_directive {

@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"history", cli_history, "the event log of a tenant"},
     {"verify", cli_verify, "check checksums and the event hash chain"},
     {"repair", cli_repair, "record how a dirty or failed migration was resolved"},
+    {"adopt", cli_adopt, "take over another tool's history (golang-migrate, Flyway, ...)"},
     {"lint", cli_lint, "risk notes for migration files"},
     {"demo", cli_demo, "a throwaway PostgreSQL with sample tenants"},
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "pgstep/migfile.h"
 #include "pgstep/section.h"
@@ -100,7 +101,8 @@ enum migfile_status migfile_parse_path(const char *path, struct migfile_name *ou
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	bool up = strcmp(base, "up.sql") == 0;
+	bool prisma = strcmp(base, "migration.sql") == 0;
+	bool up = prisma || strcmp(base, "up.sql") == 0;
 	if (!up && strcmp(base, "down.sql") != 0)
 		return migfile_parse(base, out);
 	/* the directory's own name */
@@ -114,6 +116,8 @@ enum migfile_status migfile_parse_path(const char *path, struct migfile_name *ou
 	enum migfile_status st = migfile_parse_diesel(dname, out);
 	free(dname);
 	out->role = up ? MIGFILE_UP : MIGFILE_DOWN;
+	if (prisma)
+		out->format = FORMAT_PRISMA;
 	return st;
 }
 
@@ -155,6 +159,108 @@ bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
 	}
 	strbuf_release(&sb);
 	return no_txn;
+}
+
+static ssize_t sqitch_find(const struct sqitch_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->items[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* One change line: "[+]name [dep ...] timestamp planner <email> # note". */
+static void sqitch_change_line(char *l, int line, const char *path, struct sqitch_plan *out,
+                               struct diag_list *diags)
+{
+	if (*l == '-') {
+		diag_add(diags, DIAG_ERROR, path, line,
+		         "a revert line in the plan is not supported: remove the change instead");
+		return;
+	}
+	if (*l == '+')
+		l++;
+	size_t len = strcspn(l, " \t[");
+	char *name = xstrndup(l, len);
+	if (!*name) {
+		diag_add(diags, DIAG_ERROR, path, line, "no change name");
+		free(name);
+		return;
+	}
+	if (sqitch_find(out, name) >= 0) {
+		diag_add(diags, DIAG_ERROR, path, line,
+		         "change %s is reworked (planned twice): not supported", name);
+		free(name);
+		return;
+	}
+	struct sqitch_change c = {.name = name, .line = line};
+	strvec_init(&c.requires);
+	char *rest = l + len;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (*rest == '[') {
+		char *end = strchr(rest, ']');
+		if (!end) {
+			diag_add(diags, DIAG_ERROR, path, line, "change %s: '[' without ']'", name);
+			end = rest + strlen(rest);
+		}
+		char *deps = xstrndup(rest + 1, (size_t)(end - rest - 1));
+		for (char *save = NULL, *d = strtok_r(deps, " \t", &save); d;
+		     d = strtok_r(NULL, " \t", &save)) {
+			if (*d == '!')
+				continue; /* a conflict: nothing to order by */
+			if (strchr(d, ':'))
+				diag_add(diags, DIAG_ERROR, path, line,
+				         "change %s requires %s of another project: not supported",
+				         name, d);
+			else if (sqitch_find(out, d) < 0)
+				diag_add(diags, DIAG_ERROR, path, line,
+				         "change %s requires %s, which is not planned before it",
+				         name, d);
+			else
+				strvec_push(&c.requires, d);
+		}
+		free(deps);
+	}
+	XGROW(out->items, out->cap, out->n + 1);
+	out->items[out->n++] = c;
+}
+
+bool migfile_sqitch_plan(const char *path, struct sqitch_plan *out, struct diag_list *diags)
+{
+	memset(out, 0, sizeof *out);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	int e = strbuf_read_file(&sb, path);
+	if (e) {
+		diag_add(diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
+		strbuf_release(&sb);
+		return false;
+	}
+	int line = 0;
+	for (char *l = sb.buf, *next; l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		l = text_trim(l);
+		/* comments, pragmas (%project=...) and tags (@v1.0 ...) */
+		if (!*l || *l == '#' || *l == '%' || *l == '@')
+			continue;
+		sqitch_change_line(l, line, path, out, diags);
+	}
+	strbuf_release(&sb);
+	return true;
+}
+
+void migfile_sqitch_plan_clear(struct sqitch_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].name);
+		strvec_clear(&p->items[i].requires);
+	}
+	free(p->items);
+	memset(p, 0, sizeof *p);
 }
 
 void migfile_name_release(struct migfile_name *n)

@@ -45,8 +45,10 @@ struct piece {
  * files are read in parallel, each with a loader of its own, and merged in
  * walking order so that diagnostics come out the same with any number of
  * threads. */
+enum job_kind { JOB_FILE, JOB_DIESEL, JOB_PRISMA };
+
 struct file_job {
-	bool diesel;
+	enum job_kind kind;
 	char *path, *fname, *phase;
 	bool from_root, archived;
 	struct diag_list diags;
@@ -62,6 +64,7 @@ struct loader {
 	struct file_job *jobs; /* found by scan_dir, read by load_jobs */
 	size_t n_jobs, cap_jobs;
 	char *ranges_text; /* "foundation 001-099, ..." for messages */
+	bool sqitch;       /* the root holds sqitch.plan: deploy/, revert/, verify/ are its */
 };
 
 static const struct migset_options no_options;
@@ -425,13 +428,104 @@ static void load_diesel(struct loader *ld, const char *dir, const char *dname, c
 	}
 }
 
-static void file_job_add(struct loader *ld, bool diesel, const char *path, const char *fname,
+/* Prisma: DIR/migration.sql, up only; the directory's name gives version
+ * and name (migfile_parse_path). */
+static void load_prisma(struct loader *ld, const char *dir, const char *phase, bool from_root,
+                        bool archived)
+{
+	char *up_path = path_join(dir, "migration.sql");
+	struct migfile_name fn;
+	if (migfile_parse_path(up_path, &fn) != MIGFILE_OK) {
+		migfile_name_release(&fn);
+		diag_add(ld->diags, DIAG_ERROR, dir, 0,
+		         "no version in Prisma migration directory name (expected "
+		         "<timestamp>_name)");
+		free(up_path);
+		return;
+	}
+	struct piece *p = piece_add(ld, PIECE_UP, &fn.version, dir, from_root, archived);
+	p->name = fn.name; /* moved, with the version */
+	load_up_file(ld, p, up_path, p->name, phase, FORMAT_PRISMA);
+	free(up_path);
+	struct dir_listing names = {0};
+	dir_list(dir, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		const char *f = names.items[i].name;
+		if (strcmp(f, "migration.sql") == 0 || is_documentation(f))
+			continue;
+		char *path = path_join(dir, f);
+		diag_add(ld->diags, DIAG_WARNING, path, 0,
+		         "ignored: not part of a Prisma migration");
+		free(path);
+	}
+	dir_listing_clear(&names);
+}
+
+/* sqitch: the plan's changes, each deploy/NAME.sql with revert/NAME.sql as
+ * its down; the change's place in the plan is its version, what it
+ * requires its dependencies. verify/ scripts are not run. */
+static void load_sqitch(struct loader *ld, const char *dir)
+{
+	char *plan_path = path_join(dir, "sqitch.plan");
+	struct sqitch_plan plan;
+	if (!migfile_sqitch_plan(plan_path, &plan, ld->diags)) {
+		free(plan_path);
+		return;
+	}
+	for (size_t i = 0; i < plan.n; i++) {
+		const struct sqitch_change *c = &plan.items[i];
+		char *num = xasprintf("%zu", i + 1);
+		struct version v;
+		bool ok = version_parse(num, &v);
+		free(num);
+		if (!ok)
+			continue;
+		char *deploy = xasprintf("%s/deploy/%s.sql", dir, c->name);
+		char *revert = xasprintf("%s/revert/%s.sql", dir, c->name);
+		struct piece *p = piece_add(ld, PIECE_UP, &v, deploy, true, false);
+		p->name = xstrdup(c->name);
+		if (!is_file(deploy)) {
+			diag_add(ld->diags, DIAG_ERROR, plan_path, c->line,
+			         "change %s: no deploy/%s.sql", c->name, c->name);
+			p->bad = true;
+		} else {
+			load_up_file(ld, p, deploy, p->name, "", FORMAT_SQITCH);
+		}
+		if (p->m && !p->bad) {
+			for (size_t k = 0; k < c->requires.n; k++) {
+				ssize_t at = -1;
+				for (size_t x = 0; x < i; x++)
+					if (strcmp(plan.items[x].name, c->requires.items[k]) == 0)
+						at = (ssize_t)x;
+				if (at >= 0)
+					strvec_push_owned(&p->m->requires,
+					                  xasprintf("%zd", at + 1));
+			}
+		}
+		if (p->m && !p->bad && is_file(revert)) {
+			struct piece tmp = {0};
+			load_down_file(ld, &tmp, revert);
+			if (tmp.down.text) {
+				p->m->down = tmp.down;
+				p->m->down.no_transaction = p->directive_no_txn;
+			} else {
+				migration_section_release(&tmp.down);
+			}
+		}
+		free(deploy);
+		free(revert);
+	}
+	migfile_sqitch_plan_clear(&plan);
+	free(plan_path);
+}
+
+static void file_job_add(struct loader *ld, enum job_kind kind, const char *path, const char *fname,
                          const char *phase, bool from_root, bool archived)
 {
 	XGROW(ld->jobs, ld->cap_jobs, ld->n_jobs + 1);
 	struct file_job *j = &ld->jobs[ld->n_jobs++];
 	memset(j, 0, sizeof *j);
-	j->diesel = diesel;
+	j->kind = kind;
 	j->path = xstrdup(path);
 	j->fname = xstrdup(fname);
 	j->phase = xstrdup(phase);
@@ -455,12 +549,20 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 		const char *f = names.items[i].name;
 		char *path = path_join(dir, f);
 		mode_t type = f[0] == '.' ? 0 : entry_type(path, &names.items[i]);
-		if (f[0] == '.') {
-			/* dotfiles: editor and VCS droppings, never migrations */
+		bool sqitch_own = ld->sqitch && depth == 0 && !archived &&
+		                  (strcmp(f, "deploy") == 0 || strcmp(f, "revert") == 0 ||
+		                   strcmp(f, "verify") == 0 || strcmp(f, "sqitch.plan") == 0 ||
+		                   strcmp(f, "sqitch.conf") == 0);
+		if (f[0] == '.' || sqitch_own) {
+			/* dotfiles: editor and VCS droppings, never migrations; sqitch's
+			 * files are read from its plan */
 		} else if (S_ISDIR(type)) {
 			char *up = path_join(path, "up.sql"), *down = path_join(path, "down.sql");
+			char *prisma = path_join(path, "migration.sql");
 			if (is_file(up)) {
-				file_job_add(ld, true, path, f, phase, depth == 0, archived);
+				file_job_add(ld, JOB_DIESEL, path, f, phase, depth == 0, archived);
+			} else if (is_file(prisma)) {
+				file_job_add(ld, JOB_PRISMA, path, f, phase, depth == 0, archived);
 			} else if (is_file(down)) {
 				diag_add(ld->diags, archived ? DIAG_WARNING : DIAG_ERROR, path, 0,
 				         "unpairable: down.sql without up.sql");
@@ -479,12 +581,13 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 			}
 			free(up);
 			free(down);
+			free(prisma);
 		} else if (!S_ISREG(type)) {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a regular file");
-		} else if (is_documentation(f)) {
-			/* README.md, notes.txt */
+		} else if (is_documentation(f) || strcmp(f, "migration_lock.toml") == 0) {
+			/* README.md, notes.txt; Prisma's provider lock */
 		} else if (text_ends_with(f, ".sql")) {
-			file_job_add(ld, false, path, f, phase, depth == 0, archived);
+			file_job_add(ld, JOB_FILE, path, f, phase, depth == 0, archived);
 		} else {
 			diag_add(ld->diags, DIAG_WARNING, path, 0, "ignored: not a migration");
 		}
@@ -496,8 +599,10 @@ static void scan_dir(struct loader *ld, const char *dir, const char *phase, int 
 static void file_job_read(const struct loader *main, struct file_job *j)
 {
 	struct loader ld = {.opts = main->opts, .diags = &j->diags};
-	if (j->diesel)
+	if (j->kind == JOB_DIESEL)
 		load_diesel(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
+	else if (j->kind == JOB_PRISMA)
+		load_prisma(&ld, j->path, j->phase, j->from_root, j->archived);
 	else
 		load_sql_file(&ld, j->path, j->fname, j->phase, j->from_root, j->archived);
 	j->pieces = ld.pieces;
@@ -809,8 +914,13 @@ struct migset *migset_load(const char *dir, const struct migset_options *opts,
 	set->dir = xstrdup(dir);
 	strvec_init(&set->phases);
 
+	char *plan = path_join(dir, "sqitch.plan");
+	ld.sqitch = is_file(plan);
+	free(plan);
 	scan_dir(&ld, dir, "", 0, false);
 	load_jobs(&ld);
+	if (ld.sqitch)
+		load_sqitch(&ld, dir);
 	if (ld.n > 1)
 		qsort(ld.pieces, ld.n, sizeof *ld.pieces, piece_cmp);
 	for (size_t i = 0; i < ld.n; i++)

@@ -1,10 +1,11 @@
-/* test_util: strings, SHA-256, the JSON writer, UTF-8, durations, errors, the
- * thread pool. */
+/* test_util: strings, SHA-256, other tools' checksums, the JSON writer, UTF-8, durations, errors,
+ * the thread pool. */
 #include "config.h"
 
 #include <poll.h>
 #include <stdlib.h>
 
+#include "pgstep/checksum.h"
 #include "pgstep/error.h"
 #include "pgstep/json.h"
 #include "pgstep/pool.h"
@@ -211,10 +212,37 @@ static void test_controls(void)
 	strbuf_release(&sb);
 }
 
+/* The values Flyway writes, computed with Java's CRC32 over BufferedReader
+ * lines as Flyway's ChecksumCalculator does. */
+static void test_checksums(void)
+{
+	is_int(crc32_update(0, "123456789", 9), 0xCBF43926u, "CRC-32 check value");
+	is_int(crc32_update(crc32_update(0, "1234", 4), "56789", 5), 0xCBF43926u,
+	       "CRC-32 continues over pieces");
+	const char lf[] = "CREATE TABLE fw_a (id int);\nINSERT INTO fw_a VALUES (1);\n";
+	const char crlf[] = "CREATE TABLE fw_a (id int);\r\nINSERT INTO fw_a VALUES (1);\r\n";
+	const char bom[] = "\xEF\xBB\xBF"
+	                   "CREATE TABLE fw_a (id int);\nINSERT INTO fw_a VALUES (1);";
+	is_int(checksum_flyway(lf, sizeof lf - 1), -549981484, "Flyway checksum of an LF file");
+	is_int(checksum_flyway(crlf, sizeof crlf - 1), -549981484, "CRLF lines give the same");
+	is_int(checksum_flyway(bom, sizeof bom - 1), -549981484,
+	       "a BOM and no final newline give the same");
+	const char utf8[] = "-- caf\xC3\xA9 \xE2\x82\xAC na\xC3\xAFve\nCREATE TABLE fw_d (n text "
+	                    "DEFAULT 'Gr\xC3\xBC\xC3\x9F"
+	                    "e');\n";
+	is_int(checksum_flyway(utf8, sizeof utf8 - 1), 1290210301,
+	       "non-ASCII text, as UTF-8 bytes");
+	is_int(checksum_flyway("", 0), 0, "an empty file is 0");
+	char hex[SHA1_HEX_LEN + 1];
+	checksum_sha1_hex("abc", 3, hex);
+	is_str(hex, "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA-1 of abc");
+}
+
 int main(void)
 {
 	test_strbuf();
 	test_sha256();
+	test_checksums();
 	test_json();
 	test_text();
 	test_controls();
