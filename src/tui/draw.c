@@ -50,28 +50,6 @@ int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a)
 	return s ? draw_text(w, s, strlen(s), maxcols, a) : 0;
 }
 
-int text_width(const char *s)
-{
-	int cols = 0;
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
-	size_t len = strlen(s), i = 0;
-	while (i < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cols++;
-		} else {
-			int cw = wcwidth(wc);
-			cols += cw < 0 ? 1 : cw;
-		}
-		i += n;
-	}
-	return cols;
-}
-
 void draw_fill(WINDOW *w, int cols, attr_t a)
 {
 	for (int i = 0; i < cols; i++)

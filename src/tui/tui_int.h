@@ -17,6 +17,7 @@
 #include "pgstep/status_async.h"
 #include "pgstep/tenant_fetch.h"
 #include "pgstep/strbuf.h"
+#include "pgstep/text.h"
 
 #ifndef CTRL
 #define CTRL(c) ((c)&0x1f)
@@ -112,7 +113,6 @@ bool action_key_repeats(const struct action_info *ai, int k);
  * the columns used. Invalid bytes show as '?'. */
 int draw_text(WINDOW *w, const char *s, size_t len, int maxcols, attr_t a);
 int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a);
-int text_width(const char *s);
 void draw_fill(WINDOW *w, int cols, attr_t a);
 /* The frame of a window: line drawing under UTF-8, + - | otherwise. */
 void draw_box(WINDOW *w);
