@@ -59,6 +59,11 @@ int text_width_n(const char *s, size_t n);
  * continues on lines that begin with indent. The one wrapping routine:
  * the command line and the interface both use it. */
 void text_wrap(struct strbuf *out, const char *s, int width, const char *indent);
+/* text_wrap's step, for a screen that draws rows itself: of s[0..n) (one
+ * line), the bytes that fill the next row of width columns (up to its
+ * last whole word; a word wider than the row is cut). *next gets where
+ * the row after starts (blanks skipped; n when nothing is left). */
+size_t text_wrap_next(const char *s, size_t n, int width, size_t *next);
 /* "512 bytes", "976 kB", "1.3 MB", "2.0 GB" ("size unknown" below 0): the
  * one way pgstep prints a size. Caller frees. */
 char *text_bytes(int64_t b);

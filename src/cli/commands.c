@@ -478,8 +478,8 @@ static void history_line(const struct cli_globals *g, const struct history_cols 
 	strbuf_addf(&sb, "%5lld  %s  %-*s  %-*s  ", (long long)x->seq, when, c->action,
 	            cli_safe(x->action), c->version, x->version ? cli_safe(x->version) : "-");
 	if (c->who)
-		strbuf_addf(&sb, "%s%*s  ", w, c->who - text_width(w) > 0 ? c->who - text_width(w) : 0,
-		            "");
+		strbuf_addf(&sb, "%s%*s  ", w,
+		            c->who - text_width(w) > 0 ? c->who - text_width(w) : 0, "");
 	int col = text_width(sb.buf);
 	event_text_summary(&sb, x);
 	char indent[96];
@@ -635,15 +635,15 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 	if (g->json)
 		printf("%s\n", sb.buf);
 	for (size_t k = 0; k < problems.n && !g->json; k++) {
-			/* The message first, wrapped; the file on a line of its own. */
-			char *line = xasprintf("problem: %s", cli_safe(problems.items[k].msg));
-			cli_print_wrapped(g, line, "    ");
+		/* The message first, wrapped; the file on a line of its own. */
+		char *line = xasprintf("problem: %s", cli_safe(problems.items[k].msg));
+		cli_print_wrapped(g, line, "    ");
+		free(line);
+		if (problems.items[k].file) {
+			line = xasprintf("    file: %s", cli_safe(problems.items[k].file));
+			cli_print_wrapped(g, line, "          ");
 			free(line);
-			if (problems.items[k].file) {
-				line = xasprintf("    file: %s", cli_safe(problems.items[k].file));
-				cli_print_wrapped(g, line, "          ");
-				free(line);
-			}
+		}
 	}
 	if (problems.n && !g->json)
 		printf("%zu problem%s found\n", problems.n, problems.n == 1 ? "" : "s");

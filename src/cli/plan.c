@@ -142,9 +142,9 @@ static void text_session(const struct plan_text *pt, const char *indent, const c
 {
 	char *who = fmt_who(s), *st = fmt_state(s);
 	tp(pt, "%s%s%s: %s%s%s%s%s%s%s\n", indent, lead, cli_safe(who), what ? what : "",
-	       what ? ", " : "", cli_safe(st), s->wait_event ? ", waiting on " : "",
-	       s->wait_event ? cli_safe(s->wait_event) : "", s->query && *s->query ? ": " : "",
-	       s->query ? cli_safe(s->query) : "");
+	   what ? ", " : "", cli_safe(st), s->wait_event ? ", waiting on " : "",
+	   s->wait_event ? cli_safe(s->wait_event) : "", s->query && *s->query ? ": " : "",
+	   s->query ? cli_safe(s->query) : "");
 	if (s->n_blocked_by && pt->verbose) {
 		tp(pt, "%s  itself blocked by pid", indent);
 		for (size_t i = 0; i < s->n_blocked_by; i++)
@@ -165,7 +165,7 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 	    r->connected ? activity_find(&r->facts, l->relation) : NULL;
 	char *size = fmt_size(l, a);
 	tp(pt, "      %s on %s%s%s%s\n", risk_lock_name(l->mode), cli_safe(l->relation),
-	       size ? " (" : "", size ? size : "", size ? ")" : "");
+	   size ? " (" : "", size ? size : "", size ? ")" : "");
 	free(size);
 	if (!a)
 		return;
@@ -183,28 +183,29 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 		free(what);
 	}
 	if (quiet)
-		tp(pt, "        (%zu more session%s with locks that do not conflict; --verbose "
-		       "lists them)\n",
-		       quiet, quiet == 1 ? "" : "s");
+		tp(pt,
+		   "        (%zu more session%s with locks that do not conflict; --verbose "
+		   "lists them)\n",
+		   quiet, quiet == 1 ? "" : "s");
 	for (size_t i = 0; i < a->n_invalid; i++) {
 		const struct activity_index *x = &a->invalid[i];
 		if (strvec_find(shown_invalid, x->name) >= 0)
 			continue;
 		strvec_push(shown_invalid, x->name);
 		if (x->building)
-			tp(pt, 
-			    "        INVALID index %s: a CREATE INDEX CONCURRENTLY is building it "
-			    "now",
-			    cli_safe(x->name));
+			tp(pt,
+			   "        INVALID index %s: a CREATE INDEX CONCURRENTLY is building it "
+			   "now",
+			   cli_safe(x->name));
 		else
-			tp(pt, 
-			    "        INVALID index %s: left by a failed or cancelled CREATE INDEX "
-			    "CONCURRENTLY; writes maintain it, queries do not use it, and CREATE "
-			    "INDEX IF NOT EXISTS with its name skips it: DROP INDEX CONCURRENTLY "
-			    "it before building it again",
-			    cli_safe(x->name));
+			tp(pt,
+			   "        INVALID index %s: left by a failed or cancelled CREATE INDEX "
+			   "CONCURRENTLY; writes maintain it, queries do not use it, and CREATE "
+			   "INDEX IF NOT EXISTS with its name skips it: DROP INDEX CONCURRENTLY "
+			   "it before building it again",
+			   cli_safe(x->name));
 		tp(pt, "%s%s%s\n", x->definition ? " (" : "",
-		       x->definition ? cli_safe(x->definition) : "", x->definition ? ")" : "");
+		   x->definition ? cli_safe(x->definition) : "", x->definition ? ")" : "");
 	}
 }
 
@@ -241,8 +242,8 @@ static void text_check(const struct plan_text *pt, const struct plan_risk *r,
 	case PREFLIGHT_OK: tp(pt, "        => ok: no rows\n"); break;
 	case PREFLIGHT_FOUND:
 		tp(pt, "        => %s%s%s: %lld row%s %s", red, risk_severity_name(c->severity),
-		       reset, (long long)c->count, c->count == 1 ? "" : "s",
-		       c->severity == RISK_ERROR ? "(the migration fails)" : "(silently changed)");
+		   reset, (long long)c->count, c->count == 1 ? "" : "s",
+		   c->severity == RISK_ERROR ? "(the migration fails)" : "(silently changed)");
 		for (size_t i = 0; i < c->samples.n; i++) {
 			tp(pt, "%s%s", i ? ", " : "; e.g. ", cli_safe(c->samples.items[i]));
 			if (c->sample_rows[i] > 1)
@@ -254,7 +255,7 @@ static void text_check(const struct plan_text *pt, const struct plan_risk *r,
 	case PREFLIGHT_ERROR: tp(pt, "        => not checked: %s\n", cli_safe(c->error)); break;
 	case PREFLIGHT_PENDING:
 		tp(pt, "        => not run: %s\n",
-		       r->connected ? "not attempted" : "the tenant could not be reached");
+		   r->connected ? "not attempted" : "the tenant could not be reached");
 		break;
 	}
 	if (c->note && c->status != PREFLIGHT_SKIPPED)
@@ -265,9 +266,10 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 {
 	const char *name = cli_safe(r->tenant->name);
 	if (!r->state_known)
-		tp(pt, "%s: unreachable (%s)\n  offline analysis of every migration in the set, "
-		       "applied or not: no sizes, sessions or preflight results\n",
-		       name, cli_safe(r->offline_reason));
+		tp(pt,
+		   "%s: unreachable (%s)\n  offline analysis of every migration in the set, "
+		   "applied or not: no sizes, sessions or preflight results\n",
+		   name, cli_safe(r->offline_reason));
 	else if (!r->connected)
 		tp(pt, "%s: %zu to apply (offline: %s)\n", name, r->n, cli_safe(r->offline_reason));
 	else
@@ -286,9 +288,9 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 		settings_of(pt->cfg, m, false, &set);
 		const char *label = cli_safe(migration_label(m));
 		tp(pt, "  %s%*s %2zu stmt  %-6s %s%s\n", label, w - text_width(label), "",
-		       m->up.stmts.n, settings_txn_name(set.txn),
-		       migration_reversible(m) ? "" : "irreversible  ",
-		       pt->verbose && m->note ? cli_safe(m->note) : "");
+		   m->up.stmts.n, settings_txn_name(set.txn),
+		   migration_reversible(m) ? "" : "irreversible  ",
+		   pt->verbose && m->note ? cli_safe(m->note) : "");
 		struct strbuf sb;
 		strbuf_init(&sb);
 		cli_settings_text(&sb, &set, true);
@@ -306,14 +308,15 @@ static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 		strvec_clear(&shown_invalid);
 		if (it->checks.n)
 			tp(pt, "    preflight (read-only, statement_timeout %lld ms):\n",
-			       (long long)r->preflight_timeout_ms);
+			   (long long)r->preflight_timeout_ms);
 		for (size_t k = 0; k < it->checks.n; k++)
 			text_check(pt, r, &it->checks.items[k]);
 	}
 	if (r->facts.n_long) {
-		tp(pt, "  sessions in a transaction for over %d s or idle in one: each makes an "
-		       "ACCESS EXCLUSIVE request wait, and everyone queued behind it:\n",
-		       ACTIVITY_LONG_RUNNING_S);
+		tp(pt,
+		   "  sessions in a transaction for over %d s or idle in one: each makes an "
+		   "ACCESS EXCLUSIVE request wait, and everyone queued behind it:\n",
+		   ACTIVITY_LONG_RUNNING_S);
 		for (size_t i = 0; i < r->facts.n_long; i++)
 			text_session(pt, "    ", "", &r->facts.long_running[i], NULL);
 	}

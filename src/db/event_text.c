@@ -36,8 +36,7 @@ void event_text_when(char *out, size_t n, const char *at)
 	localtime_r(&t, &lt);
 	localtime_r(&now, &now_tm);
 	/* This year's events need no year: a column of 14, not 19. */
-	strftime(out, n, lt.tm_year == now_tm.tm_year ? "%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M",
-	         &lt);
+	strftime(out, n, lt.tm_year == now_tm.tm_year ? "%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &lt);
 }
 
 static void sep(struct strbuf *out, const char *s)
@@ -49,11 +48,26 @@ static void sep(struct strbuf *out, const char *s)
 void event_text_summary(struct strbuf *out, const struct event_row *e)
 {
 	static const char *const keys[] = {
-	    "direction", "name",  "statements_done", "statements_total", "statement",
-	    "duration_ms", "sqlstate", "error", "reason", "from", "to", "decision", "evidence",
+	    "direction",   "name",     "statements_done", "statements_total", "statement",
+	    "duration_ms", "sqlstate", "error",           "reason",           "from",
+	    "to",          "decision", "evidence",
 	};
-	enum { DIR, NAME, DONE, TOTAL, STMT, MS, SQLSTATE, ERROR, REASON, FROM, TO, DECISION,
-	       EVIDENCE, N_KEYS };
+	enum {
+		DIR,
+		NAME,
+		DONE,
+		TOTAL,
+		STMT,
+		MS,
+		SQLSTATE,
+		ERROR,
+		REASON,
+		FROM,
+		TO,
+		DECISION,
+		EVIDENCE,
+		N_KEYS
+	};
 	char *v[N_KEYS];
 	for (size_t i = 0; i < N_KEYS; i++)
 		v[i] = json_get(e->detail, keys[i]);

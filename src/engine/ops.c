@@ -536,8 +536,8 @@ enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, const struct cha
 			         "applied %.12s)",
 			         t->name, migration_label(ms->m), ms->m->checksum,
 			         ms->row->checksum);
-			diag_set_fields(problems, "checksum", ms->m->version.text, ms->row->checksum,
-			                ms->m->checksum);
+			diag_set_fields(problems, "checksum", ms->m->version.text,
+			                ms->row->checksum, ms->m->checksum);
 		} else if (ms->state == MSTATE_MISSING && ms->row->state == ROW_APPLIED) {
 			const char *v =
 			    ms->row->version_text ? ms->row->version_text : ms->row->version;

@@ -233,11 +233,13 @@ static char *json_unescape(const char *p)
 			unsigned c = 0;
 			int k = 0;
 			for (; k < 4 && isxdigit((unsigned char)p[1]); k++, p++)
-				c = c * 16 + (unsigned)(isdigit((unsigned char)*(p + 1))
-				                            ? *(p + 1) - '0'
-				                            : (tolower((unsigned char)*(p + 1)) - 'a' + 10));
+				c = c * 16 +
+				    (unsigned)(isdigit((unsigned char)*(p + 1))
+				                   ? *(p + 1) - '0'
+				                   : (tolower((unsigned char)*(p + 1)) - 'a' + 10));
 			if (c >= 0xD800 && c <= 0xDBFF && p[1] == '\\' && p[2] == 'u') {
-				unsigned lo = (unsigned)strtoul((char[5]){p[3], p[4], p[5], p[6], 0}, NULL, 16);
+				unsigned lo = (unsigned)strtoul(
+				    (char[5]){p[3], p[4], p[5], p[6], 0}, NULL, 16);
 				if (lo >= 0xDC00 && lo <= 0xDFFF) {
 					c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
 					p += 6;

@@ -305,14 +305,11 @@ int text_width(const char *s)
 	return text_width_n(s, strlen(s));
 }
 
-/* One line (no '\n') of text_wrap. */
-static void wrap_line(struct strbuf *out, const char *s, size_t n, int width, const char *indent)
+size_t text_wrap_next(const char *s, size_t n, int width, size_t *next)
 {
-	int iw = text_width(indent), col = 0;
-	size_t i = 0;
-	bool first = true;
-	if (width < iw + 8)
-		width = iw + 8; /* a narrow terminal still gets words, not letters */
+	int col = 0, cw;
+	size_t i = 0, end = 0;
+	bool word_seen = false;
 	while (i < n) {
 		size_t gap = i;
 		while (i < n && s[i] == ' ')
@@ -320,35 +317,55 @@ static void wrap_line(struct strbuf *out, const char *s, size_t n, int width, co
 		size_t word = i;
 		while (i < n && s[i] != ' ')
 			i++;
-		int gw = (int)(word - gap), ww = text_width_n(s + word, i - word);
-		if (word == i) /* trailing blanks */
-			break;
-		if (col + gw + ww > width && col > (first ? 0 : iw)) {
-			strbuf_addc(out, '\n');
-			strbuf_adds(out, indent);
-			col = iw;
-			first = false;
-		} else {
-			strbuf_add(out, s + gap, word - gap);
-			col += gw;
-		}
-		/* A word wider than the line is cut where the line ends. */
-		size_t k = word;
-		while (k < i) {
-			int cw;
-			size_t len = unit_at(s + k, &cw);
-			if (col + cw > width && col > iw) {
-				strbuf_addc(out, '\n');
-				strbuf_adds(out, indent);
-				col = iw;
-				first = false;
+		if (word == i)
+			break; /* blanks to the end */
+		int ww = text_width_n(s + word, i - word);
+		if (col + (int)(word - gap) + ww > width) {
+			if (!word_seen) { /* wider than a row: cut where the row ends */
+				size_t k = word;
+				col += (int)(word - gap);
+				while (k < i) {
+					size_t len = unit_at(s + k, &cw);
+					if (col + cw > width && k > word)
+						break;
+					col += cw;
+					k += len;
+				}
+				end = k;
+				*next = k;
+				return end;
 			}
-			strbuf_add(out, s + k, len);
-			col += cw;
-			k += len;
+			break;
 		}
+		col += (int)(word - gap) + ww;
+		end = i;
+		word_seen = true;
 	}
-	strbuf_addc(out, '\n');
+	size_t k = end;
+	while (k < n && s[k] == ' ')
+		k++;
+	*next = k > 0 ? k : n; /* nothing but blanks: done */
+	return end;
+}
+
+/* One line (no '\n') of text_wrap. */
+static void wrap_line(struct strbuf *out, const char *s, size_t n, int width, const char *indent)
+{
+	int iw = text_width(indent);
+	if (width < iw + 8)
+		width = iw + 8; /* a narrow terminal still gets words, not letters */
+	size_t pos = 0;
+	bool first = true;
+	do {
+		size_t next;
+		size_t len = text_wrap_next(s + pos, n - pos, first ? width : width - iw, &next);
+		if (!first)
+			strbuf_adds(out, indent);
+		strbuf_add(out, s + pos, len);
+		strbuf_addc(out, '\n');
+		pos += next;
+		first = false;
+	} while (pos < n);
 }
 
 void text_wrap(struct strbuf *out, const char *s, int width, const char *indent)

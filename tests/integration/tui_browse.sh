@@ -39,7 +39,7 @@ check "the list shows no risk for a migration that only creates" \
 	wait_for '[^ ] 001_tenancy +[│|]'
 keys 2
 check "Risk: applying 001 is no risk" wait_for 'Highest risk: none'
-check "Risk: rolling it back loses data, said apart" wait_for 'Rolling back: medium'
+check "Risk: rolling it back loses data, said apart" wait_for 'Rolling back: warn'
 
 keys 3
 check "Diff: an applied file changed since it was applied" wait_for 'file changed since it was applied'
@@ -54,7 +54,7 @@ check "Notes: a statement in plain words" wait_for '^.*[0-9]+\. Creates'
 
 command_line "goto 012"
 keys 2
-check "Risk: a rule id with its severity" wait_for '\[(low|medium|high)\] [a-z]+(-[a-z]+)+:'
+check "Risk: a rule id with its severity" wait_for '\[(info|warn|error)\] [a-z]+(-[a-z]+)+:'
 check "Risk: a lock mode on a relation" wait_for 'lock (ACCESS EXCLUSIVE|SHARE ROW EXCLUSIVE|SHARE UPDATE EXCLUSIVE|SHARE) \([A-Za-z]+Lock\) on public\.'
 check ":goto selects the migration" wait_for '─ 012_tool_calls_connector_fk ─'
 

@@ -217,11 +217,13 @@ static void test_wrap(void)
 	struct strbuf sb;
 	strbuf_init(&sb);
 	is_int(text_width("abc"), 3, "width: ASCII");
-	is_int(text_width("\xE2\x89\xA0 \xE2\x80\xA6"), 3, "width: UTF-8 counts characters, not bytes");
+	is_int(text_width("\xE2\x89\xA0 \xE2\x80\xA6"), 3,
+	       "width: UTF-8 counts characters, not bytes");
 	is_int(text_width("\033[1;31merror\033[0m"), 5, "width: colour sequences take no room");
 	is_int(text_width("\xE8\xA1\xA8"), 2, "width: a CJK character takes two");
 	text_wrap(&sb, "one two three four five six", 10, "  ");
-	is_str(sb.buf, "one two\n  three\n  four\n  five six\n", "wraps at blanks with a hanging indent");
+	is_str(sb.buf, "one two\n  three\n  four\n  five six\n",
+	       "wraps at blanks with a hanging indent");
 	strbuf_reset(&sb);
 	text_wrap(&sb, "short", 80, "    ");
 	is_str(sb.buf, "short\n", "a short line is kept as it is");
