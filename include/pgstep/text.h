@@ -53,6 +53,8 @@ int text_natural_cmp(const char *a, const char *b);
  * nothing. The one measure of text width, command line and interface. */
 int text_width(const char *s);
 int text_width_n(const char *s, size_t n);
+/* Bytes of the longest start of s[0..n) that takes at most cols columns. */
+size_t text_fit(const char *s, size_t n, int cols);
 /* Append s to out as lines of at most width columns (text_width), each
  * ending in '\n'. Lines break at blanks; a word longer than a line is cut
  * where the line ends, so nothing is lost. A line of s that has to wrap

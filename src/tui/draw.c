@@ -113,6 +113,7 @@ void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum 
 			gutter = sb.len;
 		}
 		struct doc_line *l = doc_push(d, base, NULL);
+		l->code = first_line_number > 0; /* SQL keeps its lines */
 		if (gutter)
 			doc_span(l, 0, gutter, ROLE_LINE_NUMBER);
 		size_t col = 0, run_start = sb.len;
@@ -148,25 +149,33 @@ void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum 
 	}
 }
 
-void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
+int doc_draw_slice(WINDOW *w, const struct doc_line *l, size_t start, size_t end, int maxcols)
 {
-	size_t len = strlen(l->text), pos = 0;
+	size_t len = strlen(l->text), pos = start;
 	int used = 0;
-	for (size_t s = 0; s <= l->n_spans && used < maxcols; s++) {
-		size_t start = s < l->n_spans ? l->spans[s].start : len;
-		if (start > len)
-			start = len;
-		if (start > pos)
-			used += draw_text(w, l->text + pos, start - pos, maxcols - used,
+	if (end > len)
+		end = len;
+	for (size_t s = 0; s <= l->n_spans && used < maxcols && pos < end; s++) {
+		size_t from = s < l->n_spans ? l->spans[s].start : end;
+		size_t to = s < l->n_spans ? l->spans[s].end : end;
+		from = from < pos ? pos : from > end ? end : from;
+		to = to > end ? end : to;
+		if (from > pos)
+			used += draw_text(w, l->text + pos, from - pos, maxcols - used,
 			                  role_attr(l->base));
 		if (s == l->n_spans)
 			break;
-		size_t end = l->spans[s].end > len ? len : l->spans[s].end;
-		if (end > start && used < maxcols)
-			used += draw_text(w, l->text + start, end - start, maxcols - used,
+		if (to > from && used < maxcols)
+			used += draw_text(w, l->text + from, to - from, maxcols - used,
 			                  role_attr(l->spans[s].role));
-		pos = end > start ? end : start;
+		pos = to > from ? to : from;
 	}
+	return used;
+}
+
+void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
+{
+	doc_draw_slice(w, l, 0, strlen(l->text), maxcols);
 }
 
 /* Outside a UTF-8 locale ncurses draws lines through the terminal's

@@ -110,6 +110,8 @@ static const struct glyphs glyphs_utf8 = {
     .irreversible = "⊗",
     .baseline = "⊥",
     .ellipsis = "…",
+    .more_left = "«",
+    .more_right = "»",
 };
 
 static const struct glyphs glyphs_ascii = {
@@ -133,6 +135,8 @@ static const struct glyphs glyphs_ascii = {
     .irreversible = "I",
     .baseline = "B",
     .ellipsis = ".",
+    .more_left = "<",
+    .more_right = ">",
     .ascii = true,
 };
 

@@ -72,7 +72,8 @@ struct glyphs {
 	const char *applied, *mpending, *mfailed, *mdirty, *rolled_back, *archived, *skipped,
 	    *missing, *changed;
 	const char *folded, *unfolded, *irreversible, *baseline, *ellipsis;
-	bool ascii; /* frames in + - | too (see draw_box) */
+	const char *more_left, *more_right; /* a code line goes on past the pane's edge */
+	bool ascii;                         /* frames in + - | too (see draw_box) */
 };
 extern const struct glyphs *glyph;
 void glyphs_init(void);
@@ -124,6 +125,8 @@ struct doc_span {
 };
 struct doc_line {
 	char *text; /* owned, tabs expanded */
+	bool code;  /* SQL or a diff: scrolls sideways; other lines (prose) wrap */
+	int hang;   /* prose: columns its wrapped rows are indented by (0: its blanks + 2) */
 	struct doc_span *spans;
 	size_t n_spans, cap_spans;
 	enum role base;
@@ -141,6 +144,8 @@ void doc_span(struct doc_line *l, size_t start, size_t end, enum role r);
 void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum role base,
                   int first_line_number);
 void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols);
+/* l's bytes [start, end) with their roles, in at most maxcols columns. */
+int doc_draw_slice(WINDOW *w, const struct doc_line *l, size_t start, size_t end, int maxcols);
 
 /* ---- the view model (model.c) ---------------------------------------- */
 enum row_kind { ROW_PHASE, ROW_MIGRATION };
@@ -270,8 +275,11 @@ struct app {
 
 	/* The run view (run.c): a job on one tenant, or a group of them. */
 	struct run *run;
-	bool show_run;   /* the detail pane shows the run (else the tabs) */
-	long run_scroll; /* lines scrolled from where the run view keeps itself */
+	bool show_run;        /* the detail pane shows the run (else the tabs) */
+	bool zoom;            /* the detail pane has the whole screen (z) */
+	char hist_filter[64]; /* History tab: only this action or user ("": all) */
+	int hscroll;          /* columns the detail's SQL and diffs are scrolled by */
+	long run_scroll;      /* lines scrolled from where the run view keeps itself */
 	struct dialog *dialog;
 	bool *marked; /* per tenant: marked for a group apply */
 	/* A run action waiting for the selected tenant's state (being read). */

@@ -300,6 +300,20 @@ int text_width_n(const char *s, size_t n)
 	return w;
 }
 
+size_t text_fit(const char *s, size_t n, int cols)
+{
+	size_t i = 0;
+	int used = 0, cw;
+	while (i < n && s[i]) {
+		size_t len = unit_at(s + i, &cw);
+		if (used + cw > cols)
+			break;
+		used += cw;
+		i += len;
+	}
+	return i;
+}
+
 int text_width(const char *s)
 {
 	return text_width_n(s, strlen(s));
