@@ -178,6 +178,53 @@ void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
 	doc_draw_slice(w, l, 0, strlen(l->text), maxcols);
 }
 
+/* Row [start, end) of src as a line of out, indent blanks first, its
+ * spans cut to the row. */
+static void doc_push_row(struct doc *out, const struct doc_line *src, size_t start, size_t end,
+                         int indent)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%*s", indent, "");
+	size_t shift = sb.len;
+	strbuf_add(&sb, src->text + start, end - start);
+	struct doc_line *l = doc_push(out, src->base, strbuf_detach(&sb));
+	l->code = src->code;
+	for (size_t k = 0; k < src->n_spans; k++) {
+		size_t a = src->spans[k].start > start ? src->spans[k].start : start;
+		size_t b = src->spans[k].end < end ? src->spans[k].end : end;
+		if (b > a)
+			doc_span(l, a - start + shift, b - start + shift, src->spans[k].role);
+	}
+}
+
+void doc_wrap(const struct doc *src, int width, struct doc *out)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct doc_line *l = &src->lines[i];
+		size_t len = strlen(l->text);
+		if (l->code || text_width(l->text) <= width) {
+			doc_push_row(out, l, 0, len, 0);
+			continue;
+		}
+		int indent = l->hang ? l->hang : (int)strspn(l->text, " ") + 2;
+		if (indent > width / 2)
+			indent = width / 2;
+		size_t pos = 0;
+		bool first = true;
+		while (pos < len) {
+			size_t next;
+			size_t n = text_wrap_next(l->text + pos, len - pos,
+			                          first ? width : width - indent, &next);
+			doc_push_row(out, l, pos, pos + n, first ? 0 : indent);
+			if (next == 0)
+				break;
+			pos += next;
+			first = false;
+		}
+	}
+}
+
 /* Outside a UTF-8 locale ncurses draws lines through the terminal's
  * alternate character set, which many terminals (and terminals behind
  * screen, mosh or a serial console) show as the letters "lqqk": plain

@@ -6,60 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pgstep/xalloc.h"
 #include "tui_int.h"
 
-/* One screen row of the detail: a piece of a document line. Prose wraps
- * into several rows (continuations indented); SQL and diffs are one row
- * each, scrolled sideways by app->hscroll. */
-struct vrow {
-	size_t line, start, end;
-	int indent;
-};
-
+/* The document as drawn: prose wrapped to the pane (doc_wrap), rebuilt
+ * when the document or the width changes. SQL and diffs stay one row a
+ * line, scrolled sideways by app->hscroll. */
 static struct {
-	struct vrow *rows;
-	size_t n, cap;
+	struct doc doc;
 	int width;
-	bool valid; /* for the current document and width */
+	bool valid;
 } lay;
-
-static void lay_push(size_t line, size_t start, size_t end, int indent)
-{
-	XGROW(lay.rows, lay.cap, lay.n + 1);
-	lay.rows[lay.n++] = (struct vrow){line, start, end, indent};
-}
-
-/* Wrap the prose of d to width (text_wrap_next, the one wrapping rule). */
-static void lay_build(const struct doc *d, int width)
-{
-	lay.n = 0;
-	lay.width = width;
-	lay.valid = true;
-	for (size_t i = 0; i < d->n; i++) {
-		const char *t = d->lines[i].text;
-		size_t len = strlen(t);
-		if (d->lines[i].code || text_width(t) <= width) {
-			lay_push(i, 0, len, 0);
-			continue;
-		}
-		int indent = d->lines[i].hang ? d->lines[i].hang : (int)strspn(t, " ") + 2;
-		if (indent > width / 2)
-			indent = width / 2;
-		size_t pos = 0;
-		bool first = true;
-		while (pos < len) {
-			size_t next;
-			size_t n = text_wrap_next(t + pos, len - pos,
-			                          first ? width : width - indent, &next);
-			lay_push(i, pos, pos + n, first ? 0 : indent);
-			if (next == 0)
-				break;
-			pos += next;
-			first = false;
-		}
-	}
-}
 
 /* A code row scrolled by app->hscroll, with a marker on each side where
  * the line goes on; SQL's line numbers stay where they are. */
@@ -88,17 +44,12 @@ static void draw_code_row(struct app *app, WINDOW *w, const struct doc_line *l, 
 	}
 }
 
-static void draw_vrow(struct app *app, WINDOW *w, const struct doc *d, const struct vrow *v,
-                      int width)
+static void draw_row(struct app *app, WINDOW *w, const struct doc_line *l, int width)
 {
-	const struct doc_line *l = &d->lines[v->line];
-	if (l->code) {
+	if (l->code)
 		draw_code_row(app, w, l, width);
-		return;
-	}
-	if (v->indent)
-		draw_fill(w, v->indent, 0);
-	doc_draw_slice(w, l, v->start, v->end, width - v->indent);
+	else
+		doc_draw_line(w, l, width);
 }
 
 /* The run view: built at each draw (it moves while statements run), kept
@@ -164,14 +115,18 @@ static void detail_draw(struct app *app, struct pane *p)
 	int body = rows - 1;
 	if (body <= 0)
 		return;
-	if (!lay.valid || lay.width != width)
-		lay_build(&app->doc, width);
-	size_t n = lay.n;
+	if (!lay.valid || lay.width != width) {
+		doc_clear(&lay.doc);
+		doc_wrap(&app->doc, width, &lay.doc);
+		lay.width = width;
+		lay.valid = true;
+	}
+	size_t n = lay.doc.n;
 	if (p->top + (size_t)body > n)
 		p->top = n > (size_t)body ? n - (size_t)body : 0;
 	for (int r = 0; r < body && p->top + (size_t)r < n; r++) {
 		wmove(p->win, r + 2, 1);
-		draw_vrow(app, p->win, &app->doc, &lay.rows[p->top + (size_t)r], width);
+		draw_row(app, p->win, &lay.doc.lines[p->top + (size_t)r], width);
 	}
 	if (n > (size_t)body) {
 		char pos[32];
@@ -202,7 +157,7 @@ static bool detail_act(struct app *app, struct pane *p, enum action a)
 		return true;
 	}
 	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top,
-	       n = lay.valid ? lay.n : app->doc.n;
+	       n = lay.valid ? lay.doc.n : app->doc.n;
 	size_t max = n > body ? n - body : 0;
 	switch (a) {
 	case ACT_UP: top = top ? top - 1 : 0; break;

@@ -144,6 +144,10 @@ void doc_span(struct doc_line *l, size_t start, size_t end, enum role r);
 void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum role base,
                   int first_line_number);
 void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols);
+/* out gets src with its prose lines wrapped to width (text_wrap_next;
+ * continuations indented by hang, else the line's blanks + 2); code lines
+ * are copied as they are. */
+void doc_wrap(const struct doc *src, int width, struct doc *out);
 /* l's bytes [start, end) with their roles, in at most maxcols columns. */
 int doc_draw_slice(WINDOW *w, const struct doc_line *l, size_t start, size_t end, int maxcols);
 
