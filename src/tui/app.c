@@ -365,6 +365,17 @@ static void app_help_key(struct app *app, int key)
 		if (app->help_top)
 			app->help_top--;
 		return;
+	/* help_draw keeps help_top within the text. */
+	case KEY_NPAGE:
+	case ' ': app->help_top += help_page(app); return;
+	case KEY_PPAGE:
+	case 'b':
+		app->help_top = app->help_top > help_page(app) ? app->help_top - help_page(app) : 0;
+		return;
+	case KEY_HOME:
+	case 'g': app->help_top = 0; return;
+	case KEY_END:
+	case 'G': app->help_top = (size_t)-1 / 2; return;
 	default: return;
 	}
 }

@@ -130,8 +130,9 @@ static const struct glyphs glyphs_ascii = {
     .skipped = "~",
     .missing = "?",
     .changed = "~",
-    .folded = ">",
-    .unfolded = "v",
+    /* Not ">": that marks the selected row. A tree's + and - instead. */
+    .folded = "+",
+    .unfolded = "-",
     .irreversible = "I",
     .baseline = "B",
     .ellipsis = ".",

@@ -354,6 +354,8 @@ void bars_draw_hints(struct app *app);
 void bars_draw_message(struct app *app);
 void help_draw(struct app *app);
 size_t help_lines(void);
+/* Rows the help scrolls by a page (PgDn, Space). */
+size_t help_page(const struct app *app);
 
 /* app.c */
 void app_dispatch(struct app *app, enum action a, const char *arg);

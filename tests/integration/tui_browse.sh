@@ -23,7 +23,7 @@ check "globex is a phase behind: 6 pending" wait_for 'globex .*6 pending'
 check "initech is dirty" wait_for 'initech .*dirty'
 check "the migrations are grouped by phase" wait_for 'phase-0-foundation'
 check "with their versions and names" wait_for '001_tenancy'
-check "the archive is folded" wait_for '(▸|>) archive'
+check "the archive is folded" wait_for '(▸|\+) archive'
 
 command_line "tenant acme"
 check ":tenant selects a tenant" wait_for 'Migrations of acme'

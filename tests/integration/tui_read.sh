@@ -90,6 +90,32 @@ check "cancel is filtered out" wait_gone 'cancel +by postgres'
 command_line "filter"
 check ":filter alone shows every event again" wait_for 'cancel +by postgres'
 
+# ? help at 80x24: its lines wrap, it pages and says where it is.
+keys '?'
+check "help: where it is" wait_for ' 1-[0-9]+/[0-9]+  PgDn Space PgUp g G '
+first=$(sed -n 's/.* 1-\([0-9]*\)\/\([0-9]*\)  PgDn.*/\1 \2/p' "$T/screen")
+set -- $first
+keys Space
+check "help: Space pages down" wait_for " $(($1 + 1))-[0-9]+/$2 "
+keys G
+check "help: G goes to the end" wait_for "-$2/$2 "
+check "help: the last action is there" wait_for ':close +Close the run view'
+keys g
+check "help: g goes back to the top" wait_for " 1-$1/$2 "
+keys NPage
+check "help: PgDn pages too" wait_for " $(($1 + 1))-[0-9]+/$2 "
+keys Escape
+check "help: Esc closes it" wait_gone 'PgDn Space'
+
 keys q
 check "q exits 0" wait_exit 0 10
+
+# LANG=C: a folded phase is not marked with the selection's ">".
+tui_start -s ascii -e LANG=C -e LC_ALL=C 80 24 -c "$CONF"
+S=ascii
+check "LANG=C: the archive is folded, marked +" wait_for '^[|]\+ archive' 30
+check "LANG=C: no phase marked >" sh -c "! grep -Eq '^[|]> (archive|phase)' '$T/screen'"
+check "LANG=C: an open phase is marked -" wait_for '^[|]- phase-'
+keys q
+check "LANG=C: q exits 0" wait_exit 0 10 ascii
 done_testing
