@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pgstep/diff.h"
 #include "pgstep/highlight.h"
@@ -196,12 +197,20 @@ static void tab_risk(struct app *app, struct migration *m, struct doc *d)
 	struct tenant *t = app_tenant(app);
 	const char *ferr = NULL;
 	const struct activity_facts *facts = app_facts(app, m, &ferr);
+	char at[16] = "";
+	if (facts) {
+		struct tm tm;
+		localtime_r(&app->facts_at, &tm);
+		strftime(at, sizeof at, "%H:%M:%S", &tm);
+	}
 	if (facts && ferr)
-		doc_add(d, ROLE_MSG_ERROR, "Live facts of %s, incomplete: %s (f reads them again)",
-		        t->name, ferr);
+		doc_add(d, ROLE_MSG_ERROR,
+		        "Live facts of %s read at %s, incomplete: %s (f reads them again)", t->name,
+		        at, ferr);
 	else if (facts)
-		doc_add(d, ROLE_DIM, "Live facts of %s under each lock of up (f reads them again).",
-		        t->name);
+		doc_add(d, ROLE_DIM,
+		        "Live facts of %s read at %s, under each lock of up (f reads them again).",
+		        t->name, at);
 	else if (t)
 		doc_add(d, ROLE_DIM,
 		        "Offline analysis of the SQL text; f (:facts) reads the live facts of %s.",

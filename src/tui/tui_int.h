@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "pgstep/activity.h"
 #include "pgstep/ops.h"
@@ -257,6 +258,7 @@ struct app {
 	struct activity_facts facts;
 	struct migration *facts_for; /* NULL: none read */
 	size_t facts_tenant;
+	time_t facts_at;   /* when they were read: facts age, the screen says so */
 	char *facts_error; /* owned: the first query that failed, or NULL */
 
 	/* The selected tenant's rows (with the stored texts, merged with the

@@ -39,8 +39,9 @@ check "the Risk tab says the facts are not read yet" wait_for 'f \(:facts\) read
 check "and shows no session before it is asked" wait_gone "pid $BPID"
 keys f
 # ACCESS SHARE does not conflict with CREATE INDEX's SHARE: on it, not blocking.
+# (Its query may wrap to the next row: prose wraps in the detail pane.)
 check "f: the session's pid under the lock on tool_calls, not blocking it" \
-	wait_for "also pid $BPID postgres holds AccessShareLock, idle in transaction, xact [0-9]+s: SELECT 'pid" 20
+	wait_for "also pid $BPID postgres holds AccessShareLock, idle in transaction, xact [0-9]+s: SELECT( 'pid| *[│|]\$)" 20
 check "f: the size and rows of the populated table" \
 	wait_for 'size [0-9.]+ (kB|MB), about [0-9]+ rows' 5
 check "the facts say whose they are" wait_for 'Live facts of globex'

@@ -90,6 +90,12 @@ check "cancel is filtered out" wait_gone 'cancel +by postgres'
 command_line "filter"
 check ":filter alone shows every event again" wait_for 'cancel +by postgres'
 
+# The live facts say when they were read.
+command_line "tenant globex"
+command_line "goto 021"
+keys f
+check "facts: the time they were read" wait_for 'Live facts of globex read at [0-9]{2}:[0-9]{2}:[0-9]{2}' 15
+
 # ? help at 80x24: its lines wrap, it pages and says where it is.
 keys '?'
 check "help: where it is" wait_for ' 1-[0-9]+/[0-9]+  PgDn Space PgUp g G '
