@@ -75,12 +75,11 @@ static void detail_draw_run(struct app *app, struct pane *p)
 	doc_clear(&d);
 }
 
-static void detail_draw(struct app *app, struct pane *p)
+/* The tab's document and its layout for the pane's width, built when the
+ * selection, the tab or the width changed. Keys call it too: several keys
+ * read in one go (2 then G) must scroll the new tab, not the one drawn. */
+static struct migration *detail_sync(struct app *app, struct pane *p)
 {
-	if (app->run && app->show_run) {
-		detail_draw_run(app, p);
-		return;
-	}
 	struct migration *m = app_selected_migration(app);
 	if (!app->doc_valid || app->doc_for != m || app->doc_tab != app->tab) {
 		doc_clear(&app->doc);
@@ -91,6 +90,23 @@ static void detail_draw(struct app *app, struct pane *p)
 		lay.valid = false;
 		app->hscroll = 0;
 	}
+	int width = p->w - 2;
+	if (!lay.valid || lay.width != width) {
+		doc_clear(&lay.doc);
+		doc_wrap(&app->doc, width, &lay.doc);
+		lay.width = width;
+		lay.valid = true;
+	}
+	return m;
+}
+
+static void detail_draw(struct app *app, struct pane *p)
+{
+	if (app->run && app->show_run) {
+		detail_draw_run(app, p);
+		return;
+	}
+	struct migration *m = detail_sync(app, p);
 	char title[160];
 	snprintf(title, sizeof title, "%s", m ? migration_label(m) : "Detail");
 	pane_frame(app, p, title);
@@ -115,12 +131,6 @@ static void detail_draw(struct app *app, struct pane *p)
 	int body = rows - 1;
 	if (body <= 0)
 		return;
-	if (!lay.valid || lay.width != width) {
-		doc_clear(&lay.doc);
-		doc_wrap(&app->doc, width, &lay.doc);
-		lay.width = width;
-		lay.valid = true;
-	}
 	size_t n = lay.doc.n;
 	if (p->top + (size_t)body > n)
 		p->top = n > (size_t)body ? n - (size_t)body : 0;
@@ -156,8 +166,8 @@ static bool detail_act(struct app *app, struct pane *p, enum action a)
 		p->dirty = true;
 		return true;
 	}
-	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top,
-	       n = lay.valid ? lay.doc.n : app->doc.n;
+	detail_sync(app, p);
+	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top, n = lay.doc.n;
 	size_t max = n > body ? n - body : 0;
 	switch (a) {
 	case ACT_UP: top = top ? top - 1 : 0; break;

@@ -44,9 +44,10 @@ check "Notes at 80x24: the whole note, wrapped" shows "Converts billing_transact
 
 # A long finding and its advice, in full once scrolled to (focus: detail).
 command_line "goto 023"
-keys 2
-keys Tab # :goto leaves the focus on the migrations; the detail is next
-keys G
+# In one go, as a fast typist's keys arrive: G must scroll the Risk tab,
+# not the tab drawn before it. (:goto leaves the focus on the migrations;
+# Tab moves it to the detail.)
+keys 2 Tab G
 check "Risk at 80x24: a long finding in full" shows "[warn] drop-index-non-concurrent: DROP INDEX public.tool_calls_provider_created_idx locks its table ACCESS EXCLUSIVE: every query on it queues while it waits; use DROP INDEX CONCURRENTLY"
 check "and its advice" shows "instead: DROP INDEX CONCURRENTLY, in a non-transactional migration."
 

@@ -109,8 +109,9 @@ while ! grep -q '^blocker pid ' "$BASE/blocker.out" 2>/dev/null && [ $i -lt 100 
 done
 BPID=$(sed -n 's/^blocker pid //p' "$BASE/blocker.out")
 check "a session holds ACCESS SHARE on items in an open transaction" test -n "$BPID"
+# (the query may wrap to the next row: dialogs wrap their prose)
 check "the open dialog's facts are read again: it shows that session" \
-	wait_for "BLOCKS pid $BPID postgres holds AccessShareLock, idle in transaction, transaction [0-9]+s: SELECT '" 5
+	wait_for "BLOCKS pid $BPID postgres holds AccessShareLock, idle in transaction, transaction [0-9]+s: SELECT( '| +[│|])" 5
 check "and no longer says no session is in the way" wait_gone 'no other session holds or waits'
 keys Right Enter
 check "while the ALTER waits, the view shows it running" wait_for 'Running statement 1: [0-9]+\.[0-9] s' 5
