@@ -47,6 +47,10 @@ struct diag {
 	char *file; /* owned, may be NULL */
 	int line;   /* 0 when not known */
 	char *msg;  /* owned */
+	/* What `verify --json` gives as fields (owned, each may be NULL):
+	 * the problem's kind ("checksum", "missing-file", "dirty", ...), the
+	 * version, and for a checksum what was expected and what was found. */
+	char *kind, *version, *expected, *found;
 };
 
 struct diag_list {
@@ -58,6 +62,9 @@ void diag_list_init(struct diag_list *d);
 void diag_list_clear(struct diag_list *d);
 void diag_add(struct diag_list *d, enum diag_level level, const char *file, int line,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Give the last diagnostic of d its fields (copied; NULL leaves one unset). */
+void diag_set_fields(struct diag_list *d, const char *kind, const char *version,
+                     const char *expected, const char *found);
 size_t diag_count(const struct diag_list *d, enum diag_level level);
 const char *diag_level_name(enum diag_level level);
 

@@ -35,4 +35,10 @@ void json_kv_bool(struct json *j, const char *key, bool v);
 /* Append s as a JSON string literal (with quotes) to sb. */
 void json_escape(struct strbuf *sb, const char *s);
 
+/* The value of key in the JSON object json (top-level members only):
+ * a string unescaped, anything else as its text; NULL when the key is
+ * absent, null, or json is not an object. Caller frees. For reading back
+ * what pgstep wrote (event details), not a validating parser. */
+char *json_get(const char *json, const char *key);
+
 #endif

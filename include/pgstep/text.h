@@ -48,4 +48,26 @@ bool text_ends_with(const char *s, const char *suffix);
 /* Compare two names with embedded numbers in numeric order ("p2" < "p10"). */
 int text_natural_cmp(const char *a, const char *b);
 
+/* Columns s takes on a terminal: UTF-8 characters count one (East Asian
+ * wide two, combining marks none) and colour sequences (ESC [ ... m)
+ * nothing. The one measure of text width, command line and interface. */
+int text_width(const char *s);
+int text_width_n(const char *s, size_t n);
+/* Bytes of the longest start of s[0..n) that takes at most cols columns. */
+size_t text_fit(const char *s, size_t n, int cols);
+/* Append s to out as lines of at most width columns (text_width), each
+ * ending in '\n'. Lines break at blanks; a word longer than a line is cut
+ * where the line ends, so nothing is lost. A line of s that has to wrap
+ * continues on lines that begin with indent. The one wrapping routine:
+ * the command line and the interface both use it. */
+void text_wrap(struct strbuf *out, const char *s, int width, const char *indent);
+/* text_wrap's step, for a screen that draws rows itself: of s[0..n) (one
+ * line), the bytes that fill the next row of width columns (up to its
+ * last whole word; a word wider than the row is cut). *next gets where
+ * the row after starts (blanks skipped; n when nothing is left). */
+size_t text_wrap_next(const char *s, size_t n, int width, size_t *next);
+/* "512 bytes", "976 kB", "1.3 MB", "2.0 GB" ("size unknown" below 0): the
+ * one way pgstep prints a size. Caller frees. */
+char *text_bytes(int64_t b);
+
 #endif

@@ -15,7 +15,14 @@ struct cli_globals {
 	const char *config_path; /* -c FILE, or NULL */
 	bool json;               /* --json */
 	bool color;              /* terminal, no NO_COLOR, no --no-color */
+	int width;               /* text lines wrap here (cli_term_width) */
 };
+
+/* $COLUMNS when set, else the columns of the terminal on stdout, else 80. */
+int cli_term_width(void);
+/* Print s (its lines, each wrapped to g->width; text_wrap) to stdout;
+ * lines that wrap continue after indent. */
+void cli_print_wrapped(const struct cli_globals *g, const char *s, const char *indent);
 
 /* Each command gets argv[0] = command name and its own options. Returns an
  * exit code (enum pgstep_exit). */

@@ -10,10 +10,12 @@
 
 #include "cli.h"
 #include "pgstep/anchor.h"
+#include "pgstep/event_text.h"
 #include "pgstep/json.h"
 #include "pgstep/plan_risk.h"
 #include "pgstep/ops.h"
 #include "pgstep/status.h"
+#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
 int cli_command_open(const struct cli_globals *g, struct cli_command *c, bool default_all)
@@ -444,6 +446,68 @@ out:
 	return rc;
 }
 
+/* The columns of `history`: as wide as the widest value (capped). */
+struct history_cols {
+	int action, version, who; /* who 0: one person did everything */
+	char *everyone;           /* then who it was */
+};
+
+static int clamp_width(size_t n, int lo, int hi)
+{
+	return (int)n < lo ? lo : (int)n > hi ? hi : (int)n;
+}
+
+static char *history_who(const struct event_row *x)
+{
+	return xasprintf("%s/%s%s%s", x->db_user ? x->db_user : "?", x->os_user ? x->os_user : "?",
+	                 x->client_addr ? "@" : "", x->client_addr ? x->client_addr : "");
+}
+
+static struct history_cols history_cols_of(const struct event_rows *ev)
+{
+	struct history_cols c = {6, 3, 3, NULL};
+	bool same = true;
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct event_row *x = &ev->items[i];
+		char *who = history_who(x);
+		if (!c.everyone)
+			c.everyone = xstrdup(who);
+		same = same && strcmp(c.everyone, who) == 0;
+		c.action = clamp_width(strlen(x->action ? x->action : ""), c.action, 16);
+		c.version = clamp_width(strlen(x->version ? x->version : ""), c.version, 14);
+		c.who = clamp_width((size_t)text_width(cli_safe(who)), c.who, 24);
+		free(who);
+	}
+	if (same)
+		c.who = 0;
+	return c;
+}
+
+/* One event on one line: sequence, local time, action, version, who, and
+ * what happened in words; the words wrap under their own column. */
+static void history_line(const struct cli_globals *g, const struct history_cols *c,
+                         const struct event_row *x)
+{
+	char when[40];
+	event_text_when(when, sizeof when, x->at);
+	char *who = history_who(x);
+	const char *w = cli_safe(who);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%5lld  %s  %-*s  %-*s  ", (long long)x->seq, when, c->action,
+	            cli_safe(x->action), c->version, x->version ? cli_safe(x->version) : "-");
+	if (c->who)
+		strbuf_addf(&sb, "%s%*s  ", w,
+		            c->who - text_width(w) > 0 ? c->who - text_width(w) : 0, "");
+	int col = text_width(sb.buf);
+	event_text_summary(&sb, x);
+	char indent[96];
+	snprintf(indent, sizeof indent, "%*s", col < 60 ? col : 60, "");
+	cli_print_wrapped(g, sb.buf, indent);
+	strbuf_release(&sb);
+	free(who);
+}
+
 int cli_history(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c = {0};
@@ -461,6 +525,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 		struct event_rows ev = {0};
 		struct pgstep_error err = {0};
 		int r = ops_history(&c.e, c.ts[i], c.o.version, &ev, &err);
+		struct history_cols cols = history_cols_of(&ev);
 		json_begin_object(&j);
 		json_kv_string(&j, "name", c.ts[i]->name);
 		json_kv_string(&j, "error", err.msg);
@@ -471,9 +536,20 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 				fprintf(stderr, "pgstep: %s\n", cli_safe(err.msg));
 			rc = cli_worst_exit(rc, r);
 		} else if (!g->json) {
-			printf("%s:\n", c.ts[i]->name);
+			if (cols.who || !cols.everyone)
+				printf("%s:\n", cli_safe(c.ts[i]->name));
+			else
+				printf("%s (every event by %s):\n", cli_safe(c.ts[i]->name),
+				       cli_safe(cols.everyone));
 			if (ev.n == 0)
 				printf("  (no events)\n");
+			else if (cols.who)
+				printf("%5s  %-14s  %-*s  %-*s  %-*s  %s\n", "SEQ", "WHEN (local)",
+				       cols.action, "ACTION", cols.version, "VER", cols.who, "WHO",
+				       "WHAT");
+			else
+				printf("%5s  %-14s  %-*s  %-*s  %s\n", "SEQ", "WHEN (local)",
+				       cols.action, "ACTION", cols.version, "VER", "WHAT");
 		}
 		for (size_t k = 0; k < ev.n; k++) {
 			const struct event_row *x = &ev.items[k];
@@ -488,17 +564,11 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 			json_kv_string(&j, "detail", x->detail);
 			json_end_object(&j);
 			if (!g->json)
-				printf("  %4lld  %s  %-14s %-8s %s/%s%s%s  %s\n", (long long)x->seq,
-				       cli_safe(x->at), cli_safe(x->action),
-				       x->version ? cli_safe(x->version) : "-",
-				       x->db_user ? cli_safe(x->db_user) : "?",
-				       x->os_user ? cli_safe(x->os_user) : "?",
-				       x->client_addr ? "@" : "",
-				       x->client_addr ? cli_safe(x->client_addr) : "",
-				       x->detail ? cli_safe(x->detail) : "");
+				history_line(g, &cols, x);
 		}
 		json_end_array(&j);
 		json_end_object(&j);
+		free(cols.everyone);
 		event_rows_clear(&ev);
 		error_clear(&err);
 	}
@@ -555,9 +625,16 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		json_key(&j, "problems");
 		json_begin_array(&j);
 		for (size_t k = before; k < problems.n; k++) {
+			const struct diag *d = &problems.items[k];
 			json_begin_object(&j);
-			json_kv_string(&j, "file", problems.items[k].file);
-			json_kv_string(&j, "message", problems.items[k].msg);
+			json_kv_string(&j, "tenant", c.ts[i]->name);
+			/* Problems of the event log itself carry no version. */
+			json_kv_string(&j, "kind", d->kind ? d->kind : "history");
+			json_kv_string(&j, "version", d->version);
+			json_kv_string(&j, "expected_checksum", d->expected);
+			json_kv_string(&j, "found_checksum", d->found);
+			json_kv_string(&j, "file", d->file);
+			json_kv_string(&j, "message", d->msg);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -576,11 +653,19 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 	cli_json_tenants_end(&j);
 	if (g->json)
 		printf("%s\n", sb.buf);
-	else
-		for (size_t k = 0; k < problems.n; k++)
-			printf("%s%s%s\n",
-			       problems.items[k].file ? cli_safe(problems.items[k].file) : "",
-			       problems.items[k].file ? ": " : "", cli_safe(problems.items[k].msg));
+	for (size_t k = 0; k < problems.n && !g->json; k++) {
+		/* The message first, wrapped; the file on a line of its own. */
+		char *line = xasprintf("problem: %s", cli_safe(problems.items[k].msg));
+		cli_print_wrapped(g, line, "    ");
+		free(line);
+		if (problems.items[k].file) {
+			line = xasprintf("    file: %s", cli_safe(problems.items[k].file));
+			cli_print_wrapped(g, line, "          ");
+			free(line);
+		}
+	}
+	if (problems.n && !g->json)
+		printf("%zu problem%s found\n", problems.n, problems.n == 1 ? "" : "s");
 	if (c.o.anchor) {
 		struct pgstep_error err = {0};
 		if (!anchor_save(&anchor, &err)) {

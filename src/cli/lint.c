@@ -70,6 +70,8 @@ struct lint_file {
 	struct strbuf out;         /* what it prints */
 	bool failed;               /* a finding reaches --fail-on */
 	bool refused;              /* the loader refuses a directive */
+	size_t shown[3];           /* findings printed, by risk_severity */
+	size_t hidden_info;        /* info findings left out (no --verbose) */
 };
 
 /* ---- collecting files -------------------------------------------------------- */
@@ -113,7 +115,11 @@ static void walk_dir(const char *dir, struct strvec *out)
 	if (n > 1)
 		qsort(ents, n, sizeof *ents, entry_cmp);
 	for (size_t i = 0; i < n; i++) {
-		char *p = xasprintf("%s/%s", dir, ents[i].name);
+		/* "migrations/" given: no "migrations//phase-0" in every line. */
+		size_t dl = strlen(dir);
+		while (dl > 1 && dir[dl - 1] == '/')
+			dl--;
+		char *p = xasprintf("%.*s/%s", (int)dl, dir, ents[i].name);
 		struct stat st;
 		/* Symbolic links and file systems without d_type need stat. */
 		if (!ents[i].regular && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -343,8 +349,12 @@ static void report_refusals(struct strbuf *out, const struct cli_globals *g,
 		const struct diag *d = &f->refusals.items[i];
 		if (!refusal_shown(f, d))
 			continue;
-		strbuf_addf(out, "%s:%d:1: %serror%s: %s\n", f->path, d->line,
+		struct strbuf line;
+		strbuf_init(&line);
+		strbuf_addf(&line, "%s:%d:1: %serror%s: %s", f->path, d->line,
 		            cli_severity_color(g, RISK_ERROR), cli_reset(g), d->msg);
+		text_wrap(out, line.buf, g->width, "    ");
+		strbuf_release(&line);
 	}
 }
 
@@ -353,29 +363,39 @@ static void report_settings(struct strbuf *out, const struct cli_globals *g,
                             const struct lint_file *f)
 {
 	const struct setting_origin *o = &f->set.lock_timeout_from;
-	strbuf_addf(out, "%s:%d:1: %sinfo%s settings: ", f->path,
+	struct strbuf line;
+	strbuf_init(&line);
+	strbuf_addf(&line, "%s:%d:1: %sinfo%s settings: ", f->path,
 	            o->source == SETTING_DIRECTIVE && o->line > 0 ? o->line : 1,
 	            cli_severity_color(g, RISK_INFO), cli_reset(g));
-	cli_settings_text(out, &f->set, false);
-	strbuf_addc(out, '\n');
+	cli_settings_text(&line, &f->set, false);
+	text_wrap(out, line.buf, g->width, "    ");
+	strbuf_release(&line);
 }
 
 static void report_text(struct strbuf *out, const struct cli_globals *g, const struct lint_opts *lo,
-                        const char *path, const struct risk_report *r)
+                        struct lint_file *lf, const struct risk_report *r)
 {
+	const char *path = lf->path;
 	struct strbuf lead;
 	strbuf_init(&lead);
 	for (size_t i = 0; i < r->n_problems; i++) {
 		strbuf_reset(&lead);
 		strbuf_addf(&lead, "%s:%d:%d: ", path, r->problems[i].line, r->problems[i].col);
 		cli_problem_format(out, g, lead.buf, &r->problems[i]);
+		lf->shown[RISK_ERROR]++;
 	}
 	for (size_t i = 0; i < r->n_stmts; i++) {
 		const struct risk_stmt *st = &r->stmts[i];
 		for (size_t j = 0; j < st->n_findings; j++) {
 			const struct risk_finding *f = &st->findings[j];
-			if (f->allowed || (f->severity == RISK_INFO && !lo->verbose))
+			if (f->allowed)
 				continue;
+			if (f->severity == RISK_INFO && !lo->verbose) {
+				lf->hidden_info++;
+				continue;
+			}
+			lf->shown[f->severity]++;
 			strbuf_reset(&lead);
 			strbuf_addf(&lead, "%s:%d:%d: ", path, f->line, f->col);
 			cli_finding_format(out, g, lead.buf, f, lo->verbose ? "    " : NULL);
@@ -451,8 +471,8 @@ static void lint_file_run(const struct lint_job *job, struct lint_file *f, size_
 			if (job->lo->verbose)
 				report_settings(&f->out, job->g, f);
 			report_refusals(&f->out, job->g, f);
-			report_text(&f->out, job->g, job->lo, f->path, &f->rep.up);
-			report_text(&f->out, job->g, job->lo, f->path, &f->rep.down);
+			report_text(&f->out, job->g, job->lo, f, &f->rep.up);
+			report_text(&f->out, job->g, job->lo, f, &f->rep.down);
 		}
 		for (size_t k = 0; k < f->refusals.n; k++)
 			f->refused |= refusal_shown(f, &f->refusals.items[k]);
@@ -588,6 +608,41 @@ static int parse_opts(int argc, char **argv, struct lint_opts *lo)
 	return -1;
 }
 
+static void count_word(struct strbuf *sb, size_t n, const char *one, const char *many)
+{
+	strbuf_addf(sb, "%s%zu %s", sb->len ? ", " : "", n, n == 1 ? one : many);
+}
+
+/* One line after the findings: how many of each, in how many files, so a
+ * long report ends with its verdict. Nothing when nothing was printed. */
+static void print_summary(const struct cli_globals *g, const struct lint_file *files, size_t n)
+{
+	size_t by[3] = {0}, hidden = 0, with = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t here = 0;
+		for (int s = 0; s < 3; s++) {
+			by[s] += files[i].shown[s];
+			here += files[i].shown[s];
+		}
+		hidden += files[i].hidden_info;
+		with += here > 0 || files[i].refused;
+	}
+	if (by[RISK_ERROR] + by[RISK_WARN] + by[RISK_INFO] == 0 && with == 0)
+		return;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	count_word(&sb, by[RISK_ERROR], "error", "errors");
+	count_word(&sb, by[RISK_WARN], "warning", "warnings");
+	if (by[RISK_INFO] || !hidden)
+		count_word(&sb, by[RISK_INFO], "info", "info");
+	strbuf_addf(&sb, " in %zu of %zu file%s", with, n, n == 1 ? "" : "s");
+	if (hidden)
+		strbuf_addf(&sb, "; %zu info not shown (--verbose)", hidden);
+	printf("\n");
+	cli_print_wrapped(g, sb.buf, "    ");
+	strbuf_release(&sb);
+}
+
 /* pgstep.conf (-c, else ./pgstep.conf when there is one): its settings are
  * what the runner would use. -1 when read or absent, else the exit code. */
 static int lint_config(const struct cli_globals *g, struct config **cfg)
@@ -688,6 +743,8 @@ int cli_lint(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (g->json)
 		fputs("]}\n", stdout);
+	else
+		print_summary(g, files, paths.n);
 	pool_finish(&pool);
 	if (unreadable || refused)
 		rc = PGSTEP_EXIT_USAGE;

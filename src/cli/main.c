@@ -82,6 +82,7 @@ static int run(int argc, char **argv)
 	const char *no_color = getenv("NO_COLOR");
 	if ((no_color && *no_color) || !isatty(STDOUT_FILENO))
 		g.color = false;
+	g.width = cli_term_width();
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Hidden: the man page's key table, generated from actions.def. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,6 +28,29 @@ const char *cli_safe(const char *s)
 	strbuf_reset(sb);
 	text_escape_controls(sb, s);
 	return sb->buf;
+}
+
+int cli_term_width(void)
+{
+	/* COLUMNS first, as ls and man do: a pipe to a wide viewer, a script. */
+	const char *env = getenv("COLUMNS");
+	char *end;
+	long c = env ? strtol(env, &end, 10) : 0;
+	if (env && *env && !*end && c >= 20 && c <= 100000)
+		return (int)c;
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+void cli_print_wrapped(const struct cli_globals *g, const char *s, const char *indent)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	text_wrap(&sb, s, g->width, indent);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
 }
 
 void cli_json_tenants_begin(struct json *j, struct strbuf *sb)

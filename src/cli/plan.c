@@ -9,6 +9,7 @@
  * --fail-on is given and a finding or a preflight result reaches it. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "pgstep/plan_risk.h"
 #include "pgstep/settings.h"
 #include "pgstep/status.h"
+#include "pgstep/strbuf.h"
+#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 
 #define PLAN_USAGE                                                                                 \
@@ -25,17 +28,6 @@
 	"       [--fail-on error|warn|info] [--verbose] [--json]"
 
 /* ---- words -------------------------------------------------------------------- */
-
-static char *fmt_bytes(int64_t b)
-{
-	if (b < 1024)
-		return xasprintf("%lld bytes", (long long)b);
-	if (b < 1024 * 1024)
-		return xasprintf("%.0f kB", (double)b / 1024);
-	if (b < 1024LL * 1024 * 1024)
-		return xasprintf("%.1f MB", (double)b / (1024 * 1024));
-	return xasprintf("%.1f GB", (double)b / (1024.0 * 1024 * 1024));
-}
 
 static char *fmt_age(int64_t s)
 {
@@ -60,7 +52,7 @@ static char *fmt_size(const struct plan_risk *r, const struct risk_lock_claim *l
 		return NULL; /* offline */
 	if (!a->size.exists)
 		return xstrdup("does not exist yet");
-	char *bytes = a->size.bytes >= 0 ? fmt_bytes(a->size.bytes) : xstrdup("size unknown");
+	char *bytes = text_bytes(a->size.bytes);
 	char *out;
 	if (a->size.rows == 0)
 		out = xasprintf("empty, %s", bytes);
@@ -117,22 +109,52 @@ struct plan_text {
 	const struct cli_globals *g;
 	const struct config *cfg;
 	bool verbose;
+	struct strbuf *out; /* a tenant's lines, wrapped when it is done */
 };
+
+__attribute__((format(printf, 2, 3))) static void tp(const struct plan_text *pt, const char *fmt,
+                                                     ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(pt->out, fmt, ap);
+	va_end(ap);
+}
+
+/* Print the buffered lines wrapped to the terminal: a line that wraps
+ * continues four columns deeper than it starts, so the outline stays. */
+static void tp_flush(const struct plan_text *pt)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	const char *line = pt->out->buf ? pt->out->buf : "";
+	while (*line) {
+		size_t n = strcspn(line, "\n"), lead = strspn(line, " ");
+		char *one = xstrndup(line, n), indent[64];
+		snprintf(indent, sizeof indent, "%*s", (int)(lead + 4 < 60 ? lead + 4 : 60), "");
+		text_wrap(&sb, one, pt->g->width, indent);
+		free(one);
+		line += n + (line[n] == '\n');
+	}
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
+	strbuf_reset(pt->out);
+}
 
 /* "<indent><lead>pid 42 (alice, psql): <what>, idle in transaction for 3s: query" */
 static void text_session(const struct plan_text *pt, const char *indent, const char *lead,
                          const struct activity_session *s, const char *what)
 {
 	char *who = fmt_who(s), *st = fmt_state(s);
-	printf("%s%s%s: %s%s%s%s%s%s%s\n", indent, lead, cli_safe(who), what ? what : "",
-	       what ? ", " : "", cli_safe(st), s->wait_event ? ", waiting on " : "",
-	       s->wait_event ? cli_safe(s->wait_event) : "", s->query && *s->query ? ": " : "",
-	       s->query ? cli_safe(s->query) : "");
+	tp(pt, "%s%s%s: %s%s%s%s%s%s%s\n", indent, lead, cli_safe(who), what ? what : "",
+	   what ? ", " : "", cli_safe(st), s->wait_event ? ", waiting on " : "",
+	   s->wait_event ? cli_safe(s->wait_event) : "", s->query && *s->query ? ": " : "",
+	   s->query ? cli_safe(s->query) : "");
 	if (s->n_blocked_by && pt->verbose) {
-		printf("%s  itself blocked by pid", indent);
+		tp(pt, "%s  itself blocked by pid", indent);
 		for (size_t i = 0; i < s->n_blocked_by; i++)
-			printf("%s %d", i ? "," : "", s->blocked_by[i]);
-		printf("\n");
+			tp(pt, "%s %d", i ? "," : "", s->blocked_by[i]);
+		tp(pt, "\n");
 	}
 	free(who);
 	free(st);
@@ -147,8 +169,8 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 	const struct activity_relation *a =
 	    r->connected ? activity_find(&r->facts, l->relation) : NULL;
 	char *size = fmt_size(r, l, a);
-	printf("      %s on %s%s%s%s\n", risk_lock_name(l->mode), cli_safe(l->relation),
-	       size ? " (" : "", size ? size : "", size ? ")" : "");
+	tp(pt, "      %s on %s%s%s%s\n", risk_lock_name(l->mode), cli_safe(l->relation),
+	   size ? " (" : "", size ? size : "", size ? ")" : "");
 	free(size);
 	if (!a)
 		return;
@@ -166,28 +188,29 @@ static void text_lock(const struct plan_text *pt, const struct plan_risk *r,
 		free(what);
 	}
 	if (quiet)
-		printf("        (%zu more session%s with locks that do not conflict; --verbose "
-		       "lists them)\n",
-		       quiet, quiet == 1 ? "" : "s");
+		tp(pt,
+		   "        (%zu more session%s with locks that do not conflict; --verbose "
+		   "lists them)\n",
+		   quiet, quiet == 1 ? "" : "s");
 	for (size_t i = 0; i < a->n_invalid; i++) {
 		const struct activity_index *x = &a->invalid[i];
 		if (strvec_find(shown_invalid, x->name) >= 0)
 			continue;
 		strvec_push(shown_invalid, x->name);
 		if (x->building)
-			printf(
-			    "        INVALID index %s: a CREATE INDEX CONCURRENTLY is building it "
-			    "now",
-			    cli_safe(x->name));
+			tp(pt,
+			   "        INVALID index %s: a CREATE INDEX CONCURRENTLY is building it "
+			   "now",
+			   cli_safe(x->name));
 		else
-			printf(
-			    "        INVALID index %s: left by a failed or cancelled CREATE INDEX "
-			    "CONCURRENTLY; writes maintain it, queries do not use it, and CREATE "
-			    "INDEX IF NOT EXISTS with its name skips it: DROP INDEX CONCURRENTLY "
-			    "it before building it again",
-			    cli_safe(x->name));
-		printf("%s%s%s\n", x->definition ? " (" : "",
-		       x->definition ? cli_safe(x->definition) : "", x->definition ? ")" : "");
+			tp(pt,
+			   "        INVALID index %s: left by a failed or cancelled CREATE INDEX "
+			   "CONCURRENTLY; writes maintain it, queries do not use it, and CREATE "
+			   "INDEX IF NOT EXISTS with its name skips it: DROP INDEX CONCURRENTLY "
+			   "it before building it again",
+			   cli_safe(x->name));
+		tp(pt, "%s%s%s\n", x->definition ? " (" : "",
+		   x->definition ? cli_safe(x->definition) : "", x->definition ? ")" : "");
 	}
 }
 
@@ -199,9 +222,9 @@ static void text_stmt(const struct plan_text *pt, const struct plan_risk *r,
 		shown += !st->findings[i].allowed;
 	if (!pt->verbose && st->n_locks == 0 && shown == 0)
 		return;
-	printf("    line %d: %s\n", st->line, cli_safe(st->kind));
+	tp(pt, "    line %d: %s\n", st->line, cli_safe(st->kind));
 	if (pt->verbose && st->explain)
-		printf("      %s\n", cli_safe(st->explain));
+		tp(pt, "      %s\n", cli_safe(st->explain));
 	for (size_t i = 0; i < st->n_locks; i++)
 		text_lock(pt, r, &st->locks[i], shown_invalid);
 	for (size_t i = 0; i < st->n_findings; i++) {
@@ -209,98 +232,109 @@ static void text_stmt(const struct plan_text *pt, const struct plan_risk *r,
 		if (f->allowed)
 			continue;
 		bool safer = f->severity != RISK_INFO || pt->verbose;
-		cli_finding_print(pt->g, "      ", f, safer ? "        " : NULL);
+		cli_finding_format(pt->out, pt->g, "      ", f, safer ? "        " : NULL);
 	}
 }
 
 static void text_check(const struct plan_text *pt, const struct plan_risk *r,
                        const struct preflight_check *c)
 {
-	printf("      line %d  %s  %s\n", c->line, preflight_kind_name(c->kind), cli_safe(c->what));
+	tp(pt, "      line %d  %s  %s\n", c->line, preflight_kind_name(c->kind), cli_safe(c->what));
 	if (c->sql)
-		printf("        %s\n", cli_safe(c->sql));
+		tp(pt, "        %s\n", cli_safe(c->sql));
 	const char *red = cli_severity_color(pt->g, c->severity), *reset = cli_reset(pt->g);
 	switch (c->status) {
-	case PREFLIGHT_OK: printf("        => ok: no rows\n"); break;
+	case PREFLIGHT_OK: tp(pt, "        => ok: no rows\n"); break;
 	case PREFLIGHT_FOUND:
-		printf("        => %s%s%s: %lld row%s %s", red, risk_severity_name(c->severity),
-		       reset, (long long)c->count, c->count == 1 ? "" : "s",
-		       c->severity == RISK_ERROR ? "(the migration fails)" : "(silently changed)");
+		tp(pt, "        => %s%s%s: %lld row%s %s", red, risk_severity_name(c->severity),
+		   reset, (long long)c->count, c->count == 1 ? "" : "s",
+		   c->severity == RISK_ERROR ? "(the migration fails)" : "(silently changed)");
 		for (size_t i = 0; i < c->samples.n; i++) {
-			printf("%s%s", i ? ", " : "; e.g. ", cli_safe(c->samples.items[i]));
+			tp(pt, "%s%s", i ? ", " : "; e.g. ", cli_safe(c->samples.items[i]));
 			if (c->sample_rows[i] > 1)
-				printf(" (%lld rows)", (long long)c->sample_rows[i]);
+				tp(pt, " (%lld rows)", (long long)c->sample_rows[i]);
 		}
-		printf("\n");
+		tp(pt, "\n");
 		break;
-	case PREFLIGHT_SKIPPED: printf("        => skipped: %s\n", cli_safe(c->note)); break;
-	case PREFLIGHT_ERROR: printf("        => not checked: %s\n", cli_safe(c->error)); break;
+	case PREFLIGHT_SKIPPED: tp(pt, "        => skipped: %s\n", cli_safe(c->note)); break;
+	case PREFLIGHT_ERROR: tp(pt, "        => not checked: %s\n", cli_safe(c->error)); break;
 	case PREFLIGHT_PENDING:
-		printf("        => not run: %s\n",
-		       r->connected ? "not attempted" : "the tenant could not be reached");
+		tp(pt, "        => not run: %s\n",
+		   r->connected ? "not attempted" : "the tenant could not be reached");
 		break;
 	}
 	if (c->note && c->status != PREFLIGHT_SKIPPED)
-		printf("           (%s)\n", cli_safe(c->note));
+		tp(pt, "           (%s)\n", cli_safe(c->note));
 }
 
 static void text_tenant(const struct plan_text *pt, const struct plan_risk *r)
 {
 	const char *name = cli_safe(r->tenant->name);
 	if (!r->state_known)
-		printf("%s: unreachable (%s)\n  offline analysis of every migration in the set, "
-		       "applied or not: no sizes, sessions or preflight results\n",
-		       name, cli_safe(r->offline_reason));
+		tp(pt,
+		   "%s: unreachable (%s)\n  offline analysis of every migration in the set, "
+		   "applied or not: no sizes, sessions or preflight results\n",
+		   name, cli_safe(r->offline_reason));
 	else if (!r->connected)
-		printf("%s: %zu to apply (offline: %s)\n", name, r->n, cli_safe(r->offline_reason));
+		tp(pt, "%s: %zu to apply (offline: %s)\n", name, r->n, cli_safe(r->offline_reason));
 	else
-		printf("%s: %zu to apply\n", name, r->n);
+		tp(pt, "%s: %zu to apply\n", name, r->n);
 	if (r->plan_new.n) {
 		bool one = r->plan_new.n == 1;
-		printf(
-		    "  %zu relation%s created by earlier migrations of this plan %s new and empty "
-		    "in the later ones: no findings about existing rows or running code for %s\n",
-		    r->plan_new.n, one ? "" : "s", one ? "is" : "are", one ? "it" : "them");
+		tp(pt,
+		   "  %zu relation%s created by earlier migrations of this plan %s new and empty "
+		   "in the later ones: no findings about existing rows or running code for %s\n",
+		   r->plan_new.n, one ? "" : "s", one ? "is" : "are", one ? "it" : "them");
+	}
+	/* The migrations' column is as wide as its longest name, so the
+	 * counts and modes line up. */
+	int w = 28;
+	for (size_t i = 0; i < r->n; i++) {
+		int lw = text_width(cli_safe(migration_label(r->items[i].m)));
+		w = lw > w ? lw : w;
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct plan_risk_item *it = &r->items[i];
 		struct migration *m = it->m;
 		struct settings set;
 		settings_of(pt->cfg, m, false, &set);
-		printf("  %-28s %2zu stmt  %-6s %s%s\n", cli_safe(migration_label(m)),
-		       m->up.stmts.n, settings_txn_name(set.txn),
-		       migration_reversible(m) ? "" : "irreversible  ",
-		       pt->verbose && m->note ? cli_safe(m->note) : "");
+		const char *label = cli_safe(migration_label(m));
+		tp(pt, "  %s%*s %2zu stmt  %-6s %s%s\n", label, w - text_width(label), "",
+		   m->up.stmts.n, settings_txn_name(set.txn),
+		   migration_reversible(m) ? "" : "irreversible  ",
+		   pt->verbose && m->note ? cli_safe(m->note) : "");
 		struct strbuf sb;
 		strbuf_init(&sb);
 		cli_settings_text(&sb, &set, true);
-		printf("    %s\n", sb.buf);
+		tp(pt, "    %s\n", sb.buf);
 		strbuf_release(&sb);
 		struct strvec shown_invalid;
 		strvec_init(&shown_invalid);
 		for (size_t k = 0; k < it->rep.up.n_problems; k++) {
 			char *lead = xasprintf("    line %d: ", it->rep.up.problems[k].line);
-			cli_problem_print(pt->g, lead, &it->rep.up.problems[k]);
+			cli_problem_format(pt->out, pt->g, lead, &it->rep.up.problems[k]);
 			free(lead);
 		}
 		for (size_t k = 0; k < it->rep.up.n_stmts; k++)
 			text_stmt(pt, r, &it->rep.up.stmts[k], &shown_invalid);
 		strvec_clear(&shown_invalid);
 		if (it->checks.n)
-			printf("    preflight (read-only, statement_timeout %lld ms):\n",
-			       (long long)r->preflight_timeout_ms);
+			tp(pt, "    preflight (read-only, statement_timeout %lld ms):\n",
+			   (long long)r->preflight_timeout_ms);
 		for (size_t k = 0; k < it->checks.n; k++)
 			text_check(pt, r, &it->checks.items[k]);
 	}
 	if (r->facts.n_long) {
-		printf("  sessions in a transaction for over %d s or idle in one: each makes an "
-		       "ACCESS EXCLUSIVE request wait, and everyone queued behind it:\n",
-		       ACTIVITY_LONG_RUNNING_S);
+		tp(pt,
+		   "  sessions in a transaction for over %d s or idle in one: each makes an "
+		   "ACCESS EXCLUSIVE request wait, and everyone queued behind it:\n",
+		   ACTIVITY_LONG_RUNNING_S);
 		for (size_t i = 0; i < r->facts.n_long; i++)
 			text_session(pt, "    ", "", &r->facts.long_running[i], NULL);
 	}
 	if (r->facts_error)
-		printf("  note: some facts are missing: %s\n", cli_safe(r->facts_error));
+		tp(pt, "  note: some facts are missing: %s\n", cli_safe(r->facts_error));
+	tp_flush(pt);
 }
 
 /* ---- JSON ----------------------------------------------------------------------- */
@@ -478,7 +512,9 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 {
 	struct status_report st;
 	status_collect(c->e.set, c->ts, c->n, &st);
-	struct plan_text pt = {.g = g, .cfg = c->e.cfg, .verbose = verbose};
+	struct strbuf text;
+	strbuf_init(&text);
+	struct plan_text pt = {.g = g, .cfg = c->e.cfg, .verbose = verbose, .out = &text};
 	struct strbuf sb;
 	struct json j;
 	cli_json_tenants_begin(&j, &sb);
@@ -526,6 +562,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 	if (g->json)
 		printf("%s\n", sb.buf);
 	strbuf_release(&sb);
+	strbuf_release(&text);
 	status_report_clear(&st);
 	if (failing)
 		rc = cli_worst_exit(rc, PGSTEP_EXIT_FAILED);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "pgstep/json.h"
@@ -18,18 +19,36 @@ const char *cli_severity_color(const struct cli_globals *g, enum risk_severity s
 	return s == RISK_ERROR ? "\033[1;31m" : s == RISK_WARN ? "\033[33m" : "\033[36m";
 }
 
+/* Append line (one logical line) to out wrapped to g->width; continuation
+ * lines are indented four columns deeper than the line's own blanks. */
+static void add_wrapped(struct strbuf *out, const struct cli_globals *g, const char *line)
+{
+	size_t lead = strspn(line, " ");
+	char indent[64];
+	snprintf(indent, sizeof indent, "%*s", (int)(lead + 4 < 60 ? lead + 4 : 60), "");
+	text_wrap(out, line, g->width, indent);
+}
+
 /* Lint formats on its worker threads: escaped here into out, not with
  * cli_safe's per-thread copies. The lead may hold a file name. */
 void cli_finding_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
                         const struct risk_finding *f, const char *safer_indent)
 {
-	text_escape_controls(out, lead);
-	strbuf_addf(out, "%s%s%s %s: ", cli_severity_color(g, f->severity),
+	struct strbuf line;
+	strbuf_init(&line);
+	text_escape_controls(&line, lead);
+	strbuf_addf(&line, "%s%s%s %s: ", cli_severity_color(g, f->severity),
 	            risk_severity_name(f->severity), cli_reset(g), f->rule->id);
-	text_escape_controls(out, f->message);
-	strbuf_addc(out, '\n');
-	if (safer_indent)
-		strbuf_addf(out, "%ssafer: %s\n", safer_indent, f->rule->alternative);
+	text_escape_controls(&line, f->message);
+	add_wrapped(out, g, line.buf);
+	if (safer_indent) {
+		strbuf_reset(&line);
+		strbuf_addf(&line, "%ssafer: %s", safer_indent, f->rule->alternative);
+		char indent[64];
+		snprintf(indent, sizeof indent, "%s       ", safer_indent);
+		text_wrap(out, line.buf, g->width, indent);
+	}
+	strbuf_release(&line);
 }
 
 void cli_finding_print(const struct cli_globals *g, const char *lead, const struct risk_finding *f,
@@ -45,10 +64,13 @@ void cli_finding_print(const struct cli_globals *g, const char *lead, const stru
 void cli_problem_format(struct strbuf *out, const struct cli_globals *g, const char *lead,
                         const struct risk_problem *p)
 {
-	text_escape_controls(out, lead);
-	strbuf_addf(out, "%serror%s: ", cli_severity_color(g, RISK_ERROR), cli_reset(g));
-	text_escape_controls(out, p->message);
-	strbuf_addc(out, '\n');
+	struct strbuf line;
+	strbuf_init(&line);
+	text_escape_controls(&line, lead);
+	strbuf_addf(&line, "%serror%s: ", cli_severity_color(g, RISK_ERROR), cli_reset(g));
+	text_escape_controls(&line, p->message);
+	add_wrapped(out, g, line.buf);
+	strbuf_release(&line);
 }
 
 void cli_problem_print(const struct cli_globals *g, const char *lead, const struct risk_problem *p)

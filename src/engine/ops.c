@@ -578,23 +578,28 @@ enum pgstep_exit ops_verify(struct engine *e, struct tenant *t, const struct cha
 	}
 	for (size_t i = 0; i < ts.n; i++) {
 		const struct mig_status *ms = &ts.items[i];
-		if (ms->state == MSTATE_APPLIED && !ms->checksum_ok)
+		if (ms->state == MSTATE_APPLIED && !ms->checksum_ok) {
 			diag_add(problems, DIAG_ERROR, ms->m->up.path, ms->m->up.first_line,
 			         "tenant %s: %s changed since it was applied (checksum %.12s, "
 			         "applied %.12s)",
 			         t->name, migration_label(ms->m), ms->m->checksum,
 			         ms->row->checksum);
-		else if (ms->state == MSTATE_MISSING && ms->row->state == ROW_APPLIED)
+			diag_set_fields(problems, "checksum", ms->m->version.text,
+			                ms->row->checksum, ms->m->checksum);
+		} else if (ms->state == MSTATE_MISSING && ms->row->state == ROW_APPLIED) {
+			const char *v =
+			    ms->row->version_text ? ms->row->version_text : ms->row->version;
 			diag_add(problems, DIAG_ERROR, NULL, 0,
 			         "tenant %s: version %s (%s) is applied but its file is missing",
-			         t->name,
-			         ms->row->version_text ? ms->row->version_text : ms->row->version,
-			         ms->row->name ? ms->row->name : "");
-		else if (ms->state == MSTATE_DIRTY)
+			         t->name, v, ms->row->name ? ms->row->name : "");
+			diag_set_fields(problems, "missing-file", v, NULL, NULL);
+		} else if (ms->state == MSTATE_DIRTY) {
 			diag_add(problems, DIAG_ERROR, ms->m->up.path, 0,
 			         "tenant %s: %s is dirty at statement %d of %d", t->name,
 			         migration_label(ms->m), ms->row->statements_done + 1,
 			         ms->row->statements_total);
+			diag_set_fields(problems, "dirty", ms->m->version.text, NULL, NULL);
+		}
 	}
 	state_verify_events(s, t->name, anchor, head, problems, err);
 	if (error_isset(err))

@@ -508,9 +508,10 @@ static void scale_by_size(struct risk_ctx *c, struct risk_finding *f)
 		f->severity = RISK_INFO;
 		msg = xasprintf("%s (%s is empty: no cost now)", f->message, f->relation);
 	} else if (facts.rows > 0 && facts.bytes > 0) {
-		msg = xasprintf("%s (%s: about %lld rows, %lld MB)", f->message, f->relation,
-		                (long long)facts.rows,
-		                (long long)((facts.bytes + (1 << 20) - 1) >> 20));
+		char *size = text_bytes(facts.bytes); /* as the lock lines print it */
+		msg = xasprintf("%s (%s: about %lld rows, %s)", f->message, f->relation,
+		                (long long)facts.rows, size);
+		free(size);
 	} else {
 		return;
 	}

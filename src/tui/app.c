@@ -234,6 +234,16 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		if (!p->ops->act(app, p, a) && app->focus + 1 < PANE_COUNT)
 			app_focus(app, 1);
 		return;
+	case ACT_SCROLL_LEFT:
+	case ACT_SCROLL_RIGHT:
+		app->panes[PANE_DETAIL].ops->act(app, &app->panes[PANE_DETAIL], a);
+		return;
+	case ACT_ZOOM:
+		app->zoom = !app->zoom;
+		if (app->zoom)
+			app->focus = PANE_DETAIL;
+		screen_layout(app);
+		return;
 	case ACT_NEXT_PANE: app_focus(app, 1); return;
 	case ACT_PREV_PANE: app_focus(app, -1); return;
 	case ACT_TAB_SQL: app_set_tab(app, TAB_SQL); return;
@@ -249,6 +259,12 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 				return;
 			}
 		app_message(app, true, "no tab %s (sql, risk, diff, history, notes)", arg);
+		return;
+	case ACT_FILTER:
+		snprintf(app->hist_filter, sizeof app->hist_filter, "%s", arg ? arg : "");
+		app->doc_valid = false;
+		app_set_tab(app, TAB_HISTORY);
+		app->panes[PANE_DETAIL].dirty = true;
 		return;
 	case ACT_TENANT:
 		for (size_t i = 0; i < app->eng.tenants.n; i++)
@@ -369,6 +385,17 @@ static void app_help_key(struct app *app, int key)
 		if (app->help_top)
 			app->help_top--;
 		return;
+	/* help_draw keeps help_top within the text. */
+	case KEY_NPAGE:
+	case ' ': app->help_top += help_page(app); return;
+	case KEY_PPAGE:
+	case 'b':
+		app->help_top = app->help_top > help_page(app) ? app->help_top - help_page(app) : 0;
+		return;
+	case KEY_HOME:
+	case 'g': app->help_top = 0; return;
+	case KEY_END:
+	case 'G': app->help_top = (size_t)-1 / 2; return;
 	default: return;
 	}
 }

@@ -132,11 +132,37 @@ size_t help_lines(void)
 	return ACT_COUNT + 2;
 }
 
+/* The help as drawn: one line per action, wrapped to width under its
+ * description's column, so no help text is cut at the frame. */
+static void help_doc(struct doc *out, int width)
+{
+	struct doc d = {0};
+	for (size_t i = 0; i < help_lines(); i++) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		bool have;
+		help_text(&sb, i, &have);
+		struct doc_line *l = doc_add(&d, i == 0 ? ROLE_HEADING : ROLE_NORMAL, "%s", sb.buf);
+		l->hang = 32; /* keys (14), command (16), two blanks */
+		strbuf_release(&sb);
+	}
+	doc_wrap(&d, width, out);
+	doc_clear(&d);
+}
+
+size_t help_page(const struct app *app)
+{
+	int h = app->rows - 6;
+	return h > 1 ? (size_t)h : 1;
+}
+
 void help_draw(struct app *app)
 {
 	int h = app->rows - 4, w = app->cols - 8;
-	if (h > (int)help_lines() + 2)
-		h = (int)help_lines() + 2;
+	struct doc d = {0};
+	help_doc(&d, w - 4);
+	if (h > (int)d.n + 2)
+		h = (int)d.n + 2;
 	if (!app->help_win)
 		app->help_win = newwin(h, w, 2, 4);
 	WINDOW *win = app->help_win;
@@ -145,18 +171,24 @@ void help_draw(struct app *app)
 	draw_box(win);
 	wattrset(win, A_NORMAL);
 	mvwaddstr(win, 0, 2, " Help ");
-	size_t max_top = help_lines() > (size_t)(h - 2) ? help_lines() - (size_t)(h - 2) : 0;
+	size_t rows = (size_t)(h - 2);
+	size_t max_top = d.n > rows ? d.n - rows : 0;
 	if (app->help_top > max_top)
 		app->help_top = max_top;
-	for (int r = 0; r < h - 2; r++) {
-		struct strbuf sb;
-		strbuf_init(&sb);
-		bool have;
-		help_text(&sb, app->help_top + (size_t)r, &have);
-		wmove(win, r + 1, 2);
-		if (have)
-			draw_str(win, sb.buf, w - 4,
-			         app->help_top + (size_t)r == 0 ? role_attr(ROLE_HEADING) : 0);
-		strbuf_release(&sb);
+	for (size_t r = 0; r < rows && app->help_top + r < d.n; r++) {
+		wmove(win, (int)r + 1, 2);
+		doc_draw_line(win, &d.lines[app->help_top + r], w - 4);
 	}
+	/* Where we are, as the detail pane says it, and how to move. */
+	if (d.n > rows) {
+		char pos[64];
+		snprintf(pos, sizeof pos, " %zu-%zu/%zu  PgDn Space PgUp g G ", app->help_top + 1,
+		         app->help_top + rows < d.n ? app->help_top + rows : d.n, d.n);
+		int pw = text_width(pos);
+		if (pw < w - 2) {
+			wmove(win, h - 1, w - 1 - pw);
+			draw_str(win, pos, pw, role_attr(ROLE_BORDER));
+		}
+	}
+	doc_clear(&d);
 }

@@ -52,7 +52,9 @@ void dialog_draw(struct app *app)
 		return;
 	int w = app->cols - 8 < 100 ? app->cols - 8 : 100;
 	int extra = d->expect ? 6 : 4; /* frame, blank, field, buttons */
-	int h = (int)d->body.n + extra;
+	struct doc body = {0};         /* the body wrapped: no line is cut at the frame */
+	doc_wrap(&d->body, w - 4, &body);
+	int h = (int)body.n + extra;
 	if (h > app->rows - 4)
 		h = app->rows - 4;
 	int y = (app->rows - h) / 2, x = (app->cols - w) / 2;
@@ -76,13 +78,14 @@ void dialog_draw(struct app *app)
 	int tw = draw_str(win, d->title, w - 6, role_attr(ROLE_HEADING));
 	draw_str(win, " ", w - 5 - tw, 0);
 	int body_rows = h - extra;
-	size_t max_top = d->body.n > (size_t)body_rows ? d->body.n - (size_t)body_rows : 0;
+	size_t max_top = body.n > (size_t)body_rows ? body.n - (size_t)body_rows : 0;
 	if (d->body_top > max_top)
 		d->body_top = max_top;
-	for (int r = 0; r < body_rows && d->body_top + (size_t)r < d->body.n; r++) {
+	for (int r = 0; r < body_rows && d->body_top + (size_t)r < body.n; r++) {
 		wmove(win, r + 1, 2);
-		doc_draw_line(win, &d->body.lines[d->body_top + (size_t)r], w - 4);
+		doc_draw_line(win, &body.lines[d->body_top + (size_t)r], w - 4);
 	}
+	doc_clear(&body);
 	int row = h - 2;
 	if (d->expect) {
 		wmove(win, h - 4, 2);

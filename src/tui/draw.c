@@ -50,28 +50,6 @@ int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a)
 	return s ? draw_text(w, s, strlen(s), maxcols, a) : 0;
 }
 
-int text_width(const char *s)
-{
-	int cols = 0;
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
-	size_t len = strlen(s), i = 0;
-	while (i < len) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s + i, len - i, &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cols++;
-		} else {
-			int cw = wcwidth(wc);
-			cols += cw < 0 ? 1 : cw;
-		}
-		i += n;
-	}
-	return cols;
-}
-
 void draw_fill(WINDOW *w, int cols, attr_t a)
 {
 	for (int i = 0; i < cols; i++)
@@ -135,6 +113,7 @@ void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum 
 			gutter = sb.len;
 		}
 		struct doc_line *l = doc_push(d, base, NULL);
+		l->code = first_line_number > 0; /* SQL keeps its lines */
 		if (gutter)
 			doc_span(l, 0, gutter, ROLE_LINE_NUMBER);
 		size_t col = 0, run_start = sb.len;
@@ -170,24 +149,79 @@ void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum 
 	}
 }
 
-void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
+int doc_draw_slice(WINDOW *w, const struct doc_line *l, size_t start, size_t end, int maxcols)
 {
-	size_t len = strlen(l->text), pos = 0;
+	size_t len = strlen(l->text), pos = start;
 	int used = 0;
-	for (size_t s = 0; s <= l->n_spans && used < maxcols; s++) {
-		size_t start = s < l->n_spans ? l->spans[s].start : len;
-		if (start > len)
-			start = len;
-		if (start > pos)
-			used += draw_text(w, l->text + pos, start - pos, maxcols - used,
+	if (end > len)
+		end = len;
+	for (size_t s = 0; s <= l->n_spans && used < maxcols && pos < end; s++) {
+		size_t from = s < l->n_spans ? l->spans[s].start : end;
+		size_t to = s < l->n_spans ? l->spans[s].end : end;
+		from = from < pos ? pos : from > end ? end : from;
+		to = to > end ? end : to;
+		if (from > pos)
+			used += draw_text(w, l->text + pos, from - pos, maxcols - used,
 			                  role_attr(l->base));
 		if (s == l->n_spans)
 			break;
-		size_t end = l->spans[s].end > len ? len : l->spans[s].end;
-		if (end > start && used < maxcols)
-			used += draw_text(w, l->text + start, end - start, maxcols - used,
+		if (to > from && used < maxcols)
+			used += draw_text(w, l->text + from, to - from, maxcols - used,
 			                  role_attr(l->spans[s].role));
-		pos = end > start ? end : start;
+		pos = to > from ? to : from;
+	}
+	return used;
+}
+
+void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols)
+{
+	doc_draw_slice(w, l, 0, strlen(l->text), maxcols);
+}
+
+/* Row [start, end) of src as a line of out, indent blanks first, its
+ * spans cut to the row. */
+static void doc_push_row(struct doc *out, const struct doc_line *src, size_t start, size_t end,
+                         int indent)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%*s", indent, "");
+	size_t shift = sb.len;
+	strbuf_add(&sb, src->text + start, end - start);
+	struct doc_line *l = doc_push(out, src->base, strbuf_detach(&sb));
+	l->code = src->code;
+	for (size_t k = 0; k < src->n_spans; k++) {
+		size_t a = src->spans[k].start > start ? src->spans[k].start : start;
+		size_t b = src->spans[k].end < end ? src->spans[k].end : end;
+		if (b > a)
+			doc_span(l, a - start + shift, b - start + shift, src->spans[k].role);
+	}
+}
+
+void doc_wrap(const struct doc *src, int width, struct doc *out)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct doc_line *l = &src->lines[i];
+		size_t len = strlen(l->text);
+		if (l->code || text_width(l->text) <= width) {
+			doc_push_row(out, l, 0, len, 0);
+			continue;
+		}
+		int indent = l->hang ? l->hang : (int)strspn(l->text, " ") + 2;
+		if (indent > width / 2)
+			indent = width / 2;
+		size_t pos = 0;
+		bool first = true;
+		while (pos < len) {
+			size_t next;
+			size_t n = text_wrap_next(l->text + pos, len - pos,
+			                          first ? width : width - indent, &next);
+			doc_push_row(out, l, pos, pos + n, first ? 0 : indent);
+			if (next == 0)
+				break;
+			pos += next;
+			first = false;
+		}
 	}
 }
 

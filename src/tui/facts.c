@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pgstep/catalog.h"
 #include "pgstep/plan_risk.h"
@@ -59,6 +60,7 @@ void app_facts_refresh(struct app *app)
 	app_facts_clear(app);
 	app->facts_for = m;
 	app->facts_tenant = app->tenant_sel;
+	app->facts_at = time(NULL);
 	struct pgstep_error err = {0};
 	struct session *s =
 	    plan_risk_session(t, FACTS_LOCK_TIMEOUT_MS, FACTS_STATEMENT_TIMEOUT_MS, &err);

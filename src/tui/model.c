@@ -209,14 +209,11 @@ int app_migration_worst(struct app *app, size_t i)
 	return app->worst[i];
 }
 
+/* The scale lint, plan and the rule table use (error, warn, info): one
+ * word for one severity everywhere. */
 const char *risk_word(int worst)
 {
-	switch (worst) {
-	case RISK_ERROR: return "high";
-	case RISK_WARN: return "medium";
-	case RISK_INFO: return "low";
-	default: return "";
-	}
+	return worst < 0 ? "" : risk_severity_name((enum risk_severity)worst);
 }
 
 enum role risk_role(int worst)

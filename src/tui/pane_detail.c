@@ -4,8 +4,53 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "tui_int.h"
+
+/* The document as drawn: prose wrapped to the pane (doc_wrap), rebuilt
+ * when the document or the width changes. SQL and diffs stay one row a
+ * line, scrolled sideways by app->hscroll. */
+static struct {
+	struct doc doc;
+	int width;
+	bool valid;
+} lay;
+
+/* A code row scrolled by app->hscroll, with a marker on each side where
+ * the line goes on; SQL's line numbers stay where they are. */
+static void draw_code_row(struct app *app, WINDOW *w, const struct doc_line *l, int width)
+{
+	size_t len = strlen(l->text), from = 0;
+	if (l->n_spans && l->spans[0].start == 0 && l->spans[0].role == ROLE_LINE_NUMBER) {
+		from = l->spans[0].end < len ? l->spans[0].end : len;
+		width -= doc_draw_slice(w, l, 0, from, width);
+	}
+	int lw = text_width(l->text + from), skip = app->hscroll, avail = width;
+	bool left = skip > 0 && lw > 0, right;
+	if (left) {
+		draw_str(w, glyph->more_left, 1, role_attr(ROLE_DIM));
+		avail--;
+		skip++;
+	}
+	right = lw - skip > avail;
+	if (right)
+		avail--;
+	size_t start = from + (skip < lw ? text_fit(l->text + from, len - from, skip) : len - from);
+	int used = doc_draw_slice(w, l, start, len, avail);
+	if (right) {
+		draw_fill(w, avail - used, 0);
+		draw_str(w, glyph->more_right, 1, role_attr(ROLE_DIM));
+	}
+}
+
+static void draw_row(struct app *app, WINDOW *w, const struct doc_line *l, int width)
+{
+	if (l->code)
+		draw_code_row(app, w, l, width);
+	else
+		doc_draw_line(w, l, width);
+}
 
 /* The run view: built at each draw (it moves while statements run), kept
  * so that the current statement stays in sight. */
@@ -30,12 +75,11 @@ static void detail_draw_run(struct app *app, struct pane *p)
 	doc_clear(&d);
 }
 
-static void detail_draw(struct app *app, struct pane *p)
+/* The tab's document and its layout for the pane's width, built when the
+ * selection, the tab or the width changed. Keys call it too: several keys
+ * read in one go (2 then G) must scroll the new tab, not the one drawn. */
+static struct migration *detail_sync(struct app *app, struct pane *p)
 {
-	if (app->run && app->show_run) {
-		detail_draw_run(app, p);
-		return;
-	}
 	struct migration *m = app_selected_migration(app);
 	if (!app->doc_valid || app->doc_for != m || app->doc_tab != app->tab) {
 		doc_clear(&app->doc);
@@ -43,7 +87,26 @@ static void detail_draw(struct app *app, struct pane *p)
 		app->doc_valid = true;
 		app->doc_for = m;
 		app->doc_tab = app->tab;
+		lay.valid = false;
+		app->hscroll = 0;
 	}
+	int width = p->w - 2;
+	if (!lay.valid || lay.width != width) {
+		doc_clear(&lay.doc);
+		doc_wrap(&app->doc, width, &lay.doc);
+		lay.width = width;
+		lay.valid = true;
+	}
+	return m;
+}
+
+static void detail_draw(struct app *app, struct pane *p)
+{
+	if (app->run && app->show_run) {
+		detail_draw_run(app, p);
+		return;
+	}
+	struct migration *m = detail_sync(app, p);
 	char title[160];
 	snprintf(title, sizeof title, "%s", m ? migration_label(m) : "Detail");
 	pane_frame(app, p, title);
@@ -68,12 +131,12 @@ static void detail_draw(struct app *app, struct pane *p)
 	int body = rows - 1;
 	if (body <= 0)
 		return;
-	size_t n = app->doc.n;
+	size_t n = lay.doc.n;
 	if (p->top + (size_t)body > n)
 		p->top = n > (size_t)body ? n - (size_t)body : 0;
 	for (int r = 0; r < body && p->top + (size_t)r < n; r++) {
 		wmove(p->win, r + 2, 1);
-		doc_draw_line(p->win, &app->doc.lines[p->top + (size_t)r], width);
+		draw_row(app, p->win, &lay.doc.lines[p->top + (size_t)r], width);
 	}
 	if (n > (size_t)body) {
 		char pos[32];
@@ -103,7 +166,8 @@ static bool detail_act(struct app *app, struct pane *p, enum action a)
 		p->dirty = true;
 		return true;
 	}
-	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top, n = app->doc.n;
+	detail_sync(app, p);
+	size_t body = pane_rows(p) > 1 ? (size_t)pane_rows(p) - 1 : 1, top = p->top, n = lay.doc.n;
 	size_t max = n > body ? n - body : 0;
 	switch (a) {
 	case ACT_UP: top = top ? top - 1 : 0; break;
@@ -112,6 +176,15 @@ static bool detail_act(struct app *app, struct pane *p, enum action a)
 	case ACT_PAGE_DOWN: top = top + body < max ? top + body : max; break;
 	case ACT_FIRST: top = 0; break;
 	case ACT_LAST: top = max; break;
+	case ACT_SCROLL_LEFT:
+	case ACT_SCROLL_RIGHT: {
+		int step = p->w / 2 > 8 ? p->w / 2 : 8;
+		app->hscroll += a == ACT_SCROLL_LEFT ? -step : step;
+		if (app->hscroll < 0)
+			app->hscroll = 0;
+		p->dirty = true;
+		return true;
+	}
 	default: return false;
 	}
 	if (top != p->top) {

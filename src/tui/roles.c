@@ -110,6 +110,8 @@ static const struct glyphs glyphs_utf8 = {
     .irreversible = "⊗",
     .baseline = "⊥",
     .ellipsis = "…",
+    .more_left = "«",
+    .more_right = "»",
 };
 
 static const struct glyphs glyphs_ascii = {
@@ -128,11 +130,14 @@ static const struct glyphs glyphs_ascii = {
     .skipped = "~",
     .missing = "?",
     .changed = "~",
-    .folded = ">",
-    .unfolded = "v",
+    /* Not ">": that marks the selected row. A tree's + and - instead. */
+    .folded = "+",
+    .unfolded = "-",
     .irreversible = "I",
     .baseline = "B",
     .ellipsis = ".",
+    .more_left = "<",
+    .more_right = ">",
     .ascii = true,
 };
 

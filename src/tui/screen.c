@@ -69,7 +69,11 @@ void screen_layout(struct app *app)
 	app->title_win = newwin(1, app->cols, 0, 0);
 	pane_place(&app->panes[PANE_TENANTS], 1, 0, th, left);
 	pane_place(&app->panes[PANE_MIGRATIONS], 1 + th, 0, body - th, left);
-	pane_place(&app->panes[PANE_DETAIL], 1, left, body, app->cols - left);
+	/* Zoomed, the detail covers the lists, which are then not drawn. */
+	if (app->zoom)
+		pane_place(&app->panes[PANE_DETAIL], 1, 0, body, app->cols);
+	else
+		pane_place(&app->panes[PANE_DETAIL], 1, left, body, app->cols - left);
 	app->hint_win = newwin(1, app->cols, app->rows - 2, 0);
 	app->msg_win = newwin(1, app->cols, app->rows - 1, 0);
 	/* readline reads raw bytes here: keypad off, or arrows and history break. */
@@ -137,8 +141,10 @@ void screen_refresh(struct app *app)
 	bool any = false;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		struct pane *p = &app->panes[i];
-		if (!p->dirty)
+		if (!p->dirty || (app->zoom && i != PANE_DETAIL)) {
+			p->dirty = false;
 			continue;
+		}
 		p->ops->draw(app, p);
 		wnoutrefresh(p->win);
 		p->dirty = false;

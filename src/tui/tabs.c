@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pgstep/diff.h"
 #include "pgstep/highlight.h"
+#include "pgstep/json.h"
 #include "pgstep/settings.h"
 #include "pgstep/xalloc.h"
+#include "pgstep/event_text.h"
 #include "tui_int.h"
 
 static enum role hl_to_role(enum hl_role r)
@@ -57,17 +60,10 @@ static void tab_sql(struct app *app, struct migration *m, struct doc *d)
 	}
 }
 
+/* The one size formatter (text_bytes), under the name run_confirm.c knows. */
 char *facts_bytes(int64_t b)
 {
-	if (b < 0)
-		return xstrdup("size unknown");
-	if (b < 1024)
-		return xasprintf("%lld bytes", (long long)b);
-	if (b < 1024 * 1024)
-		return xasprintf("%.0f kB", (double)b / 1024);
-	if (b < 1024LL * 1024 * 1024)
-		return xasprintf("%.1f MB", (double)b / (1024 * 1024));
-	return xasprintf("%.1f GB", (double)b / (1024.0 * 1024 * 1024));
+	return text_bytes(b);
 }
 
 /* Under a lock claim: the relation's size and rows, then each session
@@ -203,12 +199,20 @@ static void tab_risk(struct app *app, struct migration *m, struct doc *d)
 	struct tenant *t = app_tenant(app);
 	const char *ferr = NULL;
 	const struct activity_facts *facts = app_facts(app, m, &ferr);
+	char at[16] = "";
+	if (facts) {
+		struct tm tm;
+		localtime_r(&app->facts_at, &tm);
+		strftime(at, sizeof at, "%H:%M:%S", &tm);
+	}
 	if (facts && ferr)
-		doc_add(d, ROLE_MSG_ERROR, "Live facts of %s, incomplete: %s (f reads them again)",
-		        t->name, ferr);
+		doc_add(d, ROLE_MSG_ERROR,
+		        "Live facts of %s read at %s, incomplete: %s (f reads them again)", t->name,
+		        at, ferr);
 	else if (facts)
-		doc_add(d, ROLE_DIM, "Live facts of %s under each lock of up (f reads them again).",
-		        t->name);
+		doc_add(d, ROLE_DIM,
+		        "Live facts of %s read at %s, under each lock of up (f reads them again).",
+		        t->name, at);
 	else if (t)
 		doc_add(d, ROLE_DIM,
 		        "Offline analysis of the SQL text; f (:facts) reads the live facts of %s.",
@@ -235,6 +239,11 @@ static void add_diff(struct doc *d, const char *text)
 		                          : ROLE_NORMAL;
 		char *line = xstrndup(p, len);
 		doc_add_text(d, line, NULL, r, 0);
+		/* Context scrolls sideways as SQL does; a changed line wraps, so
+		 * what changed is on screen at any width. */
+		d->lines[d->n - 1].code = !(r == ROLE_DIFF_ADD || r == ROLE_DIFF_DEL) ||
+		                          strncmp(line, "+++", 3) == 0 ||
+		                          strncmp(line, "---", 3) == 0;
 		free(line);
 		p += len + (nl ? 1 : 0);
 	}
@@ -300,8 +309,10 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 		        "The stored SQL of this migration is not recorded.");
 		return;
 	}
-	doc_add(d, ROLE_PENDING, "%s The file changed since it was applied on %s:", glyph->changed,
-	        row->finished_at ? row->finished_at : "?");
+	char when[40];
+	event_text_when(when, sizeof when, row->finished_at);
+	doc_add(d, ROLE_PENDING, "%s The file changed since it was applied (%s):", glyph->changed,
+	        when);
 	struct strbuf sb;
 	strbuf_init(&sb);
 	char *name_b = xasprintf("file %s", m->up.path ? m->up.path : "");
@@ -313,26 +324,20 @@ static void tab_diff(struct app *app, struct migration *m, struct doc *d)
 	strbuf_release(&sb);
 }
 
-static char *json_field(const char *json, const char *key)
+/* Whether event e passes the History tab's filter (:filter WORD): its
+ * action or its database or OS user is WORD. */
+static bool history_shown(const struct app *app, const struct event_row *e)
 {
-	if (!json)
-		return NULL;
-	char *pat = xasprintf("\"%s\":", key);
-	const char *p = strstr(json, pat);
-	free(pat);
-	if (!p)
-		return NULL;
-	p = strchr(p, ':') + 1;
-	if (*p == '"') {
-		const char *e = p + 1;
-		while (*e && !(*e == '"' && e[-1] != '\\'))
-			e++;
-		return xstrndup(p + 1, (size_t)(e - p - 1));
-	}
-	size_t n = strcspn(p, ",}");
-	return xstrndup(p, n);
+	const char *f = app->hist_filter;
+	if (!*f)
+		return true;
+	return (e->action && strcmp(e->action, f) == 0) ||
+	       (e->db_user && strcmp(e->db_user, f) == 0) ||
+	       (e->os_user && strcmp(e->os_user, f) == 0);
 }
 
+/* One line per event, as `pgstep history` prints it: local time, action,
+ * who, and what happened in words (event_text); no JSON. */
 static void tab_history(struct app *app, struct migration *m, struct doc *d)
 {
 	struct tenant *t = app_tenant(app);
@@ -343,35 +348,68 @@ static void tab_history(struct app *app, struct migration *m, struct doc *d)
 		return;
 	}
 	const struct event_rows *events = tenant_fetch_events(f);
-	doc_add(d, ROLE_HEADING, "Events of %s on %s", migration_label(m), t->name);
-	size_t shown = 0;
+	doc_add(d, ROLE_HEADING, "Events of %s on %s%s%s%s", migration_label(m), t->name,
+	        *app->hist_filter ? " (:filter " : "", app->hist_filter,
+	        *app->hist_filter ? ")" : "");
+	int aw = 6, ww = 3;
+	for (size_t i = 0; i < events->n; i++) {
+		const struct event_row *e = &events->items[i];
+		if (!e->version || strcmp(e->version, m->version.key) != 0 ||
+		    !history_shown(app, e))
+			continue;
+		int a = text_width(e->action ? e->action : "");
+		aw = a > aw ? (a < 14 ? a : 14) : aw;
+		int w = text_width(e->db_user ? e->db_user : "?");
+		ww = w > ww ? (w < 16 ? w : 16) : ww;
+	}
+	size_t shown = 0, hidden = 0;
 	for (size_t i = 0; i < events->n; i++) {
 		const struct event_row *e = &events->items[i];
 		if (!e->version || strcmp(e->version, m->version.key) != 0)
 			continue;
-		char *dur = json_field(e->detail, "duration_ms");
-		char *error = json_field(e->detail, "error");
-		char *done = json_field(e->detail, "statements_done");
-		char *total = json_field(e->detail, "statements_total");
-		enum role r = error ? ROLE_FAILED : ROLE_NORMAL;
-		struct doc_line *l =
-		    doc_add(d, ROLE_NORMAL, "%s  %-10s by %s (%s%s%s)%s%s ms%s%s/%s stmts",
-		            e->at ? e->at : "?", e->action, e->db_user ? e->db_user : "?",
-		            e->os_user ? e->os_user : "?", e->client_addr ? "@" : "",
-		            e->client_addr ? e->client_addr : "", dur ? "  " : "", dur ? dur : "",
-		            done ? "  " : "", done ? done : "", total ? total : "?");
-		doc_span(l, strlen(e->at ? e->at : "?") + 2,
-		         strlen(e->at ? e->at : "?") + 2 + strlen(e->action),
-		         error ? ROLE_FAILED : ROLE_HEADING);
-		if (error)
-			doc_add(d, r, "    %s", error);
-		free(dur);
-		free(error);
-		free(done);
-		free(total);
+		if (!history_shown(app, e)) {
+			hidden++;
+			continue;
+		}
+		char when[40];
+		event_text_when(when, sizeof when, e->at);
+		struct strbuf what;
+		strbuf_init(&what);
+		event_text_summary(&what, e);
+		char *err = json_get(e->detail, "error");
+		struct strbuf line;
+		strbuf_init(&line);
+		text_escape_controls(&line, when);
+		strbuf_adds(&line, "  ");
+		size_t act_at = line.len;
+		text_escape_controls(&line, e->action ? e->action : "?");
+		size_t act_end = line.len;
+		strbuf_addf(&line, "%*s  ",
+		            aw - text_width(e->action ? e->action : "?") > 0
+		                ? aw - text_width(e->action ? e->action : "?")
+		                : 0,
+		            "");
+		strbuf_adds(&line, "by ");
+		text_escape_controls(&line, e->db_user ? e->db_user : "?");
+		strbuf_addf(&line, "%*s  ",
+		            ww - text_width(e->db_user ? e->db_user : "?") > 0
+		                ? ww - text_width(e->db_user ? e->db_user : "?")
+		                : 0,
+		            "");
+		int hang = text_width(line.buf);
+		strbuf_adds(&line, what.buf ? what.buf : "");
+		struct doc_line *l = doc_add(d, ROLE_NORMAL, "%s", line.buf);
+		l->hang = hang; /* the words wrap under their own column */
+		doc_span(l, act_at, act_end, err ? ROLE_FAILED : ROLE_HEADING);
+		strbuf_release(&line);
+		strbuf_release(&what);
+		free(err);
 		shown++;
 	}
-	if (!shown)
+	if (hidden)
+		doc_add(d, ROLE_DIM, "(%zu more not shown: :filter alone shows every event)",
+		        hidden);
+	else if (!shown)
 		doc_add(d, ROLE_DIM, "%s", "(no events: never run on this tenant)");
 }
 

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "pgstep/activity.h"
 #include "pgstep/ops.h"
@@ -17,6 +18,7 @@
 #include "pgstep/status_async.h"
 #include "pgstep/tenant_fetch.h"
 #include "pgstep/strbuf.h"
+#include "pgstep/text.h"
 
 #ifndef CTRL
 #define CTRL(c) ((c)&0x1f)
@@ -71,7 +73,8 @@ struct glyphs {
 	const char *applied, *mpending, *mfailed, *mdirty, *rolled_back, *archived, *skipped,
 	    *missing, *changed;
 	const char *folded, *unfolded, *irreversible, *baseline, *ellipsis;
-	bool ascii; /* frames in + - | too (see draw_box) */
+	const char *more_left, *more_right; /* a code line goes on past the pane's edge */
+	bool ascii;                         /* frames in + - | too (see draw_box) */
 };
 extern const struct glyphs *glyph;
 void glyphs_init(void);
@@ -112,7 +115,6 @@ bool action_key_repeats(const struct action_info *ai, int k);
  * the columns used. Invalid bytes show as '?'. */
 int draw_text(WINDOW *w, const char *s, size_t len, int maxcols, attr_t a);
 int draw_str(WINDOW *w, const char *s, int maxcols, attr_t a);
-int text_width(const char *s);
 void draw_fill(WINDOW *w, int cols, attr_t a);
 /* The frame of a window: line drawing under UTF-8, + - | otherwise. */
 void draw_box(WINDOW *w);
@@ -124,6 +126,8 @@ struct doc_span {
 };
 struct doc_line {
 	char *text; /* owned, tabs expanded */
+	bool code;  /* SQL or a diff: scrolls sideways; other lines (prose) wrap */
+	int hang;   /* prose: columns its wrapped rows are indented by (0: its blanks + 2) */
 	struct doc_span *spans;
 	size_t n_spans, cap_spans;
 	enum role base;
@@ -141,6 +145,12 @@ void doc_span(struct doc_line *l, size_t start, size_t end, enum role r);
 void doc_add_text(struct doc *d, const char *text, const enum role *roles, enum role base,
                   int first_line_number);
 void doc_draw_line(WINDOW *w, const struct doc_line *l, int maxcols);
+/* out gets src with its prose lines wrapped to width (text_wrap_next;
+ * continuations indented by hang, else the line's blanks + 2); code lines
+ * are copied as they are. */
+void doc_wrap(const struct doc *src, int width, struct doc *out);
+/* l's bytes [start, end) with their roles, in at most maxcols columns. */
+int doc_draw_slice(WINDOW *w, const struct doc_line *l, size_t start, size_t end, int maxcols);
 
 /* ---- the view model (model.c) ---------------------------------------- */
 enum row_kind { ROW_PHASE, ROW_MIGRATION };
@@ -250,6 +260,7 @@ struct app {
 	struct activity_facts facts;
 	struct migration *facts_for; /* NULL: none read */
 	size_t facts_tenant;
+	time_t facts_at;   /* when they were read: facts age, the screen says so */
 	char *facts_error; /* owned: the first query that failed, or NULL */
 
 	/* The selected tenant's rows (with the stored texts, merged with the
@@ -272,8 +283,11 @@ struct app {
 
 	/* The run view (run.c): a job on one tenant, or a group of them. */
 	struct run *run;
-	bool show_run;   /* the detail pane shows the run (else the tabs) */
-	long run_scroll; /* lines scrolled from where the run view keeps itself */
+	bool show_run;        /* the detail pane shows the run (else the tabs) */
+	bool zoom;            /* the detail pane has the whole screen (z) */
+	char hist_filter[64]; /* History tab: only this action or user ("": all) */
+	int hscroll;          /* columns the detail's SQL and diffs are scrolled by */
+	long run_scroll;      /* lines scrolled from where the run view keeps itself */
 	struct dialog *dialog;
 	bool *marked; /* per tenant: marked for a group apply */
 	/* A run action waiting for the selected tenant's state (being read). */
@@ -350,6 +364,8 @@ void bars_draw_hints(struct app *app);
 void bars_draw_message(struct app *app);
 void help_draw(struct app *app);
 size_t help_lines(void);
+/* Rows the help scrolls by a page (PgDn, Space). */
+size_t help_page(const struct app *app);
 
 /* app.c */
 void app_dispatch(struct app *app, enum action a, const char *arg);

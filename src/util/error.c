@@ -78,6 +78,10 @@ void diag_list_clear(struct diag_list *d)
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->items[i].file);
 		free(d->items[i].msg);
+		free(d->items[i].kind);
+		free(d->items[i].version);
+		free(d->items[i].expected);
+		free(d->items[i].found);
 	}
 	free(d->items);
 	diag_list_init(d);
@@ -95,6 +99,22 @@ void diag_add(struct diag_list *d, enum diag_level level, const char *file, int 
 	g->level = level;
 	g->file = file ? xstrdup(file) : NULL;
 	g->line = line;
+	g->kind = g->version = g->expected = g->found = NULL;
+}
+
+void diag_set_fields(struct diag_list *d, const char *kind, const char *version,
+                     const char *expected, const char *found)
+{
+	if (!d->n)
+		return;
+	struct diag *g = &d->items[d->n - 1];
+	const char *v[] = {kind, version, expected, found};
+	char **to[] = {&g->kind, &g->version, &g->expected, &g->found};
+	for (size_t i = 0; i < 4; i++)
+		if (v[i]) {
+			free(*to[i]);
+			*to[i] = xstrdup(v[i]);
+		}
 }
 
 size_t diag_count(const struct diag_list *d, enum diag_level level)

@@ -1,12 +1,15 @@
 /* json: streaming JSON writer. */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pgstep/json.h"
 #include "pgstep/text.h"
+#include "pgstep/xalloc.h"
 
 void json_init(struct json *j, struct strbuf *out)
 {
@@ -152,4 +155,136 @@ void json_kv_bool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);
 	json_bool(j, v);
+}
+
+/* ---- reading one member ------------------------------------------------------ */
+
+static const char *json_skip_string(const char *p)
+{
+	for (p++; *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	return *p ? p + 1 : p;
+}
+
+/* Past the one JSON value at p (nesting and strings followed, nothing
+ * validated). */
+static const char *json_skip(const char *p)
+{
+	if (*p == '"')
+		return json_skip_string(p);
+	if (*p != '{' && *p != '[') {
+		while (*p && !strchr(",}] \t\n", *p))
+			p++;
+		return p;
+	}
+	int depth = 0;
+	while (*p) {
+		if (*p == '"') {
+			p = json_skip_string(p);
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return p;
+}
+
+static void put_utf8(struct strbuf *sb, unsigned c)
+{
+	if (c < 0x80) {
+		strbuf_addc(sb, (char)c);
+	} else if (c < 0x800) {
+		strbuf_addc(sb, (char)(0xC0 | c >> 6));
+		strbuf_addc(sb, (char)(0x80 | (c & 0x3F)));
+	} else if (c < 0x10000) {
+		strbuf_addc(sb, (char)(0xE0 | c >> 12));
+		strbuf_addc(sb, (char)(0x80 | ((c >> 6) & 0x3F)));
+		strbuf_addc(sb, (char)(0x80 | (c & 0x3F)));
+	} else {
+		strbuf_addc(sb, (char)(0xF0 | c >> 18));
+		strbuf_addc(sb, (char)(0x80 | ((c >> 12) & 0x3F)));
+		strbuf_addc(sb, (char)(0x80 | ((c >> 6) & 0x3F)));
+		strbuf_addc(sb, (char)(0x80 | (c & 0x3F)));
+	}
+}
+
+/* The string at p (after its opening quote), unescaped. */
+static char *json_unescape(const char *p)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (; *p && *p != '"'; p++) {
+		if (*p != '\\' || !p[1]) {
+			strbuf_addc(&sb, *p);
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n': strbuf_addc(&sb, '\n'); break;
+		case 't': strbuf_addc(&sb, '\t'); break;
+		case 'r': strbuf_addc(&sb, '\r'); break;
+		case 'b': strbuf_addc(&sb, '\b'); break;
+		case 'f': strbuf_addc(&sb, '\f'); break;
+		case 'u': {
+			unsigned c = 0;
+			int k = 0;
+			for (; k < 4 && isxdigit((unsigned char)p[1]); k++, p++)
+				c = c * 16 +
+				    (unsigned)(isdigit((unsigned char)*(p + 1))
+				                   ? *(p + 1) - '0'
+				                   : (tolower((unsigned char)*(p + 1)) - 'a' + 10));
+			if (c >= 0xD800 && c <= 0xDBFF && p[1] == '\\' && p[2] == 'u') {
+				unsigned lo = (unsigned)strtoul(
+				    (char[5]){p[3], p[4], p[5], p[6], 0}, NULL, 16);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+					p += 6;
+				}
+			}
+			put_utf8(&sb, c ? c : '?');
+			break;
+		}
+		default: strbuf_addc(&sb, *p); break; /* \" \\ \/ */
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
+char *json_get(const char *json, const char *key)
+{
+	if (!json)
+		return NULL;
+	const char *p = json;
+	while (*p && *p != '{')
+		p++;
+	if (!*p)
+		return NULL;
+	p++;
+	size_t klen = strlen(key);
+	for (;;) {
+		while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
+			p++;
+		if (*p != '"')
+			return NULL;
+		const char *k = p + 1;
+		bool match = strncmp(k, key, klen) == 0 && k[klen] == '"';
+		p = json_skip(p);
+		while (*p == ' ' || *p == ':')
+			p++;
+		if (match) {
+			if (*p == '"')
+				return json_unescape(p + 1);
+			if (strncmp(p, "null", 4) == 0)
+				return NULL;
+			const char *e = json_skip(p);
+			return xstrndup(p, (size_t)(e - p));
+		}
+		p = json_skip(p);
+		if (*p != ',')
+			return NULL;
+	}
 }

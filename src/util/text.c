@@ -8,6 +8,7 @@
 
 #include "pgstep/strbuf.h"
 #include "pgstep/text.h"
+#include "pgstep/xalloc.h"
 
 /* Length of the valid UTF-8 sequence at p (n bytes available), 0 when
  * there is none (NUL included). */
@@ -240,4 +241,167 @@ int text_natural_cmp(const char *a, const char *b)
 		}
 	}
 	return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* ---- display width and wrapping ---------------------------------------------- */
+
+/* Columns a terminal gives code point c: 0 for combining marks and
+ * zero-width characters, 2 for East Asian wide and emoji, else 1. Our own
+ * table, not wcwidth(): the answer must not depend on the locale, so a
+ * test under LANG=C measures what a UTF-8 terminal shows. */
+static int cp_width(unsigned c)
+{
+	if ((c >= 0x300 && c <= 0x36F) || (c >= 0x200B && c <= 0x200F) || c == 0xFEFF ||
+	    (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x20D0 && c <= 0x20FF))
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
+	    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+	    (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+	    (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+	    (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+/* Length in bytes of the unit at s and its width: a colour sequence (ESC [
+ * ... final byte) is 0 columns, a stray byte 1. */
+static size_t unit_at(const char *s, int *width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (p[0] == 0x1B && p[1] == '[') {
+		size_t k = 2;
+		while (p[k] && (p[k] < 0x40 || p[k] > 0x7E))
+			k++;
+		*width = 0;
+		return p[k] ? k + 1 : k;
+	}
+	size_t len = utf8_seq_len(p, strnlen(s, 4));
+	if (!len) {
+		*width = 1;
+		return 1;
+	}
+	unsigned c = p[0];
+	if (len > 1) {
+		c &= 0xFF >> (len + 1);
+		for (size_t k = 1; k < len; k++)
+			c = (c << 6) | (p[k] & 0x3F);
+	}
+	*width = c < 0x20 || c == 0x7F ? 0 : cp_width(c);
+	return len;
+}
+
+int text_width_n(const char *s, size_t n)
+{
+	int w = 0, cw;
+	for (size_t i = 0; i < n && s[i];) {
+		i += unit_at(s + i, &cw);
+		w += cw;
+	}
+	return w;
+}
+
+size_t text_fit(const char *s, size_t n, int cols)
+{
+	size_t i = 0;
+	int used = 0, cw;
+	while (i < n && s[i]) {
+		size_t len = unit_at(s + i, &cw);
+		if (used + cw > cols)
+			break;
+		used += cw;
+		i += len;
+	}
+	return i;
+}
+
+int text_width(const char *s)
+{
+	return text_width_n(s, strlen(s));
+}
+
+size_t text_wrap_next(const char *s, size_t n, int width, size_t *next)
+{
+	int col = 0, cw;
+	size_t i = 0, end = 0;
+	bool word_seen = false;
+	while (i < n) {
+		size_t gap = i;
+		while (i < n && s[i] == ' ')
+			i++;
+		size_t word = i;
+		while (i < n && s[i] != ' ')
+			i++;
+		if (word == i)
+			break; /* blanks to the end */
+		int ww = text_width_n(s + word, i - word);
+		if (col + (int)(word - gap) + ww > width) {
+			if (!word_seen) { /* wider than a row: cut where the row ends */
+				size_t k = word;
+				col += (int)(word - gap);
+				while (k < i) {
+					size_t len = unit_at(s + k, &cw);
+					if (col + cw > width && k > word)
+						break;
+					col += cw;
+					k += len;
+				}
+				end = k;
+				*next = k;
+				return end;
+			}
+			break;
+		}
+		col += (int)(word - gap) + ww;
+		end = i;
+		word_seen = true;
+	}
+	size_t k = end;
+	while (k < n && s[k] == ' ')
+		k++;
+	*next = k > 0 ? k : n; /* nothing but blanks: done */
+	return end;
+}
+
+/* One line (no '\n') of text_wrap. */
+static void wrap_line(struct strbuf *out, const char *s, size_t n, int width, const char *indent)
+{
+	int iw = text_width(indent);
+	if (width < iw + 8)
+		width = iw + 8; /* a narrow terminal still gets words, not letters */
+	size_t pos = 0;
+	bool first = true;
+	do {
+		size_t next;
+		size_t len = text_wrap_next(s + pos, n - pos, first ? width : width - iw, &next);
+		if (!first)
+			strbuf_adds(out, indent);
+		strbuf_add(out, s + pos, len);
+		strbuf_addc(out, '\n');
+		pos += next;
+		first = false;
+	} while (pos < n);
+}
+
+void text_wrap(struct strbuf *out, const char *s, int width, const char *indent)
+{
+	for (;;) {
+		size_t n = strcspn(s, "\n");
+		wrap_line(out, s, n, width, indent ? indent : "");
+		if (!s[n] || !s[n + 1])
+			break;
+		s += n + 1;
+	}
+}
+
+char *text_bytes(int64_t b)
+{
+	if (b < 0)
+		return xstrdup("size unknown");
+	if (b < 1024)
+		return xasprintf("%lld bytes", (long long)b);
+	if (b < 1024 * 1024)
+		return xasprintf("%.0f kB", (double)b / 1024);
+	if (b < 1024LL * 1024 * 1024)
+		return xasprintf("%.1f MB", (double)b / (1024 * 1024));
+	return xasprintf("%.1f GB", (double)b / (1024.0 * 1024 * 1024));
 }

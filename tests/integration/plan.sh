@@ -8,6 +8,10 @@
 # query, without writing anything. Then the offline analysis of an
 # unreachable tenant, --fail-on and the exit codes.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
+# What pgstep says is checked line by line here; its layout at 80 columns
+# (wrapped lines) is cli_text.sh's. One message, one line:
+COLUMNS=1000
+export COLUMNS
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
 pg_start

@@ -5,6 +5,10 @@
 # (directive file:line, pgstep.conf:line, built-in default); and the value
 # the runner really sets, read back from the server inside the migration.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
+# What pgstep says is checked line by line here; its layout at 80 columns
+# (wrapped lines) is cli_text.sh's. One message, one line:
+COLUMNS=1000
+export COLUMNS
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
 NO_COLOR=1

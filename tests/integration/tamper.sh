@@ -5,6 +5,10 @@
 # untampered histories (up, down, failures, a dirty run resumed, repair, a
 # version 1 schema upgraded in place) verify clean.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
+# What pgstep says is checked line by line here; its layout at 80 columns
+# (wrapped lines) is cli_text.sh's. One message, one line:
+COLUMNS=1000
+export COLUMNS
 . "$TOP_SRCDIR/tests/lib/pg.sh"
 . "$TOP_SRCDIR/tests/lib/project.sh"
 . "$TOP_SRCDIR/tests/lib/scenario.sh" # run

@@ -41,8 +41,9 @@ check "the Risk tab names the tenant's schema, not public" wait_for 'globex\.too
 check "... and nowhere public.tool_calls" wait_gone 'public\.tool_calls' 1
 keys f
 # ACCESS SHARE does not conflict with CREATE INDEX's SHARE: on it, not blocking.
+# (Its query may wrap to the next row: prose wraps in the detail pane.)
 check "f: the session's pid under the lock on tool_calls, not blocking it" \
-	wait_for "also pid $BPID postgres holds AccessShareLock, idle in transaction, xact [0-9]+s: SELECT 'pid" 20
+	wait_for "also pid $BPID postgres holds AccessShareLock, idle in transaction, xact [0-9]+s: SELECT( 'pid| *[│|]\$)" 20
 check "f: the size and rows of the populated table" \
 	wait_for 'size [0-9.]+ (kB|MB), about [0-9]+ rows' 5
 check "the facts say whose they are" wait_for 'Live facts of globex'

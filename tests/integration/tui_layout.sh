@@ -97,7 +97,7 @@ notice_sql "DROP VIEW pgstep.migrations; DROP FUNCTION pgstep.hello();
 S=ascii
 tui_start -s ascii -e LANG=C -e LC_ALL=C 100 30 -c "$CONF"
 check "LANG=C: ASCII badges" wait_for 'acme .*\+ up to date' 30
-check "LANG=C: ASCII phase markers" wait_for 'v phase-0-foundation'
+check "LANG=C: ASCII phase markers" wait_for '- phase-0-foundation'
 check "LANG=C: frames in + - | (no lqqk letters)" wait_for '^\+- Tenants 3 .*-\+'
 screen ascii >"$T/screen"
 check "LANG=C: no ACS letters in the frames" sh -c "! grep -Eq '^(lq|x )|qk\$' '$T/screen'"

@@ -62,6 +62,7 @@ check "the retries in force, from pgstep.conf" wait_for '  then retried up to 4 
 # hold its input open).
 BLOCKER_APP=psql blocker_start lockwait "SELECT count(*) FROM acme.items;"
 check "a session holds ACCESS SHARE on items in an open transaction" test -n "$BPID"
+# (the query may wrap to the next row: dialogs wrap their prose)
 check "the open dialog's facts are read again: it shows that session" \
 	wait_for "pid $BPID \\(psql\\) holds AccessShareLock: we would wait for it" 5
 check "with its user, state and query" \

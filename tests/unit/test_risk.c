@@ -560,7 +560,7 @@ static void test_catalog(void)
 	ok(r.n_stmts == 2 && r.stmts[0].findings[0].severity == RISK_INFO,
 	   "connected: a scan of an empty table is info");
 	ok(r.n_stmts == 2 && r.stmts[1].findings[0].severity == RISK_WARN &&
-	       strstr(r.stmts[1].findings[0].message, "about 5000000 rows, 3072 MB"),
+	       strstr(r.stmts[1].findings[0].message, "about 5000000 rows, 3.0 GB"),
 	   "connected: a big table's finding says how big");
 	risk_report_clear(&r);
 	risk_analyze("ALTER TABLE big ALTER COLUMN checked SET NOT NULL;\n"

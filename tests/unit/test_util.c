@@ -238,6 +238,45 @@ static void test_checksums(void)
 	is_str(hex, "a9993e364706816aba3e25717850c26c9cd0d89d", "SHA-1 of abc");
 }
 
+/* Every line of text_wrap's output fits, and the words are all there. */
+static void test_wrap(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	is_int(text_width("abc"), 3, "width: ASCII");
+	is_int(text_width("\xE2\x89\xA0 \xE2\x80\xA6"), 3,
+	       "width: UTF-8 counts characters, not bytes");
+	is_int(text_width("\033[1;31merror\033[0m"), 5, "width: colour sequences take no room");
+	is_int(text_width("\xE8\xA1\xA8"), 2, "width: a CJK character takes two");
+	text_wrap(&sb, "one two three four five six", 10, "  ");
+	is_str(sb.buf, "one two\n  three\n  four\n  five six\n",
+	       "wraps at blanks with a hanging indent");
+	strbuf_reset(&sb);
+	text_wrap(&sb, "short", 80, "    ");
+	is_str(sb.buf, "short\n", "a short line is kept as it is");
+	strbuf_reset(&sb);
+	text_wrap(&sb, "a:  b\nc", 80, "");
+	is_str(sb.buf, "a:  b\nc\n", "blanks inside a line and its newlines are kept");
+	strbuf_reset(&sb);
+	text_wrap(&sb, "x migrations/phase-0-foundation/001_tenancy.sql", 20, "  ");
+	is_str(sb.buf, "x\n  migrations/phase-0\n  -foundation/001_te\n  nancy.sql\n",
+	       "a word longer than a line is cut, nothing is lost");
+	strbuf_reset(&sb);
+	text_wrap(&sb, "\xE2\x89\xA0\xE2\x89\xA0\xE2\x89\xA0 \xE2\x89\xA0\xE2\x89\xA0", 12, "");
+	is_str(sb.buf, "\xE2\x89\xA0\xE2\x89\xA0\xE2\x89\xA0 \xE2\x89\xA0\xE2\x89\xA0\n",
+	       "UTF-8 is measured in columns: 6 columns fit in 12");
+	strbuf_release(&sb);
+	char *b = text_bytes(1363148);
+	is_str(b, "1.3 MB", "sizes: 1.3 MB");
+	free(b);
+	b = text_bytes(2 * 1024 * 1024);
+	is_str(b, "2.0 MB", "sizes: 2.0 MB is not 1.3 MB");
+	free(b);
+	b = text_bytes(999424);
+	is_str(b, "976 kB", "sizes: kB");
+	free(b);
+}
+
 int main(void)
 {
 	test_strbuf();
@@ -246,6 +285,7 @@ int main(void)
 	test_json();
 	test_text();
 	test_controls();
+	test_wrap();
 	test_errors();
 	test_pool();
 	return done_testing();
