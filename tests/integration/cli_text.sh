@@ -71,7 +71,7 @@ case $LINT in
 *migrations//*) fail "lint: no double slash in paths" ;;
 *) pass "lint: no double slash in paths" ;;
 esac
-like "$LINT" '^migrations/phase-0-foundation/001_tenancy\.sql:[0-9]+:1: warn' "lint: the path as given, once"
+like "$LINT" '^migrations/phase-1-control-plane/011_api_keys_key_type\.sql:[0-9]+:[0-9]+: warn' "lint: the path as given, once"
 like "$(printf '%s\n' "$LINT" | tail -1)" '^[0-9]+ errors?, [0-9]+ warnings? in [0-9]+ of [0-9]+ files' \
 	"lint: the last line is a summary"
 like "$(joined "$LINT")" 'drop-index-non-concurrent: DROP INDEX public\.tool_calls_provider_created_idx locks its table ACCESS EXCLUSIVE: every query on it queues while it waits; use DROP INDEX CONCURRENTLY' \

@@ -48,7 +48,7 @@ command_line "goto 023"
 # not the tab drawn before it. (:goto leaves the focus on the migrations;
 # Tab moves it to the detail.)
 keys 2 Tab G
-check "Risk at 80x24: a long finding in full" shows "[warn] drop-index-non-concurrent: DROP INDEX public.tool_calls_provider_created_idx locks its table ACCESS EXCLUSIVE: every query on it queues while it waits; use DROP INDEX CONCURRENTLY"
+check "Risk at 80x24: a long finding in full" shows "[warn] drop-index-non-concurrent: DROP INDEX acme.tool_calls_provider_created_idx locks its table ACCESS EXCLUSIVE: every query on it queues while it waits; use DROP INDEX CONCURRENTLY"
 check "and its advice" shows "instead: DROP INDEX CONCURRENTLY, in a non-transactional migration."
 
 # z: the detail pane gets the whole screen, and gives it back.
