@@ -191,9 +191,14 @@ bool runner_segmented(const struct runner *r);
 /* After RUN_FINISHED: the connection died under a statement, so nothing of
  * the failure could be recorded. runner_record_lost writes it (the row and
  * a fail event with the statement's own error) on s, a new connection that
- * holds the tenant's lock. */
+ * holds the tenant's lock, from what the database holds: the statements
+ * whose progress committed count as done, a statement in flight outside a
+ * transaction is "in_doubt" (the resume asks the catalogue), and when the
+ * last COMMIT landed without its answer (*landed) nothing is written: the
+ * migration is applied (rolled back, for a down). */
 bool runner_lost_connection(const struct runner *r);
-bool runner_record_lost(struct runner *r, struct session *s, struct pgstep_error *err);
+bool runner_record_lost(struct runner *r, struct session *s, bool *landed,
+                        struct pgstep_error *err);
 /* After RUN_FINISHED: PGSTEP_EXIT_OK on success, else err explains. */
 enum pgstep_exit runner_result(const struct runner *r, struct pgstep_error *err);
 

@@ -162,6 +162,13 @@ static bool job_last_run(struct job *j, const char *version, bool *in_flight, bo
 	}
 	const char *last = ev.n > 0 ? ev.items[ev.n - 1].action : "";
 	*in_flight = strcmp(last, RUN_EVENT_IN_FLIGHT) == 0;
+	if (!*in_flight && strcmp(last, "fail") == 0) {
+		/* its connection was lost while it was in flight: the failure
+		 * says nothing of whether it completed */
+		char *v = json_get(ev.items[ev.n - 1].detail, "in_doubt");
+		*in_flight = v && strcmp(v, "true") == 0;
+		free(v);
+	}
 	*silent = *in_flight || strcmp(last, RUN_EVENT_STATEMENT) == 0 ||
 	          strcmp(last, "start") == 0 || strcmp(last, "resume") == 0;
 	event_rows_clear(&ev);
@@ -591,8 +598,18 @@ static void job_record_lost(struct job *j)
 	}
 	char *prefix = xasprintf("tenant %s", j->t->name);
 	char *msg;
-	if (s && runner_record_lost(j->r, s, &e)) {
-		msg = xasprintf("%s (recorded after connecting again)", j->err.msg);
+	bool landed = false;
+	if (s && runner_record_lost(j->r, s, &landed, &e)) {
+		struct migration *m = j->items[j->cur].m;
+		msg = landed ? xasprintf("tenant %s: %s: the connection was lost as it committed, "
+		                         "and the commit had landed: it is %s",
+		                         j->t->name, migration_label(m),
+		                         j->o.kind == JOB_UP ? "applied" : "rolled back")
+		             : NULL;
+		if (!landed) { /* what the runner learnt on connecting again */
+			runner_result(j->r, &j->err);
+			msg = xasprintf("%s (recorded after connecting again)", j->err.msg);
+		}
 		session_close(&j->s); /* dead, and its lock with it */
 		j->s = s;
 	} else {

@@ -97,6 +97,9 @@ struct runner {
 	 * 57P01, or libpq's) and the row state it leaves, for whoever can
 	 * record it on a new connection (runner_record_lost). */
 	bool lost;
+	bool lost_in_doubt;  /* the statement was in flight outside a transaction */
+	bool lost_at_commit; /* ... at the COMMIT (or progress) after its unit */
+	size_t flight;       /* 1 + the statement announced in flight, 0 when none */
 	struct pgstep_error lost_err;
 	enum row_state lost_state;
 
@@ -401,6 +404,8 @@ static char *runner_detail(struct runner *r, const char *extra_key, const char *
 		json_kv_string(&j, "previous_checksum", r->opt.previous_checksum);
 	if (extra_key)
 		json_kv_string(&j, extra_key, extra);
+	if (r->lost_in_doubt) /* whether it completed is the resume's to find out */
+		json_kv_bool(&j, "in_doubt", true);
 	json_end_object(&j);
 	return strbuf_detach(&sb);
 }
@@ -580,6 +585,7 @@ static bool runner_announce_in_flight(struct runner *r, struct pgstep_error *e)
 	bool ok = state_event(r->s, r->actor, r->tenant->name, r->m->version.key,
 	                      RUN_EVENT_IN_FLIGHT, detail, e);
 	free(detail);
+	r->flight = ok ? r->cur + 1 : 0;
 	return ok;
 }
 
@@ -622,6 +628,7 @@ static bool runner_close_unit(struct runner *r, struct pgstep_error *e)
 	}
 	r->unit++;
 	r->attempt = 1;
+	r->flight = 0;
 	return true;
 }
 
@@ -637,12 +644,15 @@ static void runner_fail_lost(struct runner *r, const struct pgstep_error *failur
 	r->lost_state = r->segmented ? ROW_DIRTY : ROW_FAILED;
 	char *prefix = xasprintf("tenant %s", r->tenant->name);
 	const char *why = error_unprefixed(failure->msg, prefix);
-	error_set(&r->lost_err, PGSTEP_EXIT_FAILED, "connection lost during statement %zu: %s",
-	          r->cur + 1, why);
+	error_set(&r->lost_err, PGSTEP_EXIT_FAILED, "connection lost %s statement %zu: %s",
+	          r->lost_at_commit ? "while committing" : "during", r->cur + 1, why);
 	free(prefix);
 	memcpy(r->lost_err.sqlstate, failure->sqlstate, sizeof r->lost_err.sqlstate);
 	char state[120];
-	if (r->segmented)
+	if (r->lost_at_commit)
+		snprintf(state, sizeof state,
+		         "whether the COMMIT landed is read on connecting again");
+	else if (r->segmented)
 		snprintf(state, sizeof state, "state is dirty at %zu of %zu statements done",
 		         r->done, r->stmts->n);
 	else
@@ -661,10 +671,41 @@ bool runner_lost_connection(const struct runner *r)
 	return r->lost;
 }
 
-bool runner_record_lost(struct runner *r, struct session *s, struct pgstep_error *err)
+bool runner_record_lost(struct runner *r, struct session *s, bool *landed, struct pgstep_error *err)
 {
 	r->s = s;
+	*landed = false;
 	size_t cur = r->cur;
+	/* What the lost connection committed is the truth, not what the runner
+	 * believed as it went: a COMMIT may have landed without its answer, or
+	 * not landed after the runner counted its statements done. */
+	struct state_rows rows = {0};
+	const char *tenant = r->tenant->name;
+	if (!state_load(s, &tenant, 1, false, &rows, err))
+		return false;
+	const struct state_row *row = state_rows_find(&rows, tenant, r->m->version.key);
+	enum row_state final = r->dir == RUN_UP ? ROW_APPLIED : ROW_ROLLED_BACK;
+	if (row && row->state == final) {
+		*landed = true; /* the last unit committed, with its row and events */
+		state_rows_clear(&rows);
+		return true;
+	}
+	r->done = row && r->segmented ? (size_t)row->statements_done : 0;
+	state_rows_clear(&rows);
+	r->lost_in_doubt = r->flight == cur + 1 && r->done == cur;
+	if (r->lost_at_commit) {
+		char state[120];
+		if (r->segmented)
+			snprintf(state, sizeof state,
+			         "state is dirty at %zu of %zu statements done", r->done,
+			         r->stmts->n);
+		else
+			snprintf(state, sizeof state, "nothing was applied");
+		error_set(&r->err, PGSTEP_EXIT_FAILED,
+		          "tenant %s: %s: %s (%s:%d); the COMMIT had not landed: %s", tenant,
+		          migration_label(r->m), r->lost_err.msg, runner_section(r)->path,
+		          r->stmts->items[cur].line, state);
+	}
 	/* what the open transaction's journal held (confirmations), then the
 	 * failure, as a rollback would have written them */
 	bool ok = runner_flush_journal(r, err) &&
@@ -878,6 +919,14 @@ static void runner_advance(struct runner *r)
 	}
 	r->pass = false;
 	if (!runner_close_unit(r, &e)) {
+		if (PQstatus(session_conn(r->s)) == CONNECTION_BAD) {
+			/* it may have committed: runner_record_lost finds out */
+			r->cur = r->units[r->unit].last;
+			r->lost_at_commit = true;
+			runner_fail_lost(r, &e);
+			error_clear(&e);
+			return;
+		}
 		runner_internal_failure(r, &e);
 		return;
 	}

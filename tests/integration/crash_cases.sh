@@ -12,7 +12,10 @@
 #   (e) concurrent first use: 8 pgsteps on 8 schema tenants of a fresh
 #       database, and 4 pgsteps on one schema tenant whose schema does not
 #       exist yet, all succeed or exit 4 naming the holder
-#       (PGSTEP_CRASH_ROUNDS rounds of each, default 10).
+#       (PGSTEP_CRASH_ROUNDS rounds of each, default 10);
+#   (f) a COMMIT that lands while its answer is lost (the session ends
+#       while it waits for a synchronous standby) is read back as applied,
+#       never recorded as a failure and run again.
 # These are the tests for issue 10's fixes: on the code before them, (a) to (d)
 # fail every time, (e) in most rounds.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
@@ -297,6 +300,42 @@ while [ "$r" -lt "$ROUNDS" ]; do
 	name="(e) round $r: 4 pgsteps at once on a schema tenant whose schema does not exist yet succeed or exit 4 naming the holder (exits$rcs)"
 	if [ -z "$bad" ]; then pass "$name"; else fail "$name"; diag "$bad"; fi
 	[ "$(q ce1 "SELECT count(*) FROM f$r.t")" = 1 ] || { fail "(e) round $r: the migration ran once"; q ce1 "SELECT count(*) FROM f$r.t" | sed 's/^/# /'; }
+done
+
+# --- (f) the COMMIT lands, its answer does not -------------------------------------
+# With a synchronous standby named that never comes, a COMMIT waits after it
+# is durable; ending the session then leaves it committed while pgstep hears
+# only that its connection went. The migration's own SET LOCAL asks for the
+# wait; every other session (pgstep's bookkeeping, these checks) commits
+# locally. pgstep must read the history it committed, not write a failure
+# over it: before, the row said failed and the next up ran it again (42P07).
+for how in terminate restart-fast; do
+	name="(f) $how while the COMMIT waits"
+	scenario "cf$how" "r2F${how%%-*}"
+	q postgres "ALTER ROLE postgres SET synchronous_commit = local" >/dev/null
+	q postgres "ALTER SYSTEM SET synchronous_standby_names = 'nobody'" >/dev/null
+	q postgres "SELECT pg_reload_conf()" >/dev/null
+	printf '%s\n' 'CREATE TABLE landed (id int);' 'SET LOCAL synchronous_commit = on;' \
+		>"$P/migrations/001_landed.sql"
+	bg_start "$P/f" up --yes
+	if wait_sql "$DB" 20 "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'pgstep'
+		AND wait_event = 'SyncRep')"; then
+		if [ "$how" = terminate ]; then terminate_pgstep >/dev/null; else pg_restart fast; fi
+		interrupted "$name"
+		err=$(cat "$P/f.err")
+		is "$(row 1)" "applied 2/2" "$name: the history says applied, as the server has it"
+		like "$err" "the commit had landed: it is applied" "$name: pgstep says the commit landed"
+	else
+		fail "$name: pgstep's COMMIT waits for the standby"
+		bg_wait 60
+	fi
+	q postgres "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+	q postgres "SELECT pg_reload_conf()" >/dev/null
+	q postgres "ALTER ROLE postgres RESET synchronous_commit" >/dev/null
+	check_exit 0 "$name: up again exits 0, running nothing twice" ps up --yes
+	is "$(q "$DB" "SELECT count(*) FROM pgstep.events WHERE tenant = '$T' AND action = 'fail'")" 0 \
+		"$name: no failure is recorded"
+	check_exit 0 "$name: verify exits 0" ps verify
 done
 
 done_testing
