@@ -150,6 +150,22 @@ void app_rebuild_rows(struct app *app)
 			}
 	}
 	app->mig_sel = app->n_rows ? (sel < app->n_rows ? sel : app->n_rows - 1) : 0;
+	if (app->to_pending && app->lookup_for) {
+		app->to_pending = false;
+		bool moved = app->mig_sel != app->to_pending_from;
+		for (size_t i = 0; i < app->n_rows && !moved; i++) {
+			const struct mig_row *r = &app->rows_v[i];
+			const struct mig_status *ms =
+			    r->kind == ROW_MIGRATION && r->set_index < app->n_lookup
+			        ? app->lookup[r->set_index]
+			        : NULL;
+			if (ms && ms->state != MSTATE_APPLIED && ms->state != MSTATE_ARCHIVED &&
+			    ms->state != MSTATE_SKIPPED && ms->state != MSTATE_MISSING) {
+				app->mig_sel = i;
+				break;
+			}
+		}
+	}
 	app->panes[PANE_MIGRATIONS].dirty = true;
 }
 
@@ -356,6 +372,8 @@ void app_select_tenant(struct app *app, size_t i)
 	app->notices_shown =
 	    app->fetches && app->fetches[i] ? tenant_fetch_notices(app->fetches[i])->n : 0;
 	app->panes[PANE_TENANTS].dirty = true;
+	app->to_pending = true;
+	app->to_pending_from = app->mig_sel;
 	app_rebuild_rows(app);
 	app_invalidate_detail(app);
 	app->title_dirty = true;

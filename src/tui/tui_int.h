@@ -269,8 +269,13 @@ struct app {
 	struct tenant_fetch **fetches; /* per tenant; NULL not read */
 	unsigned *fetch_used;          /* per tenant: tick of the last use */
 	unsigned fetch_tick;
-	size_t n_fetches;     /* how many are non-NULL */
-	bool sel_known;       /* the selected tenant's badge has been seen */
+	size_t n_fetches; /* how many are non-NULL */
+	bool sel_known;   /* the selected tenant's badge has been seen */
+	/* A tenant was just selected: once its states are known, the cursor
+	 * goes to its first migration still to apply, unless it was moved
+	 * from to_pending_from meanwhile. */
+	bool to_pending;
+	size_t to_pending_from;
 	size_t notices_shown; /* of the selected tenant's fetch */
 
 	/* message line */

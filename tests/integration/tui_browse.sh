@@ -71,6 +71,9 @@ check "N moves back" wait_for '─ 013_billing_status_enum ─'
 
 command_line "tenant globex"
 check "a : command runs" wait_for 'Migrations of globex'
+# The cursor was on 013 (acme's); globex's first pending is 020 (issue 11).
+check "selecting a tenant puts the cursor on its first pending migration" \
+	wait_for '─ 020_validate_project_files_constraints ─'
 keys :
 wait_for '^:' >/dev/null
 keys Up
