@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "../tui/tui.h"
 #include "pgstep/demo.h"
+#include "pgstep/xalloc.h"
 
 static void demo_progress(void *ctx, const char *line)
 {
@@ -44,9 +45,17 @@ int cli_demo(const struct cli_globals *g, int argc, char **argv)
 	if (!g->json && !*stop && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		/* On a terminal the demo is the interface on its own cluster;
 		 * quitting it stops and removes the cluster (unless --keep). */
-		struct tui_options t = {
-		    .config_path = d->config_path, .color = g->color, .title = "demo"};
+		char *note =
+		    o.keep ? xasprintf("The demo's cluster stays in %s (--keep).", d->cluster->dir)
+		           : xasprintf("Quitting stops the demo and deletes its cluster (%s) with "
+		                       "everything done in it.",
+		                       d->cluster->dir);
+		struct tui_options t = {.config_path = d->config_path,
+		                        .color = g->color,
+		                        .title = "demo",
+		                        .quit_note = note};
 		rc = tui_run(&t);
+		free(note);
 		fprintf(stderr, "demo: stopping\n");
 		demo_stop(&d, o.keep);
 		return rc;

@@ -595,6 +595,7 @@ int tui_run(const struct tui_options *o)
 		return rc;
 	}
 	app->title = o->title;
+	app->quit_note = o->quit_note;
 	risk_file_report_init(&app->risk);
 	activity_facts_init(&app->facts);
 	glyphs_init();

@@ -542,8 +542,15 @@ bool run_interrupt(struct app *app)
 void run_quit(struct app *app)
 {
 	if (!run_busy(app)) {
-		app->quit = true;
-		app->exit_code = PGSTEP_EXIT_OK;
+		if (!app->quit_note) {
+			app->quit = true;
+			app->exit_code = PGSTEP_EXIT_OK;
+			return;
+		}
+		static const char *const quit_buttons[] = {"Cancel", "Quit"};
+		struct dialog *d = dialog_open(app, DLG_QUIT, "Quit?", quit_buttons, 2, NULL);
+		doc_add(&d->body, ROLE_NORMAL, "%s", app->quit_note);
+		d->focus = 1;
 		return;
 	}
 	struct run *rn = app->run;
@@ -561,4 +568,6 @@ void run_quit(struct app *app)
 	        pos.in_transaction ? ", its transaction is open" : "");
 	doc_add(&d->body, ROLE_NORMAL, "%s",
 	        "Quitting rolls back what is open and records it in the event log.");
+	if (app->quit_note)
+		doc_add(&d->body, ROLE_NORMAL, "%s", app->quit_note);
 }

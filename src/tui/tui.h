@@ -10,6 +10,10 @@ struct tui_options {
 	const char *config_path; /* NULL: ./pgstep.conf */
 	bool color;              /* false under NO_COLOR or --no-color */
 	const char *title;       /* shown in the title bar ("demo"); may be NULL */
+	/* What quitting also does, said in a quit dialog that q then always
+	 * opens (the demo: its cluster is deleted); NULL: q quits at once when
+	 * no migration is open. */
+	const char *quit_note;
 };
 
 /* Open the project and run the interface until the user quits. Returns an

@@ -221,6 +221,7 @@ struct dialog {
 struct app {
 	struct engine eng;
 	const char *title;
+	const char *quit_note; /* tui_options.quit_note */
 	struct status_async *status;
 
 	/* panes and screen */

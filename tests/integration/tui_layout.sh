@@ -106,6 +106,9 @@ check "LANG=C: q exits 0" wait_exit 0 10 ascii
 
 S=demo
 keys q
+check "q in the demo asks first: quitting deletes the demo's cluster (issue 11)" \
+	wait_for 'Quitting stops the demo and deletes its cluster'
+keys Enter
 demo_ended() { wait_exit 0 60 demo || { screen demo >"$T/screen"; echo "status: $(cat "$T/status.demo" 2>/dev/null)" >>"$T/screen"; return 1; }; }
 check "q ends the demo with status 0" demo_ended
 done_testing
