@@ -620,6 +620,7 @@ int tui_run(const struct tui_options *o)
 	dialog_close(app);
 	free(app->marked);
 	free(app->deferred_arg);
+	free(app->repair_arg);
 	rline_done(app);
 	screen_close(app);
 	status_async_free(&app->status);

@@ -124,6 +124,14 @@ static char *rline_generator(const char *text, int state)
 	return NULL;
 }
 
+/* Where the first argument of the command in line begins. */
+static size_t first_arg(const char *line)
+{
+	size_t i = strspn(line, " ");
+	i += strcspn(line + i, " ");
+	return i + strspn(line + i, " ");
+}
+
 static char **rline_complete(const char *text, int start, int end)
 {
 	(void)end;
@@ -143,6 +151,9 @@ static char **rline_complete(const char *text, int start, int end)
 	} else if (strcmp(first, "goto") == 0) {
 		for (size_t i = 0; i < app_n_sets(app); i++)
 			strvec_push(&comp_pool, app_set_item(app, i)->version.text);
+	} else if (strcmp(first, "repair") == 0 && (size_t)start == first_arg(rl_line_buffer)) {
+		strvec_push(&comp_pool, "applied");
+		strvec_push(&comp_pool, "rolled_back");
 	} else if (strcmp(first, "tab") == 0) {
 		for (int t = 0; t < TAB_COUNT; t++)
 			strvec_push(&comp_pool, tab_name((enum tab)t));

@@ -253,22 +253,56 @@ static void run_resume(struct app *app)
 	        "Resuming drops it (DROP INDEX CONCURRENTLY) and runs the statement again.");
 }
 
+/* :repair ARG: "applied|rolled_back REASON"; *applied and *reason from it. */
+static bool repair_args(const char *arg, bool *applied, const char **reason)
+{
+	size_t n = strcspn(arg, " ");
+	*applied = n == 7 && strncmp(arg, "applied", 7) == 0;
+	bool back = n == 11 && strncmp(arg, "rolled_back", 11) == 0;
+	*reason = arg + n;
+	while (**reason == ' ')
+		(*reason)++;
+	return (*applied || back) && **reason;
+}
+
+/* A repair rewrites the history of a migration: the dialog says what will
+ * be recorded before anything is. */
 static void run_repair(struct app *app, const char *arg)
 {
 	struct migration *m = app_selected_migration(app);
-	size_t n = strcspn(arg, " ");
-	bool applied = n == 7 && strncmp(arg, "applied", 7) == 0;
-	bool back = n == 11 && strncmp(arg, "rolled_back", 11) == 0;
-	const char *reason = arg + n;
-	while (*reason == ' ')
-		reason++;
-	if ((!applied && !back) || !*reason) {
+	bool applied;
+	const char *reason;
+	if (!repair_args(arg, &applied, &reason)) {
 		app_message(app, true, "%s",
 		            "usage: :repair applied|rolled_back REASON (the reason is recorded)");
 		return;
 	}
 	if (!run_may_start(app))
 		return;
+	free(app->repair_arg);
+	app->repair_arg = xstrdup(arg);
+	static const char *const buttons[] = {"Cancel", "Record"};
+	struct dialog *d = dialog_open(app, DLG_REPAIR, "Record a repair?", buttons, 2, NULL);
+	doc_add(&d->body, ROLE_NORMAL, "%s on %s will be recorded %s, with the reason: %s",
+	        migration_label(m), app_tenant(app)->name, applied ? "applied" : "rolled back",
+	        reason);
+	doc_add(&d->body, ROLE_NORMAL, "%s",
+	        "Nothing is run on the database: the history says what you found, in a repair "
+	        "event with your name.");
+}
+
+void run_repair_answer(struct app *app, int button)
+{
+	char *arg = app->repair_arg;
+	app->repair_arg = NULL;
+	struct migration *m = app_selected_migration(app);
+	bool applied;
+	const char *reason;
+	if (button != 1 || !arg || !m || !repair_args(arg, &applied, &reason)) {
+		app_message(app, false, "%s", "nothing was recorded");
+		free(arg);
+		return;
+	}
 	struct pgstep_error err = {0};
 	enum pgstep_exit rc =
 	    ops_repair(&app->eng, app_tenant(app), m->version.text, reason, applied, &err);
@@ -278,6 +312,7 @@ static void run_repair(struct app *app, const char *arg)
 	else
 		app_message(app, true, "%s", err.msg);
 	error_clear(&err);
+	free(arg);
 	app_reload_status(app);
 }
 

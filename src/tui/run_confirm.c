@@ -478,6 +478,7 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 			run_drive(app);
 		return;
 	case DLG_BLOCKER: run_blocker_answer(app, button); return;
+	case DLG_REPAIR: run_repair_answer(app, button); return;
 	case DLG_QUIT:
 		if (button == 1) {
 			app->quit = true;

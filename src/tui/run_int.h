@@ -143,5 +143,6 @@ void run_facts_refresh(struct app *app, const struct strvec *rels);
 void run_confirm_open(struct app *app, size_t index);
 void run_confirm_tick(struct app *app);
 void run_journal_answer(struct app *app, bool yes, const char *typed);
+void run_repair_answer(struct app *app, int button);
 
 #endif

@@ -204,6 +204,7 @@ enum dialog_kind {
 	DLG_QUIT,              /* quit with a migration open */
 	DLG_REBUILD_INDEX,     /* resume: drop the index an interrupted build left INVALID */
 	DLG_BLOCKER,           /* cancel or terminate the session a statement waits for */
+	DLG_REPAIR,            /* :repair: record how a migration was resolved */
 };
 #define DIALOG_MAX_BUTTONS 3
 struct dialog {
@@ -299,6 +300,7 @@ struct app {
 	/* A run action waiting for the selected tenant's state (being read). */
 	enum action deferred;
 	char *deferred_arg;
+	char *repair_arg; /* owned: the :repair arguments a dialog asks about */
 
 	volatile sig_atomic_t *quit_signal, *winch;
 	bool quit;

@@ -115,6 +115,21 @@ check "Tab completes a tab name (history)" wait_for '^:tab history *$'
 keys Escape
 wait_gone '^:tab' >/dev/null
 
+# :repair rewrites history: Tab completes its mark, and a dialog says what
+# would be recorded before anything is (issue 11). initech's cursor is on
+# its dirty migration.
+keys :
+wait_for '^:' >/dev/null
+type_text "repair ap"
+keys Tab
+check "Tab completes :repair's mark (applied)" wait_for '^:repair applied *$'
+type_text "checked by hand"
+keys Enter
+check ":repair asks before it records" wait_for 'will be recorded applied'
+keys Escape
+check "cancelled: nothing is recorded" wait_for 'nothing was recorded'
+check "initech stays dirty" wait_for 'initech .*dirty'
+
 keys '?'
 check "? lists the keys" wait_for 'PgDn'
 check "? lists the : commands" wait_for ':goto ARG'
