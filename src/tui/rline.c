@@ -19,6 +19,7 @@
 #include <readline/readline.h>
 
 #include "pgstep/strvec.h"
+#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 #include "tui_int.h"
 
@@ -163,13 +164,25 @@ static char **rline_complete(const char *text, int start, int end)
 	return rl_completion_matches(text, rline_generator);
 }
 
+/* The matches that fit the message line, and how many more there are:
+ * a cut line would hide the count. */
 static void rline_display_matches(char **matches, int n, int max_len)
 {
 	(void)max_len;
 	struct strbuf sb;
 	strbuf_init(&sb);
-	for (int i = 1; i <= n; i++)
+	int room = rl_app->cols - 1;
+	for (int i = 1; i <= n; i++) {
+		char more[48];
+		snprintf(more, sizeof more, "  ... and %d more: type more letters", n - i + 1);
+		int w = (int)text_width(matches[i]) + (i > 1 ? 2 : 0);
+		int tail = i < n ? (int)text_width(more) : 0;
+		if ((int)text_width(sb.buf) + w + tail > room) {
+			strbuf_adds(&sb, more);
+			break;
+		}
 		strbuf_addf(&sb, "%s%s", i > 1 ? "  " : "", matches[i]);
+	}
 	app_message(rl_app, false, "%s", sb.buf);
 	strbuf_release(&sb);
 	rl_app->hint_dirty = true;

@@ -107,6 +107,16 @@ keys Tab
 check "Tab completes a version (012)" wait_for '^:goto 012 *$'
 keys Escape
 wait_gone '^:goto' >/dev/null
+# More candidates than the line holds: those that fit, and how many more.
+keys :
+wait_for '^:' >/dev/null
+type_text "goto "
+keys Tab
+keys Tab
+check "Tab twice on every version: the count of those that do not fit" \
+	wait_for '^0[0-9][0-9] .* 0[0-9][0-9]  \.\.\. and [0-9]+ more: type more letters *$'
+keys Escape
+wait_gone '^:goto' >/dev/null
 keys :
 wait_for '^:' >/dev/null
 type_text "tab hi"
