@@ -10,6 +10,7 @@
 #include "pgstep/json.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/plan_risk.h"
+#include "pgstep/text.h"
 #include "pgstep/xalloc.h"
 #include "run_int.h"
 #include "tui_int.h"
@@ -373,11 +374,24 @@ static void run_group(struct app *app, const char *arg)
 	static const char *const buttons[] = {"Cancel", "Stop at the first failure",
 	                                      "Go on after a failure"};
 	struct dialog *d = dialog_open(app, DLG_GROUP, title, buttons, 3, NULL);
+	int w = 0;
 	for (size_t i = 0; i < rn->group.n_queue; i++) {
+		int tw = (int)text_width(app->eng.tenants.items[rn->group.queue[i]]->name);
+		w = tw > w ? tw : w;
+	}
+	/* What each tenant is asked to do, as its badge counts it. */
+	for (size_t i = 0; i < rn->group.n_queue; i++) {
+		const char *name = app->eng.tenants.items[rn->group.queue[i]]->name;
 		const struct tenant_status *ts = app_tenant_status(app, rn->group.queue[i]);
-		doc_add(&d->body, ROLE_NORMAL, "  %s  %s",
-		        app->eng.tenants.items[rn->group.queue[i]]->name,
-		        ts ? tenant_state_word(ts) : "loading");
+		if (!ts || ts->state == TSTATE_UNREACHABLE) {
+			doc_add(&d->body, ROLE_NORMAL, "  %s%*s  %s", name,
+			        w - (int)text_width(name), "",
+			        ts ? "unreachable" : "state still loading");
+			continue;
+		}
+		doc_add(&d->body, ROLE_NORMAL, "  %s%*s  %-7s  %d to apply, %d applied%s", name,
+		        w - (int)text_width(name), "", tenant_state_word(ts), ts->pending,
+		        ts->applied, ts->changed ? ", files changed since" : "");
 	}
 }
 

@@ -333,6 +333,7 @@ check "each has its *" wait_for '\*g3 '
 check "not the other one" wait_for '  other '
 keys M
 check "M asks first, listing the marked tenants" wait_for 'to 3 tenants, one after another\?'
+check "each with what it would apply (issue 11)" wait_for '  g2 +pending +1 to apply, 0 applied'
 check "with the three choices" wait_for '\[ Cancel \] +Stop at the first failure +Go on after a failure'
 keys Right Right
 check "the focus moves to Go on after a failure" wait_for '\[ Go on after a failure \]'
