@@ -214,11 +214,35 @@ static void view_position(struct app *app, struct doc *d, struct runner *r,
 }
 
 /* The statement list: done, current (or failed), to come. */
-static void view_statements(struct doc *d, const struct run *rn, struct migration *m,
-                            struct runner *r, const struct run_position *pos)
+/* A long migration shows the statements around the current one, so the
+ * position, the next statement and the newest log lines stay on the
+ * screen with it; the lines before and after are counted. */
+#define VIEW_STMTS_BEFORE 2
+#define VIEW_STMTS_AFTER  5
+
+/* The statement list; returns the line of the current statement, counted
+ * from the list's first line. */
+static size_t view_statements(struct doc *d, const struct run *rn, struct migration *m,
+                              struct runner *r, const struct run_position *pos)
 {
 	const struct migration_section *sec = run_section(rn, m);
-	for (size_t i = 0; i < sec->stmts.n; i++) {
+	size_t from = 0, to = sec->stmts.n, at = pos->index;
+	if (sec->stmts.n > VIEW_STMTS_BEFORE + VIEW_STMTS_AFTER + 3) {
+		from = at > VIEW_STMTS_BEFORE ? at - VIEW_STMTS_BEFORE : 0;
+		to = from + VIEW_STMTS_BEFORE + VIEW_STMTS_AFTER + 1;
+		if (to > sec->stmts.n) {
+			to = sec->stmts.n;
+			from = to - (VIEW_STMTS_BEFORE + VIEW_STMTS_AFTER + 1);
+		}
+	}
+	size_t line = 0;
+	if (from > 0) {
+		doc_add(d, ROLE_DIM, "   ... statements 1 to %zu before%s", from,
+		        from <= at ? " (done)" : "");
+		line++;
+	}
+	line += at >= from ? at - from : 0;
+	for (size_t i = from; i < to; i++) {
 		const struct statement *st = &sec->stmts.items[i];
 		const char *mark = r && runner_statement_skipped(r, i) ? glyph->skipped
 		                   : i < pos->index                    ? glyph->applied
@@ -245,6 +269,9 @@ static void view_statements(struct doc *d, const struct run *rn, struct migratio
 			doc_span(l, 0, strlen(l->text), ROLE_SELECTED);
 		free(first);
 	}
+	if (to < sec->stmts.n)
+		doc_add(d, ROLE_DIM, "   ... statements %zu to %zu after", to + 1, sec->stmts.n);
+	return line;
 }
 
 static void view_next(struct doc *d, const struct run *rn, struct migration *m,
@@ -332,9 +359,9 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 			        "Runs outside a transaction, statement by statement: a statement "
 			        "cannot be undone once it ran.");
 		*anchor = d->n;
-		view_statements(d, rn, m, r, &pos);
+		size_t at = view_statements(d, rn, m, r, &pos);
 		if (pos.index < sec->stmts.n)
-			*anchor += pos.index;
+			*anchor += at;
 		doc_add(d, ROLE_NORMAL, "%s", "");
 		view_position(app, d, r, &pos);
 		view_next(d, rn, m, &pos);

@@ -389,4 +389,35 @@ db_is "only g1 has 002" g1 grp \
 db_is "g3 has no table u" "" grp "SELECT to_regclass('g3.u')"
 keys q
 check "q exits 0" wait_exit 0
+# --- a long migration at 80x24: the log stays on the screen --------------------------
+# 30 statements: the run view shows those around the current one and counts
+# the rest, so the position and the newest log lines are not pushed below
+# the pane (issue 11).
+scenario longrun
+conf_tenant acme longrun acme
+q longrun "CREATE SCHEMA acme" >/dev/null
+i=1
+while [ $i -le 30 ]; do
+	echo "CREATE TABLE t$i (id int);"
+	i=$((i + 1))
+done >"$P/migrations/001_long.sql"
+S=longrun
+tui_start 80 24 -c "$P/pgstep.conf"
+check "acme has 1 pending" wait_for 'acme .*1 pending' 20
+check "s opens the long migration in step mode" run_key s 'Applying 001_long on acme: 30'
+n=0
+while [ $n -lt 14 ]; do
+	keys x
+	n=$((n + 1))
+	wait_for "statement $n done in" >/dev/null
+done
+check "the statements before the current ones are counted" \
+	wait_for '\.\.\. statements 1 to 12 before \(done\)'
+check "as are those after" wait_for '\.\.\. statements 23 to 30 after'
+check "the newest log line is on the screen" wait_for 'statement 14 done in [0-9]+ ms'
+keys B
+wait_for 'rolled back' >/dev/null
+keys q
+check "q exits 0" wait_exit 0
+
 done_testing
