@@ -30,6 +30,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv);
 int cli_repair(const struct cli_globals *g, int argc, char **argv);
 int cli_demo(const struct cli_globals *g, int argc, char **argv);
 int cli_lint(const struct cli_globals *g, int argc, char **argv);
+int cli_schema(const struct cli_globals *g, int argc, char **argv);
 
 /* Options shared by the commands; each command says which it accepts. */
 enum cli_opt {
@@ -51,6 +52,7 @@ enum cli_opt {
 	OPT_FAIL_ON = 1 << 15,   /* --fail-on error|warn|info */
 	OPT_VERBOSE = 1 << 16,   /* --verbose */
 	OPT_ANCHOR = 1 << 17,    /* --anchor FILE */
+	OPT_COMPARE = 1 << 18,   /* --compare TENANT */
 	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
 };
 
@@ -60,7 +62,7 @@ struct cli_opts {
 	const char *groups[16];
 	size_t n_groups;
 	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose;
-	const char *to, *version, *reason, *mark, *fail_on, *anchor;
+	const char *to, *version, *reason, *mark, *fail_on, *anchor, *compare;
 	int steps;
 	int n_args; /* arguments left after the options */
 	char **args;

@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"verify", cli_verify, "check checksums and the event hash chain"},
     {"repair", cli_repair, "record how a dirty or failed migration was resolved"},
     {"lint", cli_lint, "risk notes for migration files"},
+    {"schema", cli_schema, "a tenant's live schema; --compare: two tenants' differences"},
     {"demo", cli_demo, "a throwaway PostgreSQL with sample tenants"},
 };
 

@@ -30,6 +30,7 @@ static const struct {
     {{"fail-on", required_argument, NULL, 'F'}, OPT_FAIL_ON},
     {{"verbose", no_argument, NULL, 'v'}, OPT_VERBOSE},
     {{"anchor", required_argument, NULL, 'A'}, OPT_ANCHOR},
+    {{"compare", required_argument, NULL, 'C'}, OPT_COMPARE},
 };
 #define N_OPTIONS (sizeof all_options / sizeof *all_options)
 
@@ -91,6 +92,7 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 		case 'F': o->fail_on = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'A': o->anchor = optarg; break;
+		case 'C': o->compare = optarg; break;
 		case ':':
 			fprintf(stderr, "pgstep %s: option %s needs a value\nusage: pgstep %s\n",
 			        argv[0], argv[optind - 1], usage);
