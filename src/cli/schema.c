@@ -426,7 +426,9 @@ int cli_schema(const struct cli_globals *g, int argc, char **argv)
 	if (other) {
 		struct snapshot_diff d;
 		snapshot_compare(&a, &b, &d);
-		if (snapshot_diff_significant(&d))
+		/* Column order alone is no difference; a kind not compared that
+		 * has more objects on one side is. */
+		if (snapshot_diff_significant(&d) || d.uncompared_differ)
 			rc = PGSTEP_EXIT_DRIFT;
 		if (g->json)
 			diff_json(&j, &d);

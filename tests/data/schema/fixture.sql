@@ -20,9 +20,9 @@ CREATE TABLE runs (
 	span floatrange,
 	doubled bigint GENERATED ALWAYS AS (workflow_id * 2) STORED,
 	note text,
-	CONSTRAINT note_short CHECK (length(note) < 100) NOT VALID,
 	CONSTRAINT runs_version_unique UNIQUE (workflow_id, workflow_version_id) DEFERRABLE INITIALLY DEFERRED
 );
+ALTER TABLE runs ADD CONSTRAINT note_short CHECK (length(note) < 100) NOT VALID;
 ALTER TABLE runs ADD CONSTRAINT no_overlap EXCLUDE USING gist (span WITH &&);
 ALTER TABLE runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE runs FORCE ROW LEVEL SECURITY;
