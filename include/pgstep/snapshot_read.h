@@ -20,9 +20,17 @@
 
 struct session;
 
-/* Read the schema (NULL: the database) over s into out (initialised here).
- * On failure out is empty and err says why (SQLSTATE and server message). */
-bool snapshot_read(struct session *s, const char *schema, struct snapshot *out,
-                   struct pgstep_error *err);
+struct snapshot_read_options {
+	/* The privileges layer: each object's owner and ACL as the attributes
+	 * "owner" and "privileges" (else listed as not compared). Off by
+	 * default: owners differ between tenants by design in many setups. */
+	bool privileges;
+};
+
+/* Read the schema (NULL: the database) over s into out (initialised here);
+ * o NULL: the defaults. On failure out is empty and err says why (SQLSTATE
+ * and server message). */
+bool snapshot_read(struct session *s, const char *schema, const struct snapshot_read_options *o,
+                   struct snapshot *out, struct pgstep_error *err);
 
 #endif

@@ -53,6 +53,7 @@ enum cli_opt {
 	OPT_VERBOSE = 1 << 16,   /* --verbose */
 	OPT_ANCHOR = 1 << 17,    /* --anchor FILE */
 	OPT_COMPARE = 1 << 18,   /* --compare TENANT */
+	OPT_PRIVILEGES = 1 << 19, /* --privileges */
 	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
 };
 
@@ -61,7 +62,7 @@ struct cli_opts {
 	size_t n_tenants;
 	const char *groups[16];
 	size_t n_groups;
-	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose;
+	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose, privileges;
 	const char *to, *version, *reason, *mark, *fail_on, *anchor, *compare;
 	int steps;
 	int n_args; /* arguments left after the options */

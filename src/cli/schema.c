@@ -296,12 +296,13 @@ static void snapshot_json(struct json *j, const struct tenant *t, const struct s
 	json_end_array(j);
 }
 
-static bool take_snapshot(struct tenant *t, struct snapshot *snap, struct pgstep_error *err)
+static bool take_snapshot(struct tenant *t, const struct snapshot_read_options *o,
+                          struct snapshot *snap, struct pgstep_error *err)
 {
 	struct session *s = session_connect(t->conninfo, t->name, err);
 	if (!s)
 		return false;
-	bool ok = snapshot_read(s, t->schema, snap, err);
+	bool ok = snapshot_read(s, t->schema, o, snap, err);
 	session_close(&s);
 	return ok;
 }
@@ -382,8 +383,8 @@ static void diff_json(struct json *j, const struct snapshot_diff *d)
 int cli_schema(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
-	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_COMPARE,
-	                   "schema [--tenant T] [--compare T2] [--json]", &c.o);
+	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_COMPARE | OPT_PRIVILEGES,
+	                   "schema [--tenant T] [--compare T2] [--privileges] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
 	if (c.o.n_tenants > 1) {
@@ -404,7 +405,8 @@ int cli_schema(const struct cli_globals *g, int argc, char **argv)
 	struct pgstep_error err = {0};
 	snapshot_init(&a);
 	snapshot_init(&b);
-	if (!take_snapshot(t, &a, &err) || (other && !take_snapshot(other, &b, &err))) {
+	struct snapshot_read_options ro = {.privileges = c.o.privileges};
+	if (!take_snapshot(t, &ro, &a, &err) || (other && !take_snapshot(other, &ro, &b, &err))) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -8,8 +8,10 @@
  * column, and the reader below needs no per-kind code. Flags are NULL or
  * 't' (NULLIF(x, false)), so "NOT NULL added" reads naturally.
  *
- * {NS} stands for the scope's condition on the namespace alias n and {EXT}
- * for which extensions are in scope (pg_namespace n joined too). */
+ * {NS} stands for the scope's condition on the namespace alias n, {EXT}
+ * for which extensions are in scope (pg_namespace n joined too), and
+ * {PRIV OWNER ACL} for the owner and privileges columns when that layer is
+ * switched on ("-": the kind has none), nothing when it is off. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -35,20 +37,20 @@
 
 static const char q_schemas[] =
     "SELECT 'schema', NULL, n.nspname, NULL, 0, NULL,"
-    " obj_description(n.oid, 'pg_namespace') AS comment"
+    " obj_description(n.oid, 'pg_namespace') AS comment{PRIV n.nspowner n.nspacl}"
     " FROM pg_namespace n WHERE {NS} AND" NOT_MEMBER("pg_namespace", "n.oid");
 
 static const char q_extensions[] =
     "SELECT 'extension', NULL, e.extname, NULL, 0, NULL,"
     " e.extversion AS version, n.nspname AS schema,"
-    " obj_description(e.oid, 'pg_extension') AS comment"
+    " obj_description(e.oid, 'pg_extension') AS comment{PRIV e.extowner -}"
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE {EXT}";
 
 static const char q_enums[] =
     "SELECT 'enum', n.nspname, t.typname, NULL, 0, NULL,"
     " (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)"
     "  FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels,"
-    " obj_description(t.oid, 'pg_type') AS comment"
+    " obj_description(t.oid, 'pg_type') AS comment{PRIV t.typowner t.typacl}"
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
     " WHERE t.typtype = 'e' AND {NS} AND" NOT_MEMBER("pg_type", "t.oid");
 
@@ -58,7 +60,7 @@ static const char q_domains[] =
     " " COLLATION_OF("t.typcollation", "b.typcollation") " AS collation,"
     " pg_get_expr(t.typdefaultbin, 0) AS default,"
     " NULLIF(t.typnotnull, false) AS \"NOT NULL\","
-    " obj_description(t.oid, 'pg_type') AS comment"
+    " obj_description(t.oid, 'pg_type') AS comment{PRIV t.typowner t.typacl}"
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
     " JOIN pg_type b ON b.oid = t.typbasetype"
     " WHERE t.typtype = 'd' AND {NS} AND" NOT_MEMBER("pg_type", "t.oid");
@@ -70,7 +72,7 @@ static const char q_composites[] =
     "    ', ' ORDER BY a.attnum)"
     "  FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid"
     "  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS attributes,"
-    " obj_description(t.oid, 'pg_type') AS comment"
+    " obj_description(t.oid, 'pg_type') AS comment{PRIV t.typowner t.typacl}"
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
     " JOIN pg_class c ON c.oid = t.typrelid"
     " WHERE t.typtype = 'c' AND c.relkind = 'c' AND {NS} AND" NOT_MEMBER("pg_type", "t.oid");
@@ -86,7 +88,7 @@ static const char q_ranges[] =
     "  AS canonical,"
     " CASE WHEN r.rngsubdiff::oid <> 0 THEN r.rngsubdiff::regprocedure::text END"
     "  AS subtype_diff,"
-    " obj_description(t.oid, 'pg_type') AS comment"
+    " obj_description(t.oid, 'pg_type') AS comment{PRIV t.typowner t.typacl}"
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
     " JOIN pg_range r ON r.rngtypid = t.oid"
     " WHERE t.typtype = 'r' AND {NS} AND" NOT_MEMBER("pg_type", "t.oid");
@@ -106,7 +108,7 @@ static const char q_sequences[] =
     "  ORDER BY d.deptype LIMIT 1) AS \"owned by\","
     " (SELECT 't' FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
     "  AND d.objid = c.oid AND d.deptype = 'i' LIMIT 1) AS identity,"
-    " obj_description(c.oid, 'pg_class') AS comment"
+    " obj_description(c.oid, 'pg_class') AS comment{PRIV c.relowner c.relacl}"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_sequence s ON s.seqrelid = c.oid"
     " WHERE c.relkind = 'S' AND {NS} AND" NOT_MEMBER("pg_class", "c.oid");
@@ -132,7 +134,7 @@ static const char q_tables[] =
     "  WHEN 'i' THEN 'index' END AS \"replica identity\","
     " (SELECT amname FROM pg_am WHERE oid = c.relam AND amname <> 'heap')"
     "  AS \"access method\","
-    " obj_description(c.oid, 'pg_class') AS comment"
+    " obj_description(c.oid, 'pg_class') AS comment{PRIV c.relowner c.relacl}"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND {NS} AND"
     NOT_MEMBER("pg_class", "c.oid");
@@ -157,7 +159,7 @@ static const char q_columns[] =
     "  AS storage,"
     " CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,"
     " CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::text END AS statistics,"
-    " col_description(c.oid, a.attnum) AS comment"
+    " col_description(c.oid, a.attnum) AS comment{PRIV - a.attacl}"
     " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
     " LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
@@ -200,7 +202,7 @@ static const char q_views[] =
     " c.relname, NULL, 0, pg_get_viewdef(c.oid),"
     " array_to_string(c.reloptions, ', ') AS options,"
     " CASE WHEN c.relkind = 'm' AND NOT c.relispopulated THEN 't' END AS \"not populated\","
-    " obj_description(c.oid, 'pg_class') AS comment"
+    " obj_description(c.oid, 'pg_class') AS comment{PRIV c.relowner c.relacl}"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('v', 'm') AND c.relpersistence <> 't' AND {NS} AND"
     NOT_MEMBER("pg_class", "c.oid");
@@ -225,7 +227,7 @@ static const char q_routines[] =
     "    END,"
     "   CASE WHEN g.aggsortop <> 0 THEN ', SORTOP = ' || g.aggsortop::regoperator::text END)"
     " END,"
-    " obj_description(p.oid, 'pg_proc') AS comment"
+    " obj_description(p.oid, 'pg_proc') AS comment{PRIV p.proowner p.proacl}"
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     " LEFT JOIN pg_aggregate g ON g.aggfnoid = p.oid"
     " WHERE {NS} AND" NOT_MEMBER("pg_proc", "p.oid")
@@ -280,9 +282,13 @@ static const char q_policies[] =
 	" WHERE {NS} AND" NOT_MEMBER(catalog, "o.oid") ")"
 #define COUNT_USER(catalog) "(SELECT count(*) FROM " catalog " o WHERE o.oid >= 16384 AND" NOT_MEMBER(catalog, "o.oid") ")"
 
+/* Without the privileges layer, privileges and ownership are listed as
+ * switched off. */
+static const char q_uncompared_privileges[] =
+    "NULL::bigint AS privileges, NULL::bigint AS ownership, ";
+
 static const char q_uncompared_schema[] =
-    "SELECT NULL::bigint AS privileges, NULL::bigint AS ownership,"
-    " (SELECT count(*) FROM pg_class o JOIN pg_namespace n ON n.oid = o.relnamespace"
+    "(SELECT count(*) FROM pg_class o JOIN pg_namespace n ON n.oid = o.relnamespace"
     "  WHERE o.relkind = 'f' AND {NS}) AS \"foreign tables\","
     " (SELECT count(*) FROM pg_type o JOIN pg_namespace n ON n.oid = o.typnamespace"
     "  WHERE o.typtype IN ('b', 'p') AND {NS} AND" NOT_MEMBER("pg_type", "o.oid")
@@ -319,11 +325,25 @@ static const char *const object_queries[] = {
 };
 #define N_OBJECT_QUERIES (sizeof object_queries / sizeof *object_queries)
 
-/* sql with {NS} and {EXT} replaced. */
-static void add_query(struct strbuf *sb, const char *sql, const char *ns, const char *ext)
+/* {PRIV OWNER ACL} at p: the columns, or nothing. Returns past it. */
+static const char *add_priv(struct strbuf *sb, const char *p, bool privileges)
+{
+	const char *owner = p + 6, *sp = strchr(owner, ' '), *end = strchr(owner, '}');
+	if (privileges && sp[-1] != '-')
+		strbuf_addf(sb, ", pg_get_userbyid(%.*s) AS owner", (int)(sp - owner), owner);
+	if (privileges && end[-1] != '-')
+		strbuf_addf(sb, ", %.*s::text AS privileges", (int)(end - sp - 1), sp + 1);
+	return end + 1;
+}
+
+/* sql with {NS}, {EXT} and {PRIV ..} replaced. */
+static void add_query(struct strbuf *sb, const char *sql, const char *ns, const char *ext,
+                      bool privileges)
 {
 	for (const char *p = sql; *p;) {
-		if (strncmp(p, "{NS}", 4) == 0) {
+		if (strncmp(p, "{PRIV ", 6) == 0) {
+			p = add_priv(sb, p, privileges);
+		} else if (strncmp(p, "{NS}", 4) == 0) {
 			strbuf_addf(sb, "(%s)", ns);
 			p += 4;
 		} else if (strncmp(p, "{EXT}", 5) == 0) {
@@ -338,7 +358,8 @@ static void add_query(struct strbuf *sb, const char *sql, const char *ns, const 
 
 /* The whole message: the transaction, an info row, a query per kind, the
  * uncompared counts. */
-static char *build_sql(PGconn *conn, const char *schema, struct pgstep_error *err)
+static char *build_sql(PGconn *conn, const char *schema, bool privileges,
+                       struct pgstep_error *err)
 {
 	struct strbuf sb, ns, ext;
 	strbuf_init(&sb);
@@ -368,13 +389,16 @@ static char *build_sql(PGconn *conn, const char *schema, struct pgstep_error *er
 	strbuf_addf(&sb, "SELECT current_setting('server_version_num'), quote_ident(%s);\n",
 	            lit ? lit : "NULL");
 	for (size_t i = 0; i < N_OBJECT_QUERIES; i++)
-		add_query(&sb, object_queries[i], ns.buf, ext.buf);
+		add_query(&sb, object_queries[i], ns.buf, ext.buf, privileges);
 	struct strbuf unc;
 	strbuf_init(&unc);
+	strbuf_adds(&unc, "SELECT ");
+	if (!privileges)
+		strbuf_adds(&unc, q_uncompared_privileges);
 	strbuf_adds(&unc, q_uncompared_schema);
 	if (!schema)
 		strbuf_adds(&unc, q_uncompared_database);
-	add_query(&sb, unc.buf, ns.buf, ext.buf);
+	add_query(&sb, unc.buf, ns.buf, ext.buf, false);
 	strbuf_adds(&sb, "COMMIT;\n");
 	strbuf_release(&unc);
 	strbuf_release(&ns);
@@ -445,13 +469,13 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-bool snapshot_read(struct session *s, const char *schema, struct snapshot *out,
-                   struct pgstep_error *err)
+bool snapshot_read(struct session *s, const char *schema, const struct snapshot_read_options *o,
+                   struct snapshot *out, struct pgstep_error *err)
 {
 	snapshot_init(out);
 	PGconn *conn = session_conn(s);
 	double t0 = now_ms();
-	char *sql = build_sql(conn, schema, err);
+	char *sql = build_sql(conn, schema, o && o->privileges, err);
 	if (!sql)
 		return false;
 	struct reader r = {.snap = out, .schema = schema};

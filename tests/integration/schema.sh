@@ -202,6 +202,25 @@ inject "column order (low severity, exit 0)" \
 inject "not compared kind present" "CREATE COLLATION mycoll (provider = libc, locale = 'C')" \
 	"collations: 0 -> 1"
 
+# --- the privileges layer, switched off by default ----------------------
+build fx globex
+q fx "CREATE ROLE reader" >/dev/null
+on fx globex "GRANT SELECT ON runs TO reader; ALTER TABLE scratch OWNER TO reader" ||
+	fail "grant and owner change do not apply"
+check_exit 0 "privileges and owners are not compared by default" \
+	ps schema --tenant acme --compare globex
+like "$TAP_OUT" "no differences" "no differences without --privileges"
+check_exit 3 "--privileges compares them" ps schema --tenant acme --compare globex --privileges
+like "$TAP_OUT" "changed +table @schema.runs" "the granted table is named"
+like "$TAP_OUT" "privileges added: \{postgres=arwdDxtm?/postgres,reader=r/postgres\}" \
+	"the grant is shown"
+like "$TAP_OUT" "owner changed: postgres -> reader" "the new owner is shown"
+check_exit 0 "--privileges --json" ps schema --tenant acme --privileges --json
+is "$(printf '%s' "$TAP_OUT" | jq -r '[.tenants[0].not_compared[] | select(.kind == "privileges" or .kind == "ownership")] | length')" \
+	0 "with --privileges, privileges and ownership are not listed as not compared"
+is "$(printf '%s' "$TAP_OUT" | jq -r '.tenants[0].objects[] | select(.kind == "table" and .name == "runs") | .attributes.owner')" \
+	postgres "a table's owner"
+
 # --- database tenants ------------------------------------------------------
 check_exit 0 "two databases from the same SQL compare equal" ps schema --tenant db1 --compare db2
 like "$TAP_OUT" "no differences" "no differences between db1 and db2"
