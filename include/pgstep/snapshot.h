@@ -40,9 +40,9 @@ struct snapshot_object {
 };
 
 struct snapshot_uncompared {
-	char *kind;  /* owned: "publications", "privileges", ... */
-	long count;  /* objects of that kind in scope; -1 when not counted */
-	char *why;   /* owned: "not modelled", "switched off" */
+	char *kind; /* owned: "publications", "privileges", ... */
+	long count; /* objects of that kind in scope; -1 when not counted */
+	char *why;  /* owned: "not modelled", "switched off" */
 };
 
 struct snapshot {
@@ -107,7 +107,8 @@ struct snapshot_diff {
 };
 
 /* What changes from a to b. Both must be sorted and outlive the diff. */
-void snapshot_compare(const struct snapshot *a, const struct snapshot *b, struct snapshot_diff *out);
+void snapshot_compare(const struct snapshot *a, const struct snapshot *b,
+                      struct snapshot_diff *out);
 void snapshot_diff_clear(struct snapshot_diff *d);
 /* Changes other than column order. */
 size_t snapshot_diff_significant(const struct snapshot_diff *d);

@@ -22,7 +22,7 @@
  * (a view's or a function's is shown by --json). */
 static bool def_inline(const char *kind)
 {
-	static const char *const kinds[] = {"constraint", "index", "trigger", "rule",
+	static const char *const kinds[] = {"constraint", "index",     "trigger", "rule",
 	                                    "policy",     "aggregate", NULL};
 	for (size_t i = 0; kinds[i]; i++)
 		if (strcmp(kinds[i], kind) == 0)
@@ -69,8 +69,8 @@ static void add_attrs(struct strbuf *sb, const struct snapshot_object *o, const 
 /* A column as its table's definition would say it, then the rest. */
 static void column_summary(struct strbuf *sb, const struct snapshot_object *o)
 {
-	static const char *const shown[] = {"type", "collation", "NOT NULL", "default",
-	                                    "generated", "identity", NULL};
+	static const char *const shown[] = {"type",      "collation", "NOT NULL", "default",
+	                                    "generated", "identity",  NULL};
 	const char *v;
 	strbuf_adds(sb, snapshot_object_get(o, "type") ? snapshot_object_get(o, "type") : "?");
 	if ((v = snapshot_object_get(o, "collation")))
@@ -209,6 +209,8 @@ static void snapshot_text(const struct tenant *t, const struct snapshot *snap)
 		       SNAPSHOT_TENANT_SCHEMA);
 	printf(": %zu objects, %d round trip%s, %.1f ms\n", snap->n, snap->round_trips,
 	       snap->round_trips == 1 ? "" : "s", snap->read_ms);
+	if (snap->tenant_schema && !snapshot_find(snap, "schema", NULL, SNAPSHOT_TENANT_SCHEMA))
+		printf("(schema %s does not exist)\n", cli_safe(snap->tenant_schema));
 	for (size_t k = 0; snapshot_kinds[k]; k++) {
 		const char *kind = snapshot_kinds[k];
 		if (strcmp(kind, "column") == 0)
@@ -268,7 +270,8 @@ static void snapshot_json(struct json *j, const struct tenant *t, const struct s
 {
 	json_kv_string(j, "name", t->name);
 	json_kv_string(j, "schema", snap->tenant_schema);
-	json_kv_string(j, "schema_placeholder", snap->tenant_schema ? SNAPSHOT_TENANT_SCHEMA : NULL);
+	json_kv_string(j, "schema_placeholder",
+	               snap->tenant_schema ? SNAPSHOT_TENANT_SCHEMA : NULL);
 	json_kv_int(j, "server_version", snap->server_version);
 	json_kv_int(j, "round_trips", snap->round_trips);
 	json_kv_int(j, "read_us", (int64_t)(snap->read_ms * 1000));
@@ -312,9 +315,8 @@ static const struct snapshot_object *change_object(const struct snapshot_change 
 	return c->b ? c->b : c->a;
 }
 
-static void diff_text(const struct tenant *ta, const struct tenant *tb,
-                      const struct snapshot *a, const struct snapshot *b,
-                      const struct snapshot_diff *d)
+static void diff_text(const struct tenant *ta, const struct tenant *tb, const struct snapshot *a,
+                      const struct snapshot *b, const struct snapshot_diff *d)
 {
 	size_t sig = snapshot_diff_significant(d);
 	printf("%s -> %s: ", cli_safe(ta->name), cli_safe(tb->name));
@@ -322,16 +324,15 @@ static void diff_text(const struct tenant *ta, const struct tenant *tb,
 		printf("no differences (%zu objects compared)\n", a->n);
 	else
 		printf("%zu difference%s%s (added: only in %s; removed: only in %s)\n", sig,
-		       sig == 1 ? "" : "s",
-		       d->n > sig ? ", and column order" : "", cli_safe(tb->name),
-		       cli_safe(ta->name));
+		       sig == 1 ? "" : "s", d->n > sig ? ", and column order" : "",
+		       cli_safe(tb->name), cli_safe(ta->name));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct snapshot_change *c = &d->items[i];
 		const struct snapshot_object *o = change_object(c);
 		char *name = snapshot_object_qualified(o);
-		char *label = xasprintf("%-8s %s %s",
-		                        c->what == SNAPSHOT_ORDER ? "low" : snapshot_change_name(c->what),
-		                        o->kind, name);
+		char *label = xasprintf(
+		    "%-8s %s %s", c->what == SNAPSHOT_ORDER ? "low" : snapshot_change_name(c->what),
+		    o->kind, name);
 		print_item(2, label, NULL);
 		for (size_t k = 0; k < c->n_details; k++)
 			print_item(11, c->details[k], NULL);
@@ -363,8 +364,9 @@ static void diff_json(struct json *j, const struct snapshot_diff *d)
 		const struct snapshot_change *c = &d->items[i];
 		const struct snapshot_object *o = change_object(c);
 		json_begin_object(j);
-		json_kv_string(j, "change", c->what == SNAPSHOT_ORDER ? "column order"
-		                                                      : snapshot_change_name(c->what));
+		json_kv_string(j, "change",
+		               c->what == SNAPSHOT_ORDER ? "column order"
+		                                         : snapshot_change_name(c->what));
 		json_kv_string(j, "severity", c->what == SNAPSHOT_ORDER ? "low" : "normal");
 		json_kv_string(j, "kind", o->kind);
 		json_kv_string(j, "schema", o->schema);

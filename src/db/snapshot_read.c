@@ -35,6 +35,8 @@
 	"CASE WHEN " coll " <> 0 AND " coll " <> " type_coll " THEN " coll                         \
 	"::regcollation::text END"
 
+/* The SQL reads better as written than as clang-format would wrap it. */
+/* clang-format off */
 static const char q_schemas[] =
     "SELECT 'schema', NULL, n.nspname, NULL, 0, NULL,"
     " obj_description(n.oid, 'pg_namespace') AS comment{PRIV n.nspowner n.nspacl}"
@@ -318,10 +320,12 @@ static const char q_uncompared_database[] =
     " " COUNT_USER("pg_transform") " AS transforms,"
     " (SELECT count(*) FROM pg_seclabel) AS \"security labels\"";
 
+/* clang-format on */
+
 static const char *const object_queries[] = {
-    q_schemas, q_extensions, q_enums,   q_domains,  q_composites, q_ranges,
-    q_sequences, q_tables,   q_columns, q_constraints, q_indexes, q_views,
-    q_routines, q_triggers,  q_rules,   q_policies,
+    q_schemas,   q_extensions, q_enums,   q_domains,     q_composites, q_ranges,
+    q_sequences, q_tables,     q_columns, q_constraints, q_indexes,    q_views,
+    q_routines,  q_triggers,   q_rules,   q_policies,
 };
 #define N_OBJECT_QUERIES (sizeof object_queries / sizeof *object_queries)
 
@@ -358,8 +362,7 @@ static void add_query(struct strbuf *sb, const char *sql, const char *ns, const 
 
 /* The whole message: the transaction, an info row, a query per kind, the
  * uncompared counts. */
-static char *build_sql(PGconn *conn, const char *schema, bool privileges,
-                       struct pgstep_error *err)
+static char *build_sql(PGconn *conn, const char *schema, bool privileges, struct pgstep_error *err)
 {
 	struct strbuf sb, ns, ext;
 	strbuf_init(&sb);
@@ -369,7 +372,8 @@ static char *build_sql(PGconn *conn, const char *schema, bool privileges,
 	if (schema) {
 		lit = PQescapeLiteral(conn, schema, strlen(schema));
 		if (!lit) {
-			error_set(err, PGSTEP_EXIT_FAILED, "schema snapshot: %s", PQerrorMessage(conn));
+			error_set(err, PGSTEP_EXIT_FAILED, "schema snapshot: %s",
+			          PQerrorMessage(conn));
 			strbuf_release(&sb);
 			strbuf_release(&ns);
 			strbuf_release(&ext);

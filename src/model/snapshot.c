@@ -10,10 +10,26 @@
 #include "pgstep/xalloc.h"
 
 const char *const snapshot_kinds[] = {
-    "schema",   "extension", "enum",      "domain", "composite type",
-    "range type", "sequence", "table",    "column", "constraint",
-    "index",    "view",      "materialized view", "function", "procedure",
-    "aggregate", "trigger",  "rule",      "policy", NULL,
+    "schema",
+    "extension",
+    "enum",
+    "domain",
+    "composite type",
+    "range type",
+    "sequence",
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "view",
+    "materialized view",
+    "function",
+    "procedure",
+    "aggregate",
+    "trigger",
+    "rule",
+    "policy",
+    NULL,
 };
 
 size_t snapshot_kind_order(const char *kind)
@@ -124,8 +140,8 @@ static int cmp_null_first(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-static int key_cmp(const char *kind_a, const char *schema_a, const char *name_a,
-                   const char *kind_b, const char *schema_b, const char *name_b)
+static int key_cmp(const char *kind_a, const char *schema_a, const char *name_a, const char *kind_b,
+                   const char *schema_b, const char *name_b)
 {
 	size_t ka = snapshot_kind_order(kind_a), kb = snapshot_kind_order(kind_b);
 	if (ka != kb)

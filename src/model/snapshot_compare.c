@@ -75,10 +75,10 @@ static void attrs_compare(const struct snapshot_object *a, const struct snapshot
 			const struct snapshot_attr *x = &a->attrs[i++], *y = &b->attrs[k++];
 			if (strcmp(x->value, y->value) == 0)
 				continue;
-			detail_add(c, short_value(x->value) && short_value(y->value)
-			                  ? xasprintf("%s changed: %s -> %s", x->name, x->value,
-			                              y->value)
-			                  : xasprintf("%s changed", x->name));
+			detail_add(
+			    c, short_value(x->value) && short_value(y->value)
+			           ? xasprintf("%s changed: %s -> %s", x->name, x->value, y->value)
+			           : xasprintf("%s changed", x->name));
 		}
 	}
 }
@@ -223,8 +223,9 @@ void snapshot_compare(const struct snapshot *a, const struct snapshot *b, struct
 			size_t kx = snapshot_kind_order(x->kind), ky = snapshot_kind_order(y->kind);
 			c = kx != ky ? (kx < ky ? -1 : 1) : strcmp(x->kind, y->kind);
 			if (!c)
-				c = x->schema && y->schema ? strcmp(x->schema, y->schema)
-				                           : (x->schema != NULL) - (y->schema != NULL);
+				c = x->schema && y->schema
+				        ? strcmp(x->schema, y->schema)
+				        : (x->schema != NULL) - (y->schema != NULL);
 			if (!c)
 				c = strcmp(x->name, y->name);
 		}

@@ -256,6 +256,10 @@ is "$(printf '%s' "$TAP_OUT" | jq -c '.tenants[0].objects')" "$first" "database 
 is "$(printf '%s' "$first" | jq -r '[.[] | select(.schema == "pgstep")] | length')" 0 \
 	"pgstep's own state schema is not the tenant's"
 
+conf_tenant unmigrated fx unmigrated
+check_exit 0 "a schema tenant not migrated yet" ps schema --tenant unmigrated
+like "$TAP_OUT" "^\(schema unmigrated does not exist\)" "says its schema does not exist"
+
 # --- usage -------------------------------------------------------------
 check_exit 2 "--compare an unknown tenant" ps schema --tenant acme --compare nobody
 like "$TAP_OUT" "no such tenant" "says so"

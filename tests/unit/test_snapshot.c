@@ -179,8 +179,9 @@ static void test_column_order(void)
 			ord = &d.items[i];
 	ok(ord != NULL, "a column order change");
 	if (ord)
-		is_str(ord->details[0], "columns in order id, note, workflow_version_id"
-		                        " (was id, workflow_version_id, note)",
+		is_str(ord->details[0],
+		       "columns in order id, note, workflow_version_id"
+		       " (was id, workflow_version_id, note)",
 		       "order of the common columns, before and after");
 	snapshot_diff_clear(&d);
 
