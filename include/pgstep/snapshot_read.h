@@ -33,4 +33,14 @@ struct snapshot_read_options {
 bool snapshot_read(struct session *s, const char *schema, const struct snapshot_read_options *o,
                    struct snapshot *out, struct pgstep_error *err);
 
+/* Several schemas of one database (schema tenants sharing it) in the same
+ * single read: outs[i] gets schemas[i]'s snapshot, equal to what
+ * snapshot_read would give it (n distinct names; n == 0 reads the database
+ * into outs[0]). read_ms is that of the whole read. Drift over many schema
+ * tenants takes one read per database instead of one per tenant, each
+ * kind's catalog scanned once. */
+bool snapshot_read_schemas(struct session *s, const char *const *schemas, size_t n,
+                           const struct snapshot_read_options *o, struct snapshot *outs,
+                           struct pgstep_error *err);
+
 #endif

@@ -310,6 +310,36 @@ static bool take_snapshot(struct tenant *t, const struct snapshot_read_options *
 	return ok;
 }
 
+/* Two schema tenants of one database, other schemas. */
+static bool same_database(const struct tenant *a, const struct tenant *b)
+{
+	if (!a->schema || !b->schema || strcmp(a->schema, b->schema) == 0)
+		return false;
+	char *ka = tenant_database_key(a->conninfo), *kb = tenant_database_key(b->conninfo);
+	bool same = ka && kb && strcmp(ka, kb) == 0;
+	free(ka);
+	free(kb);
+	return same;
+}
+
+/* Both in the same read (one round trip, one snapshot of the catalogs). */
+static bool take_two(struct tenant *t, struct tenant *other, const struct snapshot_read_options *o,
+                     struct snapshot *a, struct snapshot *b, struct pgstep_error *err)
+{
+	struct session *s = session_connect(t->conninfo, t->name, err);
+	if (!s)
+		return false;
+	const char *schemas[2] = {t->schema, other->schema};
+	struct snapshot outs[2];
+	bool ok = snapshot_read_schemas(s, schemas, 2, o, outs, err);
+	session_close(&s);
+	if (ok) {
+		*a = outs[0];
+		*b = outs[1];
+	}
+	return ok;
+}
+
 static const struct snapshot_object *change_object(const struct snapshot_change *c)
 {
 	return c->b ? c->b : c->a;
@@ -408,7 +438,10 @@ int cli_schema(const struct cli_globals *g, int argc, char **argv)
 	snapshot_init(&a);
 	snapshot_init(&b);
 	struct snapshot_read_options ro = {.privileges = c.o.privileges};
-	if (!take_snapshot(t, &ro, &a, &err) || (other && !take_snapshot(other, &ro, &b, &err))) {
+	if (!(other && same_database(t, other)
+	          ? take_two(t, other, &ro, &a, &b, &err)
+	          : take_snapshot(t, &ro, &a, &err) &&
+	                (!other || take_snapshot(other, &ro, &b, &err)))) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -277,11 +277,13 @@ static const char q_policies[] =
     " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {NS}";
 
-/* The kinds not modelled, each counted in scope: one row, a column per
- * kind (NULL: not counted). Database-wide kinds only for a database. */
-#define COUNT_IN_SCOPE(catalog, nsfield)                                                           \
-	"(SELECT count(*) FROM " catalog " o JOIN pg_namespace n ON n.oid = o." nsfield           \
-	" WHERE {NS} AND" NOT_MEMBER(catalog, "o.oid") ")"
+/* The kinds not modelled, counted per schema in scope: a row per schema
+ * (its name first), a column per kind, each catalog aggregated once (a
+ * correlated count per schema would scan it once per schema: there is no
+ * index on the namespace columns). */
+#define COUNT_BY_NS(alias, catalog, nsfield, cond)                                                 \
+	" LEFT JOIN (SELECT o." nsfield " AS ns, count(*) AS c FROM " catalog " o WHERE " cond      \
+	" AND" NOT_MEMBER(catalog, "o.oid") "GROUP BY 1) " alias " ON " alias ".ns = n.oid"
 #define COUNT_USER(catalog) "(SELECT count(*) FROM " catalog " o WHERE o.oid >= 16384 AND" NOT_MEMBER(catalog, "o.oid") ")"
 
 /* Without the privileges layer, privileges and ownership are listed as
@@ -290,24 +292,30 @@ static const char q_uncompared_privileges[] =
     "NULL::bigint AS privileges, NULL::bigint AS ownership, ";
 
 static const char q_uncompared_schema[] =
-    "(SELECT count(*) FROM pg_class o JOIN pg_namespace n ON n.oid = o.relnamespace"
-    "  WHERE o.relkind = 'f' AND {NS}) AS \"foreign tables\","
-    " (SELECT count(*) FROM pg_type o JOIN pg_namespace n ON n.oid = o.typnamespace"
-    "  WHERE o.typtype IN ('b', 'p') AND {NS} AND" NOT_MEMBER("pg_type", "o.oid")
-    "  AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = o.oid)) AS \"base types\","
-    " " COUNT_IN_SCOPE("pg_collation", "collnamespace") " AS collations,"
-    " " COUNT_IN_SCOPE("pg_operator", "oprnamespace") " AS operators,"
-    " " COUNT_IN_SCOPE("pg_opclass", "opcnamespace") " AS \"operator classes\","
-    " " COUNT_IN_SCOPE("pg_opfamily", "opfnamespace") " AS \"operator families\","
-    " " COUNT_IN_SCOPE("pg_conversion", "connamespace") " AS conversions,"
-    " " COUNT_IN_SCOPE("pg_ts_config", "cfgnamespace") " + "
-    COUNT_IN_SCOPE("pg_ts_dict", "dictnamespace") " AS \"text search objects\","
-    " " COUNT_IN_SCOPE("pg_statistic_ext", "stxnamespace") " AS \"statistics objects\","
-    " (SELECT count(*) FROM pg_default_acl o JOIN pg_namespace n"
-    "  ON n.oid = o.defaclnamespace WHERE {NS}) AS \"default privileges\"";
+    "coalesce(ft.c, 0) AS \"foreign tables\", coalesce(bt.c, 0) AS \"base types\","
+    " coalesce(co.c, 0) AS collations, coalesce(op.c, 0) AS operators,"
+    " coalesce(oc.c, 0) AS \"operator classes\", coalesce(ofa.c, 0) AS \"operator families\","
+    " coalesce(cv.c, 0) AS conversions,"
+    " coalesce(tc.c, 0) + coalesce(td.c, 0) AS \"text search objects\","
+    " coalesce(st.c, 0) AS \"statistics objects\", coalesce(da.c, 0) AS \"default privileges\""
+    " FROM pg_namespace n"
+    COUNT_BY_NS("ft", "pg_class", "relnamespace", "o.relkind = 'f'")
+    COUNT_BY_NS("bt", "pg_type", "typnamespace", "o.typtype IN ('b', 'p')"
+                " AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = o.oid)")
+    COUNT_BY_NS("co", "pg_collation", "collnamespace", "true")
+    COUNT_BY_NS("op", "pg_operator", "oprnamespace", "true")
+    COUNT_BY_NS("oc", "pg_opclass", "opcnamespace", "true")
+    COUNT_BY_NS("ofa", "pg_opfamily", "opfnamespace", "true")
+    COUNT_BY_NS("cv", "pg_conversion", "connamespace", "true")
+    COUNT_BY_NS("tc", "pg_ts_config", "cfgnamespace", "true")
+    COUNT_BY_NS("td", "pg_ts_dict", "dictnamespace", "true")
+    COUNT_BY_NS("st", "pg_statistic_ext", "stxnamespace", "true")
+    COUNT_BY_NS("da", "pg_default_acl", "defaclnamespace", "true")
+    " WHERE {NS}";
 
+/* Database-wide kinds: for a database tenant only. */
 static const char q_uncompared_database[] =
-    ", (SELECT count(*) FROM pg_event_trigger) AS \"event triggers\","
+    "SELECT (SELECT count(*) FROM pg_event_trigger) AS \"event triggers\","
     " (SELECT count(*) FROM pg_publication) AS publications,"
     " (SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database"
     "  WHERE datname = current_database())) AS subscriptions,"
@@ -318,6 +326,8 @@ static const char q_uncompared_database[] =
     " " COUNT_USER("pg_language") " AS languages,"
     " " COUNT_USER("pg_am") " AS \"access methods\","
     " " COUNT_USER("pg_transform") " AS transforms,"
+    " (SELECT count(*) FROM pg_default_acl WHERE defaclnamespace = 0)"
+    "  AS \"global default privileges\","
     " (SELECT count(*) FROM pg_seclabel) AS \"security labels\"";
 
 /* clang-format on */
@@ -360,27 +370,34 @@ static void add_query(struct strbuf *sb, const char *sql, const char *ns, const 
 	strbuf_adds(sb, ";\n");
 }
 
-/* The whole message: the transaction, an info row, a query per kind, the
- * uncompared counts. */
-static char *build_sql(PGconn *conn, const char *schema, bool privileges, struct pgstep_error *err)
+/* The whole message: the transaction, an info row per schema, a query per
+ * kind, the uncompared counts (per schema, then database-wide for a
+ * database). n == 0: the database. */
+static char *build_sql(PGconn *conn, const char *const *schemas, size_t n, bool privileges,
+                       struct pgstep_error *err)
 {
-	struct strbuf sb, ns, ext;
+	struct strbuf sb, ns, ext, lits;
 	strbuf_init(&sb);
 	strbuf_init(&ns);
 	strbuf_init(&ext);
-	char *lit = NULL;
-	if (schema) {
-		lit = PQescapeLiteral(conn, schema, strlen(schema));
+	strbuf_init(&lits);
+	for (size_t i = 0; i < n; i++) {
+		char *lit = PQescapeLiteral(conn, schemas[i], strlen(schemas[i]));
 		if (!lit) {
 			error_set(err, PGSTEP_EXIT_FAILED, "schema snapshot: %s",
 			          PQerrorMessage(conn));
 			strbuf_release(&sb);
 			strbuf_release(&ns);
 			strbuf_release(&ext);
+			strbuf_release(&lits);
 			return NULL;
 		}
-		strbuf_addf(&ns, "n.nspname = %s", lit);
-		strbuf_addf(&ext, "n.nspname = %s", lit);
+		strbuf_addf(&lits, "%s%s", i ? ", " : "", lit);
+		PQfreemem(lit);
+	}
+	if (n) {
+		strbuf_addf(&ns, "n.nspname IN (%s)", lits.buf);
+		strbuf_addf(&ext, "n.nspname IN (%s)", lits.buf);
 	} else {
 		strbuf_addf(&ns,
 		            "n.nspname NOT IN ('pg_catalog', 'information_schema', '%s')"
@@ -390,41 +407,71 @@ static char *build_sql(PGconn *conn, const char *schema, bool privileges, struct
 	}
 	strbuf_adds(&sb, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n"
 	                 "SET LOCAL search_path = '';\n");
-	strbuf_addf(&sb, "SELECT current_setting('server_version_num'), quote_ident(%s);\n",
-	            lit ? lit : "NULL");
+	if (n)
+		strbuf_addf(&sb,
+		            "SELECT current_setting('server_version_num'), s, quote_ident(s)"
+		            " FROM unnest(ARRAY[%s]::text[]) s;\n",
+		            lits.buf);
+	else
+		strbuf_adds(&sb, "SELECT current_setting('server_version_num'), NULL, NULL;\n");
 	for (size_t i = 0; i < N_OBJECT_QUERIES; i++)
 		add_query(&sb, object_queries[i], ns.buf, ext.buf, privileges);
 	struct strbuf unc;
 	strbuf_init(&unc);
-	strbuf_adds(&unc, "SELECT ");
+	strbuf_adds(&unc, "SELECT n.nspname, ");
 	if (!privileges)
 		strbuf_adds(&unc, q_uncompared_privileges);
 	strbuf_adds(&unc, q_uncompared_schema);
-	if (!schema)
-		strbuf_adds(&unc, q_uncompared_database);
 	add_query(&sb, unc.buf, ns.buf, ext.buf, false);
+	if (!n)
+		add_query(&sb, q_uncompared_database, ns.buf, ext.buf, false);
 	strbuf_adds(&sb, "COMMIT;\n");
 	strbuf_release(&unc);
 	strbuf_release(&ns);
 	strbuf_release(&ext);
-	PQfreemem(lit);
+	strbuf_release(&lits);
 	return strbuf_detach(&sb);
 }
 
-struct reader {
+/* One snapshot being read: a schema's (name and quoted set) or the
+ * database's (both NULL). */
+struct target {
 	struct snapshot *snap;
-	const char *schema; /* the real name, NULL for a database */
-	char *quoted;       /* quote_ident(schema) */
+	const char *schema; /* the real name */
+	char *quoted;       /* quote_ident(schema), from the server */
 };
 
-/* A text from the server with the tenant's schema abstracted. */
-static char *abstracted(const struct reader *r, const char *v)
+struct reader {
+	struct target *targets; /* sorted by schema for bisection */
+	size_t n;
+};
+
+static int target_cmp(const void *a, const void *b)
 {
-	if (!v || !r->schema)
+	const struct target *x = a, *y = b;
+	return strcmp(x->schema, y->schema);
+}
+
+/* The target of a row whose schema is name; the database's when reading a
+ * database; NULL when not in scope. */
+static struct target *target_of(const struct reader *r, const char *name)
+{
+	if (!r->targets[0].schema)
+		return &r->targets[0];
+	if (!name)
+		return NULL;
+	struct target key = {.schema = name};
+	return bsearch(&key, r->targets, r->n, sizeof key, target_cmp);
+}
+
+/* A text from the server with the tenant's schema abstracted. */
+static char *abstracted(const struct target *t, const char *v)
+{
+	if (!v || !t->schema)
 		return v ? xstrdup(v) : NULL;
-	if (strcmp(v, r->schema) == 0)
+	if (strcmp(v, t->schema) == 0)
 		return xstrdup(SNAPSHOT_TENANT_SCHEMA);
-	return snapshot_abstract(v, r->quoted);
+	return snapshot_abstract(v, t->quoted);
 }
 
 static const char *value(const PGresult *res, int row, int col)
@@ -432,19 +479,42 @@ static const char *value(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
+static void read_info(struct reader *r, const PGresult *res)
+{
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct target *t = target_of(r, value(res, i, 1));
+		if (!t)
+			continue;
+		t->snap->server_version = atoi(PQgetvalue(res, i, 0));
+		if (t->schema && !t->quoted)
+			t->quoted = xstrdup(PQgetvalue(res, i, 2));
+	}
+}
+
 static void read_objects(struct reader *r, const PGresult *res)
 {
 	int nf = PQnfields(res);
+	/* Rows name their schema, a schema names itself, an extension has its
+	 * schema as an attribute. */
+	int ext_schema = PQfnumber(res, "schema");
 	for (int i = 0; i < PQntuples(res); i++) {
-		char *schema = abstracted(r, value(res, i, 1));
-		char *name = abstracted(r, value(res, i, 2));
-		char *parent = abstracted(r, value(res, i, 3));
-		char *def = abstracted(r, value(res, i, 5));
-		struct snapshot_object *o =
-		    snapshot_add(r->snap, value(res, i, 0), schema, name, parent, def);
+		const char *kind = value(res, i, 0);
+		const char *where = value(res, i, 1);
+		if (!where && strcmp(kind, "schema") == 0)
+			where = value(res, i, 2);
+		else if (!where && ext_schema >= 6)
+			where = value(res, i, ext_schema);
+		struct target *t = target_of(r, where);
+		if (!t)
+			continue;
+		char *schema = abstracted(t, value(res, i, 1));
+		char *name = abstracted(t, value(res, i, 2));
+		char *parent = abstracted(t, value(res, i, 3));
+		char *def = abstracted(t, value(res, i, 5));
+		struct snapshot_object *o = snapshot_add(t->snap, kind, schema, name, parent, def);
 		o->position = atoi(PQgetvalue(res, i, 4));
 		for (int f = 6; f < nf; f++) {
-			char *v = abstracted(r, value(res, i, f));
+			char *v = abstracted(t, value(res, i, f));
 			snapshot_object_set(o, PQfname(res, f), v);
 			free(v);
 		}
@@ -455,15 +525,98 @@ static void read_objects(struct reader *r, const PGresult *res)
 	}
 }
 
+/* Counts: the first column, when named nspname, routes a row to its
+ * schema; a database adds its schemas' rows together. A snapshot whose
+ * schema has no row (it does not exist) still lists every kind, at 0. */
 static void read_uncompared(struct reader *r, const PGresult *res)
 {
-	if (PQntuples(res) != 1)
-		return;
-	for (int f = 0; f < PQnfields(res); f++) {
-		const char *v = value(res, 0, f);
-		snapshot_add_uncompared(r->snap, PQfname(res, f), v ? atol(v) : -1,
-		                        v ? "not modelled" : "switched off");
+	int first = strcmp(PQfname(res, 0), "nspname") == 0 ? 1 : 0;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct target *t = first ? target_of(r, value(res, i, 0)) : &r->targets[0];
+		if (!t)
+			continue;
+		struct snapshot *snap = t->snap;
+		size_t base = snap->n_uncompared;
+		bool add = true;
+		/* A database's later rows add to the entries its first one made. */
+		for (size_t k = 0; k < snap->n_uncompared; k++)
+			if (strcmp(snap->uncompared[k].kind, PQfname(res, first)) == 0) {
+				base = k;
+				add = false;
+			}
+		for (int f = first; f < PQnfields(res); f++) {
+			const char *v = value(res, i, f);
+			long c = v ? atol(v) : -1;
+			if (add)
+				snapshot_add_uncompared(snap, PQfname(res, f), c,
+				                        v ? "not modelled" : "switched off");
+			else if (c > 0)
+				snap->uncompared[base + (size_t)(f - first)].count += c;
+		}
 	}
+	if (!first)
+		return;
+	for (size_t k = 0; k < r->n; k++) {
+		struct snapshot *snap = r->targets[k].snap;
+		bool has = false;
+		for (size_t u = 0; u < snap->n_uncompared && !has; u++)
+			has = strcmp(snap->uncompared[u].kind, PQfname(res, first)) == 0;
+		if (has)
+			continue;
+		for (int f = first; f < PQnfields(res); f++) {
+			bool off = strcmp(PQfname(res, f), "privileges") == 0 ||
+			           strcmp(PQfname(res, f), "ownership") == 0;
+			snapshot_add_uncompared(snap, PQfname(res, f), off ? -1 : 0,
+			                        off ? "switched off" : "not modelled");
+		}
+	}
+}
+
+/* Send sql and read its results into r's snapshots. */
+static bool run(struct session *s, const char *sql, struct reader *r, struct pgstep_error *err)
+{
+	PGconn *conn = session_conn(s);
+	if (PQsendQuery(conn, sql) != 1) {
+		error_set(err, PGSTEP_EXIT_CONNECTION, "tenant %s: schema snapshot: %s",
+		          session_label(s), PQerrorMessage(conn));
+		return false;
+	}
+	/* Results: BEGIN, SET, the info rows, the objects, the counts (two
+	 * sets for a database), COMMIT. */
+	int want = (int)N_OBJECT_QUERIES + (r->targets[0].schema ? 2 : 3);
+	int n_tuples = 0;
+	bool failed = false;
+	PGresult *res;
+	while ((res = PQgetResult(conn))) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK && !failed) {
+			if (n_tuples == 0)
+				read_info(r, res);
+			else if (n_tuples <= (int)N_OBJECT_QUERIES)
+				read_objects(r, res);
+			else
+				read_uncompared(r, res);
+			n_tuples++;
+		} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !failed) {
+			session_error_from_result(err, res, "schema snapshot");
+			error_prefix(err, "tenant %s", session_label(s));
+			failed = true;
+		}
+		PQclear(res);
+	}
+	if (!failed && n_tuples != want) {
+		error_set(err, PGSTEP_EXIT_FAILED,
+		          "tenant %s: schema snapshot: %d result sets, expected %d",
+		          session_label(s), n_tuples, want);
+		failed = true;
+	}
+	if (failed) {
+		/* The rest of the message was skipped; the transaction stays open. */
+		struct pgstep_error ignore = {0};
+		session_exec(s, "ROLLBACK", &ignore);
+		error_clear(&ignore);
+	}
+	return !failed;
 }
 
 static double now_ms(void)
@@ -473,66 +626,40 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+bool snapshot_read_schemas(struct session *s, const char *const *schemas, size_t n,
+                           const struct snapshot_read_options *o, struct snapshot *outs,
+                           struct pgstep_error *err)
+{
+	double t0 = now_ms();
+	size_t nt = n ? n : 1;
+	struct reader r = {.targets = xcalloc(nt, sizeof *r.targets), .n = nt};
+	for (size_t i = 0; i < nt; i++) {
+		snapshot_init(&outs[i]);
+		outs[i].tenant_schema = n ? xstrdup(schemas[i]) : NULL;
+		outs[i].round_trips = 1;
+		r.targets[i] = (struct target){.snap = &outs[i], .schema = n ? schemas[i] : NULL};
+	}
+	if (n > 1)
+		qsort(r.targets, n, sizeof *r.targets, target_cmp);
+	char *sql = build_sql(session_conn(s), schemas, n, o && o->privileges, err);
+	bool ok = sql && run(s, sql, &r, err);
+	free(sql);
+	double ms = now_ms() - t0;
+	for (size_t i = 0; i < nt; i++) {
+		free(r.targets[i].quoted);
+		if (ok) {
+			snapshot_sort(&outs[i]);
+			outs[i].read_ms = ms;
+		} else {
+			snapshot_clear(&outs[i]);
+		}
+	}
+	free(r.targets);
+	return ok;
+}
+
 bool snapshot_read(struct session *s, const char *schema, const struct snapshot_read_options *o,
                    struct snapshot *out, struct pgstep_error *err)
 {
-	snapshot_init(out);
-	PGconn *conn = session_conn(s);
-	double t0 = now_ms();
-	char *sql = build_sql(conn, schema, o && o->privileges, err);
-	if (!sql)
-		return false;
-	struct reader r = {.snap = out, .schema = schema};
-	out->tenant_schema = schema ? xstrdup(schema) : NULL;
-	bool ok = PQsendQuery(conn, sql) == 1;
-	free(sql);
-	if (!ok) {
-		error_set(err, PGSTEP_EXIT_CONNECTION, "tenant %s: schema snapshot: %s",
-		          session_label(s), PQerrorMessage(conn));
-		snapshot_clear(out);
-		return false;
-	}
-	out->round_trips = 1;
-	/* Results: BEGIN, SET, the info row, the objects, the counts, COMMIT. */
-	int n_tuples = 0;
-	bool failed = false;
-	PGresult *res;
-	while ((res = PQgetResult(conn))) {
-		ExecStatusType st = PQresultStatus(res);
-		if (st == PGRES_TUPLES_OK) {
-			if (n_tuples == 0 && PQntuples(res) == 1) {
-				out->server_version = atoi(PQgetvalue(res, 0, 0));
-				if (schema)
-					r.quoted = xstrdup(PQgetvalue(res, 0, 1));
-			} else if (n_tuples <= (int)N_OBJECT_QUERIES) {
-				read_objects(&r, res);
-			} else {
-				read_uncompared(&r, res);
-			}
-			n_tuples++;
-		} else if (st != PGRES_COMMAND_OK && !failed) {
-			session_error_from_result(err, res, "schema snapshot");
-			error_prefix(err, "tenant %s", session_label(s));
-			failed = true;
-		}
-		PQclear(res);
-	}
-	free(r.quoted);
-	if (!failed && n_tuples != (int)N_OBJECT_QUERIES + 2) {
-		error_set(err, PGSTEP_EXIT_FAILED,
-		          "tenant %s: schema snapshot: %d result sets, expected %d",
-		          session_label(s), n_tuples, (int)N_OBJECT_QUERIES + 2);
-		failed = true;
-	}
-	if (failed) {
-		/* The rest of the message was skipped; the transaction stays open. */
-		struct pgstep_error ignore = {0};
-		session_exec(s, "ROLLBACK", &ignore);
-		error_clear(&ignore);
-		snapshot_clear(out);
-		return false;
-	}
-	snapshot_sort(out);
-	out->read_ms = now_ms() - t0;
-	return true;
+	return snapshot_read_schemas(s, schema ? &schema : NULL, schema ? 1 : 0, o, out, err);
 }

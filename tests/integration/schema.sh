@@ -111,6 +111,18 @@ is "$(printf '%s\n' "$TAP_OUT" | awk 'length > 80' | head -3)" "" "text fits 80 
 # --- two tenants from the same SQL: no false difference ------------------
 check_exit 0 "acme and globex compare equal" ps schema --tenant acme --compare globex
 like "$TAP_OUT" "no differences" "no differences"
+# Two schemas of one database are read together: the same as one by one.
+n_acme=$(printf '%s' "$json" | jq -r '.tenants[0].object_count')
+like "$TAP_OUT" "no differences \($n_acme objects compared\)" \
+	"the read of both has acme's objects, as acme's own read"
+single_nc=$(printf '%s' "$json" | jq -c '.tenants[0].not_compared')
+check_exit 0 "--compare --json" ps schema --tenant acme --compare globex --json
+is "$(printf '%s' "$TAP_OUT" | jq -c '.tenants[0].not_compared')" "$single_nc" \
+	"and the same kinds not compared"
+is "$(printf '%s' "$TAP_OUT" | jq -c '.tenants[1].not_compared')" "$single_nc" "for both"
+is "$(printf '%s' "$TAP_OUT" | jq -r '.tenants[1].object_count')" "$n_acme" \
+	"globex: as many objects"
+is "$(printf '%s' "$TAP_OUT" | jq -c '.differences')" "[]" "no differences in JSON"
 
 # --- a change of each kind is reported --------------------------------
 # inject DESCRIPTION SQL OBJECT-REGEX DETAIL-REGEX [EXIT]
