@@ -209,12 +209,13 @@ static const char q_views[] =
     " WHERE c.relkind IN ('v', 'm') AND c.relpersistence <> 't' AND {NS} AND"
     NOT_MEMBER("pg_class", "c.oid");
 
-/* pg_get_functiondef refuses aggregates: theirs is put together from
+/* A routine is named by its argument types, as pg_dump names it (the
+ * argument names are in its definition). pg_get_functiondef refuses aggregates: theirs is put together from
  * pg_aggregate (the support functions as regprocedure, so qualified). */
 static const char q_routines[] =
     "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'"
     "  ELSE 'function' END, n.nspname,"
-    " p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL, 0,"
+    " p.proname || '(' || oidvectortypes(p.proargtypes) || ')', NULL, 0,"
     " CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE"
     "  concat('(', pg_get_function_arguments(p.oid), ') SFUNC = ',"
     "   g.aggtransfn::regprocedure, ', STYPE = ', format_type(g.aggtranstype, NULL),"

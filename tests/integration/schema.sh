@@ -72,7 +72,7 @@ has constraint positive_int.positive
 has index runs_state_idx
 has view active_runs
 has "materialized view" run_counts
-has function "add_one(x integer)"
+has function "add_one(integer)"
 has function "touch()"
 has procedure "reset_counter()"
 has aggregate "sum_plus(integer)"
@@ -98,7 +98,7 @@ is "$(attr sequence runs_id_seq 'owned by')" "@schema.runs.id" "sequence owned b
 is "$(attr trigger runs.runs_touch enabled)" "yes" "trigger enabled state"
 is "$(attr column runs.note comment)" "free text" "column comment"
 is "$(printf '%s' "$json" | jq -r '[.tenants[0].objects[] | select(.kind == "function") | .name] | join(" ")')" \
-	"add_one(x integer) touch()" "a range type's constructors are not listed as functions"
+	"add_one(integer) touch()" "a range type's constructors are not listed as functions"
 like "$(printf '%s' "$json" | jq -r '.tenants[0].not_compared[] | .kind + ":" + (.count | tostring)')" \
 	"privileges:null" "kinds not compared are listed"
 
@@ -193,9 +193,9 @@ inject "view redefined" "CREATE OR REPLACE VIEW active_runs AS SELECT id, workfl
 inject "materialized view dropped" "DROP MATERIALIZED VIEW run_counts" \
 	"removed +materialized view @schema.run_counts"
 inject "function redefined" "CREATE OR REPLACE FUNCTION add_one(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN x + 2" \
-	"changed +function @schema.add_one\(x integer\)" "definition changed"
+	"changed +function @schema.add_one\(integer\)" "definition changed"
 inject "function overload added" "CREATE FUNCTION add_one(x bigint) RETURNS bigint LANGUAGE sql RETURN x + 1" \
-	"added +function @schema.add_one\(x bigint\)"
+	"added +function @schema.add_one\(bigint\)"
 inject "procedure dropped" "DROP PROCEDURE reset_counter" "removed +procedure @schema.reset_counter\(\)"
 inject "aggregate redefined" "DROP AGGREGATE sum_plus(integer); CREATE AGGREGATE sum_plus(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '1')" \
 	"changed +aggregate @schema.sum_plus\(integer\)" "definition changed"
@@ -251,6 +251,41 @@ check_exit 3 "db2 with an extension and a publication differs" ps schema --tenan
 like "$TAP_OUT" "added +extension pg_trgm" "the extension is named"
 like "$TAP_OUT" "publications: 0 -> 1" "the publication is counted as not compared"
 
+# --- nothing pg_dump lists is missing ----------------------------------
+# dump_check DB: every object pg_dump --schema-only names (its "-- Name: ..;
+# Type: ..; Schema: .." headers) is in the snapshot, or of a kind listed as
+# not compared (and counted); and the snapshot has nothing pg_dump lacks
+# but the valid CHECK constraints it prints inside CREATE TABLE or DOMAIN.
+dump_check() {
+	"$PG_BINDIR/pg_dump" --schema-only -d "$1" >"$P/dump.sql" ||
+		{ fail "$1: pg_dump --schema-only"; return; }
+	sed -n 's/^-- Name: \(.*\); Type: \(.*\); Schema: \(.*\); Owner: .*$/\2|\3|\1/p' "$P/dump.sql" |
+		awk -f "$TESTDATA/schema/dump_kinds.awk" >"$P/dumped.raw"
+	# pg_dump takes the public schema as given unless it was recreated.
+	{ cat "$P/dumped.raw"; echo "schema|-|public"; } | sort -u >"$P/dumped"
+	ps schema --tenant "$1" --json >"$P/snap.json" || { fail "$1: schema --json"; return; }
+	jq -r '.tenants[0].objects[] | select(.kind != "column")
+		| select(.kind != "constraint" or (.definition | startswith("CHECK") | not)
+			or .attributes["NOT VALID"])
+		| "\(.kind)|\(.schema // "-")|\(.name)"' "$P/snap.json" |
+		sed 's/^\(enum\|composite type\|range type\)|/type|/' | sort -u >"$P/snapped"
+	jq -r '.tenants[0].not_compared[] | select(.count != null and .count > 0) | .kind' \
+		"$P/snap.json" >"$P/uncompared"
+	missing=$(comm -23 "$P/dumped" "$P/snapped" | while IFS='|' read -r k _ _; do
+		case $k in
+		'?'*) kind=$(printf '%ss' "${k#?}" | tr 'A-Z' 'a-z')
+			grep -qx "$kind" "$P/uncompared" || echo "$k (not counted as $kind)" ;;
+		*) echo "$k" ;;
+		esac
+	done)
+	is "$missing" "" "$1: every object pg_dump lists is in the snapshot or counted as not compared"
+	[ -z "$missing" ] || diag "$(comm -23 "$P/dumped" "$P/snapped")"
+	is "$(comm -13 "$P/dumped" "$P/snapped")" "" "$1: the snapshot lists nothing pg_dump does not"
+	like "$(wc -l <"$P/dumped")" "[0-9]" "$1: pg_dump listed objects"
+}
+q db1 "CREATE PUBLICATION pub1 FOR TABLE public.runs" >/dev/null
+dump_check db1
+
 # --- the sample set: stable, and equal on two schema tenants ----------
 check_exit 0 "up of the sample set" ps up --tenant s1 --tenant s2 --tenant app --yes
 check_exit 0 "snapshot of s1" ps schema --tenant s1 --json
@@ -267,6 +302,7 @@ check_exit 0 "and again" ps schema --tenant app --json
 is "$(printf '%s' "$TAP_OUT" | jq -c '.tenants[0].objects')" "$first" "database snapshot stable"
 is "$(printf '%s' "$first" | jq -r '[.[] | select(.schema == "pgstep")] | length')" 0 \
 	"pgstep's own state schema is not the tenant's"
+dump_check app
 
 conf_tenant unmigrated fx unmigrated
 check_exit 0 "a schema tenant not migrated yet" ps schema --tenant unmigrated
