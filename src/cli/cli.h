@@ -53,7 +53,7 @@ enum cli_opt {
 	OPT_VERBOSE = 1 << 16,   /* --verbose */
 	OPT_ANCHOR = 1 << 17,    /* --anchor FILE */
 	OPT_COMPARE = 1 << 18,   /* --compare TENANT */
-	OPT_PRIVILEGES = 1 << 19, /* --privileges */
+	OPT_PRIVILEGE = 1 << 19, /* --privileges */
 	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
 };
 

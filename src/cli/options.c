@@ -31,7 +31,7 @@ static const struct {
     {{"verbose", no_argument, NULL, 'v'}, OPT_VERBOSE},
     {{"anchor", required_argument, NULL, 'A'}, OPT_ANCHOR},
     {{"compare", required_argument, NULL, 'C'}, OPT_COMPARE},
-    {{"privileges", no_argument, NULL, 'p'}, OPT_PRIVILEGES},
+    {{"privileges", no_argument, NULL, 'p'}, OPT_PRIVILEGE},
 };
 #define N_OPTIONS (sizeof all_options / sizeof *all_options)
 

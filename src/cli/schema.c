@@ -415,7 +415,7 @@ static void diff_json(struct json *j, const struct snapshot_diff *d)
 int cli_schema(const struct cli_globals *g, int argc, char **argv)
 {
 	struct cli_command c;
-	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_COMPARE | OPT_PRIVILEGES,
+	int rc = cli_parse(argc, argv, OPT_TENANT | OPT_COMPARE | OPT_PRIVILEGE,
 	                   "schema [--tenant T] [--compare T2] [--privileges] [--json]", &c.o);
 	if (rc >= 0)
 		return rc;
