@@ -181,6 +181,8 @@ static const char q_constraints[] =
     " FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace"
     " LEFT JOIN pg_class c ON c.oid = k.conrelid LEFT JOIN pg_type t ON t.oid = k.contypid"
     " WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {NS}"
+    /* a partition's copy of its parent's foreign key comes with the parent's */
+    " AND NOT (k.contype = 'f' AND k.conparentid <> 0)"
     " AND coalesce(c.relpersistence, 'p') <> 't' AND" NOT_MEMBER("pg_constraint", "k.oid");
 
 /* The index of a primary key, unique or exclusion constraint is the
@@ -250,7 +252,11 @@ static const char q_triggers[] =
     " obj_description(g.oid, 'pg_trigger') AS comment"
     " FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE NOT g.tgisinternal AND {NS} AND" NOT_MEMBER("pg_trigger", "g.oid");
+    " WHERE NOT g.tgisinternal AND {NS} AND" NOT_MEMBER("pg_trigger", "g.oid")
+    /* a partition's copy of its parent's trigger comes with the parent's,
+     * unless it was enabled or disabled on its own */
+    " AND (g.tgparentid = 0 OR g.tgenabled <> (SELECT p.tgenabled FROM pg_trigger p"
+    "  WHERE p.oid = g.tgparentid))";
 
 static const char q_rules[] =
     "SELECT 'rule', n.nspname, c.relname || '.' || r.rulename,"

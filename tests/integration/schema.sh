@@ -98,7 +98,7 @@ is "$(attr sequence runs_id_seq 'owned by')" "@schema.runs.id" "sequence owned b
 is "$(attr trigger runs.runs_touch enabled)" "yes" "trigger enabled state"
 is "$(attr column runs.note comment)" "free text" "column comment"
 is "$(printf '%s' "$json" | jq -r '[.tenants[0].objects[] | select(.kind == "function") | .name] | join(" ")')" \
-	"add_one(integer) touch()" "a range type's constructors are not listed as functions"
+	"add_one(integer) events_touch() touch()" "a range type's constructors are not listed as functions"
 like "$(printf '%s' "$json" | jq -r '.tenants[0].not_compared[] | .kind + ":" + (.count | tostring)')" \
 	"privileges:null" "kinds not compared are listed"
 
@@ -201,6 +201,8 @@ inject "aggregate redefined" "DROP AGGREGATE sum_plus(integer); CREATE AGGREGATE
 	"changed +aggregate @schema.sum_plus\(integer\)" "definition changed"
 inject "trigger disabled" "ALTER TABLE runs DISABLE TRIGGER runs_touch" \
 	"changed +trigger @schema.runs.runs_touch" "enabled changed: yes -> no"
+inject "a partition's trigger disabled on its own" "ALTER TABLE events_2026 DISABLE TRIGGER events_touch" \
+	"added +trigger @schema.events_2026.events_touch" ""
 inject "trigger dropped" "DROP TRIGGER runs_touch ON runs" "removed +trigger @schema.runs.runs_touch"
 inject "rule dropped" "DROP RULE scratch_no_delete ON scratch" "removed +rule @schema.scratch.scratch_no_delete"
 inject "policy altered" "ALTER POLICY runs_visible ON runs USING (true)" \

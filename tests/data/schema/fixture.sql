@@ -30,6 +30,11 @@ CREATE INDEX runs_state_idx ON runs (state) WHERE state <> 'done';
 CREATE UNLOGGED TABLE scratch (k text, v text);
 CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+-- what a partitioned table gives its partitions: the primary key, an index,
+-- a foreign key and a row trigger, cloned
+ALTER TABLE events ADD PRIMARY KEY (id, at);
+CREATE INDEX events_at_idx ON events (at);
+ALTER TABLE events ADD COLUMN workflow_id bigint;
 CREATE TABLE base_item (id int);
 CREATE TABLE special_item (extra text) INHERITS (base_item);
 CREATE VIEW active_runs AS SELECT id, workflow_id FROM runs WHERE state <> 'done';
@@ -39,6 +44,9 @@ CREATE FUNCTION add_one(x integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN
 CREATE PROCEDURE reset_counter() LANGUAGE sql AS $$SELECT 1$$;
 CREATE AGGREGATE sum_plus(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '0');
 CREATE TRIGGER runs_touch BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE events ADD CONSTRAINT events_workflow_fkey FOREIGN KEY (workflow_id) REFERENCES workflows (id);
+CREATE FUNCTION events_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER events_touch AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_touch();
 CREATE RULE scratch_no_delete AS ON DELETE TO scratch DO INSTEAD NOTHING;
 CREATE POLICY runs_visible ON runs FOR SELECT TO PUBLIC USING (state <> 'done');
 COMMENT ON TABLE runs IS 'one run of a workflow';
