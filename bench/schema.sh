@@ -5,7 +5,10 @@
 #   2. TENANTS schema tenants x TABLES tables (each with a primary key, an
 #      index, a foreign key, a check and a comment) in one database: one
 #      tenant's snapshot, and the whole database's.
-# Prints the times, the round trips and the ratios.
+#   3. every schema tenant of that database in one read
+#      (snapshot_read_schemas, bench/snapshot_many.c), as drift --all would.
+# Prints the times, the round trips and the ratios. Measure a build without
+# the sanitizers (PGSTEP=/path/to/pgstep, BUILD=its build directory).
 . "$(dirname "$0")/common.sh"
 TENANTS=${TENANTS:-1000}
 TABLES=${TABLES:-20}
@@ -69,3 +72,20 @@ echo "  one tenant: pgstep schema ${one} ms"
 echo "  whole database: $(objects many)"
 echo "  whole database: pgstep schema ${whole} ms, pg_dump --schema-only ${wdump} ms, ratio $(ratio "$whole" "$wdump")"
 echo "  every tenant one by one (estimate): $((one * TENANTS)) ms, ratio to one pg_dump $(ratio $((one * TENANTS)) "$wdump")"
+
+# One read of every schema tenant, split per schema.
+BUILD=${BUILD:-$TOP_SRCDIR}
+MANY=$PG_TEST_DIR/snapshot_many
+# shellcheck disable=SC2046
+cc -O2 -std=c11 -D_GNU_SOURCE -I"$TOP_SRCDIR/include" -I"$BUILD" -o "$MANY" \
+	"$TOP_SRCDIR/bench/snapshot_many.c" "$BUILD/libpgstep.a" $(pkg-config --cflags --libs libpq libcrypto) \
+	-lpg_query -lpthread $(grep -q fsanitize "$BUILD/Makefile" && echo -fsanitize=address,undefined) ||
+	{ echo "cannot build bench/snapshot_many.c"; exit 2; }
+best=
+for _ in 1 2 3; do
+	t0=$(now_ms)
+	line=$("$MANY" "host=$PGHOST port=$PGPORT dbname=many user=postgres" "$TENANTS") || { echo "snapshot_many failed"; exit 1; }
+	best="$best $(($(now_ms) - t0))"
+done
+all=$(echo "$best" | tr ' ' '\n' | sed '/^$/d' | sort -n | sed -n 2p)
+echo "  every schema tenant in one read: $line; ${all} ms in all, ratio to one pg_dump $(ratio "$all" "$wdump")"
