@@ -285,11 +285,12 @@ static const char q_policies[] =
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {NS}";
 
 /* The kinds not modelled, counted per schema in scope: a row per schema
- * (its name first), a column per kind, each catalog aggregated once (a
- * correlated count per schema would scan it once per schema: there is no
- * index on the namespace columns). */
+ * (its name first), a column per kind, each catalog aggregated once over
+ * the schemas in scope (a correlated count per schema would scan it once
+ * per schema: there is no index on the namespace columns). */
 #define COUNT_BY_NS(alias, catalog, nsfield, cond)                                                 \
-	" LEFT JOIN (SELECT o." nsfield " AS ns, count(*) AS c FROM " catalog " o WHERE " cond      \
+	" LEFT JOIN (SELECT o." nsfield " AS ns, count(*) AS c FROM " catalog " o"                  \
+	" JOIN pg_namespace n ON n.oid = o." nsfield " WHERE {NS} AND " cond                       \
 	" AND" NOT_MEMBER(catalog, "o.oid") "GROUP BY 1) " alias " ON " alias ".ns = n.oid"
 #define COUNT_USER(catalog) "(SELECT count(*) FROM " catalog " o WHERE o.oid >= 16384 AND" NOT_MEMBER(catalog, "o.oid") ")"
 
@@ -307,8 +308,11 @@ static const char q_uncompared_schema[] =
     " coalesce(st.c, 0) AS \"statistics objects\", coalesce(da.c, 0) AS \"default privileges\""
     " FROM pg_namespace n"
     COUNT_BY_NS("ft", "pg_class", "relnamespace", "o.relkind = 'f'")
+    /* an array type made with its element type is the element type's
+     * (looked up by the element's oid: there is no index on typarray) */
     COUNT_BY_NS("bt", "pg_type", "typnamespace", "o.typtype IN ('b', 'p')"
-                " AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = o.oid)")
+                " AND NOT EXISTS (SELECT FROM pg_type e WHERE e.oid = o.typelem"
+                " AND e.typarray = o.oid)")
     COUNT_BY_NS("co", "pg_collation", "collnamespace", "true")
     COUNT_BY_NS("op", "pg_operator", "oprnamespace", "true")
     COUNT_BY_NS("oc", "pg_opclass", "opcnamespace", "true")

@@ -101,6 +101,8 @@ is "$(printf '%s' "$json" | jq -r '[.tenants[0].objects[] | select(.kind == "fun
 	"add_one(integer) events_touch() touch()" "a range type's constructors are not listed as functions"
 like "$(printf '%s' "$json" | jq -r '.tenants[0].not_compared[] | .kind + ":" + (.count | tostring)')" \
 	"privileges:null" "kinds not compared are listed"
+is "$(printf '%s' "$json" | jq -r '.tenants[0].not_compared[] | select(.kind == "base types") | .count')" \
+	0 "the array types of enums and tables are not counted as base types"
 
 check_exit 0 "schema in text" ps schema --tenant acme
 like "$TAP_OUT" "^tenant acme \(schema acme, written @schema\)" "text names tenant and placeholder"
@@ -215,6 +217,7 @@ inject "column order (low severity, exit 0)" \
 	"low +table @schema.scratch" "columns in order v, k \(was k, v\)" 0
 inject "not compared kind present" "CREATE COLLATION mycoll (provider = libc, locale = 'C')" \
 	"collations: 0 -> 1"
+inject "a shell type counted as a base type" "CREATE TYPE myshell" "base types: 0 -> 1"
 
 # --- the privileges layer, switched off by default ----------------------
 build fx globex
