@@ -38,6 +38,7 @@ int cli_repair(const struct cli_globals *g, int argc, char **argv);
 int cli_demo(const struct cli_globals *g, int argc, char **argv);
 int cli_lint(const struct cli_globals *g, int argc, char **argv);
 int cli_adopt(const struct cli_globals *g, int argc, char **argv);
+int cli_schema(const struct cli_globals *g, int argc, char **argv);
 
 /* Options shared by the commands; each command says which it accepts. */
 enum cli_opt {
@@ -60,6 +61,8 @@ enum cli_opt {
 	OPT_VERBOSE = 1 << 16,   /* --verbose */
 	OPT_ANCHOR = 1 << 17,    /* --anchor FILE */
 	OPT_FROM = 1 << 18,      /* --from TOOL[:TABLE] */
+	OPT_COMPARE = 1 << 19,   /* --compare TENANT */
+	OPT_PRIVILEGE = 1 << 20, /* --privileges */
 	OPT_SELECT = OPT_TENANT | OPT_ALL | OPT_GROUP,
 };
 
@@ -68,8 +71,8 @@ struct cli_opts {
 	size_t n_tenants;
 	const char *groups[16];
 	size_t n_groups;
-	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose;
-	const char *to, *version, *reason, *mark, *fail_on, *anchor, *from;
+	bool all, yes, dry_run, resume, use_file, check, keep, preflight, verbose, privileges;
+	const char *to, *version, *reason, *mark, *fail_on, *anchor, *from, *compare;
 	int steps;
 	int n_args; /* arguments left after the options */
 	char **args;

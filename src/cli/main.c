@@ -29,6 +29,7 @@ static const struct command commands[] = {
     {"repair", cli_repair, "record how a dirty or failed migration was resolved"},
     {"adopt", cli_adopt, "take over another tool's history (golang-migrate, Flyway, ...)"},
     {"lint", cli_lint, "risk notes for migration files"},
+    {"schema", cli_schema, "a tenant's live schema; --compare: two tenants' differences"},
     {"demo", cli_demo, "a throwaway PostgreSQL with sample tenants"},
 };
 

@@ -31,6 +31,8 @@ static const struct {
     {{"verbose", no_argument, NULL, 'v'}, OPT_VERBOSE},
     {{"anchor", required_argument, NULL, 'A'}, OPT_ANCHOR},
     {{"from", required_argument, NULL, 'O'}, OPT_FROM},
+    {{"compare", required_argument, NULL, 'C'}, OPT_COMPARE},
+    {{"privileges", no_argument, NULL, 'p'}, OPT_PRIVILEGE},
 };
 #define N_OPTIONS (sizeof all_options / sizeof *all_options)
 
@@ -93,6 +95,8 @@ int cli_parse(int argc, char **argv, unsigned allowed, const char *usage, struct
 		case 'v': o->verbose = true; break;
 		case 'A': o->anchor = optarg; break;
 		case 'O': o->from = optarg; break;
+		case 'C': o->compare = optarg; break;
+		case 'p': o->privileges = true; break;
 		case ':':
 			fprintf(stderr, "pgstep %s: option %s needs a value\nusage: pgstep %s\n",
 			        argv[0], argv[optind - 1], usage);
