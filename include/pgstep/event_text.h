@@ -13,6 +13,11 @@ struct strbuf;
  * second; "2025-12-07 05:08" for another year (both 14 columns or fewer
  * than 17). at as stored when it does not parse. */
 void event_text_when(char *out, size_t n, const char *at);
+/* event_text_when of when e happened: an event of an open transaction is
+ * written at its end, and keeps the time it happened in its detail
+ * ("when"). */
+struct event_row;
+void event_text_happened(char *out, size_t n, const struct event_row *e);
 /* The detail in words, no JSON: "up tenancy: 10 of 10 statements, 6 ms",
  * "statement 2 of 3 failed: 42P07 relation ... exists", "reason: ...".
  * Fields pgstep does not know are left out; nothing when there is no

@@ -489,7 +489,7 @@ static void history_line(const struct cli_globals *g, const struct history_cols 
                          const struct event_row *x)
 {
 	char when[40];
-	event_text_when(when, sizeof when, x->at);
+	event_text_happened(when, sizeof when, x);
 	char *who = history_who(x);
 	const char *w = cli_safe(who);
 	struct strbuf sb;

@@ -39,6 +39,13 @@ void event_text_when(char *out, size_t n, const char *at)
 	strftime(out, n, lt.tm_year == now_tm.tm_year ? "%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &lt);
 }
 
+void event_text_happened(char *out, size_t n, const struct event_row *e)
+{
+	char *when = json_get(e->detail, "when");
+	event_text_when(out, n, when ? when : e->at);
+	free(when);
+}
+
 static void sep(struct strbuf *out, const char *s)
 {
 	if (out->len)

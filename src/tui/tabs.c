@@ -372,7 +372,7 @@ static void tab_history(struct app *app, struct migration *m, struct doc *d)
 			continue;
 		}
 		char when[40];
-		event_text_when(when, sizeof when, e->at);
+		event_text_happened(when, sizeof when, e);
 		struct strbuf what;
 		strbuf_init(&what);
 		event_text_summary(&what, e);

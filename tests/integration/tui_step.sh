@@ -153,8 +153,17 @@ check "Cancel closes the dialog" wait_gone 'A migration is open: quit\?'
 check "and the run stays open" wait_for 'All statements of the open transaction ran \(3 of 3\)'
 db_is "the transaction is still open" 2 "$(runner_locks AccessExclusiveLock)"
 
+sleep 2 # the undo happened well before the commit
 keys c
 check "c commits: the run says 1 migration applied" wait_for 'acme: 1 migration applied' 10
+# An event of the open transaction is written at its end: the history
+# shows when it happened (issue 11).
+h=$(ps history --tenant acme 2>&1)
+undo_t=$(printf '%s\n' "$h" | awk '$4 == "undo" { print $3; exit }')
+apply_t=$(printf '%s\n' "$h" | awk '$4 == "apply" { print $3; exit }')
+printf '%s\n' "$h" >"$T/screen"
+check "history: the undo at the time it happened, not at the commit ($undo_t, $apply_t)" \
+	test -n "$undo_t" -a -n "$apply_t" -a "$undo_t" != "$apply_t"
 check "the run's outcome line" wait_for '✓ 001_three applied: transaction open [0-9]+\.[0-9] s, statements [0-9]+ ms'
 db_is "after the commit, 001 is applied" applied "$(state_of 1)"
 db_is "tables a and b exist" "acme.a|acme.b" "SELECT to_regclass('acme.a') || '|' || to_regclass('acme.b')"
