@@ -308,6 +308,17 @@ void app_dispatch(struct app *app, enum action a, const char *arg)
 		app->full_redraw = true;
 		screen_mark_all(app);
 		return;
+	case ACT_MESSAGE: {
+		if (!app->last_msg) {
+			app_message(app, false, "%s", "no message yet");
+			return;
+		}
+		static const char *const ok[] = {"Close"};
+		struct dialog *d = dialog_open(app, DLG_MESSAGE, "Last message", ok, 1, NULL);
+		doc_add(&d->body, app->last_msg_error ? ROLE_MSG_ERROR : ROLE_NORMAL, "%s",
+		        app->last_msg);
+		return;
+	}
 	case ACT_APPLY:
 	case ACT_APPLY_TO:
 	case ACT_STEP:
@@ -621,6 +632,7 @@ int tui_run(const struct tui_options *o)
 	free(app->marked);
 	free(app->deferred_arg);
 	free(app->repair_arg);
+	free(app->last_msg);
 	rline_done(app);
 	screen_close(app);
 	status_async_free(&app->status);

@@ -24,6 +24,11 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
 	app->msg = strbuf_detach(&sb);
 	app->msg_error = error;
 	app->msg_dirty = true;
+	if (*app->msg) {
+		free(app->last_msg);
+		app->last_msg = xstrdup(app->msg);
+		app->last_msg_error = error;
+	}
 }
 
 void bars_draw_title(struct app *app)
@@ -86,9 +91,19 @@ void bars_draw_message(struct app *app)
 	WINDOW *w = app->msg_win;
 	werase(w);
 	wmove(w, 0, 0);
-	if (app->msg)
-		draw_str(w, app->msg, app->cols - 1,
-		         role_attr(app->msg_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO));
+	if (!app->msg)
+		return;
+	attr_t a = role_attr(app->msg_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO);
+	/* A message longer than the line says where the rest is. */
+	static const char more[] = " ... (:message shows all)";
+	int room = app->cols - 1, mw = (int)text_width(more);
+	if ((int)text_width(app->msg) <= room || room <= mw + 10) {
+		draw_str(w, app->msg, room, a);
+		return;
+	}
+	draw_str(w, app->msg, room - mw, a);
+	wmove(w, 0, room - mw);
+	draw_str(w, more, mw, role_attr(ROLE_HINT_LABEL));
 }
 
 static void help_text(struct strbuf *sb, size_t line, bool *have)

@@ -479,6 +479,7 @@ void run_dialog_done(struct app *app, enum dialog_kind kind, int button, const c
 		return;
 	case DLG_BLOCKER: run_blocker_answer(app, button); return;
 	case DLG_REPAIR: run_repair_answer(app, button); return;
+	case DLG_MESSAGE: return;
 	case DLG_QUIT:
 		if (button == 1) {
 			app->quit = true;

@@ -205,6 +205,7 @@ enum dialog_kind {
 	DLG_REBUILD_INDEX,     /* resume: drop the index an interrupted build left INVALID */
 	DLG_BLOCKER,           /* cancel or terminate the session a statement waits for */
 	DLG_REPAIR,            /* :repair: record how a migration was resolved */
+	DLG_MESSAGE,           /* :message: the last message in full */
 };
 #define DIALOG_MAX_BUTTONS 3
 struct dialog {
@@ -282,6 +283,8 @@ struct app {
 
 	/* message line */
 	char *msg;
+	char *last_msg; /* owned: the last message that was not empty (:message) */
+	bool last_msg_error;
 	bool msg_error;
 
 	/* search */

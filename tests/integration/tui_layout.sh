@@ -34,6 +34,13 @@ check "an unreachable tenant gets its badge" wait_for 'ghost .*unreachable' 30
 check "while the others work" wait_for 'acme .*up to date'
 command_line "tenant ghost"
 check "selecting it shows libpq's reason" wait_for 'tenant ghost: .*(refused|failed)'
+# libpq's reason is longer than the line: the line says where the rest is,
+# and :message shows it whole, wrapped (issue 11).
+check "a cut message says so" wait_for '\.\.\. \(:message shows all\) *$'
+command_line "message"
+check ":message shows the whole message, wrapped" wait_for 'accepting TCP/IP connections\?'
+keys Escape
+check "Esc closes it" wait_gone 'Last message'
 keys q
 check "q exits 0 there too" wait_exit 0 10 ghost
 
