@@ -62,6 +62,16 @@ static void detail_draw_run(struct app *app, struct pane *p)
 	run_view_build(app, &d, title, sizeof title, &anchor);
 	pane_frame(app, p, title);
 	int width = p->w - 2, rows = pane_rows(p);
+	/* Prose wraps here as in the tabs; the anchor moves by the rows the
+	 * lines above it wrapped into. */
+	struct doc wrapped = {0}, above = {0};
+	struct doc before = {d.lines, anchor < d.n ? anchor : d.n, 0};
+	doc_wrap(&d, width, &wrapped);
+	doc_wrap(&before, width, &above);
+	anchor = above.n;
+	doc_clear(&above);
+	doc_clear(&d);
+	d = wrapped;
 	long top = (long)(anchor > 3 ? anchor - 3 : 0) + app->run_scroll;
 	long max = d.n > (size_t)rows ? (long)(d.n - (size_t)rows) : 0;
 	if (top > max)

@@ -362,6 +362,10 @@ void run_view_build(struct app *app, struct doc *d, char *title, size_t title_le
 		size_t at = view_statements(d, rn, m, r, &pos);
 		if (pos.index < sec->stmts.n)
 			*anchor += at;
+		/* The newest log line, in sight with the statements (the whole
+		 * log is at the end, below a long migration). */
+		if (rn->log.n)
+			doc_add(d, ROLE_DIM, "   last: %s", rn->log.items[rn->log.n - 1]);
 		doc_add(d, ROLE_NORMAL, "%s", "");
 		view_position(app, d, r, &pos);
 		view_next(d, rn, m, &pos);
