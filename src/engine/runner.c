@@ -652,6 +652,10 @@ static void runner_fail_lost(struct runner *r, const struct pgstep_error *failur
 	if (r->lost_at_commit)
 		snprintf(state, sizeof state,
 		         "whether the COMMIT landed is read on connecting again");
+	else if (r->dir == RUN_DOWN && !r->segmented)
+		snprintf(state, sizeof state,
+		         "its transaction was rolled back: nothing was rolled back, it is still "
+		         "applied");
 	else if (r->segmented)
 		snprintf(state, sizeof state, "state is dirty at %zu of %zu statements done",
 		         r->done, r->stmts->n);
@@ -693,6 +697,17 @@ bool runner_record_lost(struct runner *r, struct session *s, bool *landed, struc
 	r->done = row && r->segmented ? (size_t)row->statements_done : 0;
 	state_rows_clear(&rows);
 	r->lost_in_doubt = r->flight == cur + 1 && r->done == cur;
+	if (r->dir == RUN_DOWN && !r->segmented) {
+		/* A down in one transaction rolled nothing back: the row stays
+		 * applied, and the failure is an event (as runner_fail says). */
+		char *detail = runner_failure_detail(r, &r->lost_err);
+		bool ok =
+		    runner_flush_journal(r, err) &&
+		    state_event(s, r->actor, tenant, r->m->version.key, "down-failed", detail, err);
+		free(detail);
+		r->cur = cur;
+		return ok;
+	}
 	if (r->lost_at_commit) {
 		char state[120];
 		if (r->segmented)

@@ -15,7 +15,9 @@
 #       (PGSTEP_CRASH_ROUNDS rounds of each, default 10);
 #   (f) a COMMIT that lands while its answer is lost (the session ends
 #       while it waits for a synchronous standby) is read back as applied,
-#       never recorded as a failure and run again.
+#       never recorded as a failure and run again;
+#   (g) a down in one transaction whose connection is lost is recorded as
+#       a down-failed event, the migration still applied.
 # These are the tests for issue 10's fixes: on the code before them, (a) to (d)
 # fail every time, (e) in most rounds.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
@@ -335,6 +337,35 @@ for how in terminate restart-fast; do
 	check_exit 0 "$name: up again exits 0, running nothing twice" ps up --yes
 	is "$(q "$DB" "SELECT count(*) FROM pgstep.events WHERE tenant = '$T' AND action = 'fail'")" 0 \
 		"$name: no failure is recorded"
+	check_exit 0 "$name: verify exits 0" ps verify
+done
+
+# --- (g) a down in one transaction loses its connection ------------------------------
+# Its transaction is rolled back, so the migration is still applied: the
+# failure is a down-failed event, never a failed row (with one, the next up
+# ran its up again: 42P07).
+for how in terminate restart-fast; do
+	name="(g) $how during a down"
+	scenario "cg$how" "r2G${how%%-*}"
+	q "$DB" "CREATE TABLE nap (s float8); INSERT INTO nap VALUES (30)" >/dev/null
+	printf '%s\n' '-- migrate:up' 'CREATE TABLE g1 (id int);' '-- migrate:down' \
+		'SELECT pg_sleep(s) FROM nap;' 'DROP TABLE g1;' >"$P/migrations/001_g.sql"
+	check_exit 0 "$name: up applies it" ps up --yes
+	bg_start "$P/g" down --yes
+	if active 'SELECT pg_sleep(s) FROM nap'; then
+		if [ "$how" = terminate ]; then terminate_pgstep >/dev/null; else pg_restart fast; fi
+		interrupted "$name"
+		is "$(row 1)" "applied 1/1" "$name: still applied, as the server has it"
+		like "$(cat "$P/g.err")" "nothing was rolled back, it is still applied" \
+			"$name: the message says it is still applied"
+		is "$(q "$DB" "SELECT count(*) FROM pgstep.events WHERE tenant = '$T' AND action = 'down-failed'")" 1 \
+			"$name: a down-failed event records it"
+	else
+		fail "$name: the down's statement shows in pg_stat_activity"
+		bg_wait 60
+	fi
+	q "$DB" "UPDATE nap SET s = 0" >/dev/null
+	check_exit 0 "$name: up again exits 0, running nothing twice" ps up --yes
 	check_exit 0 "$name: verify exits 0" ps verify
 done
 
