@@ -268,6 +268,10 @@ static int cp_width(unsigned c)
 static size_t unit_at(const char *s, int *width)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	if (p[0] >= 0x20 && p[0] < 0x7F) { /* most of what is measured */
+		*width = 1;
+		return 1;
+	}
 	if (p[0] == 0x1B && p[1] == '[') {
 		size_t k = 2;
 		while (p[k] && (p[k] < 0x40 || p[k] > 0x7E))
