@@ -121,11 +121,15 @@ enum migfile_status migfile_parse_path(const char *path, struct migfile_name *ou
 	return st;
 }
 
-bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
+/* The lines of a small text file (diesel's metadata.toml, sqitch.plan),
+ * trimmed, with blank lines and those starting with a character of skip
+ * left out, each handed to fn with its number; false when it cannot be
+ * read (an error in diags when given). */
+static bool each_line(const char *path, const char *skip, struct diag_list *diags,
+                      void (*fn)(char *l, int line, void *arg), void *arg)
 {
 	struct strbuf sb;
 	strbuf_init(&sb);
-	bool no_txn = false;
 	int e = strbuf_read_file(&sb, path);
 	if (e) {
 		if (diags)
@@ -139,26 +143,42 @@ bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
 		if (next)
 			*next++ = '\0';
 		line++;
-		text_trim(l);
-		if (!*l || *l == '#')
-			continue;
-		char *eq = strchr(l, '=');
-		if (eq) {
-			*eq = '\0';
-			char *key = text_trim(l), *val = text_trim(eq + 1);
-			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
-				no_txn = true;
-				continue;
-			}
-			if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
-				continue;
-		}
-		if (diags)
-			diag_add(diags, DIAG_WARNING, path, line,
-			         "ignored: unknown diesel setting");
+		l = text_trim(l);
+		if (*l && !strchr(skip, *l))
+			fn(l, line, arg);
 	}
 	strbuf_release(&sb);
-	return no_txn;
+	return true;
+}
+
+struct diesel_read {
+	const char *path;
+	struct diag_list *diags;
+	bool no_txn;
+};
+
+static void diesel_line(char *l, int line, void *arg)
+{
+	struct diesel_read *r = arg;
+	char *eq = strchr(l, '=');
+	if (eq) {
+		*eq = '\0';
+		char *key = text_trim(l), *val = text_trim(eq + 1);
+		if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "false") == 0) {
+			r->no_txn = true;
+			return;
+		}
+		if (strcmp(key, "run_in_transaction") == 0 && strcmp(val, "true") == 0)
+			return;
+	}
+	if (r->diags)
+		diag_add(r->diags, DIAG_WARNING, r->path, line, "ignored: unknown diesel setting");
+}
+
+bool migfile_diesel_metadata(const char *path, struct diag_list *diags)
+{
+	struct diesel_read r = {path, diags, false};
+	return each_line(path, "#", diags, diesel_line, &r) && r.no_txn;
 }
 
 static ssize_t sqitch_find(const struct sqitch_plan *p, const char *name)
@@ -226,31 +246,24 @@ static void sqitch_change_line(char *l, int line, const char *path, struct sqitc
 	out->items[out->n++] = c;
 }
 
+struct sqitch_read {
+	const char *path;
+	struct sqitch_plan *out;
+	struct diag_list *diags;
+};
+
+static void sqitch_line(char *l, int line, void *arg)
+{
+	struct sqitch_read *r = arg;
+	sqitch_change_line(l, line, r->path, r->out, r->diags);
+}
+
 bool migfile_sqitch_plan(const char *path, struct sqitch_plan *out, struct diag_list *diags)
 {
 	memset(out, 0, sizeof *out);
-	struct strbuf sb;
-	strbuf_init(&sb);
-	int e = strbuf_read_file(&sb, path);
-	if (e) {
-		diag_add(diags, DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
-		strbuf_release(&sb);
-		return false;
-	}
-	int line = 0;
-	for (char *l = sb.buf, *next; l; l = next) {
-		next = strchr(l, '\n');
-		if (next)
-			*next++ = '\0';
-		line++;
-		l = text_trim(l);
-		/* comments, pragmas (%project=...) and tags (@v1.0 ...) */
-		if (!*l || *l == '#' || *l == '%' || *l == '@')
-			continue;
-		sqitch_change_line(l, line, path, out, diags);
-	}
-	strbuf_release(&sb);
-	return true;
+	struct sqitch_read r = {path, out, diags};
+	/* comments, pragmas (%project=...) and tags (@v1.0 ...) */
+	return each_line(path, "#%@", diags, sqitch_line, &r);
 }
 
 void migfile_sqitch_plan_clear(struct sqitch_plan *p)
