@@ -694,7 +694,9 @@ bool runner_record_lost(struct runner *r, struct session *s, bool *landed, struc
 		state_rows_clear(&rows);
 		return true;
 	}
-	r->done = row && r->segmented ? (size_t)row->statements_done : 0;
+	/* Progress lives in the dirty row a segmented run keeps; any other row
+	 * (applied, before a down announced itself) says nothing of this run. */
+	r->done = row && r->segmented && row->state == ROW_DIRTY ? (size_t)row->statements_done : 0;
 	state_rows_clear(&rows);
 	r->lost_in_doubt = r->flight == cur + 1 && r->done == cur;
 	if (r->dir == RUN_DOWN && !r->segmented) {
