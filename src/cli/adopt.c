@@ -148,10 +148,7 @@ int cli_adopt(const struct cli_globals *g, int argc, char **argv)
 		adopt_report_release(&r);
 		error_clear(&err);
 	}
-	cli_json_tenants_end(&j);
-	if (g->json)
-		printf("%s\n", sb.buf);
-	strbuf_release(&sb);
+	cli_json_tenants_end(&j, &sb, g->json);
 	cli_command_close(&c);
 	return rc;
 }

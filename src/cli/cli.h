@@ -111,9 +111,10 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 
 struct json;
 /* Every command's JSON is one object {"tenants":[...]}: sb gets initialised
- * and the array opened; end closes both. */
+ * and the array opened; end closes both, prints the document when print
+ * (--json) and releases sb. */
 void cli_json_tenants_begin(struct json *j, struct strbuf *sb);
-void cli_json_tenants_end(struct json *j);
+void cli_json_tenants_end(struct json *j, struct strbuf *sb, bool print);
 
 /* s with control characters escaped (text_escape_controls) for a text
  * line: every string that did not come from pgstep itself (names, SQL,

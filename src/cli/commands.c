@@ -572,10 +572,7 @@ int cli_history(const struct cli_globals *g, int argc, char **argv)
 		event_rows_clear(&ev);
 		error_clear(&err);
 	}
-	cli_json_tenants_end(&j);
-	if (g->json)
-		printf("%s\n", sb.buf);
-	strbuf_release(&sb);
+	cli_json_tenants_end(&j, &sb, g->json);
 	cli_command_close(&c);
 	return rc;
 }
@@ -650,9 +647,7 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 		}
 		error_clear(&err);
 	}
-	cli_json_tenants_end(&j);
-	if (g->json)
-		printf("%s\n", sb.buf);
+	cli_json_tenants_end(&j, &sb, g->json);
 	for (size_t k = 0; k < problems.n && !g->json; k++) {
 		/* The message first, wrapped; the file on a line of its own. */
 		char *line = xasprintf("problem: %s", cli_safe(problems.items[k].msg));
@@ -678,7 +673,6 @@ int cli_verify(const struct cli_globals *g, int argc, char **argv)
 	/* Found drift is the answer verify exists for: it outranks the rest. */
 	if (drift)
 		rc = PGSTEP_EXIT_DRIFT;
-	strbuf_release(&sb);
 	diag_list_clear(&problems);
 	cli_command_close(&c);
 	return rc;

@@ -62,10 +62,13 @@ void cli_json_tenants_begin(struct json *j, struct strbuf *sb)
 	json_begin_array(j);
 }
 
-void cli_json_tenants_end(struct json *j)
+void cli_json_tenants_end(struct json *j, struct strbuf *sb, bool print)
 {
 	json_end_array(j);
 	json_end_object(j);
+	if (print)
+		printf("%s\n", sb->buf);
+	strbuf_release(sb);
 }
 
 int cli_fail(const struct pgstep_error *err)

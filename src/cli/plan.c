@@ -558,10 +558,7 @@ int cli_plan_show(const struct cli_globals *g, struct cli_command *c,
 		}
 		fflush(stdout);
 	}
-	cli_json_tenants_end(&j);
-	if (g->json)
-		printf("%s\n", sb.buf);
-	strbuf_release(&sb);
+	cli_json_tenants_end(&j, &sb, g->json);
 	strbuf_release(&text);
 	status_report_clear(&st);
 	if (failing)
