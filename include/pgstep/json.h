@@ -40,5 +40,9 @@ void json_escape(struct strbuf *sb, const char *s);
  * absent, null, or json is not an object. Caller frees. For reading back
  * what pgstep wrote (event details), not a validating parser. */
 char *json_get(const char *json, const char *key);
+/* A JSON string's content, unescaped (\uXXXX and surrogate pairs to
+ * UTF-8), appended to out: *p is just after the opening quote and ends just
+ * after the closing one. False for a string left open or a bad escape. */
+bool json_read_string(const char **p, struct strbuf *out);
 
 #endif

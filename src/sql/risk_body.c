@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "pgstep/json.h"
 #include "pgstep/xalloc.h"
 #include "risk_int.h"
 
@@ -48,47 +49,6 @@ static void jskip(struct jparse *j)
 		j->p++;
 }
 
-static void utf8_put(struct strbuf *sb, unsigned cp)
-{
-	if (cp < 0x80) {
-		strbuf_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		strbuf_addc(sb, (char)(0xc0 | (cp >> 6)));
-		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		strbuf_addc(sb, (char)(0xe0 | (cp >> 12)));
-		strbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		strbuf_addc(sb, (char)(0xf0 | (cp >> 18)));
-		strbuf_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		strbuf_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		strbuf_addc(sb, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-/* Four hex digits; stops at the first other character (the text's NUL
- * included), so it never reads past the end. */
-static unsigned hex4(const char *p, bool *ok)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		char ch = p[i];
-		v <<= 4;
-		if (ch >= '0' && ch <= '9') {
-			v |= (unsigned)(ch - '0');
-		} else if (ch >= 'a' && ch <= 'f') {
-			v |= (unsigned)(ch - 'a' + 10);
-		} else if (ch >= 'A' && ch <= 'F') {
-			v |= (unsigned)(ch - 'A' + 10);
-		} else {
-			*ok = false;
-			return 0;
-		}
-	}
-	return v;
-}
-
 static char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *d = arena_alloc(a, n + 1);
@@ -111,46 +71,7 @@ static char *jstring(struct jparse *j)
 	}
 	struct strbuf sb;
 	strbuf_init(&sb);
-	strbuf_add(&sb, j->p, (size_t)(q - j->p));
-	j->p = q;
-	while (*j->p && *j->p != '"') {
-		if (*j->p != '\\') {
-			strbuf_addc(&sb, *j->p++);
-			continue;
-		}
-		j->p++;
-		char e = *j->p ? *j->p++ : '\0';
-		switch (e) {
-		case 'n': strbuf_addc(&sb, '\n'); break;
-		case 't': strbuf_addc(&sb, '\t'); break;
-		case 'r': strbuf_addc(&sb, '\r'); break;
-		case 'b': strbuf_addc(&sb, '\b'); break;
-		case 'f': strbuf_addc(&sb, '\f'); break;
-		case 'u': {
-			bool ok = true;
-			unsigned cp = hex4(j->p, &ok);
-			if (!ok) {
-				j->bad = true;
-				break;
-			}
-			j->p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && j->p[0] == '\\' && j->p[1] == 'u') {
-				unsigned lo = hex4(j->p + 2, &ok);
-				if (ok && lo >= 0xdc00 && lo < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					j->p += 6;
-				}
-			}
-			utf8_put(&sb, cp);
-			break;
-		}
-		case '\0': j->bad = true; break;
-		default: strbuf_addc(&sb, e); break;
-		}
-	}
-	if (*j->p == '"')
-		j->p++;
-	else
+	if (!json_read_string(&j->p, &sb))
 		j->bad = true;
 	char *s = arena_strndup(j->arena, sb.buf, sb.len);
 	strbuf_release(&sb);

@@ -212,45 +212,79 @@ static void put_utf8(struct strbuf *sb, unsigned c)
 	}
 }
 
+/* Four hex digits; stops at the first other character (the text's NUL
+ * included), so it never reads past the end. */
+static unsigned hex4(const char *p, bool *ok)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = p[i];
+		v <<= 4;
+		if (ch >= '0' && ch <= '9') {
+			v |= (unsigned)(ch - '0');
+		} else if (ch >= 'a' && ch <= 'f') {
+			v |= (unsigned)(ch - 'a' + 10);
+		} else if (ch >= 'A' && ch <= 'F') {
+			v |= (unsigned)(ch - 'A' + 10);
+		} else {
+			*ok = false;
+			return 0;
+		}
+	}
+	return v;
+}
+
+bool json_read_string(const char **pp, struct strbuf *out)
+{
+	const char *p = *pp;
+	bool ok = true;
+	while (ok && *p && *p != '"') {
+		if (*p != '\\') {
+			strbuf_addc(out, *p++);
+			continue;
+		}
+		p++;
+		char e = *p ? *p++ : '\0';
+		switch (e) {
+		case 'n': strbuf_addc(out, '\n'); break;
+		case 't': strbuf_addc(out, '\t'); break;
+		case 'r': strbuf_addc(out, '\r'); break;
+		case 'b': strbuf_addc(out, '\b'); break;
+		case 'f': strbuf_addc(out, '\f'); break;
+		case 'u': {
+			unsigned cp = hex4(p, &ok);
+			if (!ok)
+				break;
+			p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && p[0] == '\\' && p[1] == 'u') {
+				bool lo_ok = true;
+				unsigned lo = hex4(p + 2, &lo_ok);
+				if (lo_ok && lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					p += 6;
+				}
+			}
+			put_utf8(out, cp ? cp : (unsigned)'?'); /* no NUL inside a C string */
+			break;
+		}
+		case '\0': ok = false; break;
+		default: strbuf_addc(out, e); break; /* \" \\ \/ */
+		}
+	}
+	if (ok && *p == '"')
+		p++;
+	else
+		ok = false;
+	*pp = p;
+	return ok;
+}
+
 /* The string at p (after its opening quote), unescaped. */
 static char *json_unescape(const char *p)
 {
 	struct strbuf sb;
 	strbuf_init(&sb);
-	for (; *p && *p != '"'; p++) {
-		if (*p != '\\' || !p[1]) {
-			strbuf_addc(&sb, *p);
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case 'n': strbuf_addc(&sb, '\n'); break;
-		case 't': strbuf_addc(&sb, '\t'); break;
-		case 'r': strbuf_addc(&sb, '\r'); break;
-		case 'b': strbuf_addc(&sb, '\b'); break;
-		case 'f': strbuf_addc(&sb, '\f'); break;
-		case 'u': {
-			unsigned c = 0;
-			int k = 0;
-			for (; k < 4 && isxdigit((unsigned char)p[1]); k++, p++)
-				c = c * 16 +
-				    (unsigned)(isdigit((unsigned char)*(p + 1))
-				                   ? *(p + 1) - '0'
-				                   : (tolower((unsigned char)*(p + 1)) - 'a' + 10));
-			if (c >= 0xD800 && c <= 0xDBFF && p[1] == '\\' && p[2] == 'u') {
-				unsigned lo = (unsigned)strtoul(
-				    (char[5]){p[3], p[4], p[5], p[6], 0}, NULL, 16);
-				if (lo >= 0xDC00 && lo <= 0xDFFF) {
-					c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-					p += 6;
-				}
-			}
-			put_utf8(&sb, c ? c : '?');
-			break;
-		}
-		default: strbuf_addc(&sb, *p); break; /* \" \\ \/ */
-		}
-	}
+	json_read_string(&p, &sb);
 	return strbuf_detach(&sb);
 }
 
