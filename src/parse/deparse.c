@@ -9,7 +9,9 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "pgstep/arena.h"
 #include "pgstep/deparse.h"
+#include "pgstep/pbtree.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
 
@@ -125,24 +127,20 @@ static char *deparse_select_of(const Node *n)
 static uint8_t *reparse_canonical(const char *text, size_t *len)
 {
 	char *sql = xasprintf("SELECT %s", text);
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *p = pbtree_parse(&arena, sql, NULL);
 	free(sql);
 	uint8_t *out = NULL;
-	if (!r.error) {
-		PgQuery__ParseResult *p = pg_query__parse_result__unpack(
-		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		if (p && p->n_stmts == 1 && p->stmts[0]->stmt &&
-		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-			const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
-			if (s->n_target_list == 1 &&
-			    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET &&
-			    s->target_list[0]->res_target->val)
-				out = node_canonical(s->target_list[0]->res_target->val, len);
-		}
-		if (p)
-			pg_query__parse_result__free_unpacked(p, NULL);
+	if (p && p->n_stmts == 1 && p->stmts[0]->stmt &&
+	    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+		const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
+		if (s->n_target_list == 1 &&
+		    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET &&
+		    s->target_list[0]->res_target->val)
+			out = node_canonical(s->target_list[0]->res_target->val, len);
 	}
-	pg_query_free_protobuf_parse_result(r);
+	arena_release(&arena);
 	return out;
 }
 

@@ -4,7 +4,7 @@
  * The statement boundaries are the RawStmt locations of PostgreSQL's own raw
  * parser, so dollar quotes, nested comments, quoted identifiers and
  * CREATE RULE bodies holding ';' all split the way the server would. We parse
- * the whole text once with pg_query_parse_protobuf rather than calling
+ * the whole text once (pbtree_parse) rather than calling
  * pg_query_split_with_parser and then parsing each statement again: the
  * split function is a thin wrapper over the same raw parse and reports the
  * same locations, so one parse gives the boundaries and every tree at half the
@@ -77,16 +77,16 @@ static size_t char_pos_to_byte(const char *text, int cursorpos)
 }
 
 static void set_parse_error(struct pgstep_error *err, const char *text, struct text_pos base,
-                            const PgQueryError *pe)
+                            const char *message, int cursorpos)
 {
-	if (pe->cursorpos <= 0) {
+	if (cursorpos <= 0) {
 		/* A few grammar checks carry no position: name the text's first line. */
-		error_set(err, PGSTEP_EXIT_USAGE, "line %d: %s", base.line, pe->message);
+		error_set(err, PGSTEP_EXIT_USAGE, "line %d: %s", base.line, message);
 		return;
 	}
 	struct text_pos p = {0, base.line, base.col};
-	text_pos_advance(text, &p, char_pos_to_byte(text, pe->cursorpos));
-	error_set(err, PGSTEP_EXIT_USAGE, "line %d, column %d: %s", p.line, p.col, pe->message);
+	text_pos_advance(text, &p, char_pos_to_byte(text, cursorpos));
+	error_set(err, PGSTEP_EXIT_USAGE, "line %d, column %d: %s", p.line, p.col, message);
 }
 
 static bool token_is_comment(const PgQuery__ScanToken *t)
@@ -99,7 +99,7 @@ bool sql_scan(const char *text, PgQuery__ScanResult **out, struct pgstep_error *
 	fed(text);
 	PgQueryScanResult r = pg_query_scan(text);
 	if (r.error) {
-		set_parse_error(err, text, TEXT_POS_START, r.error);
+		set_parse_error(err, text, TEXT_POS_START, r.error->message, r.error->cursorpos);
 		pg_query_free_scan_result(r);
 		return false;
 	}
@@ -523,26 +523,24 @@ static bool split_text(const char *text, struct text_pos base, struct statement_
 
 	fed(text);
 	atomic_fetch_add_explicit(&n_parses, 1, memory_order_relaxed);
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(text);
-	if (pr.error) {
-		set_parse_error(err, text, base, pr.error);
-		if (err_at)
-			*err_at = pr.error->cursorpos > 0
-			              ? char_pos_to_byte(text, pr.error->cursorpos)
-			              : 0;
-		pg_query_free_protobuf_parse_result(pr);
-		return false;
-	}
 	struct arena local;
 	struct arena *arena = keep ? keep : &local;
 	if (!keep)
 		arena_init(&local);
-	PgQuery__ParseResult *tree = pbtree_decode(arena, pr.parse_tree.data, pr.parse_tree.len);
-	pg_query_free_protobuf_parse_result(pr);
+	struct pbtree_error pe = {0};
+	PgQuery__ParseResult *tree = pbtree_parse(arena, text, &pe);
 	if (!tree) {
 		if (!keep)
 			arena_release(&local);
-		error_set(err, PGSTEP_EXIT_USAGE, "cannot decode the SQL parser's output");
+		if (pe.cursorpos < 0) { /* not a parse error */
+			error_set(err, PGSTEP_EXIT_USAGE, "%s", pe.message);
+		} else {
+			set_parse_error(err, text, base, pe.message, pe.cursorpos);
+			if (err_at)
+				*err_at =
+				    pe.cursorpos > 0 ? char_pos_to_byte(text, pe.cursorpos) : 0;
+		}
+		free(pe.message);
 		return false;
 	}
 
@@ -636,7 +634,7 @@ bool sql_scan_each(const char *text, sql_token_fn fn, void *arg, struct pgstep_e
 		if (r.error) {
 			text_pos_advance(text, &pos, cs);
 			set_parse_error(err, chunk, (struct text_pos){cs, pos.line, pos.col},
-			                r.error);
+			                r.error->message, r.error->cursorpos);
 			ok = false;
 		}
 		PgQuery__ScanResult *sc = ok ? pg_query__scan_result__unpack(

@@ -54,15 +54,8 @@ static bool rel_from_names(struct rel_name *r, const PgQuery__Node *obj)
 /* The statement's tree in arena a; NULL when it does not parse. */
 static const PgQuery__Node *inflight_parse(struct arena *a, const char *sql)
 {
-	PgQueryProtobufParseResult pr = pg_query_parse_protobuf(sql);
-	const PgQuery__Node *n = NULL;
-	if (!pr.error) {
-		PgQuery__ParseResult *t = pbtree_decode(a, pr.parse_tree.data, pr.parse_tree.len);
-		if (t && t->n_stmts == 1)
-			n = t->stmts[0]->stmt;
-	}
-	pg_query_free_protobuf_parse_result(pr);
-	return n;
+	PgQuery__ParseResult *t = pbtree_parse(a, sql, NULL);
+	return t && t->n_stmts == 1 ? t->stmts[0]->stmt : NULL;
 }
 
 static void inflight_from_node(const PgQuery__Node *n, struct inflight_check *out)

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgstep/arena.h"
 #include "pgstep/deparse.h"
+#include "pgstep/pbtree.h"
 #include "pgstep/preflight.h"
 #include "pgstep/strbuf.h"
 #include "pgstep/xalloc.h"
@@ -322,24 +324,19 @@ static void on_validate(struct preflight_plan *p, const PgQuery__RangeVar *rv, c
 	free(t);
 	free(n);
 	free(def);
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *pr = pbtree_parse(&arena, sql, NULL);
 	free(sql);
-	if (!r.error) {
-		PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
-		    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		const Node *s = pr && pr->n_stmts == 1 ? pr->stmts[0]->stmt : NULL;
-		if (s && s->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
-		    s->alter_table_stmt->n_cmds == 1 &&
-		    s->alter_table_stmt->cmds[0]->node_case ==
-		        PG_QUERY__NODE__NODE_ALTER_TABLE_CMD) {
-			const Node *def_node = s->alter_table_stmt->cmds[0]->alter_table_cmd->def;
-			if (def_node && def_node->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-				on_constraint(p, rv, def_node->constraint, true);
-		}
-		if (pr)
-			pg_query__parse_result__free_unpacked(pr, NULL);
+	const Node *s = pr && pr->n_stmts == 1 ? pr->stmts[0]->stmt : NULL;
+	if (s && s->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
+	    s->alter_table_stmt->n_cmds == 1 &&
+	    s->alter_table_stmt->cmds[0]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD) {
+		const Node *def_node = s->alter_table_stmt->cmds[0]->alter_table_cmd->def;
+		if (def_node && def_node->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			on_constraint(p, rv, def_node->constraint, true);
 	}
-	pg_query_free_protobuf_parse_result(r);
+	arena_release(&arena);
 }
 
 static const PgQuery__ColumnDef *coldef_of(const Node *n)
@@ -630,17 +627,13 @@ void preflight_generate(struct preflight_plan *p, const char *label, const struc
 			on_stmt(p, st->node);
 			continue;
 		}
-		PgQueryProtobufParseResult r = pg_query_parse_protobuf(st->sql);
-		if (!r.error) {
-			PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
-			    NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-			for (size_t k = 0; pr && k < pr->n_stmts; k++)
-				if (pr->stmts[k]->stmt)
-					on_stmt(p, pr->stmts[k]->stmt);
-			if (pr)
-				pg_query__parse_result__free_unpacked(pr, NULL);
-		}
-		pg_query_free_protobuf_parse_result(r);
+		struct arena arena;
+		arena_init(&arena);
+		PgQuery__ParseResult *pr = pbtree_parse(&arena, st->sql, NULL);
+		for (size_t k = 0; pr && k < pr->n_stmts; k++)
+			if (pr->stmts[k]->stmt)
+				on_stmt(p, pr->stmts[k]->stmt);
+		arena_release(&arena);
 	}
 	p->out = NULL;
 }

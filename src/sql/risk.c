@@ -307,15 +307,9 @@ void risk_plan_locks(struct risk_ctx *c, const Node *n)
 
 bool risk_replay_sql(struct risk_ctx *c, const char *sql)
 {
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-	if (r.error) {
-		pg_query_free_protobuf_parse_result(r);
-		return false;
-	}
 	struct arena arena;
 	arena_init(&arena);
-	PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
-	pg_query_free_protobuf_parse_result(r);
+	PgQuery__ParseResult *p = pbtree_parse(&arena, sql, NULL);
 	if (!p) {
 		arena_release(&arena);
 		return false;

@@ -216,23 +216,19 @@ static char *const_string(const Node *e)
 static char *execute_constant(const char *expr)
 {
 	char *sql = xasprintf("SELECT %s", expr);
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *p = pbtree_parse(&arena, sql, NULL);
 	free(sql);
 	char *out = NULL;
-	if (!r.error) {
-		struct arena arena;
-		arena_init(&arena);
-		PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
-		if (p && p->n_stmts == 1 &&
-		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
-			const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
-			if (s->n_target_list == 1 && s->n_from_clause == 0 &&
-			    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET)
-				out = const_string(s->target_list[0]->res_target->val);
-		}
-		arena_release(&arena);
+	if (p && p->n_stmts == 1 &&
+	    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+		const PgQuery__SelectStmt *s = p->stmts[0]->stmt->select_stmt;
+		if (s->n_target_list == 1 && s->n_from_clause == 0 &&
+		    s->target_list[0]->node_case == PG_QUERY__NODE__NODE_RES_TARGET)
+			out = const_string(s->target_list[0]->res_target->val);
 	}
-	pg_query_free_protobuf_parse_result(r);
+	arena_release(&arena);
 	return out;
 }
 
@@ -424,16 +420,12 @@ static void plan_sql_body(struct risk_ctx *c, const PgQuery__CreateFunctionStmt 
 	}
 	if (!src || c->no_body_checks || has_polymorphic_arg(s))
 		return;
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(src);
-	if (!r.error) {
-		struct arena arena;
-		arena_init(&arena);
-		PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
-		for (size_t i = 0; p && i < p->n_stmts; i++)
-			risk_plan_locks(c, p->stmts[i]->stmt);
-		arena_release(&arena);
-	}
-	pg_query_free_protobuf_parse_result(r);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *p = pbtree_parse(&arena, src, NULL);
+	for (size_t i = 0; p && i < p->n_stmts; i++)
+		risk_plan_locks(c, p->stmts[i]->stmt);
+	arena_release(&arena);
 }
 
 void risk_h_create_function(struct risk_ctx *c, const Node *n)
@@ -499,20 +491,16 @@ static void replay_atomic(struct risk_ctx *c, const Node *n)
 
 static void call_atomic(struct risk_ctx *c, const char *create_text)
 {
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(create_text);
-	if (!r.error) {
-		struct arena arena;
-		arena_init(&arena);
-		PgQuery__ParseResult *p = risk_unpack(&arena, r.parse_tree);
-		if (p && p->n_stmts == 1 &&
-		    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
-			c->body_depth++;
-			replay_atomic(c, p->stmts[0]->stmt->create_function_stmt->sql_body);
-			c->body_depth--;
-		}
-		arena_release(&arena);
+	struct arena arena;
+	arena_init(&arena);
+	PgQuery__ParseResult *p = pbtree_parse(&arena, create_text, NULL);
+	if (p && p->n_stmts == 1 &&
+	    p->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+		c->body_depth++;
+		replay_atomic(c, p->stmts[0]->stmt->create_function_stmt->sql_body);
+		c->body_depth--;
 	}
-	pg_query_free_protobuf_parse_result(r);
+	arena_release(&arena);
 }
 
 void risk_call_function(struct risk_ctx *c, const char *name)

@@ -13,6 +13,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 #include "pgstep/arena.h"
+#include "pgstep/pbtree.h"
 #include "pgstep/risk.h"
 #include "pgstep/section.h"
 #include "pgstep/split.h"
@@ -278,7 +279,6 @@ void risk_slow(struct risk_ctx *c, const char *rel);
 
 /* Unpack libpg_query's parse tree into arena a: the tree goes away with
  * arena_release, without a walk over its nodes. NULL when it does not decode. */
-PgQuery__ParseResult *risk_unpack(struct arena *a, PgQueryProtobuf pb);
 
 /* Generic walk over any parse-tree message (protobuf-c reflection). The
  * visitor returns false to skip the message's children. */

@@ -592,13 +592,6 @@ void risk_find_at(struct risk_ctx *c, size_t stmt, enum rule_id r, const char *r
 	va_end(ap);
 }
 
-/* ---- parse trees ------------------------------------------------------------- */
-
-PgQuery__ParseResult *risk_unpack(struct arena *a, PgQueryProtobuf pb)
-{
-	return pbtree_decode(a, pb.data, pb.len);
-}
-
 /* ---- generic walk ------------------------------------------------------------ */
 
 void risk_walk(const ProtobufCMessage *m, risk_visit_fn fn, void *arg)

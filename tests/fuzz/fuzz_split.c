@@ -1,15 +1,21 @@
 /* fuzz_split: the section reader and the splitter (pgstep/section.h,
  * pgstep/split.h), the one reader every migration file goes through.
  * Besides crashes the target checks that every statement, comment and
- * section lies inside the text, in order, and that splitting a section and
- * splitting the whole text agree on where statements begin. */
+ * section lies inside the text, in order, that splitting a section and
+ * splitting the whole text agree on where statements begin, and that the
+ * tree read from libpg_query's JSON (pbtree_parse) packs to the bytes of
+ * its protobuf. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <pg_query.h>
+
 #include "fuzz.h"
+#include "pgstep/arena.h"
 #include "pgstep/error.h"
+#include "pgstep/pbtree.h"
 #include "pgstep/section.h"
 #include "pgstep/split.h"
 
@@ -64,6 +70,27 @@ static void check_sections(const char *text, size_t size)
 	sect_file_clear(&sf);
 }
 
+/* The JSON route and the protobuf route give the same tree. */
+static void check_tree(const char *text)
+{
+	PgQueryProtobufParseResult pb = pg_query_parse_protobuf(text);
+	struct arena a;
+	arena_init(&a);
+	PgQuery__ParseResult *t = pbtree_parse(&a, text, NULL);
+	if (!t != !!pb.error)
+		abort();
+	if (t) {
+		size_t n = pg_query__parse_result__get_packed_size(t);
+		uint8_t *bytes = malloc(n ? n : 1);
+		pg_query__parse_result__pack(t, bytes);
+		if (n != pb.parse_tree.len || memcmp(bytes, pb.parse_tree.data, n) != 0)
+			abort();
+		free(bytes);
+	}
+	arena_release(&a);
+	pg_query_free_protobuf_parse_result(pb);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_text(data, size);
@@ -80,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	error_clear(&err);
 
 	check_sections(text, size);
+	check_tree(text);
 	free(text);
 	return 0;
 }

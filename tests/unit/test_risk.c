@@ -872,61 +872,120 @@ static void test_down_foreign_keys(void)
 	}
 }
 
-/* pbtree decodes libpg_query's parse tree into the same structs as
- * protobuf-c: packing the result again gives the input bytes, for every
- * corpus file. A truncated or damaged encoding is refused, not misread. */
+/* Bytes of t packed by protobuf-c equal to libpg_query's protobuf of sql. */
+static bool packs_as_libpg_query(const PgQuery__ParseResult *t, const char *sql)
+{
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	bool same = false;
+	if (!r.error && t) {
+		size_t size = pg_query__parse_result__get_packed_size(t);
+		uint8_t *again = xmalloc(size + 1);
+		pg_query__parse_result__pack(t, again);
+		same = size == r.parse_tree.len && memcmp(again, r.parse_tree.data, size) == 0;
+		free(again);
+	}
+	pg_query_free_protobuf_parse_result(r);
+	return same;
+}
+
+/* pbtree reads libpg_query's JSON into the same structs as its protobuf:
+ * packing the result gives libpg_query's protobuf bytes, for every file of
+ * the risk corpus, the fuzz seeds and the sample migrations. A truncated or
+ * altered text is refused, not misread. */
 static void test_pbtree(void)
 {
-	char *dir = xasprintf("%s/tests/risk/corpus", top_srcdir());
-	DIR *d = opendir(dir);
+	ok(pbtree_names_unambiguous(), "pbtree: every JSON key names one field of its message");
+	const char *dirs[] = {"tests/risk/corpus",
+	                      "tests/fuzz/corpus/split",
+	                      "tests/fuzz/corpus/migset",
+	                      "migrations/phase-0-foundation",
+	                      "migrations/phase-1-control-plane",
+	                      "migrations/phase-2-data-boundaries",
+	                      "migrations/phase-3-hardening"};
 	size_t n = 0, same = 0, refused = 0, damaged = 0;
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		if (!text_ends_with(e->d_name, ".sql"))
-			continue;
-		char *path = xasprintf("%s/%s", dir, e->d_name);
-		struct strbuf text;
-		strbuf_init(&text);
-		if (strbuf_read_file(&text, path) == 0) {
-			PgQueryProtobufParseResult r = pg_query_parse_protobuf(text.buf);
-			if (!r.error) {
-				struct arena a;
-				arena_init(&a);
-				PgQuery__ParseResult *t =
-				    pbtree_decode(&a, r.parse_tree.data, r.parse_tree.len);
-				size_t size = t ? pg_query__parse_result__get_packed_size(t) : 0;
-				uint8_t *again = xmalloc(size + 1);
-				if (t)
-					pg_query__parse_result__pack(t, again);
+	for (size_t k = 0; k < sizeof dirs / sizeof *dirs; k++) {
+		char *dir = xasprintf("%s/%s", top_srcdir(), dirs[k]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d)) != NULL) {
+			if (!text_ends_with(e->d_name, ".sql"))
+				continue;
+			char *path = xasprintf("%s/%s", dir, e->d_name);
+			struct strbuf text;
+			strbuf_init(&text);
+			struct arena a;
+			arena_init(&a);
+			PgQuery__ParseResult *t = strbuf_read_file(&text, path) == 0
+			                              ? pbtree_parse(&a, text.buf, NULL)
+			                              : NULL;
+			if (t) {
 				n++;
-				same += t && size == r.parse_tree.len &&
-				        memcmp(again, r.parse_tree.data, size) == 0;
-				free(again);
-				/* Cut in the middle of the last statement. */
-				if (r.parse_tree.len > 4) {
+				bool eq = packs_as_libpg_query(t, text.buf);
+				same += eq;
+				if (!eq)
+					printf("# pbtree: %s does not pack back\n", path);
+				PgQueryParseResult j = pg_query_parse(text.buf);
+				size_t len = j.parse_tree ? strlen(j.parse_tree) : 0;
+				if (len > 4) {
+					/* cut in the middle of the last statement */
+					j.parse_tree[len - 3] = '\0';
 					damaged++;
-					refused += pbtree_decode(&a, r.parse_tree.data,
-					                         r.parse_tree.len - 3) == NULL;
+					refused += pbtree_decode_json(&a, j.parse_tree) == NULL;
 				}
-				arena_release(&a);
+				pg_query_free_parse_result(j);
 			}
-			pg_query_free_protobuf_parse_result(r);
+			arena_release(&a);
+			strbuf_release(&text);
+			free(path);
 		}
-		strbuf_release(&text);
-		free(path);
+		if (d)
+			closedir(d);
+		free(dir);
 	}
-	if (d)
-		closedir(d);
-	free(dir);
-	ok(n >= 200 && same == n, "pbtree: %zu of %zu corpus trees pack back to the same bytes",
-	   same, n);
+	ok(n >= 200 && same == n, "pbtree: %zu of %zu trees pack to libpg_query's bytes", same, n);
 	ok(refused == damaged, "pbtree: %zu of %zu truncated trees are refused", refused, damaged);
+
 	struct arena a;
 	arena_init(&a);
+	const char *hard = "SELECT E'\\u00e9\\n\"<&>', 1.5e300, -2147483648, true, "
+	                   "$q$ x $q$, B'101', x'ff', U&\"d\\0061t\" FROM \"Mixed\"\"Case\" "
+	                   "WHERE a IS NOT DISTINCT FROM b ORDER BY 1 NULLS FIRST;"
+	                   "CREATE TABLE t (a int GENERATED ALWAYS AS (1) STORED) PARTITION BY "
+	                   "RANGE (a); ALTER TABLE t ALTER a SET DEFAULT 9223372036854775807;";
+	ok(packs_as_libpg_query(pbtree_parse(&a, hard, NULL), hard),
+	   "pbtree: escapes, numbers, quoted names and enums read back exactly");
+	/* Integers of 0 or below, which the JSON does not write, in statements
+	 * after the first (their locations move back by the statement's offset) */
+	const char *negative =
+	    "SELECT 1;\n  ALTER SEQUENCE s INCREMENT BY -1 MINVALUE -100;\n"
+	    "CREATE TABLE t (a text[], b int DEFAULT -5 CHECK (b > -1), "
+	    "c text ARRAY, d int[3][], e int DEFAULT 0);\n"
+	    "ALTER TABLE t ALTER a SET STATISTICS -1; SELECT -0, x[-2:-1] FROM t";
+	PgQuery__ParseResult *nt = pbtree_parse(&a, negative, NULL);
+	ok(packs_as_libpg_query(nt, negative),
+	   "pbtree: negative numbers and array bounds read back exactly, at their places");
+	PgQueryProtobufParseResult pb = pg_query_parse_protobuf("CREATE TABLE t (a text[])");
+	size_t cut = pb.parse_tree.len > 3 ? pb.parse_tree.len - 3 : 0;
+	ok(pbtree_decode(&a, pb.parse_tree.data, cut) == NULL,
+	   "pbtree: a truncated protobuf encoding is refused");
+	pg_query_free_protobuf_parse_result(pb);
 	static const uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01};
 	ok(pbtree_decode(&a, junk, sizeof junk) == NULL,
 	   "pbtree: a length past the end is refused");
 	ok(pbtree_decode(&a, "", 0) != NULL, "pbtree: no bytes are an empty tree");
+	ok(pbtree_decode_json(&a, "{\"version\":150001,\"nosuchfield\":1}") == NULL,
+	   "pbtree: a key that names no field is refused");
+	ok(pbtree_decode_json(&a, "{\"stmts\":[{\"stmt\":{\"NoSuchNode\":{}}}]}") == NULL,
+	   "pbtree: a node type it does not know is refused");
+	ok(pbtree_decode_json(&a, "{\"stmts\":[{\"stmt\":{\"SelectStmt\":{\"op\":\"NOPE\"}}}]}") ==
+	       NULL,
+	   "pbtree: an enum value it does not know is refused");
+	ok(pbtree_decode_json(&a, "{}") != NULL, "pbtree: an empty object is an empty tree");
+	struct pbtree_error pe = {0};
+	bool refused_bad = pbtree_parse(&a, "SELECT FROM WHERE;", &pe) == NULL;
+	ok(refused_bad && pe.message && strstr(pe.message, "syntax error") && pe.cursorpos == 13,
+	   "pbtree: a parse error keeps libpg_query's message and position (%d)", pe.cursorpos);
+	free(pe.message);
 	arena_release(&a);
 }
 
